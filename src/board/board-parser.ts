@@ -1,0 +1,200 @@
+// Parses `docs/TASK_BOARD.md` into the lossless model (LOCUS_SPEC section 8). One pass over the lines,
+// no backtracking-prone expressions: parsing stays linear in the size of the board.
+import { LocusError } from "../domain/errors.js";
+import { type BoardLimits, DEFAULT_BOARD_LIMITS, decodeBoardInput, lineNumberAt } from "./board-input.js";
+import {
+  type BoardEntry,
+  type BoardLine,
+  type BoardLineKind,
+  type BoardSection,
+  type LineEnding,
+  matchEntryLine,
+  ownedStatusOfHeading,
+  type ParsedBoard,
+} from "./board-model.js";
+
+/** Parses a board (string or UTF-8 bytes); refuses input that breaks the bounds (HSK-413-LIMIT/400). */
+export function parseBoard(input: string | Uint8Array, limits: Partial<BoardLimits> = {}): ParsedBoard {
+  const bounds: BoardLimits = { ...DEFAULT_BOARD_LIMITS, ...limits };
+  const text = decodeBoardInput(input, bounds);
+  const bom = text.charCodeAt(0) === 0xfeff;
+  const body = bom ? text.slice(1) : text;
+  const nul = body.indexOf("\0");
+  if (nul >= 0) {
+    const line = lineNumberAt(body, nul);
+    throw new LocusError("HSK-400-INVALID-PARAMS", `the board contains a NUL byte on line ${line}`, {
+      field: "board",
+      reason: "nul_byte",
+      line,
+    });
+  }
+  const raw = splitLines(body, bounds.max_line_length);
+  return classify(bom, raw);
+}
+
+interface RawLine {
+  text: string;
+  eol: LineEnding;
+}
+
+function splitLines(body: string, maxLineLength: number): RawLine[] {
+  const lines: RawLine[] = [];
+  const breaks = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let match = breaks.exec(body); match !== null; match = breaks.exec(body)) {
+    lines.push(
+      checkedLine(body.slice(start, match.index), match[0] as LineEnding, lines.length, maxLineLength),
+    );
+    start = match.index + match[0].length;
+  }
+  if (start < body.length) lines.push(checkedLine(body.slice(start), "", lines.length, maxLineLength));
+  return lines;
+}
+
+function checkedLine(text: string, eol: LineEnding, index: number, maxLineLength: number): RawLine {
+  if (text.length > maxLineLength) {
+    throw new LocusError(
+      "HSK-413-LIMIT",
+      `board line ${index + 1} is ${text.length} characters, above the bound of ${maxLineLength}`,
+      { field: "board.line", limit: maxLineLength, actual: text.length, line: index + 1 },
+    );
+  }
+  return { text, eol };
+}
+
+interface MutableSection {
+  index: number;
+  heading: string;
+  owned_status: BoardSection["owned_status"];
+  heading_line: number;
+  end_line: number;
+  entry_indexes: number[];
+}
+
+function classify(bom: boolean, raw: readonly RawLine[]): ParsedBoard {
+  const lines: BoardLine[] = new Array(raw.length);
+  const sections: MutableSection[] = [];
+  const entries: BoardEntry[] = [];
+  let open: MutableSection | undefined;
+  let fence: Fence | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const { text, eol } = raw[i]!;
+    let kind: BoardLineKind = "prose";
+    if (fence !== undefined) {
+      // 8: lines inside fenced code are never entries (nor headings); an unterminated fence runs to EOF.
+      if (closesFence(text, fence)) {
+        kind = "fence";
+        fence = undefined;
+      } else kind = "code";
+    } else {
+      const opened = opensFence(text);
+      const heading = opened === undefined ? parseHeading(text) : undefined;
+      if (opened !== undefined) {
+        kind = "fence";
+        fence = opened;
+      } else if (heading !== undefined) {
+        kind = "heading";
+        // 8: a section runs to the next heading of level 1 or 2; deeper headings stay inside it.
+        if (heading.level <= 2 && open !== undefined) {
+          open.end_line = i;
+          open = undefined;
+        }
+        if (heading.level === 2) {
+          open = {
+            index: sections.length,
+            heading: heading.text,
+            owned_status: ownedStatusOfHeading(heading.text),
+            heading_line: i,
+            end_line: raw.length,
+            entry_indexes: [],
+          };
+          sections.push(open);
+        }
+      } else {
+        const entry = matchEntryLine(text);
+        if (entry !== undefined) {
+          kind = "entry";
+          open?.entry_indexes.push(entries.length);
+          entries.push({ ...entry, line: i, section: open?.index, board_status: open?.owned_status });
+        }
+      }
+    }
+    lines[i] = { text, eol, kind };
+  }
+  const unclosed_fence =
+    fence === undefined ? undefined : String.fromCharCode(fence.marker).repeat(fence.length);
+  return { bom, lines, sections, entries, eol: dominantLineEnding(raw), unclosed_fence };
+}
+
+interface Fence {
+  marker: number;
+  length: number;
+}
+
+// Fences are recognised at any indentation (CommonMark allows 0-3 spaces, more inside list items):
+// treating more lines as code only ever turns would-be entries into preserved prose, never the reverse.
+function opensFence(text: string): Fence | undefined {
+  const start = indentEnd(text);
+  const marker = text.charCodeAt(start);
+  if (marker !== 96 && marker !== 126) return undefined; // ` or ~
+  const length = runLength(text, start, marker);
+  if (length < 3) return undefined;
+  // CommonMark: the info string of a backtick fence may not contain a backtick (it is inline code).
+  if (marker === 96 && text.indexOf("`", start + length) >= 0) return undefined;
+  return { marker, length };
+}
+
+function closesFence(text: string, fence: Fence): boolean {
+  const start = indentEnd(text);
+  if (text.charCodeAt(start) !== fence.marker) return false;
+  const length = runLength(text, start, fence.marker);
+  return length >= fence.length && text.slice(start + length).trim() === "";
+}
+
+function indentEnd(text: string): number {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+function runLength(text: string, start: number, code: number): number {
+  let i = start;
+  while (i < text.length && text.charCodeAt(i) === code) i++;
+  return i - start;
+}
+
+/** An ATX heading (0-3 spaces, 1-6 `#`, then a space, a tab or the end of the line); setext is not used. */
+function parseHeading(text: string): { level: number; text: string } | undefined {
+  let start = 0;
+  while (start < 3 && text.charCodeAt(start) === 32) start++;
+  if (text.charCodeAt(start) !== 35) return undefined;
+  const level = runLength(text, start, 35);
+  const after = start + level;
+  if (level > 6) return undefined;
+  if (after < text.length && text.charCodeAt(after) !== 32 && text.charCodeAt(after) !== 9) return undefined;
+  let content = text.slice(after).trim();
+  // An optional closing sequence of `#` (preceded by a space, or the whole content) is not heading text.
+  let end = content.length;
+  while (end > 0 && content.charCodeAt(end - 1) === 35) end--;
+  if (end === 0 || content.charCodeAt(end - 1) === 32 || content.charCodeAt(end - 1) === 9) {
+    content = content.slice(0, end).trim();
+  }
+  return { level, text: content };
+}
+
+function dominantLineEnding(raw: readonly RawLine[]): ParsedBoard["eol"] {
+  const counts = new Map<LineEnding, number>();
+  let best: ParsedBoard["eol"] = "\n";
+  let bestCount = 0;
+  for (const { eol } of raw) {
+    if (eol === "") continue;
+    const count = (counts.get(eol) ?? 0) + 1;
+    counts.set(eol, count);
+    // Strictly greater: on a tie the ending that reached the count first keeps the lead.
+    if (count > bestCount) {
+      best = eol;
+      bestCount = count;
+    }
+  }
+  return best;
+}
