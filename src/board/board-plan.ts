@@ -114,13 +114,15 @@ export function planBoardSync(
   const manual_edits: ManualEdit[] = [];
   const unknown_entries: UnknownEntry[] = [];
   const duplicates: DuplicateEntry[] = [];
+  const adopting = options.import_unknown && options.direction !== "to_board";
   for (const [wpId, occurrences] of owned) {
     const view = views.get(wpId);
     const last = occurrences[occurrences.length - 1]!;
     if (view === undefined) {
       const other_lines = occurrences.slice(0, -1).map((entry) => entry.line);
       unknown_entries.push({ ...last, section_heading: board.sections[last.section]!.heading, other_lines });
-      if (options.import_unknown) duplicates.push(...staleCopies(wpId, occurrences, last.board_status));
+      // 8: when a board is adopted, the occurrence further down the file wins.
+      if (adopting) duplicates.push(...staleCopies(wpId, occurrences, last.board_status));
       continue;
     }
     if (occurrences.length > 1) {

@@ -144,8 +144,11 @@ class LineSink {
   push(text: string, eol: LineEnding): void {
     const previous = this.#eols.length - 1;
     if (previous >= 0 && this.#eols[previous] === "") this.#eols[previous] = this.#eol;
+    // A CR-ended line followed by an empty LF-ended line would read back as one CRLF break (a line
+    // lost) once an edit has made them neighbours: end the empty line with CR too.
+    const merges = previous >= 0 && this.#eols[previous] === "\r" && text === "" && eol === "\n";
     this.#texts.push(text);
-    this.#eols.push(eol);
+    this.#eols.push(merges ? "\r" : eol);
   }
 
   dropFinalLineEnding(): void {
