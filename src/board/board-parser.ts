@@ -32,9 +32,11 @@ export function parseBoard(input: string | Uint8Array, limits: Partial<BoardLimi
   return classify(bom, raw);
 }
 
+// Lines are allocated once: splitting creates them as prose and classify() sets their kind.
 interface RawLine {
   text: string;
   eol: LineEnding;
+  kind: BoardLineKind;
 }
 
 function splitLines(body: string, maxLineLength: number): RawLine[] {
@@ -59,7 +61,7 @@ function checkedLine(text: string, eol: LineEnding, index: number, maxLineLength
       { field: "board.line", limit: maxLineLength, actual: text.length, line: index + 1 },
     );
   }
-  return { text, eol };
+  return { text, eol, kind: "prose" };
 }
 
 interface MutableSection {
@@ -71,14 +73,14 @@ interface MutableSection {
   entry_indexes: number[];
 }
 
-function classify(bom: boolean, raw: readonly RawLine[]): ParsedBoard {
-  const lines: BoardLine[] = new Array(raw.length);
+function classify(bom: boolean, raw: RawLine[]): ParsedBoard {
   const sections: MutableSection[] = [];
   const entries: BoardEntry[] = [];
   let open: MutableSection | undefined;
   let fence: Fence | undefined;
   for (let i = 0; i < raw.length; i++) {
-    const { text, eol } = raw[i]!;
+    const line = raw[i]!;
+    const text = line.text;
     let kind: BoardLineKind = "prose";
     if (fence !== undefined) {
       // 8: lines inside fenced code are never entries (nor headings); an unterminated fence runs to EOF.
@@ -115,14 +117,22 @@ function classify(bom: boolean, raw: readonly RawLine[]): ParsedBoard {
         if (entry !== undefined) {
           kind = "entry";
           open?.entry_indexes.push(entries.length);
-          entries.push({ ...entry, line: i, section: open?.index, board_status: open?.owned_status });
+          entries.push({
+            wp_id: entry.wp_id,
+            token: entry.token,
+            trailing: entry.trailing,
+            line: i,
+            section: open?.index,
+            board_status: open?.owned_status,
+          });
         }
       }
     }
-    lines[i] = { text, eol, kind };
+    line.kind = kind;
   }
   const unclosed_fence =
     fence === undefined ? undefined : String.fromCharCode(fence.marker).repeat(fence.length);
+  const lines: readonly BoardLine[] = raw;
   return { bom, lines, sections, entries, eol: dominantLineEnding(raw), unclosed_fence };
 }
 

@@ -107,6 +107,8 @@ export function placeEntries(
   for (const status of BOARD_STATUSES) {
     const list = appends.get(status);
     if (list === undefined) continue;
+    // Several sections may own one status ("Ready for Validation", "Ready for Dev"): new and moved
+    // entries go to the first; a kept entry in any of them stays where it is.
     let target = board.sections.findIndex((section) => section.owned_status === status);
     if (target < 0) {
       target = editor.createSection(status);

@@ -131,8 +131,8 @@ export function planBoardSync(
       continue;
     }
     if (options.direction === "to_board") continue;
-    // 8: a manual edit is an owned entry whose section differs from what the store last wrote. An
-    // entry already where the store's current status puts it needs no transition.
+    // 8: a manual edit is an owned entry whose section differs from what the store last wrote (never
+    // written: its current status). An entry already where the current status puts it needs nothing.
     const reference = view.last_written_status ?? view.board_status;
     if (last.board_status !== reference && last.board_status !== view.board_status) {
       manual_edits.push({
