@@ -51,7 +51,9 @@ export class LocusError extends Error {
     const message = this.message.startsWith(`${this.code}: `)
       ? this.message.slice(this.code.length + 2)
       : this.message;
-    return this.details === undefined ? { code: this.code, message } : { code: this.code, message, details: this.details };
+    return this.details === undefined
+      ? { code: this.code, message }
+      : { code: this.code, message, details: this.details };
   }
 }
 

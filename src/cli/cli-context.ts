@@ -1,0 +1,68 @@
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { LocusError } from "../domain/errors.js";
+import { LocusEngine } from "../operations/locus-engine.js";
+import { openWorkspace, type Workspace } from "../workspace/workspace.js";
+
+/** Global options every command accepts (section 11). */
+export interface GlobalOptions {
+  store?: string;
+  profile?: string;
+  actor?: string;
+  json?: boolean;
+}
+
+/** Exit codes, documented in `--help`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The global options, with the environment variables applied (flags win). */
+export function globalOptions(command: Command): GlobalOptions {
+  const options = command.optsWithGlobals() as GlobalOptions;
+  const env = process.env;
+  return {
+    ...((options.store ?? env.LOCUS_STORE) ? { store: (options.store ?? env.LOCUS_STORE) as string } : {}),
+    ...((options.profile ?? env.LOCUS_PROFILE)
+      ? { profile: (options.profile ?? env.LOCUS_PROFILE) as string }
+      : {}),
+    ...((options.actor ?? env.LOCUS_ACTOR) ? { actor: (options.actor ?? env.LOCUS_ACTOR) as string } : {}),
+    ...(options.json ? { json: true } : {}),
+  };
+}
+
+/** The OS user, the default actor of a person's own workspace. */
+function osUser(): string {
+  try {
+    return userInfo().username || "local-user";
+  } catch {
+    return "local-user";
+  }
+}
+
+/** Opens the workspace and an engine whose surface profile and actor come from the global options. */
+export async function openEngine(command: Command): Promise<{ workspace: Workspace; engine: LocusEngine }> {
+  const options = globalOptions(command);
+  const workspace = await openWorkspace({
+    cwd: process.cwd(),
+    ...(options.store ? { storeUrl: options.store } : {}),
+  });
+  const engine = new LocusEngine(workspace.store, {
+    config: workspace.config,
+    workspaceRoot: workspace.root,
+    surface: {
+      ...(options.profile ? { profile: options.profile } : {}),
+      actor: options.actor ?? workspace.config.default_actor ?? osUser(),
+    },
+  });
+  return { workspace, engine };
+}
+
+/** Prints a refusal that happened outside a job (no workspace, bad store) and returns the exit code. */
+export function reportError(error: unknown, json: boolean): number {
+  const body =
+    error instanceof LocusError
+      ? error.toJSON()
+      : { code: "HSK-500-STORAGE", message: error instanceof Error ? error.message : String(error) };
+  if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+  else process.stderr.write(`locus: ${body.code}: ${body.message}\n`);
+  return EXIT.failed;
+}

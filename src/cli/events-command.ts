@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
+import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+
+const positiveInt = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`not a whole number: ${value}`);
+  return parsed;
+};
+
+/** `locus events` (JSON Lines of stored events), `locus events verify`, and `locus replay`. */
+export function registerEvents(program: Command): void {
+  const events = program
+    .command("events")
+    .description("Print Flight Recorder events (JSON Lines with --json)")
+    .option("--since <seq>", "only events after this seq", positiveInt)
+    .option("--wp <id>", "only events about this work packet")
+    .option("--limit <n>", "at most this many events", positiveInt)
+    .action(async (options: { since?: number; wp?: string; limit?: number }, command: Command) => {
+      const { engine } = await openEngine(command);
+      try {
+        const stored = await engine.store.readEvents({
+          ...(options.since !== undefined ? { afterSeq: options.since } : {}),
+          ...(options.wp !== undefined ? { wpId: options.wp } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        });
+        const json = globalOptions(command).json;
+        const lines = stored.map((event) =>
+          json
+            ? JSON.stringify(event)
+            : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_id.padEnd(17)} ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}`,
+        );
+        if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  events
+    .command("verify")
+    .description("Recompute the hash chain; exit 1 and name the first bad seq when it is broken")
+    .action(async (_options: unknown, command: Command) => {
+      const { engine } = await openEngine(command);
+      try {
+        const report = await verifyStore(engine.store);
+        if (globalOptions(command).json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else if (report.ok) process.stdout.write(`chain ok: ${report.checked} events verified\n`);
+        else process.stdout.write(`chain BROKEN at seq ${report.first_bad_seq}: ${report.reason}\n`);
+        process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command("replay")
+    .description("Rebuild WPs, MTs and dependencies from the event log and compare with the live state")
+    .option("--rebuild", "replace the live tables with the replayed state")
+    .action(async (options: { rebuild?: boolean }, command: Command) => {
+      const { engine } = await openEngine(command);
+      try {
+        const report = options.rebuild ? await rebuildFromLog(engine.store) : await replayCheck(engine.store);
+        if (globalOptions(command).json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else {
+          process.stdout.write(
+            `${report.ok ? "replay matches" : "replay DIFFERS from"} the live state: ${report.events} events, ${report.wps} WPs, ${report.mts} MTs, ${report.dependencies} dependencies\n`,
+          );
+          for (const mismatch of report.mismatches) process.stdout.write(`  ${mismatch}\n`);
+        }
+        process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+}

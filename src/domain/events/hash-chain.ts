@@ -1,0 +1,53 @@
+import { canonicalJson, sha256 } from "../canonical-json.js";
+import type { StoredEvent } from "./stored-event.js";
+
+/** The hash of a sealed event: SHA-256 over prev_hash and the canonical JSON of the event without its hash (section 6). */
+export function eventHash(event: Omit<StoredEvent, "hash">): string {
+  return sha256(event.prev_hash + canonicalJson(event));
+}
+
+/** The outcome of `verify` (section 6). */
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  head_seq: number;
+  first_bad_seq?: number;
+  reason?: string;
+}
+
+/** Recomputes the hash chain; names the first bad seq (edited, deleted, reordered or truncated). */
+export function verifyChain(
+  events: readonly StoredEvent[],
+  head: { seq: number; hash: string },
+): ChainReport {
+  let previousHash = "";
+  let expectedSeq = 1;
+  for (const event of events) {
+    const bad = (reason: string): ChainReport => ({
+      ok: false,
+      checked: expectedSeq - 1,
+      head_seq: head.seq,
+      first_bad_seq: event.seq,
+      reason,
+    });
+    if (event.seq !== expectedSeq) {
+      return { ...bad(`seq ${expectedSeq} is missing`), first_bad_seq: expectedSeq };
+    }
+    if (event.prev_hash !== previousHash) return bad("prev_hash does not match the previous event's hash");
+    const { hash, ...unsealed } = event;
+    if (eventHash(unsealed) !== hash) return bad("hash does not match the event's content");
+    previousHash = hash;
+    expectedSeq += 1;
+  }
+  const last = expectedSeq - 1;
+  if (last !== head.seq || previousHash !== head.hash) {
+    return {
+      ok: false,
+      checked: last,
+      head_seq: head.seq,
+      first_bad_seq: Math.min(last, head.seq) + 1,
+      reason: `the log ends at seq ${last} but the recorded head is seq ${head.seq}: events were removed`,
+    };
+  }
+  return { ok: true, checked: last, head_seq: head.seq };
+}

@@ -1,0 +1,46 @@
+import { addDependency } from "./dependencies/add-dependency.op.js";
+import { removeDependency } from "./dependencies/remove-dependency.op.js";
+import { completeMt } from "./micro-tasks/complete-mt.op.js";
+import { recordIteration } from "./micro-tasks/record-iteration.op.js";
+import { registerMts } from "./micro-tasks/register-mts.op.js";
+import { startMt } from "./micro-tasks/start-mt.op.js";
+import type { OperationDefinition } from "./operation.js";
+import { getBlockingChain } from "./queries/get-blocking-chain.op.js";
+import { getDependencyTree } from "./queries/get-dependency-tree.op.js";
+import { getMtProgress } from "./queries/get-mt-progress.op.js";
+import { getWpStatus } from "./queries/get-wp-status.op.js";
+import { listWps } from "./queries/list-wps.op.js";
+import { queryBlocked } from "./queries/query-blocked.op.js";
+import { queryReady } from "./queries/query-ready.op.js";
+import { closeWp } from "./work-packets/close-wp.op.js";
+import { createWp } from "./work-packets/create-wp.op.js";
+import { deleteWp } from "./work-packets/delete-wp.op.js";
+import { gateWp } from "./work-packets/gate-wp.op.js";
+import { updateWp } from "./work-packets/update-wp.op.js";
+
+/** STYLE 2: the one operation catalog; every surface is generated from it. */
+export const OPERATIONS: readonly OperationDefinition[] = [
+  createWp,
+  updateWp,
+  gateWp,
+  closeWp,
+  deleteWp,
+  registerMts,
+  startMt,
+  recordIteration,
+  completeMt,
+  addDependency,
+  removeDependency,
+  queryReady,
+  queryBlocked,
+  getWpStatus,
+  getMtProgress,
+  getDependencyTree,
+  getBlockingChain,
+  listWps,
+];
+
+/** The catalog by operation name. */
+export const CATALOG: ReadonlyMap<string, OperationDefinition> = new Map(
+  OPERATIONS.map((op) => [op.name, op]),
+);

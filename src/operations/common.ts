@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { LocusError } from "../domain/errors.js";
+import { newNoteId } from "../domain/ids.js";
+import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
+import type { TrackedWorkPacket, WorkNote } from "../domain/records.js";
+import type { WpTransitionFacts } from "../domain/wp-state-machine.js";
+import type { JobContext } from "./job-context.js";
+
+/** `expected_version`: compare-and-set on WP writes (section 4). */
+export const expectedVersionSchema = z.number().int().positive().optional();
+
+/** A note given as text or as `{content, note_type}`. */
+export const noteParamSchema = z.union([
+  z.string().min(1).max(20_000),
+  z.strictObject({
+    content: z.string().min(1).max(20_000),
+    note_type: z.enum(["user", "system", "mt_executor"]).default("user"),
+  }),
+]);
+
+/** Refuses a stale write: HSK-409-CONFLICT with the expected and stored versions. */
+export function checkExpectedVersion(wp: TrackedWorkPacket, expected: number | undefined): void {
+  if (expected !== undefined && expected !== wp.version) {
+    throw new LocusError("HSK-409-CONFLICT", `WP ${wp.wp_id} is at version ${wp.version}, not ${expected}`, {
+      field: "expected_version",
+      expected,
+      actual: wp.version,
+    });
+  }
+}
+
+/** The facts section 5's requirements read, from the WP as stored. */
+export function transitionFacts(wp: TrackedWorkPacket): WpTransitionFacts {
+  const passed = (status: string) => status === "pass" || status === "skip";
+  const mts = wp.micro_tasks;
+  return {
+    pre_work_passed: passed(wp.governance.gates.pre_work.status),
+    post_work_passed: passed(wp.governance.gates.post_work.status),
+    micro_tasks_final: mts.completed + mts.failed + mts.skipped === mts.total,
+  };
+}
+
+/** Builds an append-only WorkNote by the job's actor. */
+export function makeNote(ctx: JobContext, content: string, noteType: WorkNote["note_type"]): WorkNote {
+  return {
+    note_id: newNoteId(ctx.services.ids),
+    author: ctx.identity.actor_id,
+    content,
+    created_at: ctx.timestamp,
+    note_type: noteType,
+  };
+}
+
+/** Validates a task_packet_path: inside the workspace and under the configured packets folder (section 8). */
+export function checkTaskPacketPath(ctx: JobContext, path: string): string {
+  const normalised = assertRelativeWorkspacePath(path, "task_packet_path");
+  const folder = assertRelativeWorkspacePath(ctx.config.packets_dir, "packets_dir");
+  if (!isUnder(normalised, folder)) {
+    throw new LocusError("HSK-400-UNSAFE-PATH", `task_packet_path must be under ${folder}/`, {
+      field: "task_packet_path",
+      packets_dir: folder,
+    });
+  }
+  return normalised;
+}
+
+/** Records a read (QUERY-001) with its filters and counts. */
+export function recordQuery(
+  ctx: JobContext,
+  operation: string,
+  filters: Record<string, unknown>,
+  counts: { result_count: number; total_count?: number; sort_policy?: string; calendar_policy_id?: string },
+): void {
+  ctx.emit("work_query_executed", { operation, filters, ...counts });
+}

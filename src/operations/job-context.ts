@@ -1,0 +1,210 @@
+import { canonicalJson, sha256 } from "../domain/canonical-json.js";
+import type { Clock } from "../domain/clock.js";
+import { LocusError } from "../domain/errors.js";
+import type { EmittedPayload, EventName } from "../domain/events/event-registry.js";
+import { validateEventPayload } from "../domain/events/event-registry.js";
+import { applyEvent, emptyState, emptyTouched, type LocusState, mtKey } from "../domain/events/evolve.js";
+import { eventHash } from "../domain/events/hash-chain.js";
+import { type IdSource, newBronzeId } from "../domain/ids.js";
+import type { TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
+import type { ChainHead, StoredEvent, StoreTransaction } from "../store/store-port.js";
+import type { WorkspaceConfig } from "./workspace-config.js";
+
+/** Who runs a job and under which ids. */
+export interface JobIdentity {
+  job_id: string;
+  trace_id: string;
+  protocol_id: string;
+  actor_id: string;
+  profile_id: string;
+}
+
+/** Services a job reads besides the store. */
+export interface JobServices {
+  clock: Clock;
+  ids: IdSource;
+  config: WorkspaceConfig;
+  replicaId: string;
+  /** The workspace root folder, when the store belongs to a folder on disk (board, packets). */
+  workspaceRoot?: string;
+}
+
+/**
+ * Everything one job sees inside its transaction: the records it loaded (a working copy of the state), the
+ * events it emitted, sealed into the chain as they are emitted, and the WP writes it planned. Operations change
+ * state only by emitting events; `flush` writes what the events changed, the Bronze snapshots and the events.
+ */
+export class JobContext {
+  /** The records this job loaded, changed in place by its events. */
+  readonly state: LocusState = emptyState();
+  private readonly touched = emptyTouched();
+  private readonly sealed: StoredEvent[] = [];
+  private readonly plannedWrites = new Map<string, { bronze_id: string; operation: string }>();
+  private head: ChainHead;
+  readonly now: Date;
+  /** Set by operations that changed what the Task Board shows. */
+  boardDirty = false;
+
+  constructor(
+    readonly tx: StoreTransaction,
+    readonly identity: JobIdentity,
+    readonly services: JobServices,
+    head: ChainHead,
+  ) {
+    this.head = head;
+    this.now = services.clock();
+  }
+
+  /** The job's timestamp (one clock reading per job). */
+  get timestamp(): string {
+    return this.now.toISOString();
+  }
+
+  /** The workspace configuration. */
+  get config(): WorkspaceConfig {
+    return this.services.config;
+  }
+
+  /** Validates, seals and applies one event (fail fast: a bad event throws and the job rolls back). */
+  emit<N extends EventName>(name: N, payload: EmittedPayload<N>): StoredEvent {
+    const sequence = this.head.sequence + 1;
+    const replica = this.services.replicaId;
+    const full = { ...payload, replica_id: replica, sequence, vector_clock: { [replica]: sequence } };
+    const { event_id, payload: checked } = validateEventPayload(name, full);
+    const unsealed: Omit<StoredEvent, "hash"> = {
+      seq: this.head.seq + 1,
+      event_uuid: this.services.ids.uuid(),
+      event_id,
+      event_name: name,
+      timestamp: this.timestamp,
+      trace_id: this.identity.trace_id,
+      job_id: this.identity.job_id,
+      protocol_id: this.identity.protocol_id,
+      actor_id: this.identity.actor_id,
+      replica_id: replica,
+      sequence,
+      vector_clock: { [replica]: sequence },
+      payload: checked as Record<string, unknown>,
+      prev_hash: this.head.hash,
+    };
+    const event: StoredEvent = { ...unsealed, hash: eventHash(unsealed) };
+    applyEvent(this.state, event, this.touched);
+    this.sealed.push(event);
+    this.head = { seq: event.seq, hash: event.hash, sequence };
+    return event;
+  }
+
+  /** Loads a WP into the working state; a missing or deleted WP is HSK-404-NOT-FOUND naming `field`. */
+  async wp(
+    wpId: string,
+    options: { field?: string; allowDeleted?: boolean } = {},
+  ): Promise<TrackedWorkPacket> {
+    let wp = this.state.wps.get(wpId);
+    if (!wp) {
+      wp = await this.tx.getWp(wpId);
+      if (wp) this.state.wps.set(wpId, wp);
+    }
+    if (!wp || (wp.tombstone && !options.allowDeleted)) {
+      throw new LocusError("HSK-404-NOT-FOUND", `work packet ${wpId} does not exist`, {
+        field: options.field ?? "wp_id",
+        wp_id: wpId,
+      });
+    }
+    return wp;
+  }
+
+  /** Loads a WP if it exists (deleted ones included), without refusing. */
+  async maybeWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
+    const cached = this.state.wps.get(wpId);
+    if (cached) return cached;
+    const wp = await this.tx.getWp(wpId);
+    if (wp) this.state.wps.set(wpId, wp);
+    return wp;
+  }
+
+  /** Loads every MT of a WP into the working state. */
+  async mts(wpId: string): Promise<TrackedMicroTask[]> {
+    const stored = await this.tx.getMts(wpId);
+    return stored.map((mt) => {
+      const key = mtKey(wpId, mt.mt_id);
+      const cached = this.state.mts.get(key);
+      if (cached) return cached;
+      this.state.mts.set(key, mt);
+      return mt;
+    });
+  }
+
+  /** Loads one MT; a missing one is HSK-404-NOT-FOUND. */
+  async mt(wpId: string, mtId: string): Promise<TrackedMicroTask> {
+    const key = mtKey(wpId, mtId);
+    let mt = this.state.mts.get(key);
+    if (!mt) {
+      mt = await this.tx.getMt(wpId, mtId);
+      if (mt) this.state.mts.set(key, mt);
+    }
+    if (!mt) {
+      throw new LocusError("HSK-404-NOT-FOUND", `micro-task ${mtId} does not exist in ${wpId}`, {
+        field: "mt_id",
+        wp_id: wpId,
+        mt_id: mtId,
+      });
+    }
+    return mt;
+  }
+
+  /** Plans the one write of a WP in this job: the Bronze id and the version it will have (section 2, 9). */
+  planWpWrite(
+    wp: Pick<TrackedWorkPacket, "wp_id" | "version">,
+    operation: string,
+  ): { bronze_id: string; version: number } {
+    let plan = this.plannedWrites.get(wp.wp_id);
+    if (!plan) {
+      plan = { bronze_id: newBronzeId(this.services.ids), operation };
+      this.plannedWrites.set(wp.wp_id, plan);
+    }
+    return { bronze_id: plan.bronze_id, version: wp.version + 1 };
+  }
+
+  /** Ids of the events this job emitted, in order, without the capability audit (section 3 step 5). */
+  eventIds(): string[] {
+    return this.sealed
+      .filter((event) => event.event_name !== "capability_decision")
+      .map((event) => event.event_id);
+  }
+
+  /** The events this job sealed. */
+  events(): readonly StoredEvent[] {
+    return this.sealed;
+  }
+
+  /** Writes the changed records, one Bronze snapshot per written WP, and the sealed events. */
+  async flush(): Promise<void> {
+    const { tx, state, touched } = this;
+    for (const wpId of touched.wps) {
+      const wp = state.wps.get(wpId) as TrackedWorkPacket;
+      const plan = this.plannedWrites.get(wpId);
+      if (!plan) throw new Error(`internal: WP ${wpId} changed without a planned write`);
+      await tx.putWp(wp);
+      const previous = await tx.lastBronzeId(wpId);
+      await tx.putBronze({
+        bronze_id: plan.bronze_id,
+        content_type: "work_packet/handshake_v1",
+        content_hash: sha256(canonicalJson(wp)),
+        created_at: this.timestamp,
+        wp_id: wpId,
+        version: wp.version,
+        operation: plan.operation,
+        snapshot: wp,
+        vector_clock: wp.vector_clock,
+        ...(previous ? { previous_bronze_id: previous } : {}),
+      });
+    }
+    for (const key of touched.mts) await tx.putMt(state.mts.get(key) as TrackedMicroTask);
+    for (const id of touched.depsRemoved) await tx.removeDependency(id);
+    for (const id of touched.depsPut) {
+      const dep = state.deps.get(id);
+      if (dep) await tx.putDependency(dep);
+    }
+    await tx.appendEvents(this.sealed);
+  }
+}

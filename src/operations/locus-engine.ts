@@ -1,0 +1,83 @@
+import { type Clock, systemClock } from "../domain/clock.js";
+import { type IdSource, systemIds } from "../domain/ids.js";
+import type { LocusStore } from "../store/store-port.js";
+import { CATALOG } from "./catalog.js";
+import {
+  type AfterApplyHook,
+  execute,
+  type LocusJob,
+  type LocusResult,
+  type SurfaceOptions,
+} from "./envelope.js";
+import type { OperationDefinition } from "./operation.js";
+import { protocolIdOf } from "./operation.js";
+import { defaultWorkspaceConfig, type WorkspaceConfig } from "./workspace-config.js";
+
+/** Options of an engine: the surface carrying the jobs, and injectable clock and ids for tests. */
+export interface EngineOptions {
+  config?: WorkspaceConfig;
+  surface?: SurfaceOptions;
+  clock?: Clock;
+  ids?: IdSource;
+  workspaceRoot?: string;
+  catalog?: ReadonlyMap<string, OperationDefinition>;
+  afterApply?: AfterApplyHook;
+}
+
+/** Builds a job for `operation`, requesting exactly the capabilities it requires. */
+export function jobFor(
+  operation: string,
+  params: Record<string, unknown>,
+  extra: Partial<Omit<LocusJob, "input" | "job_kind" | "protocol_id">> = {},
+  catalog: ReadonlyMap<string, OperationDefinition> = CATALOG,
+): LocusJob {
+  return {
+    job_kind: "locus_operation",
+    protocol_id: protocolIdOf(operation),
+    ...extra,
+    input: { operation, params, capabilities_requested: [...(catalog.get(operation)?.capabilities ?? [])] },
+  };
+}
+
+/** Locus over one store: every call goes through the one envelope. */
+export class LocusEngine {
+  constructor(
+    readonly store: LocusStore,
+    private readonly options: EngineOptions = {},
+  ) {}
+
+  /** The workspace configuration in force. */
+  get config(): WorkspaceConfig {
+    return this.options.config ?? defaultWorkspaceConfig();
+  }
+
+  /** Runs one job (section 3). */
+  execute(job: unknown): Promise<LocusResult> {
+    const { options } = this;
+    return execute(job, {
+      store: this.store,
+      catalog: options.catalog ?? CATALOG,
+      config: this.config,
+      clock: options.clock ?? systemClock,
+      ids: options.ids ?? systemIds,
+      replicaId: this.store.replicaId,
+      ...(options.surface ? { surface: options.surface } : {}),
+      ...(options.workspaceRoot ? { workspaceRoot: options.workspaceRoot } : {}),
+      ...(options.afterApply ? { afterApply: options.afterApply } : {}),
+    });
+  }
+
+  /** Shorthand: runs `operation` with `params`, requesting its required capabilities. */
+  run(
+    operation: string,
+    params: Record<string, unknown>,
+    extra: Parameters<typeof jobFor>[2] = {},
+  ): Promise<LocusResult> {
+    return this.execute(jobFor(operation, params, extra, this.options.catalog ?? CATALOG));
+  }
+
+  /** Closes the store. */
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

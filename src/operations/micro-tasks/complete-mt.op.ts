@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { assertMtTransition } from "../../domain/mt-state-machine.js";
+import { mtIdSchema, text, validationResultSchema, wpIdSchema } from "../../domain/records.js";
+import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
+import { defineOperation } from "../operation.js";
+
+const params = z.strictObject({
+  wp_id: wpIdSchema,
+  mt_id: mtIdSchema,
+  final_iteration: z.number().int().nonnegative().optional(),
+  outcome: z.enum(["completed", "failed", "skipped"]).default("completed"),
+  validation_result: validationResultSchema.optional(),
+  failure_category: text(200).optional(),
+  error_summary: text(10_000).optional(),
+  expected_version: expectedVersionSchema,
+});
+
+/** complete_mt: in_progress -> completed | skipped (MT-004) or failed (MT-006); a repeat is idempotent. */
+export const completeMt = defineOperation({
+  name: "complete_mt",
+  summary: "Finish a micro-task as completed, failed or skipped",
+  kind: "write",
+  params,
+  capabilities: ["locus.write"],
+  events: ["mt_completed", "mt_failed"],
+  async run(ctx, p) {
+    const wp = await ctx.wp(p.wp_id);
+    const mt = await ctx.mt(wp.wp_id, p.mt_id);
+    if (mt.status === p.outcome) return { wp, mt, changed: false, task_board_updated: false };
+    checkExpectedVersion(wp, p.expected_version);
+    assertMtTransition(mt.mt_id, mt.status, p.outcome);
+    const write = ctx.planWpWrite(wp, "micro_task");
+    const validation = p.validation_result ? { validation_result: p.validation_result } : {};
+    if (p.outcome === "failed") {
+      ctx.emit("mt_failed", {
+        wp_id: wp.wp_id,
+        mt_id: mt.mt_id,
+        ...write,
+        reason: "completed_as_failed",
+        ...validation,
+        ...(p.failure_category !== undefined ? { failure_category: p.failure_category } : {}),
+        ...(p.error_summary !== undefined ? { error_summary: p.error_summary } : {}),
+      });
+    } else {
+      ctx.emit("mt_completed", {
+        wp_id: wp.wp_id,
+        mt_id: mt.mt_id,
+        ...write,
+        outcome: p.outcome,
+        ...validation,
+        ...(p.final_iteration !== undefined ? { final_iteration: p.final_iteration } : {}),
+      });
+    }
+    return { wp: ctx.state.wps.get(wp.wp_id), mt, changed: true, task_board_updated: false };
+  },
+});

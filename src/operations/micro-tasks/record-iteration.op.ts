@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { LocusError } from "../../domain/errors.js";
+import {
+  ITERATION_OUTCOMES,
+  type MTIterationRecord,
+  mtIdSchema,
+  text,
+  timestampSchema,
+  wpIdSchema,
+} from "../../domain/records.js";
+import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
+import { defineOperation } from "../operation.js";
+
+const count = z.number().int().nonnegative();
+const params = z.strictObject({
+  wp_id: wpIdSchema,
+  mt_id: mtIdSchema,
+  iteration: z.number().int().positive().max(10_000),
+  model_id: text(200).min(1),
+  lora_id: text(200).optional(),
+  escalation_level: count.optional(),
+  started_at: timestampSchema.optional(),
+  completed_at: timestampSchema.optional(),
+  duration_ms: count.default(0),
+  tokens_prompt: count.default(0),
+  tokens_completion: count.default(0),
+  claimed_complete: z.boolean().default(false),
+  validation_passed: z.boolean().optional(),
+  outcome: z.enum(ITERATION_OUTCOMES),
+  output_artifact_ref: text(2_000).optional(),
+  validation_artifact_ref: text(2_000).optional(),
+  error_summary: text(10_000).optional(),
+  failure_category: text(200).optional(),
+  expected_version: expectedVersionSchema,
+});
+
+/**
+ * record_iteration: one MTIterationRecord, idempotent on (wp_id, mt_id, escalation_level, iteration).
+ * ESCALATE raises the level (MT-005); at the last level of the chain, ESCALATE or running out of
+ * max_iterations fails the MT for good (MT-006). A RETRY that uses up max_iterations below the last level
+ * escalates too (2.6.6.8.7.2, priority 3).
+ */
+export const recordIteration = defineOperation({
+  name: "record_iteration",
+  summary:
+    "Record one iteration of a micro-task (model, tokens, outcome); escalates or fails as the chain says",
+  kind: "write",
+  params,
+  capabilities: ["locus.write"],
+  events: ["mt_iteration_completed", "mt_escalated", "mt_failed"],
+  async run(ctx, p) {
+    const wp = await ctx.wp(p.wp_id);
+    const mt = await ctx.mt(wp.wp_id, p.mt_id);
+    const level = p.escalation_level ?? mt.escalation.current_level;
+    if (mt.iterations.some((it) => it.escalation_level === level && it.iteration === p.iteration)) {
+      return { wp, mt, changed: false, task_board_updated: false };
+    }
+    checkExpectedVersion(wp, p.expected_version);
+    if (mt.status !== "in_progress") {
+      throw new LocusError("HSK-409-TRANSITION", `${mt.mt_id} is ${mt.status}; iterations need in_progress`, {
+        field: "mt_id",
+        from: mt.status,
+        allowed: ["in_progress"],
+      });
+    }
+    if (level !== mt.escalation.current_level) {
+      throw new LocusError(
+        "HSK-409-CONFLICT",
+        `${mt.mt_id} runs at escalation level ${mt.escalation.current_level}`,
+        {
+          field: "params.escalation_level",
+          expected: mt.escalation.current_level,
+          actual: level,
+        },
+      );
+    }
+    const atLevel = mt.iterations.filter((it) => it.escalation_level === level);
+    const last = atLevel.reduce((max, it) => Math.max(max, it.iteration), 0);
+    if (p.iteration <= last) {
+      throw new LocusError("HSK-409-CONFLICT", `iteration ${p.iteration} comes after iteration ${last}`, {
+        field: "params.iteration",
+        last,
+      });
+    }
+    const record: MTIterationRecord = {
+      iteration: p.iteration,
+      model_id: p.model_id,
+      ...(p.lora_id !== undefined ? { lora_id: p.lora_id } : {}),
+      escalation_level: level,
+      started_at: p.started_at ?? ctx.timestamp,
+      completed_at: p.completed_at ?? ctx.timestamp,
+      duration_ms: p.duration_ms,
+      tokens_prompt: p.tokens_prompt,
+      tokens_completion: p.tokens_completion,
+      claimed_complete: p.claimed_complete,
+      ...(p.validation_passed !== undefined ? { validation_passed: p.validation_passed } : {}),
+      outcome: p.outcome,
+      ...(p.output_artifact_ref !== undefined ? { output_artifact_ref: p.output_artifact_ref } : {}),
+      ...(p.validation_artifact_ref !== undefined
+        ? { validation_artifact_ref: p.validation_artifact_ref }
+        : {}),
+      ...(p.error_summary !== undefined ? { error_summary: p.error_summary } : {}),
+      ...(p.failure_category !== undefined ? { failure_category: p.failure_category } : {}),
+    };
+    const blocked = p.outcome === "BLOCKED";
+    ctx.emit("mt_iteration_completed", {
+      wp_id: wp.wp_id,
+      mt_id: mt.mt_id,
+      ...(blocked ? ctx.planWpWrite(wp, "micro_task") : {}),
+      record,
+    });
+    const lastLevel = Math.max(mt.escalation.escalation_chain.length, 1) - 1;
+    const exhausted = atLevel.length + 1 >= mt.max_iterations && p.outcome === "RETRY";
+    if (p.outcome === "ESCALATE" || exhausted) {
+      if (level < lastLevel) {
+        const model = mt.escalation.escalation_chain[level + 1]?.model_id;
+        ctx.emit("mt_escalated", {
+          wp_id: wp.wp_id,
+          mt_id: mt.mt_id,
+          from_level: level,
+          to_level: level + 1,
+          ...(model !== undefined ? { model_id: model } : {}),
+          reason: p.outcome === "ESCALATE" ? "outcome_escalate" : "max_iterations",
+        });
+      } else {
+        ctx.emit("mt_failed", {
+          wp_id: wp.wp_id,
+          mt_id: mt.mt_id,
+          ...ctx.planWpWrite(wp, "micro_task"),
+          reason: p.outcome === "ESCALATE" ? "escalation_exhausted" : "max_iterations_exhausted",
+          ...(p.failure_category !== undefined ? { failure_category: p.failure_category } : {}),
+          ...(p.error_summary !== undefined ? { error_summary: p.error_summary } : {}),
+        });
+      }
+    }
+    return { wp: ctx.state.wps.get(wp.wp_id), mt, changed: true, task_board_updated: false };
+  },
+});

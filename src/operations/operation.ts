@@ -1,0 +1,32 @@
+import type { z } from "zod";
+import type { CapabilityId } from "../domain/capabilities.js";
+import type { EventName } from "../domain/events/event-registry.js";
+import type { JobContext } from "./job-context.js";
+
+/** STYLE 2: one definition per operation; CLI commands, MCP tools and docs are generated from these. */
+export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
+  /** The operation name, e.g. `create_wp`; its protocol id is `locus_<name>_v1`. */
+  readonly name: string;
+  /** One line for help texts and tool descriptions. */
+  readonly summary: string;
+  /** Reads never change WPs; writes may. */
+  readonly kind: "read" | "write";
+  /** The params schema; unknown params are rejected. */
+  readonly params: Schema;
+  /** Capabilities the operation requires (section 4). */
+  readonly capabilities: readonly CapabilityId[];
+  /** Events the operation may emit (documentation and tests). */
+  readonly events: readonly EventName[];
+  /** Applies the operation inside the job's transaction and returns `data`. */
+  run(ctx: JobContext, params: z.output<Schema>): Promise<Record<string, unknown>>;
+}
+
+/** Defines an operation with its params type inferred from the schema. */
+export function defineOperation<Schema extends z.ZodType>(
+  definition: OperationDefinition<Schema>,
+): OperationDefinition {
+  return definition as unknown as OperationDefinition;
+}
+
+/** `locus_<name>_v1`. */
+export const protocolIdOf = (name: string): string => `locus_${name}_v1`;

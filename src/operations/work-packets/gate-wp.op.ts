@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { GATES, type GateStatus, text, type WorkPacketStatus, wpIdSchema } from "../../domain/records.js";
+import { assertWpTransition } from "../../domain/wp-state-machine.js";
+import { checkExpectedVersion, expectedVersionSchema, makeNote, transitionFacts } from "../common.js";
+import { defineOperation } from "../operation.js";
+
+const params = z.strictObject({
+  wp_id: wpIdSchema,
+  gate: z.enum(GATES),
+  result: z.strictObject({
+    status: z.enum(["pass", "fail", "skip", "pending"]),
+    notes: text(10_000).optional(),
+    validation_report_ref: text(2_000).optional(),
+  }),
+  expected_version: expectedVersionSchema,
+});
+
+/**
+ * Section 5: where a gate decision moves the WP. pre_work pass/skip starts a ready (or gated) WP; post_work
+ * pass/skip finishes an in_progress or gated WP; post_work fail reopens a done WP or sends a gated one back.
+ * Any other decision is recorded and keeps the status.
+ */
+function gateTarget(
+  gate: "pre_work" | "post_work",
+  decision: GateStatus["status"],
+  from: WorkPacketStatus,
+): WorkPacketStatus {
+  const passed = decision === "pass" || decision === "skip";
+  if (gate === "pre_work") return passed && (from === "ready" || from === "gated") ? "in_progress" : from;
+  if (passed) return "done";
+  return decision === "fail" && (from === "done" || from === "gated") ? "in_progress" : from;
+}
+
+/** gate_wp: records a gate decision (append-only history) and drives the transitions of section 5. */
+export const gateWp = defineOperation({
+  name: "gate_wp",
+  summary: "Record a pre_work or post_work gate decision (pass, fail, skip, pending)",
+  kind: "write",
+  params,
+  capabilities: ["locus.gate"],
+  events: ["work_packet_gated"],
+  async run(ctx, p) {
+    const wp = await ctx.wp(p.wp_id);
+    checkExpectedVersion(wp, p.expected_version);
+    const from = wp.status;
+    const to = gateTarget(p.gate, p.result.status, from);
+    if (to !== from) {
+      const facts = transitionFacts(wp);
+      // The decision being recorded is the post-work gate this transition asks for.
+      if (p.gate === "post_work") facts.post_work_passed = true;
+      assertWpTransition(from, to, "gate", facts);
+    }
+    const result: GateStatus = {
+      status: p.result.status,
+      validated_at: ctx.timestamp,
+      validated_by: ctx.identity.actor_id,
+      ...(p.result.notes ? { notes: p.result.notes } : {}),
+      ...(p.result.validation_report_ref ? { validation_report_ref: p.result.validation_report_ref } : {}),
+    };
+    const summary = `${p.gate} gate: ${p.result.status}${p.result.notes ? ` - ${p.result.notes}` : ""}`;
+    ctx.emit("work_packet_gated", {
+      wp_id: wp.wp_id,
+      ...ctx.planWpWrite(wp, "gate"),
+      gate: p.gate,
+      result,
+      note: makeNote(ctx, summary, "gate"),
+      ...(to !== from ? { status_change: { from, to } } : {}),
+    });
+    if (to !== from) ctx.boardDirty = true;
+    return {
+      wp: ctx.state.wps.get(wp.wp_id),
+      gate: p.gate,
+      status_change: to !== from ? { from, to } : null,
+      task_board_updated: false,
+    };
+  },
+});

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { canonicalJson } from "../../domain/canonical-json.js";
+import { LocusError } from "../../domain/errors.js";
+import {
+  readField,
+  UPDATABLE_FIELDS,
+  type UpdatableField,
+  type WpChanges,
+} from "../../domain/events/wp-changes.js";
+import { text, wpIdSchema } from "../../domain/records.js";
+import { assertWpTransition } from "../../domain/wp-state-machine.js";
+import {
+  checkExpectedVersion,
+  checkTaskPacketPath,
+  expectedVersionSchema,
+  makeNote,
+  noteParamSchema,
+  transitionFacts,
+} from "../common.js";
+import { defineOperation } from "../operation.js";
+
+const params = z.strictObject({
+  wp_id: wpIdSchema,
+  updates: z.record(z.string(), z.unknown()).default({}),
+  expected_version: expectedVersionSchema,
+  source: text(100).optional(),
+  note: noteParamSchema.optional(),
+});
+
+/** Sources whose status changes are manual Task Board edits (section 8). */
+const BOARD_SOURCES = new Set(["task_board_sync", "task_board"]);
+
+/** Validates `updates`: known keys (dotted `governance.*` accepted), each value against its field's schema. */
+function parseUpdates(updates: Record<string, unknown>): Map<UpdatableField, unknown> {
+  const parsed = new Map<UpdatableField, unknown>();
+  for (const [rawKey, value] of Object.entries(updates)) {
+    const key = rawKey.startsWith("governance.") ? rawKey.slice("governance.".length) : rawKey;
+    if (!Object.hasOwn(UPDATABLE_FIELDS, key) || key === "task_board_token") {
+      throw new LocusError("HSK-400-INVALID-PARAMS", `updates.${rawKey} is not an updatable field`, {
+        field: `params.updates.${rawKey}`,
+        updatable: Object.keys(UPDATABLE_FIELDS).filter((k) => k !== "task_board_token"),
+      });
+    }
+    const field = key as UpdatableField;
+    const result = UPDATABLE_FIELDS[field].safeParse(value);
+    if (!result.success) {
+      throw new LocusError(
+        "HSK-400-INVALID-PARAMS",
+        `updates.${rawKey}: ${result.error.issues[0]?.message}`,
+        {
+          field: `params.updates.${rawKey}`,
+        },
+      );
+    }
+    parsed.set(field, result.data);
+  }
+  return parsed;
+}
+
+/** update_wp: changes fields; status changes obey section 5; `note` appends a WorkNote. */
+export const updateWp = defineOperation({
+  name: "update_wp",
+  summary: "Update fields of a work packet (status changes follow the state machine)",
+  kind: "write",
+  params,
+  capabilities: ["locus.write"],
+  events: ["work_packet_updated"],
+  async run(ctx, p) {
+    const updates = parseUpdates(p.updates);
+    const wp = await ctx.wp(p.wp_id);
+    checkExpectedVersion(wp, p.expected_version);
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (let [field, to] of updates) {
+      if (field === "task_packet_path" && typeof to === "string") to = checkTaskPacketPath(ctx, to);
+      if (field === "labels") to = [...new Set(to as string[])];
+      const from = readField(wp, field);
+      if (canonicalJson(from) !== canonicalJson(to)) changes[field] = { from, to };
+    }
+    const status = changes.status;
+    if (status) {
+      const trigger = p.source !== undefined && BOARD_SOURCES.has(p.source) ? "board" : "update";
+      assertWpTransition(wp.status, status.to as typeof wp.status, trigger, transitionFacts(wp));
+    }
+    const note =
+      p.note === undefined
+        ? undefined
+        : typeof p.note === "string"
+          ? { content: p.note, note_type: "user" as const }
+          : p.note;
+    if (Object.keys(changes).length === 0 && note === undefined) {
+      return { wp, changed: false, task_board_updated: false };
+    }
+    ctx.emit("work_packet_updated", {
+      wp_id: wp.wp_id,
+      ...ctx.planWpWrite(wp, "update"),
+      changes: changes as WpChanges,
+      ...(note ? { note: makeNote(ctx, note.content, note.note_type) } : {}),
+      ...(p.source ? { source: p.source } : {}),
+    });
+    if (status || changes.title) ctx.boardDirty = true;
+    return { wp: ctx.state.wps.get(wp.wp_id), changed: true, task_board_updated: false };
+  },
+});

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { BUILT_IN_PROFILES, type CapabilityProfiles, validateProfiles } from "../domain/capabilities.js";
+import { LocusError } from "../domain/errors.js";
+import { PHASES, WP_TYPES } from "../domain/records.js";
+
+/** 7: a calendar policy profile restricts the ready query and may set its sort. */
+export const calendarPolicySchema = z.strictObject({
+  labels: z.array(z.string()).optional(),
+  types: z.array(z.enum(WP_TYPES)).optional(),
+  phases: z.array(z.enum(PHASES)).optional(),
+  priority_min: z.number().int().min(0).max(4).optional(),
+  priority_max: z.number().int().min(0).max(4).optional(),
+  sort_by: z.enum(["priority", "age", "hybrid"]).optional(),
+});
+/** A calendar policy profile. */
+export type CalendarPolicy = z.infer<typeof calendarPolicySchema>;
+
+/** 7: the built-in calendar policy profiles. */
+export const BUILT_IN_CALENDAR_POLICIES: Readonly<Record<string, CalendarPolicy>> = {
+  NORMAL: {},
+  FOCUS_MODE: { priority_max: 1, sort_by: "priority" },
+  SPRINT_MODE: { types: ["feature", "bug", "test"], priority_max: 2, sort_by: "hybrid" },
+};
+
+/** `.locus/config.json`: what a workspace may configure; everything has a default. */
+export const workspaceConfigSchema = z.strictObject({
+  /** Where the store lives when neither --store nor LOCUS_STORE says (section 11). */
+  store: z.string().min(1).optional(),
+  default_profile: z.string().default("Operator"),
+  default_actor: z.string().min(1).max(200).optional(),
+  profiles: z.record(z.string(), z.array(z.string())).default({}),
+  calendar_policies: z.record(z.string(), calendarPolicySchema).default({}),
+  limits: z
+    .strictObject({
+      edges_per_wp: z.number().int().positive().default(500),
+      mts_per_wp: z.number().int().positive().default(500),
+      params_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(32 * 1024),
+      board_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
+      board_line_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024),
+    })
+    .prefault({}),
+  board_path: z.string().default("docs/TASK_BOARD.md"),
+  packets_dir: z.string().default("docs/task_packets"),
+});
+/** A parsed workspace configuration. */
+export type WorkspaceConfig = z.infer<typeof workspaceConfigSchema>;
+
+/** Parses a workspace config (from JSON text already decoded), refusing unknown profiles' capability ids. */
+export function parseWorkspaceConfig(raw: unknown): WorkspaceConfig {
+  const parsed = workspaceConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LocusError("HSK-400-INVALID-PARAMS", `workspace config: ${issue?.message}`, {
+      field: `config.${issue?.path.join(".")}`,
+    });
+  }
+  validateProfiles(parsed.data.profiles);
+  return parsed.data;
+}
+
+/** The default configuration. */
+export const defaultWorkspaceConfig = (): WorkspaceConfig => parseWorkspaceConfig({});
+
+/** Built-in profiles plus the workspace's own (a workspace may not redefine a built-in). */
+export function allProfiles(config: WorkspaceConfig): CapabilityProfiles {
+  return { ...config.profiles, ...BUILT_IN_PROFILES };
+}
+
+/** Built-in calendar policies plus the workspace's own. */
+export function allCalendarPolicies(config: WorkspaceConfig): Readonly<Record<string, CalendarPolicy>> {
+  return { ...config.calendar_policies, ...BUILT_IN_CALENDAR_POLICIES };
+}

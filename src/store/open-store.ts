@@ -1,0 +1,26 @@
+import { isAbsolute, resolve } from "node:path";
+import { LocusError } from "../domain/errors.js";
+import type { LocusStore } from "./store-port.js";
+
+/** A parsed store location (section 11: `sqlite:PATH`, a plain path, or `postgres://...`). */
+export type StoreLocation = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+/** Parses a store URL; relative SQLite paths resolve against `baseDir`. */
+export function parseStoreUrl(url: string, baseDir: string): StoreLocation {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
+  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
+  if (path.length === 0 || path.includes("\u0000")) {
+    throw new LocusError("HSK-400-INVALID-PARAMS", "the store path is empty or invalid", { field: "store" });
+  }
+  return { kind: "sqlite", path: path === ":memory:" || isAbsolute(path) ? path : resolve(baseDir, path) };
+}
+
+/** Opens a store; each backend's driver is loaded only when that backend is asked for (fast start-up). */
+export async function openStore(location: StoreLocation): Promise<LocusStore> {
+  if (location.kind === "sqlite") {
+    const { SqliteStore } = await import("./sqlite/sqlite-store.js");
+    return SqliteStore.open(location.path);
+  }
+  const backends = await import("./backends.js");
+  return backends.openPostgres(location.url);
+}

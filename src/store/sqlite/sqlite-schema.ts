@@ -1,0 +1,82 @@
+// 9: versioned migrations of the SQLite store (the `meta` table itself is made before them). Each entry moves the schema one version up; the applied
+// version is kept in `meta.schema_version`, and migrations run under the write lock so that several
+// processes opening one new file do not race.
+
+/** Migrations, index = version - 1. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE work_packets (
+    wp_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    phase TEXT,
+    assignee TEXT,
+    created_at TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    open_blockers INTEGER NOT NULL DEFAULT 0,
+    blocks_out INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id);
+  CREATE INDEX wp_by_age ON work_packets (deleted, status, created_at, wp_id);
+
+  CREATE TABLE wp_labels (label TEXT NOT NULL, wp_id TEXT NOT NULL, PRIMARY KEY (label, wp_id)) WITHOUT ROWID;
+  CREATE INDEX wp_labels_by_wp ON wp_labels (wp_id);
+
+  CREATE TABLE micro_tasks (
+    wp_id TEXT NOT NULL,
+    mt_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (wp_id, mt_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE dependencies (
+    dependency_id TEXT PRIMARY KEY,
+    from_wp_id TEXT NOT NULL,
+    to_wp_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX dep_by_edge ON dependencies (from_wp_id, type, to_wp_id);
+  CREATE INDEX dep_by_target ON dependencies (to_wp_id, type, from_wp_id);
+
+  CREATE TABLE bronze (
+    bronze_id TEXT PRIMARY KEY,
+    wp_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    operation TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    previous_bronze_id TEXT,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX bronze_by_wp ON bronze (wp_id, version);
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    event_uuid TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    wp_id TEXT,
+    related_wp_id TEXT,
+    timestamp TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    replica_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    vector_clock TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX events_by_wp ON events (wp_id, seq) WHERE wp_id IS NOT NULL;
+  CREATE INDEX events_by_related_wp ON events (related_wp_id, seq) WHERE related_wp_id IS NOT NULL;
+
+  CREATE TABLE idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, result TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];

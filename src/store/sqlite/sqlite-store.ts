@@ -1,0 +1,193 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { LocusError } from "../../domain/errors.js";
+import { type LocusState, mtKey } from "../../domain/events/evolve.js";
+import { newReplicaId } from "../../domain/ids.js";
+import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
+import { SerialQueue } from "../serial-queue.js";
+import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
+import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
+import { SqliteTransaction } from "./sqlite-transaction.js";
+
+/** Options for opening a SQLite store. */
+export interface SqliteStoreOptions {
+  /** How long a writer waits for another process's lock before HSK-500-STORAGE (ms). */
+  busyTimeoutMs?: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** Maps a driver failure to the contract's HSK-500-STORAGE (STYLE 6: mapped at the backend boundary). */
+export function storageError(error: unknown): LocusError {
+  if (error instanceof LocusError) return error;
+  const code = (error as { code?: string }).code ?? "unknown";
+  const busy = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+  const message = busy
+    ? "the store is busy (another process held the write lock past the timeout); nothing was committed"
+    : `the store failed (${code}); nothing was committed`;
+  return new LocusError("HSK-500-STORAGE", message, { driver_code: code, cause: String(error) });
+}
+
+/** 9: the embedded default store, one SQLite file in WAL mode, shared safely by several processes. */
+export class SqliteStore implements LocusStore {
+  readonly kind = "sqlite" as const;
+  readonly replicaId: string;
+  private readonly db: Database.Database;
+  private readonly queue = new SerialQueue();
+  private readonly tx: SqliteTransaction;
+
+  private constructor(db: Database.Database, replicaId: string) {
+    this.db = db;
+    this.replicaId = replicaId;
+    this.tx = new SqliteTransaction(db, replicaId);
+  }
+
+  /** Opens (creating when missing) the store at `path` and runs pending migrations. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = OFF");
+      const replicaId = migrate(db);
+      return new SqliteStore(db, replicaId);
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      try {
+        this.db.exec("BEGIN IMMEDIATE");
+      } catch (error) {
+        throw storageError(error);
+      }
+      try {
+        const result = await fn(this.tx);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw error instanceof LocusError ? error : storageError(error);
+      }
+    });
+  }
+
+  async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [query.afterSeq ?? 0];
+    let sql = "SELECT * FROM events WHERE seq > ?";
+    if (query.wpId !== undefined) {
+      sql += " AND (wp_id = ? OR related_wp_id = ?)";
+      params.push(query.wpId, query.wpId);
+    }
+    sql += " ORDER BY seq";
+    if (query.limit !== undefined) {
+      sql += " LIMIT ?";
+      params.push(query.limit);
+    }
+    try {
+      return (this.db.prepare(sql).all(...params) as Row[]).map(eventFromRow);
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async loadState(): Promise<LocusState> {
+    const state: LocusState = { wps: new Map(), mts: new Map(), deps: new Map() };
+    for (const row of this.db.prepare("SELECT doc FROM work_packets ORDER BY wp_id").all() as Row[]) {
+      const wp = JSON.parse(row.doc as string) as TrackedWorkPacket;
+      state.wps.set(wp.wp_id, wp);
+    }
+    for (const row of this.db.prepare("SELECT doc FROM micro_tasks ORDER BY wp_id, mt_id").all() as Row[]) {
+      const mt = JSON.parse(row.doc as string) as TrackedMicroTask;
+      state.mts.set(mtKey(mt.wp_id, mt.mt_id), mt);
+    }
+    for (const row of this.db.prepare("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[]) {
+      const dep = JSON.parse(row.doc as string) as TrackedDependency;
+      state.deps.set(dep.dependency_id, dep);
+    }
+    return state;
+  }
+
+  async replaceState(state: LocusState): Promise<void> {
+    await this.transaction(async (tx) => {
+      this.db.exec(
+        "DELETE FROM work_packets; DELETE FROM wp_labels; DELETE FROM micro_tasks; DELETE FROM dependencies;",
+      );
+      for (const wp of state.wps.values()) await tx.putWp(wp);
+      for (const mt of state.mts.values()) await tx.putMt(mt);
+      for (const dep of state.deps.values()) await tx.putDependency(dep);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(async () => this.db.close());
+  }
+
+  /** The underlying connection, for tests that tamper with stored rows on purpose. */
+  rawConnectionForTests(): Database.Database {
+    return this.db;
+  }
+}
+
+function migrate(db: Database.Database): string {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+    const current = Number(
+      (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.value ??
+        0,
+    );
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new LocusError(
+        "HSK-500-STORAGE",
+        `store schema version ${current} is newer than this Locus supports`,
+        {
+          field: "schema_version",
+          supported: SQLITE_MIGRATIONS.length,
+        },
+      );
+    }
+    for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
+      db.exec(SQLITE_MIGRATIONS[version - 1] as string);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
+        String(version),
+      );
+    }
+    let replica = (db.prepare("SELECT value FROM meta WHERE key = 'replica_id'").get() as Row | undefined)
+      ?.value as string | undefined;
+    if (replica === undefined) {
+      replica = newReplicaId();
+      db.prepare("INSERT INTO meta (key, value) VALUES ('replica_id', ?)").run(replica);
+    }
+    db.exec("COMMIT");
+    return replica;
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** Decodes an events row. */
+export function eventFromRow(row: Row): StoredEvent {
+  return {
+    seq: row.seq as number,
+    event_uuid: row.event_uuid as string,
+    event_id: row.event_id as string,
+    event_name: row.event_name as string,
+    timestamp: row.timestamp as string,
+    trace_id: row.trace_id as string,
+    job_id: row.job_id as string,
+    protocol_id: row.protocol_id as string,
+    actor_id: row.actor_id as string,
+    replica_id: row.replica_id as string,
+    sequence: row.sequence as number,
+    vector_clock: JSON.parse(row.vector_clock as string),
+    payload: JSON.parse(row.payload as string),
+    prev_hash: row.prev_hash as string,
+    hash: row.hash as string,
+  };
+}

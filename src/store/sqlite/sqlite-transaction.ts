@@ -1,0 +1,335 @@
+import type Database from "better-sqlite3";
+import { shortestPath } from "../../domain/dependency-graph.js";
+import type {
+  DependencyType,
+  TrackedDependency,
+  TrackedMicroTask,
+  TrackedWorkPacket,
+  WorkPacketStatus,
+} from "../../domain/records.js";
+import { isClosedStatus } from "../../domain/records.js";
+import type {
+  BronzeSnapshot,
+  ChainHead,
+  IdempotentRecord,
+  StoredEvent,
+  StoreTransaction,
+  WpDependencies,
+  WpPage,
+  WpQuery,
+} from "../store-port.js";
+import { buildWpQuery } from "./sqlite-wp-query.js";
+
+type Row = Record<string, unknown>;
+const parse = <T>(row: Row | undefined): T | undefined =>
+  row ? (JSON.parse(row.doc as string) as T) : undefined;
+
+/** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
+export class SqliteTransaction implements StoreTransaction {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly replicaId: string,
+  ) {}
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async chainHead(): Promise<ChainHead> {
+    const rows = this.prepared(
+      "SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash', 'head_sequence')",
+    ).all() as Row[];
+    const meta = new Map(rows.map((row) => [row.key as string, row.value as string]));
+    return {
+      seq: Number(meta.get("head_seq") ?? 0),
+      hash: meta.get("head_hash") ?? "",
+      sequence: Number(meta.get("head_sequence") ?? 0),
+    };
+  }
+
+  async appendEvents(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const insert = this.prepared(
+      `INSERT INTO events (seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp, trace_id, job_id,
+        protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let ownSequence: number | undefined;
+    for (const e of events) {
+      const [wpId, relatedWpId] = eventWpIds(e.payload);
+      insert.run(
+        e.seq,
+        e.event_uuid,
+        e.event_id,
+        e.event_name,
+        wpId,
+        relatedWpId,
+        e.timestamp,
+        e.trace_id,
+        e.job_id,
+        e.protocol_id,
+        e.actor_id,
+        e.replica_id,
+        e.sequence,
+        JSON.stringify(e.vector_clock),
+        JSON.stringify(e.payload),
+        e.prev_hash,
+        e.hash,
+      );
+      if (e.replica_id === this.replicaId) ownSequence = e.sequence;
+    }
+    const last = events[events.length - 1] as StoredEvent;
+    const setMeta = this.prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    setMeta.run("head_seq", String(last.seq));
+    setMeta.run("head_hash", last.hash);
+    if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
+  }
+
+  async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
+    return parse(this.prepared("SELECT doc FROM work_packets WHERE wp_id = ?").get(wpId) as Row | undefined);
+  }
+
+  async getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]> {
+    if (wpIds.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT doc FROM work_packets WHERE wp_id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(wpIds)) as Row[];
+    return rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket);
+  }
+
+  async putWp(wp: TrackedWorkPacket): Promise<void> {
+    const before = this.prepared("SELECT status FROM work_packets WHERE wp_id = ?").get(wp.wp_id) as
+      | Row
+      | undefined;
+    this.prepared(
+      `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
+         open_blockers, blocks_out)
+       VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
+         (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+           WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
+         (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
+       ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
+         phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`,
+    ).run({
+      wp_id: wp.wp_id,
+      status: wp.status,
+      priority: wp.priority,
+      type: wp.type,
+      phase: wp.governance.phase ?? null,
+      assignee: wp.assignee ?? null,
+      created_at: wp.created_at,
+      created_ms: Date.parse(wp.created_at),
+      deleted: wp.tombstone ? 1 : 0,
+      doc: JSON.stringify(wp),
+    });
+    const wasOpen = before !== undefined && !isClosedStatus(before.status as WorkPacketStatus);
+    const isOpen = !isClosedStatus(wp.status);
+    if (before !== undefined && wasOpen !== isOpen) {
+      this.prepared(
+        `UPDATE work_packets SET open_blockers = open_blockers + ?
+         WHERE wp_id IN (SELECT to_wp_id FROM dependencies WHERE from_wp_id = ? AND type = 'blocks')`,
+      ).run(isOpen ? 1 : -1, wp.wp_id);
+    }
+    this.prepared("DELETE FROM wp_labels WHERE wp_id = ?").run(wp.wp_id);
+    const addLabel = this.prepared("INSERT OR IGNORE INTO wp_labels (label, wp_id) VALUES (?, ?)");
+    for (const label of wp.labels) addLabel.run(label, wp.wp_id);
+  }
+
+  async putBronze(b: BronzeSnapshot): Promise<void> {
+    this.prepared(
+      `INSERT INTO bronze (bronze_id, wp_id, version, operation, content_hash, previous_bronze_id, created_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      b.bronze_id,
+      b.wp_id,
+      b.version,
+      b.operation,
+      b.content_hash,
+      b.previous_bronze_id ?? null,
+      b.created_at,
+      JSON.stringify(b),
+    );
+  }
+
+  async lastBronzeId(wpId: string): Promise<string | undefined> {
+    const row = this.prepared(
+      "SELECT bronze_id FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1",
+    ).get(wpId) as Row | undefined;
+    return row?.bronze_id as string | undefined;
+  }
+
+  async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {
+    return parse(
+      this.prepared("SELECT doc FROM micro_tasks WHERE wp_id = ? AND mt_id = ?").get(wpId, mtId) as
+        | Row
+        | undefined,
+    );
+  }
+
+  async getMts(wpId: string): Promise<TrackedMicroTask[]> {
+    const rows = this.prepared("SELECT doc FROM micro_tasks WHERE wp_id = ? ORDER BY mt_id").all(
+      wpId,
+    ) as Row[];
+    return rows.map((row) => JSON.parse(row.doc as string) as TrackedMicroTask);
+  }
+
+  async putMt(mt: TrackedMicroTask): Promise<void> {
+    this.prepared(
+      `INSERT INTO micro_tasks (wp_id, mt_id, status, doc) VALUES (?, ?, ?, ?)
+       ON CONFLICT (wp_id, mt_id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+    ).run(mt.wp_id, mt.mt_id, mt.status, JSON.stringify(mt));
+  }
+
+  async getDependency(dependencyId: string): Promise<TrackedDependency | undefined> {
+    return parse(
+      this.prepared("SELECT doc FROM dependencies WHERE dependency_id = ?").get(dependencyId) as
+        | Row
+        | undefined,
+    );
+  }
+
+  async findDependency(
+    from: string,
+    to: string,
+    type: DependencyType,
+  ): Promise<TrackedDependency | undefined> {
+    const sql = "SELECT doc FROM dependencies WHERE from_wp_id = ? AND type = ? AND to_wp_id = ?";
+    return parse(this.prepared(sql).get(from, type, to) as Row | undefined);
+  }
+
+  async putDependency(dep: TrackedDependency): Promise<void> {
+    this.prepared(
+      "INSERT INTO dependencies (dependency_id, from_wp_id, to_wp_id, type, doc) VALUES (?, ?, ?, ?, ?)",
+    ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep));
+    if (dep.type === "blocks") this.adjustBlockCounters(dep, 1);
+  }
+
+  async removeDependency(dependencyId: string): Promise<void> {
+    const dep = await this.getDependency(dependencyId);
+    if (!dep) return;
+    this.prepared("DELETE FROM dependencies WHERE dependency_id = ?").run(dependencyId);
+    if (dep.type === "blocks") this.adjustBlockCounters(dep, -1);
+  }
+
+  /** Keeps `blocks_out` of the blocker and `open_blockers` of the blocked WP exact (section 7 readiness). */
+  private adjustBlockCounters(dep: TrackedDependency, delta: 1 | -1): void {
+    this.prepared("UPDATE work_packets SET blocks_out = blocks_out + ? WHERE wp_id = ?").run(
+      delta,
+      dep.from_wp_id,
+    );
+    this.prepared(
+      `UPDATE work_packets SET open_blockers = open_blockers + ?
+       WHERE wp_id = ? AND EXISTS (SELECT 1 FROM work_packets b WHERE b.wp_id = ? AND b.status NOT IN ('done', 'cancelled'))`,
+    ).run(delta, dep.to_wp_id, dep.from_wp_id);
+  }
+
+  async dependenciesOf(wpId: string): Promise<WpDependencies> {
+    const incoming = this.prepared(
+      "SELECT doc FROM dependencies WHERE to_wp_id = ? ORDER BY dependency_id",
+    ).all(wpId) as Row[];
+    const outgoing = this.prepared(
+      "SELECT doc FROM dependencies WHERE from_wp_id = ? ORDER BY dependency_id",
+    ).all(wpId) as Row[];
+    const decode = (rows: Row[]) => rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
+    return { incoming: decode(incoming), outgoing: decode(outgoing) };
+  }
+
+  async edgeCount(wpId: string): Promise<number> {
+    const row = this.prepared(
+      "SELECT (SELECT COUNT(*) FROM dependencies WHERE from_wp_id = @wp) + (SELECT COUNT(*) FROM dependencies WHERE to_wp_id = @wp) AS n",
+    ).get({ wp: wpId }) as Row;
+    return row.n as number;
+  }
+
+  async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
+    const rows = this.prepared(
+      `WITH RECURSIVE reach(wp_id) AS (
+         SELECT @from UNION SELECT d.to_wp_id FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id WHERE d.type = @type)
+       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
+       WHERE d.type = @type`,
+    ).all({ from, type }) as Row[];
+    return shortestPath(from, to, rows as { source: string; target: string }[]);
+  }
+
+  async reachableEdges(
+    wpId: string,
+    types: readonly DependencyType[],
+    direction: "down" | "up",
+    maxEdges: number,
+  ): Promise<TrackedDependency[]> {
+    const [near, far] = direction === "down" ? ["from_wp_id", "to_wp_id"] : ["to_wp_id", "from_wp_id"];
+    const rows = this.prepared(
+      `WITH RECURSIVE reach(wp_id) AS (
+         SELECT @wp UNION SELECT d.${far} FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+         WHERE d.type IN (SELECT value FROM json_each(@types)))
+       SELECT d.doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+       WHERE d.type IN (SELECT value FROM json_each(@types)) ORDER BY d.dependency_id LIMIT @max`,
+    ).all({ wp: wpId, types: JSON.stringify(types), max: maxEdges }) as Row[];
+    return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
+  }
+
+  async queryWps(query: WpQuery): Promise<WpPage> {
+    const { where, params, order } = buildWpQuery(query);
+    const total = this.prepared(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`).get(
+      ...params,
+    ) as Row;
+    const rows = this.prepared(
+      `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    ).all(...params, ...(query.sort === "hybrid" ? [query.now_ms] : []), query.limit, query.offset) as Row[];
+    return {
+      wps: rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket),
+      total_count: total.n as number,
+    };
+  }
+
+  async openBlockers(
+    wpIds: readonly string[],
+  ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>> {
+    const result = new Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>();
+    if (wpIds.length === 0) return result;
+    const rows = this.prepared(
+      `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+       WHERE d.to_wp_id IN (SELECT value FROM json_each(?)) AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')
+       ORDER BY d.dependency_id`,
+    ).all(JSON.stringify(wpIds)) as Row[];
+    for (const row of rows) {
+      const dependency = JSON.parse(row.doc as string) as TrackedDependency;
+      const list = result.get(dependency.to_wp_id) ?? [];
+      list.push({ dependency, status: row.status as WorkPacketStatus });
+      result.set(dependency.to_wp_id, list);
+    }
+    return result;
+  }
+
+  async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
+    const row = this.prepared("SELECT request_hash, result FROM idempotency WHERE key = ?").get(key) as
+      | Row
+      | undefined;
+    return row
+      ? { request_hash: row.request_hash as string, result: JSON.parse(row.result as string) }
+      : undefined;
+  }
+
+  async putIdempotent(key: string, record: IdempotentRecord): Promise<void> {
+    this.prepared("INSERT INTO idempotency (key, request_hash, result) VALUES (?, ?, ?)").run(
+      key,
+      record.request_hash,
+      JSON.stringify(record.result),
+    );
+  }
+}
+
+/** The WP ids an event is about, for `locus events --wp`: the WP, or both ends of an edge. */
+function eventWpIds(payload: Record<string, unknown>): [string | null, string | null] {
+  const dependency = payload.dependency as { from_wp_id?: string; to_wp_id?: string } | undefined;
+  const wpId = (payload.wp_id ?? dependency?.from_wp_id ?? payload.from_wp_id ?? null) as string | null;
+  const related = (dependency?.to_wp_id ?? payload.to_wp_id ?? null) as string | null;
+  return [wpId, related];
+}

@@ -1,0 +1,45 @@
+import { AGE_HORIZON_MS, UNBLOCK_CAP } from "../../domain/ready-rules.js";
+import type { WpQuery } from "../store-port.js";
+
+/** The WHERE clause, its parameters and the ORDER BY of a WP query (section 7), for the SQLite dialect. */
+export function buildWpQuery(query: WpQuery): { where: string; params: unknown[]; order: string } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (!query.include_deleted) clauses.push("w.deleted = 0");
+  clauses.push(`w.status IN (${query.statuses.map(() => "?").join(", ") || "NULL"})`);
+  params.push(...query.statuses);
+  if (query.readiness === "ready") clauses.push("w.open_blockers = 0");
+  if (query.readiness === "blocked") clauses.push("w.open_blockers > 0");
+  if (query.assignee !== undefined) {
+    clauses.push("w.assignee = ?");
+    params.push(query.assignee);
+  }
+  if (query.priority_min !== undefined) {
+    clauses.push("w.priority >= ?");
+    params.push(query.priority_min);
+  }
+  if (query.priority_max !== undefined) {
+    clauses.push("w.priority <= ?");
+    params.push(query.priority_max);
+  }
+  if (query.phases !== undefined) {
+    clauses.push(`w.phase IN (${query.phases.map(() => "?").join(", ") || "NULL"})`);
+    params.push(...query.phases);
+  }
+  if (query.types !== undefined) {
+    clauses.push(`w.type IN (${query.types.map(() => "?").join(", ") || "NULL"})`);
+    params.push(...query.types);
+  }
+  for (const label of query.labels ?? []) {
+    clauses.push("EXISTS (SELECT 1 FROM wp_labels l WHERE l.label = ? AND l.wp_id = w.wp_id)");
+    params.push(label);
+  }
+  const order =
+    query.sort === "priority"
+      ? "w.priority, w.created_at, w.wp_id"
+      : query.sort === "age"
+        ? "w.created_at, w.wp_id"
+        : // Same arithmetic, in the same order, as hybridScore() in the domain.
+          `(w.priority - MAX(0, MIN(? - w.created_ms, ${AGE_HORIZON_MS})) / ${AGE_HORIZON_MS}.0 - MIN(w.blocks_out, ${UNBLOCK_CAP}) / ${UNBLOCK_CAP}.0), w.created_at, w.wp_id`;
+  return { where: clauses.join(" AND "), params, order };
+}

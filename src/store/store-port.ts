@@ -1,0 +1,149 @@
+import type { LocusState } from "../domain/events/evolve.js";
+import type { StoredEvent } from "../domain/events/stored-event.js";
+import type { SortPolicy } from "../domain/ready-rules.js";
+
+export type { StoredEvent };
+
+import type {
+  DependencyType,
+  TrackedDependency,
+  TrackedMicroTask,
+  TrackedWorkPacket,
+  VectorClock,
+  WorkPacketStatus,
+} from "../domain/records.js";
+
+// 9 / STYLE 4: one domain-level, asynchronous storage port. Backends (sqlite/, postgres/) implement it; nothing
+// above this file knows SQL. Derived indexes (readiness counters, label index) are the backend's job.
+
+/** The end of the chain as seen inside a write transaction. */
+export interface ChainHead {
+  /** Last store-wide seq (0 when empty). */
+  seq: number;
+  /** Hash of the last event ("" when empty). */
+  hash: string;
+  /** Last per-replica sequence of this store's replica. */
+  sequence: number;
+}
+
+/** 2.3.15.5: an immutable Bronze snapshot of a WP, chained per WP by previous_bronze_id. */
+export interface BronzeSnapshot {
+  bronze_id: string;
+  content_type: "work_packet/handshake_v1";
+  content_hash: string;
+  created_at: string;
+  wp_id: string;
+  version: number;
+  operation: string;
+  snapshot: TrackedWorkPacket;
+  vector_clock: VectorClock;
+  previous_bronze_id?: string;
+}
+
+/** A WP query: the ready filters of section 7, plus readiness and deletion switches. */
+export interface WpQuery {
+  statuses: readonly WorkPacketStatus[];
+  /** ready: no open blocker; blocked: at least one; any: ignore readiness. */
+  readiness: "ready" | "blocked" | "any";
+  include_deleted: boolean;
+  assignee?: string;
+  priority_min?: number;
+  priority_max?: number;
+  phases?: readonly string[];
+  labels?: readonly string[];
+  types?: readonly string[];
+  sort: SortPolicy;
+  /** The job's clock in epoch ms: the hybrid sort's age term reads it. */
+  now_ms: number;
+  offset: number;
+  limit: number;
+}
+
+/** A page of WPs and the count before paging. */
+export interface WpPage {
+  wps: TrackedWorkPacket[];
+  total_count: number;
+}
+
+/** Incoming and outgoing edges of a WP. */
+export interface WpDependencies {
+  incoming: TrackedDependency[];
+  outgoing: TrackedDependency[];
+}
+
+/** A stored idempotent result. */
+export interface IdempotentRecord {
+  request_hash: string;
+  result: Record<string, unknown>;
+}
+
+/** Everything a job may read or write, inside one transaction. */
+export interface StoreTransaction {
+  /** The chain head, read under the write lock. */
+  chainHead(): Promise<ChainHead>;
+  /** Appends sealed events (their seq, sequence and hashes already computed from chainHead). */
+  appendEvents(events: readonly StoredEvent[]): Promise<void>;
+
+  getWp(wpId: string): Promise<TrackedWorkPacket | undefined>;
+  getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;
+  /** Inserts or replaces a WP and keeps the readiness indexes exact. */
+  putWp(wp: TrackedWorkPacket): Promise<void>;
+  putBronze(snapshot: BronzeSnapshot): Promise<void>;
+  lastBronzeId(wpId: string): Promise<string | undefined>;
+
+  getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined>;
+  getMts(wpId: string): Promise<TrackedMicroTask[]>;
+  putMt(mt: TrackedMicroTask): Promise<void>;
+
+  getDependency(dependencyId: string): Promise<TrackedDependency | undefined>;
+  findDependency(
+    fromWpId: string,
+    toWpId: string,
+    type: DependencyType,
+  ): Promise<TrackedDependency | undefined>;
+  putDependency(dep: TrackedDependency): Promise<void>;
+  removeDependency(dependencyId: string): Promise<void>;
+  dependenciesOf(wpId: string): Promise<WpDependencies>;
+  edgeCount(wpId: string): Promise<number>;
+  /** A path `from -> ... -> to` along edges of `type`, or undefined: the cycle check of add_dependency. */
+  findPath(fromWpId: string, toWpId: string, type: DependencyType): Promise<string[] | undefined>;
+  /** Every edge of the given types reachable from `wpId` (outgoing when direction is "down"), bounded. */
+  reachableEdges(
+    wpId: string,
+    types: readonly DependencyType[],
+    direction: "down" | "up",
+    maxEdges: number,
+  ): Promise<TrackedDependency[]>;
+
+  queryWps(query: WpQuery): Promise<WpPage>;
+  /** For each WP id, its open blockers: incoming `blocks` edges whose blocker is neither done nor cancelled. */
+  openBlockers(
+    wpIds: readonly string[],
+  ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>>;
+
+  getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
+  putIdempotent(key: string, record: IdempotentRecord): Promise<void>;
+}
+
+/** Options for reading the log. */
+export interface EventQuery {
+  afterSeq?: number;
+  wpId?: string;
+  limit?: number;
+}
+
+/** A Locus store: SQLite file or PostgreSQL workspace. */
+export interface LocusStore {
+  readonly kind: "sqlite" | "postgres";
+  /** The replica id of this store (section 6). */
+  readonly replicaId: string;
+  /** Runs `fn` in one write transaction: all or nothing. Driver errors surface as HSK-500-STORAGE. */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Reads stored events in seq order. */
+  readEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  /** Loads the whole WP/MT/dependency state (for replay checks and exports). */
+  loadState(): Promise<LocusState>;
+  /** Replaces the WP/MT/dependency tables with `state` and rebuilds derived indexes (replay --rebuild). */
+  replaceState(state: LocusState): Promise<void>;
+  close(): Promise<void>;
+}
