@@ -60,9 +60,8 @@ export function placeEntries(
   readOnly: boolean,
 ): BoardSyncOutput {
   const written_statuses = new Map<string, BoardStatus>();
-  for (const [wpId, state] of finals) written_statuses.set(wpId, state.board_status);
   if (readOnly) {
-    // Direction from_board: the board is read, never written.
+    // Direction from_board: the board is read, never written, so nothing counts as written either.
     const counts = { entries_added: 0, entries_moved: 0, duplicates_removed: 0 };
     return {
       text: renderBoard(board),
@@ -73,6 +72,7 @@ export function placeEntries(
       written_statuses,
     };
   }
+  for (const [wpId, state] of finals) written_statuses.set(wpId, state.board_status);
   const editor = new BoardEditor(board);
   const appends = new Map<BoardStatus, { wpId: string; token: string; trailing: string }[]>();
   const duplicates: DuplicateEntry[] = [];

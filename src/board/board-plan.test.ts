@@ -108,6 +108,7 @@ describe("planBoardSync", () => {
     const out = plan.render();
     assert.equal(out.changed, false);
     assert.equal(out.text, BOARD);
+    assert.equal(out.written_statuses.size, 0);
   });
 
   test("given the same WP in two owned sections, when planned, then the store's status wins", () => {

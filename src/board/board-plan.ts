@@ -89,7 +89,7 @@ export interface BoardSyncOutput {
   readonly duplicates: readonly DuplicateEntry[];
   /** Owned sections that were missing and were appended at the end of the file. */
   readonly created_sections: readonly BoardStatus[];
-  /** Board status now written for each WP placed on the board: the next `last_written_status`. */
+  /** Board status of each WP placed on the board, its next `last_written_status` (empty for from_board). */
   readonly written_statuses: ReadonlyMap<string, BoardStatus>;
 }
 
