@@ -71,6 +71,13 @@ export interface WpDependencies {
   outgoing: TrackedDependency[];
 }
 
+/** 8: a WP's board-visible state: its board status (status in capitals) and the token it shows. */
+export interface BoardWpState {
+  wp_id: string;
+  board_status: TrackedWorkPacket["governance"]["task_board_status"];
+  token: string;
+}
+
 /** A stored idempotent result. */
 export interface IdempotentRecord {
   request_hash: string;
@@ -120,6 +127,13 @@ export interface StoreTransaction {
   openBlockers(
     wpIds: readonly string[],
   ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>>;
+
+  /** 8: the board-visible state of every WP, deleted ones included, in created order (board sync). */
+  listBoardWps(): Promise<BoardWpState[]>;
+  /** 8: what this store last wrote on the board at `boardPath` for each WP (status and token). */
+  getBoardState(boardPath: string): Promise<Map<string, BoardWpState>>;
+  /** 8: records (insert or replace) what was just written on the board at `boardPath` for these WPs. */
+  putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void>;
 
   getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;

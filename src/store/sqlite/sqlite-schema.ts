@@ -79,4 +79,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 
   CREATE TABLE idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, result TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // Migration 2 (Task Board sync, section 8): per board file, what the store last wrote for each WP. A
+  // manual edit is an entry whose section differs from this status; the token is kept for reference.
+  `
+  CREATE TABLE board_state (
+    board_path TEXT NOT NULL,
+    wp_id TEXT NOT NULL,
+    board_status TEXT NOT NULL,
+    token TEXT NOT NULL,
+    PRIMARY KEY (board_path, wp_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -9,6 +9,7 @@ import type {
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
 import type {
+  BoardWpState,
   BronzeSnapshot,
   ChainHead,
   IdempotentRecord,
@@ -18,6 +19,7 @@ import type {
   WpPage,
   WpQuery,
 } from "../store-port.js";
+import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 type Row = Record<string, unknown>;
@@ -306,6 +308,19 @@ export class SqliteTransaction implements StoreTransaction {
       result.set(dependency.to_wp_id, list);
     }
     return result;
+  }
+
+  // Section 8 board bookkeeping lives in sqlite-board-state.ts.
+  async listBoardWps(): Promise<BoardWpState[]> {
+    return listBoardWps((sql) => this.prepared(sql));
+  }
+
+  async getBoardState(boardPath: string): Promise<Map<string, BoardWpState>> {
+    return getBoardState((sql) => this.prepared(sql), boardPath);
+  }
+
+  async putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void> {
+    putBoardState((sql) => this.prepared(sql), boardPath, entries);
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
