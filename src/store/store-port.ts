@@ -1,6 +1,7 @@
 import type { LocusState } from "../domain/events/evolve.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import type { SortPolicy } from "../domain/ready-rules.js";
+import type { SearchIndexPort } from "../search/search-index-port.js";
 
 export type { StoredEvent };
 
@@ -97,6 +98,8 @@ export interface StoreTransaction {
   putWp(wp: TrackedWorkPacket): Promise<void>;
   putBronze(snapshot: BronzeSnapshot): Promise<void>;
   lastBronzeId(wpId: string): Promise<string | undefined>;
+  /** Every Bronze snapshot of a WP, oldest first (2.3.14.5.2: Bronze supports export); all WPs when omitted. */
+  bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]>;
 
   getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined>;
   getMts(wpId: string): Promise<TrackedMicroTask[]>;
@@ -130,13 +133,16 @@ export interface StoreTransaction {
 
   /** 8: the board-visible state of every WP, deleted ones included, in created order (board sync). */
   listBoardWps(): Promise<BoardWpState[]>;
-  /** 8: what this store last wrote on the board at `boardPath` for each WP (status and token). */
-  getBoardState(boardPath: string): Promise<Map<string, BoardWpState>>;
+  /** 8: what this store last wrote on the board at `boardPath` for each WP (only `wpIds` when given). */
+  getBoardState(boardPath: string, wpIds?: readonly string[]): Promise<Map<string, BoardWpState>>;
   /** 8: records (insert or replace) what was just written on the board at `boardPath` for these WPs. */
   putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void>;
 
   getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;
+
+  /** 9: the search index (keyword, Silver, vectors) of this backend, in this transaction; absent if unsupported. */
+  readonly search?: SearchIndexPort;
 }
 
 /** Options for reading the log. */
@@ -159,5 +165,10 @@ export interface LocusStore {
   loadState(): Promise<LocusState>;
   /** Replaces the WP/MT/dependency tables with `state` and rebuilds derived indexes (replay --rebuild). */
   replaceState(state: LocusState): Promise<void>;
+  /**
+   * Live changes (`locus events tail --follow`): calls `onEvents` after commits that appended events
+   * (PostgreSQL: LISTEN/NOTIFY; SQLite: polls the chain head). Resolves to the unsubscribe function.
+   */
+  subscribe?(onEvents: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

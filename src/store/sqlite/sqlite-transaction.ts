@@ -8,6 +8,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { eventWpIds } from "../event-wp-ids.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -20,6 +21,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
+import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 type Row = Record<string, unknown>;
@@ -29,11 +31,15 @@ const parse = <T>(row: Row | undefined): T | undefined =>
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
 export class SqliteTransaction implements StoreTransaction {
   private readonly statements = new Map<string, Database.Statement>();
+  /** 9: FTS5 keyword index and Silver chunks on the same connection (src/store/sqlite/sqlite-search-index.ts). */
+  readonly search: SqliteSearchIndex;
 
   constructor(
     private readonly db: Database.Database,
     private readonly replicaId: string,
-  ) {}
+  ) {
+    this.search = new SqliteSearchIndex(db);
+  }
 
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -165,6 +171,15 @@ export class SqliteTransaction implements StoreTransaction {
       "SELECT bronze_id FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1",
     ).get(wpId) as Row | undefined;
     return row?.bronze_id as string | undefined;
+  }
+
+  async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
+    const rows = (
+      wpId === undefined
+        ? this.prepared("SELECT doc FROM bronze ORDER BY wp_id, version").all()
+        : this.prepared("SELECT doc FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
+    ) as Row[];
+    return rows.map((row) => JSON.parse(row.doc as string) as BronzeSnapshot);
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {
@@ -315,8 +330,8 @@ export class SqliteTransaction implements StoreTransaction {
     return listBoardWps((sql) => this.prepared(sql));
   }
 
-  async getBoardState(boardPath: string): Promise<Map<string, BoardWpState>> {
-    return getBoardState((sql) => this.prepared(sql), boardPath);
+  async getBoardState(boardPath: string, wpIds?: readonly string[]): Promise<Map<string, BoardWpState>> {
+    return getBoardState((sql) => this.prepared(sql), boardPath, wpIds);
   }
 
   async putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void> {
@@ -339,12 +354,4 @@ export class SqliteTransaction implements StoreTransaction {
       JSON.stringify(record.result),
     );
   }
-}
-
-/** The WP ids an event is about, for `locus events --wp`: the WP, or both ends of an edge. */
-function eventWpIds(payload: Record<string, unknown>): [string | null, string | null] {
-  const dependency = payload.dependency as { from_wp_id?: string; to_wp_id?: string } | undefined;
-  const wpId = (payload.wp_id ?? dependency?.from_wp_id ?? payload.from_wp_id ?? null) as string | null;
-  const related = (dependency?.to_wp_id ?? payload.to_wp_id ?? null) as string | null;
-  return [wpId, related];
 }
