@@ -39,21 +39,21 @@ function osUser(): string {
 }
 
 /** Opens the workspace and an engine whose surface profile and actor come from the global options. */
-export async function openEngine(command: Command): Promise<{ workspace: Workspace; engine: LocusEngine }> {
+export async function openEngine(
+  command: Command,
+): Promise<{ workspace: Workspace; engine: LocusEngine; actor: string }> {
   const options = globalOptions(command);
   const workspace = await openWorkspace({
     cwd: process.cwd(),
     ...(options.store ? { storeUrl: options.store } : {}),
   });
+  const actor = options.actor ?? workspace.config.default_actor ?? osUser();
   const engine = new LocusEngine(workspace.store, {
     config: workspace.config,
     workspaceRoot: workspace.root,
-    surface: {
-      ...(options.profile ? { profile: options.profile } : {}),
-      actor: options.actor ?? workspace.config.default_actor ?? osUser(),
-    },
+    surface: { ...(options.profile ? { profile: options.profile } : {}), actor },
   });
-  return { workspace, engine };
+  return { workspace, engine, actor };
 }
 
 /** Prints a refusal that happened outside a job (no workspace, bad store) and returns the exit code. */

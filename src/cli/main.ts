@@ -1,18 +1,27 @@
 import { Command, CommanderError } from "commander";
+import { OPERATIONS } from "../operations/catalog.js";
 import { initWorkspace } from "../workspace/workspace.js";
+import { registerBoardWatch } from "./board-command.js";
+import { registerClaim } from "./claim-command.js";
 import { EXIT, globalOptions, reportError } from "./cli-context.js";
 import { registerEvents } from "./events-command.js";
 import { registerExec } from "./exec-command.js";
+import { registerOperationCommands } from "./operation-commands.js";
+import { registerTransfer } from "./transfer-command.js";
+import { registerWpCommands } from "./wp-commands.js";
+import { UsageError } from "./zod-options.js";
 
 const EXIT_HELP = `
 Exit codes:
   0  success
-  1  a job was refused or failed, or a check (events verify, replay) found a problem
-  2  usage error (unknown command or option, missing input)
+  1  a job was refused or failed (the contract code is printed), or a check (events verify, replay) found a problem
+  2  usage error: unknown command or option, missing argument, or a value the operation's schema rejects
+     (HSK-400-INVALID-PARAMS; \`locus exec\` reports those as 1, per the JSON contract)
 
-Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks).`;
+Every command accepts --json and then prints the LocusResult (or JSON Lines for event streams).
+Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR.`;
 
-/** Builds the `locus` command line. */
+/** Builds the `locus` command line: combined commands first, then one command per catalog operation. */
 export function buildProgram(): Command {
   const program = new Command("locus")
     .description("Locus: work tracking for software built by AI agents under human governance")
@@ -22,7 +31,8 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable JSON output")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
 
   program
     .command("init")
@@ -44,14 +54,41 @@ export function buildProgram(): Command {
       );
     });
 
+  registerWpCommands(program);
+  registerClaim(
+    program,
+    OPERATIONS.find((operation) => operation.name === "query_ready"),
+  );
+  registerOperationCommands(program, OPERATIONS);
+  registerBoardWatch(program, OPERATIONS);
   registerExec(program);
   registerEvents(program);
+  registerTransfer(program);
+
+  program
+    .command("demo")
+    .description("Walk a realistic project through its lifecycle in a fresh temporary workspace (no network)")
+    .option("--keep", "keep the temporary workspace and print its path")
+    .action(async (options: { keep?: boolean }, command: Command) => {
+      const { runDemo } = await import("./demo-command.js");
+      await runDemo({ keep: options.keep === true, json: globalOptions(command).json === true });
+    });
+
+  program
+    .command("mcp")
+    .description("Serve the operations as MCP tools over stdio (profile from --profile / LOCUS_PROFILE)")
+    .action(async (_options: unknown, command: Command) => {
+      // The MCP SDK is loaded only here, so other commands start without it.
+      const { serveMcp } = await import("../mcp/mcp-server.js");
+      await serveMcp(command);
+    });
   return program;
 }
 
 /** Runs the CLI with `argv`; maps every failure to the documented exit codes. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  const json = argv.includes("--json");
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -59,7 +96,16 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    process.exitCode = reportError(error, argv.includes("--json"));
+    if (error instanceof UsageError) {
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ success: false, error: { code: "HSK-400-INVALID-PARAMS", message: error.message } })}\n`,
+        );
+      else process.stderr.write(`locus: error: ${error.message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError(error, json);
   }
 }
 

@@ -1,0 +1,90 @@
+import type { LocusResult } from "../operations/envelope.js";
+import { EXIT } from "./cli-context.js";
+import { paint } from "./terminal-style.js";
+
+/** The error part of a failed result. */
+export type ResultError = Extract<LocusResult, { success: false }>["error"];
+
+/** STYLE 6: the one place the CLI maps contract codes to exit codes. Bad params from flags are usage errors. */
+export function exitCodeOf(result: LocusResult): number {
+  if (result.success) return EXIT.ok;
+  return result.error.code === "HSK-400-INVALID-PARAMS" ? EXIT.usage : EXIT.failed;
+}
+
+/** `params.result.status` -> `--result-status`: the flag a person typed for a param path. */
+export function flagOf(field: string): string {
+  return `--${field
+    .replace(/^params\./, "")
+    .replace(/^updates\./, "")
+    .replace(/[._]/g, "-")}`;
+}
+
+/** What to do about an error, in one line: the fix for the code, naming the field when known. */
+export function fixFor(error: ResultError): string {
+  const details = error.details ?? {};
+  const field = typeof details.field === "string" ? details.field : undefined;
+  switch (error.code) {
+    case "HSK-400-INVALID-PARAMS":
+      return field
+        ? `fix ${flagOf(field)} (field ${field}); see --help for its type and allowed values`
+        : "check the options against --help";
+    case "HSK-403-CAPABILITY":
+      return "this profile does not grant it: gates need locus.gate (Validator, Orchestrator, Operator), delete needs locus.delete (Operator); choose --profile or LOCUS_PROFILE";
+    case "HSK-404-NOT-FOUND":
+      return "check the id: `locus list` shows work packets, `locus mt progress WP` shows micro-tasks";
+    case "HSK-404-WP-BINDING":
+      return "the bound work packet does not exist or was deleted";
+    case "HSK-409-CONFLICT":
+      return details.field === "expected_version"
+        ? `the work packet changed (now version ${String(details.actual)}); re-read it with \`locus show\` and retry`
+        : "the id is taken by different content; choose another id or repeat the same params";
+    case "HSK-409-TRANSITION": {
+      const allowed = Array.isArray(details.allowed) ? details.allowed.join(", ") : "";
+      return allowed
+        ? `from ${String(details.from)} it can go to: ${allowed}`
+        : "see the state machine in the README";
+    }
+    case "HSK-409-CYCLE":
+      return Array.isArray(details.cycle) ? `it would close the cycle ${details.cycle.join(" -> ")}` : "";
+    case "HSK-413-LIMIT":
+      return "a size or count bound was exceeded; split the work or raise the limit in .locus/config.json";
+    case "HSK-500-STORAGE":
+      return "nothing was committed; check the store path or URL and retry";
+    default:
+      return "";
+  }
+}
+
+/** Prints a failure to stderr for people: code, message, and the fix. */
+export function printFailure(error: ResultError): void {
+  const fix = fixFor(error);
+  process.stderr.write(
+    `${paint("red", "error", process.stderr.isTTY === true && !process.env.NO_COLOR)} ${error.code}: ${error.message}\n${fix ? `  fix: ${fix}\n` : ""}`,
+  );
+}
+
+/** Prints a result: the LocusResult as one JSON line with --json, else `render(data)`; sets the exit code. */
+export function printResult(
+  result: LocusResult,
+  json: boolean | undefined,
+  render: (data: Record<string, unknown>) => string,
+): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else if (result.success) {
+    const text = render(result.data);
+    if (text) process.stdout.write(`${text}\n`);
+  } else printFailure(result.error);
+  process.exitCode = exitCodeOf(result);
+}
+
+/** A failed LocusResult for refusals made by the CLI itself (e.g. `claim` finding nothing). */
+export function cliFailure(code: string, message: string, details?: Record<string, unknown>): LocusResult {
+  return {
+    success: false,
+    job_id: "",
+    trace_id: "",
+    error: details ? { code, message, details } : { code, message },
+    events_emitted: [],
+    duration_ms: 0,
+  };
+}

@@ -1,0 +1,141 @@
+import { LocusError } from "../domain/errors.js";
+import { isEventName } from "../domain/events/event-registry.js";
+import { replay } from "../domain/events/evolve.js";
+import { verifyChain } from "../domain/events/hash-chain.js";
+import type { StoredEvent } from "../domain/events/stored-event.js";
+import type { LocusStore } from "../store/store-port.js";
+
+// Export and import of a workspace as JSON Lines of Flight Recorder events (section 6: the state is a
+// function of the log). Import appends the foreign events verbatim (same seq, uuids, hashes), so the chain
+// of the new store is the chain of the old one, and writes the state replayed from them in the same
+// transaction. Bronze snapshots, idempotency records and derived search indexes are not carried: they are
+// rebuilt or regenerated, never part of the chain.
+
+const STRING_FIELDS = [
+  "event_uuid",
+  "event_id",
+  "event_name",
+  "timestamp",
+  "trace_id",
+  "job_id",
+  "protocol_id",
+  "actor_id",
+  "replica_id",
+  "prev_hash",
+  "hash",
+] as const;
+
+/** Parses JSON Lines into events, naming the line and field of the first malformed one. */
+export function parseEventLines(text: string): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line.length === 0) return;
+    const bad = (why: string, field = "line") =>
+      new LocusError("HSK-400-INVALID-PARAMS", `line ${index + 1}: ${why}`, { field, line: index + 1 });
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw bad(`not JSON (${(error as Error).message})`);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("not an event object");
+    const event = value as Record<string, unknown>;
+    for (const key of STRING_FIELDS)
+      if (typeof event[key] !== "string") throw bad(`${key} must be a string`, key);
+    for (const key of ["seq", "sequence"] as const)
+      if (!Number.isInteger(event[key])) throw bad(`${key} must be an integer`, key);
+    for (const key of ["payload", "vector_clock"] as const)
+      if (typeof event[key] !== "object" || event[key] === null) throw bad(`${key} must be an object`, key);
+    if (!isEventName(event.event_name as string))
+      throw bad(`event_name ${String(event.event_name)} is not in the registry`, "event_name");
+    events.push(event as unknown as StoredEvent);
+  });
+  return events;
+}
+
+/** Reads every event of the store in seq order. */
+export function exportEvents(store: LocusStore): Promise<StoredEvent[]> {
+  return store.readEvents();
+}
+
+/** What an import did. */
+export interface ImportReport {
+  events: number;
+  head_seq: number;
+  wps: number;
+  mts: number;
+  dependencies: number;
+}
+
+const BATCH = 1_000;
+
+/**
+ * Imports `events` into an empty store: verifies the chain first (nothing is written when it is broken),
+ * replays them (nothing is written when they do not evolve), then appends them verbatim and writes the
+ * replayed state in one transaction. A non-empty store is refused: merging logs is `sync_events`' job.
+ */
+export async function importEvents(
+  store: LocusStore,
+  events: readonly StoredEvent[],
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<ImportReport> {
+  if (events.length === 0)
+    throw new LocusError("HSK-400-INVALID-PARAMS", "the file holds no events", { field: "file" });
+  const last = events[events.length - 1] as StoredEvent;
+  const chain = verifyChain(events, { seq: last.seq, hash: last.hash });
+  if (!chain.ok) {
+    throw new LocusError(
+      "HSK-400-INVALID-EVENT",
+      `the chain is broken at seq ${chain.first_bad_seq}: ${chain.reason}`,
+      {
+        field: "events",
+        first_bad_seq: chain.first_bad_seq,
+      },
+    );
+  }
+  const state = replay(events);
+  const total = events.length + state.wps.size + state.mts.size + state.deps.size;
+  await store.transaction(async (tx) => {
+    const head = await tx.chainHead();
+    const any = await tx.queryWps({
+      statuses: ["stub", "ready", "in_progress", "blocked", "gated", "done", "cancelled"],
+      readiness: "any",
+      include_deleted: true,
+      sort: "age",
+      now_ms: 0,
+      offset: 0,
+      limit: 1,
+    });
+    if (head.seq > 0 || any.total_count > 0) {
+      throw new LocusError(
+        "HSK-409-CONFLICT",
+        `the store is not empty (head seq ${head.seq}); import needs a new workspace`,
+        {
+          field: "store",
+          head_seq: head.seq,
+        },
+      );
+    }
+    let done = 0;
+    for (let start = 0; start < events.length; start += BATCH) {
+      const batch = events.slice(start, start + BATCH);
+      await tx.appendEvents(batch);
+      done += batch.length;
+      onProgress(done, total);
+    }
+    // WPs first: dependency rows update the readiness counters of WPs that must already exist.
+    for (const wp of state.wps.values()) await tx.putWp(wp);
+    for (const mt of state.mts.values()) await tx.putMt(mt);
+    for (const dep of state.deps.values()) await tx.putDependency(dep);
+    onProgress(total, total);
+  });
+  return {
+    events: events.length,
+    head_seq: last.seq,
+    wps: state.wps.size,
+    mts: state.mts.size,
+    dependencies: state.deps.size,
+  };
+}

@@ -1,0 +1,146 @@
+import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
+import { paint, statusStyle, table } from "./terminal-style.js";
+
+// Human views of operation results, chosen by the shape of `data` rather than by operation name, so an
+// operation added to the catalog later is still shown sensibly (a list of WPs as a table, a WP as a card).
+
+const status = (value: string): string => paint(statusStyle(value), value);
+
+/** A table of work packets: id, priority, status, assignee, title. */
+export function wpTable(wps: readonly TrackedWorkPacket[]): string {
+  if (wps.length === 0) return paint("dim", "(no work packets)");
+  return table(
+    ["ID", "P", "STATUS", "ASSIGNEE", "MTs", "TITLE"],
+    wps.map((wp) => [
+      wp.wp_id,
+      `P${wp.priority}`,
+      status(wp.status),
+      wp.assignee ?? "-",
+      wp.micro_tasks.total > 0 ? `${wp.micro_tasks.completed}/${wp.micro_tasks.total}` : "-",
+      wp.title,
+    ]),
+  );
+}
+
+/** A work packet as a card: the fields a person checks, gates and the latest notes. */
+export function wpCard(wp: TrackedWorkPacket): string {
+  const gates = wp.governance.gates;
+  const lines = [
+    `${paint("bold", wp.wp_id)}  ${wp.title}`,
+    `  status ${status(wp.status)}  priority P${wp.priority}  type ${wp.type}  version ${wp.version}`,
+    `  assignee ${wp.assignee ?? "-"}  reporter ${wp.reporter}${wp.labels.length ? `  labels ${wp.labels.join(", ")}` : ""}`,
+    `  gates pre_work ${status(gates.pre_work.status)}  post_work ${status(gates.post_work.status)}`,
+  ];
+  if (wp.micro_tasks.total > 0) {
+    const m = wp.micro_tasks;
+    lines.push(
+      `  micro-tasks ${m.completed} completed, ${m.in_progress} in progress, ${m.failed} failed of ${m.total}`,
+    );
+  }
+  if (wp.tombstone)
+    lines.push(paint("red", `  deleted ${wp.tombstone.deleted_at} by ${wp.tombstone.deleted_by}`));
+  for (const note of wp.notes.slice(-3)) lines.push(paint("dim", `  note ${note.author}: ${note.content}`));
+  return lines.join("\n");
+}
+
+/** A table of micro-tasks with their iteration counts and escalation level. */
+export function mtTable(mts: readonly TrackedMicroTask[]): string {
+  if (mts.length === 0) return paint("dim", "(no micro-tasks)");
+  return table(
+    ["MT", "STATUS", "ITER", "LEVEL", "NAME"],
+    mts.map((mt) => [
+      mt.mt_id,
+      status(mt.status),
+      `${mt.current_iteration}/${mt.max_iterations}`,
+      String(mt.escalation.current_level),
+      mt.name,
+    ]),
+  );
+}
+
+const depLine = (dep: TrackedDependency): string =>
+  `${dep.dependency_id}  ${dep.from_wp_id} ${paint("bold", dep.type)} ${dep.to_wp_id}`;
+
+interface TreeNode {
+  wp_id: string;
+  status?: string;
+  title?: string;
+  via?: { type: string };
+  children?: TreeNode[];
+  repeated?: boolean;
+}
+
+function treeLines(node: TreeNode, indent: string, out: string[]): void {
+  const label = `${node.via ? `${paint("dim", node.via.type)} ` : ""}${node.wp_id}${node.status ? ` ${status(node.status)}` : ""}${node.title ? ` ${node.title}` : ""}${node.repeated ? paint("dim", " (see above)") : ""}`;
+  out.push(`${indent}${label}`);
+  for (const child of node.children ?? []) treeLines(child, `${indent}  `, out);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Renders any operation's `data` for people. */
+export function renderData(data: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
+  if (Array.isArray(list)) {
+    parts.push(wpTable(list));
+    if (typeof data.total_count === "number" && data.total_count > list.length)
+      parts.push(paint("dim", `${list.length} of ${data.total_count} shown (use --offset/--limit)`));
+    return parts.join("\n");
+  }
+  if (Array.isArray(data.blocked_wps)) {
+    const blocked = data.blocked_wps as {
+      wp: TrackedWorkPacket;
+      blockers: { wp_id: string; status: string }[];
+    }[];
+    if (blocked.length === 0) return paint("dim", "(nothing is blocked)");
+    return table(
+      ["ID", "STATUS", "BLOCKED BY", "TITLE"],
+      blocked.map(({ wp, blockers }) => [
+        wp.wp_id,
+        status(wp.status),
+        blockers.map((b) => `${b.wp_id} (${b.status})`).join(", "),
+        wp.title,
+      ]),
+    );
+  }
+  if (Array.isArray(data.results)) {
+    const results = data.results as {
+      wp_id: string;
+      score: number;
+      snippet?: string;
+      matched_by?: string[];
+    }[];
+    return table(
+      ["ID", "SCORE", "MATCH", "SNIPPET"],
+      results.map((r) => [r.wp_id, r.score.toFixed(3), (r.matched_by ?? []).join("+"), r.snippet ?? ""]),
+      80,
+    );
+  }
+  if (isRecord(data.wp)) parts.push(wpCard(data.wp as unknown as TrackedWorkPacket));
+  if (isRecord(data.mt)) parts.push(mtTable([data.mt as unknown as TrackedMicroTask]));
+  if (Array.isArray(data.micro_tasks) && data.micro_tasks.length > 0)
+    parts.push(mtTable(data.micro_tasks as TrackedMicroTask[]));
+  if (isRecord(data.dependency)) parts.push(depLine(data.dependency as unknown as TrackedDependency));
+  if (isRecord(data.dependencies)) {
+    const deps = data.dependencies as { incoming: TrackedDependency[]; outgoing: TrackedDependency[] };
+    for (const dep of [...deps.incoming, ...deps.outgoing]) parts.push(`  ${depLine(dep)}`);
+  }
+  if (isRecord(data.tree)) {
+    const out: string[] = [];
+    treeLines(data.tree as unknown as TreeNode, "", out);
+    parts.push(out.join("\n"));
+  }
+  if (Array.isArray(data.blocking_chain) && data.blocking_chain.length > 0)
+    parts.push(
+      `blocked by: ${(data.blocking_chain as { wp_id: string }[]).map((b) => b.wp_id).join(" <- ")}`,
+    );
+  if (data.removed === false) parts.push("no such dependency: nothing removed");
+  if (data.changed === false) parts.push(paint("dim", "(no change)"));
+  if (parts.length > 0) return parts.join("\n");
+  // Unknown shape (e.g. a newer operation): plain key: value lines.
+  return Object.entries(data)
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .join("\n");
+}

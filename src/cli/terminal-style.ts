@@ -1,0 +1,113 @@
+// A few ANSI codes cover what the CLI needs (bold, dim, five colours); a colour library would cost start-up
+// time and a dependency for that. Colour only on a TTY, and never when NO_COLOR is set (no-color.org).
+
+/** True when stdout should carry colour. */
+export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  const noColor = process.env.NO_COLOR;
+  if (noColor !== undefined && noColor !== "") return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0") return true;
+  return stream.isTTY === true;
+}
+
+const CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+} as const;
+
+/** A style name. */
+export type StyleName = keyof typeof CODES;
+
+/** Wraps `text` in the style when colour is on. */
+export function paint(style: StyleName, text: string, enabled = colourEnabled()): string {
+  if (!enabled) return text;
+  const [open, close] = CODES[style];
+  return `\u001b[${open}m${text}\u001b[${close}m`;
+}
+
+/** The colour of a WP or MT status, so a table reads at a glance. */
+export function statusStyle(status: string): StyleName {
+  switch (status) {
+    case "done":
+    case "completed":
+    case "pass":
+      return "green";
+    case "in_progress":
+      return "cyan";
+    case "ready":
+    case "pending":
+      return "blue";
+    case "blocked":
+    case "failed":
+    case "fail":
+      return "red";
+    case "gated":
+      return "magenta";
+    default:
+      return "dim";
+  }
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+const visibleLength = (text: string): number => text.replace(ANSI, "").length;
+
+/** Renders rows as an aligned table; cells may carry ANSI codes, widths ignore them; long cells are cut. */
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxCell = 60,
+): string {
+  const cut = (cell: string) =>
+    visibleLength(cell) > maxCell && !cell.includes("\u001b[") ? `${cell.slice(0, maxCell - 1)}…` : cell;
+  const cells = rows.map((row) => row.map(cut));
+  const widths = headers.map((header, column) =>
+    Math.max(visibleLength(header), ...cells.map((row) => visibleLength(row[column] ?? ""))),
+  );
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) =>
+        column === row.length - 1 ? cell : cell + " ".repeat((widths[column] ?? 0) - visibleLength(cell)),
+      )
+      .join("  ")
+      .trimEnd();
+  return [paint("bold", line(headers)), ...cells.map(line)].join("\n");
+}
+
+/** Progress on stderr for long work (import, replay, bulk): a bar on a TTY, nothing otherwise. */
+export class Progress {
+  private lastDrawn = 0;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.enabled = stream.isTTY === true && total > 0;
+  }
+
+  /** Redraws at most every 50 ms so drawing never dominates the work. */
+  update(done: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.lastDrawn < 50 && done < this.total) return;
+    this.lastDrawn = now;
+    const width = 30;
+    const filled = Math.round((done / this.total) * width);
+    process.stderr.write(
+      `\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total}`,
+    );
+  }
+
+  /** Ends the bar line. */
+  finish(): void {
+    if (!this.enabled) return;
+    this.update(this.total);
+    process.stderr.write("\n");
+  }
+}

@@ -1,0 +1,121 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { isLocusError } from "../domain/errors.js";
+import type { StoredEvent } from "../domain/events/stored-event.js";
+import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { printFailure } from "./cli-output.js";
+import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
+import { subcommand } from "./operation-commands.js";
+import { Progress } from "./terminal-style.js";
+
+const toLines = (events: readonly StoredEvent[]): string =>
+  events.length === 0 ? "" : `${events.map((event) => JSON.stringify(event)).join("\n")}\n`;
+
+/** Writes events to `--out` (and a summary) or as JSON Lines to stdout. */
+async function exportAction(options: { out?: string }, command: Command): Promise<void> {
+  const { engine } = await openEngine(command);
+  try {
+    const events = await exportEvents(engine.store);
+    if (options.out === undefined) {
+      process.stdout.write(toLines(events));
+      return;
+    }
+    writeFileSync(options.out, toLines(events));
+    const summary = {
+      success: true,
+      file: options.out,
+      events: events.length,
+      head_seq: events.at(-1)?.seq ?? 0,
+    };
+    process.stdout.write(
+      globalOptions(command).json
+        ? `${JSON.stringify(summary)}\n`
+        : `exported ${summary.events} events (head seq ${summary.head_seq}) to ${options.out}\n`,
+    );
+  } finally {
+    await engine.close();
+  }
+}
+
+/** `locus export`, `locus import`, `locus events export` and `locus events tail`. */
+export function registerTransfer(program: Command): void {
+  const exportHelp = "Export the workspace as JSON Lines of Flight Recorder events (stdout, or --out FILE)";
+  program
+    .command("export")
+    .description(exportHelp)
+    .option("--out <file>", "write to this file")
+    .action(exportAction);
+
+  program
+    .command("import")
+    .description(
+      "Import a JSON Lines event export into an EMPTY workspace: chain verified first, then replayed",
+    )
+    .argument("<file>", "the export file, or - for stdin")
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const json = globalOptions(command).json;
+      const text = readFileSync(file === "-" ? 0 : file, "utf8");
+      const { engine } = await openEngine(command);
+      try {
+        const events = parseEventLines(text);
+        let bar: Progress | undefined;
+        const report = await importEvents(engine.store, events, (done, total) => {
+          bar ??= new Progress("importing", total);
+          bar.update(done);
+        });
+        bar?.finish();
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ success: true, ...report })}\n`
+            : `imported ${report.events} events (head seq ${report.head_seq}): ${report.wps} WPs, ${report.mts} MTs, ${report.dependencies} dependencies\n`,
+        );
+      } catch (error) {
+        if (!isLocusError(error)) throw error;
+        const body = error.toJSON();
+        if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+        else printFailure(body);
+        process.exitCode = body.code === "HSK-400-INVALID-PARAMS" ? EXIT.usage : EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  const events = subcommand(program, "events");
+  events
+    .command("export")
+    .description(exportHelp)
+    .option("--out <file>", "write to this file")
+    .action(exportAction);
+  events
+    .command("tail")
+    .description("Print the latest events; --follow keeps printing new ones as they are recorded")
+    .option("-n, --lines <n>", "how many recent events to print first", (value) => Number(value), 20)
+    .option("--follow", "keep polling for new events (Ctrl-C to stop)")
+    .action(async (options: { lines: number; follow?: boolean }, command: Command) => {
+      const json = globalOptions(command).json;
+      const { engine } = await openEngine(command);
+      const print = (list: readonly StoredEvent[]) => {
+        for (const event of list) {
+          process.stdout.write(
+            json
+              ? `${JSON.stringify(event)}\n`
+              : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}\n`,
+          );
+        }
+      };
+      try {
+        const head = await engine.store.transaction((tx) => tx.chainHead());
+        const recent = await engine.store.readEvents({ afterSeq: Math.max(0, head.seq - options.lines) });
+        print(recent);
+        let after = recent.at(-1)?.seq ?? head.seq;
+        while (options.follow) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const fresh = await engine.store.readEvents({ afterSeq: after });
+          print(fresh);
+          after = fresh.at(-1)?.seq ?? after;
+        }
+      } finally {
+        await engine.close();
+      }
+    });
+}
