@@ -120,7 +120,15 @@ export function planBoardSync(
     const last = occurrences[occurrences.length - 1]!;
     if (view === undefined) {
       const other_lines = occurrences.slice(0, -1).map((entry) => entry.line);
-      unknown_entries.push({ ...last, section_heading: board.sections[last.section]!.heading, other_lines });
+      unknown_entries.push({
+        wp_id: wpId,
+        section_heading: board.sections[last.section]!.heading,
+        board_status: last.board_status,
+        token: last.token,
+        trailing: last.trailing,
+        line: last.line,
+        other_lines,
+      });
       // 8: when a board is adopted, the occurrence further down the file wins.
       if (adopting) duplicates.push(...staleCopies(wpId, occurrences, last.board_status));
       continue;

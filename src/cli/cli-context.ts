@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
+import { boardAutoSync } from "../operations/board/board-auto-sync.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { openWorkspace, type Workspace } from "../workspace/workspace.js";
 
@@ -52,6 +53,7 @@ export async function openEngine(
     config: workspace.config,
     workspaceRoot: workspace.root,
     surface: { ...(options.profile ? { profile: options.profile } : {}), actor },
+    afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
   });
   return { workspace, engine, actor };
 }

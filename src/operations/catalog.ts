@@ -1,3 +1,4 @@
+import { syncTaskBoardOp } from "./board/sync-task-board.op.js";
 import { addDependency } from "./dependencies/add-dependency.op.js";
 import { removeDependency } from "./dependencies/remove-dependency.op.js";
 import { completeMt } from "./micro-tasks/complete-mt.op.js";
@@ -38,6 +39,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   getDependencyTree,
   getBlockingChain,
   listWps,
+  syncTaskBoardOp, // section 8 (board engineer)
 ];
 
 /** The catalog by operation name. */

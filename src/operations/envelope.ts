@@ -208,6 +208,8 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
       await deps.store.transaction(async (tx) => {
         const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
         recordDecisions(ctx);
+        // An operation may leave one more trace of its refusal (sync_task_board: SYNC-003 sync_failed).
+        operation.onRefusal?.(ctx, params, error);
         await ctx.flush();
       });
     } catch (auditError) {
@@ -261,6 +263,9 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
       if (job.idempotency_key !== undefined) {
         await tx.putIdempotent(job.idempotency_key, { request_hash: requestHash, result });
       }
+      // Last, with every state write done: work outside the database (the Task Board file, section 8).
+      // A failure here still rolls the transaction back; only a failing COMMIT could leave the file ahead.
+      for (const action of ctx.beforeCommit) await action();
       return result;
     });
   } catch (error) {

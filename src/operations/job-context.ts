@@ -44,6 +44,11 @@ export class JobContext {
   readonly now: Date;
   /** Set by operations that changed what the Task Board shows. */
   boardDirty = false;
+  /**
+   * Work that must happen last, after every state write succeeded, while the transaction is still open (the
+   * Task Board file write, section 8): if one throws, the transaction rolls back. Run by the envelope.
+   */
+  readonly beforeCommit: (() => Promise<void>)[] = [];
 
   constructor(
     readonly tx: StoreTransaction,

@@ -19,6 +19,12 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly events: readonly EventName[];
   /** Applies the operation inside the job's transaction and returns `data`. */
   run(ctx: JobContext, params: z.output<Schema>): Promise<Record<string, unknown>>;
+  /**
+   * Optional: records what a refused job of this operation must leave besides its capability decisions
+   * (section 3: "for sync, sync_failed"). Runs in the refusal transaction; `params` is undefined when the
+   * refusal came before they were parsed.
+   */
+  onRefusal?(ctx: JobContext, params: z.output<Schema> | undefined, error: unknown): void;
 }
 
 /** Defines an operation with its params type inferred from the schema. */

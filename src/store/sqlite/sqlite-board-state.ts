@@ -20,10 +20,19 @@ export function listBoardWps(prepared: Prepare): BoardWpState[] {
 }
 
 /** What was last written on the board at `boardPath`, by WP id. */
-export function getBoardState(prepared: Prepare, boardPath: string): Map<string, BoardWpState> {
-  const rows = prepared("SELECT wp_id, board_status, token FROM board_state WHERE board_path = ?")
-    .raw(true)
-    .all(boardPath) as [string, BoardWpState["board_status"], string][];
+export function getBoardState(
+  prepared: Prepare,
+  boardPath: string,
+  wpIds?: readonly string[],
+): Map<string, BoardWpState> {
+  const select = "SELECT wp_id, board_status, token FROM board_state WHERE board_path = ?";
+  const rows = (
+    wpIds === undefined
+      ? prepared(select).raw(true).all(boardPath)
+      : prepared(`${select} AND wp_id IN (SELECT value FROM json_each(?))`)
+          .raw(true)
+          .all(boardPath, JSON.stringify(wpIds))
+  ) as [string, BoardWpState["board_status"], string][];
   const state = new Map<string, BoardWpState>();
   for (const [wp_id, board_status, token] of rows) state.set(wp_id, { wp_id, board_status, token });
   return state;

@@ -1,0 +1,207 @@
+// The only code that touches the Task Board file on disk (LOCUS_SPEC section 8, "Safety" and "Stable"):
+// path confinement (no `..`, no absolute path, no symlink escape), size bounds checked on the file's stat
+// BEFORE it is read, and atomic writes (temp file in the same folder, fsync, rename).
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { lstat, mkdir, realpath } from "node:fs/promises";
+import path from "node:path";
+import { LocusError } from "../domain/errors.js";
+import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
+
+/** A board path checked against the workspace: relative form (for events and the store) and real path. */
+export interface ResolvedBoardPath {
+  /** Normalised workspace-relative path, e.g. `docs/TASK_BOARD.md` (the key of the board state). */
+  readonly relative: string;
+  /** Absolute path of the file to read and write (symlinks inside the workspace resolved). */
+  readonly absolute: string;
+  /** True when the file exists. */
+  readonly exists: boolean;
+}
+
+/** Identity of one version of the file: a changed file has another (size, mtime in ns, inode). */
+export interface BoardFileStamp {
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+}
+
+/** The bytes of a board as read, with the stamp they were read under. */
+export interface BoardFileContent {
+  readonly bytes: Buffer;
+  readonly stamp: BoardFileStamp;
+}
+
+const unsafe = (field: string, message: string, target: string) =>
+  new LocusError("HSK-400-UNSAFE-PATH", message, { field, path: target.slice(0, 300) });
+
+/** True when `child` is `parent` or inside it (both absolute and resolved). */
+function contains(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/**
+ * Resolves `requested` (workspace-relative) inside `workspaceRoot`, refusing every escape with
+ * HSK-400-UNSAFE-PATH: lexical ones (`..`, absolute paths) and symlinked ones, by taking the real path of
+ * the nearest existing ancestor and of the file itself when it exists (a symlink chain is followed fully).
+ */
+export async function resolveWorkspaceFile(
+  workspaceRoot: string,
+  requested: string,
+  field: string,
+): Promise<ResolvedBoardPath> {
+  const relative = assertRelativeWorkspacePath(requested, field);
+  const realRoot = await realpath(workspaceRoot);
+  let probe = path.join(realRoot, relative);
+  let exists = true;
+  // Walk up to the nearest existing ancestor: its real path must stay inside the workspace.
+  for (;;) {
+    try {
+      await lstat(probe);
+      break;
+    } catch {
+      exists = false;
+      const parent = path.dirname(probe);
+      if (parent === probe) throw unsafe(field, `${field} has no existing ancestor`, requested);
+      probe = parent;
+    }
+  }
+  let realProbe: string;
+  try {
+    realProbe = await realpath(probe);
+  } catch {
+    // A dangling symlink: where it points cannot be proven to be inside the workspace.
+    throw unsafe(field, `${field} is a symlink whose target does not exist`, requested);
+  }
+  if (!contains(realRoot, realProbe)) {
+    throw unsafe(field, `${field} resolves outside the workspace (through a symlink)`, requested);
+  }
+  const absolute = exists
+    ? realProbe
+    : path.join(realProbe, path.relative(probe, path.join(realRoot, relative)));
+  if (absolute === realRoot) throw unsafe(field, `${field} names the workspace root itself`, requested);
+  return { relative, absolute, exists };
+}
+
+/** Creates the missing folders of a resolved path (already confined by resolveWorkspaceFile). */
+export async function ensureParentFolder(resolved: ResolvedBoardPath): Promise<void> {
+  await mkdir(path.dirname(resolved.absolute), { recursive: true });
+}
+
+/** The stamp of the file now, or undefined when it does not exist. */
+export function statBoardFile(absolute: string): BoardFileStamp | undefined {
+  let fd: number;
+  try {
+    fd = openSync(absolute, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    return stampOf(fstatSync(fd, { bigint: true }));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function stampOf(stat: { ino: bigint; size: bigint; mtimeNs: bigint }): BoardFileStamp {
+  return { ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs };
+}
+
+/** True when two stamps name the same version of the file. */
+export function sameStamp(a: BoardFileStamp | undefined, b: BoardFileStamp | undefined): boolean {
+  return (
+    a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs
+  );
+}
+
+/**
+ * Reads the board. The size bound is checked on the open file's stat before a byte is read (a 50 MiB
+ * board is refused without being loaded), and the read stops at the bound even if the file grows meanwhile.
+ */
+export function readBoardFile(absolute: string, maxBytes: number): BoardFileContent {
+  const fd = openSync(absolute, "r");
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    if (!stat.isFile()) {
+      throw new LocusError("HSK-400-UNSAFE-PATH", "the board is not a regular file", { field: "path" });
+    }
+    const tooBig = (actual: number) =>
+      new LocusError("HSK-413-LIMIT", `the board is ${actual} bytes, above the bound of ${maxBytes}`, {
+        field: "board",
+        limit: maxBytes,
+        actual,
+      });
+    if (stat.size > BigInt(maxBytes)) throw tooBig(Number(stat.size));
+    const buffer = Buffer.allocUnsafe(Number(stat.size) + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > maxBytes) throw tooBig(length);
+      if (length === buffer.length) break;
+    }
+    return { bytes: buffer.subarray(0, length), stamp: stampOf(stat) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes the board atomically: a temp file in the same folder (same file system), fsync, rename over the
+ * board, then fsync of the folder. A reader sees the old board or the new one, never half of one.
+ * Returns the stamp of the new file.
+ */
+export function writeBoardFileAtomic(absolute: string, text: string): BoardFileStamp {
+  const folder = path.dirname(absolute);
+  const temp = path.join(
+    folder,
+    `.${path.basename(absolute)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+  );
+  // "wx": O_CREAT|O_EXCL, so an attacker's symlink planted at the temp name is never followed.
+  const fd = openSync(temp, "wx", 0o644);
+  let stamp: BoardFileStamp;
+  try {
+    const bytes = Buffer.from(text, "utf8");
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+    stamp = stampOf(fstatSync(fd, { bigint: true }));
+    closeSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw error;
+  }
+  try {
+    renameSync(temp, absolute);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+  syncFolder(folder);
+  return stamp;
+}
+
+function syncFolder(folder: string): void {
+  // Makes the rename durable; not every platform can fsync a directory, which is not worth failing for.
+  try {
+    const fd = openSync(folder, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // best effort
+  }
+}

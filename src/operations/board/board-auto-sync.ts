@@ -1,0 +1,79 @@
+// Auto-sync (LOCUS_SPEC section 8): after an operation changes what the board shows (`ctx.boardDirty`), the
+// board is brought up to date in the same job. Installed as the engine's afterApply hook by whoever opens an
+// engine on a workspace folder (the CLI); a workspace without a board file is left alone.
+//
+// Cost (section 12): only the WPs this job changed are planned, with direction to_board, so every other
+// entry is "unknown" to the plan and stays exactly where it is; the board state is read for those WPs only;
+// and the parsed board is reused while the file on disk is the one Locus last read or wrote (board-cache).
+import { planBoardSync, type StoreWpBoardView } from "../../board/board-plan.js";
+import { isLocusError } from "../../domain/errors.js";
+import type { AfterApplyHook } from "../envelope.js";
+import type { JobContext } from "../job-context.js";
+import { loadBoard, resolveBoardPath } from "./board-sync.js";
+import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
+
+/** The afterApply hook that keeps the Task Board in step with every state change (section 8). */
+export const boardAutoSync: AfterApplyHook = async (ctx, operation, data) => {
+  if (!ctx.boardDirty || operation.name === "sync_task_board") return;
+  if (ctx.services.workspaceRoot === undefined) return;
+  try {
+    if (await autoSync(ctx)) data.task_board_updated = true;
+  } catch (error) {
+    // A board that cannot be read (too big, NUL bytes, unsafe path) must not block work on the store: the
+    // change commits, the problem is recorded, and `locus board sync` reports it in full.
+    if (!isLocusError(error)) throw error;
+    ctx.emit("diagnostic", {
+      code: error.code,
+      message: `task board not updated: ${error.message}`.slice(0, 2_000),
+      subject: ctx.config.board_path.slice(0, 1_000),
+    });
+  }
+};
+
+/** Returns true when the board file will be rewritten at the end of the job. */
+async function autoSync(ctx: JobContext): Promise<boolean> {
+  const resolved = await resolveBoardPath(ctx, undefined);
+  if (!resolved.exists) return false;
+  const changed = changedWpIds(ctx);
+  if (changed.length === 0) return false;
+  const last = await ctx.tx.getBoardState(resolved.relative, changed);
+  const views: StoreWpBoardView[] = [];
+  for (const wpId of changed) {
+    const wp = ctx.state.wps.get(wpId);
+    if (wp === undefined) continue;
+    const before = last.get(wpId);
+    const { task_board_status: board_status, task_board_token: token } = wp.governance;
+    // Nothing the board shows changed for this WP since the store last wrote it: leave its entry alone (a
+    // pending manual edit of it is the next sync's business, not overwritten here).
+    if (before !== undefined && before.board_status === board_status && before.token === token) continue;
+    views.push({ wp_id: wpId, board_status, token, last_written_status: before?.board_status });
+  }
+  if (views.length === 0) return false;
+  const { board, stamp } = loadBoard(ctx, resolved);
+  const out = planBoardSync(board, views, { direction: "to_board", import_unknown: false }).render();
+  const tokens = new Map(views.map((view) => [view.wp_id, view.token]));
+  const state = views.map((view) => ({
+    wp_id: view.wp_id,
+    board_status: view.board_status,
+    token: view.token,
+  }));
+  if (out.changed) emitEntriesAdded(ctx, board, out.written_statuses, tokens, resolved.relative);
+  scheduleBoardWrite(ctx, {
+    resolved,
+    readStamp: stamp,
+    text: out.changed ? out.text : undefined,
+    state,
+    onConcurrentEdit: "skip",
+  });
+  return out.changed;
+}
+
+/** WP ids named by the events of this job, in order, each once. */
+function changedWpIds(ctx: JobContext): string[] {
+  const ids = new Set<string>();
+  for (const event of ctx.events()) {
+    const wpId = event.payload.wp_id;
+    if (typeof wpId === "string") ids.add(wpId);
+  }
+  return [...ids];
+}
