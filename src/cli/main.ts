@@ -6,6 +6,7 @@ import { registerClaim } from "./claim-command.js";
 import { EXIT, globalOptions, reportError } from "./cli-context.js";
 import { registerEvents } from "./events-command.js";
 import { registerExec } from "./exec-command.js";
+import { registerIndex } from "./index-command.js";
 import { registerOperationCommands } from "./operation-commands.js";
 import { registerTransfer } from "./transfer-command.js";
 import { registerWpCommands } from "./wp-commands.js";
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerBoardWatch(program, OPERATIONS);
   registerExec(program);
   registerEvents(program);
+  registerIndex(program); // section 9: locus index, locus index rebuild
   registerTransfer(program);
 
   program

@@ -13,6 +13,7 @@ import { getWpStatus } from "./queries/get-wp-status.op.js";
 import { listWps } from "./queries/list-wps.op.js";
 import { queryBlocked } from "./queries/query-blocked.op.js";
 import { queryReady } from "./queries/query-ready.op.js";
+import { search } from "./search/search.op.js";
 import { closeWp } from "./work-packets/close-wp.op.js";
 import { createWp } from "./work-packets/create-wp.op.js";
 import { deleteWp } from "./work-packets/delete-wp.op.js";
@@ -40,6 +41,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   getBlockingChain,
   listWps,
   syncTaskBoardOp, // section 8 (board engineer)
+  search, // section 9: hybrid search (src/operations/search/)
 ];
 
 /** The catalog by operation name. */

@@ -8,6 +8,7 @@ import { eventHash } from "../domain/events/hash-chain.js";
 import { type IdSource, newBronzeId } from "../domain/ids.js";
 import type { TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
 import type { ChainHead, StoredEvent, StoreTransaction } from "../store/store-port.js";
+import { indexWrittenWorkPackets } from "./search/index-on-write.js";
 import type { WorkspaceConfig } from "./workspace-config.js";
 
 /** Who runs a job and under which ids. */
@@ -185,6 +186,7 @@ export class JobContext {
   /** Writes the changed records, one Bronze snapshot per written WP, and the sealed events. */
   async flush(): Promise<void> {
     const { tx, state, touched } = this;
+    const written: { wp: TrackedWorkPacket; bronze_id: string }[] = []; // for the search index below
     for (const wpId of touched.wps) {
       const wp = state.wps.get(wpId) as TrackedWorkPacket;
       const plan = this.plannedWrites.get(wpId);
@@ -203,7 +205,10 @@ export class JobContext {
         vector_clock: wp.vector_clock,
         ...(previous ? { previous_bronze_id: previous } : {}),
       });
+      written.push({ wp, bronze_id: plan.bronze_id });
     }
+    // Section 9: the keyword index and Silver chunk text follow the WP writes in this same transaction.
+    await indexWrittenWorkPackets(tx, written, this.services);
     for (const key of touched.mts) await tx.putMt(state.mts.get(key) as TrackedMicroTask);
     for (const id of touched.depsRemoved) await tx.removeDependency(id);
     for (const id of touched.depsPut) {

@@ -51,6 +51,18 @@ export const workspaceConfigSchema = z.strictObject({
         .default(64 * 1024),
     })
     .prefault({}),
+  /** 9: the embedding provider of search (default: the offline local model) and the pre-search drain bound. */
+  search: z
+    .strictObject({
+      provider: z.enum(["local", "http", "hash"]).default("local"),
+      url: z.string().url().optional(),
+      model: z.string().min(1).max(200).optional(),
+      api_key_env: z.string().min(1).max(200).optional(),
+      dimensions: z.number().int().positive().max(8192).optional(),
+      /** Chunks embedded before a search when the queue is not empty (0: never; `locus index` drains it). */
+      drain_before_search: z.number().int().min(0).max(10_000).default(32),
+    })
+    .prefault({}),
   board_path: z.string().default("docs/TASK_BOARD.md"),
   packets_dir: z.string().default("docs/task_packets"),
 });

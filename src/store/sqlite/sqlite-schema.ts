@@ -19,7 +19,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     blocks_out INTEGER NOT NULL DEFAULT 0,
     doc TEXT NOT NULL
   );
-  CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id);
+  -- Covering for the ready query's three sorts: the hybrid sort reads created_ms and blocks_out from the index.
+  CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out);
   CREATE INDEX wp_by_age ON work_packets (deleted, status, created_at, wp_id);
 
   CREATE TABLE wp_labels (label TEXT NOT NULL, wp_id TEXT NOT NULL, PRIMARY KEY (label, wp_id)) WITHOUT ROWID;
@@ -89,5 +90,38 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     token TEXT NOT NULL,
     PRIMARY KEY (board_path, wp_id)
   ) WITHOUT ROWID;
+  `,
+  // Migration 3 (search, section 9), see src/store/sqlite/sqlite-search-index.ts. Silver: one row per chunk of the
+  // latest searchable text of a WP, embedding NULL until the queue (partial index silver_pending) is drained.
+  // Gold: an FTS5 keyword index (rowid = search_docs.doc_id); search_docs.change_seq tells in-memory vector
+  // indexes which WPs changed; search_meta holds the embedding model and a rebuild generation.
+  `
+  CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE search_docs (
+    doc_id INTEGER PRIMARY KEY,
+    wp_id TEXT NOT NULL UNIQUE,
+    bronze_id TEXT,
+    keyword_hash TEXT,
+    silver_hash TEXT,
+    change_seq INTEGER NOT NULL
+  );
+  CREATE INDEX search_docs_by_change ON search_docs (change_seq);
+  CREATE VIRTUAL TABLE search_fts USING fts5(
+    wp_id, title, description, packet, tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  CREATE TABLE search_silver (
+    silver_id TEXT PRIMARY KEY,
+    wp_id TEXT NOT NULL,
+    bronze_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    contextual_prefix TEXT NOT NULL,
+    content TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    model TEXT,
+    embedding BLOB
+  );
+  CREATE INDEX search_silver_by_wp ON search_silver (wp_id, kind, ordinal);
+  CREATE INDEX search_silver_pending ON search_silver (wp_id) WHERE embedding IS NULL;
   `,
 ];

@@ -1,0 +1,105 @@
+import type { EmbeddingProvider } from "../../search/embedding-provider.js";
+import { minimumShouldMatch, searchTerms } from "../../search/query-terms.js";
+import { type FusedResult, reciprocalRankFusion } from "../../search/rank-fusion.js";
+import type { SearchIndexPort } from "../../search/search-index-port.js";
+import { vectorCacheOf } from "../../search/vector-cache.js";
+import type { StoreTransaction, WpQuery } from "../../store/store-port.js";
+import { embedPendingChunks } from "./embedding-queue.js";
+
+// Section 9: keyword (BM25), vector (cosine) and graph (neighbours of the best hits) lists, fused by
+// reciprocal rank fusion with k = 60. Each list is filtered by the section 7 filters before fusion.
+
+/** Search modes of the `search` operation. */
+export type SearchMode = "hybrid" | "keyword" | "vector";
+
+/** Candidates each list hands to fusion (measured on the relevance corpus with this depth). */
+export const LIST_DEPTH = 50;
+/** Best fused hits whose dependency neighbours form the graph list. */
+export const GRAPH_SEEDS = 5;
+/** Longest graph list. */
+export const GRAPH_DEPTH = 20;
+
+/** What to search for. */
+export interface SearchRequest {
+  readonly query: string;
+  readonly mode: SearchMode;
+  readonly limit: number;
+  readonly filters: WpQuery;
+  /** Waiting chunks embedded before the vector search (section 9: bounded). */
+  readonly drainBound: number;
+}
+
+/** The ranked hits and the terms used (for snippets). */
+export interface SearchRanking {
+  readonly hits: FusedResult[];
+  readonly terms: string[];
+  /** Why a list was left out (e.g. the embedding provider failed and hybrid fell back to keyword). */
+  readonly warnings: string[];
+}
+
+/** Ranks WPs for a query: the lists of the mode, fused by RRF, best `limit` first. */
+export async function rankSearch(
+  tx: StoreTransaction,
+  port: SearchIndexPort,
+  provider: () => EmbeddingProvider,
+  request: SearchRequest,
+): Promise<SearchRanking> {
+  const terms = searchTerms(request.query);
+  const warnings: string[] = [];
+  const lists: Record<string, string[]> = {};
+  if (request.mode !== "vector") {
+    lists.keyword = await port.keywordSearch({
+      terms,
+      minimum_should_match: minimumShouldMatch(terms.length),
+      filters: request.filters,
+      limit: LIST_DEPTH,
+    });
+  }
+  if (request.mode !== "keyword") {
+    try {
+      lists.vector = await vectorList(port, provider(), request);
+    } catch (error) {
+      if (request.mode === "vector") throw error;
+      warnings.push(`vector search skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (request.mode === "hybrid") {
+    const seeds = reciprocalRankFusion(lists, { limit: GRAPH_SEEDS }).map((hit) => hit.id);
+    lists.graph = await graphList(tx, port, seeds, request.filters);
+  }
+  return { hits: reciprocalRankFusion(lists, { limit: request.limit }), terms, warnings };
+}
+
+async function vectorList(
+  port: SearchIndexPort,
+  provider: EmbeddingProvider,
+  request: SearchRequest,
+): Promise<string[]> {
+  await embedPendingChunks(port, provider, request.drainBound);
+  await port.useModel(provider.model_id);
+  const [query] = await provider.embed([request.query]);
+  const cache = vectorCacheOf(port);
+  if (query === undefined || (await cache.sync(port, provider.model_id, query.length)) === 0) return [];
+  // Over-fetch so that filtering still leaves a full list; a WP ranks by its best chunk.
+  const candidates = cache.rankWps(query, LIST_DEPTH * 2, LIST_DEPTH * 8);
+  const allowed = await port.filterWpIds(candidates, request.filters);
+  return candidates.filter((id) => allowed.has(id)).slice(0, LIST_DEPTH);
+}
+
+/** Neighbours (either direction, any edge type) of the seeds, the best seed's first, filtered. */
+async function graphList(
+  tx: StoreTransaction,
+  port: SearchIndexPort,
+  seeds: readonly string[],
+  filters: WpQuery,
+): Promise<string[]> {
+  const neighbours: string[] = [];
+  for (const seed of seeds) {
+    const { incoming, outgoing } = await tx.dependenciesOf(seed);
+    const ids = [...outgoing.map((d) => d.to_wp_id), ...incoming.map((d) => d.from_wp_id)].sort();
+    for (const id of ids) if (id !== seed && !neighbours.includes(id)) neighbours.push(id);
+    if (neighbours.length >= GRAPH_DEPTH * 2) break;
+  }
+  const allowed = await port.filterWpIds(neighbours, filters);
+  return neighbours.filter((id) => allowed.has(id)).slice(0, GRAPH_DEPTH);
+}

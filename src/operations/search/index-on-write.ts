@@ -1,0 +1,47 @@
+import { readFileSync, realpathSync } from "node:fs";
+import { resolve, sep } from "node:path";
+import type { TrackedWorkPacket } from "../../domain/records.js";
+import { parseTaskPacket } from "../../packets/task-packet-parser.js";
+import { searchDocumentOf, taskPacketSearchText } from "../../search/search-document.js";
+import type { StoreTransaction } from "../../store/store-port.js";
+import type { JobServices } from "../job-context.js";
+
+// Section 9, write path: after each WP write (JobContext.flush) the keyword index and the Silver chunk
+// text are brought up to date in the same transaction, so a title change is what keyword search finds in
+// the same job, and a deleted WP disappears. No embedding is computed here: new chunks wait in the queue
+// (Silver rows without an embedding) for `locus index` or the bounded drain before a search.
+
+/** Indexes the WPs a job wrote (deleted ones are removed); a no-op on a backend without a search index. */
+export async function indexWrittenWorkPackets(
+  tx: StoreTransaction,
+  written: readonly { wp: TrackedWorkPacket; bronze_id: string }[],
+  services: Pick<JobServices, "ids" | "workspaceRoot">,
+): Promise<void> {
+  const search = tx.search;
+  if (search === undefined) return;
+  const newSilverId = () => `slv_${services.ids.ulid()}`;
+  for (const { wp, bronze_id } of written) {
+    if (wp.tombstone !== undefined) {
+      await search.removeWp(wp.wp_id);
+      continue;
+    }
+    const packet = readTaskPacketText(services.workspaceRoot, wp.governance.task_packet_path);
+    await search.indexDocument(searchDocumentOf(wp, bronze_id, packet), newSilverId);
+  }
+}
+
+/**
+ * The search text of a WP's task packet, or undefined when there is none, it is unreadable, too large, or
+ * resolves outside the workspace (section 8: no symlink escape). Search never fails a write over a packet.
+ */
+export function readTaskPacketText(root: string | undefined, path: string | undefined): string | undefined {
+  if (root === undefined || path === undefined) return undefined;
+  try {
+    const realRoot = realpathSync(root);
+    const file = realpathSync(resolve(realRoot, path));
+    if (!file.startsWith(realRoot + sep)) return undefined;
+    return taskPacketSearchText(parseTaskPacket(readFileSync(file)));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { LocusError } from "../../domain/errors.js";
+import { WP_STATUSES } from "../../domain/records.js";
+import { embeddingProviderFor } from "../../search/provider-registry.js";
+import { buildSnippet } from "../../search/snippet.js";
+import { recordQuery } from "../common.js";
+import { defineOperation } from "../operation.js";
+import { buildQuery, readyFilterShape } from "../queries/query-filters.js";
+import { rankSearch } from "./hybrid-search.js";
+
+const filterShape = readyFilterShape;
+
+/** search: ranked hybrid search over WPs (section 9), with the section 7 filters; deleted WPs never match. */
+export const search = defineOperation({
+  name: "search",
+  summary: "Find work packets by keywords or meaning (hybrid BM25 + vector + dependency graph, RRF k=60)",
+  kind: "read",
+  params: z.strictObject({
+    query: z.string().trim().min(1).max(1_000),
+    mode: z.enum(["hybrid", "keyword", "vector"]).default("hybrid"),
+    limit: z.number().int().min(1).max(100).default(20),
+    statuses: filterShape.statuses,
+    assignee: filterShape.assignee,
+    priority_min: filterShape.priority_min,
+    priority_max: filterShape.priority_max,
+    phase: filterShape.phase,
+    labels: filterShape.labels,
+    types: filterShape.types,
+  }),
+  capabilities: ["locus.read"],
+  events: ["work_query_executed"],
+  async run(ctx, p) {
+    const port = ctx.tx.search;
+    if (port === undefined) {
+      throw new LocusError("HSK-500-STORAGE", "this store backend has no search index yet", {
+        field: "store",
+      });
+    }
+    const { mode, query, limit, ...filterParams } = p;
+    const { query: filters, applied } = buildQuery(
+      ctx,
+      { ...filterParams, offset: 0, limit },
+      { statuses: WP_STATUSES, readiness: "any", sort: "priority" },
+    );
+    const ranking = await rankSearch(ctx.tx, port, () => embeddingProviderFor(ctx.config.search), {
+      query,
+      mode,
+      limit,
+      filters,
+      drainBound: ctx.config.search.drain_before_search,
+    });
+    const ids = ranking.hits.map((hit) => hit.id);
+    const [wps, texts] = await Promise.all([ctx.tx.getWps(ids), port.documentTexts(ids)]);
+    const wpById = new Map(wps.map((wp) => [wp.wp_id, wp]));
+    const results = ranking.hits.flatMap((hit) => {
+      const wp = wpById.get(hit.id);
+      if (wp === undefined || wp.tombstone !== undefined) return [];
+      const text = texts.get(hit.id);
+      const body = text
+        ? [text.title, text.description, text.packet].filter((t) => t.length > 0).join(" — ")
+        : wp.title;
+      return [
+        {
+          wp_id: hit.id,
+          score: Math.round(hit.score * 1e6) / 1e6,
+          matched_by: hit.matched_by,
+          snippet: buildSnippet(body, ranking.terms),
+          wp,
+        },
+      ];
+    });
+    recordQuery(
+      ctx,
+      "search",
+      { query: query.slice(0, 200), mode, ...applied },
+      {
+        result_count: results.length,
+      },
+    );
+    return { results, mode, ...(ranking.warnings.length > 0 ? { warnings: ranking.warnings } : {}) };
+  },
+});

@@ -1,0 +1,322 @@
+import type Database from "better-sqlite3";
+import type { TrackedWorkPacket } from "../../domain/records.js";
+import type { ChunkKind } from "../../search/chunking.js";
+import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
+import type {
+  ChunkVector,
+  KeywordFields,
+  KeywordQuery,
+  LatestSnapshot,
+  PendingChunk,
+  SearchDocument,
+  SearchIndexPort,
+  SearchIndexState,
+  VectorChanges,
+} from "../../search/search-index-port.js";
+import type { WpQuery } from "../store-port.js";
+import { buildWpQuery } from "./sqlite-wp-query.js";
+
+// Section 9 on SQLite (tables: migration 3 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
+// stemmer, ranked by bm25() with the title weighted above description and packet. Silver: chunk rows
+// whose NULL embedding is the embedding queue. Every method runs on the job's connection, inside its
+// transaction, so the keyword index commits with the WP write (same-job visibility).
+
+type Row = Record<string, unknown>;
+
+/** bm25() column weights: wp_id, title, description, packet. */
+const BM25_WEIGHTS = "1.0, 4.0, 2.0, 1.0";
+/** OR candidates ranked before the share-of-terms filter. */
+const CANDIDATES = 200;
+
+const quoteTerm = (term: string): string => `"${term.replace(/"/g, '""')}"`;
+const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** SearchIndexPort of the SQLite backend (one per connection; statements are prepared once). */
+export class SqliteSearchIndex implements SearchIndexPort {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private nextChangeSeq(): number {
+    const row = this.prepared("SELECT IFNULL(MAX(change_seq), 0) + 1 AS n FROM search_docs").get() as Row;
+    return row.n as number;
+  }
+
+  private meta(key: string): string | undefined {
+    const row = this.prepared("SELECT value FROM search_meta WHERE key = ?").get(key) as Row | undefined;
+    return row?.value as string | undefined;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.prepared("INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)").run(key, value);
+  }
+
+  private bumpGeneration(): void {
+    this.setMeta("generation", String(Number(this.meta("generation") ?? 0) + 1));
+  }
+
+  async indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void> {
+    const row = this.prepared(
+      "SELECT doc_id, keyword_hash, silver_hash FROM search_docs WHERE wp_id = ?",
+    ).get(doc.wp_id) as Row | undefined;
+    const keywordChanged = row?.keyword_hash !== doc.keyword_hash;
+    const silverChanged = row?.silver_hash !== doc.silver_hash;
+    if (!keywordChanged && !silverChanged) return;
+    const seq = this.nextChangeSeq();
+    let docId: number;
+    if (row === undefined) {
+      const inserted = this.prepared(
+        "INSERT INTO search_docs (wp_id, bronze_id, keyword_hash, silver_hash, change_seq) VALUES (?, ?, ?, ?, ?)",
+      ).run(doc.wp_id, doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq);
+      docId = Number(inserted.lastInsertRowid);
+    } else {
+      docId = row.doc_id as number;
+      this.prepared(
+        "UPDATE search_docs SET bronze_id = ?, keyword_hash = ?, silver_hash = ?, change_seq = ? WHERE doc_id = ?",
+      ).run(doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq, docId);
+    }
+    if (keywordChanged) this.writeKeywordRow(docId, doc.wp_id, doc.keyword, row?.keyword_hash != null);
+    if (silverChanged) this.replaceSilver(doc, newSilverId);
+  }
+
+  private writeKeywordRow(docId: number, wpId: string, fields: KeywordFields, exists: boolean): void {
+    if (exists) this.prepared("DELETE FROM search_fts WHERE rowid = ?").run(docId);
+    this.prepared(
+      "INSERT INTO search_fts (rowid, wp_id, title, description, packet) VALUES (?, ?, ?, ?, ?)",
+    ).run(docId, wpId, fields.title, fields.description, fields.packet);
+  }
+
+  /** Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). */
+  private replaceSilver(doc: SearchDocument, newSilverId: () => string): void {
+    const model = this.meta("model");
+    const kept = new Map<string, Buffer>();
+    const old = this.prepared(
+      "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
+    ).all(doc.wp_id) as Row[];
+    for (const r of old) if (r.model === model) kept.set(r.text_hash as string, r.embedding as Buffer);
+    this.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
+    const insert = this.prepared(
+      `INSERT INTO search_silver (silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content, text_hash,
+         model, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const c of doc.chunks) {
+      const embedding = kept.get(c.text_hash);
+      insert.run(
+        newSilverId(),
+        doc.wp_id,
+        doc.bronze_id,
+        c.kind,
+        c.ordinal,
+        c.contextual_prefix,
+        c.content,
+        c.text_hash,
+        embedding === undefined ? null : (model ?? null),
+        embedding ?? null,
+      );
+    }
+  }
+
+  async removeWp(wpId: string): Promise<void> {
+    const row = this.prepared("SELECT doc_id FROM search_docs WHERE wp_id = ?").get(wpId) as Row | undefined;
+    if (row === undefined) return;
+    this.prepared("DELETE FROM search_fts WHERE rowid = ?").run(row.doc_id);
+    this.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(wpId);
+    this.prepared(
+      "UPDATE search_docs SET bronze_id = NULL, keyword_hash = NULL, silver_hash = NULL, change_seq = ? WHERE doc_id = ?",
+    ).run(this.nextChangeSeq(), row.doc_id);
+  }
+
+  async keywordSearch(query: KeywordQuery): Promise<string[]> {
+    if (query.terms.length === 0 || query.limit <= 0) return [];
+    const { where, params } = buildWpQuery(query.filters);
+    const rows = this.prepared(
+      `SELECT d.doc_id, d.wp_id FROM search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid
+       JOIN work_packets w ON w.wp_id = d.wp_id
+       WHERE search_fts MATCH ? AND ${where} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+    ).all(query.terms.map(quoteTerm).join(" OR "), ...params, Math.max(CANDIDATES, query.limit)) as Row[];
+    if (query.minimum_should_match <= 1) return rows.slice(0, query.limit).map((r) => r.wp_id as string);
+    // Share of terms: one lookup per term restricted to the candidates' rowids.
+    const hits = new Map<number, number>();
+    const candidateIds = JSON.stringify(rows.map((r) => r.doc_id));
+    const perTerm = this.prepared(
+      "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+    );
+    for (const term of query.terms) {
+      for (const r of perTerm.all(quoteTerm(term), candidateIds) as Row[]) {
+        const id = r.rowid as number;
+        hits.set(id, (hits.get(id) ?? 0) + 1);
+      }
+    }
+    return rows
+      .filter((r) => (hits.get(r.doc_id as number) ?? 0) >= query.minimum_should_match)
+      .slice(0, query.limit)
+      .map((r) => r.wp_id as string);
+  }
+
+  async filterWpIds(wpIds: readonly string[], filters: WpQuery): Promise<Set<string>> {
+    if (wpIds.length === 0) return new Set();
+    const { where, params } = buildWpQuery(filters);
+    const rows = this.prepared(
+      `SELECT w.wp_id FROM work_packets w WHERE w.wp_id IN (SELECT value FROM json_each(?)) AND ${where}`,
+    ).all(JSON.stringify(wpIds), ...params) as Row[];
+    return new Set(rows.map((r) => r.wp_id as string));
+  }
+
+  async documentTexts(wpIds: readonly string[]): Promise<Map<string, KeywordFields>> {
+    const rows = this.prepared(
+      `SELECT d.wp_id, f.title, f.description, f.packet FROM search_docs d JOIN search_fts f ON f.rowid = d.doc_id
+       WHERE d.wp_id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(wpIds)) as Row[];
+    return new Map(
+      rows.map((r) => [
+        r.wp_id as string,
+        { title: r.title as string, description: r.description as string, packet: r.packet as string },
+      ]),
+    );
+  }
+
+  async state(): Promise<SearchIndexState> {
+    const pending = this.prepared(
+      "SELECT COUNT(*) AS n FROM search_silver WHERE embedding IS NULL",
+    ).get() as Row;
+    const chunks = this.prepared("SELECT COUNT(*) AS n FROM search_silver").get() as Row;
+    return {
+      model: this.meta("model"),
+      generation: Number(this.meta("generation") ?? 0),
+      pending: pending.n as number,
+      chunks: chunks.n as number,
+    };
+  }
+
+  async useModel(model: string): Promise<boolean> {
+    const current = this.meta("model");
+    if (current === model) return false;
+    // Section 9: vectors record their model; a new model re-embeds everything, never a mix.
+    this.prepared(
+      "UPDATE search_silver SET embedding = NULL, model = NULL WHERE embedding IS NOT NULL",
+    ).run();
+    this.setMeta("model", model);
+    this.bumpGeneration();
+    return true;
+  }
+
+  async pendingChunks(limit: number): Promise<PendingChunk[]> {
+    const rows = this.prepared(
+      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver WHERE embedding IS NULL
+       ORDER BY wp_id LIMIT ?`,
+    ).all(limit) as Row[];
+    return rows.map((r) => ({
+      silver_id: r.silver_id as string,
+      wp_id: r.wp_id as string,
+      text: `${r.contextual_prefix as string}\n${r.content as string}`,
+    }));
+  }
+
+  async putEmbeddings(
+    model: string,
+    items: readonly { silver_id: string; vector: Float32Array }[],
+  ): Promise<number> {
+    if (this.meta("model") !== model) return 0; // the model changed meanwhile: never store a mix
+    const update = this.prepared(
+      "UPDATE search_silver SET embedding = ?, model = ? WHERE silver_id = ? AND embedding IS NULL RETURNING wp_id",
+    );
+    const touched = new Set<string>();
+    let stored = 0;
+    for (const item of items) {
+      const row = update.get(toBlob(item.vector), model, item.silver_id) as Row | undefined;
+      if (row === undefined) continue; // rewritten or deleted since it was read: skip
+      touched.add(row.wp_id as string);
+      stored++;
+    }
+    let seq = this.nextChangeSeq();
+    const bump = this.prepared("UPDATE search_docs SET change_seq = ? WHERE wp_id = ?");
+    for (const wpId of touched) bump.run(seq++, wpId);
+    return stored;
+  }
+
+  async vectorChanges(afterSeq: number, model: string, maxWps: number): Promise<VectorChanges> {
+    const rows = this.prepared(
+      "SELECT wp_id, change_seq FROM search_docs WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+    ).all(afterSeq, maxWps + 1) as Row[];
+    const more = rows.length > maxWps;
+    const page = rows.slice(0, maxWps);
+    const wpIds = page.map((r) => r.wp_id as string);
+    const lastSeq = page.length === 0 ? afterSeq : (page[page.length - 1]?.change_seq as number);
+    if (wpIds.length === 0 || this.meta("model") !== model) {
+      return { wp_ids: wpIds, vectors: [], last_seq: lastSeq, more };
+    }
+    const vectorRows = this.prepared(
+      `SELECT silver_id, wp_id, embedding FROM search_silver
+       WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
+    ).all(JSON.stringify(wpIds), model) as Row[];
+    const vectors: ChunkVector[] = vectorRows.map((r) => ({
+      silver_id: r.silver_id as string,
+      wp_id: r.wp_id as string,
+      vector: fromBlob(r.embedding as Buffer),
+    }));
+    return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
+  }
+
+  async latestSnapshots(afterWpId: string, limit: number): Promise<LatestSnapshot[]> {
+    const rows = this.prepared(
+      `SELECT b.wp_id, b.bronze_id, b.doc FROM bronze b
+       WHERE b.wp_id IN (SELECT DISTINCT wp_id FROM bronze WHERE wp_id > ? ORDER BY wp_id LIMIT ?)
+         AND b.version = (SELECT MAX(x.version) FROM bronze x WHERE x.wp_id = b.wp_id)
+       ORDER BY b.wp_id, b.bronze_id DESC`,
+    ).all(afterWpId, limit) as Row[];
+    const out: LatestSnapshot[] = [];
+    for (const r of rows) {
+      if (out.length > 0 && out[out.length - 1]?.snapshot.wp_id === r.wp_id) continue;
+      const bronze = JSON.parse(r.doc as string) as { snapshot: TrackedWorkPacket };
+      out.push({ bronze_id: r.bronze_id as string, snapshot: bronze.snapshot });
+    }
+    return out;
+  }
+
+  async clearSilver(): Promise<void> {
+    this.db.exec("DELETE FROM search_silver; DELETE FROM search_fts; DELETE FROM search_docs;");
+    this.bumpGeneration();
+  }
+
+  async rebuildKeywordIndex(): Promise<number> {
+    this.db.exec("DELETE FROM search_fts; UPDATE search_docs SET keyword_hash = NULL;");
+    const page = this.prepared(
+      `SELECT s.wp_id, s.kind, s.content, d.doc_id FROM search_silver s JOIN search_docs d ON d.wp_id = s.wp_id
+       WHERE s.wp_id IN (SELECT DISTINCT wp_id FROM search_silver WHERE wp_id > ? ORDER BY wp_id LIMIT 500)
+       ORDER BY s.wp_id, s.kind, s.ordinal`,
+    );
+    const setHash = this.prepared("UPDATE search_docs SET keyword_hash = ? WHERE doc_id = ?");
+    let after = "";
+    let count = 0;
+    for (;;) {
+      const rows = page.all(after) as Row[];
+      if (rows.length === 0) break;
+      const byWp = new Map<string, { docId: number; chunks: { kind: ChunkKind; content: string }[] }>();
+      for (const r of rows) {
+        const entry = byWp.get(r.wp_id as string) ?? { docId: r.doc_id as number, chunks: [] };
+        entry.chunks.push({ kind: r.kind as ChunkKind, content: r.content as string });
+        byWp.set(r.wp_id as string, entry);
+      }
+      for (const [wpId, { docId, chunks }] of byWp) {
+        const fields = keywordFieldsOf(chunks);
+        this.writeKeywordRow(docId, wpId, fields, false);
+        setHash.run(keywordHashOf(fields), docId);
+        count++;
+        after = wpId;
+      }
+    }
+    this.bumpGeneration();
+    return count;
+  }
+}
