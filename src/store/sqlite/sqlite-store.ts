@@ -18,6 +18,9 @@ export interface SqliteStoreOptions {
 
 type Row = Record<string, unknown>;
 
+/** How often a SQLite subscription polls the chain head (ms). */
+export const SUBSCRIBE_POLL_MS = 250;
+
 /** Maps a driver failure to the contract's HSK-500-STORAGE (STYLE 6: mapped at the backend boundary). */
 export function storageError(error: unknown): LocusError {
   if (error instanceof LocusError) return error;
@@ -50,6 +53,7 @@ export class SqliteStore implements LocusStore {
       const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
+      db.pragma("wal_autocheckpoint = 8000");
       db.pragma("foreign_keys = OFF");
       const replicaId = migrate(db);
       return new SqliteStore(db, replicaId);
@@ -121,6 +125,36 @@ export class SqliteStore implements LocusStore {
       for (const mt of state.mts.values()) await tx.putMt(mt);
       for (const dep of state.deps.values()) await tx.putDependency(dep);
     });
+  }
+
+  /**
+   * Live changes (`events tail --follow`): SQLite has no notifications, so this polls the chain head every
+   * `SUBSCRIBE_POLL_MS` and calls `onEvents` when it moved (commits of other processes included).
+   */
+  async subscribe(onEvents: () => void): Promise<() => Promise<void>> {
+    const readHead = () =>
+      this.queue.run(async () => {
+        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'head_seq'").get() as Row | undefined;
+        return Number(row?.value ?? 0);
+      });
+    let last = await readHead();
+    let polling = false;
+    const timer = setInterval(() => {
+      if (polling || !this.db.open) return;
+      polling = true;
+      readHead()
+        .then((seq) => {
+          if (seq !== last) {
+            last = seq;
+            onEvents();
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          polling = false;
+        });
+    }, SUBSCRIBE_POLL_MS);
+    return async () => clearInterval(timer);
   }
 
   async close(): Promise<void> {
