@@ -6,13 +6,15 @@ import {
   closeSync,
   fstatSync,
   fsyncSync,
+  lstatSync,
   openSync,
   readSync,
+  realpathSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { lstat, mkdir, realpath } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
@@ -46,27 +48,32 @@ const unsafe = (field: string, message: string, target: string) =>
 /** True when `child` is `parent` or inside it (both absolute and resolved). */
 function contains(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  return (
+    relative === "" ||
+    (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  );
 }
 
 /**
  * Resolves `requested` (workspace-relative) inside `workspaceRoot`, refusing every escape with
  * HSK-400-UNSAFE-PATH: lexical ones (`..`, absolute paths) and symlinked ones, by taking the real path of
- * the nearest existing ancestor and of the file itself when it exists (a symlink chain is followed fully).
+ * the nearest existing ancestor, or of the file itself when it exists (a symlink chain is followed fully).
+ * Synchronous on purpose: a few syscalls, and usable from the task_packet_path check (section 8).
  */
-export async function resolveWorkspaceFile(
+export function resolveWorkspaceFile(
   workspaceRoot: string,
   requested: string,
   field: string,
-): Promise<ResolvedBoardPath> {
+): ResolvedBoardPath {
   const relative = assertRelativeWorkspacePath(requested, field);
-  const realRoot = await realpath(workspaceRoot);
-  let probe = path.join(realRoot, relative);
+  const realRoot = realpathSync(workspaceRoot);
+  const target = path.join(realRoot, relative);
+  let probe = target;
   let exists = true;
   // Walk up to the nearest existing ancestor: its real path must stay inside the workspace.
   for (;;) {
     try {
-      await lstat(probe);
+      lstatSync(probe);
       break;
     } catch {
       exists = false;
@@ -77,7 +84,7 @@ export async function resolveWorkspaceFile(
   }
   let realProbe: string;
   try {
-    realProbe = await realpath(probe);
+    realProbe = realpathSync(probe);
   } catch {
     // A dangling symlink: where it points cannot be proven to be inside the workspace.
     throw unsafe(field, `${field} is a symlink whose target does not exist`, requested);
@@ -85,9 +92,7 @@ export async function resolveWorkspaceFile(
   if (!contains(realRoot, realProbe)) {
     throw unsafe(field, `${field} resolves outside the workspace (through a symlink)`, requested);
   }
-  const absolute = exists
-    ? realProbe
-    : path.join(realProbe, path.relative(probe, path.join(realRoot, relative)));
+  const absolute = exists ? realProbe : path.join(realProbe, path.relative(probe, target));
   if (absolute === realRoot) throw unsafe(field, `${field} names the workspace root itself`, requested);
   return { relative, absolute, exists };
 }

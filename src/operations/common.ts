@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resolveWorkspaceFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
 import { newNoteId } from "../domain/ids.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
@@ -61,6 +62,9 @@ export function checkTaskPacketPath(ctx: JobContext, path: string): string {
       packets_dir: folder,
     });
   }
+  // 8: no symlink escape either, when the workspace is a folder on disk (board engineer).
+  const root = ctx.services.workspaceRoot;
+  if (root !== undefined) resolveWorkspaceFile(root, normalised, "task_packet_path");
   return normalised;
 }
 

@@ -42,7 +42,9 @@ describe("sync_task_board", () => {
         names.filter((name) => name !== "capability_decision"),
         ["sync_started", "task_board_synced", "sync_completed"],
       );
-      const tb002 = (await ws.store.readEvents({ afterSeq: events })).find((e) => e.event_name === "task_board_synced");
+      const tb002 = (await ws.store.readEvents({ afterSeq: events })).find(
+        (e) => e.event_name === "task_board_synced",
+      );
       assert.equal(tb002?.payload.entries_added, 0);
       assert.equal(tb002?.payload.written, false);
     } finally {
@@ -66,8 +68,14 @@ describe("sync_task_board", () => {
       const status = await ws.ok("get_wp_status", { wp_id: "WP-A" });
       assert.equal((status.wp as { status: string }).status, "blocked");
       const names = (await eventNames(ws.store, before)).filter((name) => name !== "capability_decision");
-      assert.deepEqual(names.slice(0, 3), ["sync_started", "task_board_status_changed", "work_packet_updated"]);
-      const wp002 = (await ws.store.readEvents({ afterSeq: before })).find((e) => e.event_name === "work_packet_updated");
+      assert.deepEqual(names.slice(0, 3), [
+        "sync_started",
+        "task_board_status_changed",
+        "work_packet_updated",
+      ]);
+      const wp002 = (await ws.store.readEvents({ afterSeq: before })).find(
+        (e) => e.event_name === "work_packet_updated",
+      );
       assert.equal(wp002?.payload.source, "task_board_sync");
       assert.equal(ws.readBoard(), moved);
       assert.equal((await ws.ok("sync_task_board", {})).status_changes, 0);
@@ -79,7 +87,10 @@ describe("sync_task_board", () => {
   test("given an entry moved to Done without a passed post-work gate, then the WP is unchanged, a conflict is reported and the entry goes back", async () => {
     const ws = await adopted();
     try {
-      const moved = BOARD.replace("- **[WP-B]** - [IN_PROGRESS]\n", "").replace("## Done\n", "## Done\n- **[WP-B]** - [VALIDATED]\n");
+      const moved = BOARD.replace("- **[WP-B]** - [IN_PROGRESS]\n", "").replace(
+        "## Done\n",
+        "## Done\n- **[WP-B]** - [VALIDATED]\n",
+      );
       ws.writeBoard(moved);
       const data = await ws.ok("sync_task_board", {});
       assert.equal(data.status_changes, 0);

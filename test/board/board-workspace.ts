@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { boardAutoSync } from "../../src/operations/board/board-auto-sync.js";
 import type { LocusResult } from "../../src/operations/envelope.js";
 import type { LocusEngine } from "../../src/operations/locus-engine.js";
-import { boardAutoSync } from "../../src/operations/board/board-auto-sync.js";
 import type { LocusStore } from "../../src/store/store-port.js";
 import { freshEngine, sqliteBackend } from "../support/stores.js";
 

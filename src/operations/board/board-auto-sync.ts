@@ -32,7 +32,7 @@ export const boardAutoSync: AfterApplyHook = async (ctx, operation, data) => {
 
 /** Returns true when the board file will be rewritten at the end of the job. */
 async function autoSync(ctx: JobContext): Promise<boolean> {
-  const resolved = await resolveBoardPath(ctx, undefined);
+  const resolved = resolveBoardPath(ctx, undefined);
   if (!resolved.exists) return false;
   const changed = changedWpIds(ctx);
   if (changed.length === 0) return false;

@@ -56,6 +56,8 @@ export interface BoardSyncReport {
     board_status: BoardStatus;
     token: string;
     line: number;
+    /** 1-based lines of the WP's other owned entries. */
+    other_lines: number[];
   }[];
   duplicates_removed: {
     wp_id: string;
@@ -76,10 +78,7 @@ export function boardLimits(ctx: JobContext): BoardLimits {
 }
 
 /** Resolves the board path inside the workspace root (HSK-400-UNSAFE-PATH on any escape). */
-export async function resolveBoardPath(
-  ctx: JobContext,
-  requested: string | undefined,
-): Promise<ResolvedBoardPath> {
+export function resolveBoardPath(ctx: JobContext, requested: string | undefined): ResolvedBoardPath {
   const root = ctx.services.workspaceRoot;
   if (root === undefined) {
     throw new LocusError(
@@ -104,7 +103,7 @@ export function loadBoard(
 
 /** Runs a whole sync in the job `ctx` (events SYNC-001, TB-003*, WP-002*, WP-001*, TB-001*, TB-002, SYNC-002). */
 export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): Promise<BoardSyncReport> {
-  const resolved = await resolveBoardPath(ctx, params.path);
+  const resolved = resolveBoardPath(ctx, params.path);
   const boardPath = resolved.relative;
   ctx.emit("sync_started", { kind: "task_board", target: boardPath });
   const { board, stamp } = loadBoard(ctx, resolved);
@@ -158,6 +157,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
           board_status: entry.board_status,
           token: entry.token,
           line: entry.line + 1,
+          other_lines: entry.other_lines.map((line) => line + 1),
         })),
     duplicates_removed: out.duplicates.map((dup) => ({
       wp_id: dup.wp_id,
