@@ -64,6 +64,8 @@ export interface PendingChunk {
 export interface ChunkVector {
   readonly silver_id: string;
   readonly wp_id: string;
+  readonly kind: ChunkKind;
+  readonly ordinal: number;
   readonly vector: Float32Array;
 }
 

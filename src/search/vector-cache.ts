@@ -49,11 +49,14 @@ export class VectorCache {
       }
       for (const v of changes.vectors) {
         if (v.vector.length !== loaded.index.dimensions) continue; // defensive: never mix sizes
-        loaded.index.add(v.silver_id, v.vector);
+        // Keyed by WP and position, not silver_id: equal scores then tie-break by WP id, so a rebuild
+        // (new silver ids) ranks exactly like the incremental path.
+        const key = `${v.wp_id}#${v.kind}#${v.ordinal}`;
+        loaded.index.add(key, v.vector);
         const list = loaded.chunksOfWp.get(v.wp_id) ?? [];
-        list.push(v.silver_id);
+        list.push(key);
         loaded.chunksOfWp.set(v.wp_id, list);
-        loaded.wpOfChunk.set(v.silver_id, v.wp_id);
+        loaded.wpOfChunk.set(key, v.wp_id);
       }
       loaded.seq = changes.last_seq;
       if (!changes.more) break;

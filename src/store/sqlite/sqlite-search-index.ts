@@ -143,7 +143,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
     const rows = this.prepared(
       `SELECT d.doc_id, d.wp_id FROM search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid
        JOIN work_packets w ON w.wp_id = d.wp_id
-       WHERE search_fts MATCH ? AND ${where} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+       WHERE search_fts MATCH ? AND ${where} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}), d.wp_id LIMIT ?`,
     ).all(query.terms.map(quoteTerm).join(" OR "), ...params, Math.max(CANDIDATES, query.limit)) as Row[];
     if (query.minimum_should_match <= 1) return rows.slice(0, query.limit).map((r) => r.wp_id as string);
     // Share of terms: one lookup per term restricted to the candidates' rowids.
@@ -257,12 +257,14 @@ export class SqliteSearchIndex implements SearchIndexPort {
       return { wp_ids: wpIds, vectors: [], last_seq: lastSeq, more };
     }
     const vectorRows = this.prepared(
-      `SELECT silver_id, wp_id, embedding FROM search_silver
+      `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
        WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
     ).all(JSON.stringify(wpIds), model) as Row[];
     const vectors: ChunkVector[] = vectorRows.map((r) => ({
       silver_id: r.silver_id as string,
       wp_id: r.wp_id as string,
+      kind: r.kind as ChunkKind,
+      ordinal: r.ordinal as number,
       vector: fromBlob(r.embedding as Buffer),
     }));
     return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
