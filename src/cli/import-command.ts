@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { resolveWorkspaceFile } from "../board/board-file.js";
+import { isLocusError } from "../domain/errors.js";
+import type { TrackedWorkPacket } from "../domain/records.js";
+import { parseTaskPacket } from "../packets/task-packet-parser.js";
+import type { LocusEngine } from "../operations/locus-engine.js";
+import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { printFailure } from "./cli-output.js";
+import { subcommand } from "./operation-commands.js";
+
+// `locus import board` (section 8): adopts an existing repository in one step. The board's entries become
+// WPs in the status of their sections (sync_task_board with import_unknown); then each adopted WP with a task
+// packet at `<packets_dir>/<WP_ID>.md` gets its task_packet_path and title, and `blocks` edges from the
+// packet's BUILD_ORDER_DEPENDS_ON (the dependency blocks the WP). Each step is its own job in the envelope.
+
+/** What an import did, for the summary line and --json. */
+export interface BoardImportReport {
+  board_path: string;
+  imported: number;
+  packets_linked: number;
+  dependencies_added: number;
+  dependencies_skipped: { from_wp_id: string; to_wp_id: string; code: string }[];
+}
+
+/** Runs the adoption on an open engine; returns the report or the failed sync's error. */
+export async function importBoard(
+  engine: LocusEngine,
+  root: string,
+  packetsDir: string,
+  boardPath?: string,
+): Promise<BoardImportReport> {
+  const sync = await engine.run("sync_task_board", { import_unknown: true, ...(boardPath ? { path: boardPath } : {}) });
+  if (!sync.success) throw Object.assign(new Error(sync.error.message), { result: sync });
+  const listed = await engine.run("list_wps", { limit: 1000 });
+  const report: BoardImportReport = {
+    board_path: sync.data.board_path as string,
+    imported: sync.data.imported as number,
+    packets_linked: 0,
+    dependencies_added: 0,
+    dependencies_skipped: [],
+  };
+  const wps = await allWps(engine, listed.success ? (listed.data.total_count as number) : 0);
+  const known = new Set(wps.map((wp) => wp.wp_id));
+  for (const wp of wps) {
+    if (wp.metadata.source !== "task_board_import") continue;
+    const relative = `${packetsDir.replace(/\/+$/, "")}/${wp.wp_id}.md`;
+    let absolute: string;
+    try {
+      absolute = resolveWorkspaceFile(root, relative, "task_packet_path").absolute;
+    } catch {
+      continue; // an unsafe packet path is simply not linked
+    }
+    if (!existsSync(absolute)) continue;
+    const packet = parseTaskPacket(readFileSync(absolute));
+    const updates: Record<string, unknown> = {};
+    if (wp.governance.task_packet_path !== relative) updates.task_packet_path = relative;
+    if (packet.title !== undefined && wp.title === wp.wp_id) updates.title = packet.title.slice(0, 500);
+    if (Object.keys(updates).length > 0) {
+      const updated = await engine.run("update_wp", { wp_id: wp.wp_id, updates, source: "import" });
+      if (updated.success) report.packets_linked++;
+    }
+    for (const blocker of packet.build_order_depends_on) {
+      if (!known.has(blocker) || blocker === wp.wp_id) continue;
+      const edge = await engine.run("add_dependency", { from_wp_id: blocker, to_wp_id: wp.wp_id, type: "blocks" });
+      if (edge.success) report.dependencies_added++;
+      else report.dependencies_skipped.push({ from_wp_id: blocker, to_wp_id: wp.wp_id, code: edge.error.code });
+    }
+  }
+  return report;
+}
+
+async function allWps(engine: LocusEngine, total: number): Promise<TrackedWorkPacket[]> {
+  const wps: TrackedWorkPacket[] = [];
+  for (let offset = 0; offset < total; offset += 1000) {
+    const page = await engine.run("list_wps", { limit: 1000, offset, sort_by: "age" });
+    if (!page.success) break;
+    wps.push(...(page.data.wps as TrackedWorkPacket[]));
+  }
+  return wps;
+}
+
+/** Registers `locus import board` (beside `locus import <file>`, which keeps every other first argument). */
+export function registerImportBoard(program: Command): void {
+  subcommand(program, "import")
+    .command("board")
+    .description("Adopt an existing repository's Task Board and task packets (WPs, statuses, blocks edges)")
+    .option("--path <file>", "the board, relative to the workspace (default: config board_path)")
+    .action(async (options: { path?: string }, command: Command) => {
+      const json = globalOptions(command).json;
+      const { engine, workspace } = await openEngine(command);
+      try {
+        const report = await importBoard(engine, workspace.root, workspace.config.packets_dir, options.path);
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ success: true, ...report })}\n`
+            : `Adopted ${path.normalize(report.board_path)}: ${report.imported} WPs imported, ${report.packets_linked} task packets linked, ${report.dependencies_added} blocks edges (${report.dependencies_skipped.length} skipped)\n`,
+        );
+      } catch (error) {
+        const result = (error as { result?: { error: { code: string; message: string } } }).result;
+        if (result === undefined && !isLocusError(error)) throw error;
+        const body = result?.error ?? (isLocusError(error) ? error.toJSON() : { code: "", message: "" });
+        if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+        else printFailure(body);
+        process.exitCode = EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+}

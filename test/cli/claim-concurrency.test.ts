@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { locus, locusAsync, locusJson, newWorkspace } from "./cli-process.js";
+
+// Section 4: claims are compare-and-set on the WP version, so agents claiming at once never share a WP.
+
+const COUNT = 16;
+
+/** A JSON Lines batch for `locus exec`: create `count` WPs and make them ready, pre_work passed for odd ones. */
+function seedJobs(count: number): string {
+  const job = (operation: string, params: Record<string, unknown>, capability: string) =>
+    JSON.stringify({
+      job_kind: "locus_operation",
+      protocol_id: `locus_${operation}_v1`,
+      input: { operation, params, capabilities_requested: [capability] },
+    });
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const wpId = `WP-claim-${String(i).padStart(2, "0")}`;
+    lines.push(job("create_wp", { wp_id: wpId, title: `Claimable ${i}`, priority: i % 3 }, "locus.write"));
+    lines.push(job("update_wp", { wp_id: wpId, updates: { status: "ready" } }, "locus.write"));
+    if (i % 2 === 1)
+      lines.push(job("gate_wp", { wp_id: wpId, gate: "pre_work", result: { status: "pass" } }, "locus.gate"));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+describe("locus claim", () => {
+  let dir = "";
+  before(() => {
+    dir = newWorkspace();
+    const seeded = locus(dir, ["exec"], seedJobs(COUNT));
+    assert.equal(seeded.status, 0, seeded.stdout.slice(0, 500));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(`${COUNT} processes claiming at once get ${COUNT} distinct WPs and no error`, async () => {
+    const runs = await Promise.all(
+      Array.from({ length: COUNT }, (_, i) =>
+        locusAsync(dir, ["--json", "--profile", "Coder", "claim"], { LOCUS_ACTOR: `agent-${i}` }),
+      ),
+    );
+    const claims = runs.map((run, i) => {
+      assert.equal(run.status, 0, `agent-${i}: ${run.stdout} ${run.stderr}`);
+      const body = JSON.parse(run.stdout.trim()) as {
+        success: boolean;
+        data: { claimed: string; started: boolean; wp: { assignee: string; status: string } };
+      };
+      assert.equal(body.success, true);
+      assert.equal(body.data.wp.assignee, `agent-${i}`);
+      return body.data;
+    });
+    assert.equal(new Set(claims.map((claim) => claim.claimed)).size, COUNT);
+    // "start" follows section 5: only WPs whose pre_work gate passed move to in_progress.
+    for (const claim of claims) {
+      const odd = Number(claim.claimed.slice(-2)) % 2 === 1;
+      assert.equal(claim.started, odd, claim.claimed);
+      assert.equal(claim.wp.status, odd ? "in_progress" : "ready");
+    }
+    // The store agrees: every WP has exactly the assignee its claimer was told.
+    const listed = locusJson(dir, ["list", "--limit", "100"]).body.data as {
+      wps: { wp_id: string; assignee?: string }[];
+    };
+    const owners = new Map(listed.wps.map((wp) => [wp.wp_id, wp.assignee]));
+    claims.forEach((claim, i) => {
+      assert.equal(owners.get(claim.claimed), `agent-${i}`);
+    });
+  });
+
+  it("a 17th claim finds nothing and exits 1 with HSK-404-NOT-FOUND", () => {
+    const { run, body } = locusJson(dir, ["claim"], { LOCUS_ACTOR: "late-agent" });
+    assert.equal(run.status, 1);
+    assert.equal((body.error as { code: string }).code, "HSK-404-NOT-FOUND");
+  });
+
+  it("claim --wp refuses a WP someone else holds", () => {
+    const { run, body } = locusJson(dir, ["claim", "--wp", "WP-claim-00"], { LOCUS_ACTOR: "someone-else" });
+    assert.equal(run.status, 1);
+    assert.equal((body.error as { code: string }).code, "HSK-409-CONFLICT");
+  });
+});
