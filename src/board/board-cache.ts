@@ -47,6 +47,11 @@ export function rememberWrittenBoard(absolute: string, stamp: BoardFileStamp, te
   remember(absolute, { stamp, text, board: undefined });
 }
 
+/** The stamp of the last version Locus wrote (or read) at `absolute`, if this process knows one. */
+export function lastWrittenStamp(absolute: string): BoardFileStamp | undefined {
+  return cache.get(absolute)?.stamp;
+}
+
 function remember(absolute: string, entry: CachedBoard): void {
   cache.delete(absolute);
   if (cache.size >= MAX_CACHED) {

@@ -27,7 +27,7 @@ export function preCommitScript(
     "#!/bin/sh",
     HOOK_MARKER,
     `cd ${single(workspaceRoot)} || exit 1`,
-    `${single(nodePath)} ${single(cliPath)} board sync || { echo "locus: task board sync failed; commit stopped" >&2; exit 1; }`,
+    `${single(nodePath)} ${single(cliPath)} board sync >/dev/null || { echo "locus: task board sync failed; commit stopped" >&2; exit 1; }`,
     `git add -- ${single(boardPath)}`,
     "",
   ].join("\n");

@@ -4,8 +4,8 @@ import type { Command } from "commander";
 import { resolveWorkspaceFile } from "../board/board-file.js";
 import { isLocusError } from "../domain/errors.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
-import { parseTaskPacket } from "../packets/task-packet-parser.js";
 import type { LocusEngine } from "../operations/locus-engine.js";
+import { parseTaskPacket } from "../packets/task-packet-parser.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { subcommand } from "./operation-commands.js";
@@ -31,9 +31,12 @@ export async function importBoard(
   packetsDir: string,
   boardPath?: string,
 ): Promise<BoardImportReport> {
-  const sync = await engine.run("sync_task_board", { import_unknown: true, ...(boardPath ? { path: boardPath } : {}) });
+  const sync = await engine.run("sync_task_board", {
+    import_unknown: true,
+    ...(boardPath ? { path: boardPath } : {}),
+  });
   if (!sync.success) throw Object.assign(new Error(sync.error.message), { result: sync });
-  const listed = await engine.run("list_wps", { limit: 1000 });
+  const listed = await engine.run("list_wps", { limit: 1 });
   const report: BoardImportReport = {
     board_path: sync.data.board_path as string,
     imported: sync.data.imported as number,
@@ -63,9 +66,14 @@ export async function importBoard(
     }
     for (const blocker of packet.build_order_depends_on) {
       if (!known.has(blocker) || blocker === wp.wp_id) continue;
-      const edge = await engine.run("add_dependency", { from_wp_id: blocker, to_wp_id: wp.wp_id, type: "blocks" });
+      const edge = await engine.run("add_dependency", {
+        from_wp_id: blocker,
+        to_wp_id: wp.wp_id,
+        type: "blocks",
+      });
       if (edge.success) report.dependencies_added++;
-      else report.dependencies_skipped.push({ from_wp_id: blocker, to_wp_id: wp.wp_id, code: edge.error.code });
+      else
+        report.dependencies_skipped.push({ from_wp_id: blocker, to_wp_id: wp.wp_id, code: edge.error.code });
     }
   }
   return report;

@@ -6,6 +6,8 @@ import { registerClaim } from "./claim-command.js";
 import { EXIT, globalOptions, reportError } from "./cli-context.js";
 import { registerEvents } from "./events-command.js";
 import { registerExec } from "./exec-command.js";
+import { registerHooks } from "./hooks-command.js";
+import { registerImportBoard } from "./import-command.js";
 import { registerIndex } from "./index-command.js";
 import { registerOperationCommands } from "./operation-commands.js";
 import { registerTransfer } from "./transfer-command.js";
@@ -66,6 +68,8 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerIndex(program); // section 9: locus index, locus index rebuild
   registerTransfer(program);
+  registerHooks(program); // section 8: locus hooks install
+  registerImportBoard(program); // section 8: locus import board (after registerTransfer's `import <file>`)
 
   program
     .command("demo")
