@@ -25,21 +25,46 @@ const DROPPED_KEYS = new Set([
   "minimum",
   "exclusiveMinimum",
   "exclusiveMaximum",
+  "propertyNames",
 ]);
-/** Regexes longer than this (the RFC 3339 date-time one is ~500 bytes) are left to `format`. */
-const MAX_PATTERN = 40;
+/** Simplifies `anyOf`: all-string alternatives read as one string; `X | X[]` reads as X (both are accepted). */
+function simplifyAnyOf(options: unknown[]): unknown | undefined {
+  const nodes = options.filter(
+    (option): option is Record<string, unknown> => typeof option === "object" && option !== null,
+  );
+  if (nodes.length !== options.length) return undefined;
+  if (nodes.every((node) => node.type === "string" && node.enum === undefined)) return { type: "string" };
+  const scalar = nodes.find((node) => node.type !== "array");
+  if (nodes.length === 2 && scalar && nodes.some((node) => node.type === "array")) return scalar;
+  return undefined;
+}
+
+const isEmptyDefault = (value: unknown): boolean =>
+  value === "" ||
+  value === false ||
+  (Array.isArray(value) && value.length === 0) ||
+  (typeof value === "object" && value !== null && Object.keys(value).length === 0);
 
 /** Removes bytes an agent does not need to call the tool correctly. */
-export function compactSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(compactSchema);
+export function compactSchema(node: unknown, root = true): unknown {
+  if (Array.isArray(node)) return node.map((item) => compactSchema(item, false));
   if (typeof node !== "object" || node === null) return node;
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record.anyOf)) {
+    const simple = simplifyAnyOf(record.anyOf);
+    if (simple !== undefined) return compactSchema(simple, false);
+  }
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
+  for (const [key, value] of Object.entries(record)) {
     if (DROPPED_KEYS.has(key)) continue;
-    if (key === "pattern" && typeof value === "string" && value.length > MAX_PATTERN) continue;
-    // Empty defaults ("" and []) say nothing the type does not.
-    if (key === "default" && (value === "" || (Array.isArray(value) && value.length === 0))) continue;
-    out[key] = compactSchema(value);
+    // Id formats are checked by the envelope, whose HSK-400-INVALID-PARAMS message quotes the pattern.
+    if (key === "pattern") continue;
+    // An enum says its type; empty or false defaults say nothing the type does not.
+    if (key === "type" && value === "string" && Array.isArray(record.enum)) continue;
+    if (key === "default" && isEmptyDefault(value)) continue;
+    // Nested objects show their properties; the root keeps `type: "object"` (MCP requires it).
+    if (key === "type" && value === "object" && record.properties !== undefined && !root) continue;
+    out[key] = compactSchema(value, false);
   }
   return out;
 }
@@ -51,10 +76,10 @@ export function toolFor(operation: OperationDefinition): ToolDefinition {
     required?: string[];
   };
   const properties = { ...(schema.properties ?? {}) };
-  if (COMPACTED.has(operation.name)) properties.full = { type: "boolean", description: "full records" };
+  if (COMPACTED.has(operation.name)) properties.full = { type: "boolean" };
   return {
     name: operation.name,
-    description: `${operation.summary}. Needs ${operation.capabilities.join(", ")}.`,
+    description: `${operation.summary} [${operation.capabilities.join(", ")}]`,
     inputSchema: {
       type: "object",
       properties,
