@@ -21,6 +21,6 @@ export async function openStore(location: StoreLocation): Promise<LocusStore> {
     const { SqliteStore } = await import("./sqlite/sqlite-store.js");
     return SqliteStore.open(location.path);
   }
-  const backends = await import("./backends.js");
-  return backends.openPostgres(location.url);
+  const { PostgresStore } = await import("./postgres/postgres-store.js");
+  return PostgresStore.open(location.url);
 }

@@ -5,14 +5,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { steppingClock } from "../../src/domain/clock.js";
 import { type EngineOptions, LocusEngine } from "../../src/operations/locus-engine.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { LocusStore } from "../../src/store/store-port.js";
+import { postgresSkipReason, withPostgres } from "./postgres-cluster.js";
 
 /** A backend under test: how to make a fresh, empty store, and why it is skipped (if it is). */
 export interface StoreBackend {
   name: string;
   /** Creates a fresh, empty store; `cleanup` removes it. */
   create(): Promise<{ store: LocusStore; cleanup(): Promise<void> }>;
+  /**
+   * A fresh store location as a URL `openStore` accepts, to open several connections or processes on it, and
+   * `sibling`: a second, empty workspace in the same database (SQLite: another file beside it).
+   */
+  location(): Promise<{ url: string; sibling: string; cleanup(): Promise<void> }>;
   /** A reason to skip this backend here (e.g. no PostgreSQL locally); undefined runs it. */
   skip?: string;
 }
@@ -31,10 +38,57 @@ export const sqliteBackend: StoreBackend = {
       },
     };
   },
+  async location() {
+    const dir = mkdtempSync(join(tmpdir(), "locus-test-"));
+    return {
+      url: join(dir, "locus.db"),
+      sibling: join(dir, "other.db"),
+      async cleanup() {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
 };
 
-/** Every backend the contract runs against. The PostgreSQL backend adds itself here when it lands. */
-export const STORE_BACKENDS: StoreBackend[] = [sqliteBackend];
+let sharedDatabase: Promise<string> | undefined;
+let workspaceCount = 0;
+
+/**
+ * A fresh, empty workspace on the test process's throwaway PostgreSQL server (postgres-cluster.ts). All stores of
+ * a test process share one database, each in its own workspace (9: no query sees another workspace's rows), so
+ * every test also exercises isolation; a new workspace opens in ~10 ms where CREATE DATABASE takes ~250 ms.
+ * Skipped locally when PostgreSQL is not installed; with CI=true it runs and fails instead (the cluster's policy).
+ */
+export const postgresBackend: StoreBackend = {
+  name: "postgres",
+  async create() {
+    const store = await PostgresStore.open(await freshWorkspaceUrl());
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+      },
+    };
+  },
+  async location() {
+    const url = await freshWorkspaceUrl();
+    return { url, sibling: await freshWorkspaceUrl(), async cleanup() {} };
+  },
+  ...optionalSkip(postgresSkipReason()),
+};
+
+async function freshWorkspaceUrl(): Promise<string> {
+  sharedDatabase ??= withPostgres();
+  workspaceCount += 1;
+  return `${await sharedDatabase}?workspace=test-${workspaceCount}`;
+}
+
+function optionalSkip(reason: string | undefined): { skip?: string } {
+  return reason === undefined ? {} : { skip: reason };
+}
+
+/** Every backend the contract runs against. */
+export const STORE_BACKENDS: StoreBackend[] = [sqliteBackend, postgresBackend];
 
 /** A fresh engine on a fresh store of `backend`, with a deterministic clock unless one is given. */
 export async function freshEngine(

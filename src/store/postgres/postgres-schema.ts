@@ -1,0 +1,143 @@
+// 9: versioned migrations of the PostgreSQL store. One database holds several workspaces: every table has
+// `workspace_id` first in its primary key, and every query of the backend filters on it (workspace isolation).
+// Identifier and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation)
+// whatever the database's default locale, and the indexes serve those orders.
+// Documents are TEXT, not JSONB: the stored JSON stays byte-identical to what SQLite keeps (JSONB reorders
+// keys), and writes skip JSONB's parse (measured in the PostgreSQL report: TEXT inserts are faster).
+
+/** The advisory lock key that serializes migrations of one database across processes ("locus" + 1). */
+export const MIGRATION_LOCK_KEY = 0x6c6f6375;
+
+/** The channel of LISTEN/NOTIFY: the payload is `{"workspace": name, "seq": head}`. */
+export const EVENTS_CHANNEL = "locus_events";
+
+/** Creates the version table; runs under the migration advisory lock. */
+export const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS locus_schema_version (
+  version INTEGER PRIMARY KEY,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)`;
+
+/** Migrations, index = version - 1. */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE workspaces (
+    workspace_id TEXT COLLATE "C" PRIMARY KEY,
+    replica_id TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+
+  CREATE TABLE meta (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    key TEXT COLLATE "C" NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, key)
+  );
+
+  CREATE TABLE work_packets (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    status TEXT COLLATE "C" NOT NULL,
+    priority INTEGER NOT NULL,
+    type TEXT COLLATE "C" NOT NULL,
+    phase TEXT COLLATE "C",
+    assignee TEXT COLLATE "C",
+    created_at TEXT COLLATE "C" NOT NULL,
+    created_ms BIGINT NOT NULL,
+    deleted BOOLEAN NOT NULL,
+    open_blockers INTEGER NOT NULL DEFAULT 0,
+    blocks_out INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, wp_id)
+  );
+  CREATE INDEX wp_by_readiness ON work_packets (workspace_id, deleted, open_blockers, status, priority, created_at, wp_id);
+  CREATE INDEX wp_by_age ON work_packets (workspace_id, deleted, status, created_at, wp_id);
+
+  CREATE TABLE wp_labels (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    label TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (workspace_id, label, wp_id)
+  );
+  CREATE INDEX wp_labels_by_wp ON wp_labels (workspace_id, wp_id);
+
+  CREATE TABLE micro_tasks (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    mt_id TEXT COLLATE "C" NOT NULL,
+    status TEXT COLLATE "C" NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, wp_id, mt_id)
+  );
+
+  CREATE TABLE dependencies (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    dependency_id TEXT COLLATE "C" NOT NULL,
+    from_wp_id TEXT COLLATE "C" NOT NULL,
+    to_wp_id TEXT COLLATE "C" NOT NULL,
+    type TEXT COLLATE "C" NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, dependency_id)
+  );
+  CREATE UNIQUE INDEX dep_by_edge ON dependencies (workspace_id, from_wp_id, type, to_wp_id);
+  CREATE INDEX dep_by_target ON dependencies (workspace_id, to_wp_id, type, from_wp_id);
+
+  CREATE TABLE bronze (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    bronze_id TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    version INTEGER NOT NULL,
+    operation TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    previous_bronze_id TEXT,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, bronze_id)
+  );
+  CREATE INDEX bronze_by_wp ON bronze (workspace_id, wp_id, version);
+
+  CREATE TABLE events (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    seq BIGINT NOT NULL,
+    event_uuid TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    wp_id TEXT COLLATE "C",
+    related_wp_id TEXT COLLATE "C",
+    timestamp TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    replica_id TEXT NOT NULL,
+    sequence BIGINT NOT NULL,
+    vector_clock TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, seq),
+    UNIQUE (workspace_id, event_uuid)
+  );
+  CREATE INDEX events_by_wp ON events (workspace_id, wp_id, seq) WHERE wp_id IS NOT NULL;
+  CREATE INDEX events_by_related_wp ON events (workspace_id, related_wp_id, seq) WHERE related_wp_id IS NOT NULL;
+
+  CREATE TABLE idempotency (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    key TEXT COLLATE "C" NOT NULL,
+    request_hash TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, key)
+  );
+  `,
+  // Migration 2 (Task Board sync, section 8; added by the board engineer, twin of SQLite's migration 2): per
+  // workspace and board file, what the store last wrote for each WP.
+  `
+  CREATE TABLE board_state (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    board_path TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    board_status TEXT NOT NULL,
+    token TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, board_path, wp_id)
+  );
+  `,
+];

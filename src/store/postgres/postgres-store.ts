@@ -1,0 +1,296 @@
+import pg from "pg";
+import { LocusError } from "../../domain/errors.js";
+import { type LocusState, mtKey } from "../../domain/events/evolve.js";
+import { newReplicaId } from "../../domain/ids.js";
+import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
+import type { ChainHead, EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
+import {
+  EVENTS_CHANNEL,
+  MIGRATION_LOCK_KEY,
+  POSTGRES_MIGRATIONS,
+  SCHEMA_VERSION_TABLE,
+} from "./postgres-schema.js";
+import { PostgresTransaction } from "./postgres-transaction.js";
+
+/** Options for opening a PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** Connections in this process's pool (default 10). */
+  poolSize?: number;
+  /** How many times a transaction that hit a serialization failure or deadlock is run again (default 3). */
+  retries?: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** 9: a workspace name, as given in the URL (`?workspace=`); `default` when absent. */
+export const WORKSPACE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+// Serialization failure, deadlock: the transaction did nothing and may simply run again.
+const RETRYABLE = new Set(["40001", "40P01"]);
+
+/** Splits a store URL into the driver's connection string and the workspace (9: one database, many workspaces). */
+export function parsePostgresUrl(url: string): { connectionString: string; workspace: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LocusError("HSK-400-INVALID-PARAMS", "the store URL is not a valid postgres:// URL", {
+      field: "store",
+    });
+  }
+  const workspace = parsed.searchParams.get("workspace") ?? "default";
+  if (!WORKSPACE_NAME.test(workspace)) {
+    throw new LocusError("HSK-400-INVALID-PARAMS", "the workspace name must match [A-Za-z0-9._-]{1,100}", {
+      field: "store.workspace",
+    });
+  }
+  parsed.searchParams.delete("workspace");
+  return { connectionString: parsed.toString(), workspace };
+}
+
+/** Maps a driver failure to the contract's HSK-500-STORAGE (STYLE 6: mapped at the backend boundary). */
+export function storageError(error: unknown): LocusError {
+  if (error instanceof LocusError) return error;
+  const code = (error as { code?: unknown }).code;
+  const driverCode = typeof code === "string" ? code : "unknown";
+  return new LocusError("HSK-500-STORAGE", `the store failed (${driverCode}); nothing was committed`, {
+    driver_code: driverCode,
+    cause: String(error),
+  });
+}
+
+const isRetryable = (error: unknown): boolean =>
+  !(error instanceof LocusError) && RETRYABLE.has(String((error as { code?: unknown }).code));
+
+/** 9: the team store, one workspace of a shared PostgreSQL database. */
+export class PostgresStore implements LocusStore {
+  readonly kind = "postgres" as const;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly connectionString: string,
+    /** The workspace this store reads and writes; no query sees another one. */
+    readonly workspace: string,
+    readonly replicaId: string,
+    private readonly retries: number,
+  ) {}
+
+  /** Opens the workspace named by `url` (creating schema and workspace when missing). */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const { connectionString, workspace } = parsePostgresUrl(url);
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+    // An idle client that loses its server emits here; without a listener the process would crash.
+    pool.on("error", () => {});
+    try {
+      const replicaId = await migrate(pool, workspace);
+      return new PostgresStore(pool, connectionString, workspace, replicaId, options.retries ?? 3);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw storageError(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw storageError(error);
+      }
+      let broken = false;
+      try {
+        const head = await this.begin(client);
+        const result = await fn(new PostgresTransaction(client, this.workspace, this.replicaId, head));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        if (!broken && attempt < this.retries && isRetryable(error)) continue;
+        throw storageError(error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /**
+   * BEGIN, then the workspace lock, then the chain head, in one round trip. Every write transaction of a
+   * workspace takes the row lock of its `workspaces` row first, so jobs of one workspace run one at a time:
+   * the head read here stays the head until COMMIT, `seq` stays gap-free and the chain valid (6), and reads for
+   * expected_version checks see the latest committed state (4: compare-and-set). Other workspaces do not wait.
+   */
+  private async begin(client: pg.PoolClient): Promise<ChainHead> {
+    const ws = pg.escapeLiteral(this.workspace);
+    const results = (await client.query(
+      `BEGIN;
+       SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE;
+       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN ('head_seq', 'head_hash', 'head_sequence');`,
+    )) as unknown as pg.QueryResult<Row>[];
+    const meta = new Map((results[2]?.rows ?? []).map((row) => [row.key as string, row.value as string]));
+    return {
+      seq: Number(meta.get("head_seq") ?? 0),
+      hash: meta.get("head_hash") ?? "",
+      sequence: Number(meta.get("head_sequence") ?? 0),
+    };
+  }
+
+  async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
+    let sql = "SELECT * FROM events WHERE workspace_id = $1 AND seq > $2";
+    if (query.wpId !== undefined) {
+      params.push(query.wpId);
+      sql += " AND (wp_id = $3 OR related_wp_id = $3)";
+    }
+    sql += " ORDER BY seq";
+    if (query.limit !== undefined) {
+      params.push(query.limit);
+      sql += ` LIMIT $${params.length}`;
+    }
+    return (await this.query(sql, params)).map(eventFromRow);
+  }
+
+  async loadState(): Promise<LocusState> {
+    const state: LocusState = { wps: new Map(), mts: new Map(), deps: new Map() };
+    const ws = [this.workspace];
+    for (const row of await this.query(
+      "SELECT doc FROM work_packets WHERE workspace_id = $1 ORDER BY wp_id",
+      ws,
+    )) {
+      const wp = JSON.parse(row.doc as string) as TrackedWorkPacket;
+      state.wps.set(wp.wp_id, wp);
+    }
+    const mtSql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 ORDER BY wp_id, mt_id";
+    for (const row of await this.query(mtSql, ws)) {
+      const mt = JSON.parse(row.doc as string) as TrackedMicroTask;
+      state.mts.set(mtKey(mt.wp_id, mt.mt_id), mt);
+    }
+    const depSql = "SELECT doc FROM dependencies WHERE workspace_id = $1 ORDER BY dependency_id";
+    for (const row of await this.query(depSql, ws)) {
+      const dep = JSON.parse(row.doc as string) as TrackedDependency;
+      state.deps.set(dep.dependency_id, dep);
+    }
+    return state;
+  }
+
+  async replaceState(state: LocusState): Promise<void> {
+    await this.transaction(async (tx) => {
+      await (tx as unknown as PostgresTransaction).clearState();
+      for (const wp of state.wps.values()) await tx.putWp(wp);
+      for (const mt of state.mts.values()) await tx.putMt(mt);
+      for (const dep of state.deps.values()) await tx.putDependency(dep);
+    });
+  }
+
+  /**
+   * Live changes (`events tail --follow`): LISTEN on a dedicated connection; `onEvents` runs after each commit
+   * of this workspace that appended events (NOTIFY is delivered only on commit). Returns the unsubscribe.
+   */
+  async subscribe(onEvents: () => void): Promise<() => Promise<void>> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on("error", () => {});
+    client.on("notification", (message) => {
+      if (message.channel !== EVENTS_CHANNEL || message.payload === undefined) return;
+      try {
+        if ((JSON.parse(message.payload) as { workspace?: string }).workspace === this.workspace) onEvents();
+      } catch {
+        // A payload not written by Locus: not ours.
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw storageError(error);
+    }
+    return async () => {
+      await client.end().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async query(sql: string, params: unknown[]): Promise<Row[]> {
+    try {
+      return (await this.pool.query<Row>(sql, params)).rows;
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+}
+
+/**
+ * Runs pending migrations and makes the workspace row, under a session advisory lock so that several processes
+ * opening one new database do not race (9). Returns the workspace's replica id (each workspace has its own).
+ */
+async function migrate(pool: pg.Pool, workspace: string): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query("BEGIN");
+      await client.query(SCHEMA_VERSION_TABLE);
+      const current = Number(
+        (await client.query<Row>("SELECT COALESCE(MAX(version), 0) AS v FROM locus_schema_version")).rows[0]
+          ?.v,
+      );
+      if (current > POSTGRES_MIGRATIONS.length) {
+        throw new LocusError(
+          "HSK-500-STORAGE",
+          `store schema version ${current} is newer than this Locus supports`,
+          {
+            field: "schema_version",
+            supported: POSTGRES_MIGRATIONS.length,
+          },
+        );
+      }
+      for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
+        await client.query(POSTGRES_MIGRATIONS[version - 1] as string);
+        await client.query("INSERT INTO locus_schema_version (version) VALUES ($1)", [version]);
+      }
+      await client.query(
+        "INSERT INTO workspaces (workspace_id, replica_id) VALUES ($1, $2) ON CONFLICT (workspace_id) DO NOTHING",
+        [workspace, newReplicaId()],
+      );
+      const replica = (
+        await client.query<Row>("SELECT replica_id FROM workspaces WHERE workspace_id = $1", [workspace])
+      ).rows[0]?.replica_id as string;
+      await client.query("COMMIT");
+      return replica;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Decodes an events row (BIGINT columns arrive as strings). */
+export function eventFromRow(row: Row): StoredEvent {
+  return {
+    seq: Number(row.seq),
+    event_uuid: row.event_uuid as string,
+    event_id: row.event_id as string,
+    event_name: row.event_name as string,
+    timestamp: row.timestamp as string,
+    trace_id: row.trace_id as string,
+    job_id: row.job_id as string,
+    protocol_id: row.protocol_id as string,
+    actor_id: row.actor_id as string,
+    replica_id: row.replica_id as string,
+    sequence: Number(row.sequence),
+    vector_clock: JSON.parse(row.vector_clock as string),
+    payload: JSON.parse(row.payload as string),
+    prev_hash: row.prev_hash as string,
+    hash: row.hash as string,
+  };
+}

@@ -1,0 +1,418 @@
+import type pg from "pg";
+import { shortestPath } from "../../domain/dependency-graph.js";
+import type {
+  DependencyType,
+  TrackedDependency,
+  TrackedMicroTask,
+  TrackedWorkPacket,
+  WorkPacketStatus,
+} from "../../domain/records.js";
+import { isClosedStatus } from "../../domain/records.js";
+import { eventWpIds } from "../event-wp-ids.js";
+import type {
+  BoardWpState,
+  BronzeSnapshot,
+  ChainHead,
+  IdempotentRecord,
+  StoredEvent,
+  StoreTransaction,
+  WpDependencies,
+  WpPage,
+  WpQuery,
+} from "../store-port.js";
+import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
+import { EVENTS_CHANNEL } from "./postgres-schema.js";
+import { buildWpQuery } from "./postgres-wp-query.js";
+
+type Row = Record<string, unknown>;
+const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as string) as T);
+const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
+
+// Server-side prepared statements, one name per static SQL text (each connection prepares a name once).
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `locus_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * The StoreTransaction of the PostgreSQL backend: one pooled client inside BEGIN ... COMMIT, holding the
+ * workspace lock (taken by the store before this object exists). `$1` is always the workspace id: no statement
+ * here can read or write another workspace's rows (9).
+ */
+export class PostgresTransaction implements StoreTransaction {
+  /** True once this transaction appended events (the store then knows a NOTIFY goes out on commit). */
+  appended = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly workspace: string,
+    private readonly replicaId: string,
+    private head: ChainHead,
+  ) {}
+
+  /** Runs a static statement, prepared once per connection; `$1` is bound to the workspace. */
+  private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {
+    const result = await this.client.query<Row>({
+      name: statementName(sql),
+      text: sql,
+      values: [this.workspace, ...values],
+    });
+    return result.rows;
+  }
+
+  private readonly query = (sql: string, values?: unknown[]) => this.rows(sql, values);
+
+  /** Runs a dynamic statement (unnamed: its text varies with the filters). */
+  private async dynamicRows(sql: string, values: unknown[]): Promise<Row[]> {
+    return (await this.client.query<Row>(sql, [this.workspace, ...values])).rows;
+  }
+
+  async chainHead(): Promise<ChainHead> {
+    // Read under the workspace lock at BEGIN, then advanced by appendEvents: the same head SQLite's meta gives.
+    return { ...this.head };
+  }
+
+  async appendEvents(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const columns: unknown[][] = Array.from({ length: 16 }, () => []);
+    let sequence = this.head.sequence;
+    for (const e of events) {
+      const [wpId, relatedWpId] = eventWpIds(e.payload);
+      const values = [
+        e.seq,
+        e.event_uuid,
+        e.event_id,
+        e.event_name,
+        wpId,
+        relatedWpId,
+        e.timestamp,
+        e.trace_id,
+        e.job_id,
+        e.protocol_id,
+        e.actor_id,
+        e.replica_id,
+        e.sequence,
+        JSON.stringify(e.vector_clock),
+        JSON.stringify(e.payload),
+        e.prev_hash,
+      ];
+      for (const [index, value] of values.entries()) columns[index]?.push(value);
+      if (e.replica_id === this.replicaId) sequence = e.sequence;
+    }
+    const hashes = events.map((e) => e.hash);
+    const last = events[events.length - 1] as StoredEvent;
+    const metaKeys = ["head_seq", "head_hash", "head_sequence"];
+    const metaValues = [String(last.seq), last.hash, String(sequence)];
+    // One round trip: the events, the chain head in meta, and the NOTIFY that PostgreSQL delivers only on commit.
+    await this.rows(
+      `WITH inserted AS (
+         INSERT INTO events (workspace_id, seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp,
+           trace_id, job_id, protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
+           $16::text[], $17::text[], $18::text[])
+         RETURNING 1),
+       head AS (
+         INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($19::text[], $20::text[]) AS t(k, v)
+         ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value
+         RETURNING 1)
+       SELECT pg_notify('${EVENTS_CHANNEL}', $21)`,
+      [
+        ...columns,
+        hashes,
+        metaKeys,
+        metaValues,
+        JSON.stringify({ workspace: this.workspace, seq: last.seq }),
+      ],
+    );
+    this.head = { seq: last.seq, hash: last.hash, sequence };
+    this.appended = true;
+  }
+
+  async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
+    const rows = await this.rows("SELECT doc FROM work_packets WHERE workspace_id = $1 AND wp_id = $2", [
+      wpId,
+    ]);
+    return docs<TrackedWorkPacket>(rows)[0];
+  }
+
+  async getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]> {
+    if (wpIds.length === 0) return [];
+    const sql = "SELECT doc FROM work_packets WHERE workspace_id = $1 AND wp_id = ANY($2::text[])";
+    return docs(await this.rows(sql, [[...wpIds]]));
+  }
+
+  async putWp(wp: TrackedWorkPacket): Promise<void> {
+    // One statement (all CTEs see the same snapshot): the previous status, the upsert with the readiness
+    // counters computed for a new row, the open_blockers of dependents when the WP opens or closes (7), and the
+    // label index (removing stale labels and adding new ones touch disjoint rows).
+    await this.rows(
+      `WITH before AS (
+         SELECT status FROM work_packets WHERE workspace_id = $1 AND wp_id = $2),
+       upsert AS (
+         INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
+           created_ms, deleted, doc, open_blockers, blocks_out)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+           (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
+             WHERE d.workspace_id = $1 AND d.to_wp_id = $2 AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
+           (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = $2 AND d.type = 'blocks'))
+         ON CONFLICT (workspace_id, wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+           type = excluded.type, phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted,
+           doc = excluded.doc
+         RETURNING 1),
+       dependents AS (
+         UPDATE work_packets SET open_blockers = open_blockers + CASE WHEN $12 THEN 1 ELSE -1 END
+         WHERE workspace_id = $1
+           AND wp_id IN (SELECT to_wp_id FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2 AND type = 'blocks')
+           AND EXISTS (SELECT 1 FROM before WHERE (status NOT IN ('done', 'cancelled')) <> $12)
+         RETURNING 1),
+       stale_labels AS (
+         DELETE FROM wp_labels WHERE workspace_id = $1 AND wp_id = $2 AND NOT (label = ANY($13::text[]))
+         RETURNING 1)
+       INSERT INTO wp_labels (workspace_id, label, wp_id) SELECT $1, l, $2 FROM unnest($13::text[]) AS l
+       ON CONFLICT DO NOTHING`,
+      [
+        wp.wp_id,
+        wp.status,
+        wp.priority,
+        wp.type,
+        wp.governance.phase ?? null,
+        wp.assignee ?? null,
+        wp.created_at,
+        Date.parse(wp.created_at),
+        wp.tombstone !== undefined,
+        JSON.stringify(wp),
+        !isClosedStatus(wp.status),
+        wp.labels,
+      ],
+    );
+  }
+
+  async putBronze(b: BronzeSnapshot): Promise<void> {
+    await this.rows(
+      `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
+         created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        b.bronze_id,
+        b.wp_id,
+        b.version,
+        b.operation,
+        b.content_hash,
+        b.previous_bronze_id ?? null,
+        b.created_at,
+        JSON.stringify(b),
+      ],
+    );
+  }
+
+  async lastBronzeId(wpId: string): Promise<string | undefined> {
+    const rows = await this.rows(
+      "SELECT bronze_id FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version DESC LIMIT 1",
+      [wpId],
+    );
+    return rows[0]?.bronze_id as string | undefined;
+  }
+
+  async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
+    return wpId === undefined
+      ? docs(await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version"))
+      : docs(
+          await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [
+            wpId,
+          ]),
+        );
+  }
+
+  async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {
+    const sql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 AND wp_id = $2 AND mt_id = $3";
+    return docs<TrackedMicroTask>(await this.rows(sql, [wpId, mtId]))[0];
+  }
+
+  async getMts(wpId: string): Promise<TrackedMicroTask[]> {
+    const sql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 AND wp_id = $2 ORDER BY mt_id";
+    return docs(await this.rows(sql, [wpId]));
+  }
+
+  async putMt(mt: TrackedMicroTask): Promise<void> {
+    await this.rows(
+      `INSERT INTO micro_tasks (workspace_id, wp_id, mt_id, status, doc) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workspace_id, wp_id, mt_id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      [mt.wp_id, mt.mt_id, mt.status, JSON.stringify(mt)],
+    );
+  }
+
+  async getDependency(dependencyId: string): Promise<TrackedDependency | undefined> {
+    const sql = "SELECT doc FROM dependencies WHERE workspace_id = $1 AND dependency_id = $2";
+    return docs<TrackedDependency>(await this.rows(sql, [dependencyId]))[0];
+  }
+
+  async findDependency(
+    from: string,
+    to: string,
+    type: DependencyType,
+  ): Promise<TrackedDependency | undefined> {
+    const sql =
+      "SELECT doc FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2 AND type = $3 AND to_wp_id = $4";
+    return docs<TrackedDependency>(await this.rows(sql, [from, type, to]))[0];
+  }
+
+  async putDependency(dep: TrackedDependency): Promise<void> {
+    // The insert and the readiness counters in one statement; one UPDATE covers both ends, so a self edge
+    // (allowed for informational types) is counted like SQLite's two updates would count it.
+    await this.rows(
+      `WITH inserted AS (
+         INSERT INTO dependencies (workspace_id, dependency_id, from_wp_id, to_wp_id, type, doc)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1)
+       ${counterUpdate("+")}`,
+      [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep)],
+    );
+  }
+
+  async removeDependency(dependencyId: string): Promise<void> {
+    const dep = await this.getDependency(dependencyId);
+    if (!dep) return;
+    await this.rows(
+      `WITH removed AS (
+         DELETE FROM dependencies WHERE workspace_id = $1 AND dependency_id = $2 RETURNING 1)
+       ${counterUpdate("-")}`,
+      [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type],
+    );
+  }
+
+  async dependenciesOf(wpId: string): Promise<WpDependencies> {
+    const rows = await this.rows(
+      `SELECT doc, to_wp_id = $2 AS incoming, from_wp_id = $2 AS outgoing FROM dependencies
+       WHERE workspace_id = $1 AND (to_wp_id = $2 OR from_wp_id = $2) ORDER BY dependency_id`,
+      [wpId],
+    );
+    const decode = (flag: string) => docs<TrackedDependency>(rows.filter((row) => row[flag] === true));
+    return { incoming: decode("incoming"), outgoing: decode("outgoing") };
+  }
+
+  async edgeCount(wpId: string): Promise<number> {
+    const rows = await this.rows(
+      `SELECT (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2)
+        + (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND to_wp_id = $2) AS n`,
+      [wpId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
+    // The recursive column must carry the columns' "C" collation in both terms of the union.
+    const rows = await this.rows(
+      `WITH RECURSIVE reach(wp_id) AS (
+         SELECT $2::text COLLATE "C"
+         UNION SELECT d.to_wp_id FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
+           WHERE d.workspace_id = $1 AND d.type = $3)
+       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
+       WHERE d.workspace_id = $1 AND d.type = $3`,
+      [from, type],
+    );
+    return shortestPath(from, to, rows as { source: string; target: string }[]);
+  }
+
+  async reachableEdges(
+    wpId: string,
+    types: readonly DependencyType[],
+    direction: "down" | "up",
+    maxEdges: number,
+  ): Promise<TrackedDependency[]> {
+    const [near, far] = direction === "down" ? ["from_wp_id", "to_wp_id"] : ["to_wp_id", "from_wp_id"];
+    const rows = await this.rows(
+      `WITH RECURSIVE reach(wp_id) AS (
+         SELECT $2::text COLLATE "C"
+         UNION SELECT d.${far} FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+           WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]))
+       SELECT d.doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+       WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]) ORDER BY d.dependency_id LIMIT $4`,
+      [wpId, [...types], maxEdges],
+    );
+    return docs(rows);
+  }
+
+  async queryWps(query: WpQuery): Promise<WpPage> {
+    const { where, params, order, orderParams } = buildWpQuery(query);
+    const total = await this.dynamicRows(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, params);
+    const page = params.length + orderParams.length + 2;
+    const rows = await this.dynamicRows(
+      `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${page} OFFSET $${page + 1}`,
+      [...params, ...orderParams, query.limit, query.offset],
+    );
+    return { wps: docs(rows), total_count: Number(total[0]?.n ?? 0) };
+  }
+
+  async openBlockers(
+    wpIds: readonly string[],
+  ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>> {
+    const result = new Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>();
+    if (wpIds.length === 0) return result;
+    const rows = await this.rows(
+      `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
+       WHERE d.workspace_id = $1 AND d.to_wp_id = ANY($2::text[]) AND d.type = 'blocks' AND ${OPEN_BLOCKER}
+       ORDER BY d.dependency_id`,
+      [[...wpIds]],
+    );
+    for (const row of rows) {
+      const dependency = JSON.parse(row.doc as string) as TrackedDependency;
+      const list = result.get(dependency.to_wp_id) ?? [];
+      list.push({ dependency, status: row.status as WorkPacketStatus });
+      result.set(dependency.to_wp_id, list);
+    }
+    return result;
+  }
+
+  // Task Board bookkeeping (section 8): the board engineer's statements, kept in postgres-board-state.ts (file
+  // size), the twin of sqlite-board-state.ts, scoped to the workspace like every statement here.
+  async listBoardWps(): Promise<BoardWpState[]> {
+    return listBoardWps(this.query);
+  }
+
+  async getBoardState(boardPath: string, wpIds?: readonly string[]): Promise<Map<string, BoardWpState>> {
+    return getBoardState(this.query, boardPath, wpIds);
+  }
+
+  async putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void> {
+    await putBoardState(this.query, boardPath, entries);
+  }
+
+  async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
+    const sql = "SELECT request_hash, result FROM idempotency WHERE workspace_id = $1 AND key = $2";
+    const row = (await this.rows(sql, [key]))[0];
+    return row
+      ? { request_hash: row.request_hash as string, result: JSON.parse(row.result as string) }
+      : undefined;
+  }
+
+  async putIdempotent(key: string, record: IdempotentRecord): Promise<void> {
+    await this.rows(
+      "INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)",
+      [key, record.request_hash, JSON.stringify(record.result)],
+    );
+  }
+
+  /** Empties this workspace's WP/MT/dependency tables (replay --rebuild); other workspaces are untouched. */
+  async clearState(): Promise<void> {
+    for (const table of ["work_packets", "wp_labels", "micro_tasks", "dependencies"]) {
+      await this.rows(`DELETE FROM ${table} WHERE workspace_id = $1`);
+    }
+  }
+}
+
+/**
+ * The readiness counters after adding (+) or removing (-) an edge (7): `blocks_out` of the blocker, and
+ * `open_blockers` of the blocked WP when the blocker is open. Only `blocks` edges count. Params: $3 from, $4 to,
+ * $5 type.
+ */
+function counterUpdate(sign: "+" | "-"): string {
+  return `UPDATE work_packets w SET
+      blocks_out = w.blocks_out ${sign} CASE WHEN w.wp_id = $3 THEN 1 ELSE 0 END,
+      open_blockers = w.open_blockers ${sign} CASE WHEN w.wp_id = $4 AND EXISTS (
+        SELECT 1 FROM work_packets b WHERE b.workspace_id = $1 AND b.wp_id = $3 AND ${OPEN_BLOCKER}) THEN 1 ELSE 0 END
+    WHERE $5 = 'blocks' AND w.workspace_id = $1 AND w.wp_id IN ($3, $4)`;
+}

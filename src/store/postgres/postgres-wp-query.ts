@@ -1,0 +1,53 @@
+import { AGE_HORIZON_MS, UNBLOCK_CAP } from "../../domain/ready-rules.js";
+import type { WpQuery } from "../store-port.js";
+
+/**
+ * The WHERE clause, its parameters and the ORDER BY of a WP query (section 7), for the PostgreSQL dialect.
+ * `$1` is the workspace id; the parameters returned here are `$2...`; the hybrid sort's `now` is the next one.
+ */
+export function buildWpQuery(query: WpQuery): {
+  where: string;
+  params: unknown[];
+  order: string;
+  orderParams: unknown[];
+} {
+  const params: unknown[] = [];
+  const next = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length + 1}`;
+  };
+  // Workspace isolation (9): every query starts with the workspace filter.
+  const clauses: string[] = ["w.workspace_id = $1"];
+  if (!query.include_deleted) clauses.push("NOT w.deleted");
+  clauses.push(`w.status = ANY(${next([...query.statuses])}::text[])`);
+  if (query.readiness === "ready") clauses.push("w.open_blockers = 0");
+  if (query.readiness === "blocked") clauses.push("w.open_blockers > 0");
+  if (query.assignee !== undefined) clauses.push(`w.assignee = ${next(query.assignee)}`);
+  if (query.priority_min !== undefined) clauses.push(`w.priority >= ${next(query.priority_min)}::int`);
+  if (query.priority_max !== undefined) clauses.push(`w.priority <= ${next(query.priority_max)}::int`);
+  if (query.phases !== undefined) clauses.push(`w.phase = ANY(${next([...query.phases])}::text[])`);
+  if (query.types !== undefined) clauses.push(`w.type = ANY(${next([...query.types])}::text[])`);
+  for (const label of query.labels ?? []) {
+    clauses.push(
+      `EXISTS (SELECT 1 FROM wp_labels l WHERE l.workspace_id = $1 AND l.label = ${next(label)} AND l.wp_id = w.wp_id)`,
+    );
+  }
+  if (query.sort === "priority") {
+    return {
+      where: clauses.join(" AND "),
+      params,
+      order: "w.priority, w.created_at, w.wp_id",
+      orderParams: [],
+    };
+  }
+  if (query.sort === "age") {
+    return { where: clauses.join(" AND "), params, order: "w.created_at, w.wp_id", orderParams: [] };
+  }
+  // Same arithmetic, in the same order, as hybridScore() in the domain, in float8 (IEEE double like JS):
+  // priority - age - unblock, so ties and rounding agree with SQLite and with the reference.
+  const now = `$${params.length + 2}::bigint`;
+  const order =
+    `(w.priority - GREATEST(0, LEAST(${now} - w.created_ms, ${AGE_HORIZON_MS}))::float8 / ${AGE_HORIZON_MS}::float8` +
+    ` - LEAST(w.blocks_out, ${UNBLOCK_CAP})::float8 / ${UNBLOCK_CAP}::float8), w.created_at, w.wp_id`;
+  return { where: clauses.join(" AND "), params, order, orderParams: [query.now_ms] };
+}
