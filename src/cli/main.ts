@@ -115,4 +115,10 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`locus events | head`) is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 await main(process.argv);
