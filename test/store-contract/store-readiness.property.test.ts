@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { SORT_POLICIES } from "../../src/domain/ready-rules.js";
+import type { TrackedDependency, TrackedWorkPacket } from "../../src/domain/records.js";
+import { PHASES, WP_STATUSES, WP_TYPES } from "../../src/domain/records.js";
+import type { WpQuery } from "../../src/store/store-port.js";
+import { STORE_BACKENDS } from "../support/stores.js";
+import { makeDep, makeWp, referenceOpenBlockers, referenceQuery } from "./contract-support.js";
+
+// Section 7 through the port: after random sequences of puts and edge changes, the derived readiness counters
+// (open_blockers, blocks_out) must give exactly what a brute-force computation over the records gives, for every
+// filter and all three sorts (hybrid with hybridScore's own arithmetic), on every backend.
+const IDS = ["WP-A", "WP-B", "WP-C", "WP-D", "WP-E", "WP-F"];
+const CREATED = [
+  "2026-01-01T00:00:00.000Z",
+  "2026-01-01T00:00:00.000Z",
+  "2026-01-10T12:00:00.000Z",
+  "2025-11-01T08:30:00.000Z",
+];
+const id = fc.constantFrom(...IDS);
+
+const wpFields = fc.record({
+  status: fc.constantFrom(...WP_STATUSES),
+  priority: fc.integer({ min: 0, max: 4 }),
+  type: fc.constantFrom(...WP_TYPES.slice(0, 3)),
+  labels: fc.uniqueArray(fc.constantFrom("x", "y", "z"), { maxLength: 3 }),
+  assignee: fc.option(fc.constantFrom("ann", "bob"), { nil: undefined }),
+  phase: fc.option(fc.constantFrom(...PHASES.slice(0, 3)), { nil: undefined }),
+  deleted: fc.boolean(),
+  created_at: fc.constantFrom(...CREATED),
+});
+type WpFields = typeof wpFields extends fc.Arbitrary<infer T> ? T : never;
+
+const step = fc.oneof(
+  fc.record({ kind: fc.constant("put" as const), wpId: id, fields: wpFields }),
+  fc.record({
+    kind: fc.constant("edge" as const),
+    from: id,
+    to: id,
+    type: fc.constantFrom("blocks" as const, "blocks" as const, "related" as const),
+  }),
+  fc.record({ kind: fc.constant("unedge" as const), index: fc.nat() }),
+);
+
+const query: fc.Arbitrary<WpQuery> = fc.record(
+  {
+    statuses: fc.uniqueArray(fc.constantFrom(...WP_STATUSES), { minLength: 1 }),
+    readiness: fc.constantFrom("ready" as const, "blocked" as const, "any" as const),
+    include_deleted: fc.boolean(),
+    assignee: fc.constantFrom("ann", "bob"),
+    priority_min: fc.integer({ min: 0, max: 4 }),
+    priority_max: fc.integer({ min: 0, max: 4 }),
+    phases: fc.uniqueArray(fc.constantFrom(...PHASES.slice(0, 3)), { maxLength: 2 }),
+    labels: fc.uniqueArray(fc.constantFrom("x", "y", "z"), { maxLength: 2 }),
+    types: fc.uniqueArray(fc.constantFrom(...WP_TYPES.slice(0, 3)), { maxLength: 2 }),
+    sort: fc.constantFrom(...SORT_POLICIES),
+    now_ms: fc.integer({
+      min: Date.parse("2025-10-01T00:00:00.000Z"),
+      max: Date.parse("2026-03-01T00:00:00.000Z"),
+    }),
+    offset: fc.integer({ min: 0, max: 4 }),
+    limit: fc.integer({ min: 1, max: 8 }),
+  },
+  { requiredKeys: ["statuses", "readiness", "include_deleted", "sort", "now_ms", "offset", "limit"] },
+);
+
+for (const backend of STORE_BACKENDS) {
+  describe(`readiness indexes vs brute force (${backend.name})`, { skip: backend.skip }, () => {
+    it("property: queryWps and openBlockers equal the reference after random puts and edge changes", async () => {
+      const { store, cleanup } = await backend.create();
+      let run = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(step, { maxLength: 30 }),
+            fc.array(query, { minLength: 1, maxLength: 8 }),
+            async (steps, queries) => {
+              // Each run writes its own WP ids (a run prefix), so one store serves every run.
+              run += 1;
+              const prefix = (wpId: string) => `${wpId}-${run}`;
+              const wps = new Map<string, TrackedWorkPacket>();
+              const deps: TrackedDependency[] = [];
+              await store.transaction(async (tx) => {
+                for (const wpId of IDS) {
+                  const wp = makeWp(prefix(wpId));
+                  wps.set(wp.wp_id, wp);
+                  await tx.putWp(wp);
+                }
+              });
+              for (const s of steps) {
+                await store.transaction(async (tx) => {
+                  if (s.kind === "put") {
+                    const wp = makeWp(prefix(s.wpId), s.fields as WpFields);
+                    wps.set(wp.wp_id, wp);
+                    await tx.putWp(wp);
+                  } else if (s.kind === "edge") {
+                    const [from, to] = [prefix(s.from), prefix(s.to)];
+                    // add_dependency refuses a WP blocking itself (HSK-409-CYCLE), so the store never holds one.
+                    if (s.type === "blocks" && from === to) return;
+                    if (deps.some((d) => d.from_wp_id === from && d.to_wp_id === to && d.type === s.type))
+                      return;
+                    const dep = makeDep(from, to, s.type);
+                    deps.push(dep);
+                    await tx.putDependency(dep);
+                  } else if (deps.length > 0) {
+                    const [dep] = deps.splice(s.index % deps.length, 1);
+                    if (dep) await tx.removeDependency(dep.dependency_id);
+                  }
+                });
+              }
+              // Earlier runs' WPs share the store (never linked to this run's): compare this run's WPs, unpaged
+              // (paging is its own case below).
+              const scoped = (ids: string[]) => ids.filter((wpId) => wpId.endsWith(`-${run}`));
+              await store.transaction(async (tx) => {
+                for (const q of queries) {
+                  const all = await tx.queryWps({ ...q, offset: 0, limit: 1000 });
+                  const mine = scoped(all.wps.map((wp) => wp.wp_id));
+                  const reference = referenceQuery(wps, deps, { ...q, offset: 0, limit: 1000 });
+                  assert.deepEqual(mine, reference.ids, `query ${JSON.stringify(q)}`);
+                }
+                const blockers = await tx.openBlockers([...wps.keys()]);
+                for (const wpId of wps.keys()) {
+                  const expected = referenceOpenBlockers(wps, deps, wpId).map((d) => d.dependency_id);
+                  const actual = (blockers.get(wpId) ?? []).map((b) => b.dependency.dependency_id);
+                  assert.deepEqual(actual, expected, `open blockers of ${wpId}`);
+                }
+              });
+            },
+          ),
+          { numRuns: backend.name === "sqlite" ? 120 : 60 },
+        );
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it("paging: offset and limit cut the sorted result, total_count counts before paging", async () => {
+      const { store, cleanup } = await backend.create();
+      try {
+        const wps = new Map<string, TrackedWorkPacket>();
+        await store.transaction(async (tx) => {
+          for (let i = 0; i < 12; i++) {
+            const wp = makeWp(`WP-P${i}`, {
+              priority: i % 3,
+              created_at: CREATED[i % CREATED.length] as string,
+            });
+            wps.set(wp.wp_id, wp);
+            await tx.putWp(wp);
+          }
+        });
+        for (const sort of SORT_POLICIES) {
+          const q: WpQuery = {
+            statuses: ["ready"],
+            readiness: "any",
+            include_deleted: false,
+            sort,
+            now_ms: Date.parse("2026-01-05T00:00:00.000Z"),
+            offset: 3,
+            limit: 4,
+          };
+          const page = await store.transaction((tx) => tx.queryWps(q));
+          const expected = referenceQuery(wps, [], q);
+          assert.deepEqual(
+            page.wps.map((wp) => wp.wp_id),
+            expected.ids,
+          );
+          assert.equal(page.total_count, 12);
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
