@@ -121,7 +121,11 @@ describe("board commands as processes", () => {
       const second = JSON.parse(lines[1] ?? "{}");
       assert.equal(second.data.written, true);
       assert.equal(second.data.conflicts.length, 1);
-      assert.equal(ws.board(), `${BOARD}## Done\n`, "the entry went back; the (now empty) Done section stays");
+      assert.equal(
+        ws.board(),
+        `${BOARD}## Done\n`,
+        "the entry went back; the (now empty) Done section stays",
+      );
       // Its own write must not cause another sync (poll period 1 s, debounce 250 ms: wait well past both).
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       assert.equal(lines.length, 2, `re-triggered: ${lines.slice(2).join("\n")}`);

@@ -109,7 +109,12 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
   const { board, stamp } = loadBoard(ctx, resolved);
   const last = await ctx.tx.getBoardState(boardPath);
   const stored = await ctx.tx.listBoardWps();
-  const views = stored.map((wp) => ({ ...wp, last_written_status: last.get(wp.wp_id)?.board_status }));
+  const views = stored.map((wp) => ({
+    wp_id: wp.wp_id,
+    board_status: wp.board_status,
+    token: wp.token,
+    last_written_status: last.get(wp.wp_id)?.board_status,
+  }));
   const plan = planBoardSync(board, views, params);
 
   const { applied, conflicts } = await applyManualEdits(ctx, plan.manual_edits, boardPath, params.dry_run);

@@ -3,15 +3,14 @@
 import type Database from "better-sqlite3";
 import type { BoardWpState } from "../store-port.js";
 
-type Row = Record<string, unknown>;
 type Prepare = (sql: string) => Database.Statement;
 
 /** The board-visible state of every WP, deleted included (a tombstoned WP is `cancelled`), in created order. */
 export function listBoardWps(prepared: Prepare): BoardWpState[] {
-  // json_extract reads two fields instead of parsing every document: this runs on each sync (section 12).
+  // The board status is the status in capitals (section 5); the token comes from the covering index
+  // wp_board_view, so no document is parsed.
   const rows = prepared(
-    `SELECT wp_id, json_extract(doc, '$.governance.task_board_status') AS board_status,
-       json_extract(doc, '$.governance.task_board_token') AS token
+    `SELECT wp_id, upper(status), json_extract(doc, '$.governance.task_board_token')
      FROM work_packets ORDER BY created_at, wp_id`,
   )
     .raw(true)

@@ -90,6 +90,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     token TEXT NOT NULL,
     PRIMARY KEY (board_path, wp_id)
   ) WITHOUT ROWID;
+  -- Covering index for listBoardWps (section 12: a sync at 10K WPs must not parse 10K documents).
+  CREATE INDEX wp_board_view ON work_packets (
+    created_at, wp_id, status, json_extract(doc, '$.governance.task_board_token')
+  );
   `,
   // Migration 3 (search, section 9), see src/store/sqlite/sqlite-search-index.ts. Silver: one row per chunk of the
   // latest searchable text of a WP, embedding NULL until the queue (partial index silver_pending) is drained.
