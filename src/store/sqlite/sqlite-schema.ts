@@ -97,7 +97,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // Migration 3 (search, section 9), see src/store/sqlite/sqlite-search-index.ts. Silver: one row per chunk of the
   // latest searchable text of a WP, embedding NULL until the queue (partial index silver_pending) is drained.
-  // Gold: an FTS5 keyword index (rowid = search_docs.doc_id); search_docs.change_seq tells in-memory vector
+  // Gold: an FTS5 keyword index (rowid = search_docs.doc_id; rank = bm25 weighting wp_id 1, title 4,
+  // description 2, packet 1); search_docs.change_seq tells in-memory vector
   // indexes which WPs changed; search_meta holds the embedding model and a rebuild generation.
   `
   CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -127,5 +128,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX search_silver_by_wp ON search_silver (wp_id, kind, ordinal);
   CREATE INDEX search_silver_pending ON search_silver (wp_id) WHERE embedding IS NULL;
+  INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(1.0, 4.0, 2.0, 1.0)');
   `,
 ];

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { TrackedWorkPacket } from "../../domain/records.js";
+import { type TrackedWorkPacket, WP_STATUSES } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -23,10 +23,42 @@ import { buildWpQuery } from "./sqlite-wp-query.js";
 
 type Row = Record<string, unknown>;
 
-/** bm25() column weights: wp_id, title, description, packet. */
-const BM25_WEIGHTS = "1.0, 4.0, 2.0, 1.0";
-/** OR candidates ranked before the share-of-terms filter. */
+/** OR candidates ranked before the share-of-terms filter (queries with too many AND groups). */
 const CANDIDATES = 200;
+/** Most AND groups in one FTS5 expression (C(8,4) = 70: every query of up to 8 terms is exact). */
+const MAX_GROUPS = 70;
+
+const compare = (a: unknown, b: unknown): number =>
+  String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+
+/** Every `k`-element subset of `items` in order, stopping after `max` subsets. */
+function combinations<T>(items: readonly T[], k: number, max: number): T[][] {
+  const out: T[][] = [];
+  const walk = (start: number, picked: T[]): void => {
+    if (out.length >= max) return;
+    if (picked.length === k) {
+      out.push(picked);
+      return;
+    }
+    for (let i = start; i <= items.length - (k - picked.length); i++) walk(i + 1, [...picked, items[i] as T]);
+  };
+  walk(0, []);
+  return out;
+}
+
+/** True when a query keeps every live WP (all statuses, no other filter): the FTS-only path applies. */
+function isUnfiltered(filters: WpQuery): boolean {
+  return (
+    !filters.include_deleted &&
+    WP_STATUSES.every((status) => filters.statuses.includes(status)) &&
+    filters.assignee === undefined &&
+    filters.priority_min === undefined &&
+    filters.priority_max === undefined &&
+    filters.phases === undefined &&
+    (filters.labels ?? []).length === 0 &&
+    filters.types === undefined
+  );
+}
 
 const quoteTerm = (term: string): string => `"${term.replace(/"/g, '""')}"`;
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -138,30 +170,54 @@ export class SqliteSearchIndex implements SearchIndexPort {
   }
 
   async keywordSearch(query: KeywordQuery): Promise<string[]> {
-    if (query.terms.length === 0 || query.limit <= 0) return [];
-    const { where, params } = buildWpQuery(query.filters);
-    const rows = this.prepared(
-      `SELECT d.doc_id, d.wp_id FROM search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid
-       JOIN work_packets w ON w.wp_id = d.wp_id
-       WHERE search_fts MATCH ? AND ${where} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}), d.wp_id LIMIT ?`,
-    ).all(query.terms.map(quoteTerm).join(" OR "), ...params, Math.max(CANDIDATES, query.limit)) as Row[];
-    if (query.minimum_should_match <= 1) return rows.slice(0, query.limit).map((r) => r.wp_id as string);
-    // Share of terms: one lookup per term restricted to the candidates' rowids.
+    const { terms, limit } = query;
+    if (terms.length === 0 || limit <= 0) return [];
+    const required = Math.min(Math.max(1, query.minimum_should_match), terms.length);
+    // "At least m of n terms" as an FTS5 expression: the OR of every m-term AND group. FTS5 then ranks
+    // only the documents that qualify, which is what keeps common words cheap. Past MAX_GROUPS groups,
+    // fall back to OR candidates filtered by a per-term count.
+    const groups = combinations(terms, required, MAX_GROUPS + 1);
+    const exact = groups.length <= MAX_GROUPS;
+    const match = exact
+      ? groups.map((group) => `(${group.map(quoteTerm).join(" AND ")})`).join(" OR ")
+      : terms.map(quoteTerm).join(" OR ");
+    const depth = exact ? limit : Math.max(CANDIDATES, limit);
+    const rows = isUnfiltered(query.filters)
+      ? // Deleted WPs leave the index in their delete job, so without filters no join is needed, and
+        // FTS5 can sort by its own rank (bm25 with the weights set in migration 3).
+        (this.prepared(
+          "SELECT rowid AS doc_id, wp_id, rank FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT ?",
+        ).all(match, depth) as Row[])
+      : this.filteredKeywordRows(match, query.filters, depth);
+    // Equal ranks tie-break by WP id, so a rebuild (new rowids) ranks exactly as the incremental path.
+    rows.sort((a, b) => (a.rank as number) - (b.rank as number) || compare(a.wp_id, b.wp_id));
+    const kept = exact ? rows : this.withEnoughTerms(rows, terms, required);
+    return kept.slice(0, limit).map((r) => r.wp_id as string);
+  }
+
+  private filteredKeywordRows(match: string, filters: WpQuery, depth: number): Row[] {
+    const { where, params } = buildWpQuery(filters);
+    return this.prepared(
+      `SELECT search_fts.rowid AS doc_id, search_fts.wp_id AS wp_id, search_fts.rank AS rank FROM search_fts
+       JOIN work_packets w ON w.wp_id = search_fts.wp_id
+       WHERE search_fts MATCH ? AND ${where} ORDER BY search_fts.rank LIMIT ?`,
+    ).all(match, ...params, depth) as Row[];
+  }
+
+  /** Keeps the rows holding at least `required` distinct terms: one lookup per term over the candidates. */
+  private withEnoughTerms(rows: Row[], terms: readonly string[], required: number): Row[] {
     const hits = new Map<number, number>();
     const candidateIds = JSON.stringify(rows.map((r) => r.doc_id));
     const perTerm = this.prepared(
       "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
     );
-    for (const term of query.terms) {
+    for (const term of terms) {
       for (const r of perTerm.all(quoteTerm(term), candidateIds) as Row[]) {
         const id = r.rowid as number;
         hits.set(id, (hits.get(id) ?? 0) + 1);
       }
     }
-    return rows
-      .filter((r) => (hits.get(r.doc_id as number) ?? 0) >= query.minimum_should_match)
-      .slice(0, query.limit)
-      .map((r) => r.wp_id as string);
+    return rows.filter((r) => (hits.get(r.doc_id as number) ?? 0) >= required);
   }
 
   async filterWpIds(wpIds: readonly string[], filters: WpQuery): Promise<Set<string>> {
