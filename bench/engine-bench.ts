@@ -1,0 +1,158 @@
+// In-process measures of section 12 on a generated workspace: every call is one real job through
+// LocusEngine on the real SqliteStore (one transaction and COMMIT per job, as a user's call would be).
+import { replay } from "../src/domain/events/evolve.js";
+import { LocusEngine } from "../src/operations/locus-engine.js";
+import { createParams, prng, statusOf, wpIdOf } from "./bench-shape.js";
+import { type BenchRow, rowOf, timed } from "./bench-stats.js";
+import type { GeneratedWorkspace } from "./workspace-generator.js";
+
+/** How many samples each measure takes. */
+export interface SampleCounts {
+  writes: number;
+  queries: number;
+  replays: number;
+  boardSyncs: number;
+}
+
+/** Full runs and the --quick smoke run. */
+export const SAMPLES: Record<"full" | "quick", SampleCounts> = {
+  full: { writes: 1_000, queries: 500, replays: 10, boardSyncs: 30 },
+  quick: { writes: 100, queries: 50, replays: 3, boardSyncs: 5 },
+};
+
+const k = (size: number): string => (size >= 1000 ? `${size / 1000}K` : String(size));
+
+/** Runs every in-process measure; `withBoard` adds sync_task_board (when bench/board-bench.ts is absent). */
+export async function benchEngine(
+  generated: GeneratedWorkspace,
+  counts: SampleCounts,
+  withBoard: boolean,
+): Promise<BenchRow[]> {
+  const { store, workspace, size, dir } = generated;
+  const engine = new LocusEngine(store, { config: workspace.config, workspaceRoot: dir });
+  const random = prng(size + 1);
+  const at = `@${k(size)} WPs`;
+  const pick = () => {
+    for (;;) {
+      const i = Math.floor(random() * size);
+      if (!generated.hubs.includes(i)) return i;
+    }
+  };
+  const rows: BenchRow[] = [];
+
+  const creates: number[] = [];
+  for (let n = 0; n < counts.writes; n++) {
+    const params = { ...createParams(size + n, random), wp_id: `WP-N${String(n).padStart(6, "0")}` };
+    creates.push(await timed(() => engine.run("create_wp", params), "create_wp"));
+  }
+  rows.push(rowOf(`create_wp ${at}`, creates, 2, 50, "events, Bronze, keyword index, Silver"));
+
+  const updates: number[] = [];
+  for (let n = 0; n < counts.writes; n++) {
+    const wp_id = wpIdOf(pick());
+    const params =
+      n % 3 === 0
+        ? { wp_id, updates: { priority: n % 5 }, note: `progress ${n}` }
+        : { wp_id, updates: { title: `retitled work ${n}`, labels: [`area-${n % 20}`] } };
+    updates.push(await timed(() => engine.run("update_wp", params), "update_wp"));
+  }
+  rows.push(rowOf(`update_wp ${at}`, updates, 2, 30, "title/labels, or priority + note"));
+
+  const edges = Number(
+    (store.rawConnectionForTests().prepare("SELECT COUNT(*) AS n FROM dependencies").get() as { n: number })
+      .n,
+  );
+  for (const [label, params] of [
+    ["hybrid", { limit: 20 }],
+    ["priority, label filter", { limit: 20, sort_by: "priority", labels: ["area-3"] }],
+  ] as const) {
+    const samples: number[] = [];
+    for (let n = 0; n < counts.queries; n++)
+      samples.push(await timed(() => engine.run("query_ready", params), "query_ready"));
+    rows.push(rowOf(`query_ready limit 20 (${label}) ${at}, ${k(edges)} edges`, samples, 10, 100));
+  }
+
+  rows.push(...(await benchHubEdges(generated, engine, counts.writes, random, at)));
+
+  const replays: number[] = [];
+  let replayedEvents = 0;
+  for (let n = 0; n < counts.replays; n++) {
+    const started = performance.now();
+    const events = await store.readEvents({ limit: 10_000 });
+    replay(events);
+    replays.push(performance.now() - started);
+    replayedEvents = events.length;
+  }
+  rows.push(rowOf(`replay ${k(replayedEvents)} events (read + replay) ${at}`, replays, 500, 2_000));
+
+  if (withBoard) {
+    // Each sample: one WP changes status without auto-sync (untimed), then a timed sync moves its entry.
+    const toggles = Array.from({ length: size }, (_, i) => i).filter(
+      (i) => statusOf(i) === "ready" && i % 40 !== 10,
+    );
+    const syncs: number[] = [];
+    for (let n = 0; n < counts.boardSyncs; n++) {
+      const wp_id = wpIdOf(toggles[n % toggles.length] as number);
+      await timed(() => engine.run("update_wp", { wp_id, updates: { status: "blocked" } }), "update_wp");
+      syncs.push(await timed(() => engine.run("sync_task_board", {}), "sync_task_board"));
+    }
+    rows.push(
+      rowOf(
+        `sync_task_board, one moved entry ${at}`,
+        syncs,
+        size <= 10_000 ? 150 : 0,
+        size <= 1_000 ? 500 : 0,
+        size <= 10_000 ? "spec target is at 1K WPs" : "targets are set at 10K",
+      ),
+    );
+  }
+  return rows;
+}
+
+/** add_dependency on a hub that has 499 edges (the 500th edge, at the bound), then its removal. */
+async function benchHubEdges(
+  generated: GeneratedWorkspace,
+  engine: LocusEngine,
+  samples: number,
+  random: () => number,
+  at: string,
+): Promise<BenchRow[]> {
+  const hub = generated.hubs[0] as number;
+  const hubId = wpIdOf(hub);
+  const db = generated.store.rawConnectionForTests();
+  const linked = new Set(
+    (
+      db.prepare("SELECT to_wp_id FROM dependencies WHERE from_wp_id = ?").all(hubId) as {
+        to_wp_id: string;
+      }[]
+    ).map((row) => row.to_wp_id),
+  );
+  const adds: number[] = [];
+  const removes: number[] = [];
+  for (let n = 0; n < samples; n++) {
+    let target = "";
+    do target = wpIdOf(hub + 1 + Math.floor(random() * (generated.size - hub - 1)));
+    while (linked.has(target) || generated.hubs.includes(Number(target.slice(3))));
+    const started = performance.now();
+    const added = await engine.run("add_dependency", { from_wp_id: hubId, to_wp_id: target, type: "blocks" });
+    adds.push(performance.now() - started);
+    if (!added.success) throw new Error(`add_dependency failed during the benchmark: ${added.error.message}`);
+    const dependency = added.data.dependency as { dependency_id: string };
+    removes.push(
+      await timed(
+        () => engine.run("remove_dependency", { dependency_id: dependency.dependency_id }),
+        "remove_dependency",
+      ),
+    );
+  }
+  return [
+    rowOf(
+      `add_dependency (blocks), hub at 500 edges ${at}`,
+      adds,
+      2,
+      30,
+      "the 500th edge; cycle check included",
+    ),
+    rowOf(`remove_dependency, same hub ${at}`, removes, 2, 30, "not in section 12; same bound as add"),
+  ];
+}

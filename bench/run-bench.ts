@@ -1,0 +1,163 @@
+// `npm run bench` (issue 7, LOCUS_SPEC section 12): builds workspaces of 10,000 and 100,000 WPs, measures
+// every operation of the table in process and the CLI as whole processes, adds the search and board benches
+// when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
+// same figures as JSON under bench/results/.
+// Options: --scale 10000|100000 (one scale only), --quick (few samples: a smoke run for CI), --keep (keep the
+// generated workspaces and print their folders).
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchRow, misses, renderTable, valueRow } from "./bench-stats.js";
+import { benchCli } from "./cli-bench.js";
+import { benchEngine, SAMPLES } from "./engine-bench.js";
+import { generateWorkspace } from "./workspace-generator.js";
+
+const HERE = resolve(fileURLToPath(import.meta.url), "..");
+const RESULTS = resolve(HERE, "../../bench/results");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Parsed command line. */
+interface BenchOptions {
+  scales: number[];
+  quick: boolean;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes("--quick");
+  const scaleAt = argv.indexOf("--scale");
+  let scales = [10_000, 100_000];
+  if (scaleAt >= 0) {
+    const scale = Number(argv[scaleAt + 1]);
+    if (!Number.isInteger(scale) || scale < 100) {
+      log("usage: run-bench [--scale 10000|100000] [--quick] [--keep]");
+      process.exit(2);
+    }
+    scales = [scale];
+  }
+  return { scales, quick, keep: argv.includes("--keep") };
+}
+
+/** Bytes of the SQLite file after a full checkpoint (the WAL folded in), and of the board file. */
+function diskUse(generated: Awaited<ReturnType<typeof generateWorkspace>>): { db: number; board: number } {
+  const db = generated.store.rawConnectionForTests();
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  const path = join(generated.dir, ".locus", "locus.db");
+  const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+  return {
+    db: size(path) + size(`${path}-wal`) + size(`${path}-shm`),
+    board: size(join(generated.dir, "docs", "TASK_BOARD.md")),
+  };
+}
+
+/** Runs bench/<file> when it exists: the first export named run...Bench, with the scales wanted. */
+async function externalBench(file: string, options: BenchOptions): Promise<BenchRow[]> {
+  if (!existsSync(join(HERE, file))) {
+    log(`${file}: not present, skipped`);
+    return [];
+  }
+  const module = (await import(`./${file}`)) as Record<string, unknown>;
+  const entry = Object.entries(module).find(
+    ([name, value]) => /^run\w*Bench$/.test(name) && typeof value === "function",
+  );
+  if (!entry) return [valueRow(`${file}: no run...Bench export`, 0, "-", 0, "not measured")];
+  // The search bench takes a multiplier of its built-in sizes (10K and 100K; quick runs the first only).
+  const only = options.scales.length === 1 ? options.scales[0] : undefined;
+  const scale = only === undefined ? 1 : options.quick ? only / 10_000 : only / 100_000;
+  log(`${file}: running`);
+  try {
+    const run = entry[1] as (o: Record<string, unknown>) => Promise<BenchRow[]>;
+    const rows = await run({ scale, quick: options.quick, sizes: options.scales });
+    return rows.map((row) => ({ ...row, note: [row.note, `from ${file}`].filter(Boolean).join("; ") }));
+  } catch (error) {
+    log(`${file} failed: ${String(error)}`);
+    return [valueRow(`${file} failed`, 0, "-", 0, String(error).slice(0, 200))];
+  }
+}
+
+const options = parseOptions(process.argv.slice(2));
+const counts = options.quick ? SAMPLES.quick : SAMPLES.full;
+const started = performance.now();
+const rows: BenchRow[] = [];
+const boardBenchPresent = existsSync(join(HERE, "board-bench.js"));
+const generation: Record<string, unknown>[] = [];
+
+for (const size of options.scales) {
+  log(`generating ${size} WPs`);
+  const generated = await generateWorkspace(size, log);
+  generation.push({ size, jobs: generated.jobs, edges: generated.edges, seconds: generated.seconds });
+  log(
+    `  done: ${generated.jobs} jobs, ${generated.edges} edges in ${generated.seconds.toFixed(1)} s; measuring`,
+  );
+  rows.push(
+    valueRow(
+      `generate ${size / 1000}K WPs (${generated.jobs} jobs, ${generated.edges} edges)`,
+      generated.seconds,
+      "s",
+      0,
+      "through the envelope, batched commits (bench/batching-store.ts)",
+    ),
+  );
+  rows.push(...(await benchEngine(generated, counts, !boardBenchPresent)));
+  const disk = diskUse(generated);
+  rows.push(
+    valueRow(
+      `bytes on disk per WP @${size / 1000}K`,
+      disk.db / size,
+      "bytes",
+      0,
+      `${(disk.db / 1e6).toFixed(0)} MB database (events, Bronze, search index included); board ${(disk.board / 1e6).toFixed(1)} MB`,
+    ),
+  );
+  await generated.store.close();
+  log("  CLI processes");
+  rows.push(...benchCli(generated.dir, size, options.quick ? 5 : 20));
+  rows.push(
+    valueRow(
+      `peak RSS after the ${size / 1000}K part`,
+      process.resourceUsage().maxRSS / 1024,
+      "MB",
+      0,
+      "this process, generation included",
+    ),
+  );
+  if (options.keep) log(`  kept: ${generated.dir}`);
+  else rmSync(generated.dir, { recursive: true, force: true });
+}
+rows.push(...(await externalBench("search-bench.js", options)));
+rows.push(...(await externalBench("board-bench.js", options)));
+const heap = process.memoryUsage();
+rows.push(
+  valueRow(
+    "peak RSS of the whole run",
+    process.resourceUsage().maxRSS / 1024,
+    "MB",
+    0,
+    `heap used now ${(heap.heapUsed / 1e6).toFixed(0)} MB`,
+  ),
+);
+
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(
+  `\nLocus benchmark (${options.quick ? "quick" : "full"}, ${options.scales.join(" and ")} WPs, ${seconds.toFixed(0)} s)\n\n`,
+);
+process.stdout.write(`${renderTable(rows)}\n`);
+const missed = rows.filter(misses);
+process.stdout.write(
+  missed.length === 0
+    ? "\nEvery target is met.\n"
+    : `\n${missed.length} target(s) MISSED:\n${missed.map((row) => `  MISS ${row.name}: p99 ${row.p99} ms, target < ${row.target_ms} ms`).join("\n")}\n`,
+);
+mkdirSync(RESULTS, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const report = {
+  started_at: new Date(Date.now() - seconds * 1000).toISOString(),
+  seconds,
+  options,
+  node: process.version,
+  generation,
+  rows,
+};
+writeFileSync(join(RESULTS, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+log(`figures written to bench/results/bench-${stamp}.json`);
