@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Locus command line entry: runs the compiled CLI (build with `npm run build`).
-import "../dist/src/cli/main.js";
+// Locus command line entry: runs the bundled CLI (built by `npm run build` into dist/cli/).
+import "../dist/cli/main.js";

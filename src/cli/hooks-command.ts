@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { resolveWorkspaceFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
@@ -75,7 +74,8 @@ export function registerHooks(program: Command): void {
         );
       }
       const boardPath = resolveWorkspaceFile(root, readBoardConfig(root), "board_path").relative;
-      const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/locus.js");
+      // The script this process was started as (bin/locus.js, through any npm link): the hook runs the same Locus.
+      const cliPath = realpathSync(process.argv[1] ?? "locus");
       mkdirSync(path.dirname(hookFile), { recursive: true });
       writeFileSync(hookFile, preCommitScript(process.execPath, cliPath, root, boardPath));
       chmodSync(hookFile, 0o755);
