@@ -112,6 +112,8 @@ export interface SearchIndexPort {
   documentTexts(wpIds: readonly string[]): Promise<Map<string, KeywordFields>>;
   /** Model, generation and queue counters. */
   state(): Promise<SearchIndexState>;
+  /** Model and generation only (cheap: read before every vector search). */
+  version(): Promise<{ model: string | undefined; generation: number }>;
   /** Makes `model` the model of the index: when it differs, every embedding is dropped and queued again. */
   useModel(model: string): Promise<boolean>;
   /** The oldest chunks waiting for an embedding. */

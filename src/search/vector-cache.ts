@@ -25,7 +25,7 @@ export class VectorCache {
 
   /** Brings the index up to date with the port for `model`; returns how many chunk vectors it holds. */
   async sync(port: SearchIndexPort, model: string, dimensions: number): Promise<number> {
-    const { generation } = await port.state();
+    const { generation } = await port.version();
     if (this.loaded?.model !== model || this.loaded.generation !== generation) {
       this.loaded = undefined;
       if (dimensions <= 0) return 0; // a provider that learns its size has not answered yet

@@ -25,6 +25,10 @@ type Row = Record<string, unknown>;
 
 /** OR candidates ranked before the share-of-terms filter (queries with too many AND groups). */
 const CANDIDATES = 200;
+/** Share of WPs above which a term is common (cannot qualify a hit alone). */
+const COMMON_SHARE = 0.05;
+/** Below this many WPs no term counts as common (ranking everything is cheap there). */
+const COMMON_MIN_DOCS = 2_000;
 /** Most AND groups in one FTS5 expression (C(8,4) = 70: every query of up to 8 terms is exact). */
 const MAX_GROUPS = 70;
 
@@ -68,6 +72,8 @@ const fromBlob = (b: Buffer): Float32Array =>
 /** SearchIndexPort of the SQLite backend (one per connection; statements are prepared once). */
 export class SqliteSearchIndex implements SearchIndexPort {
   private readonly statements = new Map<string, Database.Statement>();
+  /** Documents per query term, with the index size when counted (commonTerms). */
+  private readonly termCounts = new Map<string, { docs: number; size: number }>();
 
   constructor(private readonly db: Database.Database) {}
 
@@ -178,9 +184,19 @@ export class SqliteSearchIndex implements SearchIndexPort {
     // fall back to OR candidates filtered by a per-term count.
     const groups = combinations(terms, required, MAX_GROUPS + 1);
     const exact = groups.length <= MAX_GROUPS;
-    const match = exact
+    let match = exact
       ? groups.map((group) => `(${group.map(quoteTerm).join(" AND ")})`).join(" OR ")
       : terms.map(quoteTerm).join(" OR ");
+    // A term found in most WPs ("error", "fix") cannot qualify a hit on its own: when the query also has
+    // rarer terms, a hit must contain one of them. This keeps bm25 from ranking most of the store for a
+    // query like "error tuzorgat" (what made keyword p99 blow up at 100K WPs).
+    const common = this.commonTerms(terms);
+    const rare = terms.filter((term) => !common.has(term));
+    if (exact && common.size > 0 && rare.length > 0)
+      match = `(${match}) AND (${rare.map(quoteTerm).join(" OR ")})`;
+    // Only common terms ("user login fix"): ranking every WP that holds them is unbounded work, so such a
+    // query matches on titles, where these words are specific enough to be worth ranking.
+    if (exact && rare.length === 0 && common.size > 0) match = `{title} : (${match})`;
     const depth = exact ? limit : Math.max(CANDIDATES, limit);
     const rows = isUnfiltered(query.filters)
       ? // Deleted WPs leave the index in their delete job, so without filters no join is needed, and
@@ -193,6 +209,25 @@ export class SqliteSearchIndex implements SearchIndexPort {
     rows.sort((a, b) => (a.rank as number) - (b.rank as number) || compare(a.wp_id, b.wp_id));
     const kept = exact ? rows : this.withEnoughTerms(rows, terms, required);
     return kept.slice(0, limit).map((r) => r.wp_id as string);
+  }
+
+  /** Terms found in more than COMMON_SHARE of the WPs (counts cached per term, refreshed as the index grows). */
+  private commonTerms(terms: readonly string[]): Set<string> {
+    const size = (this.prepared("SELECT IFNULL(MAX(doc_id), 0) AS n FROM search_docs").get() as Row)
+      .n as number;
+    const common = new Set<string>();
+    if (size < COMMON_MIN_DOCS) return common;
+    const count = this.prepared("SELECT COUNT(*) AS n FROM search_fts WHERE search_fts MATCH ?");
+    for (const term of terms) {
+      let cached = this.termCounts.get(term);
+      if (cached === undefined || Math.abs(size - cached.size) > cached.size * 0.1) {
+        if (this.termCounts.size >= 10_000) this.termCounts.clear();
+        cached = { docs: (count.get(quoteTerm(term)) as Row).n as number, size };
+        this.termCounts.set(term, cached);
+      }
+      if (cached.docs > COMMON_SHARE * size) common.add(term);
+    }
+    return common;
   }
 
   private filteredKeywordRows(match: string, filters: WpQuery, depth: number): Row[] {
@@ -253,6 +288,10 @@ export class SqliteSearchIndex implements SearchIndexPort {
       pending: pending.n as number,
       chunks: chunks.n as number,
     };
+  }
+
+  async version(): Promise<{ model: string | undefined; generation: number }> {
+    return { model: this.meta("model"), generation: Number(this.meta("generation") ?? 0) };
   }
 
   async useModel(model: string): Promise<boolean> {
