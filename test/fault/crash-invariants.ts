@@ -1,0 +1,146 @@
+// What must hold after a writer died at any point (issue 7, LOCUS_SPEC sections 3 and 6): the store opens, the
+// chain verifies, replay equals the live state, and each job of the interrupted batch is wholly there or wholly
+// absent, with every acknowledged job kept.
+import type { TrackedWorkPacket } from "../../src/domain/records.js";
+import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import type { StoredEvent } from "../../src/store/store-port.js";
+
+/** One job of a crash batch, with the events it must leave when it committed. */
+export interface PlannedJob {
+  job_id: string;
+  line: string;
+  /** The state events (capability decisions aside) the job emits when it commits. */
+  events: string[];
+  /** The WP it writes. */
+  wp_id: string;
+  /** The note text it appends, if any. */
+  note?: string;
+}
+
+/** A job line for `locus exec`. */
+function jobLine(job_id: string, operation: string, params: Record<string, unknown>, caps: string[]): string {
+  return JSON.stringify({
+    job_id,
+    job_kind: "locus_operation",
+    protocol_id: `locus_${operation}_v1`,
+    input: { operation, params, capabilities_requested: caps },
+  });
+}
+
+/**
+ * Round `round`'s batch: for each i, create a WP, then move it to ready with a note and a priority (several
+ * writes in one job: WP row, note, Bronze, keyword index, event), then a blocks edge from the previous WP.
+ */
+export function planBatch(round: number, size: number): PlannedJob[] {
+  const jobs: PlannedJob[] = [];
+  const wp = (i: number) => `WP-R${round}-${i}`;
+  for (let i = 0; i < size; i++) {
+    const id = (step: string) => `r${round}-${i}-${step}`;
+    jobs.push({
+      job_id: id("create"),
+      line: jobLine(
+        id("create"),
+        "create_wp",
+        { wp_id: wp(i), title: `crash round ${round} item ${i}`, labels: ["crash"] },
+        ["locus.write"],
+      ),
+      events: ["work_packet_created"],
+      wp_id: wp(i),
+    });
+    const note = `round ${round} item ${i} refined`;
+    jobs.push({
+      job_id: id("update"),
+      line: jobLine(
+        id("update"),
+        "update_wp",
+        { wp_id: wp(i), updates: { status: "ready", priority: i % 5 }, note },
+        ["locus.write"],
+      ),
+      events: ["work_packet_updated"],
+      wp_id: wp(i),
+      note,
+    });
+    if (i > 0) {
+      jobs.push({
+        job_id: id("edge"),
+        line: jobLine(
+          id("edge"),
+          "add_dependency",
+          { from_wp_id: wp(i - 1), to_wp_id: wp(i), type: "blocks" },
+          ["locus.write"],
+        ),
+        events: ["dependency_added"],
+        wp_id: wp(i),
+      });
+    }
+  }
+  return jobs;
+}
+
+/** Checks every invariant on the store file; returns the problems found (empty when all hold). */
+export async function checkAfterCrash(
+  dbPath: string,
+  batch: readonly PlannedJob[],
+  acknowledged: ReadonlySet<string>,
+): Promise<{ problems: string[]; committed: number }> {
+  const problems: string[] = [];
+  const store = SqliteStore.open(dbPath); // must open: a torn WAL tail is discarded by SQLite itself
+  try {
+    const chain = await verifyStore(store);
+    if (!chain.ok) problems.push(`chain broken at seq ${chain.first_bad_seq}: ${chain.reason}`);
+    const replayed = await replayCheck(store);
+    if (!replayed.ok) problems.push(`replay differs: ${replayed.mismatches.join("; ")}`);
+
+    const byJob = new Map<string, StoredEvent[]>();
+    for (const event of await store.readEvents()) {
+      const list = byJob.get(event.job_id) ?? [];
+      list.push(event);
+      byJob.set(event.job_id, list);
+    }
+    const state = await store.loadState();
+    const bronze = await store.transaction((tx) => tx.bronzeSnapshots());
+    const bronzeCount = new Map<string, number>();
+    for (const snapshot of bronze)
+      bronzeCount.set(snapshot.wp_id, (bronzeCount.get(snapshot.wp_id) ?? 0) + 1);
+
+    let committed = 0;
+    let gapSeen = false;
+    for (const job of batch) {
+      const events = byJob.get(job.job_id) ?? [];
+      const state_events = events
+        .filter((e) => e.event_name !== "capability_decision")
+        .map((e) => e.event_name);
+      const present = events.length > 0;
+      if (
+        present &&
+        (state_events.join() !== job.events.join() || events.length !== state_events.length + 1)
+      ) {
+        problems.push(`${job.job_id} half there: ${events.map((e) => e.event_name).join(", ")}`);
+      }
+      if (present && gapSeen)
+        problems.push(`${job.job_id} committed after an absent job (jobs run in order)`);
+      if (!present) gapSeen = true;
+      else committed += 1;
+      if (!present && acknowledged.has(job.job_id))
+        problems.push(`${job.job_id} was acknowledged but is lost`);
+      const wp: TrackedWorkPacket | undefined = state.wps.get(job.wp_id);
+      if (job.note !== undefined) {
+        const noted = wp?.notes.some((note) => note.content === job.note) ?? false;
+        if (noted !== present)
+          problems.push(`${job.job_id}: note ${noted ? "without" : "missing for"} its event`);
+      }
+    }
+    for (const wp of state.wps.values()) {
+      // Section 9: one Bronze snapshot per WP version, written in the same transaction as the WP.
+      if ((bronzeCount.get(wp.wp_id) ?? 0) !== wp.version) {
+        problems.push(
+          `${wp.wp_id}: version ${wp.version} but ${bronzeCount.get(wp.wp_id) ?? 0} Bronze snapshots`,
+        );
+      }
+    }
+    return { problems, committed };
+  } finally {
+    await store.close();
+  }
+}
