@@ -58,7 +58,7 @@ for (const backend of STORE_BACKENDS) {
         const queries = (await store.readEvents()).filter((e) => e.event_name === "work_query_executed");
         const lastFocus = queries.filter((e) => e.payload.calendar_policy_id === "DOCS_DAY").at(-1);
         assert.equal(lastFocus?.payload.sort_policy, "age");
-        assert.deepEqual((lastFocus?.payload.filters as { types?: string[] }).types, ["docs"]);
+        assert.deepEqual((lastFocus?.payload.filters as { types?: string[] } | undefined)?.types, ["docs"]);
       } finally {
         await cleanup();
       }
