@@ -167,8 +167,10 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
 
   // 2. Capabilities: the job's profile intersected with the surface's (the most restrictive wins).
   const profiles = allProfiles(deps.config);
-  const jobGrants = profiles[identity.profile_id];
-  const surfaceGrants = deps.surface?.profile === undefined ? undefined : profiles[deps.surface.profile];
+  // Own keys only: a profile named `__proto__` or `constructor` must be unknown, not Object.prototype (issue 7 fuzz).
+  const grantsOf = (id: string) => (Object.hasOwn(profiles, id) ? profiles[id] : undefined);
+  const jobGrants = grantsOf(identity.profile_id);
+  const surfaceGrants = deps.surface?.profile === undefined ? undefined : grantsOf(deps.surface.profile);
   let decisions: CapabilityDecision[];
   let capabilityError: LocusError | undefined;
   if (jobGrants === undefined || (deps.surface?.profile !== undefined && surfaceGrants === undefined)) {
