@@ -57,7 +57,9 @@ export function buildQuery(
   const policy =
     filters.calendar_policy_id === undefined
       ? undefined
-      : Object.entries(allCalendarPolicies(ctx.config)).find(([id]) => id === filters.calendar_policy_id)?.[1];
+      : Object.entries(allCalendarPolicies(ctx.config)).find(
+          ([id]) => id === filters.calendar_policy_id,
+        )?.[1];
   if (filters.calendar_policy_id !== undefined && policy === undefined) {
     throw new LocusError("HSK-400-INVALID-PARAMS", `unknown calendar policy ${filters.calendar_policy_id}`, {
       field: "params.calendar_policy_id",
