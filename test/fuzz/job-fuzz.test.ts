@@ -1,0 +1,248 @@
+// Hostile jobs through the one envelope (issue 7, LOCUS_SPEC sections 3 and 10): mutated envelopes, and every
+// catalog operation's params generated from its schema's keys with wrong types, nesting, huge and unicode-edge
+// strings, polluting keys and traversal paths. The only outcomes allowed: success, or a contract refusal that
+// changed nothing; never a throw, an unknown code, an internal failure, a stack trace or a polluted prototype.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import fc from "fast-check";
+import { CAPABILITY_REGISTRY } from "../../src/domain/capabilities.js";
+import { OPERATIONS } from "../../src/operations/catalog.js";
+import { FuzzWorkspace, SEED_WPS } from "./fuzz-fixture.js";
+import {
+  hostileString,
+  hostileValue,
+  POLLUTING_KEYS,
+  pollutingObject,
+  prototypeFingerprint,
+  prototypePolluted,
+} from "./hostile-values.js";
+
+/** Cases per property; the total across test/fuzz stays above 10,000 (issue 7). */
+const ENVELOPE_RUNS = Number(process.env.LOCUS_FUZZ_RUNS ?? 3_000);
+const PARAMS_RUNS_PER_OPERATION = Math.ceil(ENVELOPE_RUNS / 10);
+
+let workspace: FuzzWorkspace;
+const prototypeBefore = prototypeFingerprint();
+before(async () => {
+  workspace = new FuzzWorkspace();
+  await workspace.reset();
+});
+after(async () => workspace.close());
+
+/** Plausible values by param name, so generated jobs also get past "not found" into the operations. */
+const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
+  wp_id: fc.constantFrom(...SEED_WPS, "WP-new-1", "WP-../../etc"),
+  from_wp_id: fc.constantFrom(...SEED_WPS),
+  to_wp_id: fc.constantFrom(...SEED_WPS),
+  mt_id: fc.constantFrom("MT-001", "MT-002", "MT-999999"),
+  title: hostileString,
+  gate: fc.constantFrom("pre_work", "post_work"),
+  result: fc.record(
+    { status: fc.constantFrom("pass", "fail", "skip", "pending"), notes: hostileString },
+    { requiredKeys: ["status"] },
+  ),
+  type: fc.constantFrom("blocks", "blocked_by", "parent-child", "related", "bug", "feature"),
+  updates: fc.record(
+    {
+      status: fc.constantFrom("ready", "stub", "in_progress", "gated", "blocked", "done", "cancelled"),
+      title: hostileString,
+      labels: fc.array(hostileString, { maxLength: 5 }),
+      priority: fc.integer({ min: -2, max: 6 }),
+      assignee: hostileString,
+      task_packet_path: fc.constantFrom(
+        "../../etc/passwd",
+        "/etc/passwd",
+        "docs/task_packets/WP-x.md",
+        "docs/../../x",
+      ),
+      "governance.status": fc.constantFrom("ready", "nonsense"),
+    },
+    { requiredKeys: [] },
+  ),
+  path: fc.constantFrom(
+    "docs/TASK_BOARD.md",
+    "../outside.md",
+    "../../a/escape.md",
+    "/tmp/escape.md",
+    "docs/new-board.md",
+  ),
+  task_packet_path: fc.constantFrom("../../etc/passwd", "docs/task_packets/WP-seed-ready.md", "/etc/hosts"),
+  micro_tasks: fc.array(
+    fc.record({
+      mt_id: fc.constantFrom("MT-001", "MT-002", "MT-1"),
+      name: hostileString,
+      depends_on: fc.array(fc.constantFrom("MT-001", "MT-002")),
+    }),
+    { maxLength: 4 },
+  ),
+  query: hostileString,
+  expected_version: fc.integer({ min: -1, max: 5 }),
+};
+
+/** An object that keeps a polluting key as an own property, as JSON.parse makes it. */
+function withOwnKey(target: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+  return target;
+}
+
+/** Params for `keys`: each key plausible, hostile or absent, sometimes an extra polluting or unknown key. */
+function paramsArbitrary(keys: string[]): fc.Arbitrary<Record<string, unknown>> {
+  const model = Object.fromEntries(
+    keys.map((key) => [key, fc.oneof(PLAUSIBLE[key] ?? hostileValue, hostileValue)]),
+  );
+  return fc
+    .tuple(
+      fc.record(model, { requiredKeys: [] }),
+      fc.option(fc.tuple(fc.constantFrom(...POLLUTING_KEYS, "unknown_key"), hostileValue)),
+    )
+    .map(([params, extra]) => (extra ? withOwnKey({ ...params }, extra[0], extra[1]) : params));
+}
+
+function job(operation: string, params: unknown, capabilities: string[]): Record<string, unknown> {
+  return {
+    job_kind: "locus_operation",
+    protocol_id: `locus_${operation}_v1`,
+    input: { operation, params, capabilities_requested: capabilities },
+  };
+}
+
+function assertClean(problem: string | undefined): void {
+  assert.equal(problem, undefined);
+  assert.equal(prototypePolluted(prototypeBefore), false, "Object.prototype was polluted");
+}
+
+for (const operation of OPERATIONS) {
+  const shape = (operation.params as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+  test(`fuzz params of ${operation.name} (${PARAMS_RUNS_PER_OPERATION} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(paramsArbitrary(Object.keys(shape)), async (params) => {
+        await workspace.nextCase();
+        assertClean(await workspace.check(job(operation.name, params, [...operation.capabilities])));
+      }),
+      { numRuns: PARAMS_RUNS_PER_OPERATION },
+    );
+  });
+}
+
+const ENVELOPE_FIELDS = [
+  "job_id",
+  "job_kind",
+  "protocol_id",
+  "capability_profile_id",
+  "actor_id",
+  "trace_id",
+  "idempotency_key",
+  "work_packet_binding",
+  "input",
+];
+const INPUT_FIELDS = ["schema_version", "op_id", "operation", "params", "capabilities_requested"];
+
+const mutation = fc.oneof(
+  fc.record({
+    kind: fc.constant("set" as const),
+    field: fc.constantFrom(...ENVELOPE_FIELDS),
+    value: hostileValue,
+  }),
+  fc.record({
+    kind: fc.constant("set_input" as const),
+    field: fc.constantFrom(...INPUT_FIELDS),
+    value: hostileValue,
+  }),
+  fc.record({
+    kind: fc.constant("delete" as const),
+    field: fc.constantFrom(...ENVELOPE_FIELDS, ...INPUT_FIELDS),
+  }),
+  fc.record({ kind: fc.constant("pollute" as const), value: pollutingObject }),
+  fc.record({
+    kind: fc.constant("capabilities" as const),
+    value: fc.array(
+      fc.oneof(
+        fc.constantFrom(...CAPABILITY_REGISTRY, "fs.read:../../etc", "fs.write:/", "locus.*"),
+        hostileString,
+      ),
+      { maxLength: 6 },
+    ),
+  }),
+  fc.record({
+    kind: fc.constant("binding" as const),
+    value: fc.oneof(fc.constantFrom(...SEED_WPS, "WP-../../etc"), hostileString),
+  }),
+  fc.record({
+    kind: fc.constant("profile" as const),
+    value: fc.constantFrom(
+      "Analyst",
+      "Coder",
+      "Validator",
+      "Orchestrator",
+      "Operator",
+      "__proto__",
+      "constructor",
+      "toString",
+    ),
+  }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function mutate(base: Record<string, unknown>, change: Mutation): unknown {
+  const input = { ...(base.input as Record<string, unknown>) };
+  const next: Record<string, unknown> = { ...base, input };
+  switch (change.kind) {
+    case "set":
+      return withOwnKey(next, change.field, change.value);
+    case "set_input":
+      withOwnKey(input, change.field, change.value);
+      return next;
+    case "delete":
+      delete next[change.field];
+      delete input[change.field];
+      return next;
+    case "pollute":
+      for (const key of Object.keys(change.value))
+        withOwnKey(Math.random() < 0.5 ? next : input, key, change.value[key]);
+      return next;
+    case "capabilities":
+      input.capabilities_requested = change.value;
+      return next;
+    case "binding":
+      next.work_packet_binding = { work_packet_id: change.value };
+      return next;
+    case "profile":
+      next.capability_profile_id = change.value;
+      return next;
+  }
+}
+
+test(`fuzz the job envelope (${ENVELOPE_RUNS} cases)`, async () => {
+  const operation = fc.constantFrom(...OPERATIONS);
+  const hostileJob = fc.oneof(
+    { weight: 1, arbitrary: hostileValue },
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(operation, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+        .chain(([op, changes]) =>
+          paramsArbitrary(Object.keys((op.params as unknown as { shape?: object }).shape ?? {})).map(
+            (params) =>
+              changes.reduce<unknown>(
+                (acc, change) =>
+                  typeof acc === "object" && acc !== null
+                    ? mutate(acc as Record<string, unknown>, change)
+                    : acc,
+                job(op.name, params, [...op.capabilities]),
+              ),
+          ),
+        ),
+    },
+  );
+  await fc.assert(
+    fc.asyncProperty(hostileJob, async (raw) => {
+      await workspace.nextCase();
+      assertClean(await workspace.check(raw));
+    }),
+    { numRuns: ENVELOPE_RUNS },
+  );
+});
+
+test("no fuzzed path wrote outside the workspace root", () => {
+  assert.deepEqual(workspace.escapes(), []);
+});
