@@ -33,6 +33,8 @@ export class FuzzWorkspace {
   /** The workspace root sits two levels down: anything written above it escaped the workspace. */
   readonly root = join(this.outer, "a", "root");
   private cases = 0;
+  /** Outcomes by code ("success" for successes), reported at the end so a run shows how deep it reached. */
+  readonly outcomes = new Map<string, number>();
   private known = "";
 
   /** Creates (or recreates) the store and seeds it. */
@@ -74,6 +76,8 @@ export class FuzzWorkspace {
     } catch (error) {
       return `execute threw: ${(error as Error).stack ?? String(error)}`;
     }
+    const outcome = result.success ? "success" : result.error.code;
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
     const after = await snapshot(this.engine.store);
     const before = this.known;
     this.known = after;
@@ -95,8 +99,10 @@ export class FuzzWorkspace {
     return above.filter((name) => name !== "a" && name !== "root");
   }
 
-  /** Closes the engine and removes the folders. */
+  /** Closes the engine and removes the folders; prints the outcome counts. */
   async close(): Promise<void> {
+    const counts = [...this.outcomes.entries()].sort((a, b) => b[1] - a[1]);
+    process.stdout.write(`fuzz outcomes: ${counts.map(([code, n]) => `${code} ${n}`).join(", ")}\n`);
     await this.engine.close();
     if (existsSync(this.outer)) rmSync(this.outer, { recursive: true, force: true });
   }

@@ -33,6 +33,7 @@ export const NASTY_STRINGS = [
   "1e309",
   "-0",
   "NaN",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose
   "${7*7}",
   "<script>alert(1)</script>",
   "'; DROP TABLE work_packets; --",

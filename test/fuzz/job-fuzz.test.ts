@@ -77,6 +77,34 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   ),
   query: hostileString,
   expected_version: fc.integer({ min: -1, max: 5 }),
+  description: fc.string({ maxLength: 50 }),
+  priority: fc.integer({ min: 0, max: 4 }),
+  labels: fc.array(fc.constantFrom("x", "y", "ui"), { maxLength: 3 }),
+  phase: fc.constantFrom("0", "1", "2"),
+  assignee: fc.constantFrom("self", "agent-1"),
+  reason: fc.string({ maxLength: 50 }),
+  note: fc.string({ maxLength: 50 }),
+  direction: fc.constantFrom("both", "from_board", "to_board"),
+  import_unknown: fc.boolean(),
+  dry_run: fc.boolean(),
+  limit: fc.integer({ min: 1, max: 50 }),
+  offset: fc.integer({ min: 0, max: 5 }),
+  statuses: fc.array(fc.constantFrom("ready", "in_progress", "done"), { minLength: 1, maxLength: 3 }),
+  sort_by: fc.constantFrom("priority", "age", "hybrid"),
+  mode: fc.constantFrom("hybrid", "keyword", "vector"),
+  iteration: fc.integer({ min: 1, max: 4 }),
+  model_id: fc.constantFrom("model-a", "model-b"),
+  outcome: fc.constantFrom(
+    "SUCCESS",
+    "RETRY",
+    "ESCALATE",
+    "BLOCKED",
+    "SKIPPED",
+    "completed",
+    "failed",
+    "skipped",
+  ),
+  include_deleted: fc.boolean(),
 };
 
 /** An object that keeps a polluting key as an own property, as JSON.parse makes it. */
@@ -88,12 +116,24 @@ function withOwnKey(target: Record<string, unknown>, key: string, value: unknown
 /** Params for `keys`: each key plausible, hostile or absent, sometimes an extra polluting or unknown key. */
 function paramsArbitrary(keys: string[]): fc.Arbitrary<Record<string, unknown>> {
   const model = Object.fromEntries(
-    keys.map((key) => [key, fc.oneof(PLAUSIBLE[key] ?? hostileValue, hostileValue)]),
+    keys.map((key) => {
+      const plausible = PLAUSIBLE[key];
+      // Mostly plausible where a plausible value is known, so cases reach the operations, not only the schema.
+      return [
+        key,
+        plausible
+          ? fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 1, arbitrary: hostileValue })
+          : hostileValue,
+      ];
+    }),
   );
   return fc
     .tuple(
       fc.record(model, { requiredKeys: [] }),
-      fc.option(fc.tuple(fc.constantFrom(...POLLUTING_KEYS, "unknown_key"), hostileValue)),
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...POLLUTING_KEYS, "unknown_key"), hostileValue) },
+      ),
     )
     .map(([params, extra]) => (extra ? withOwnKey({ ...params }, extra[0], extra[1]) : params));
 }
