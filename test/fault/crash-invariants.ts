@@ -1,6 +1,8 @@
 // What must hold after a writer died at any point (issue 7, LOCUS_SPEC sections 3 and 6): the store opens, the
 // chain verifies, replay equals the live state, and each job of the interrupted batch is wholly there or wholly
 // absent, with every acknowledged job kept.
+import { readFileSync } from "node:fs";
+import { parseBoard } from "../../src/board/board-parser.js";
 import type { TrackedWorkPacket } from "../../src/domain/records.js";
 import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
@@ -83,7 +85,7 @@ export async function checkAfterCrash(
   dbPath: string,
   batch: readonly PlannedJob[],
   acknowledged: ReadonlySet<string>,
-): Promise<{ problems: string[]; committed: number }> {
+): Promise<{ problems: string[]; committed: number; liveWps: string[] }> {
   const problems: string[] = [];
   const store = SqliteStore.open(dbPath); // must open: a torn WAL tail is discarded by SQLite itself
   try {
@@ -108,14 +110,14 @@ export async function checkAfterCrash(
     let gapSeen = false;
     for (const job of batch) {
       const events = byJob.get(job.job_id) ?? [];
-      const state_events = events
-        .filter((e) => e.event_name !== "capability_decision")
-        .map((e) => e.event_name);
+      // Board auto-sync may add TB-001 (task_board_entry_added) to a job; the rest must be exactly as planned.
+      const names = events.map((e) => e.event_name);
+      const decisions = names.filter((name) => name === "capability_decision").length;
+      const stateEvents = names.filter(
+        (name) => name !== "capability_decision" && name !== "task_board_entry_added",
+      );
       const present = events.length > 0;
-      if (
-        present &&
-        (state_events.join() !== job.events.join() || events.length !== state_events.length + 1)
-      ) {
+      if (present && (stateEvents.join() !== job.events.join() || decisions !== 1)) {
         problems.push(`${job.job_id} half there: ${events.map((e) => e.event_name).join(", ")}`);
       }
       if (present && gapSeen)
@@ -139,8 +141,34 @@ export async function checkAfterCrash(
         );
       }
     }
-    return { problems, committed };
+    return { problems, committed, liveWps: [...state.wps.keys()] };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The Task Board after a kill (section 8): it parses (the atomic rename never leaves a torn file), keeps every
+ * line of prose it started with, and lists every committed WP (the file is written before COMMIT, so it may
+ * be ahead of the store, never behind).
+ */
+export function checkBoardAfterCrash(
+  boardPath: string,
+  prose: readonly string[],
+  liveWps: readonly string[],
+): string[] {
+  const text = readFileSync(boardPath, "utf8");
+  let listed: Set<string>;
+  try {
+    listed = new Set(parseBoard(text).entries.map((entry) => entry.wp_id));
+  } catch (error) {
+    return [`board does not parse after the kill: ${String(error)}`];
+  }
+  const lines = new Set(text.split(/\r?\n/));
+  const problems = prose
+    .filter((line) => !lines.has(line))
+    .map((line) => `board lost the line ${JSON.stringify(line)}`);
+  for (const wpId of liveWps)
+    if (!listed.has(wpId)) problems.push(`committed ${wpId} is missing from the board`);
+  return problems;
 }

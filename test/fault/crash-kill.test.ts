@@ -3,11 +3,11 @@
 // live state, and hold each job wholly or not at all (crash-invariants.ts).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
-import { checkAfterCrash, planBatch } from "./crash-invariants.js";
+import { checkAfterCrash, checkBoardAfterCrash, planBatch } from "./crash-invariants.js";
 
 /** Kills in CI; LOCUS_CRASH_KILLS raises it for a longer local soak. */
 const KILLS = Number(process.env.LOCUS_CRASH_KILLS ?? 50);
@@ -72,6 +72,47 @@ test(`SIGKILL during a long locus exec batch, ${KILLS} times: no torn job, chain
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     assert.ok(midBatch >= KILLS / 2, `most kills should land mid-batch (got ${midBatch} of ${KILLS})`);
     process.stdout.write(`${KILLS} kills, ${midBatch} mid-batch, ${committedTotal} jobs committed\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Prose a person wrote on the board: no kill may lose a line of it. */
+const BOARD_PROSE = [
+  "# Task Board",
+  "Owned by the team; Locus keeps the sections in step.",
+  "```",
+  "- **[WP-in-a-fence]** - [DONE] not an entry",
+  "```",
+  "## Notes",
+  "Free text under an unknown section stays where it is.",
+];
+
+test("SIGKILL while every job also rewrites the Task Board (auto-sync), 20 times: board whole and complete", async () => {
+  const dir = tempWorkspace();
+  const dbPath = join(dir, ".locus", "locus.db");
+  const boardPath = join(dir, "docs", "TASK_BOARD.md");
+  mkdirSync(join(dir, "docs"), { recursive: true });
+  writeFileSync(boardPath, `${BOARD_PROSE.join("\n")}\n\n## Ready\n\n## Done\n`);
+  let listed = 0;
+  try {
+    for (let round = 0; round < 20; round++) {
+      const batch = planBatch(1000 + round, 25);
+      const acknowledged = await killDuring(
+        dir,
+        `${batch.map((job) => job.line).join("\n")}\n`,
+        1 + Math.floor(Math.random() * 15),
+        Math.random() * 8,
+      );
+      const { problems, liveWps } = await checkAfterCrash(dbPath, batch, acknowledged);
+      assert.deepEqual(
+        [...problems, ...checkBoardAfterCrash(boardPath, BOARD_PROSE, liveWps)],
+        [],
+        `round ${round}`,
+      );
+      listed = liveWps.length;
+    }
+    assert.ok(listed > 0, "jobs committed, so the board check had entries to find");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
