@@ -72,6 +72,21 @@ export async function benchEngine(
     rows.push(rowOf(`query_ready limit 20 (${label}) ${at}, ${k(edges)} edges`, samples, 10, 100));
   }
 
+  const statuses: number[] = [];
+  for (let n = 0; n < counts.queries; n++) {
+    const wp_id = wpIdOf(pick());
+    statuses.push(await timed(() => engine.run("get_wp_status", { wp_id }), "get_wp_status"));
+  }
+  rows.push(
+    rowOf(
+      `get_wp_status (what locus show runs) ${at}`,
+      statuses,
+      0,
+      0,
+      "not in section 12; MTs, edges, blocking chain",
+    ),
+  );
+
   rows.push(...(await benchHubEdges(generated, engine, counts.writes, random, at)));
 
   const replays: number[] = [];

@@ -50,6 +50,20 @@ function diskUse(generated: Awaited<ReturnType<typeof generateWorkspace>>): { db
   };
 }
 
+/** The largest tables and indexes by bytes (SQLite's dbstat), for the disk rows; empty without dbstat. */
+function largestObjects(
+  generated: Awaited<ReturnType<typeof generateWorkspace>>,
+): { name: string; bytes: number }[] {
+  try {
+    return generated.store
+      .rawConnectionForTests()
+      .prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC LIMIT 4")
+      .all() as { name: string; bytes: number }[];
+  } catch {
+    return [];
+  }
+}
+
 /** Runs bench/<file> when it exists: the first export named run...Bench, with the scales wanted. */
 async function externalBench(file: string, options: BenchOptions): Promise<BenchRow[]> {
   if (!existsSync(join(HERE, file))) {
@@ -109,6 +123,9 @@ for (const size of options.scales) {
       `${(disk.db / 1e6).toFixed(0)} MB database (events, Bronze, search index included); board ${(disk.board / 1e6).toFixed(1)} MB`,
     ),
   );
+  for (const { name, bytes } of largestObjects(generated)) {
+    rows.push(valueRow(`  of which ${name}`, bytes / size, "bytes", 0, `${(bytes / 1e6).toFixed(0)} MB`));
+  }
   await generated.store.close();
   log("  CLI processes");
   rows.push(...benchCli(generated.dir, size, options.quick ? 5 : 20));
