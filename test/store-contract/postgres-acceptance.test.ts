@@ -44,7 +44,7 @@ it("32 concurrent clients x 200 operations on one PostgreSQL workspace stay exac
     assert.ok(conflicts > 0, "no compare-and-set conflict happened: the clients did not race");
     const claims = reports.flatMap((report) => report.claims).length;
     process.stdout.write(
-      `# acceptance: ${jobs} jobs in ${seconds.toFixed(1)} s (${Math.round(jobs / seconds)} jobs/s), ` +
+      `acceptance: ${jobs} jobs in ${seconds.toFixed(1)} s (${Math.round(jobs / seconds)} jobs/s), ` +
         `${conflicts} conflicts, ${claims} claims, ${(await store.readEvents()).length} events\n`,
     );
   } finally {

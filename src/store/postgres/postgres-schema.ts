@@ -3,7 +3,8 @@
 // Identifier and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation)
 // whatever the database's default locale, and the indexes serve those orders.
 // Documents are TEXT, not JSONB: the stored JSON stays byte-identical to what SQLite keeps (JSONB reorders
-// keys), and writes skip JSONB's parse (measured in the PostgreSQL report: TEXT inserts are faster).
+// keys), and writes skip JSONB's parse. Measured with 3,000 WP documents (~1.8 KB): insert 43 us/row TEXT vs
+// 58 us/row JSONB, read+parse 30 vs 33 us/row, 3.7 MB vs 4.3 MB on disk.
 
 /** The advisory lock key that serializes migrations of one database across processes ("locus" + 1). */
 export const MIGRATION_LOCK_KEY = 0x6c6f6375;

@@ -8,7 +8,6 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
-import { eventWpIds } from "../event-wp-ids.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -21,12 +20,18 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
-import { EVENTS_CHANNEL } from "./postgres-schema.js";
+import {
+  APPEND_EVENTS,
+  appendEventsParams,
+  OPEN_BLOCKER,
+  PUT_DEPENDENCY,
+  PUT_WP,
+  REMOVE_DEPENDENCY,
+} from "./postgres-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
 type Row = Record<string, unknown>;
 const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as string) as T);
-const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
 
 // Server-side prepared statements, one name per static SQL text (each connection prepares a name once).
 const statementNames = new Map<string, string>();
@@ -79,58 +84,9 @@ export class PostgresTransaction implements StoreTransaction {
 
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const columns: unknown[][] = Array.from({ length: 16 }, () => []);
-    let sequence = this.head.sequence;
-    for (const e of events) {
-      const [wpId, relatedWpId] = eventWpIds(e.payload);
-      const values = [
-        e.seq,
-        e.event_uuid,
-        e.event_id,
-        e.event_name,
-        wpId,
-        relatedWpId,
-        e.timestamp,
-        e.trace_id,
-        e.job_id,
-        e.protocol_id,
-        e.actor_id,
-        e.replica_id,
-        e.sequence,
-        JSON.stringify(e.vector_clock),
-        JSON.stringify(e.payload),
-        e.prev_hash,
-      ];
-      for (const [index, value] of values.entries()) columns[index]?.push(value);
-      if (e.replica_id === this.replicaId) sequence = e.sequence;
-    }
-    const hashes = events.map((e) => e.hash);
-    const last = events[events.length - 1] as StoredEvent;
-    const metaKeys = ["head_seq", "head_hash", "head_sequence"];
-    const metaValues = [String(last.seq), last.hash, String(sequence)];
-    // One round trip: the events, the chain head in meta, and the NOTIFY that PostgreSQL delivers only on commit.
-    await this.rows(
-      `WITH inserted AS (
-         INSERT INTO events (workspace_id, seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp,
-           trace_id, job_id, protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
-           $16::text[], $17::text[], $18::text[])
-         RETURNING 1),
-       head AS (
-         INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($19::text[], $20::text[]) AS t(k, v)
-         ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value
-         RETURNING 1)
-       SELECT pg_notify('${EVENTS_CHANNEL}', $21)`,
-      [
-        ...columns,
-        hashes,
-        metaKeys,
-        metaValues,
-        JSON.stringify({ workspace: this.workspace, seq: last.seq }),
-      ],
-    );
-    this.head = { seq: last.seq, hash: last.hash, sequence };
+    const { params, head } = appendEventsParams(events, this.workspace, this.replicaId, this.head);
+    await this.rows(APPEND_EVENTS, params);
+    this.head = head;
     this.appended = true;
   }
 
@@ -148,49 +104,21 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putWp(wp: TrackedWorkPacket): Promise<void> {
-    // One statement (all CTEs see the same snapshot): the previous status, the upsert with the readiness
-    // counters computed for a new row, the open_blockers of dependents when the WP opens or closes (7), and the
-    // label index (removing stale labels and adding new ones touch disjoint rows).
-    await this.rows(
-      `WITH before AS (
-         SELECT status FROM work_packets WHERE workspace_id = $1 AND wp_id = $2),
-       upsert AS (
-         INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
-           created_ms, deleted, doc, open_blockers, blocks_out)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-           (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
-             WHERE d.workspace_id = $1 AND d.to_wp_id = $2 AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
-           (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = $2 AND d.type = 'blocks'))
-         ON CONFLICT (workspace_id, wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
-           type = excluded.type, phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted,
-           doc = excluded.doc
-         RETURNING 1),
-       dependents AS (
-         UPDATE work_packets SET open_blockers = open_blockers + CASE WHEN $12 THEN 1 ELSE -1 END
-         WHERE workspace_id = $1
-           AND wp_id IN (SELECT to_wp_id FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2 AND type = 'blocks')
-           AND EXISTS (SELECT 1 FROM before WHERE (status NOT IN ('done', 'cancelled')) <> $12)
-         RETURNING 1),
-       stale_labels AS (
-         DELETE FROM wp_labels WHERE workspace_id = $1 AND wp_id = $2 AND NOT (label = ANY($13::text[]))
-         RETURNING 1)
-       INSERT INTO wp_labels (workspace_id, label, wp_id) SELECT $1, l, $2 FROM unnest($13::text[]) AS l
-       ON CONFLICT DO NOTHING`,
-      [
-        wp.wp_id,
-        wp.status,
-        wp.priority,
-        wp.type,
-        wp.governance.phase ?? null,
-        wp.assignee ?? null,
-        wp.created_at,
-        Date.parse(wp.created_at),
-        wp.tombstone !== undefined,
-        JSON.stringify(wp),
-        !isClosedStatus(wp.status),
-        wp.labels,
-      ],
-    );
+    // One statement: the WP, its readiness counters, its dependents' counters and its labels (PUT_WP).
+    await this.rows(PUT_WP, [
+      wp.wp_id,
+      wp.status,
+      wp.priority,
+      wp.type,
+      wp.governance.phase ?? null,
+      wp.assignee ?? null,
+      wp.created_at,
+      Date.parse(wp.created_at),
+      wp.tombstone !== undefined,
+      JSON.stringify(wp),
+      !isClosedStatus(wp.status),
+      wp.labels,
+    ]);
   }
 
   async putBronze(b: BronzeSnapshot): Promise<void> {
@@ -264,24 +192,19 @@ export class PostgresTransaction implements StoreTransaction {
   async putDependency(dep: TrackedDependency): Promise<void> {
     // The insert and the readiness counters in one statement; one UPDATE covers both ends, so a self edge
     // (allowed for informational types) is counted like SQLite's two updates would count it.
-    await this.rows(
-      `WITH inserted AS (
-         INSERT INTO dependencies (workspace_id, dependency_id, from_wp_id, to_wp_id, type, doc)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1)
-       ${counterUpdate("+")}`,
-      [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep)],
-    );
+    await this.rows(PUT_DEPENDENCY, [
+      dep.dependency_id,
+      dep.from_wp_id,
+      dep.to_wp_id,
+      dep.type,
+      JSON.stringify(dep),
+    ]);
   }
 
   async removeDependency(dependencyId: string): Promise<void> {
     const dep = await this.getDependency(dependencyId);
     if (!dep) return;
-    await this.rows(
-      `WITH removed AS (
-         DELETE FROM dependencies WHERE workspace_id = $1 AND dependency_id = $2 RETURNING 1)
-       ${counterUpdate("-")}`,
-      [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type],
-    );
+    await this.rows(REMOVE_DEPENDENCY, [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type]);
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
@@ -402,17 +325,4 @@ export class PostgresTransaction implements StoreTransaction {
       await this.rows(`DELETE FROM ${table} WHERE workspace_id = $1`);
     }
   }
-}
-
-/**
- * The readiness counters after adding (+) or removing (-) an edge (7): `blocks_out` of the blocker, and
- * `open_blockers` of the blocked WP when the blocker is open. Only `blocks` edges count. Params: $3 from, $4 to,
- * $5 type.
- */
-function counterUpdate(sign: "+" | "-"): string {
-  return `UPDATE work_packets w SET
-      blocks_out = w.blocks_out ${sign} CASE WHEN w.wp_id = $3 THEN 1 ELSE 0 END,
-      open_blockers = w.open_blockers ${sign} CASE WHEN w.wp_id = $4 AND EXISTS (
-        SELECT 1 FROM work_packets b WHERE b.workspace_id = $1 AND b.wp_id = $3 AND ${OPEN_BLOCKER}) THEN 1 ELSE 0 END
-    WHERE $5 = 'blocks' AND w.workspace_id = $1 AND w.wp_id IN ($3, $4)`;
 }

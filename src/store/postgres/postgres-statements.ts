@@ -1,0 +1,120 @@
+// The multi-part write statements of the PostgreSQL transaction (kept apart for file size). Each is one round trip:
+// data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
+import { eventWpIds } from "../event-wp-ids.js";
+import type { ChainHead, StoredEvent } from "../store-port.js";
+import { EVENTS_CHANNEL } from "./postgres-schema.js";
+
+/** 7: a blocker `b` that still blocks: neither done nor cancelled. */
+export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
+
+/**
+ * The events (unnest of 17 column arrays, $2..$18), the chain head in meta ($19 keys, $20 values) and the NOTIFY
+ * ($21 payload) that PostgreSQL delivers only on commit (live changes, `events tail --follow`).
+ */
+export const APPEND_EVENTS = `WITH inserted AS (
+         INSERT INTO events (workspace_id, seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp,
+           trace_id, job_id, protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
+           $16::text[], $17::text[], $18::text[])
+         RETURNING 1),
+       head AS (
+         INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($19::text[], $20::text[]) AS t(k, v)
+         ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value
+         RETURNING 1)
+       SELECT pg_notify('${EVENTS_CHANNEL}', $21)`;
+
+/**
+ * 7: upsert of a WP ($2..$11) with its readiness counters computed for a new row, the open_blockers of its
+ * dependents when it opens or closes ($12: is open now), and the label index ($13): removing stale labels and
+ * adding new ones touch disjoint rows, so one statement does both.
+ */
+export const PUT_WP = `WITH before AS (
+         SELECT status FROM work_packets WHERE workspace_id = $1 AND wp_id = $2),
+       upsert AS (
+         INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
+           created_ms, deleted, doc, open_blockers, blocks_out)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+           (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
+             WHERE d.workspace_id = $1 AND d.to_wp_id = $2 AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
+           (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = $2 AND d.type = 'blocks'))
+         ON CONFLICT (workspace_id, wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+           type = excluded.type, phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted,
+           doc = excluded.doc
+         RETURNING 1),
+       dependents AS (
+         UPDATE work_packets SET open_blockers = open_blockers + CASE WHEN $12 THEN 1 ELSE -1 END
+         WHERE workspace_id = $1
+           AND wp_id IN (SELECT to_wp_id FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2 AND type = 'blocks')
+           AND EXISTS (SELECT 1 FROM before WHERE (status NOT IN ('done', 'cancelled')) <> $12)
+         RETURNING 1),
+       stale_labels AS (
+         DELETE FROM wp_labels WHERE workspace_id = $1 AND wp_id = $2 AND NOT (label = ANY($13::text[]))
+         RETURNING 1)
+       INSERT INTO wp_labels (workspace_id, label, wp_id) SELECT $1, l, $2 FROM unnest($13::text[]) AS l
+       ON CONFLICT DO NOTHING`;
+
+/**
+ * The readiness counters after adding (+) or removing (-) an edge (7): `blocks_out` of the blocker, and
+ * `open_blockers` of the blocked WP when the blocker is open. Only `blocks` edges count. Params: $3 from, $4 to,
+ * $5 type.
+ */
+function counterUpdate(sign: "+" | "-"): string {
+  return `UPDATE work_packets w SET
+      blocks_out = w.blocks_out ${sign} CASE WHEN w.wp_id = $3 THEN 1 ELSE 0 END,
+      open_blockers = w.open_blockers ${sign} CASE WHEN w.wp_id = $4 AND EXISTS (
+        SELECT 1 FROM work_packets b WHERE b.workspace_id = $1 AND b.wp_id = $3 AND ${OPEN_BLOCKER}) THEN 1 ELSE 0 END
+    WHERE $5 = 'blocks' AND w.workspace_id = $1 AND w.wp_id IN ($3, $4)`;
+}
+
+/** Insert of an edge ($2 id, $3 from, $4 to, $5 type, $6 doc) and its readiness counters. */
+export const PUT_DEPENDENCY = `WITH inserted AS (
+         INSERT INTO dependencies (workspace_id, dependency_id, from_wp_id, to_wp_id, type, doc)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1)
+       ${counterUpdate("+")}`;
+
+/** Delete of an edge ($2 id, $3 from, $4 to, $5 type) and its readiness counters. */
+export const REMOVE_DEPENDENCY = `WITH removed AS (
+         DELETE FROM dependencies WHERE workspace_id = $1 AND dependency_id = $2 RETURNING 1)
+       ${counterUpdate("-")}`;
+
+/** The parameters of APPEND_EVENTS ($2..$21) for sealed `events`, and the chain head after them. */
+export function appendEventsParams(
+  events: readonly StoredEvent[],
+  workspace: string,
+  replicaId: string,
+  head: ChainHead,
+): { params: unknown[]; head: ChainHead } {
+  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  let sequence = head.sequence;
+  for (const e of events) {
+    const [wpId, relatedWpId] = eventWpIds(e.payload);
+    const values = [
+      ...[
+        e.seq,
+        e.event_uuid,
+        e.event_id,
+        e.event_name,
+        wpId,
+        relatedWpId,
+        e.timestamp,
+        e.trace_id,
+        e.job_id,
+      ],
+      ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, JSON.stringify(e.vector_clock)],
+      ...[JSON.stringify(e.payload), e.prev_hash, e.hash],
+    ];
+    for (const [index, value] of values.entries()) columns[index]?.push(value);
+    // Only this store's replica advances its per-replica sequence (6).
+    if (e.replica_id === replicaId) sequence = e.sequence;
+  }
+  const last = events[events.length - 1] as StoredEvent;
+  const meta = [
+    ["head_seq", "head_hash", "head_sequence"],
+    [String(last.seq), last.hash, String(sequence)],
+  ];
+  return {
+    params: [...columns, ...meta, JSON.stringify({ workspace, seq: last.seq })],
+    head: { seq: last.seq, hash: last.hash, sequence },
+  };
+}
