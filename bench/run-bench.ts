@@ -64,6 +64,16 @@ function largestObjects(
   }
 }
 
+/**
+ * The `scale` each bench takes: search multiplies its sizes (10K and 100K; quick runs the first only), the
+ * board bench runs one size, 10K times scale (its target is set at 10K WPs).
+ */
+function scaleFor(file: string, options: BenchOptions): number {
+  const only = options.scales.length === 1 ? (options.scales[0] as number) : undefined;
+  if (file.startsWith("board")) return only === undefined ? 1 : only / 10_000;
+  return only === undefined ? 1 : options.quick ? only / 10_000 : only / 100_000;
+}
+
 /** Runs bench/<file> when it exists: the first export named run...Bench, with the scales wanted. */
 async function externalBench(file: string, options: BenchOptions): Promise<BenchRow[]> {
   if (!existsSync(join(HERE, file))) {
@@ -75,9 +85,7 @@ async function externalBench(file: string, options: BenchOptions): Promise<Bench
     ([name, value]) => /^run\w*Bench$/.test(name) && typeof value === "function",
   );
   if (!entry) return [valueRow(`${file}: no run...Bench export`, 0, "-", 0, "not measured")];
-  // The search bench takes a multiplier of its built-in sizes (10K and 100K; quick runs the first only).
-  const only = options.scales.length === 1 ? options.scales[0] : undefined;
-  const scale = only === undefined ? 1 : options.quick ? only / 10_000 : only / 100_000;
+  const scale = scaleFor(file, options);
   log(`${file}: running`);
   try {
     const run = entry[1] as (o: Record<string, unknown>) => Promise<BenchRow[]>;
