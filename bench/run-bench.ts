@@ -2,7 +2,8 @@
 // every operation of the table in process and the CLI as whole processes, adds the search and board benches
 // when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
 // same figures as JSON under bench/results/.
-// Options: --scale 10000|100000 (one scale only), --quick (few samples: a smoke run for CI), --keep (keep the
+// Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
+// for CI), --keep (keep the
 // generated workspaces and print their folders).
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -26,7 +27,8 @@ interface BenchOptions {
 function parseOptions(argv: string[]): BenchOptions {
   const quick = argv.includes("--quick");
   const scaleAt = argv.indexOf("--scale");
-  let scales = [10_000, 100_000];
+  // A quick run is a smoke test: the 10K scale only, unless --scale says otherwise.
+  let scales = quick ? [10_000] : [10_000, 100_000];
   if (scaleAt >= 0) {
     const scale = Number(argv[scaleAt + 1]);
     if (!Number.isInteger(scale) || scale < 100) {
