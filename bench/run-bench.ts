@@ -3,8 +3,7 @@
 // when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
 // same figures as JSON under bench/results/.
 // Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
-// for CI), --keep (keep the
-// generated workspaces and print their folders).
+// for CI), --keep (keep the generated workspaces and print their folders).
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
