@@ -32,7 +32,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (wp_id, mt_id)
-  ) WITHOUT ROWID;
+  );
 
   CREATE TABLE dependencies (
     dependency_id TEXT PRIMARY KEY,
@@ -44,6 +44,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX dep_by_edge ON dependencies (from_wp_id, type, to_wp_id);
   CREATE INDEX dep_by_target ON dependencies (to_wp_id, type, from_wp_id);
 
+  -- Rowid tables for large rows (Bronze snapshots, MT docs with iterations): WITHOUT ROWID tables store
+  -- big rows in overflow pages at about three times their size.
   CREATE TABLE bronze (
     bronze_id TEXT PRIMARY KEY,
     wp_id TEXT NOT NULL,
@@ -53,7 +55,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     previous_bronze_id TEXT,
     created_at TEXT NOT NULL,
     doc TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX bronze_by_wp ON bronze (wp_id, version);
 
   CREATE TABLE events (

@@ -268,8 +268,8 @@ export class SqliteTransaction implements StoreTransaction {
   async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
     const rows = this.prepared(
       `WITH RECURSIVE reach(wp_id) AS (
-         SELECT @from UNION SELECT d.to_wp_id FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id WHERE d.type = @type)
-       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
+         SELECT @from UNION SELECT d.to_wp_id FROM reach r CROSS JOIN dependencies d ON d.from_wp_id = r.wp_id WHERE d.type = @type)
+       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM reach r CROSS JOIN dependencies d ON d.from_wp_id = r.wp_id
        WHERE d.type = @type`,
     ).all({ from, type }) as Row[];
     return shortestPath(from, to, rows as { source: string; target: string }[]);
@@ -284,9 +284,9 @@ export class SqliteTransaction implements StoreTransaction {
     const [near, far] = direction === "down" ? ["from_wp_id", "to_wp_id"] : ["to_wp_id", "from_wp_id"];
     const rows = this.prepared(
       `WITH RECURSIVE reach(wp_id) AS (
-         SELECT @wp UNION SELECT d.${far} FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+         SELECT @wp UNION SELECT d.${far} FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
          WHERE d.type IN (SELECT value FROM json_each(@types)))
-       SELECT d.doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+       SELECT d.doc FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
        WHERE d.type IN (SELECT value FROM json_each(@types)) ORDER BY d.dependency_id LIMIT @max`,
     ).all({ wp: wpId, types: JSON.stringify(types), max: maxEdges }) as Row[];
     return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
