@@ -5,6 +5,7 @@ import type { StoredEvent } from "../domain/events/stored-event.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
+import { followEvents, untilInterrupted } from "./events-follow.js";
 import { subcommand } from "./operation-commands.js";
 import { Progress } from "./terminal-style.js";
 
@@ -90,7 +91,7 @@ export function registerTransfer(program: Command): void {
     .command("tail")
     .description("Print the latest events; --follow keeps printing new ones as they are recorded")
     .option("-n, --lines <n>", "how many recent events to print first", (value) => Number(value), 20)
-    .option("--follow", "keep polling for new events (Ctrl-C to stop)")
+    .option("--follow", "keep printing new events as they commit (Ctrl-C to stop)")
     .action(async (options: { lines: number; follow?: boolean }, command: Command) => {
       const json = globalOptions(command).json;
       const { engine } = await openEngine(command);
@@ -107,13 +108,8 @@ export function registerTransfer(program: Command): void {
         const head = await engine.store.transaction((tx) => tx.chainHead());
         const recent = await engine.store.readEvents({ afterSeq: Math.max(0, head.seq - options.lines) });
         print(recent);
-        let after = recent.at(-1)?.seq ?? head.seq;
-        while (options.follow) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          const fresh = await engine.store.readEvents({ afterSeq: after });
-          print(fresh);
-          after = fresh.at(-1)?.seq ?? after;
-        }
+        const after = recent.at(-1)?.seq ?? head.seq;
+        if (options.follow) await followEvents(engine.store, after, print, untilInterrupted());
       } finally {
         await engine.close();
       }
