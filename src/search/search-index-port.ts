@@ -3,8 +3,8 @@ import type { WpQuery } from "../store/store-port.js";
 import type { ChunkKind } from "./chunking.js";
 
 // Section 9 / STYLE 4: the search storage port. Each backend implements it next to its store
-// (`src/store/sqlite/sqlite-search-index.ts`, later `src/store/postgres/postgres-search-index.ts` with
-// tsvector + ts_rank) and exposes it as `StoreTransaction.search`, so every call runs inside the job's
+// (`src/store/sqlite/sqlite-search-index.ts`, `src/store/postgres/postgres-search-index.ts` with
+// tsvector + ts_rank_cd) and exposes it as `StoreTransaction.search`, so every call runs inside the job's
 // transaction: the keyword index commits with the WP write that changed it.
 
 /** The keyword (Gold) fields of a WP, built from its Silver chunks so a rebuild gives the same text. */
@@ -100,6 +100,8 @@ export interface LatestSnapshot {
 
 /** Search storage of one backend, bound to the current transaction. */
 export interface SearchIndexPort {
+  /** The store this port belongs to, for per-process caches when a backend makes one port per transaction. */
+  readonly cacheKey?: object;
   /** Writes the keyword row and Silver chunks of a WP when their hashes changed (embeddings queued). */
   indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void>;
   /** Drops a (deleted) WP from the keyword index and Silver. */

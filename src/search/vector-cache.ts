@@ -107,14 +107,15 @@ export function goldVectors(
   return out;
 }
 
-const caches = new WeakMap<SearchIndexPort, VectorCache>();
+const caches = new WeakMap<object, VectorCache>();
 
-/** The vector cache of a search port (one per store connection and process). */
+/** The vector cache of a search port (one per store connection, or per `cacheKey`, and process). */
 export function vectorCacheOf(port: SearchIndexPort): VectorCache {
-  let cache = caches.get(port);
+  const key = port.cacheKey ?? port;
+  let cache = caches.get(key);
   if (cache === undefined) {
     cache = new VectorCache();
-    caches.set(port, cache);
+    caches.set(key, cache);
   }
   return cache;
 }

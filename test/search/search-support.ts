@@ -1,9 +1,10 @@
-// Shared by the search tests: an engine on a real SQLite file with the hash provider (fast and
-// deterministic; the relevance test uses the local model), and small helpers around `search`.
+// Shared by the search tests: an engine on a real store (SQLite file by default, or any backend of
+// STORE_BACKENDS) with the hash provider (fast and deterministic; the relevance test uses the local model),
+// and small helpers around `search`.
 import assert from "node:assert/strict";
 import type { LocusEngine } from "../../src/operations/locus-engine.js";
 import { parseWorkspaceConfig, type WorkspaceConfig } from "../../src/operations/workspace-config.js";
-import { freshEngine, sqliteBackend } from "../support/stores.js";
+import { freshEngine, type StoreBackend, sqliteBackend } from "../support/stores.js";
 
 /** One search result as returned in `data.results`. */
 export interface SearchResultRow {
@@ -19,9 +20,9 @@ export function hashConfig(search: Record<string, unknown> = {}): WorkspaceConfi
   return parseWorkspaceConfig({ search: { provider: "hash", ...search } });
 }
 
-/** A fresh engine on a real SQLite file (hash provider unless a config is given). */
-export function searchEngine(config: WorkspaceConfig = hashConfig()) {
-  return freshEngine(sqliteBackend, { config });
+/** A fresh engine on a fresh store of `backend` (hash provider unless a config is given). */
+export function searchEngine(config: WorkspaceConfig = hashConfig(), backend: StoreBackend = sqliteBackend) {
+  return freshEngine(backend, { config });
 }
 
 /** Runs an operation and asserts success, returning `data`. */

@@ -141,4 +141,60 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (workspace_id, board_path, wp_id)
   );
   `,
+  // Migration 3 (search, section 9; twin of SQLite's migration 3), see postgres-search-index.ts. Gold keyword index:
+  // a tsvector per WP generated from its keyword fields, weighted title A, description B, packet C, wp_id D, ranked
+  // by ts_rank_cd; GIN-indexed. The text search configuration is `english` with a snowball stemmer that keeps
+  // stop words, like SQLite's porter tokenizer (queries drop stop words themselves, and a query of stop words
+  // only must still match). Silver: one row per chunk, embedding NULL until the queue is drained. change_seq
+  // tells in-memory vector indexes which WPs changed; search_meta holds the model and a rebuild generation.
+  `
+  CREATE TEXT SEARCH DICTIONARY locus_english_stem (TEMPLATE = snowball, Language = english);
+  CREATE TEXT SEARCH CONFIGURATION locus_english (COPY = english);
+  ALTER TEXT SEARCH CONFIGURATION locus_english
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH locus_english_stem;
+
+  CREATE TABLE search_meta (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    key TEXT COLLATE "C" NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, key)
+  );
+
+  CREATE TABLE search_docs (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    bronze_id TEXT,
+    keyword_hash TEXT,
+    silver_hash TEXT,
+    change_seq BIGINT NOT NULL,
+    title TEXT,
+    description TEXT,
+    packet TEXT,
+    tsv TSVECTOR GENERATED ALWAYS AS (CASE WHEN title IS NULL THEN NULL ELSE
+      setweight(to_tsvector('locus_english'::regconfig, title), 'A') ||
+      setweight(to_tsvector('locus_english'::regconfig, coalesce(description, '')), 'B') ||
+      setweight(to_tsvector('locus_english'::regconfig, coalesce(packet, '')), 'C') ||
+      setweight(to_tsvector('locus_english'::regconfig, wp_id), 'D') END) STORED,
+    PRIMARY KEY (workspace_id, wp_id)
+  );
+  CREATE INDEX search_docs_by_change ON search_docs (workspace_id, change_seq);
+  CREATE INDEX search_docs_keyword ON search_docs USING GIN (tsv);
+
+  CREATE TABLE search_silver (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    silver_id TEXT COLLATE "C" NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    bronze_id TEXT NOT NULL,
+    kind TEXT COLLATE "C" NOT NULL,
+    ordinal INTEGER NOT NULL,
+    contextual_prefix TEXT NOT NULL,
+    content TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    model TEXT,
+    embedding BYTEA,
+    PRIMARY KEY (workspace_id, silver_id)
+  );
+  CREATE INDEX search_silver_by_wp ON search_silver (workspace_id, wp_id, kind, ordinal);
+  CREATE INDEX search_silver_pending ON search_silver (workspace_id, wp_id) WHERE embedding IS NULL;
+  `,
 ];

@@ -64,6 +64,8 @@ const isRetryable = (error: unknown): boolean =>
 /** 9: the team store, one workspace of a shared PostgreSQL database. */
 export class PostgresStore implements LocusStore {
   readonly kind = "postgres" as const;
+  /** Identifies this store to the per-process vector cache: search ports are per transaction here (9). */
+  private readonly searchCacheKey: object = {};
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -100,7 +102,8 @@ export class PostgresStore implements LocusStore {
       let broken = false;
       try {
         const head = await this.begin(client);
-        const result = await fn(new PostgresTransaction(client, this.workspace, this.replicaId, head));
+        const tx = new PostgresTransaction(client, this.workspace, this.replicaId, head, this.searchCacheKey);
+        const result = await fn(tx);
         await client.query("COMMIT");
         return result;
       } catch (error) {

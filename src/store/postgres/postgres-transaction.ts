@@ -20,6 +20,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
+import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
   appendEventsParams,
@@ -35,7 +36,8 @@ const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as st
 
 // Server-side prepared statements, one name per static SQL text (each connection prepares a name once).
 const statementNames = new Map<string, string>();
-function statementName(sql: string): string {
+/** The prepared-statement name of a static SQL text (shared by every statement of this backend). */
+export function statementName(sql: string): string {
   let name = statementNames.get(sql);
   if (name === undefined) {
     name = `locus_${statementNames.size + 1}`;
@@ -52,13 +54,18 @@ function statementName(sql: string): string {
 export class PostgresTransaction implements StoreTransaction {
   /** True once this transaction appended events (the store then knows a NOTIFY goes out on commit). */
   appended = false;
+  /** 9: tsvector keyword index and Silver chunks on the same client (postgres-search-index.ts). */
+  readonly search: PostgresSearchIndex;
 
   constructor(
     private readonly client: pg.PoolClient,
     private readonly workspace: string,
     private readonly replicaId: string,
     private head: ChainHead,
-  ) {}
+    searchCacheKey: object,
+  ) {
+    this.search = new PostgresSearchIndex(client, workspace, searchCacheKey, statementName);
+  }
 
   /** Runs a static statement, prepared once per connection; `$1` is bound to the workspace. */
   private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {

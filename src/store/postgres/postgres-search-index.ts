@@ -1,0 +1,295 @@
+import type pg from "pg";
+import type { TrackedWorkPacket } from "../../domain/records.js";
+import type { ChunkKind } from "../../search/chunking.js";
+import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
+import type {
+  ChunkVector,
+  KeywordFields,
+  KeywordQuery,
+  LatestSnapshot,
+  PendingChunk,
+  SearchDocument,
+  SearchIndexPort,
+  SearchIndexState,
+  VectorChanges,
+} from "../../search/search-index-port.js";
+import type { WpQuery } from "../store-port.js";
+import { keywordSearchSql, REPLACE_SILVER, UPSERT_DOC } from "./postgres-search-statements.js";
+import { buildWpQuery } from "./postgres-wp-query.js";
+
+// Section 9 on PostgreSQL (tables: migration 3 of postgres-schema.ts), the twin of sqlite-search-index.ts. Gold
+// keyword index: a generated tsvector per WP ranked by ts_rank_cd (title > description > packet). Silver: chunk
+// rows whose NULL embedding is the embedding queue. Every method runs on the job's client inside its transaction
+// (the keyword row commits with the WP write), and every statement is scoped by `$1` = the workspace (9).
+
+type Row = Record<string, unknown>;
+
+const toBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBytes = (b: Buffer): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** SearchIndexPort of the PostgreSQL backend, bound to one transaction's client and one workspace. */
+export class PostgresSearchIndex implements SearchIndexPort {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly workspace: string,
+    /** One object per store: the in-memory vector index outlives this transaction-bound port (vector-cache.ts). */
+    readonly cacheKey: object,
+    private readonly statementName: (sql: string) => string,
+  ) {}
+
+  /** A static statement, prepared once per connection; `$1` is the workspace. */
+  private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {
+    const text = sql;
+    const result = await this.client.query<Row>({
+      name: this.statementName(text),
+      text,
+      values: [this.workspace, ...values],
+    });
+    return result.rows;
+  }
+
+  private async meta(key: string): Promise<string | undefined> {
+    const sql = "SELECT value FROM search_meta WHERE workspace_id = $1 AND key = $2";
+    return (await this.rows(sql, [key]))[0]?.value as string | undefined;
+  }
+
+  private async setMeta(key: string, value: string): Promise<void> {
+    await this.rows(
+      `INSERT INTO search_meta (workspace_id, key, value) VALUES ($1, $2, $3)
+       ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value`,
+      [key, value],
+    );
+  }
+
+  private async bumpGeneration(): Promise<void> {
+    await this.setMeta("generation", String(Number((await this.meta("generation")) ?? 0) + 1));
+  }
+
+  async indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void> {
+    const row = (
+      await this.rows(
+        "SELECT keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2",
+        [doc.wp_id],
+      )
+    )[0];
+    const keywordChanged = row?.keyword_hash !== doc.keyword_hash;
+    const silverChanged = row?.silver_hash !== doc.silver_hash;
+    if (!keywordChanged && !silverChanged) return;
+    const { title, description, packet } = doc.keyword;
+    await this.rows(UPSERT_DOC, [
+      doc.wp_id,
+      doc.bronze_id,
+      doc.keyword_hash,
+      doc.silver_hash,
+      title,
+      description,
+      packet,
+    ]);
+    if (!silverChanged) return;
+    // A chunk whose embedded text is unchanged keeps its embedding (no re-embedding): REPLACE_SILVER.
+    const c = doc.chunks;
+    await this.rows(REPLACE_SILVER, [
+      doc.wp_id,
+      doc.bronze_id,
+      c.map(() => newSilverId()),
+      c.map((chunk) => chunk.kind),
+      c.map((chunk) => chunk.ordinal),
+      c.map((chunk) => chunk.contextual_prefix),
+      c.map((chunk) => chunk.content),
+      c.map((chunk) => chunk.text_hash),
+    ]);
+  }
+
+  async removeWp(wpId: string): Promise<void> {
+    await this.rows("DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2", [wpId]);
+    await this.rows(
+      `UPDATE search_docs SET bronze_id = NULL, keyword_hash = NULL, silver_hash = NULL, title = NULL,
+         description = NULL, packet = NULL,
+         change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1)
+       WHERE workspace_id = $1 AND wp_id = $2`,
+      [wpId],
+    );
+  }
+
+  async keywordSearch(query: KeywordQuery): Promise<string[]> {
+    if (query.terms.length === 0 || query.limit <= 0) return [];
+    const { where, params } = buildWpQuery(query.filters);
+    const { sql, values } = keywordSearchSql(query, where, params.length);
+    const rows = (await this.client.query<Row>(sql, [this.workspace, ...params, ...values])).rows;
+    return rows.map((r) => r.wp_id as string);
+  }
+
+  async filterWpIds(wpIds: readonly string[], filters: WpQuery): Promise<Set<string>> {
+    if (wpIds.length === 0) return new Set();
+    const { where, params } = buildWpQuery(filters);
+    const sql = `SELECT w.wp_id FROM work_packets w WHERE ${where} AND w.wp_id = ANY($${params.length + 2}::text[])`;
+    const rows = (await this.client.query<Row>(sql, [this.workspace, ...params, [...wpIds]])).rows;
+    return new Set(rows.map((r) => r.wp_id as string));
+  }
+
+  async documentTexts(wpIds: readonly string[]): Promise<Map<string, KeywordFields>> {
+    const rows = await this.rows(
+      `SELECT wp_id, title, description, packet FROM search_docs
+       WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND title IS NOT NULL`,
+      [[...wpIds]],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.wp_id as string,
+        { title: r.title as string, description: r.description as string, packet: r.packet as string },
+      ]),
+    );
+  }
+
+  async state(): Promise<SearchIndexState> {
+    const counts = (
+      await this.rows(
+        `SELECT COUNT(*) FILTER (WHERE embedding IS NULL) AS pending, COUNT(*) AS chunks FROM search_silver
+         WHERE workspace_id = $1`,
+      )
+    )[0];
+    const { model, generation } = await this.version();
+    return { model, generation, pending: Number(counts?.pending ?? 0), chunks: Number(counts?.chunks ?? 0) };
+  }
+
+  async version(): Promise<{ model: string | undefined; generation: number }> {
+    const rows = await this.rows(
+      "SELECT key, value FROM search_meta WHERE workspace_id = $1 AND key IN ('model', 'generation')",
+    );
+    const meta = new Map(rows.map((r) => [r.key as string, r.value as string]));
+    return { model: meta.get("model"), generation: Number(meta.get("generation") ?? 0) };
+  }
+
+  async useModel(model: string): Promise<boolean> {
+    if ((await this.meta("model")) === model) return false;
+    // Section 9: vectors record their model; a new model re-embeds everything, never a mix.
+    await this.rows(
+      `UPDATE search_silver SET embedding = NULL, model = NULL
+       WHERE workspace_id = $1 AND embedding IS NOT NULL`,
+    );
+    await this.setMeta("model", model);
+    await this.bumpGeneration();
+    return true;
+  }
+
+  async pendingChunks(limit: number): Promise<PendingChunk[]> {
+    const rows = await this.rows(
+      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver
+       WHERE workspace_id = $1 AND embedding IS NULL ORDER BY wp_id, kind, ordinal LIMIT $2`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      silver_id: r.silver_id as string,
+      wp_id: r.wp_id as string,
+      text: `${r.contextual_prefix as string}\n${r.content as string}`,
+    }));
+  }
+
+  async putEmbeddings(
+    model: string,
+    items: readonly { silver_id: string; vector: Float32Array }[],
+  ): Promise<number> {
+    if ((await this.meta("model")) !== model) return 0; // the model changed meanwhile: never store a mix
+    if (items.length === 0) return 0;
+    // Chunks rewritten or deleted since they were read no longer match `embedding IS NULL`: skipped.
+    const stored = await this.rows(
+      `UPDATE search_silver s SET embedding = v.embedding, model = $2
+       FROM unnest($3::text[], $4::bytea[]) AS v(silver_id, embedding)
+       WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL RETURNING s.wp_id`,
+      [model, items.map((i) => i.silver_id), items.map((i) => toBytes(i.vector))],
+    );
+    const touched = [...new Set(stored.map((r) => r.wp_id as string))];
+    await this.rows(
+      `UPDATE search_docs d SET change_seq = base.n + t.i
+       FROM unnest($2::text[]) WITH ORDINALITY AS t(wp_id, i),
+         (SELECT COALESCE(MAX(change_seq), 0) AS n FROM search_docs WHERE workspace_id = $1) AS base
+       WHERE d.workspace_id = $1 AND d.wp_id = t.wp_id`,
+      [touched],
+    );
+    return stored.length;
+  }
+
+  async vectorChanges(afterSeq: number, model: string, maxWps: number): Promise<VectorChanges> {
+    const rows = await this.rows(
+      `SELECT wp_id, change_seq FROM search_docs WHERE workspace_id = $1 AND change_seq > $2
+       ORDER BY change_seq LIMIT $3`,
+      [afterSeq, maxWps + 1],
+    );
+    const more = rows.length > maxWps;
+    const page = rows.slice(0, maxWps);
+    const wpIds = page.map((r) => r.wp_id as string);
+    const lastSeq = page.length === 0 ? afterSeq : Number(page[page.length - 1]?.change_seq);
+    if (wpIds.length === 0 || (await this.meta("model")) !== model) {
+      return { wp_ids: wpIds, vectors: [], last_seq: lastSeq, more };
+    }
+    const vectorRows = await this.rows(
+      `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
+       WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND embedding IS NOT NULL AND model = $3`,
+      [wpIds, model],
+    );
+    const vectors: ChunkVector[] = vectorRows.map((r) => ({
+      silver_id: r.silver_id as string,
+      wp_id: r.wp_id as string,
+      kind: r.kind as ChunkKind,
+      ordinal: r.ordinal as number,
+      vector: fromBytes(r.embedding as Buffer),
+    }));
+    return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
+  }
+
+  async latestSnapshots(afterWpId: string, limit: number): Promise<LatestSnapshot[]> {
+    // DISTINCT ON keeps the first row of each WP: its highest version, ties broken like SQLite (bronze_id DESC).
+    const rows = await this.rows(
+      `SELECT DISTINCT ON (wp_id) wp_id, bronze_id, doc FROM bronze WHERE workspace_id = $1 AND wp_id > $2
+       ORDER BY wp_id, version DESC, bronze_id DESC LIMIT $3`,
+      [afterWpId, limit],
+    );
+    return rows.map((r) => ({
+      bronze_id: r.bronze_id as string,
+      snapshot: (JSON.parse(r.doc as string) as { snapshot: TrackedWorkPacket }).snapshot,
+    }));
+  }
+
+  async clearSilver(): Promise<void> {
+    await this.rows("DELETE FROM search_silver WHERE workspace_id = $1");
+    await this.rows("DELETE FROM search_docs WHERE workspace_id = $1");
+    await this.bumpGeneration();
+  }
+
+  async rebuildKeywordIndex(): Promise<number> {
+    await this.rows(
+      `UPDATE search_docs SET keyword_hash = NULL, title = NULL, description = NULL, packet = NULL
+       WHERE workspace_id = $1`,
+    );
+    let after = "";
+    let count = 0;
+    for (;;) {
+      const rows = await this.rows(
+        `SELECT wp_id, kind, content FROM search_silver WHERE workspace_id = $1 AND wp_id IN (
+           SELECT DISTINCT wp_id FROM search_silver WHERE workspace_id = $1 AND wp_id > $2 ORDER BY wp_id LIMIT 500)
+         ORDER BY wp_id, kind, ordinal`,
+        [after],
+      );
+      if (rows.length === 0) break;
+      const byWp = new Map<string, { kind: ChunkKind; content: string }[]>();
+      for (const r of rows) {
+        const chunks = byWp.get(r.wp_id as string) ?? [];
+        chunks.push({ kind: r.kind as ChunkKind, content: r.content as string });
+        byWp.set(r.wp_id as string, chunks);
+      }
+      for (const [wpId, chunks] of byWp) {
+        const fields = keywordFieldsOf(chunks);
+        await this.rows(
+          `UPDATE search_docs SET keyword_hash = $3, title = $4, description = $5, packet = $6
+           WHERE workspace_id = $1 AND wp_id = $2`,
+          [wpId, keywordHashOf(fields), fields.title, fields.description, fields.packet],
+        );
+        count++;
+        after = wpId;
+      }
+    }
+    await this.bumpGeneration();
+    return count;
+  }
+}

@@ -1,0 +1,94 @@
+// The search statements of the PostgreSQL backend (kept apart from postgres-search-index.ts for file size).
+// `$1` is always the workspace id (9).
+import type { KeywordQuery } from "../../search/search-index-port.js";
+
+/** Most OR'ed AND groups in one tsquery (C(8,4) = 70: every query of up to 8 terms is matched exactly). */
+const MAX_GROUPS = 70;
+
+/**
+ * ts_rank_cd weights {D, C, B, A}: wp_id D, packet C, description B, title A, in the ratios of SQLite's bm25
+ * weights (wp_id 1, packet 1, description 2, title 4), so a title hit outranks the same word in the body.
+ */
+const RANK_WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'";
+/** ts_rank_cd normalization 1: divides by 1 + log(document length), BM25's preference for focused documents. */
+const RANK_NORMALIZATION = 1;
+
+/**
+ * Upsert of a WP's keyword row and hashes ($2 wp_id, $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8
+ * title, description, packet); the tsvector is a generated column. change_seq takes the workspace's next value:
+ * jobs of a workspace run one at a time under its lock, so MAX + 1 cannot race.
+ */
+export const UPSERT_DOC = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
+         description, packet)
+       VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1),
+         $6, $7, $8)
+       ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
+         keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
+         title = excluded.title, description = excluded.description, packet = excluded.packet`;
+
+/**
+ * Replaces a WP's Silver chunks in one round trip ($2 wp_id, $3 bronze_id, $4..$9 arrays of silver_id, kind,
+ * ordinal, prefix, content, text_hash): a new chunk whose embedded text was already embedded with the index's
+ * current model keeps that embedding; every other chunk is queued (embedding NULL).
+ */
+export const REPLACE_SILVER = `WITH old AS (
+         DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2 RETURNING text_hash, model, embedding),
+       current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
+       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
+         text_hash, model, embedding)
+       SELECT $1, c.silver_id, $2, $3, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model, k.embedding
+       FROM unnest($4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[])
+         AS c(silver_id, kind, ordinal, prefix, content, text_hash)
+       LEFT JOIN LATERAL (
+         SELECT o.model, o.embedding FROM old o
+         WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL AND o.model = (SELECT value FROM current_model)
+         LIMIT 1) k ON true`;
+
+/** Every `k`-element subset of `0..n-1` in order, stopping after `max` subsets. */
+function indexCombinations(n: number, k: number, max: number): number[][] {
+  const out: number[][] = [];
+  const walk = (start: number, picked: number[]): void => {
+    if (out.length >= max) return;
+    if (picked.length === k) {
+      out.push(picked);
+      return;
+    }
+    for (let i = start; i <= n - (k - picked.length); i++) walk(i + 1, [...picked, i]);
+  };
+  walk(0, []);
+  return out;
+}
+
+/**
+ * The keyword query: WPs passing the section 7 filters (`where` over `w`, with `filterParams` parameters from $2)
+ * whose tsvector holds at least `minimum_should_match` distinct terms, best ts_rank_cd first, ties by WP id (so a
+ * rebuild ranks exactly like the incremental path). "At least m of n" is SQLite's rule: the OR of every m-term
+ * AND group as one tsquery, which the GIN index answers directly; past MAX_GROUPS groups, the OR of the terms
+ * plus a count of the terms each candidate holds (exact too, only slower). Each term is a phraseto_tsquery, so a
+ * term with inner punctuation ("sign-in", "wp-7") is matched as a phrase, as FTS5 does with a quoted term.
+ * SQLite's extra guard against very common terms (a bm25 cost limit at 100K WPs) is not copied: ts_rank_cd over
+ * the GIN hits was measured within budget by bench/postgres-bench.ts at the bench's scale.
+ */
+export function keywordSearchSql(
+  query: KeywordQuery,
+  where: string,
+  filterParams: number,
+): { sql: string; values: unknown[] } {
+  const { terms } = query;
+  const required = Math.min(Math.max(1, query.minimum_should_match), terms.length);
+  const first = filterParams + 2;
+  const term = (i: number): string => `phraseto_tsquery('locus_english', $${first + i})`;
+  const groups = indexCombinations(terms.length, required, MAX_GROUPS + 1);
+  const exact = groups.length <= MAX_GROUPS;
+  const tsquery = exact
+    ? groups.map((group) => `(${group.map(term).join(" && ")})`).join(" || ")
+    : terms.map((_, i) => term(i)).join(" || ");
+  const enough = exact
+    ? ""
+    : ` AND (${terms.map((_, i) => `(d.tsv @@ ${term(i)})::int`).join(" + ")}) >= ${required}`;
+  const sql = `SELECT d.wp_id, ts_rank_cd(${RANK_WEIGHTS}, d.tsv, ${tsquery}, ${RANK_NORMALIZATION}) AS rank
+    FROM search_docs d JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = d.wp_id
+    WHERE d.workspace_id = $1 AND d.tsv @@ (${tsquery}) AND ${where}${enough}
+    ORDER BY rank DESC, d.wp_id LIMIT $${first + terms.length}`;
+  return { sql, values: [...terms, query.limit] };
+}
