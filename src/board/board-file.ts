@@ -166,7 +166,7 @@ export function readBoardFile(absolute: string, maxBytes: number): BoardFileCont
  * board, then fsync of the folder. A reader sees the old board or the new one, never half of one.
  * Returns the stamp of the new file.
  */
-export function writeBoardFileAtomic(absolute: string, text: string): BoardFileStamp {
+export function writeBoardFileAtomic(absolute: string, content: string | Buffer): BoardFileStamp {
   const folder = path.dirname(absolute);
   const temp = path.join(
     folder,
@@ -176,7 +176,7 @@ export function writeBoardFileAtomic(absolute: string, text: string): BoardFileS
   const fd = openSync(temp, "wx", 0o644);
   let stamp: BoardFileStamp;
   try {
-    const bytes = Buffer.from(text, "utf8");
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);

@@ -174,7 +174,7 @@ function runLength(text: string, start: number, code: number): number {
 }
 
 /** An ATX heading (0-3 spaces, 1-6 `#`, then a space, a tab or the end of the line); setext is not used. */
-function parseHeading(text: string): { level: number; text: string } | undefined {
+export function parseHeading(text: string): { level: number; text: string } | undefined {
   let start = 0;
   while (start < 3 && text.charCodeAt(start) === 32) start++;
   if (text.charCodeAt(start) !== 35) return undefined;

@@ -1,9 +1,10 @@
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
 import { boardAutoSync } from "../operations/board/board-auto-sync.js";
 import { LocusEngine } from "../operations/locus-engine.js";
-import { openWorkspace, type Workspace } from "../workspace/workspace.js";
+import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
 
 /** Global options every command accepts (section 11). */
 export interface GlobalOptions {
@@ -52,6 +53,7 @@ export async function openEngine(
   const engine = new LocusEngine(workspace.store, {
     config: workspace.config,
     workspaceRoot: workspace.root,
+    cacheFolder: join(workspace.root, LOCUS_DIR),
     surface: { ...(options.profile ? { profile: options.profile } : {}), actor },
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
   });

@@ -28,6 +28,8 @@ export interface JobServices {
   replicaId: string;
   /** The workspace root folder, when the store belongs to a folder on disk (board, packets). */
   workspaceRoot?: string;
+  /** A folder for rebuildable caches (the Task Board line index); without one they stay in memory. */
+  cacheFolder?: string;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface EngineOptions {
   clock?: Clock;
   ids?: IdSource;
   workspaceRoot?: string;
+  /** See JobServices.cacheFolder. */
+  cacheFolder?: string;
   catalog?: ReadonlyMap<string, OperationDefinition>;
   afterApply?: AfterApplyHook;
 }
@@ -63,6 +65,7 @@ export class LocusEngine {
       replicaId: this.store.replicaId,
       ...(options.surface ? { surface: options.surface } : {}),
       ...(options.workspaceRoot ? { workspaceRoot: options.workspaceRoot } : {}),
+      ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
     });
   }

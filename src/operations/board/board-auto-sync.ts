@@ -5,10 +5,13 @@
 // Cost (section 12): only the WPs this job changed are planned, with direction to_board, so every other
 // entry is "unknown" to the plan and stays exactly where it is; the board state is read for those WPs only;
 // and the parsed board is reused while the file on disk is the one Locus last read or wrote (board-cache).
+// The common case, one WP changed, does not parse or render the board at all: its entry is spliced in
+// through the board's line index (board-auto-sync-incremental.ts), with the same result.
 import { planBoardSync, type StoreWpBoardView } from "../../board/board-plan.js";
 import { isLocusError } from "../../domain/errors.js";
 import type { AfterApplyHook } from "../envelope.js";
 import type { JobContext } from "../job-context.js";
+import { syncOneEntry } from "./board-auto-sync-incremental.js";
 import { loadBoard, resolveBoardPath } from "./board-sync.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
@@ -49,7 +52,13 @@ async function autoSync(ctx: JobContext): Promise<boolean> {
     views.push({ wp_id: wpId, board_status, token, last_written_status: before?.board_status });
   }
   if (views.length === 0) return false;
-  const { board, stamp } = loadBoard(ctx, resolved);
+  let parsed: ReturnType<typeof loadBoard> | undefined;
+  if (views.length === 1) {
+    const one = syncOneEntry(ctx, resolved, views[0] as StoreWpBoardView);
+    if (one.done) return one.changed;
+    parsed = one.board;
+  }
+  const { board, stamp } = parsed ?? loadBoard(ctx, resolved);
   const out = planBoardSync(board, views, { direction: "to_board", import_unknown: false }).render();
   const tokens = new Map(views.map((view) => [view.wp_id, view.token]));
   const state = views.map((view) => ({

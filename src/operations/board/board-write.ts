@@ -56,6 +56,8 @@ export interface ScheduledBoardWrite {
    * commits, and the next sync places it because the board state still says what was really written).
    */
   onConcurrentEdit: "refuse" | "skip";
+  /** Called with the written bytes once the file is in place (auto-sync keeps its line index with them). */
+  afterWrite?: (bytes: Buffer) => void;
 }
 
 /** Registers the board state write and the file write as the job's last actions (see the header). */
@@ -68,13 +70,13 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
       await ctx.tx.putBoardState(resolved.relative, write.state);
       return;
     }
-    const bytes = Buffer.byteLength(text, "utf8");
-    if (bytes > maxBytes) {
+    const size = Buffer.byteLength(text, "utf8");
+    if (size > maxBytes) {
       // 8: a board Locus would write above the bound could not be read back.
-      throw new LocusError("HSK-413-LIMIT", `the new board would be ${bytes} bytes, above ${maxBytes}`, {
+      throw new LocusError("HSK-413-LIMIT", `the new board would be ${size} bytes, above ${maxBytes}`, {
         field: "board",
         limit: maxBytes,
-        actual: bytes,
+        actual: size,
       });
     }
     const now = statBoardFile(resolved.absolute);
@@ -89,7 +91,9 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
     // The board state goes first: after the rename nothing that can fail remains but COMMIT itself.
     await ctx.tx.putBoardState(resolved.relative, write.state);
     if (!resolved.exists) await ensureParentFolder(resolved);
-    const stamp = writeBoardFileAtomic(resolved.absolute, text);
+    const bytes = Buffer.from(text, "utf8");
+    const stamp = writeBoardFileAtomic(resolved.absolute, bytes);
     rememberWrittenBoard(resolved.absolute, stamp, text);
+    write.afterWrite?.(bytes);
   });
 }
