@@ -152,6 +152,9 @@ for (const size of options.scales) {
 }
 rows.push(...(await externalBench("search-bench.js", options)));
 rows.push(...(await externalBench("board-bench.js", options)));
+// PostgreSQL (issue 6): section 12 operations on a throwaway cluster, rows suffixed "(postgres)"; the bench
+// prints its reason and adds a skip row when PostgreSQL is not installed (bench/postgres-bench.ts).
+rows.push(...(await externalBench("postgres-bench.js", options)));
 const heap = process.memoryUsage();
 rows.push(
   valueRow(
