@@ -1,15 +1,17 @@
 import { LocusError } from "../domain/errors.js";
+import { bronzeHistory } from "../domain/events/bronze-history.js";
 import { isEventName } from "../domain/events/event-registry.js";
 import { replay } from "../domain/events/evolve.js";
 import { verifyChain } from "../domain/events/hash-chain.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
+import { rebuildSilver } from "../operations/search/search-maintenance.js";
 import type { LocusStore } from "../store/store-port.js";
 
 // Export and import of a workspace as JSON Lines of Flight Recorder events (section 6: the state is a
 // function of the log). Import appends the foreign events verbatim (same seq, uuids, hashes), so the chain
 // of the new store is the chain of the old one, and writes the state replayed from them in the same
-// transaction. Bronze snapshots, idempotency records and derived search indexes are not carried: they are
-// rebuilt or regenerated, never part of the chain.
+// transaction, with the Bronze history, which is also a function of the log (bronzeHistory). Search
+// (Silver and Gold) is then regenerated from Bronze. Idempotency records are not carried.
 
 const STRING_FIELDS = [
   "event_uuid",
@@ -80,6 +82,7 @@ export async function importEvents(
   store: LocusStore,
   events: readonly StoredEvent[],
   onProgress: (done: number, total: number) => void = () => {},
+  workspaceRoot?: string,
 ): Promise<ImportReport> {
   if (events.length === 0)
     throw new LocusError("HSK-400-INVALID-PARAMS", "the file holds no events", { field: "file" });
@@ -96,6 +99,7 @@ export async function importEvents(
     );
   }
   const state = replay(events);
+  const bronze = bronzeHistory(events);
   const total = events.length + state.wps.size + state.mts.size + state.deps.size;
   await store.transaction(async (tx) => {
     const head = await tx.chainHead();
@@ -129,8 +133,13 @@ export async function importEvents(
     for (const wp of state.wps.values()) await tx.putWp(wp);
     for (const mt of state.mts.values()) await tx.putMt(mt);
     for (const dep of state.deps.values()) await tx.putDependency(dep);
+    for (const snapshot of bronze) await tx.putBronze(snapshot);
     onProgress(total, total);
   });
+  // Search is derived: regenerate it from the Bronze just written (embeddings queue for `locus index`).
+  if (await store.transaction(async (tx) => tx.search !== undefined)) {
+    await rebuildSilver(store, workspaceRoot === undefined ? {} : { workspaceRoot });
+  }
   return {
     events: events.length,
     head_seq: last.seq,

@@ -56,14 +56,19 @@ export function registerTransfer(program: Command): void {
     .action(async (file: string, _options: unknown, command: Command) => {
       const json = globalOptions(command).json;
       const text = readFileSync(file === "-" ? 0 : file, "utf8");
-      const { engine } = await openEngine(command);
+      const { engine, workspace } = await openEngine(command);
       try {
         const events = parseEventLines(text);
         let bar: Progress | undefined;
-        const report = await importEvents(engine.store, events, (done, total) => {
-          bar ??= new Progress("importing", total);
-          bar.update(done);
-        });
+        const report = await importEvents(
+          engine.store,
+          events,
+          (done, total) => {
+            bar ??= new Progress("importing", total);
+            bar.update(done);
+          },
+          workspace.root,
+        );
         bar?.finish();
         process.stdout.write(
           json

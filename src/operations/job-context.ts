@@ -1,6 +1,6 @@
-import { canonicalJson, sha256 } from "../domain/canonical-json.js";
 import type { Clock } from "../domain/clock.js";
 import { LocusError } from "../domain/errors.js";
+import { bronzeOperation, makeBronze } from "../domain/events/bronze-history.js";
 import type { EmittedPayload, EventName } from "../domain/events/event-registry.js";
 import { validateEventPayload } from "../domain/events/event-registry.js";
 import { applyEvent, emptyState, emptyTouched, type LocusState, mtKey } from "../domain/events/evolve.js";
@@ -42,7 +42,7 @@ export class JobContext {
   readonly state: LocusState = emptyState();
   private readonly touched = emptyTouched();
   private readonly sealed: StoredEvent[] = [];
-  private readonly plannedWrites = new Map<string, { bronze_id: string; operation: string }>();
+  private readonly plannedWrites = new Map<string, string>();
   private head: ChainHead;
   readonly now: Date;
   /** Set by operations that changed what the Task Board shows. */
@@ -161,16 +161,13 @@ export class JobContext {
   }
 
   /** Plans the one write of a WP in this job: the Bronze id and the version it will have (section 2, 9). */
-  planWpWrite(
-    wp: Pick<TrackedWorkPacket, "wp_id" | "version">,
-    operation: string,
-  ): { bronze_id: string; version: number } {
-    let plan = this.plannedWrites.get(wp.wp_id);
-    if (!plan) {
-      plan = { bronze_id: newBronzeId(this.services.ids), operation };
-      this.plannedWrites.set(wp.wp_id, plan);
+  planWpWrite(wp: Pick<TrackedWorkPacket, "wp_id" | "version">): { bronze_id: string; version: number } {
+    let bronzeId = this.plannedWrites.get(wp.wp_id);
+    if (bronzeId === undefined) {
+      bronzeId = newBronzeId(this.services.ids);
+      this.plannedWrites.set(wp.wp_id, bronzeId);
     }
-    return { bronze_id: plan.bronze_id, version: wp.version + 1 };
+    return { bronze_id: bronzeId, version: wp.version + 1 };
   }
 
   /** Ids of the events this job emitted, in order, without the capability audit (section 3 step 5). */
@@ -191,23 +188,17 @@ export class JobContext {
     const written: { wp: TrackedWorkPacket; bronze_id: string }[] = []; // for the search index below
     for (const wpId of touched.wps) {
       const wp = state.wps.get(wpId) as TrackedWorkPacket;
-      const plan = this.plannedWrites.get(wpId);
-      if (!plan) throw new Error(`internal: WP ${wpId} changed without a planned write`);
+      const bronzeId = this.plannedWrites.get(wpId);
+      // The Bronze operation comes from the write's last event, as bronzeHistory() derives it from the log.
+      const event = this.sealed.findLast((e) => e.payload.bronze_id === bronzeId);
+      if (bronzeId === undefined || !event)
+        throw new Error(`internal: WP ${wpId} changed without a planned write`);
       await tx.putWp(wp);
       const previous = await tx.lastBronzeId(wpId);
-      await tx.putBronze({
-        bronze_id: plan.bronze_id,
-        content_type: "work_packet/handshake_v1",
-        content_hash: sha256(canonicalJson(wp)),
-        created_at: this.timestamp,
-        wp_id: wpId,
-        version: wp.version,
-        operation: plan.operation,
-        snapshot: wp,
-        vector_clock: wp.vector_clock,
-        ...(previous ? { previous_bronze_id: previous } : {}),
-      });
-      written.push({ wp, bronze_id: plan.bronze_id });
+      await tx.putBronze(
+        makeBronze(wp, bronzeId, bronzeOperation(event.event_name, event.payload), this.timestamp, previous),
+      );
+      written.push({ wp, bronze_id: bronzeId });
     }
     // Section 9: the keyword index and Silver chunk text follow the WP writes in this same transaction.
     await indexWrittenWorkPackets(tx, written, this.services);

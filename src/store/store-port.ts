@@ -1,9 +1,10 @@
+import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import type { SortPolicy } from "../domain/ready-rules.js";
 import type { SearchIndexPort } from "../search/search-index-port.js";
 
-export type { StoredEvent };
+export type { BronzeSnapshot, StoredEvent };
 
 import type {
   DependencyType,
@@ -25,20 +26,6 @@ export interface ChainHead {
   hash: string;
   /** Last per-replica sequence of this store's replica. */
   sequence: number;
-}
-
-/** 2.3.15.5: an immutable Bronze snapshot of a WP, chained per WP by previous_bronze_id. */
-export interface BronzeSnapshot {
-  bronze_id: string;
-  content_type: "work_packet/handshake_v1";
-  content_hash: string;
-  created_at: string;
-  wp_id: string;
-  version: number;
-  operation: string;
-  snapshot: TrackedWorkPacket;
-  vector_clock: VectorClock;
-  previous_bronze_id?: string;
 }
 
 /** A WP query: the ready filters of section 7, plus readiness and deletion switches. */

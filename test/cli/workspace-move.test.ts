@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { canonicalJson } from "../../src/domain/canonical-json.js";
 import { stateFingerprint, verifyStore } from "../../src/operations/flight-recorder.js";
 import { openStore, parseStoreUrl } from "../../src/store/open-store.js";
 import { postgresBackend, sqliteBackend } from "../support/stores.js";
@@ -32,13 +33,16 @@ const HISTORY = [
 ];
 
 /** State fingerprint and chain report of the store at `url`, read in process after the CLI runs. */
-async function inspect(url: string): Promise<{ state: string; chainOk: boolean; head: number }> {
+async function inspect(
+  url: string,
+): Promise<{ state: string; chainOk: boolean; head: number; bronze: string }> {
   const store = await openStore(parseStoreUrl(url, process.cwd()));
   try {
     const chain = await verifyStore(store);
     const events = await store.readEvents();
     return {
       state: JSON.stringify(stateFingerprint(await store.loadState())),
+      bronze: canonicalJson(await store.transaction((tx) => tx.bronzeSnapshots())),
       chainOk: chain.ok,
       head: events.at(-1)?.seq ?? 0,
     };
@@ -101,7 +105,14 @@ describe("moving a workspace between SQLite and PostgreSQL", { skip: postgresBac
     assert.ok(source.chainOk && target.chainOk);
     assert.equal(target.head, source.head);
     assert.equal(target.state, source.state);
+    assert.equal(target.bronze, source.bronze, "Bronze is rebuilt from the log, snapshot for snapshot");
     assert.equal(locus(scratch, ["--store", backToSqlite, "events", "verify"]).status, 0);
+    const found = locusJson(scratch, ["--store", backToSqlite, "search", "invoices", "--mode", "keyword"]);
+    assert.deepEqual(
+      ((found.body as { data: { results: { wp_id: string }[] } }).data.results ?? []).map((r) => r.wp_id),
+      ["WP-b"],
+      "the moved workspace is searchable",
+    );
     assert.equal(locus(scratch, ["--store", backToSqlite, "replay"]).status, 0);
     const show = locusJson(scratch, ["--store", backToSqlite, "show", "WP-b"]);
     assert.match(JSON.stringify(show.body), /Export invoices as CSV/);

@@ -25,7 +25,7 @@ const rogue: OperationDefinition[] = [
       const wp = await ctx.wp(p.wp_id);
       ctx.emit("work_packet_updated", {
         wp_id: wp.wp_id,
-        ...ctx.planWpWrite(wp, "update"),
+        ...ctx.planWpWrite(wp),
         changes: { title: { from: wp.title, to: "hacked" } },
       });
       (ctx.emit as (name: string, payload: unknown) => void)("wp_teleported", { wp_id: wp.wp_id });
@@ -43,7 +43,7 @@ const rogue: OperationDefinition[] = [
       const wp = await ctx.wp(p.wp_id);
       ctx.emit("work_packet_updated", {
         wp_id: wp.wp_id,
-        ...ctx.planWpWrite(wp, "update"),
+        ...ctx.planWpWrite(wp),
         changes: { title: { from: wp.title, to: "half" } },
       });
       const dep = {

@@ -10,7 +10,7 @@ import type { JobContext } from "../job-context.js";
 /** Creates the WP of one unknown board entry (WP-001, source task_board_import); returns it. */
 export function importBoardEntry(ctx: JobContext, entry: UnknownEntry, boardPath: string): TrackedWorkPacket {
   const status = wpStatusOf(entry.board_status);
-  const write = ctx.planWpWrite({ wp_id: entry.wp_id, version: 0 }, "import");
+  const write = ctx.planWpWrite({ wp_id: entry.wp_id, version: 0 });
   const pending = { status: "pending" as const };
   const wp: TrackedWorkPacket = {
     wp_id: entry.wp_id,

@@ -240,7 +240,7 @@ async function applyManualEdits(
     applied.push(edit);
     if (dryRun) continue;
     ctx.emit("task_board_status_changed", tb003);
-    const write = ctx.planWpWrite(wp, "board_sync");
+    const write = ctx.planWpWrite(wp);
     ctx.emit("work_packet_updated", {
       wp_id: wp.wp_id,
       ...write,

@@ -29,7 +29,7 @@ export const completeMt = defineOperation({
     if (mt.status === p.outcome) return { wp, mt, changed: false, task_board_updated: false };
     checkExpectedVersion(wp, p.expected_version);
     assertMtTransition(mt.mt_id, mt.status, p.outcome);
-    const write = ctx.planWpWrite(wp, "micro_task");
+    const write = ctx.planWpWrite(wp);
     const validation = p.validation_result ? { validation_result: p.validation_result } : {};
     if (p.outcome === "failed") {
       ctx.emit("mt_failed", {

@@ -106,7 +106,7 @@ export const recordIteration = defineOperation({
     ctx.emit("mt_iteration_completed", {
       wp_id: wp.wp_id,
       mt_id: mt.mt_id,
-      ...(blocked ? ctx.planWpWrite(wp, "micro_task") : {}),
+      ...(blocked ? ctx.planWpWrite(wp) : {}),
       record,
     });
     const lastLevel = Math.max(mt.escalation.escalation_chain.length, 1) - 1;
@@ -126,7 +126,7 @@ export const recordIteration = defineOperation({
         ctx.emit("mt_failed", {
           wp_id: wp.wp_id,
           mt_id: mt.mt_id,
-          ...ctx.planWpWrite(wp, "micro_task"),
+          ...ctx.planWpWrite(wp),
           reason: p.outcome === "ESCALATE" ? "escalation_exhausted" : "max_iterations_exhausted",
           ...(p.failure_category !== undefined ? { failure_category: p.failure_category } : {}),
           ...(p.error_summary !== undefined ? { error_summary: p.error_summary } : {}),

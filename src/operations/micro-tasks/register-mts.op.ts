@@ -148,7 +148,7 @@ export const registerMts = defineOperation({
     }));
     ctx.emit("micro_tasks_registered", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp, "micro_task"),
+      ...ctx.planWpWrite(wp),
       micro_tasks: records,
     });
     return {

@@ -59,7 +59,7 @@ export const startMt = defineOperation({
     ctx.emit("mt_started", {
       wp_id: wp.wp_id,
       mt_id: mt.mt_id,
-      ...ctx.planWpWrite(wp, "micro_task"),
+      ...ctx.planWpWrite(wp),
       escalation_level: level,
       ...(model !== undefined ? { model_id: model } : {}),
       ...(p.lora_id !== undefined ? { lora_id: p.lora_id } : {}),

@@ -22,7 +22,7 @@ export const closeWp = defineOperation({
     assertWpTransition(wp.status, "done", "close", transitionFacts(wp));
     ctx.emit("work_packet_completed", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp, "close"),
+      ...ctx.planWpWrite(wp),
       completed_at: ctx.timestamp,
     });
     ctx.boardDirty = true;

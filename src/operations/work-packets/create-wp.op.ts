@@ -63,7 +63,7 @@ export const createWp = defineOperation({
     const wpId = p.wp_id ?? newWpId(ctx.services.ids);
     const taskPacketPath =
       p.task_packet_path === undefined ? undefined : checkTaskPacketPath(ctx, p.task_packet_path);
-    const write = ctx.planWpWrite({ wp_id: wpId, version: 0 }, "create");
+    const write = ctx.planWpWrite({ wp_id: wpId, version: 0 });
     const pending = { status: "pending" as const };
     const wp: TrackedWorkPacket = {
       wp_id: wpId,

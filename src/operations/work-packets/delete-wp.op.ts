@@ -25,7 +25,7 @@ export const deleteWp = defineOperation({
     assertWpTransition(wp.status, "cancelled", "delete", transitionFacts(wp));
     ctx.emit("work_packet_deleted", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp, "delete"),
+      ...ctx.planWpWrite(wp),
       deleted_by: ctx.identity.actor_id,
       previous_status: wp.status,
       ...(p.reason ? { reason: p.reason } : {}),

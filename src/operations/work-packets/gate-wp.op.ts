@@ -60,7 +60,7 @@ export const gateWp = defineOperation({
     const summary = `${p.gate} gate: ${p.result.status}${p.result.notes ? ` - ${p.result.notes}` : ""}`;
     ctx.emit("work_packet_gated", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp, "gate"),
+      ...ctx.planWpWrite(wp),
       gate: p.gate,
       result,
       note: makeNote(ctx, summary, "gate"),

@@ -92,7 +92,7 @@ export const updateWp = defineOperation({
     }
     ctx.emit("work_packet_updated", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp, "update"),
+      ...ctx.planWpWrite(wp),
       changes: changes as WpChanges,
       ...(note ? { note: makeNote(ctx, note.content, note.note_type) } : {}),
       ...(p.source ? { source: p.source } : {}),
