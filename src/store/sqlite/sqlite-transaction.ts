@@ -1,5 +1,4 @@
 import type Database from "better-sqlite3";
-import { shortestPath } from "../../domain/dependency-graph.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -21,6 +20,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
+import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
@@ -265,14 +265,9 @@ export class SqliteTransaction implements StoreTransaction {
     return row.n as number;
   }
 
+  // Graph walks live in sqlite-graph-walk.ts.
   async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
-    const rows = this.prepared(
-      `WITH RECURSIVE reach(wp_id) AS (
-         SELECT @from UNION SELECT d.to_wp_id FROM reach r CROSS JOIN dependencies d ON d.from_wp_id = r.wp_id WHERE d.type = @type)
-       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM reach r CROSS JOIN dependencies d ON d.from_wp_id = r.wp_id
-       WHERE d.type = @type`,
-    ).all({ from, type }) as Row[];
-    return shortestPath(from, to, rows as { source: string; target: string }[]);
+    return findPath((sql) => this.prepared(sql), from, to, type);
   }
 
   async reachableEdges(
@@ -281,15 +276,7 @@ export class SqliteTransaction implements StoreTransaction {
     direction: "down" | "up",
     maxEdges: number,
   ): Promise<TrackedDependency[]> {
-    const [near, far] = direction === "down" ? ["from_wp_id", "to_wp_id"] : ["to_wp_id", "from_wp_id"];
-    const rows = this.prepared(
-      `WITH RECURSIVE reach(wp_id) AS (
-         SELECT @wp UNION SELECT d.${far} FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
-         WHERE d.type IN (SELECT value FROM json_each(@types)))
-       SELECT d.doc FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
-       WHERE d.type IN (SELECT value FROM json_each(@types)) ORDER BY d.dependency_id LIMIT @max`,
-    ).all({ wp: wpId, types: JSON.stringify(types), max: maxEdges }) as Row[];
-    return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
+    return reachableEdges((sql) => this.prepared(sql), wpId, types, direction, maxEdges);
   }
 
   async queryWps(query: WpQuery): Promise<WpPage> {
