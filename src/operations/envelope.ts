@@ -191,7 +191,11 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
     capabilityError = check.error;
   }
 
-  const requestHash = sha256(canonicalJson({ operation: operation.name, params: job.input.params }));
+  // Only a job with an idempotency key is compared with an earlier one: hash the request for those only.
+  const requestHash =
+    job.idempotency_key === undefined
+      ? ""
+      : sha256(canonicalJson({ operation: operation.name, params: job.input.params }));
   const recordDecisions = (ctx: JobContext) => {
     for (const decision of decisions) {
       ctx.emit("capability_decision", {
