@@ -258,8 +258,11 @@ export class SqliteSearchIndex implements SearchIndexPort {
   async filterWpIds(wpIds: readonly string[], filters: WpQuery): Promise<Set<string>> {
     if (wpIds.length === 0) return new Set();
     const { where, params } = buildWpQuery(filters);
+    // CROSS JOIN fixes the join order: one primary-key lookup per candidate. Written as `wp_id IN (...)
+    // AND <filters>`, the planner preferred the (deleted, status) index and scanned every WP: ~10 ms per
+    // call at 100K WPs, twice per hybrid search (section 12: search p99 < 50 ms).
     const rows = this.prepared(
-      `SELECT w.wp_id FROM work_packets w WHERE w.wp_id IN (SELECT value FROM json_each(?)) AND ${where}`,
+      `SELECT w.wp_id FROM json_each(?) j CROSS JOIN work_packets w ON w.wp_id = j.value WHERE ${where}`,
     ).all(JSON.stringify(wpIds), ...params) as Row[];
     return new Set(rows.map((r) => r.wp_id as string));
   }
