@@ -28,6 +28,12 @@ type Row = Record<string, unknown>;
 const parse = <T>(row: Row | undefined): T | undefined =>
   row ? (JSON.parse(row.doc as string) as T) : undefined;
 
+/** True when the stored indexed columns of a WP row equal the new ones. */
+function sameColumns(row: Row, columns: Record<string, string | number | null>): boolean {
+  for (const [name, value] of Object.entries(columns)) if (row[name] !== value) return false;
+  return true;
+}
+
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
 export class SqliteTransaction implements StoreTransaction {
   private readonly statements = new Map<string, Database.Statement>();
@@ -113,9 +119,25 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async putWp(wp: TrackedWorkPacket): Promise<void> {
-    const before = this.prepared("SELECT status FROM work_packets WHERE wp_id = ?").get(wp.wp_id) as
-      | Row
-      | undefined;
+    const before = this.prepared(
+      "SELECT status, priority, type, phase, assignee, deleted FROM work_packets WHERE wp_id = ?",
+    ).get(wp.wp_id) as Row | undefined;
+    const columns = {
+      status: wp.status,
+      priority: wp.priority,
+      type: wp.type,
+      phase: wp.governance.phase ?? null,
+      assignee: wp.assignee ?? null,
+      deleted: wp.tombstone ? 1 : 0,
+    };
+    // Section 12 (update_wp p99): most updates change only the document (title, notes, labels...). The
+    // upsert below rewrites every indexed column, so SQLite rewrites the entries of every index of the table;
+    // an UPDATE of doc alone touches only the index that reads doc (wp_board_view). Same row either way.
+    if (before !== undefined && sameColumns(before, columns)) {
+      this.prepared("UPDATE work_packets SET doc = ? WHERE wp_id = ?").run(JSON.stringify(wp), wp.wp_id);
+      this.putLabels(wp);
+      return;
+    }
     this.prepared(
       `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
          open_blockers, blocks_out)
@@ -127,14 +149,9 @@ export class SqliteTransaction implements StoreTransaction {
          phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`,
     ).run({
       wp_id: wp.wp_id,
-      status: wp.status,
-      priority: wp.priority,
-      type: wp.type,
-      phase: wp.governance.phase ?? null,
-      assignee: wp.assignee ?? null,
+      ...columns,
       created_at: wp.created_at,
       created_ms: Date.parse(wp.created_at),
-      deleted: wp.tombstone ? 1 : 0,
       doc: JSON.stringify(wp),
     });
     const wasOpen = before !== undefined && !isClosedStatus(before.status as WorkPacketStatus);
@@ -145,9 +162,19 @@ export class SqliteTransaction implements StoreTransaction {
          WHERE wp_id IN (SELECT to_wp_id FROM dependencies WHERE from_wp_id = ? AND type = 'blocks')`,
       ).run(isOpen ? 1 : -1, wp.wp_id);
     }
+    this.putLabels(wp);
+  }
+
+  /** Makes wp_labels hold exactly the WP's labels; unchanged labels are left alone (no index churn). */
+  private putLabels(wp: TrackedWorkPacket): void {
+    const stored = this.prepared("SELECT label FROM wp_labels WHERE wp_id = ?")
+      .pluck()
+      .all(wp.wp_id) as string[];
+    const wanted = new Set(wp.labels);
+    if (stored.length === wanted.size && stored.every((label) => wanted.has(label))) return;
     this.prepared("DELETE FROM wp_labels WHERE wp_id = ?").run(wp.wp_id);
     const addLabel = this.prepared("INSERT OR IGNORE INTO wp_labels (label, wp_id) VALUES (?, ?)");
-    for (const label of wp.labels) addLabel.run(label, wp.wp_id);
+    for (const label of wanted) addLabel.run(label, wp.wp_id);
   }
 
   async putBronze(b: BronzeSnapshot): Promise<void> {
