@@ -55,6 +55,11 @@ export function saveLineIndex(
   }
 }
 
+/** Forgets the indexes held in memory, as a new process starts (tests of the file path use it). */
+export function forgetLineIndexes(): void {
+  memory.clear();
+}
+
 /** The SHA-256 (hex) of board bytes, the key of an index. */
 export function boardBytesHash(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

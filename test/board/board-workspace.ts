@@ -25,11 +25,16 @@ export interface BoardWorkspace {
 }
 
 /** Makes a fresh workspace folder (with `docs/`) and a fresh SQLite store. */
-export async function boardWorkspace(options: { autoSync?: boolean } = {}): Promise<BoardWorkspace> {
+export async function boardWorkspace(
+  options: { autoSync?: boolean; cacheFolder?: boolean } = {},
+): Promise<BoardWorkspace> {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), "locus-board-")));
   mkdirSync(path.join(root, "docs"), { recursive: true });
+  // With cacheFolder, the board line index is kept in `.locus/` as the CLI keeps it.
+  if (options.cacheFolder) mkdirSync(path.join(root, ".locus"));
   const { engine, store, cleanup } = await freshEngine(sqliteBackend, {
     workspaceRoot: root,
+    ...(options.cacheFolder ? { cacheFolder: path.join(root, ".locus") } : {}),
     ...(options.autoSync === false ? {} : { afterApply: boardAutoSync }),
   });
   const boardFile = path.join(root, "docs", "TASK_BOARD.md");
