@@ -61,4 +61,70 @@ describe("hash chain verify (section 6)", () => {
       ),
     );
   });
+
+  it("property: rewriting any field of any event is detected; without re-hashing that event is named", () => {
+    const fields = [
+      "seq",
+      "event_uuid",
+      "event_id",
+      "event_name",
+      "timestamp",
+      "trace_id",
+      "job_id",
+      "protocol_id",
+      "actor_id",
+      "replica_id",
+      "sequence",
+      "vector_clock",
+      "payload",
+      "prev_hash",
+      "hash",
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.array(fc.dictionary(fc.string({ maxLength: 3 }), fc.integer()), { minLength: 1, maxLength: 10 }),
+        fc.nat(),
+        fc.constantFrom(...fields),
+        fc.boolean(),
+        (payloads, pick, field, rehash) => {
+          const events = chain(payloads);
+          const target = pick % events.length;
+          const original = events[target]!;
+          const forged: StoredEvent = { ...original, [field]: forgedValue(original[field]) };
+          const edited = events.map((e, i) => (i === target ? forged : e));
+          if (rehash && field !== "hash" && field !== "prev_hash") {
+            // A forger who recomputes every hash from the edited event on: only the recorded head stays.
+            let prev = target === 0 ? "" : edited[target - 1]!.hash;
+            for (let i = target; i < edited.length; i += 1) {
+              const { hash: _old, ...unsealed } = { ...edited[i]!, prev_hash: prev };
+              edited[i] = { ...unsealed, hash: eventHash(unsealed) };
+              prev = edited[i]!.hash;
+            }
+          }
+          const report = verifyChain(edited, head(events));
+          assert.equal(report.ok, false, `${field} edit at seq ${target + 1} went unnoticed`);
+          if (rehash && field !== "hash" && field !== "prev_hash" && field !== "seq") {
+            // A consistently re-hashed chain differs only from the recorded head: the break shows at the end.
+            assert.equal(report.first_bad_seq, events.length);
+          } else {
+            assert.equal(report.first_bad_seq, target + 1);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("names the seq after the head when events were appended outside Locus", () => {
+    const events = chain([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    const report = verifyChain(events, head(events.slice(0, 2)));
+    assert.equal(report.ok, false);
+    assert.equal(report.first_bad_seq, 3);
+  });
 });
+
+function forgedValue(value: unknown): unknown {
+  if (typeof value === "number") return value + 1;
+  if (typeof value === "string") return `${value}x`;
+  return { ...(value as object), forged: 1 };
+}

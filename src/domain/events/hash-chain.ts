@@ -40,13 +40,26 @@ export function verifyChain(
     expectedSeq += 1;
   }
   const last = expectedSeq - 1;
-  if (last !== head.seq || previousHash !== head.hash) {
+  if (last === head.seq && previousHash !== head.hash) {
+    // The last event was rewritten and its hash recomputed: only the recorded head still knows it.
+    return {
+      ok: false,
+      checked: last - 1,
+      head_seq: head.seq,
+      first_bad_seq: last,
+      reason: `seq ${last} does not match the recorded head hash: the last event was rewritten`,
+    };
+  }
+  if (last !== head.seq) {
     return {
       ok: false,
       checked: last,
       head_seq: head.seq,
       first_bad_seq: Math.min(last, head.seq) + 1,
-      reason: `the log ends at seq ${last} but the recorded head is seq ${head.seq}: events were removed`,
+      reason:
+        last < head.seq
+          ? `the log ends at seq ${last} but the recorded head is seq ${head.seq}: events were removed`
+          : `the log goes on past the recorded head (seq ${head.seq}): events were added outside Locus`,
     };
   }
   return { ok: true, checked: last, head_seq: head.seq };
