@@ -198,13 +198,19 @@ describe("planBoardSync", () => {
 
   test("given an adopted board with Done above Ready, when importing, then the lower READY entry wins", () => {
     // The reverse order of the case above: the rule is "further down the file", not "furthest along".
-    const text = "## Done\n- **[WP-X]** - [VALIDATED] - old\n## Ready\n- **[WP-X]** - [READY_FOR_DEV] - new\n";
+    const text =
+      "## Done\n- **[WP-X]** - [VALIDATED] - old\n## Ready\n- **[WP-X]** - [READY_FOR_DEV] - new\n";
     const plan = planBoardSync(parseBoard(text), [], { direction: "both", import_unknown: true });
     assert.deepEqual(
       plan.unknown_entries.map((entry) => [entry.wp_id, entry.board_status, entry.line, entry.other_lines]),
       [["WP-X", "READY", 3, [1]]],
     );
-    const stale = { wp_id: "WP-X", removed_line: 1, removed_board_status: "DONE", kept_board_status: "READY" };
+    const stale = {
+      wp_id: "WP-X",
+      removed_line: 1,
+      removed_board_status: "DONE",
+      kept_board_status: "READY",
+    };
     assert.deepEqual(plan.duplicates, [stale]);
     const out = plan.render({ imported: plan.unknown_entries });
     assert.equal(out.text, "## Done\n## Ready\n- **[WP-X]** - [READY_FOR_DEV] - new\n");
@@ -229,7 +235,10 @@ describe("planBoardSync", () => {
       out.duplicates.map((dup) => dup.removed_line),
       [1, 3],
     );
-    assert.equal(out.text, "## Ready\n## Done\n## Ready for Validation\n- **[WP-X]** - [READY_FOR_DEV] - third\n");
+    assert.equal(
+      out.text,
+      "## Ready\n## Done\n## Ready for Validation\n- **[WP-X]** - [READY_FOR_DEV] - third\n",
+    );
   });
 
   test("refuses invalid store views and edits that are not in the plan", () => {

@@ -80,7 +80,10 @@ describe("board commands as processes", () => {
       const edges = (wpId: string) =>
         JSON.parse(ws.locus("exec", "--file", writeJob(ws.root, "get_wp_status", { wp_id: wpId }))).data as {
           wp: { governance: { task_packet_path?: string } };
-          dependencies: Record<"incoming" | "outgoing", { from_wp_id: string; to_wp_id: string; type: string }[]>;
+          dependencies: Record<
+            "incoming" | "outgoing",
+            { from_wp_id: string; to_wp_id: string; type: string }[]
+          >;
         };
       const edge = (e: { from_wp_id: string; to_wp_id: string; type: string }) =>
         `${e.from_wp_id} -${e.type}-> ${e.to_wp_id}`;

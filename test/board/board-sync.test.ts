@@ -196,7 +196,10 @@ describe("sync_task_board", () => {
       assert.deepEqual([after.status, after.version], [wpA.status, wpA.version]);
       const names = await eventNames(ws.store, before);
       assert.ok(!names.includes("task_board_status_changed"), `TB-003 committed: ${names.join(", ")}`);
-      assert.ok(!names.some((name) => name.startsWith("work_packet_")), `WP event committed: ${names.join(", ")}`);
+      assert.ok(
+        !names.some((name) => name.startsWith("work_packet_")),
+        `WP event committed: ${names.join(", ")}`,
+      );
       const missing = await ws.run("get_wp_status", { wp_id: "WP-C" });
       assert.equal(missing.success, false);
       // The real sync then does what the dry run predicted.
@@ -246,7 +249,8 @@ describe("sync_task_board", () => {
     const ws = await boardWorkspace();
     try {
       // Done above Ready: the lower (Ready) entry wins, whatever the order of the sections.
-      const text = "# Board\n\n## Done\n- **[WP-D]** - [VALIDATED] - stale\n\n## Ready for Dev\n- **[WP-D]** - [READY_FOR_DEV] - current\n";
+      const text =
+        "# Board\n\n## Done\n- **[WP-D]** - [VALIDATED] - stale\n\n## Ready for Dev\n- **[WP-D]** - [READY_FOR_DEV] - current\n";
       ws.writeBoard(text);
       const data = await ws.ok("sync_task_board", { import_unknown: true });
       assert.equal(data.imported, 1);
@@ -324,7 +328,10 @@ describe("sync_task_board", () => {
       renameSync(ws.boardFile, `${ws.boardFile}.away`);
       await ws.ok("gate_wp", { wp_id: "WP-U", gate: "post_work", result: { status: "pass" } });
       renameSync(`${ws.boardFile}.away`, ws.boardFile);
-      assert.deepEqual(ownedEntriesOf(ws.readBoard(), "WP-U").map(([heading]) => heading), ["In Progress"]);
+      assert.deepEqual(
+        ownedEntriesOf(ws.readBoard(), "WP-U").map(([heading]) => heading),
+        ["In Progress"],
+      );
 
       const CASES: [string, Record<string, unknown>, string, string][] = [
         ["create_wp", { wp_id: "WP-T", title: "t" }, "WP-T", "Stub Backlog"],
