@@ -6,12 +6,12 @@ import { LocusError } from "../domain/errors.js";
 export interface BoardLimits {
   /** Largest accepted board in UTF-8 bytes (section 8 default: 5 MiB). */
   readonly max_bytes: number;
-  /** Longest accepted line in UTF-16 code units, terminator excluded. */
-  readonly max_line_length: number;
+  /** Longest accepted line in UTF-8 bytes, terminator excluded (config `board_line_bytes`). */
+  readonly max_line_bytes: number;
 }
 
-/** Default bounds: 5 MiB per board (section 8) and 64 Ki characters per line. */
-export const DEFAULT_BOARD_LIMITS: BoardLimits = { max_bytes: 5 * 1024 * 1024, max_line_length: 64 * 1024 };
+/** Default bounds: 5 MiB per board (section 8) and 64 KiB per line. */
+export const DEFAULT_BOARD_LIMITS: BoardLimits = { max_bytes: 5 * 1024 * 1024, max_line_bytes: 64 * 1024 };
 
 /** The board as a string, refusing oversize input, invalid UTF-8 bytes and lone surrogates. */
 export function decodeBoardInput(input: string | Uint8Array, limits: BoardLimits): string {

@@ -38,8 +38,8 @@ export interface BoardLineIndex {
   sha256: string;
   /** Length of the decoded text in UTF-16 code units. */
   length: number;
-  /** The line length bound the text was parsed under (a stricter bound later means a fresh parse). */
-  max_line_length: number;
+  /** The line bound (UTF-8 bytes) the text was parsed under (a stricter bound later means a fresh parse). */
+  max_line_bytes: number;
   /** True when the text starts with U+FEFF. */
   bom: boolean;
   /** The line ending of every line. */
@@ -57,7 +57,7 @@ export interface BoardLineIndex {
 export function buildLineIndex(
   board: ParsedBoard,
   sha256: string,
-  maxLineLength: number,
+  maxLineBytes: number,
 ): BoardLineIndex | undefined {
   const { lines } = board;
   const last = lines[lines.length - 1];
@@ -96,7 +96,7 @@ export function buildLineIndex(
     version: 1,
     sha256,
     length: offset,
-    max_line_length: maxLineLength,
+    max_line_bytes: maxLineBytes,
     bom: board.bom,
     eol,
     sections,
@@ -120,7 +120,7 @@ export interface IncrementalEdit {
   changed: boolean;
   /** True when the WP had no owned entry before (TB-001). */
   added: boolean;
-  /** Length of the entry line written, 0 when none (the parser bounds line length). */
+  /** UTF-8 bytes of the entry line written, 0 when none (the parser bounds line bytes). */
   longest_inserted: number;
 }
 
@@ -157,7 +157,7 @@ export function placeOneEntry(
   if (keeper === undefined) {
     const trailing = occurrences[occurrences.length - 1]?.trailing ?? "";
     const line = formatEntryLine(wpId, token, trailing) + index.eol;
-    longest_inserted = line.length - index.eol.length;
+    longest_inserted = Buffer.byteLength(line, "utf8") - index.eol.length;
     splices.push([index.sections[target]!.insert_at, 0, line]);
   }
   splices.sort((a, b) => b[0] - a[0]);

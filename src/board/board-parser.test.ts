@@ -184,9 +184,21 @@ describe("safety bounds (section 8)", () => {
   });
 
   test("refuses a line above the line bound, naming the line", () => {
-    const { code, details } = refusal(() => parseBoard(`ok\n${"y".repeat(11)}\n`, { max_line_length: 10 }));
+    const { code, details } = refusal(() => parseBoard(`ok\n${"y".repeat(11)}\n`, { max_line_bytes: 10 }));
     assert.equal(code, "HSK-413-LIMIT");
     assert.deepEqual(details, { field: "board.line", limit: 10, actual: 11, line: 2 });
+  });
+
+  test("measures the line bound in UTF-8 bytes, not characters", () => {
+    // 4 characters of 3 bytes each: 12 bytes, above a bound of 10 though only 4 code units long.
+    const { code, details } = refusal(() => parseBoard(`ok\n${"€".repeat(4)}\n`, { max_line_bytes: 10 }));
+    assert.equal(code, "HSK-413-LIMIT");
+    assert.deepEqual(details, { field: "board.line", limit: 10, actual: 12, line: 2 });
+    // An astral character is 2 code units and 4 bytes: 3 of them (12 bytes) are refused, 2 (8 bytes) pass.
+    assert.equal(refusal(() => parseBoard("😀".repeat(3), { max_line_bytes: 10 })).code, "HSK-413-LIMIT");
+    assert.equal(parseBoard("😀".repeat(2), { max_line_bytes: 10 }).lines.length, 1);
+    // Exactly at the bound is accepted, from bytes as from a string.
+    assert.equal(parseBoard(Buffer.from("€€€a", "utf8"), { max_line_bytes: 10 }).lines[0]?.text, "€€€a");
   });
 
   test("refuses NUL bytes, naming the line", () => {

@@ -28,7 +28,7 @@ export function parseBoard(input: string | Uint8Array, limits: Partial<BoardLimi
       line,
     });
   }
-  const raw = splitLines(body, bounds.max_line_length);
+  const raw = splitLines(body, bounds.max_line_bytes);
   return classify(bom, raw);
 }
 
@@ -39,27 +39,32 @@ interface RawLine {
   kind: BoardLineKind;
 }
 
-function splitLines(body: string, maxLineLength: number): RawLine[] {
+function splitLines(body: string, maxLineBytes: number): RawLine[] {
   const lines: RawLine[] = [];
   const breaks = /\r\n|\r|\n/g;
   let start = 0;
   for (let match = breaks.exec(body); match !== null; match = breaks.exec(body)) {
     lines.push(
-      checkedLine(body.slice(start, match.index), match[0] as LineEnding, lines.length, maxLineLength),
+      checkedLine(body.slice(start, match.index), match[0] as LineEnding, lines.length, maxLineBytes),
     );
     start = match.index + match[0].length;
   }
-  if (start < body.length) lines.push(checkedLine(body.slice(start), "", lines.length, maxLineLength));
+  if (start < body.length) lines.push(checkedLine(body.slice(start), "", lines.length, maxLineBytes));
   return lines;
 }
 
-function checkedLine(text: string, eol: LineEnding, index: number, maxLineLength: number): RawLine {
-  if (text.length > maxLineLength) {
-    throw new LocusError(
-      "HSK-413-LIMIT",
-      `board line ${index + 1} is ${text.length} characters, above the bound of ${maxLineLength}`,
-      { field: "board.line", limit: maxLineLength, actual: text.length, line: index + 1 },
-    );
+function checkedLine(text: string, eol: LineEnding, index: number, maxLineBytes: number): RawLine {
+  // 8 (Safety): the bound is in UTF-8 bytes (config `board_line_bytes`). A UTF-16 code unit is at most 3
+  // bytes (a surrogate pair, 2 units, is 4), so only a line longer than a third of the bound is measured.
+  if (text.length * 3 > maxLineBytes) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > maxLineBytes) {
+      throw new LocusError(
+        "HSK-413-LIMIT",
+        `board line ${index + 1} is ${bytes} bytes, above the bound of ${maxLineBytes}`,
+        { field: "board.line", limit: maxLineBytes, actual: bytes, line: index + 1 },
+      );
+    }
   }
   return { text, eol, kind: "prose" };
 }

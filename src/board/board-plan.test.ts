@@ -196,6 +196,51 @@ describe("planBoardSync", () => {
     assert.equal(out.written_statuses.get("WP-X"), "DONE");
   });
 
+  test("given an adopted board with Done above Ready, when importing, then the lower READY entry wins", () => {
+    // The reverse order of the case above: the rule is "further down the file", not "furthest along".
+    const text =
+      "## Done\n- **[WP-X]** - [VALIDATED] - old\n## Ready\n- **[WP-X]** - [READY_FOR_DEV] - new\n";
+    const plan = planBoardSync(parseBoard(text), [], { direction: "both", import_unknown: true });
+    assert.deepEqual(
+      plan.unknown_entries.map((entry) => [entry.wp_id, entry.board_status, entry.line, entry.other_lines]),
+      [["WP-X", "READY", 3, [1]]],
+    );
+    const stale = {
+      wp_id: "WP-X",
+      removed_line: 1,
+      removed_board_status: "DONE",
+      kept_board_status: "READY",
+    };
+    assert.deepEqual(plan.duplicates, [stale]);
+    const out = plan.render({ imported: plan.unknown_entries });
+    assert.equal(out.text, "## Done\n## Ready\n- **[WP-X]** - [READY_FOR_DEV] - new\n");
+    assert.deepEqual(out.duplicates, [stale]);
+    assert.deepEqual(out.counts, { entries_added: 0, entries_moved: 0, duplicates_removed: 1 });
+    assert.equal(out.written_statuses.get("WP-X"), "READY");
+  });
+
+  test("given an adopted board with a WP three times, when importing, then only the last occurrence stays", () => {
+    const text = [
+      "## Ready",
+      "- **[WP-X]** - [READY_FOR_DEV] - first",
+      "## Done",
+      "- **[WP-X]** - [VALIDATED] - second",
+      "## Ready for Validation",
+      "- **[WP-X]** - [READY_FOR_DEV] - third",
+      "",
+    ].join("\n");
+    const plan = planBoardSync(parseBoard(text), [], { direction: "both", import_unknown: true });
+    const out = plan.render({ imported: plan.unknown_entries });
+    assert.deepEqual(
+      out.duplicates.map((dup) => dup.removed_line),
+      [1, 3],
+    );
+    assert.equal(
+      out.text,
+      "## Ready\n## Done\n## Ready for Validation\n- **[WP-X]** - [READY_FOR_DEV] - third\n",
+    );
+  });
+
   test("refuses invalid store views and edits that are not in the plan", () => {
     const board = parseBoard(BOARD);
     assert.throws(() => planBoardSync(board, [{ ...wp("WP-A", "READY"), token: "x" }], BOTH), {

@@ -57,11 +57,19 @@ export class BoardWatcher {
   }
 
   #changed(): void {
-    if (this.#stopped) return;
-    // Our own write left exactly this stamp: not a change (never re-triggered by its own writes).
-    if (sameStamp(statBoardFile(this.#options.boardFile), this.#seen)) return;
+    if (this.#stopped || this.#unchanged()) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#run(), this.#options.debounceMs);
+    this.#timer = setTimeout(() => {
+      // Checked again when the quiet time ends: the event may have been our own write, seen while that sync
+      // was still running and had not yet recorded the stamp it left.
+      if (this.#stopped || this.#unchanged()) return;
+      void this.#run();
+    }, this.#options.debounceMs);
+  }
+
+  /** True when the file has the stamp the last sync left (our own write is not a change). */
+  #unchanged(): boolean {
+    return sameStamp(statBoardFile(this.#options.boardFile), this.#seen);
   }
 
   async #run(): Promise<void> {

@@ -5,15 +5,16 @@ import { resolveWorkspaceFile } from "../board/board-file.js";
 import { isLocusError } from "../domain/errors.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
 import type { LocusEngine } from "../operations/locus-engine.js";
-import { parseTaskPacket } from "../packets/task-packet-parser.js";
+import { parseTaskPacket, type TaskPacketMetadata } from "../packets/task-packet-parser.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { subcommand } from "./operation-commands.js";
 
 // `locus import board` (section 8): adopts an existing repository in one step. The board's entries become
 // WPs in the status of their sections (sync_task_board with import_unknown); then each adopted WP with a task
-// packet at `<packets_dir>/<WP_ID>.md` gets its task_packet_path and title, and `blocks` edges from the
-// packet's BUILD_ORDER_DEPENDS_ON (the dependency blocks the WP). Each step is its own job in the envelope.
+// packet at `<packets_dir>/<WP_ID>.md` or a stub at `<packets_dir>/stubs/<WP_ID>.md` (main packet first) gets
+// its task_packet_path and title, and `blocks` edges from BUILD_ORDER_DEPENDS_ON in either (the dependency
+// blocks the WP). Each step is its own job in the envelope.
 
 /** What an import did, for the summary line and --json. */
 export interface BoardImportReport {
@@ -48,23 +49,20 @@ export async function importBoard(
   const known = new Set(wps.map((wp) => wp.wp_id));
   for (const wp of wps) {
     if (wp.metadata.source !== "task_board_import") continue;
-    const relative = `${packetsDir.replace(/\/+$/, "")}/${wp.wp_id}.md`;
-    let absolute: string;
-    try {
-      absolute = resolveWorkspaceFile(root, relative, "task_packet_path").absolute;
-    } catch {
-      continue; // an unsafe packet path is simply not linked
-    }
-    if (!existsSync(absolute)) continue;
-    const packet = parseTaskPacket(readFileSync(absolute));
+    const packets = readPackets(root, packetsDir, wp.wp_id);
+    const main = packets[0];
+    if (main === undefined) continue;
     const updates: Record<string, unknown> = {};
-    if (wp.governance.task_packet_path !== relative) updates.task_packet_path = relative;
-    if (packet.title !== undefined && wp.title === wp.wp_id) updates.title = packet.title.slice(0, 500);
+    if (wp.governance.task_packet_path !== main.relative) updates.task_packet_path = main.relative;
+    const title = packets.find((packet) => packet.parsed.title !== undefined)?.parsed.title;
+    if (title !== undefined && wp.title === wp.wp_id) updates.title = title.slice(0, 500);
     if (Object.keys(updates).length > 0) {
       const updated = await engine.run("update_wp", { wp_id: wp.wp_id, updates, source: "import" });
       if (updated.success) report.packets_linked++;
     }
-    for (const blocker of packet.build_order_depends_on) {
+    // The WP depends on each listed WP: the dependency blocks it (edge dependency -> WP).
+    const blockers = new Set(packets.flatMap((packet) => packet.parsed.build_order_depends_on));
+    for (const blocker of blockers) {
       if (!known.has(blocker) || blocker === wp.wp_id) continue;
       const edge = await engine.run("add_dependency", {
         from_wp_id: blocker,
@@ -77,6 +75,33 @@ export async function importBoard(
     }
   }
   return report;
+}
+
+/** A task packet file of a WP, read and parsed. */
+interface FoundPacket {
+  relative: string;
+  parsed: TaskPacketMetadata;
+}
+
+/**
+ * The packets of `wpId` that exist: the main packet `<packets_dir>/<WP_ID>.md` first, then the backlog stub
+ * `<packets_dir>/stubs/<WP_ID>.md` (where real repositories keep not-yet-activated WPs and their
+ * BUILD_ORDER_DEPENDS_ON). An unsafe path (a symlink out of the workspace) is skipped, never read.
+ */
+function readPackets(root: string, packetsDir: string, wpId: string): FoundPacket[] {
+  const folder = packetsDir.replace(/\/+$/, "");
+  const found: FoundPacket[] = [];
+  for (const relative of [`${folder}/${wpId}.md`, `${folder}/stubs/${wpId}.md`]) {
+    let absolute: string;
+    try {
+      absolute = resolveWorkspaceFile(root, relative, "task_packet_path").absolute;
+    } catch {
+      continue;
+    }
+    if (!existsSync(absolute)) continue;
+    found.push({ relative, parsed: parseTaskPacket(readFileSync(absolute)) });
+  }
+  return found;
 }
 
 async function allWps(engine: LocusEngine, total: number): Promise<TrackedWorkPacket[]> {

@@ -56,8 +56,9 @@ export function makeNote(ctx: JobContext, content: string, noteType: WorkNote["n
 export function checkTaskPacketPath(ctx: JobContext, path: string): string {
   const normalised = assertRelativeWorkspacePath(path, "task_packet_path");
   const folder = assertRelativeWorkspacePath(ctx.config.packets_dir, "packets_dir");
-  if (!isUnder(normalised, folder)) {
-    throw new LocusError("HSK-400-UNSAFE-PATH", `task_packet_path must be under ${folder}/`, {
+  // 8: a packet is a file strictly below the packets folder; the folder itself names no packet.
+  if (normalised === folder || !isUnder(normalised, folder)) {
+    throw new LocusError("HSK-400-UNSAFE-PATH", `task_packet_path must be a file under ${folder}/`, {
       field: "task_packet_path",
       packets_dir: folder,
     });

@@ -7,8 +7,11 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -36,16 +39,24 @@ function outsideDir(): string {
 }
 
 describe("board attacks", () => {
-  test("given ../ and absolute paths, then HSK-400-UNSAFE-PATH", async () => {
-    const ws = await boardWorkspace();
-    const outside = outsideDir();
+  test("given ../ and absolute paths, then HSK-400-UNSAFE-PATH and the file they name is untouched", async () => {
+    // The workspace sits inside `outside`, so `../board.md` names exactly outside/board.md.
+    const outside = realpathSync(outsideDir());
+    const ws = await boardWorkspace({ parent: outside });
     try {
-      writeFileSync(path.join(outside, "board.md"), BOARD);
+      const target = path.join(outside, "board.md");
+      assert.equal(path.resolve(ws.root, "../board.md"), target);
+      writeFileSync(target, BOARD);
+      const before = statSync(target, { bigint: true });
       await refused(ws, { path: "../board.md" }, "HSK-400-UNSAFE-PATH");
       await refused(ws, { path: "docs/../../board.md" }, "HSK-400-UNSAFE-PATH");
-      await refused(ws, { path: path.join(outside, "board.md") }, "HSK-400-UNSAFE-PATH");
+      await refused(ws, { path: target }, "HSK-400-UNSAFE-PATH");
       await refused(ws, { path: "docs/TASK\u0000BOARD.md" }, "HSK-400-UNSAFE-PATH");
-      assert.equal(readFileSync(path.join(outside, "board.md"), "utf8"), BOARD);
+      assert.equal(readFileSync(target, "utf8"), BOARD);
+      const after = statSync(target, { bigint: true });
+      assert.deepEqual([after.ino, after.mtimeNs], [before.ino, before.mtimeNs], "not rewritten in place");
+      // No temp file or other write beside it either.
+      assert.deepEqual(readdirSync(outside).sort(), ["board.md", path.basename(ws.root)].sort());
     } finally {
       await ws.cleanup();
       rmSync(outside, { recursive: true, force: true });
@@ -117,6 +128,42 @@ describe("board attacks", () => {
       assert.equal(created.task_board_updated, false, "auto-sync skips a board it must refuse");
       const names = await eventNames(ws.store);
       assert.ok(names.includes("diagnostic"), "the skipped auto-sync is recorded");
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("given a board just under 5 MiB, then the sync succeeds, adopts its entries and is stable", async () => {
+    const ws = await boardWorkspace();
+    try {
+      const head = ["# Task Board", "", "## Ready for Dev"];
+      for (let i = 0; i < 1_000; i++) head.push(`- **[WP-BIG-${i}]** - [READY_FOR_DEV] - ${"é".repeat(40)}`);
+      head.push("", "## Notes (not owned)", "");
+      let text = `${head.join("\n")}\n`;
+      // Prose lines of 1 KiB (multi-byte characters counted in bytes) up to just under the 5 MiB bound.
+      const limit = 5 * 1024 * 1024;
+      const prose = `${"€".repeat(300)}${"p".repeat(123)}\n`;
+      const proseBytes = Buffer.byteLength(prose);
+      let bytes = Buffer.byteLength(text);
+      const parts = [text];
+      while (bytes + proseBytes <= limit - 64) {
+        parts.push(prose);
+        bytes += proseBytes;
+      }
+      text = parts.join("");
+      assert.ok(bytes > limit - proseBytes - 64 && bytes < limit, `${bytes} bytes`);
+      ws.writeBoard(text);
+      const plain = await ws.ok("sync_task_board", {});
+      assert.equal((plain.unknown_entries as []).length, 1_000);
+      const adopted = await ws.ok("sync_task_board", { import_unknown: true });
+      assert.deepEqual([adopted.imported, adopted.written], [1_000, false]);
+      assert.equal(ws.readBoard(), text);
+      const again = await ws.ok("sync_task_board", {});
+      assert.deepEqual([again.written, again.status_changes, again.entries_moved], [false, 0, 0]);
+      // Auto-sync on a board this size still works: the new entry is appended to its section.
+      const created = await ws.ok("create_wp", { wp_id: "WP-NEW", title: "n" });
+      assert.equal(created.task_board_updated, true);
+      assert.match(ws.readBoard(), /\n## Stub Backlog\n- \*\*\[WP-NEW\]\*\* - \[STUB\]\n$/);
     } finally {
       await ws.cleanup();
     }

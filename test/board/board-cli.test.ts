@@ -23,6 +23,7 @@ const BOARD = [
   "",
   "## Stub Backlog",
   "- **[WP-B]** - [STUB] - waits for A",
+  "- **[WP-D]** - [STUB] - only a backlog stub",
   "",
 ].join("\n");
 
@@ -40,6 +41,17 @@ function workspace(): { root: string; locus(...args: string[]): string; board():
     path.join(root, "docs", "task_packets", "WP-B.md"),
     "# Task Packet: WP-B\n\n- WP_ID: WP-B\n- BUILD_ORDER_DEPENDS_ON: WP-A\n",
   );
+  // Backlog stubs live in <packets_dir>/stubs/ (as real boards point to docs/task_packets/stubs/). WP-D has
+  // only a stub; WP-B has both, and its main packet stays its task_packet_path.
+  mkdirSync(path.join(root, "docs", "task_packets", "stubs"));
+  writeFileSync(
+    path.join(root, "docs", "task_packets", "stubs", "WP-D.md"),
+    "# Work Packet Stub: WP-D\n\n## STUB_METADATA\n- WP_ID: WP-D\n- BUILD_ORDER_DEPENDS_ON: WP-C\n",
+  );
+  writeFileSync(
+    path.join(root, "docs", "task_packets", "stubs", "WP-B.md"),
+    "# Work Packet Stub: WP-B\n\n- WP_ID: WP-B\n- BUILD_ORDER_DEPENDS_ON: WP-A, WP-C\n",
+  );
   return { root, locus, board: () => readFileSync(path.join(root, "docs", "TASK_BOARD.md"), "utf8") };
 }
 
@@ -50,7 +62,7 @@ describe("board commands as processes", () => {
       const report = JSON.parse(ws.locus("import", "board", "--json"));
       assert.deepEqual(
         [report.success, report.imported, report.packets_linked, report.dependencies_added],
-        [true, 3, 1, 1],
+        [true, 4, 2, 3],
       );
       assert.equal(ws.board(), BOARD, "adoption does not rewrite a clean board");
       const blocked = JSON.parse(ws.locus("exec", "--file", writeJob(ws.root, "query_blocked", {}))) as {
@@ -65,7 +77,30 @@ describe("board commands as processes", () => {
       );
       assert.equal(status.data.wp.status, "stub");
       assert.equal(status.data.wp.governance.task_packet_path, "docs/task_packets/WP-B.md");
-      assert.equal(status.data.dependencies.incoming[0]?.from_wp_id, "WP-A");
+      const edges = (wpId: string) =>
+        JSON.parse(ws.locus("exec", "--file", writeJob(ws.root, "get_wp_status", { wp_id: wpId }))).data as {
+          wp: { governance: { task_packet_path?: string } };
+          dependencies: Record<
+            "incoming" | "outgoing",
+            { from_wp_id: string; to_wp_id: string; type: string }[]
+          >;
+        };
+      const edge = (e: { from_wp_id: string; to_wp_id: string; type: string }) =>
+        `${e.from_wp_id} -${e.type}-> ${e.to_wp_id}`;
+      // Main packet and stub together: the dependencies of both, each once; the blocker blocks the WP.
+      assert.deepEqual(status.data.dependencies.incoming.map(edge).sort(), [
+        "WP-A -blocks-> WP-B",
+        "WP-C -blocks-> WP-B",
+      ]);
+      const stubOnly = edges("WP-D");
+      assert.equal(stubOnly.wp.governance.task_packet_path, "docs/task_packets/stubs/WP-D.md");
+      assert.deepEqual(stubOnly.dependencies.incoming.map(edge), ["WP-C -blocks-> WP-D"]);
+      assert.equal(stubOnly.dependencies.incoming[0]?.type, "blocks");
+      assert.deepEqual(stubOnly.dependencies.outgoing, []);
+      assert.deepEqual(edges("WP-C").dependencies.outgoing.map(edge).sort(), [
+        "WP-C -blocks-> WP-B",
+        "WP-C -blocks-> WP-D",
+      ]);
     } finally {
       rmSync(ws.root, { recursive: true, force: true });
     }
@@ -81,10 +116,15 @@ describe("board commands as processes", () => {
           encoding: "utf8",
         });
       git("init", "-q", ".");
+      writeFileSync(path.join(ws.root, "tracked.txt"), "first version\n");
+      git("add", "tracked.txt");
+      git("commit", "-q", "-m", "base");
       ws.locus("import", "board");
       ws.locus("hooks", "install");
       git("add", "docs/task_packets/WP-B.md");
       writeFileSync(path.join(ws.root, "unstaged.txt"), "not for this commit\n");
+      // Tracked, modified, not staged: the hook must not stage it (no `git add -A`, no `commit -a`).
+      writeFileSync(path.join(ws.root, "tracked.txt"), "second version, not staged\n");
       // A hand edit the hook's sync must bring in: WP-A moved to Blocked.
       writeFileSync(
         path.join(ws.root, "docs", "TASK_BOARD.md"),
@@ -93,7 +133,10 @@ describe("board commands as processes", () => {
       git("commit", "-q", "-m", "work");
       const files = git("show", "--name-only", "--format=", "HEAD").trim().split("\n").sort();
       assert.deepEqual(files, ["docs/TASK_BOARD.md", "docs/task_packets/WP-B.md"]);
-      assert.match(git("status", "--porcelain"), /\?\? unstaged\.txt/);
+      const porcelain = git("status", "--porcelain");
+      assert.match(porcelain, /\?\? unstaged\.txt/);
+      assert.match(porcelain, /^ M tracked\.txt$/m, "the tracked change stays modified and unstaged");
+      assert.equal(git("show", "HEAD:tracked.txt"), "first version\n");
       const status = JSON.parse(
         ws.locus("exec", "--file", writeJob(ws.root, "get_wp_status", { wp_id: "WP-A" })),
       );

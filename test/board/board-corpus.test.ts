@@ -6,7 +6,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type BoardStatus, wpStatusOf } from "../../src/board/board-model.js";
 import { parseBoard } from "../../src/board/board-parser.js";
+import type { TrackedWorkPacket } from "../../src/domain/records.js";
 import { boardWorkspace } from "./board-workspace.js";
 
 // Compiled to dist/test/board/: the repository root is three folders up.
@@ -32,11 +34,14 @@ test("every fixture board: no-import sync is a no-op, import adopts, a second sy
     const original = readFileSync(path.join(boardsDir, name));
     const parsed = parseBoard(original);
     const ownedLines = new Map<string, number[]>();
+    // 8 (adoption): the occurrence further down the file wins; entries are in file order, so the last seen.
+    const lastOwned = new Map<string, { line: number; board_status: BoardStatus }>();
     for (const entry of parsed.entries) {
       if (entry.board_status === undefined) continue;
       const lines = ownedLines.get(entry.wp_id) ?? [];
       lines.push(entry.line + 1);
       ownedLines.set(entry.wp_id, lines);
+      lastOwned.set(entry.wp_id, { line: entry.line + 1, board_status: entry.board_status });
     }
     const ws = await boardWorkspace({ autoSync: false });
     try {
@@ -52,8 +57,21 @@ test("every fixture board: no-import sync is a no-op, import adopts, a second sy
       assert.equal(imported.imported, ownedLines.size, name);
       const list = await ws.ok("list_wps", { limit: 1000, include_deleted: true });
       assert.equal(list.total_count, ownedLines.size, `${name}: one WP per distinct id`);
+      for (const wp of list.wps as TrackedWorkPacket[]) {
+        const last = lastOwned.get(wp.wp_id);
+        assert.ok(last, `${name}: ${wp.wp_id} was not on the board`);
+        assert.equal(
+          wp.status,
+          wpStatusOf(last.board_status),
+          `${name}: ${wp.wp_id} takes the section of its last owned entry (line ${last.line})`,
+        );
+      }
       // Nothing but duplicate entries changes: the new board is the old one minus the removed lines.
       const removed = new Set((imported.duplicates_removed as { line: number }[]).map((dup) => dup.line - 1));
+      const lastLines = new Set([...lastOwned.values()].map((last) => last.line - 1));
+      for (const line of removed) {
+        assert.ok(!lastLines.has(line), `${name}: line ${line + 1}, a last occurrence, was removed`);
+      }
       assert.equal(imported.entries_added, 0, name);
       assert.equal(imported.entries_moved, 0, name);
       const expected =

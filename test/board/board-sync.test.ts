@@ -1,8 +1,13 @@
 // sync_task_board end to end on real files (LOCUS_SPEC section 8): manual moves, refusals, created sections,
 // dry runs, stability, SYNC-003, and auto-sync after state changes.
 import assert from "node:assert/strict";
+import { renameSync } from "node:fs";
 import { describe, test } from "node:test";
-import { boardWorkspace, eventNames } from "./board-workspace.js";
+import type { BoardStatus } from "../../src/board/board-model.js";
+import { parseBoard } from "../../src/board/board-parser.js";
+import type { TrackedWorkPacket } from "../../src/domain/records.js";
+import { stateFingerprint } from "../../src/operations/flight-recorder.js";
+import { type BoardWorkspace, boardWorkspace, eventNames } from "./board-workspace.js";
 
 const BOARD = [
   "# Task Board",
@@ -18,6 +23,24 @@ const BOARD = [
   "## Done",
   "",
 ].join("\n");
+
+/** The owned entries of `wpId` on the board text, as [section heading, board status, token, trailing]. */
+function ownedEntriesOf(text: string, wpId: string): [string, BoardStatus | undefined, string, string][] {
+  const board = parseBoard(text);
+  return board.entries
+    .filter((entry) => entry.wp_id === wpId && entry.board_status !== undefined)
+    .map((entry) => [
+      board.sections[entry.section ?? -1]?.heading ?? "",
+      entry.board_status,
+      entry.token,
+      entry.trailing,
+    ]);
+}
+
+/** The stored WP. */
+async function storedWp(ws: BoardWorkspace, wpId: string): Promise<TrackedWorkPacket> {
+  return (await ws.ok("get_wp_status", { wp_id: wpId })).wp as TrackedWorkPacket;
+}
 
 async function adopted() {
   const ws = await boardWorkspace();
@@ -156,14 +179,33 @@ describe("sync_task_board", () => {
   test("given a dry run with a manual move and an unknown entry, then nothing changes and the report predicts", async () => {
     const ws = await adopted();
     try {
-      const moved = `${BOARD}- **[WP-C]** - [VALIDATED]\n`;
+      // A legal manual move (WP-A READY -> Blocked) and an entry the store does not know (WP-C).
+      const moved = `${BOARD.replace("- **[WP-A]** - [READY_FOR_DEV] - notes of A\n", "")}- **[WP-C]** - [VALIDATED]\n## Blocked\n- **[WP-A]** - [BLOCKED] - notes of A\n`;
       ws.writeBoard(moved);
+      const state = stateFingerprint(await ws.store.loadState());
+      const wpA = await storedWp(ws, "WP-A");
+      const before = (await ws.store.readEvents()).length;
       const data = await ws.ok("sync_task_board", { dry_run: true, import_unknown: true });
-      assert.equal(data.imported, 1);
+      assert.equal(data.dry_run, true);
+      assert.equal(data.status_changes, 1, "the move is predicted");
+      assert.equal(data.imported, 1, "the import is predicted");
       assert.equal(data.written, false);
-      assert.equal(ws.readBoard(), moved);
+      assert.equal(ws.readBoard(), moved, "the file is unchanged");
+      assert.deepEqual(stateFingerprint(await ws.store.loadState()), state, "no state change");
+      const after = await storedWp(ws, "WP-A");
+      assert.deepEqual([after.status, after.version], [wpA.status, wpA.version]);
+      const names = await eventNames(ws.store, before);
+      assert.ok(!names.includes("task_board_status_changed"), `TB-003 committed: ${names.join(", ")}`);
+      assert.ok(
+        !names.some((name) => name.startsWith("work_packet_")),
+        `WP event committed: ${names.join(", ")}`,
+      );
       const missing = await ws.run("get_wp_status", { wp_id: "WP-C" });
       assert.equal(missing.success, false);
+      // The real sync then does what the dry run predicted.
+      const real = await ws.ok("sync_task_board", { import_unknown: true });
+      assert.deepEqual([real.status_changes, real.imported], [1, 1]);
+      assert.equal((await storedWp(ws, "WP-A")).status, "blocked");
     } finally {
       await ws.cleanup();
     }
@@ -198,6 +240,119 @@ describe("sync_task_board", () => {
       const to = await ws.ok("sync_task_board", { direction: "to_board" });
       assert.equal(to.written, true);
       assert.equal(to.entries_added, 1);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("given an adopted board with a WP in two owned sections, then the lower entry wins and the other is removed and reported", async () => {
+    const ws = await boardWorkspace();
+    try {
+      // Done above Ready: the lower (Ready) entry wins, whatever the order of the sections.
+      const text =
+        "# Board\n\n## Done\n- **[WP-D]** - [VALIDATED] - stale\n\n## Ready for Dev\n- **[WP-D]** - [READY_FOR_DEV] - current\n";
+      ws.writeBoard(text);
+      const data = await ws.ok("sync_task_board", { import_unknown: true });
+      assert.equal(data.imported, 1);
+      assert.deepEqual(data.duplicates_removed, [
+        { wp_id: "WP-D", line: 4, removed_board_status: "DONE", kept_board_status: "READY" },
+      ]);
+      assert.equal(data.written, true);
+      assert.equal(ws.readBoard(), text.replace("- **[WP-D]** - [VALIDATED] - stale\n", ""));
+      assert.equal((await storedWp(ws, "WP-D")).status, "ready");
+      const again = await ws.ok("sync_task_board", {});
+      assert.deepEqual([again.written, (again.duplicates_removed as []).length], [false, 0]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("given an adopted board, then WP-001 records source task_board_import, the section's status and the entry's own token", async () => {
+    const ws = await boardWorkspace();
+    try {
+      const text = [
+        "# Board",
+        "",
+        "## Stub Backlog",
+        "- **[WP-S]** - [STUB]",
+        "## Ready for Dev",
+        "- **[WP-R]** - [READY_FOR_DEV]",
+        "## In Progress",
+        "- **[WP-P]** - [ACTIVE] - coder: claude, branch feat/WP-P",
+        "## Done",
+        "- **[WP-V]** - [VALIDATED] - merged",
+        "",
+      ].join("\n");
+      ws.writeBoard(text);
+      const before = (await ws.store.readEvents()).length;
+      await ws.ok("sync_task_board", { import_unknown: true });
+      const created = (await ws.store.readEvents({ afterSeq: before })).filter(
+        (event) => event.event_name === "work_packet_created",
+      );
+      const summary = created.map((event) => {
+        const wp = event.payload.wp as TrackedWorkPacket;
+        return [event.payload.wp_id, event.payload.source, wp.status, wp.governance.task_board_token];
+      });
+      assert.deepEqual(summary, [
+        ["WP-S", "task_board_import", "stub", "STUB"],
+        ["WP-R", "task_board_import", "ready", "READY_FOR_DEV"],
+        ["WP-P", "task_board_import", "in_progress", "ACTIVE"],
+        ["WP-V", "task_board_import", "done", "VALIDATED"],
+      ]);
+      assert.equal(ws.readBoard(), text, "tokens and trailing text are kept on the board");
+      const active = await storedWp(ws, "WP-P");
+      assert.equal(active.governance.task_board_token, "ACTIVE");
+      assert.equal(active.governance.task_board_status, "IN_PROGRESS");
+      // A later status change writes the new status's token; the trailing text moves with the entry.
+      await ws.ok("update_wp", { wp_id: "WP-P", updates: { status: "blocked" } });
+      assert.deepEqual(ownedEntriesOf(ws.readBoard(), "WP-P"), [
+        ["Blocked", "BLOCKED", "BLOCKED", " - coder: claude, branch feat/WP-P"],
+      ]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("every state-changing operation updates the board in the same job (task_board_updated)", async () => {
+    const ws = await adopted();
+    try {
+      // close_wp moves an entry only when the post-work gate was decided while the board was not there to
+      // update (the gate itself moves a WP to done): WP-U is gated with the board file away, then put back.
+      for (const [operation, params] of [
+        ["create_wp", { wp_id: "WP-U", title: "u" }],
+        ["update_wp", { wp_id: "WP-U", updates: { status: "ready" } }],
+        ["gate_wp", { wp_id: "WP-U", gate: "pre_work", result: { status: "pass" } }],
+      ] as const) {
+        await ws.ok(operation, params);
+      }
+      renameSync(ws.boardFile, `${ws.boardFile}.away`);
+      await ws.ok("gate_wp", { wp_id: "WP-U", gate: "post_work", result: { status: "pass" } });
+      renameSync(`${ws.boardFile}.away`, ws.boardFile);
+      assert.deepEqual(
+        ownedEntriesOf(ws.readBoard(), "WP-U").map(([heading]) => heading),
+        ["In Progress"],
+      );
+
+      const CASES: [string, Record<string, unknown>, string, string][] = [
+        ["create_wp", { wp_id: "WP-T", title: "t" }, "WP-T", "Stub Backlog"],
+        ["update_wp", { wp_id: "WP-T", updates: { status: "ready" } }, "WP-T", "Ready for Dev"],
+        ["gate_wp", { wp_id: "WP-T", gate: "pre_work", result: { status: "pass" } }, "WP-T", "In Progress"],
+        ["gate_wp", { wp_id: "WP-T", gate: "post_work", result: { status: "pass" } }, "WP-T", "Done"],
+        ["close_wp", { wp_id: "WP-U" }, "WP-U", "Done"],
+        ["delete_wp", { wp_id: "WP-A", reason: "dropped" }, "WP-A", "Superseded"],
+      ];
+      for (const [operation, params, wpId, heading] of CASES) {
+        const data = await ws.ok(operation, params);
+        assert.equal(data.task_board_updated, true, `${operation}: task_board_updated`);
+        const entries = ownedEntriesOf(ws.readBoard(), wpId);
+        assert.deepEqual(
+          entries.map(([section]) => section),
+          [heading],
+          `${operation}: ${wpId} once, under ## ${heading}`,
+        );
+      }
+      const again = await ws.ok("sync_task_board", {});
+      assert.deepEqual([again.written, again.status_changes], [false, 0], "the board was already in step");
     } finally {
       await ws.cleanup();
     }

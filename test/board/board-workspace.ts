@@ -26,9 +26,10 @@ export interface BoardWorkspace {
 
 /** Makes a fresh workspace folder (with `docs/`) and a fresh SQLite store. */
 export async function boardWorkspace(
-  options: { autoSync?: boolean; cacheFolder?: boolean } = {},
+  options: { autoSync?: boolean; cacheFolder?: boolean; parent?: string } = {},
 ): Promise<BoardWorkspace> {
-  const root = realpathSync(mkdtempSync(path.join(tmpdir(), "locus-board-")));
+  // With parent, the workspace folder is made inside it (so a test knows exactly what `../` names).
+  const root = realpathSync(mkdtempSync(path.join(options.parent ?? tmpdir(), "locus-board-")));
   mkdirSync(path.join(root, "docs"), { recursive: true });
   // With cacheFolder, the board line index is kept in `.locus/` as the CLI keeps it.
   if (options.cacheFolder) mkdirSync(path.join(root, ".locus"));

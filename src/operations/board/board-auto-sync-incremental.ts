@@ -35,7 +35,7 @@ export function syncOneEntry(
   const sha256 = boardBytesHash(content.bytes);
   let index = loadLineIndex(resolved.absolute, cacheFolder, sha256);
   let text: string | undefined;
-  if (index !== undefined && index.max_line_length === limits.max_line_length) {
+  if (index !== undefined && index.max_line_bytes === limits.max_line_bytes) {
     text = decodeBoardInput(content.bytes, limits);
     if (!indexFitsText(index, text)) index = undefined;
   } else index = undefined;
@@ -44,7 +44,7 @@ export function syncOneEntry(
     // full path, and index the result for the next job.
     const parsed = readParsedBoard(resolved.absolute, limits);
     if (!sameStamp(parsed.stamp, content.stamp)) return { done: false, board: parsed };
-    index = buildLineIndex(parsed.board, sha256, limits.max_line_length);
+    index = buildLineIndex(parsed.board, sha256, limits.max_line_bytes);
     if (index === undefined) return { done: false, board: parsed };
     saveLineIndex(resolved.absolute, cacheFolder, index);
     text = decodeBoardInput(content.bytes, limits);
@@ -68,7 +68,7 @@ export function syncOneEntry(
     afterWrite: (bytes) => {
       // A line the parser would refuse (a moved entry that grew past the line bound) is not indexed, so
       // the next sync parses the board and reports it, as it would have without the index.
-      if (edit.longest_inserted > limits.max_line_length) return;
+      if (edit.longest_inserted > limits.max_line_bytes) return;
       const next: BoardLineIndex = { ...edit.index, sha256: boardBytesHash(bytes) };
       saveLineIndex(resolved.absolute, cacheFolder, next);
     },

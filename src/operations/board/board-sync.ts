@@ -74,7 +74,7 @@ export const NEW_BOARD_TEXT = "# Task Board\n";
 
 /** Section 8 bounds from the workspace config. */
 export function boardLimits(ctx: JobContext): BoardLimits {
-  return { max_bytes: ctx.config.limits.board_bytes, max_line_length: ctx.config.limits.board_line_bytes };
+  return { max_bytes: ctx.config.limits.board_bytes, max_line_bytes: ctx.config.limits.board_line_bytes };
 }
 
 /** Resolves the board path inside the workspace root (HSK-400-UNSAFE-PATH on any escape). */
