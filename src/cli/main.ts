@@ -60,7 +60,7 @@ export function buildProgram(): Command {
   registerWpCommands(program);
   registerClaim(
     program,
-    OPERATIONS.find((operation) => operation.name === "query_ready"),
+    OPERATIONS.find((operation) => operation.name === "claim_wp"),
   );
   registerOperationCommands(program, OPERATIONS);
   registerBoardWatch(program, OPERATIONS);
