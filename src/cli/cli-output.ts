@@ -1,6 +1,6 @@
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT } from "./cli-context.js";
-import { paint } from "./terminal-style.js";
+import { colourEnabled, paint } from "./terminal-style.js";
 
 /** The error part of a failed result. */
 export type ResultError = Extract<LocusResult, { success: false }>["error"];
@@ -63,7 +63,7 @@ export function fixFor(error: ResultError): string {
 export function printFailure(error: ResultError): void {
   const fix = fixFor(error);
   process.stderr.write(
-    `${paint("red", "error", process.stderr.isTTY === true && !process.env.NO_COLOR)} ${error.code}: ${error.message}\n${fix ? `  fix: ${fix}\n` : ""}`,
+    `${paint("red", "error", colourEnabled(process.stderr))} ${error.code}: ${error.message}\n${fix ? `  fix: ${fix}\n` : ""}`,
   );
 }
 
