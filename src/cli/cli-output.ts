@@ -1,6 +1,6 @@
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT } from "./cli-context.js";
-import { paint } from "./terminal-style.js";
+import { colourEnabled, paint } from "./terminal-style.js";
 
 /** The error part of a failed result. */
 export type ResultError = Extract<LocusResult, { success: false }>["error"];
@@ -31,10 +31,14 @@ export function fixFor(error: ResultError): string {
     case "HSK-403-CAPABILITY":
       return "this profile does not grant it: gates need locus.gate (Validator, Orchestrator, Operator), delete needs locus.delete (Operator); choose --profile or LOCUS_PROFILE";
     case "HSK-404-NOT-FOUND":
+      if (field === "filters")
+        return "nothing ready and unassigned matches: `locus ready` and `locus blocked` show what waits on what";
       return "check the id: `locus list` shows work packets, `locus mt progress WP` shows micro-tasks";
     case "HSK-404-WP-BINDING":
       return "the bound work packet does not exist or was deleted";
     case "HSK-409-CONFLICT":
+      if (field === "wp_id" && (details.assignee !== undefined || details.status !== undefined))
+        return "it is held by someone else or not ready; `locus claim` without an id takes a free one";
       return details.field === "expected_version"
         ? `the work packet changed (now version ${String(details.actual)}); re-read it with \`locus show\` and retry`
         : "the id is taken by different content; choose another id or repeat the same params";
@@ -59,7 +63,7 @@ export function fixFor(error: ResultError): string {
 export function printFailure(error: ResultError): void {
   const fix = fixFor(error);
   process.stderr.write(
-    `${paint("red", "error", process.stderr.isTTY === true && !process.env.NO_COLOR)} ${error.code}: ${error.message}\n${fix ? `  fix: ${fix}\n` : ""}`,
+    `${paint("red", "error", colourEnabled(process.stderr))} ${error.code}: ${error.message}\n${fix ? `  fix: ${fix}\n` : ""}`,
   );
 }
 

@@ -7,7 +7,6 @@ import type { LocusResult } from "../operations/envelope.js";
 import { verifyStore } from "../operations/flight-recorder.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { initWorkspace, type Workspace } from "../workspace/workspace.js";
-import { claimWork } from "./claim-command.js";
 import { wpTable } from "./result-render.js";
 import { paint } from "./terminal-style.js";
 
@@ -93,7 +92,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       gate: "pre_work",
       result: { status: "pass", notes: "scope and done criteria agreed" },
     });
-    const claim = await claimWork(coder, "agent-7", { labels: ["backend"] });
+    const claim = await coder.run("claim_wp", { labels: ["backend"] });
     const claimedWp = claim.success ? (claim.data.wp as TrackedWorkPacket) : undefined;
     steps.push({ step: "claim", ok: claim.success });
     say(

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { withReplayProgress } from "./replay-progress.js";
 
 const positiveInt = (value: string): number => {
   const parsed = Number(value);
@@ -59,7 +60,14 @@ export function registerEvents(program: Command): void {
     .action(async (options: { rebuild?: boolean }, command: Command) => {
       const { engine } = await openEngine(command);
       try {
-        const report = options.rebuild ? await rebuildFromLog(engine.store) : await replayCheck(engine.store);
+        // Progress on stderr (a terminal, or LOCUS_PROGRESS=1): --rebuild reads the log twice.
+        const { store, finish } = await withReplayProgress(
+          engine.store,
+          options.rebuild ? "rebuilding" : "replaying",
+          options.rebuild ? 2 : 1,
+        );
+        const report = options.rebuild ? await rebuildFromLog(store) : await replayCheck(store);
+        finish();
         if (globalOptions(command).json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
           process.stdout.write(

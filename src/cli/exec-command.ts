@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT, openEngine } from "./cli-context.js";
+import { Progress } from "./terminal-style.js";
 
 /** Reads all of stdin. */
 function readStdin(): string {
@@ -47,8 +48,13 @@ export function registerExec(program: Command): void {
       }
       const { engine } = await openEngine(command);
       let failed = false;
+      // A batch of JSON Lines shows progress on stderr (a terminal, or LOCUS_PROGRESS=1); stdout carries only
+      // the results, one JSON line per job.
+      const bar = new Progress("exec", jobs.length > 1 ? jobs.length : 0);
+      let done = 0;
       try {
         for (const { raw, line } of jobs) {
+          bar.update(done++);
           let job: unknown;
           try {
             job = JSON.parse(raw);
@@ -73,6 +79,7 @@ export function registerExec(program: Command): void {
           if (!result.success) failed = true;
           process.stdout.write(`${JSON.stringify(result)}\n`);
         }
+        bar.finish();
       } finally {
         await engine.close();
       }

@@ -22,7 +22,8 @@ Exit codes:
      (HSK-400-INVALID-PARAMS; \`locus exec\` reports those as 1, per the JSON contract)
 
 Every command accepts --json and then prints the LocusResult (or JSON Lines for event streams).
-Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR.`;
+Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR
+(wins over FORCE_COLOR, which colours a pipe), LOCUS_PROGRESS=1 (progress bars on a non-terminal stderr; 0: never).`;
 
 /** Builds the `locus` command line: combined commands first, then one command per catalog operation. */
 export function buildProgram(): Command {
@@ -60,7 +61,7 @@ export function buildProgram(): Command {
   registerWpCommands(program);
   registerClaim(
     program,
-    OPERATIONS.find((operation) => operation.name === "query_ready"),
+    OPERATIONS.find((operation) => operation.name === "claim_wp"),
   );
   registerOperationCommands(program, OPERATIONS);
   registerBoardWatch(program, OPERATIONS);

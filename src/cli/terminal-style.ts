@@ -1,7 +1,8 @@
 // A few ANSI codes cover what the CLI needs (bold, dim, five colours); a colour library would cost start-up
-// time and a dependency for that. Colour only on a TTY, and never when NO_COLOR is set (no-color.org).
+// time and a dependency for that. Colour on a TTY, or on a pipe when FORCE_COLOR is set (not "0"), and never
+// when NO_COLOR is set (no-color.org: it wins over FORCE_COLOR).
 
-/** True when stdout should carry colour. */
+/** True when `stream` (stdout by default) should carry colour. */
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   const noColor = process.env.NO_COLOR;
   if (noColor !== undefined && noColor !== "") return false;
@@ -78,7 +79,21 @@ export function table(
   return [paint("bold", line(headers)), ...cells.map(line)].join("\n");
 }
 
-/** Progress on stderr for long work (import, replay, bulk): a bar on a TTY, nothing otherwise. */
+/** The writable end a progress bar draws on: stderr by default, any stream in tests. */
+export type ProgressStream = Pick<NodeJS.WriteStream, "write"> & { isTTY?: boolean };
+
+/**
+ * Whether progress is drawn on `stream`: on a terminal, unless `LOCUS_PROGRESS=0`; `LOCUS_PROGRESS=1` forces it
+ * on a pipe too (tests, CI logs). Progress only ever goes to stderr, so stdout stays clean for --json.
+ */
+export function progressEnabled(stream: ProgressStream = process.stderr): boolean {
+  const forced = process.env.LOCUS_PROGRESS;
+  if (forced === "1") return true;
+  if (forced === "0") return false;
+  return stream.isTTY === true;
+}
+
+/** Progress on stderr for long work (import, replay, exec batches): a bar on a TTY, nothing otherwise. */
 export class Progress {
   private lastDrawn = 0;
   private readonly enabled: boolean;
@@ -86,9 +101,9 @@ export class Progress {
   constructor(
     private readonly label: string,
     private readonly total: number,
-    stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: ProgressStream = process.stderr,
   ) {
-    this.enabled = stream.isTTY === true && total > 0;
+    this.enabled = total > 0 && progressEnabled(stream);
   }
 
   /** Redraws at most every 50 ms so drawing never dominates the work. */
@@ -98,8 +113,8 @@ export class Progress {
     if (now - this.lastDrawn < 50 && done < this.total) return;
     this.lastDrawn = now;
     const width = 30;
-    const filled = Math.round((done / this.total) * width);
-    process.stderr.write(
+    const filled = Math.round((Math.min(done, this.total) / this.total) * width);
+    this.stream.write(
       `\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total}`,
     );
   }
@@ -108,6 +123,6 @@ export class Progress {
   finish(): void {
     if (!this.enabled) return;
     this.update(this.total);
-    process.stderr.write("\n");
+    this.stream.write("\n");
   }
 }

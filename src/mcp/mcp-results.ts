@@ -12,6 +12,7 @@ export const COMPACTED: ReadonlySet<string> = new Set([
   "gate_wp",
   "close_wp",
   "delete_wp",
+  "claim_wp",
   "register_mts",
   "start_mt",
   "record_iteration",

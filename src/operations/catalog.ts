@@ -14,6 +14,7 @@ import { listWps } from "./queries/list-wps.op.js";
 import { queryBlocked } from "./queries/query-blocked.op.js";
 import { queryReady } from "./queries/query-ready.op.js";
 import { search } from "./search/search.op.js";
+import { claimWp } from "./work-packets/claim-wp.op.js";
 import { closeWp } from "./work-packets/close-wp.op.js";
 import { createWp } from "./work-packets/create-wp.op.js";
 import { deleteWp } from "./work-packets/delete-wp.op.js";
@@ -27,6 +28,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   gateWp,
   closeWp,
   deleteWp,
+  claimWp, // issue 4: atomic pick + assign for agents (CLI `claim`, MCP `claim_wp`)
   registerMts,
   startMt,
   recordIteration,

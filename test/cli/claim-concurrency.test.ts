@@ -79,4 +79,26 @@ describe("locus claim", () => {
     assert.equal(run.status, 1);
     assert.equal((body.error as { code: string }).code, "HSK-409-CONFLICT");
   });
+
+  it("claim WP positional: the holder's repeat changes nothing; a stub WP is refused", () => {
+    const holder = locusJson(dir, ["claim", "WP-claim-01"], { LOCUS_ACTOR: "agent-x" });
+    // WP-claim-01 is held by one of the 16 agents: anyone else is refused with the holder named.
+    assert.equal(holder.run.status, 1);
+    const refusal = holder.body.error as { code: string; details: { assignee: string } };
+    assert.equal(refusal.code, "HSK-409-CONFLICT");
+    const owner = refusal.details.assignee;
+    const again = locusJson(dir, ["claim", "WP-claim-01"], { LOCUS_ACTOR: owner });
+    assert.equal(again.run.status, 0, again.run.stdout);
+    const data = again.body.data as { claimed: string; changed: boolean; started: boolean };
+    assert.equal(data.claimed, "WP-claim-01");
+    assert.equal(data.changed, false);
+    assert.equal(data.started, true);
+    assert.deepEqual(again.body.events_emitted, []);
+
+    assert.equal(locus(dir, ["create", "Not refined", "--wp-id", "WP-claim-stub"]).status, 0);
+    const stub = locusJson(dir, ["claim", "--wp", "WP-claim-stub"], { LOCUS_ACTOR: "agent-y" });
+    assert.equal(stub.run.status, 1);
+    assert.equal((stub.body.error as { code: string }).code, "HSK-409-CONFLICT");
+    assert.match((stub.body.error as { message: string }).message, /is stub/);
+  });
 });

@@ -17,7 +17,8 @@ export interface LocusRun {
 /** Environment for test processes: no colour, no inherited LOCUS_* settings. */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  for (const key of ["LOCUS_STORE", "LOCUS_PROFILE", "LOCUS_ACTOR", "FORCE_COLOR"]) delete env[key];
+  for (const key of ["LOCUS_STORE", "LOCUS_PROFILE", "LOCUS_ACTOR", "LOCUS_PROGRESS", "FORCE_COLOR"])
+    delete env[key];
   return { ...env, ...extra };
 }
 

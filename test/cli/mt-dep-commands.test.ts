@@ -85,6 +85,28 @@ describe("locus mt and dep command families", () => {
     assert.equal((again.body.data as { removed: boolean }).removed, false);
   });
 
+  it("dep rm <dependency_id> removes by the positional id; the same id again reports removed:false", () => {
+    const added = locusJson(dir, ["dep", "add", "WP-c", "related", "WP-a"]);
+    assert.equal(added.run.status, 0, added.run.stdout);
+    const id = (added.body.data as { dependency: { dependency_id: string } }).dependency.dependency_id;
+    const removed = locusJson(dir, ["dep", "rm", id]);
+    assert.equal(removed.run.status, 0);
+    assert.equal((removed.body.data as { removed: boolean }).removed, true);
+    assert.deepEqual(removed.body.events_emitted, ["FR-EVT-DEP-002"]);
+    const tree = locusJson(dir, ["show", "WP-a"]).body.data as {
+      dependencies: { incoming: { dependency_id: string }[] };
+    };
+    assert.ok(!tree.dependencies.incoming.some((edge) => edge.dependency_id === id));
+    const again = locusJson(dir, ["dep", "rm", id]);
+    assert.equal(again.run.status, 0);
+    assert.equal((again.body.data as { removed: boolean }).removed, false);
+    assert.deepEqual(again.body.events_emitted, []);
+    // Neither an id nor from/type/to: a usage error that names what to give.
+    const bad = locus(dir, ["dep", "rm"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /HSK-400-INVALID-PARAMS: give dependency_id/);
+  });
+
   it("mt register/start/iterate/complete/progress walk an MT with an escalation", () => {
     assert.equal(locus(dir, ["gate", "WP-a", "pre_work", "pass"]).status, 0);
     const chain = [

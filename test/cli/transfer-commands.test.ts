@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { locus, locusJson, newWorkspace } from "./cli-process.js";
 
 // Events, export and import as real processes: a workspace moved by export/import keeps its chain exactly.
@@ -96,5 +97,119 @@ describe("locus events / export / import", () => {
     const run = locus(target, ["import", bad]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /line 1/);
+  });
+});
+
+/** A JSON Lines batch of `count` create_wp jobs for `locus exec`. */
+function createJobs(count: number, prefix: string): string {
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      job_kind: "locus_operation",
+      protocol_id: "locus_create_wp_v1",
+      input: {
+        operation: "create_wp",
+        params: { wp_id: `${prefix}-${i}`, title: `${prefix} ${i}` },
+        capabilities_requested: ["locus.write"],
+      },
+    }),
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** How many events the log holds (from `events verify`; `events --json` of 1,000+ events outgrows spawnSync's buffer). */
+function eventCount(dir: string): number {
+  return (locusJson(dir, ["events", "verify"]).body as { checked: number }).checked;
+}
+
+/** Every line of stdout parses as JSON and carries no progress drawing. */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  assert.doesNotMatch(stdout, /\r|\[#/);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe("locus replay, replay --rebuild, and progress on stderr", () => {
+  let dir = "";
+  // 600 creates leave 1,200 events (each with its capability decision): more than one page of the replay reader.
+  const COUNT = 600;
+  before(() => {
+    dir = newWorkspace("locus-replay-");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("exec of a JSON Lines batch draws progress on stderr with LOCUS_PROGRESS=1; stdout stays JSON Lines", () => {
+    const run = locus(dir, ["exec"], createJobs(COUNT, "WP-batch"), { LOCUS_PROGRESS: "1" });
+    assert.equal(run.status, 0, run.stderr);
+    const results = jsonLines(run.stdout);
+    assert.equal(results.length, COUNT);
+    assert.ok(results.every((result) => result.success === true));
+    assert.match(run.stderr, new RegExp(`\\rexec \\[#{30}\\] ${COUNT}/${COUNT}\\n$`));
+    // Not a terminal and no override: no bar at all.
+    const quiet = locus(dir, ["exec"], createJobs(2, "WP-quiet"));
+    assert.equal(quiet.status, 0);
+    assert.equal(quiet.stderr, "");
+    assert.equal(jsonLines(quiet.stdout).length, 2);
+    // LOCUS_PROGRESS=0 wins even where a bar would be drawn.
+    assert.equal(locus(dir, ["exec"], createJobs(2, "WP-off"), { LOCUS_PROGRESS: "0" }).stderr, "");
+    assert.equal(locus(dir, ["dep", "add", "WP-batch-0", "blocks", "WP-batch-1"]).status, 0);
+  });
+
+  it("replay --json prints one report on stdout, progress only on stderr", () => {
+    const events = eventCount(dir);
+    assert.ok(events > 1_000, `${events} events`);
+    const plain = locus(dir, ["--json", "replay"]);
+    assert.equal(plain.status, 0, plain.stdout);
+    assert.equal(plain.stderr, "");
+    const run = locus(dir, ["--json", "replay"], undefined, { LOCUS_PROGRESS: "1" });
+    assert.equal(run.status, 0);
+    const [report, ...rest] = jsonLines(run.stdout);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(report, {
+      ok: true,
+      events,
+      wps: COUNT + 4,
+      mts: 0,
+      dependencies: 1,
+      mismatches: [],
+    });
+    assert.match(run.stderr, new RegExp(`replaying \\[#{30}\\] ${events}/${events}\\n$`));
+  });
+
+  it("replay finds a live table that drifted from the log (exit 1); replay --rebuild restores it", () => {
+    const db = new Database(join(dir, ".locus", "locus.db"));
+    try {
+      assert.equal(db.prepare("DELETE FROM dependencies").run().changes, 1);
+    } finally {
+      db.close();
+    }
+    const drifted = locusJson(dir, ["replay"]);
+    assert.equal(drifted.run.status, 1);
+    assert.equal(drifted.body.ok, false);
+    assert.match(
+      String((drifted.body.mismatches as string[])[0]),
+      /^dependency dep_\w+ missing from live state$/,
+    );
+    const human = locus(dir, ["replay"]);
+    assert.equal(human.status, 1);
+    assert.match(human.stdout, /replay DIFFERS from the live state/);
+
+    const events = eventCount(dir);
+    const rebuilt = locus(dir, ["--json", "replay", "--rebuild"], undefined, { LOCUS_PROGRESS: "1" });
+    assert.equal(rebuilt.status, 0, rebuilt.stdout);
+    const [report] = jsonLines(rebuilt.stdout);
+    assert.equal(report?.ok, true);
+    assert.equal(report?.dependencies, 1);
+    // --rebuild reads the log twice: once to rebuild, once to check.
+    assert.match(rebuilt.stderr, new RegExp(`rebuilding \\[#{30}\\] ${2 * events}/${2 * events}\\n$`));
+    assert.equal(locus(dir, ["replay"]).status, 0);
+    const shown = locusJson(dir, ["show", "WP-batch-1"]).body.data as {
+      dependencies: { incoming: { from_wp_id: string; type: string }[] };
+    };
+    assert.deepEqual(
+      shown.dependencies.incoming.map((edge) => [edge.from_wp_id, edge.type]),
+      [["WP-batch-0", "blocks"]],
+    );
   });
 });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { locus, locusJson, newWorkspace } from "./cli-process.js";
 
@@ -59,6 +61,22 @@ describe("locus create/show/list/update/note/gate/close/delete", () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /HSK-409-TRANSITION/);
     assert.match(run.stderr, /fix: from stub it can go to:/);
+  });
+
+  it("note --json returns the LocusResult with the appended note, by the actor, and WP-002", () => {
+    const { run, body } = locusJson(dir, ["note", "WP-login", "needs", "a", "threat", "model"], {
+      LOCUS_ACTOR: "alice",
+    });
+    assert.equal(run.status, 0);
+    assert.equal(body.success, true);
+    assert.deepEqual(body.events_emitted, ["FR-EVT-WP-002"]);
+    const wp = (body.data as { wp: { notes: { content: string; author: string; note_type: string }[] } }).wp;
+    const last = wp.notes[wp.notes.length - 1];
+    assert.equal(last?.content, "needs a threat model");
+    assert.equal(last?.author, "alice");
+    assert.equal(last?.note_type, "user");
+    // Only the JSON line: the human summary is not printed beside it.
+    assert.equal(run.stdout.trim().split("\n").length, 1);
   });
 
   it("note appends a note, gate moves ready -> in_progress, show returns the full record", () => {
@@ -157,6 +175,48 @@ describe("locus create/show/list/update/note/gate/close/delete", () => {
     const create = locus(dir, ["create", "--help"]);
     assert.match(create.stdout, /--priority <value>/);
     assert.match(create.stdout, /one of feature\|bug/);
+  });
+
+  it("init --json prints the workspace it made; the store is SQLite in .locus/", () => {
+    const fresh = mkdtempSync(join(tmpdir(), "locus-init-"));
+    try {
+      const { run, body } = locusJson(fresh, ["init"]);
+      assert.equal(run.status, 0);
+      assert.equal(run.stdout.trim().split("\n").length, 1);
+      assert.equal(body.success, true);
+      assert.equal(body.root, realpathSync(fresh));
+      assert.equal(body.store, "sqlite");
+      assert.equal(typeof body.replica_id, "string");
+      assert.ok(existsSync(join(fresh, ".locus", "locus.db")));
+      assert.equal(locusJson(fresh, ["list"]).body.success, true);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("colour: FORCE_COLOR colours a pipe, NO_COLOR wins over it, and neither set means plain", () => {
+    const ansi = /\u001b\[\d+m/;
+    const forced = locus(dir, ["list"], undefined, { NO_COLOR: "", FORCE_COLOR: "1" });
+    assert.equal(forced.status, 0);
+    assert.match(forced.stdout, /\u001b\[1mID +P +STATUS/); // the bold table header
+    assert.match(forced.stdout, /\u001b\[32mdone\u001b\[39m/); // the status colour
+    const forcedError = locus(dir, ["show", "WP-nope"], undefined, { NO_COLOR: "", FORCE_COLOR: "1" });
+    assert.match(forcedError.stderr, /\u001b\[31merror\u001b\[39m HSK-404-NOT-FOUND/);
+    const both = locus(dir, ["list"], undefined, { NO_COLOR: "1", FORCE_COLOR: "1" });
+    assert.doesNotMatch(both.stdout, ansi);
+    assert.doesNotMatch(
+      locus(dir, ["show", "WP-nope"], undefined, { NO_COLOR: "1", FORCE_COLOR: "1" }).stderr,
+      ansi,
+    );
+    const zero = locus(dir, ["list"], undefined, { NO_COLOR: "", FORCE_COLOR: "0" });
+    assert.doesNotMatch(zero.stdout, ansi);
+    const plain = locus(dir, ["list"], undefined, { NO_COLOR: "" });
+    assert.doesNotMatch(plain.stdout, ansi);
+    // --json output never carries colour.
+    assert.doesNotMatch(
+      locus(dir, ["--json", "list"], undefined, { NO_COLOR: "", FORCE_COLOR: "1" }).stdout,
+      ansi,
+    );
   });
 
   it("outside a workspace a command fails with a hint to run locus init", () => {

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { OPERATIONS } from "../../src/operations/catalog.js";
 import { LOCUS_BIN, newWorkspace, testEnv } from "../cli/cli-process.js";
 
 // An MCP client from the SDK spawns `locus mcp`, as an agent host would, and drives the whole lifecycle.
@@ -12,8 +13,11 @@ interface ToolOutcome {
   body: { success: boolean; data?: Record<string, unknown>; error?: { code: string; message: string } };
 }
 
-async function connect(cwd: string, profile?: string): Promise<Client> {
-  const env = testEnv(profile ? { LOCUS_PROFILE: profile } : {});
+async function connect(cwd: string, profile?: string, actor?: string): Promise<Client> {
+  const env = testEnv({
+    ...(profile ? { LOCUS_PROFILE: profile } : {}),
+    ...(actor ? { LOCUS_ACTOR: actor } : {}),
+  });
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [LOCUS_BIN, "mcp"],
@@ -60,14 +64,10 @@ describe("locus mcp", () => {
   it("lists one tool per catalog operation, and the serialized tools/list stays under 12 KB", async () => {
     const listed = await operator.listTools();
     const names = listed.tools.map((tool) => tool.name);
-    for (const name of [
-      "create_wp",
-      "update_wp",
-      "gate_wp",
-      "register_mts",
-      "record_iteration",
-      "query_ready",
-    ])
+    // Generated from the catalog: exactly one tool per operation, none listed by hand.
+    assert.equal(listed.tools.length, OPERATIONS.length);
+    assert.deepEqual([...names].sort(), OPERATIONS.map((operation) => operation.name).sort());
+    for (const name of ["create_wp", "gate_wp", "record_iteration", "query_ready", "claim_wp"])
       assert.ok(names.includes(name), name);
     const bytes = Buffer.byteLength(JSON.stringify(listed));
     assert.ok(bytes < 12 * 1024, `tools/list is ${bytes} bytes`);
@@ -96,12 +96,48 @@ describe("locus mcp", () => {
     const full = await ok(operator, "get_wp_status", { wp_id: "WP-mcp-1", full: true });
     assert.ok("vector_clock" in (full.wp as Record<string, unknown>), "full: true returns the whole record");
 
+    // A blocker: WP-mcp-0 blocks WP-mcp-1, so only WP-mcp-0 is ready until it is out of the way.
+    await ok(operator, "create_wp", { wp_id: "WP-mcp-0", title: "Prepare the schema", labels: ["mcp"] });
+    const edge = await ok(operator, "add_dependency", {
+      from_wp_id: "WP-mcp-0",
+      to_wp_id: "WP-mcp-1",
+      type: "blocks",
+    });
+    assert.match((edge.dependency as { dependency_id: string }).dependency_id, /^dep_/);
     await ok(operator, "update_wp", { wp_id: "WP-mcp-1", updates: { status: "ready" }, expected_version: 1 });
-    const ready = await ok(operator, "query_ready", { limit: 5 });
+    await ok(operator, "update_wp", { wp_id: "WP-mcp-0", updates: { status: "ready" } });
+    const blocked = await ok(operator, "query_blocked", { labels: ["mcp"] });
     assert.deepEqual(
-      (ready.ready_wps as { wp_id: string }[]).map((entry) => entry.wp_id),
-      ["WP-mcp-1"],
+      (blocked.blocked_wps as { wp: { wp_id: string }; blockers: { wp_id: string }[] }[]).map((entry) => [
+        entry.wp.wp_id,
+        entry.blockers.map((blocker) => blocker.wp_id),
+      ]),
+      [["WP-mcp-1", ["WP-mcp-0"]]],
     );
+    const readyIds = async () =>
+      (
+        (await ok(operator, "query_ready", { labels: ["mcp"], limit: 5 })).ready_wps as { wp_id: string }[]
+      ).map((entry) => entry.wp_id);
+    assert.deepEqual(await readyIds(), ["WP-mcp-0"]);
+    // A cancelled blocker no longer blocks (section 7).
+    await ok(operator, "update_wp", { wp_id: "WP-mcp-0", updates: { status: "cancelled" } });
+    assert.deepEqual(await readyIds(), ["WP-mcp-1"]);
+    assert.deepEqual((await ok(operator, "query_blocked", { labels: ["mcp"] })).blocked_wps, []);
+
+    const found = await ok(operator, "search", { query: "agent work", mode: "keyword" });
+    const hits = found.results as { wp_id: string; wp?: unknown }[];
+    assert.equal(hits[0]?.wp_id, "WP-mcp-1");
+    assert.equal(hits[0]?.wp, undefined, "compact search results carry no whole WP");
+
+    // The atomic claim: the best ready, unassigned WP is assigned to the caller in one call.
+    const claim = await ok(operator, "claim_wp", { labels: ["mcp"] });
+    assert.equal(claim.claimed, "WP-mcp-1");
+    assert.equal(claim.started, false, "pre_work is still pending");
+    assert.equal(typeof (claim.wp as { assignee?: string }).assignee, "string");
+    const none = await call(operator, "claim_wp", { labels: ["mcp"] });
+    assert.equal(none.isError, true);
+    assert.equal(none.body.error?.code, "HSK-404-NOT-FOUND");
+
     const gated = await ok(operator, "gate_wp", {
       wp_id: "WP-mcp-1",
       gate: "pre_work",
@@ -165,8 +201,15 @@ describe("locus mcp", () => {
   it("a Coder-profile server gets HSK-403-CAPABILITY when asked to pass a gate, and writes nothing", async () => {
     await ok(operator, "create_wp", { wp_id: "WP-mcp-2", title: "Gate me" });
     await ok(operator, "update_wp", { wp_id: "WP-mcp-2", updates: { status: "ready" } });
-    const coder = await connect(dir, "Coder");
+    const coder = await connect(dir, "Coder", "agent-7");
     try {
+      // A Coder may claim (locus.write) but not pass its own gate (locus.gate).
+      const claim = await ok(coder, "claim_wp", { wp_id: "WP-mcp-2" });
+      assert.equal((claim.wp as { assignee: string }).assignee, "agent-7");
+      assert.equal(claim.started, false);
+      const taken = await call(operator, "claim_wp", { wp_id: "WP-mcp-2" });
+      assert.equal(taken.isError, true);
+      assert.equal(taken.body.error?.code, "HSK-409-CONFLICT");
       const refused = await call(coder, "gate_wp", {
         wp_id: "WP-mcp-2",
         gate: "pre_work",
