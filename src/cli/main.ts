@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { z } from "zod";
 import { OPERATIONS } from "../operations/catalog.js";
 import { initWorkspace } from "../workspace/workspace.js";
 import { registerBoardWatch } from "./board-command.js";
@@ -122,4 +123,8 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// A command validates a handful of jobs and exits: compiling zod's fast paths (code generation on first
+// parse) costs more than it saves. Long-lived commands (mcp, board watch, events tail) parse many jobs.
+const longLived = ["mcp", "watch", "--follow"].some((word) => process.argv.includes(word));
+if (!longLived) z.config({ jitless: true });
 await main(process.argv);
