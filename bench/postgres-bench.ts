@@ -13,13 +13,15 @@ import { importEvents } from "../src/cli/event-transfer.js";
 import { replay } from "../src/domain/events/evolve.js";
 import { verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
-import { rebuildSilver } from "../src/operations/search/search-maintenance.js";
+import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
+import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { postgresSkipReason, startPostgresCluster } from "../test/support/postgres-cluster.js";
 import { createParams, prng, wpIdOf } from "./bench-shape.js";
-import { type BenchRow, rowOf, timed, valueRow } from "./bench-stats.js";
+import { type BenchRow, renderTable, rowOf, timed, valueRow } from "./bench-stats.js";
 import { SAMPLES, type SampleCounts } from "./engine-bench.js";
+import { measureAppendLock } from "./postgres-contention-bench.js";
 import { type GeneratedWorkspace, generateWorkspace } from "./workspace-generator.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -49,6 +51,8 @@ export async function runPostgresBench(options: { scale: number; quick: boolean 
     if (size < MAX_WPS)
       rows.push(valueRow(`NOTE: measured at ${k(size)} WPs, not 10K (postgres)`, size, "WPs"));
     rows.push(...(await measure(store, generated, counts)));
+    log(`  measuring the workspace append lock: 1 vs ${4} concurrent clients`);
+    rows.push(...(await measureAppendLock(database, options.quick ? 25 : 100)));
     return rows;
   } finally {
     await store?.close();
@@ -152,6 +156,7 @@ async function measure(
   rows.push(
     rowOf(`search (keyword) limit 20 ${at}`, searches, 50, 200, "tsvector + ts_rank_cd; target is hybrid's"),
   );
+  rows.push(await hybridSearch(engine, store, queries, counts.queries, at));
 
   const replays: number[] = [];
   let replayed = 0;
@@ -164,6 +169,38 @@ async function measure(
   }
   rows.push(rowOf(`replay ${k(replayed)} events (read + replay) ${at}`, replays, 500, 2_000));
   return rows;
+}
+
+/**
+ * search in hybrid mode (keyword + vector + graph, fused by RRF). Silver is embedded first with the hash provider
+ * (the bench measures the search path, not a model); the first search, which loads the in-memory vector index,
+ * is a warm-up and not counted.
+ */
+async function hybridSearch(
+  engine: LocusEngine,
+  store: PostgresStore,
+  queries: readonly string[],
+  samples: number,
+  at: string,
+): Promise<BenchRow> {
+  const embedStarted = performance.now();
+  const embedded = await drainEmbeddingQueue(store, new HashEmbeddingProvider(), { batchSize: 512 });
+  log(`  embedded ${embedded} chunks in ${Math.round(performance.now() - embedStarted)} ms (hash provider)`);
+  await timed(() => engine.run("search", { query: queries[0] ?? "work", limit: 20 }), "search (warm-up)");
+  const searches: number[] = [];
+  for (let n = 0; n < samples; n++) {
+    const query = queries[n % queries.length] as string;
+    searches.push(
+      await timed(() => engine.run("search", { query, mode: "hybrid", limit: 20 }), "search (hybrid)"),
+    );
+  }
+  return rowOf(
+    `search (hybrid) limit 20 ${at}`,
+    searches,
+    50,
+    200,
+    "keyword + vector (hash provider) + graph, RRF",
+  );
 }
 
 /** add_dependency on a hub holding 499 edges (the 500th edge), removed again after each sample. */
@@ -196,6 +233,9 @@ async function hubEdges(
 
 const isMain = process.argv[1]?.endsWith("postgres-bench.js") ?? false;
 if (isMain) {
-  const rows = await runPostgresBench({ scale: 1, quick: process.argv.includes("--quick") });
-  console.table(rows.map((row) => ({ ...row, note: row.note ?? "" })));
+  // --scale <fraction of 10K> (e.g. 0.1: 1K WPs, the smallest) for a smoke run; 1 by default.
+  const scaleAt = process.argv.indexOf("--scale");
+  const scale = scaleAt >= 0 ? Number(process.argv[scaleAt + 1]) : 1;
+  const rows = await runPostgresBench({ scale, quick: process.argv.includes("--quick") });
+  process.stdout.write(`${renderTable(rows)}\n`);
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { locus, tempWorkspace } from "../support/cli.js";
+import { damageSearch } from "./search-damage.js";
 
 // STYLE 12: `locus index`, `locus index rebuild` and the catalog-generated `locus search` as real
 // processes (hash provider, configured in the workspace, so the test needs no model load).
@@ -34,6 +36,73 @@ describe("search CLI", () => {
         { ...JSON.parse(rebuild.stdout), ms: 0 },
         { success: true, silver_wps: 1, gold_wps: 1, embedded: 2, model: "locus/feature-hash-v1:512", ms: 0 },
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rebuild --gold and rebuild --silver each run alone, report their layers, and search works after each", async () => {
+    const dir = tempWorkspace();
+    try {
+      writeFileSync(join(dir, ".locus", "config.json"), JSON.stringify({ search: { provider: "hash" } }));
+      mkdirSync(join(dir, "docs", "task_packets"), { recursive: true });
+      const packet = join(dir, "docs", "task_packets", "WP-PKT.md");
+      // Section 9: the packet's text is searchable; "marmalade" appears nowhere but in the packet file.
+      writeFileSync(
+        packet,
+        "# Task Packet: WP-PKT\n\nWhat: tidy the pantry shelf\n\nThe marmalade jars go left.\n",
+      );
+      assert.equal(locus(dir, ["create", "Fix login bug", "--wp-id", "WP-LOGIN"]).status, 0);
+      const created = locus(dir, [
+        "create",
+        "Unrelated chore",
+        "--wp-id",
+        "WP-PKT",
+        "--task-packet-path",
+        "docs/task_packets/WP-PKT.md",
+      ]);
+      assert.equal(created.status, 0, created.stderr);
+      const found = (query: string): string[] => {
+        const run = locus(dir, ["search", query, "--mode", "keyword", "--json"]);
+        assert.equal(run.status, 0, run.stderr);
+        return (JSON.parse(run.stdout).data.results as { wp_id: string }[]).map((r) => r.wp_id);
+      };
+      assert.deepEqual(found("marmalade"), ["WP-PKT"]);
+      assert.deepEqual(found("bug"), ["WP-LOGIN"]);
+
+      // Damage the keyword index (Gold) only; `rebuild --gold` restores it from Silver.
+      const store = SqliteStore.open(join(dir, ".locus", "locus.db"));
+      await damageSearch(store, "gold", ["WP-PKT"], "WP-LOGIN");
+      await store.close();
+      assert.deepEqual(found("marmalade"), []);
+      assert.deepEqual(found("bug"), []);
+      const gold = locus(dir, ["index", "rebuild", "--gold", "--json"]);
+      assert.equal(gold.status, 0, gold.stderr);
+      assert.deepEqual({ ...JSON.parse(gold.stdout), ms: 0 }, { success: true, gold_wps: 2, ms: 0 });
+      assert.match(gold.stderr, /WPs indexed \(gold\)/);
+      assert.deepEqual(found("marmalade"), ["WP-PKT"]);
+      assert.deepEqual(found("bug"), ["WP-LOGIN"]);
+
+      // The packet changes on disk; only a Silver rebuild (which re-reads packets) makes the new text searchable.
+      writeFileSync(
+        packet,
+        "# Task Packet: WP-PKT\n\nWhat: tidy the pantry shelf\n\nThe kumquat jars go left.\n",
+      );
+      assert.deepEqual(found("kumquat"), []);
+      const silver = locus(dir, ["index", "rebuild", "--silver", "--json"]);
+      assert.equal(silver.status, 0, silver.stderr);
+      const report = JSON.parse(silver.stdout) as Record<string, unknown>;
+      assert.ok(typeof report.embedded === "number" && report.embedded >= 3, silver.stdout);
+      assert.deepEqual(
+        { ...report, ms: 0, embedded: 0 },
+        { success: true, silver_wps: 2, gold_wps: 2, embedded: 0, model: "locus/feature-hash-v1:512", ms: 0 },
+      );
+      assert.match(silver.stderr, /WPs indexed \(silver\)/);
+      assert.deepEqual(found("kumquat"), ["WP-PKT"]);
+      assert.deepEqual(found("marmalade"), []);
+      const hybrid = locus(dir, ["search", "kumquat jars", "--json"]);
+      assert.equal(hybrid.status, 0, hybrid.stderr);
+      assert.equal(JSON.parse(hybrid.stdout).data.results[0]?.wp_id, "WP-PKT");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,11 +7,13 @@ import {
 } from "../../src/operations/search/search-maintenance.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
 import { STORE_BACKENDS } from "../support/stores.js";
-import { hashConfig, ok, search, searchEngine } from "./search-support.js";
+import { damageSearch } from "./search-damage.js";
+import { hashConfig, ok, search, searchEngine, searchIds } from "./search-support.js";
 
 // Section 9 / issue 5: Silver is regenerable from Bronze and Gold from Silver. Rebuilding both after a
 // history of creates, edits, status changes, deletes and edges gives exactly the incremental results, on
-// each backend (the scores compared are that backend's own).
+// each backend (the scores compared are that backend's own). The stored layers are damaged first (rows
+// deleted, text garbled, by SQL), so a rebuild that changed nothing would fail the comparison.
 
 const QUERIES = [
   "login timeout",
@@ -72,14 +74,24 @@ for (const backend of STORE_BACKENDS) {
         const provider = new HashEmbeddingProvider();
         await drainEmbeddingQueue(store, provider);
         const incremental = await snapshot(engine);
+        const keywordLogin = await searchIds(engine, "login session", { mode: "keyword" });
+        assert.ok(keywordLogin.includes("WP-0"));
 
+        // Damage Silver and Gold first: a rebuild that did nothing would leave these results behind.
+        await damageSearch(store, "silver-and-gold", ["WP-0", "WP-3", "WP-7"], "WP-1");
+        assert.notEqual(await snapshot(engine), incremental, "the damage shows in the results");
+        assert.ok(!(await searchIds(engine, "login session", { mode: "keyword" })).includes("WP-0"));
         assert.ok((await rebuildSilver(store)) >= 23);
         await rebuildGold(store);
         await drainEmbeddingQueue(store, provider);
         assert.equal(await snapshot(engine), incremental);
 
-        await rebuildGold(store); // Gold alone, from the rebuilt Silver
+        // Gold alone, from the rebuilt Silver: damage only the keyword index, then rebuild it.
+        await damageSearch(store, "gold", ["WP-0", "WP-3"], "WP-1");
+        assert.notEqual(await snapshot(engine), incremental, "the keyword damage shows in the results");
+        assert.equal(await rebuildGold(store), 23);
         assert.equal(await snapshot(engine), incremental);
+        assert.deepEqual(await searchIds(engine, "login session", { mode: "keyword" }), keywordLogin);
         const state = await store.transaction(async (tx) => tx.search!.state());
         assert.equal(state.pending, 0);
       } finally {

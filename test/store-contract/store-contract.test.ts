@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { canonicalJson } from "../../src/domain/canonical-json.js";
 import { LocusError } from "../../src/domain/errors.js";
 import { stateFingerprint, verifyStore } from "../../src/operations/flight-recorder.js";
-import type { LocusStore } from "../../src/store/store-port.js";
+import type { BoardWpState, LocusStore } from "../../src/store/store-port.js";
 import { STORE_BACKENDS } from "../support/stores.js";
 import { makeDep, makeWp, sealEvents } from "./contract-support.js";
 
@@ -230,6 +230,48 @@ for (const backend of STORE_BACKENDS) {
           ready.wps.map((wp) => wp.wp_id),
           ["WP-C"],
         );
+      }));
+
+    it("board state round-trips per board path: insert, replace, filter by WP ids, rollback", () =>
+      withStore(backend, async (store) => {
+        const board = "docs/TASK_BOARD.md";
+        const other = "docs/OTHER_BOARD.md";
+        const entry = (wpId: string, token: string): BoardWpState => ({
+          wp_id: wpId,
+          board_status: token === "DONE" ? "DONE" : "READY",
+          token,
+        });
+        await store.transaction(async (tx) => {
+          assert.equal((await tx.getBoardState(board)).size, 0);
+          await tx.putBoardState(board, [entry("WP-1", "READY_FOR_DEV"), entry("WP-2", "READY_FOR_DEV")]);
+          await tx.putBoardState(other, [entry("WP-1", "DONE")]);
+          await tx.putBoardState(board, []); // nothing to record is no error
+        });
+        await store.transaction(async (tx) => {
+          assert.deepEqual([...(await tx.getBoardState(board)).entries()].sort(), [
+            ["WP-1", entry("WP-1", "READY_FOR_DEV")],
+            ["WP-2", entry("WP-2", "READY_FOR_DEV")],
+          ]);
+          assert.deepEqual([...(await tx.getBoardState(other)).values()], [entry("WP-1", "DONE")]);
+          // Replace one entry; the filter returns only the asked ids that exist.
+          await tx.putBoardState(board, [entry("WP-2", "DONE")]);
+          assert.deepEqual(
+            [...(await tx.getBoardState(board, ["WP-2", "WP-missing"])).entries()],
+            [["WP-2", entry("WP-2", "DONE")]],
+          );
+          assert.equal((await tx.getBoardState(board, [])).size, 0);
+        });
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.putBoardState(board, [entry("WP-1", "DONE"), entry("WP-3", "DONE")]);
+            throw new LocusError("HSK-409-CONFLICT", "refused on purpose");
+          }),
+        );
+        const after = await store.transaction((tx) => tx.getBoardState(board));
+        assert.deepEqual([...after.entries()].sort(), [
+          ["WP-1", entry("WP-1", "READY_FOR_DEV")],
+          ["WP-2", entry("WP-2", "DONE")],
+        ]);
       }));
 
     it("subscribe reports commits that append events, from this and from another connection", async () => {

@@ -4,12 +4,8 @@ import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import type { ChainHead, EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
-import {
-  EVENTS_CHANNEL,
-  MIGRATION_LOCK_KEY,
-  POSTGRES_MIGRATIONS,
-  SCHEMA_VERSION_TABLE,
-} from "./postgres-schema.js";
+import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
+import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, SCHEMA_VERSION_TABLE } from "./postgres-schema.js";
 import { PostgresTransaction } from "./postgres-transaction.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -18,6 +14,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How many times a transaction that hit a serialization failure or deadlock is run again (default 3). */
   retries?: number;
+  /** How `subscribe` reconnects after its LISTEN connection drops (default DEFAULT_LISTEN_RETRY). */
+  listenRetry?: ListenRetryPolicy;
 }
 
 type Row = Record<string, unknown>;
@@ -66,6 +64,8 @@ export class PostgresStore implements LocusStore {
   readonly kind = "postgres" as const;
   /** Identifies this store to the per-process vector cache: search ports are per transaction here (9). */
   private readonly searchCacheKey: object = {};
+  /** Subscriptions whose LISTEN connection is gone for good: reads of the log report it (see subscribe). */
+  private readonly liveFailures = new Set<{ error: LocusError | undefined }>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -74,6 +74,7 @@ export class PostgresStore implements LocusStore {
     readonly workspace: string,
     readonly replicaId: string,
     private readonly retries: number,
+    private readonly listenRetry: ListenRetryPolicy,
   ) {}
 
   /** Opens the workspace named by `url` (creating schema and workspace when missing). */
@@ -84,7 +85,14 @@ export class PostgresStore implements LocusStore {
     pool.on("error", () => {});
     try {
       const replicaId = await migrate(pool, workspace);
-      return new PostgresStore(pool, connectionString, workspace, replicaId, options.retries ?? 3);
+      return new PostgresStore(
+        pool,
+        connectionString,
+        workspace,
+        replicaId,
+        options.retries ?? 3,
+        options.listenRetry ?? DEFAULT_LISTEN_RETRY,
+      );
     } catch (error) {
       await pool.end().catch(() => {});
       throw storageError(error);
@@ -142,6 +150,7 @@ export class PostgresStore implements LocusStore {
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
+    for (const failure of this.liveFailures) if (failure.error !== undefined) throw failure.error;
     const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
     let sql = "SELECT * FROM events WHERE workspace_id = $1 AND seq > $2";
     if (query.wpId !== undefined) {
@@ -189,30 +198,37 @@ export class PostgresStore implements LocusStore {
   }
 
   /**
-   * Live changes (`events tail --follow`): LISTEN on a dedicated connection; `onEvents` runs after each commit
-   * of this workspace that appended events (NOTIFY is delivered only on commit). Returns the unsubscribe.
+   * Live changes (`events tail --follow`): LISTEN on a dedicated connection (postgres-listener.ts); `onEvents`
+   * runs after each commit of this workspace that appended events (NOTIFY is delivered only on commit), and
+   * after a reconnect. If the connection is lost for good, the failure is reported loudly, never as silence:
+   * `onError` gets it when given, and `onEvents` runs once more so that the caller's next read of the log (the
+   * follower always reads next) throws it as HSK-500-STORAGE until unsubscribed. Returns the unsubscribe.
    */
-  async subscribe(onEvents: () => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: this.connectionString });
-    client.on("error", () => {});
-    client.on("notification", (message) => {
-      if (message.channel !== EVENTS_CHANNEL || message.payload === undefined) return;
-      try {
-        if ((JSON.parse(message.payload) as { workspace?: string }).workspace === this.workspace) onEvents();
-      } catch {
-        // A payload not written by Locus: not ours.
-      }
-    });
+  async subscribe(onEvents: () => void, onError?: (error: LocusError) => void): Promise<() => Promise<void>> {
+    let listener: PostgresListener;
+    const failure = { error: undefined as LocusError | undefined };
     try {
-      await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      listener = await PostgresListener.start(this.connectionString, this.workspace, this.listenRetry, {
+        onEvents,
+        onFailure: (error) => {
+          failure.error = error;
+          this.liveFailures.add(failure);
+          onError?.(error);
+          onEvents();
+        },
+      });
     } catch (error) {
-      await client.end().catch(() => {});
       throw storageError(error);
     }
     return async () => {
-      await client.end().catch(() => {});
+      this.liveFailures.delete(failure);
+      await listener.stop();
     };
+  }
+
+  /** Runs one statement on the pool, for tests that tamper with rows or connections on purpose. */
+  async rawQueryForTests(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.query(sql, params);
   }
 
   async close(): Promise<void> {
