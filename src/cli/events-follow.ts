@@ -46,7 +46,7 @@ export async function followEvents(
   };
   let unsubscribe: () => Promise<void>;
   if (store.subscribe !== undefined) {
-    unsubscribe = await store.subscribe(catchUp);
+    unsubscribe = await store.subscribe(catchUp, (error) => fail(error));
   } else {
     const timer = setInterval(catchUp, FALLBACK_POLL_MS);
     unsubscribe = async () => clearInterval(timer);

@@ -1,3 +1,4 @@
+import type { LocusError } from "../domain/errors.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
@@ -11,7 +12,6 @@ import type {
   TrackedDependency,
   TrackedMicroTask,
   TrackedWorkPacket,
-  VectorClock,
   WorkPacketStatus,
 } from "../domain/records.js";
 
@@ -154,8 +154,9 @@ export interface LocusStore {
   replaceState(state: LocusState): Promise<void>;
   /**
    * Live changes (`locus events tail --follow`): calls `onEvents` after commits that appended events
-   * (PostgreSQL: LISTEN/NOTIFY; SQLite: polls the chain head). Resolves to the unsubscribe function.
+   * (PostgreSQL: LISTEN/NOTIFY; SQLite: polls the chain head). `onError` hears when live changes can no
+   * longer be delivered (the connection is gone for good). Resolves to the unsubscribe function.
    */
-  subscribe?(onEvents: () => void): Promise<() => Promise<void>>;
+  subscribe?(onEvents: () => void, onError?: (error: LocusError) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
