@@ -128,7 +128,9 @@ async function independentChecks(store: LocusStore): Promise<string[]> {
     if (canonicalJson(actual) !== canonicalJson(expected)) {
       problems.push(`${wp.wp_id}: counters ${canonicalJson(actual)} but rows ${canonicalJson(expected)}`);
     }
-    const writingJobs = events.filter((e) => e.payload.wp_id === wp.wp_id && writesWp(e)).map((e) => e.job_id);
+    const writingJobs = events
+      .filter((e) => e.payload.wp_id === wp.wp_id && writesWp(e))
+      .map((e) => e.job_id);
     if (writingJobs.length !== new Set(writingJobs).size) problems.push(`${wp.wp_id}: a job wrote it twice`);
     if (wp.version !== writingJobs.length) {
       problems.push(`${wp.wp_id}: version ${wp.version} but ${writingJobs.length} writing state events`);
