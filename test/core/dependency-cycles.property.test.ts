@@ -127,7 +127,9 @@ for (const backend of STORE_BACKENDS) {
               assert.equal(!result.success && result.error.code, "HSK-409-CYCLE", label);
               if (result.success) continue;
               // The path is a real cycle through the new edge: new edge first, then stored edges back to its start.
-              const path = (result.error.details?.cycle as string[]).map((id) => index.get(id) as number);
+              const path = ((result.error.details?.cycle ?? []) as string[]).map(
+                (id) => index.get(id) as number,
+              );
               assert.equal(path[0], from, `${label}: path starts at the new edge's tail`);
               assert.equal(path[1], to, `${label}: path follows the new edge`);
               assert.equal(path.at(-1), from, `${label}: path closes`);
