@@ -219,6 +219,49 @@ async function build(
 
 for (const backend of STORE_BACKENDS) {
   describe(`ready work vs brute force (${backend.name})`, { skip: backend.skip }, () => {
+    it("hybrid sort at the boundaries of both boosts: caps, tiny age differences, exact ties by created_at", async () => {
+      const queryTime = Date.parse("2026-03-01T00:00:00.000Z");
+      let now = queryTime;
+      const { engine, cleanup } = await freshEngine(backend, { clock: () => new Date(now) });
+      try {
+        // [id, priority, age in days, outgoing blocks edges]; the key is priority - age boost - unblock boost.
+        // The n-th WP is also n seconds older, so an uncapped age boost grows by n s / 30 days (about 4e-7 each).
+        const wps: [string, number, number, number][] = [
+          ["WP-h-a", 2, 0, 10], // 2 - 0 - 1 = 1 exactly (unblock boost full at 10, age 0 s)
+          ["WP-h-b", 2, 30, 0], // 2 - 1 - 0 = 1 exactly (age boost full at 30 days, capped past it)
+          ["WP-h-c", 2, 15, 5], // 2 - (0.5 + 2 s) - 0.5 = 1 - 7.7e-7
+          ["WP-h-d", 2, 0, 20], // 2 - 3 s - 1 (unblock boost capped) = 1 - 1.2e-6
+          ["WP-h-e", 2, 45, 0], // 2 - 1 (capped) = 1 exactly
+          ["WP-h-f", 2, 0, 9], // 2 - 5 s - 0.9 = 1.1 - 1.9e-6
+          ["WP-h-g", 2, 27, 0], // 2 - (0.9 + 6 s) = 1.1 - 2.3e-6
+          ["WP-h-h", 1, 0, 0], // 1 - 7 s = 1 - 2.7e-6
+          ["WP-h-i", 3, 60, 10], // 3 - 1 - 1 = 1 exactly, the oldest
+          ["WP-h-j", 0, 0, 0], // 0 - 9 s
+        ];
+        let target = 0;
+        for (const [id, priority, days] of wps) {
+          now = queryTime - days * DAY_MS - 1000 * target++;
+          await wpIn(engine, id, "ready", { priority, labels: ["hybrid"] });
+        }
+        for (const [id, , , edges] of wps) {
+          for (let k = 0; k < edges; k++) {
+            const leaf = `WP-leaf-${target++}`;
+            await ok(engine, "create_wp", { wp_id: leaf, title: "leaf" });
+            await ok(engine, "add_dependency", { from_wp_id: id, to_wp_id: leaf, type: "blocks" });
+          }
+        }
+        now = queryTime;
+        const result = await ok(engine, "query_ready", { labels: ["hybrid"], sort_by: "hybrid" });
+        assert.deepEqual(
+          (result.ready_wps as TrackedWorkPacket[]).map((wp) => wp.wp_id.slice(5)),
+          // The exact ties (i, e, b, a) fall to created_at, oldest first.
+          ["j", "h", "d", "c", "i", "e", "b", "a", "g", "f"],
+        );
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("query_ready and query_blocked agree with a reference on random graphs, status changes and filters", async () => {
       let now = Date.parse("2026-03-01T00:00:00.000Z");
       const { engine, cleanup } = await freshEngine(backend, { clock: () => new Date(now) });
