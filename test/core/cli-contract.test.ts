@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { type CliRun, jobLine, LOCUS_BIN, locus, locusAsync, tempWorkspace } from "../support/cli.js";
+import { type CliRun, jobLine, LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
 
 // Section 11: the command line contract, through the real `locus` process.
 const W = ["locus.write"];
@@ -191,7 +191,7 @@ describe("locus exec, events and verify as real processes", () => {
     const ROUNDS = 40;
     const racers = Array.from({ length: 6 }, (_, i) => heldExec(dir, { LOCUS_ACTOR: `racer-${i}` }));
     await new Promise((wait) => setTimeout(wait, 300));
-    racers.forEach((racer, i) =>
+    for (const [i, racer] of racers.entries())
       racer.release(
         Array.from({ length: ROUNDS }, (_, v) =>
           jobLine(
@@ -200,8 +200,7 @@ describe("locus exec, events and verify as real processes", () => {
             W,
           ),
         ).join("\n"),
-      ),
-    );
+      );
     type Outcome = { success: boolean; job_id: string; duration_ms: number; error?: { code: string } };
     const batches = (await Promise.all(racers.map((r) => r.done))).map((run) =>
       run.stdout
