@@ -60,6 +60,16 @@ for (const backend of STORE_BACKENDS) {
         const empty = await engine.execute({ ...job, input: { ...job.input, capabilities_requested: [] } });
         assert.equal(!empty.success && empty.error.code, "HSK-403-CAPABILITY");
         const events = await store.readEvents();
+        // The required capability that was not requested is itself a recorded deny, for this very job.
+        const decisionsOf = (jobId: string) =>
+          events
+            .filter((e) => e.event_name === "capability_decision" && e.payload.job_id === jobId)
+            .map((e) => [e.payload.capability_id, e.payload.decision_outcome]);
+        assert.deepEqual(decisionsOf(missing.job_id), [
+          ["locus.write", "deny"],
+          ["locus.read", "allow"],
+        ]);
+        assert.deepEqual(decisionsOf(empty.job_id), [["locus.write", "deny"]]);
         assert.ok(
           events.every((e) => e.event_name === "capability_decision"),
           "only audit events were written",
@@ -100,8 +110,8 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
-    it("a Validator passes gates but cannot write; a scoped fs grant is covered by its axis", async () => {
-      const { engine, cleanup } = await freshEngine(backend);
+    it("a Validator passes gates but cannot write; a scoped fs request is covered by its axis grant", async () => {
+      const { engine, store, cleanup } = await freshEngine(backend);
       try {
         await wpIn(engine, "WP-val", "ready");
         await ok(
@@ -117,6 +127,28 @@ for (const backend of STORE_BACKENDS) {
           "HSK-403-CAPABILITY",
           { capability_profile_id: "Validator" },
         );
+        // Section 3: an axis grant covers every scope. Coder holds fs.read, so fs.read:<scope> is allowed;
+        // Validator holds no fs axis, so the same scoped request is denied (and audited) for it.
+        const scoped = (profile: string) => {
+          const job = jobFor("get_wp_status", { wp_id: "WP-val" });
+          return engine.execute({
+            ...job,
+            capability_profile_id: profile,
+            input: { ...job.input, capabilities_requested: ["locus.read", "fs.read:docs/task_packets"] },
+          });
+        };
+        const coder = await scoped("Coder");
+        const validator = await scoped("Validator");
+        assert.equal(coder.success && validator.success, true, "an extra capability does not fail the job");
+        const scopedDecision = async (jobId: string) =>
+          (await store.readEvents()).find(
+            (e) =>
+              e.event_name === "capability_decision" &&
+              e.payload.job_id === jobId &&
+              e.payload.capability_id === "fs.read:docs/task_packets",
+          )?.payload.decision_outcome;
+        assert.equal(await scopedDecision(coder.job_id), "allow");
+        assert.equal(await scopedDecision(validator.job_id), "deny");
       } finally {
         await cleanup();
       }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { jobLine, locus, locusAsync, tempWorkspace } from "../support/cli.js";
+import { type CliRun, jobLine, LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
 
 // Section 11: the command line contract, through the real `locus` process.
 const W = ["locus.write"];
@@ -182,24 +183,81 @@ describe("locus exec, events and verify as real processes", () => {
     );
   });
 
-  it("separate processes racing with one expected_version: exactly one wins", async () => {
+  it("separate processes racing with one expected_version: exactly one wins each round, while others wait", async () => {
     const dir = tempWorkspace();
     locus(dir, ["exec"], jobLine("create_wp", { wp_id: "WP-r", title: "r" }, W));
-    const racers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        locusAsync(
-          dir,
-          ["exec"],
+    // Six processes (actors racer-0..5), each a batch that claims version 1, then 2, ... of one WP: every
+    // version is won exactly once. The processes load first, held on stdin, then start together.
+    const ROUNDS = 40;
+    const racers = Array.from({ length: 6 }, (_, i) => heldExec(dir, { LOCUS_ACTOR: `racer-${i}` }));
+    await new Promise((wait) => setTimeout(wait, 300));
+    for (const [i, racer] of racers.entries())
+      racer.release(
+        Array.from({ length: ROUNDS }, (_, v) =>
           jobLine(
             "update_wp",
-            { wp_id: "WP-r", updates: { assignee: `agent-${i}` }, expected_version: 1 },
+            { wp_id: "WP-r", updates: { assignee: `agent-${i}-${v}` }, expected_version: v + 1 },
             W,
           ),
-        ),
-      ),
+        ).join("\n"),
+      );
+    type Outcome = { success: boolean; job_id: string; duration_ms: number; error?: { code: string } };
+    const batches = (await Promise.all(racers.map((r) => r.done))).map((run) =>
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Outcome),
     );
-    const outcomes = racers.map((r) => JSON.parse(r.stdout));
-    assert.equal(outcomes.filter((o) => o.success).length, 1);
-    assert.ok(outcomes.filter((o) => !o.success).every((o) => o.error.code === "HSK-409-CONFLICT"));
+    for (let v = 0; v < ROUNDS; v++) {
+      const round = batches.map((batch) => batch[v]);
+      assert.equal(round.filter((o) => o?.success).length, 1, `expected_version ${v + 1}: one winner`);
+      assert.ok(round.every((o) => o?.success || o?.error?.code === "HSK-409-CONFLICT"));
+    }
+    const status = locus(dir, ["exec"], jobLine("get_wp_status", { wp_id: "WP-r" }, R));
+    assert.equal(JSON.parse(status.stdout).data.wp.version, ROUNDS + 1);
+
+    // The processes really overlapped: some job of one racer was in flight (from its start, its end minus its
+    // duration, to its end, the stamp of its last transaction) while another racer committed an event.
+    const events = locus(dir, ["events", "--json"])
+      .stdout.trim()
+      .split("\n")
+      .map(
+        (line) => JSON.parse(line) as { actor_id: string; timestamp: string; payload: { job_id?: string } },
+      )
+      .filter((e) => e.actor_id.startsWith("racer-"));
+    const endOf = new Map<string, number>();
+    for (const e of events) if (e.payload.job_id) endOf.set(e.payload.job_id, Date.parse(e.timestamp));
+    const overlapped = batches.some((batch, i) =>
+      batch.some((job) => {
+        const end = endOf.get(job.job_id) ?? Number.NaN;
+        const start = end - job.duration_ms;
+        // 1 ms either side for the clock's resolution.
+        return events.some((e) => {
+          const t = Date.parse(e.timestamp);
+          return e.actor_id !== `racer-${i}` && t > start + 1 && t < end - 1;
+        });
+      }),
+    );
+    const wins = batches.map((batch) => batch.filter((o) => o.success).length).join(",");
+    assert.ok(overlapped, `no racer committed while another's job was in flight (wins ${wins})`);
   });
 });
+
+/** `locus exec` started now, its stdin held until `release`: the process loads while the job waits. */
+function heldExec(
+  cwd: string,
+  env: Record<string, string>,
+): { release(input: string): void; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [LOCUS_BIN, "exec"], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr })),
+  );
+  return { release: (input) => child.stdin.end(input), done };
+}

@@ -6,8 +6,9 @@ import { CATALOG } from "../../src/operations/catalog.js";
 import type { LocusResult } from "../../src/operations/envelope.js";
 import { jobFor, type LocusEngine } from "../../src/operations/locus-engine.js";
 import { defineOperation, type OperationDefinition } from "../../src/operations/operation.js";
+import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { ok, wpIn } from "../support/drive.js";
-import { snapshot } from "../support/store-snapshot.js";
+import { sideTables, snapshot } from "../support/store-snapshot.js";
 import { freshEngine, STORE_BACKENDS } from "../support/stores.js";
 
 // Section 3 and 10: every refusal carries its code and the offending field, and leaves the store as it was.
@@ -29,6 +30,23 @@ const rogue: OperationDefinition[] = [
         changes: { title: { from: wp.title, to: "hacked" } },
       });
       (ctx.emit as (name: string, payload: unknown) => void)("wp_teleported", { wp_id: wp.wp_id });
+      return {};
+    },
+  }),
+  defineOperation({
+    name: "bad_payload",
+    summary: "emits a registered event whose payload breaks its schema",
+    kind: "write",
+    params: z.strictObject({ wp_id: z.string() }),
+    capabilities: ["locus.write"],
+    events: [],
+    async run(ctx, p) {
+      const wp = await ctx.wp(p.wp_id);
+      (ctx.emit as (name: string, payload: unknown) => void)("work_packet_updated", {
+        wp_id: wp.wp_id,
+        ...ctx.planWpWrite(wp),
+        changes: { priority: { from: wp.priority, to: "urgent" } },
+      });
       return {};
     },
   }),
@@ -63,6 +81,9 @@ const rogue: OperationDefinition[] = [
 ];
 const catalog = new Map([...CATALOG, ...rogue.map((op) => [op.name, op] as const)]);
 
+/** The per-WP edge bound of this file's workspace (small, so the bound is reached cheaply). */
+const EDGE_BOUND = 4;
+
 type Case = { code: string; field?: string; run: (engine: LocusEngine) => Promise<LocusResult> };
 const big = "x".repeat(33 * 1024);
 const CASES: Case[] = [
@@ -96,6 +117,11 @@ const CASES: Case[] = [
     code: "HSK-400-INVALID-EVENT",
     field: "event_name",
     run: (e) => e.run("rogue_event", { wp_id: "WP-live" }),
+  },
+  {
+    code: "HSK-400-INVALID-EVENT",
+    field: "payload.changes.priority.to",
+    run: (e) => e.run("bad_payload", { wp_id: "WP-live" }),
   },
   {
     code: "HSK-400-UNSAFE-PATH",
@@ -161,6 +187,11 @@ const CASES: Case[] = [
     field: "input.params",
     run: (e) => e.run("create_wp", { title: "t", description: big }),
   },
+  {
+    code: "HSK-413-LIMIT",
+    field: "params.from_wp_id",
+    run: (e) => e.run("add_dependency", { from_wp_id: "WP-full", to_wp_id: "WP-live", type: "related" }),
+  },
   { code: "HSK-500-STORAGE", run: (e) => e.run("driver_failure", { wp_id: "WP-live" }) },
 ];
 
@@ -171,12 +202,34 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it("each refusal names its code and field and changes no state, snapshot or state event", async () => {
-      const { engine, store, cleanup } = await freshEngine(backend, { catalog });
+      const { engine, store, cleanup } = await freshEngine(backend, {
+        catalog,
+        config: parseWorkspaceConfig({ limits: { edges_per_wp: EDGE_BOUND } }),
+      });
       try {
         await wpIn(engine, "WP-live", "in_progress");
         await wpIn(engine, "WP-other", "ready");
+        // WP-full reaches the per-WP edge bound with edges of its own, so no other case comes near it.
+        await wpIn(engine, "WP-full", "ready");
+        for (let i = 0; i < EDGE_BOUND; i++) {
+          await wpIn(engine, `WP-leaf${i}`, "stub");
+          await ok(engine, "add_dependency", {
+            from_wp_id: "WP-full",
+            to_wp_id: `WP-leaf${i}`,
+            type: "related",
+          });
+        }
+        // Idempotency records exist, so the snapshot would see a refusal that wrote or dropped one.
+        await ok(
+          engine,
+          "update_wp",
+          { wp_id: "WP-other", updates: { priority: 1 } },
+          { idempotency_key: "k1" },
+        );
         await ok(engine, "update_wp", { wp_id: "WP-live", updates: { title: "second version" } });
         await ok(engine, "add_dependency", { from_wp_id: "WP-live", to_wp_id: "WP-other", type: "blocks" });
+        const side = await sideTables(store);
+        assert.ok(side.idempotency?.length && side.search_docs?.length, "the snapshot sees the side tables");
         for (const c of CASES) {
           const before = await snapshot(store);
           const result = await c.run(engine);

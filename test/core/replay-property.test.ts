@@ -3,10 +3,11 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { canonicalJson } from "../../src/domain/canonical-json.js";
 import { bronzeHistory } from "../../src/domain/events/bronze-history.js";
+import { type EventName, STATE_EVENT_NAMES } from "../../src/domain/events/event-registry.js";
 import { WP_STATUSES } from "../../src/domain/records.js";
 import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import type { LocusEngine } from "../../src/operations/locus-engine.js";
-import type { LocusStore } from "../../src/store/store-port.js";
+import type { LocusStore, StoredEvent } from "../../src/store/store-port.js";
 import { snapshot } from "../support/store-snapshot.js";
 import { freshEngine, STORE_BACKENDS } from "../support/stores.js";
 
@@ -92,6 +93,54 @@ const operation = fc.oneof(
   }),
 );
 
+/** Events that name a WP but leave the WP record itself as it was (they change only an MT). */
+function writesWp(event: StoredEvent): boolean {
+  if (!STATE_EVENT_NAMES.has(event.event_name as EventName)) return false;
+  if (event.event_name === "mt_escalated") return false;
+  if (event.event_name === "mt_iteration_completed") {
+    return (event.payload.record as { outcome?: string } | undefined)?.outcome === "BLOCKED";
+  }
+  return typeof event.payload.wp_id === "string";
+}
+
+/**
+ * Section 2, checked from the raw tables and the raw log rather than through evolve: each WP's micro_tasks
+ * counters equal a count of its MT rows by status, and its version equals the number of jobs whose state events
+ * wrote it (a job writes a WP at most once) and the number of its Bronze snapshots.
+ */
+async function independentChecks(store: LocusStore): Promise<string[]> {
+  const problems: string[] = [];
+  const state = await store.loadState();
+  const events = await store.readEvents();
+  const bronze = await store.transaction((tx) => tx.bronzeSnapshots());
+  for (const wp of state.wps.values()) {
+    const rows = [...state.mts.values()].filter((m) => m.wp_id === wp.wp_id);
+    const count = (status: string) => rows.filter((m) => m.status === status).length;
+    const expected = {
+      total: rows.length,
+      completed: count("completed"),
+      failed: count("failed"),
+      in_progress: count("in_progress"),
+      skipped: count("skipped"),
+      mt_ids: rows.map((m) => m.mt_id).sort(),
+    };
+    const actual = { ...wp.micro_tasks, mt_ids: [...wp.micro_tasks.mt_ids].sort() };
+    if (canonicalJson(actual) !== canonicalJson(expected)) {
+      problems.push(`${wp.wp_id}: counters ${canonicalJson(actual)} but rows ${canonicalJson(expected)}`);
+    }
+    const writingJobs = events
+      .filter((e) => e.payload.wp_id === wp.wp_id && writesWp(e))
+      .map((e) => e.job_id);
+    if (writingJobs.length !== new Set(writingJobs).size) problems.push(`${wp.wp_id}: a job wrote it twice`);
+    if (wp.version !== writingJobs.length) {
+      problems.push(`${wp.wp_id}: version ${wp.version} but ${writingJobs.length} writing state events`);
+    }
+    const snapshots = bronze.filter((b) => b.wp_id === wp.wp_id).length;
+    if (wp.version !== snapshots) problems.push(`${wp.wp_id}: version ${wp.version} but ${snapshots} Bronze`);
+  }
+  return problems;
+}
+
 async function runSequence(
   engine: LocusEngine,
   store: LocusStore,
@@ -136,6 +185,7 @@ for (const backend of STORE_BACKENDS) {
               [...list].sort((a, b) => a.bronze_id.localeCompare(b.bronze_id));
             assert.equal(canonicalJson(byId(rebuilt)), canonicalJson(byId(stored)));
             assert.equal((await verifyStore(store)).ok, true);
+            assert.deepEqual(await independentChecks(store), []);
           } finally {
             await cleanup();
           }

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { type TrackedWorkPacket, type WorkPacketStatus, WP_STATUSES } from "../../src/domain/records.js";
 import { ok, refused, wpIn } from "../support/drive.js";
+import { snapshot } from "../support/store-snapshot.js";
 import { freshEngine, STORE_BACKENDS } from "../support/stores.js";
 
 // Section 5, written out again by hand so that the test does not read the table it checks.
@@ -136,6 +137,25 @@ for (const backend of STORE_BACKENDS) {
         assert.deepEqual([wp.micro_tasks.failed, wp.micro_tasks.in_progress], [1, 0]);
         await refused(engine, "start_mt", { wp_id: "WP-m", mt_id: "MT-001" }, "HSK-409-TRANSITION");
         await refused(engine, "complete_mt", { wp_id: "WP-m", mt_id: "MT-001" }, "HSK-409-TRANSITION");
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it("delete_wp on a done WP is refused and changes nothing; on any other status it cancels", async () => {
+      const { engine, store, cleanup } = await freshEngine(backend);
+      try {
+        await wpIn(engine, "WP-finished", "done");
+        const before = await snapshot(store);
+        const error = await refused(engine, "delete_wp", { wp_id: "WP-finished" }, "HSK-409-TRANSITION");
+        assert.deepEqual([error.details?.from, error.details?.to], ["done", "cancelled"]);
+        assert.equal(await snapshot(store), before, "the refused delete left the store as it was");
+        for (const status of WP_STATUSES.filter((s) => s !== "done")) {
+          await wpIn(engine, `WP-del-${status}`, status);
+          const wp = (await ok(engine, "delete_wp", { wp_id: `WP-del-${status}` })).wp as TrackedWorkPacket;
+          assert.equal(wp.status, "cancelled", status);
+          assert.ok(wp.tombstone, status);
+        }
       } finally {
         await cleanup();
       }

@@ -1,13 +1,33 @@
 // A writer process for sqlite-concurrency.test.ts: opens the shared SQLite file with its own engine and races
 // the other workers. Usage: node concurrency-worker.js <db> <cas|claim> <worker> <count> [wp ids...]
-// Prints one JSON summary line: successes, conflicts, and every other outcome (which must stay empty).
+// Prints "ready" once its engine is open, waits for a line on stdin (so that all workers start together), then
+// prints one JSON summary line: successes, conflicts, every other outcome (which must stay empty), and when its
+// writing began and ended (epoch ms), so the test can tell the workers overlapped.
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
 const [dbPath, mode, worker, countText, ...wpIds] = process.argv.slice(2);
 const store = SqliteStore.open(dbPath as string);
 const engine = new LocusEngine(store, { surface: { actor: `agent-${worker}` } });
-const summary = { worker, writes: 0, conflicts: 0, claimed: [] as string[], other: [] as string[] };
+const summary = {
+  worker,
+  writes: 0,
+  conflicts: 0,
+  claimed: [] as string[],
+  other: [] as string[],
+  startedMs: 0,
+  endedMs: 0,
+};
+
+/** Resolves on the first chunk of stdin: the test's "go". */
+function go(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once("data", () => {
+      process.stdin.pause();
+      resolve();
+    });
+  });
+}
 
 async function version(wpId: string): Promise<{ version: number; assignee?: string }> {
   const status = await engine.run("get_wp_status", { wp_id: wpId });
@@ -28,6 +48,10 @@ async function casUpdate(wpId: string, updates: Record<string, unknown>, expecte
 }
 
 try {
+  await engine.run("get_wp_status", { wp_id: wpIds[0] as string }); // warm: statements prepared, file open
+  process.stdout.write("ready\n");
+  await go();
+  summary.startedMs = Date.now();
   const count = Number(countText);
   if (mode === "cas") {
     // Read-modify-write on one hot WP: every write names the version it read.
@@ -47,6 +71,7 @@ try {
 } catch (error) {
   summary.other.push(`thrown: ${String(error)}`);
 } finally {
+  summary.endedMs = Date.now();
   await engine.close();
 }
 process.stdout.write(`${JSON.stringify(summary)}\n`);

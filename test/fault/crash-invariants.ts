@@ -33,48 +33,91 @@ function jobLine(job_id: string, operation: string, params: Record<string, unkno
 /**
  * Round `round`'s batch: for each i, create a WP, then move it to ready with a note and a priority (several
  * writes in one job: WP row, note, Bronze, keyword index, event), then a blocks edge from the previous WP.
+ * Every fourth WP (i % 4 === 1) then goes through its whole life: pre-work gate, MTs registered, started,
+ * iterated and completed, post-work gate, close. The WP before each i % 4 === 3 is deleted (after its edges).
+ * Every job succeeds when run in order, so each one must be found wholly or not at all.
  */
 export function planBatch(round: number, size: number): PlannedJob[] {
   const jobs: PlannedJob[] = [];
   const wp = (i: number) => `WP-R${round}-${i}`;
+  const W = ["locus.write"];
+  const add = (
+    jobId: string,
+    operation: string,
+    params: Record<string, unknown>,
+    caps: string[],
+    event: string,
+    wpId: string,
+  ) =>
+    jobs.push({ job_id: jobId, line: jobLine(jobId, operation, params, caps), events: [event], wp_id: wpId });
   for (let i = 0; i < size; i++) {
     const id = (step: string) => `r${round}-${i}-${step}`;
-    jobs.push({
-      job_id: id("create"),
-      line: jobLine(
-        id("create"),
-        "create_wp",
-        { wp_id: wp(i), title: `crash round ${round} item ${i}`, labels: ["crash"] },
-        ["locus.write"],
-      ),
-      events: ["work_packet_created"],
-      wp_id: wp(i),
-    });
+    const wpId = wp(i);
+    add(
+      id("create"),
+      "create_wp",
+      { wp_id: wpId, title: `crash round ${round} item ${i}`, labels: ["crash"] },
+      W,
+      "work_packet_created",
+      wpId,
+    );
     const note = `round ${round} item ${i} refined`;
     jobs.push({
       job_id: id("update"),
       line: jobLine(
         id("update"),
         "update_wp",
-        { wp_id: wp(i), updates: { status: "ready", priority: i % 5 }, note },
-        ["locus.write"],
+        { wp_id: wpId, updates: { status: "ready", priority: i % 5 }, note },
+        W,
       ),
       events: ["work_packet_updated"],
-      wp_id: wp(i),
+      wp_id: wpId,
       note,
     });
     if (i > 0) {
-      jobs.push({
-        job_id: id("edge"),
-        line: jobLine(
-          id("edge"),
-          "add_dependency",
-          { from_wp_id: wp(i - 1), to_wp_id: wp(i), type: "blocks" },
-          ["locus.write"],
-        ),
-        events: ["dependency_added"],
-        wp_id: wp(i),
-      });
+      add(
+        id("edge"),
+        "add_dependency",
+        { from_wp_id: wp(i - 1), to_wp_id: wpId, type: "blocks" },
+        W,
+        "dependency_added",
+        wpId,
+      );
+    }
+    if (i % 4 === 1) {
+      const mt = { wp_id: wpId, mt_id: "MT-001" };
+      const gate = (which: string) => ({ wp_id: wpId, gate: which, result: { status: "pass" } });
+      add(id("pre"), "gate_wp", gate("pre_work"), ["locus.gate"], "work_packet_gated", wpId);
+      add(
+        id("mts"),
+        "register_mts",
+        { wp_id: wpId, micro_tasks: [{ mt_id: "MT-001", name: "only" }] },
+        W,
+        "micro_tasks_registered",
+        wpId,
+      );
+      add(id("start"), "start_mt", mt, W, "mt_started", wpId);
+      add(
+        id("iterate"),
+        "record_iteration",
+        { ...mt, iteration: 1, model_id: "m", outcome: "SUCCESS" },
+        W,
+        "mt_iteration_completed",
+        wpId,
+      );
+      add(id("complete"), "complete_mt", { ...mt, outcome: "completed" }, W, "mt_completed", wpId);
+      add(id("post"), "gate_wp", gate("post_work"), ["locus.gate"], "work_packet_gated", wpId);
+      add(id("close"), "close_wp", { wp_id: wpId }, W, "work_packet_completed", wpId);
+    }
+    if (i % 4 === 3) {
+      add(
+        id("delete"),
+        "delete_wp",
+        { wp_id: wp(i - 1), reason: "crash test" },
+        ["locus.delete"],
+        "work_packet_deleted",
+        wp(i - 1),
+      );
     }
   }
   return jobs;
@@ -85,7 +128,7 @@ export async function checkAfterCrash(
   dbPath: string,
   batch: readonly PlannedJob[],
   acknowledged: ReadonlySet<string>,
-): Promise<{ problems: string[]; committed: number; liveWps: string[] }> {
+): Promise<{ problems: string[]; committed: number; committedIds: string[]; liveWps: string[] }> {
   const problems: string[] = [];
   const store = SqliteStore.open(dbPath); // must open: a torn WAL tail is discarded by SQLite itself
   try {
@@ -107,6 +150,7 @@ export async function checkAfterCrash(
       bronzeCount.set(snapshot.wp_id, (bronzeCount.get(snapshot.wp_id) ?? 0) + 1);
 
     let committed = 0;
+    const committedIds: string[] = [];
     let gapSeen = false;
     for (const job of batch) {
       const events = byJob.get(job.job_id) ?? [];
@@ -123,7 +167,10 @@ export async function checkAfterCrash(
       if (present && gapSeen)
         problems.push(`${job.job_id} committed after an absent job (jobs run in order)`);
       if (!present) gapSeen = true;
-      else committed += 1;
+      else {
+        committed += 1;
+        committedIds.push(job.job_id);
+      }
       if (!present && acknowledged.has(job.job_id))
         problems.push(`${job.job_id} was acknowledged but is lost`);
       const wp: TrackedWorkPacket | undefined = state.wps.get(job.wp_id);
@@ -141,7 +188,7 @@ export async function checkAfterCrash(
         );
       }
     }
-    return { problems, committed, liveWps: [...state.wps.keys()] };
+    return { problems, committed, committedIds, liveWps: [...state.wps.keys()] };
   } finally {
     await store.close();
   }

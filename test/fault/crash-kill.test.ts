@@ -11,6 +11,21 @@ import { checkAfterCrash, checkBoardAfterCrash, planBatch } from "./crash-invari
 
 /** Kills in CI; LOCUS_CRASH_KILLS raises it for a longer local soak. */
 const KILLS = Number(process.env.LOCUS_CRASH_KILLS ?? 50);
+/** Where the kills land comes from this seed: printed, and LOCUS_CRASH_SEED=<n> replays a failing run. */
+const SEED = Number(process.env.LOCUS_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+process.stdout.write(`crash-kill seed ${SEED} (rerun with LOCUS_CRASH_SEED=${SEED})\n`);
+
+/** mulberry32: a small seeded generator of numbers in [0, 1), so the kill points can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Runs the batch and SIGKILLs the writer after `afterLines` results plus `delayMs`; returns the acknowledged ids. */
 function killDuring(cwd: string, input: string, afterLines: number, delayMs: number): Promise<Set<string>> {
@@ -48,22 +63,29 @@ function killDuring(cwd: string, input: string, afterLines: number, delayMs: num
 test(`SIGKILL during a long locus exec batch, ${KILLS} times: no torn job, chain and replay intact`, async () => {
   const dir = tempWorkspace();
   const dbPath = join(dir, ".locus", "locus.db");
+  const random = seededRandom(SEED);
   let committedTotal = 0;
   let midBatch = 0;
+  const kinds = new Set<string>();
   try {
     for (let round = 0; round < KILLS; round++) {
       const batch = planBatch(round, 60);
       // Mostly a kill after some acknowledged results (mid-batch, mid-job); sometimes a blind early kill.
-      const afterLines = round % 5 === 4 ? 0 : 1 + Math.floor(Math.random() * 40);
-      const delayMs = afterLines === 0 ? 120 + Math.random() * 200 : Math.random() * 6;
+      const afterLines = round % 5 === 4 ? 0 : 1 + Math.floor(random() * 40);
+      const delayMs = afterLines === 0 ? 120 + random() * 200 : random() * 6;
       const acknowledged = await killDuring(
         dir,
         `${batch.map((job) => job.line).join("\n")}\n`,
         afterLines,
         delayMs,
       );
-      const { problems, committed } = await checkAfterCrash(dbPath, batch, acknowledged);
-      assert.deepEqual(problems, [], `round ${round} (killed after ${acknowledged.size} results)`);
+      const { problems, committed, committedIds } = await checkAfterCrash(dbPath, batch, acknowledged);
+      for (const jobId of committedIds) kinds.add(jobId.slice(jobId.lastIndexOf("-") + 1));
+      assert.deepEqual(
+        problems,
+        [],
+        `round ${round} (killed after ${acknowledged.size} results; LOCUS_CRASH_SEED=${SEED})`,
+      );
       committedTotal += committed;
       if (committed > 0 && committed < batch.length) midBatch += 1;
     }
@@ -71,6 +93,25 @@ test(`SIGKILL during a long locus exec batch, ${KILLS} times: no torn job, chain
     const verify = locus(dir, ["events", "verify"]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     assert.ok(midBatch >= KILLS / 2, `most kills should land mid-batch (got ${midBatch} of ${KILLS})`);
+    // The committed jobs covered every kind in the batches, MT, gate, close and delete jobs included.
+    const planned = [
+      "create",
+      "update",
+      "edge",
+      "pre",
+      "mts",
+      "start",
+      "iterate",
+      "complete",
+      "post",
+      "close",
+      "delete",
+    ];
+    assert.deepEqual(
+      planned.filter((kind) => !kinds.has(kind)),
+      [],
+      "job kinds never committed",
+    );
     process.stdout.write(`${KILLS} kills, ${midBatch} mid-batch, ${committedTotal} jobs committed\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -94,6 +135,7 @@ test("SIGKILL while every job also rewrites the Task Board (auto-sync), 20 times
   const boardPath = join(dir, "docs", "TASK_BOARD.md");
   mkdirSync(join(dir, "docs"), { recursive: true });
   writeFileSync(boardPath, `${BOARD_PROSE.join("\n")}\n\n## Ready\n\n## Done\n`);
+  const random = seededRandom(SEED + 1);
   let listed = 0;
   try {
     for (let round = 0; round < 20; round++) {
@@ -101,14 +143,14 @@ test("SIGKILL while every job also rewrites the Task Board (auto-sync), 20 times
       const acknowledged = await killDuring(
         dir,
         `${batch.map((job) => job.line).join("\n")}\n`,
-        1 + Math.floor(Math.random() * 15),
-        Math.random() * 8,
+        1 + Math.floor(random() * 15),
+        random() * 8,
       );
       const { problems, liveWps } = await checkAfterCrash(dbPath, batch, acknowledged);
       assert.deepEqual(
         [...problems, ...checkBoardAfterCrash(boardPath, BOARD_PROSE, liveWps)],
         [],
-        `round ${round}`,
+        `round ${round} (LOCUS_CRASH_SEED=${SEED})`,
       );
       listed = liveWps.length;
     }

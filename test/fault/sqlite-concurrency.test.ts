@@ -22,20 +22,43 @@ interface WorkerSummary {
   conflicts: number;
   claimed: string[];
   other: string[];
+  startedMs: number;
+  endedMs: number;
 }
 
-function runWorker(args: string[]): Promise<WorkerSummary> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [WORKER, ...args]);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
-    child.on("close", (code) => {
-      if (code !== 0) fail(new Error(`worker exited ${code}: ${err}`));
-      else done(JSON.parse(out) as WorkerSummary);
-    });
+/** Starts one worker; resolves `ready` when its engine is open, and `done` with its summary after `go()`. */
+function startWorker(args: string[]): { ready: Promise<void>; go(): void; done: Promise<WorkerSummary> } {
+  const child = spawn(process.execPath, [WORKER, ...args]);
+  let out = "";
+  let err = "";
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (signalReady = resolve));
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+    if (out.startsWith("ready\n")) signalReady();
   });
+  child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
+  const done = new Promise<WorkerSummary>((resolve, fail) =>
+    child.on("close", (code) => {
+      signalReady();
+      if (code !== 0) fail(new Error(`worker exited ${code}: ${err}`));
+      else resolve(JSON.parse(out.slice(out.indexOf("\n") + 1)) as WorkerSummary);
+    }),
+  );
+  return { ready, go: () => child.stdin.end("go\n"), done };
+}
+
+/** Runs the workers together: all open their engine first, then all are told to go at once. */
+async function runWorkers(argsList: string[][]): Promise<WorkerSummary[]> {
+  const workers = argsList.map(startWorker);
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.go();
+  const summaries = await Promise.all(workers.map((w) => w.done));
+  // Every worker was still writing when the last one started: their runs overlapped in time.
+  const lastStart = Math.max(...summaries.map((s) => s.startedMs));
+  const firstEnd = Math.min(...summaries.map((s) => s.endedMs));
+  assert.ok(lastStart < firstEnd, `workers did not overlap (last start ${lastStart}, first end ${firstEnd})`);
+  return summaries;
 }
 
 async function withDb(fn: (dbPath: string, engine: LocusEngine) => Promise<void>): Promise<void> {
@@ -53,9 +76,7 @@ async function withDb(fn: (dbPath: string, engine: LocusEngine) => Promise<void>
 test("4 processes compare-and-set one WP: no lost update, no SQLITE_BUSY", async () => {
   await withDb(async (dbPath, engine) => {
     await ok(engine, "create_wp", { wp_id: "WP-hot", title: "contended" });
-    const summaries = await Promise.all(
-      ["a", "b", "c", "d"].map((w) => runWorker([dbPath, "cas", w, "40", "WP-hot"])),
-    );
+    const summaries = await runWorkers(["a", "b", "c", "d"].map((w) => [dbPath, "cas", w, "40", "WP-hot"]));
     for (const summary of summaries) assert.deepEqual(summary.other, [], `worker ${summary.worker}`);
     const writes = summaries.reduce((sum, s) => sum + s.writes, 0);
     const conflicts = summaries.reduce((sum, s) => sum + s.conflicts, 0);
@@ -66,6 +87,8 @@ test("4 processes compare-and-set one WP: no lost update, no SQLITE_BUSY", async
       writes >= 40,
       `at least one worker's worth of writes succeeds (${writes}, ${conflicts} conflicts)`,
     );
+    // A conflict means another process wrote between a worker's read and its write: the writes interleaved.
+    assert.ok(conflicts > 0, `no compare-and-set conflict: the processes never raced (${writes} writes)`);
     const events = await engine.store.readEvents({ wpId: "WP-hot" });
     assert.equal(events.filter((e) => e.event_name === "work_packet_updated").length, writes);
   });
@@ -75,10 +98,8 @@ test("4 processes claim the same 30 WPs: each WP claimed exactly once", async ()
   await withDb(async (dbPath, engine) => {
     const ids = Array.from({ length: 30 }, (_, i) => `WP-claim-${i}`);
     for (const wp_id of ids) await ok(engine, "create_wp", { wp_id, title: `claimable ${wp_id}` });
-    const summaries = await Promise.all(
-      ["a", "b", "c", "d"].map((w, k) =>
-        runWorker([dbPath, "claim", w, "0", ...(k % 2 ? [...ids].reverse() : ids)]),
-      ),
+    const summaries = await runWorkers(
+      ["a", "b", "c", "d"].map((w, k) => [dbPath, "claim", w, "0", ...(k % 2 ? [...ids].reverse() : ids)]),
     );
     for (const summary of summaries) assert.deepEqual(summary.other, [], `worker ${summary.worker}`);
     const claims = summaries.flatMap((s) => s.claimed);

@@ -160,6 +160,7 @@ function proseLines(text: string): string[] {
 
 test(`fuzz sync_task_board over hostile board files: contract outcomes, no prose line lost (${SYNC_RUNS} cases)`, async () => {
   const boardPath = join(workspace.root, "docs", "TASK_BOARD.md");
+  const mark = workspace.mark();
   await fc.assert(
     fc.asyncProperty(
       board,
@@ -189,5 +190,7 @@ test(`fuzz sync_task_board over hostile board files: contract outcomes, no prose
     ),
     { numRuns: SYNC_RUNS },
   );
+  // Boards that synced and boards that were refused, for more than one reason.
+  assert.equal(workspace.shallow(mark, 2), undefined);
   assert.deepEqual(workspace.escapes(), []);
 });

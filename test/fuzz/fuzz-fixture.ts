@@ -93,6 +93,31 @@ export class FuzzWorkspace {
     return undefined;
   }
 
+  /** The outcome counts so far, to compare with later (`reachedSince`). */
+  mark(): Map<string, number> {
+    return new Map(this.outcomes);
+  }
+
+  /** Outcomes since `mark`: how many successes, and which refusal codes, a property produced. */
+  reachedSince(mark: ReadonlyMap<string, number>): { successes: number; codes: string[] } {
+    const codes: string[] = [];
+    for (const [outcome, count] of this.outcomes) {
+      if (outcome !== "success" && count > (mark.get(outcome) ?? 0)) codes.push(outcome);
+    }
+    const successes = (this.outcomes.get("success") ?? 0) - (mark.get("success") ?? 0);
+    return { successes, codes: codes.sort() };
+  }
+
+  /**
+   * What is wrong with the depth a property reached since `mark`: a fuzzer that only ever met one refusal, or
+   * never got a job through, tested the schema and little else.
+   */
+  shallow(mark: ReadonlyMap<string, number>, minCodes: number): string | undefined {
+    const { successes, codes } = this.reachedSince(mark);
+    if (successes > 0 && codes.length >= minCodes) return undefined;
+    return `${successes} successes and ${codes.length} refusal codes (${codes.join(", ")}); want 1+ and ${minCodes}+`;
+  }
+
   /** Files that appeared outside the workspace root (path traversal that got through). */
   escapes(): string[] {
     const above = [...readdirSync(this.outer), ...readdirSync(join(this.outer, "a"))];

@@ -35,7 +35,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   from_wp_id: fc.constantFrom(...SEED_WPS),
   to_wp_id: fc.constantFrom(...SEED_WPS),
   mt_id: fc.constantFrom("MT-001", "MT-002", "MT-999999"),
-  title: hostileString,
+  title: fc.oneof(hostileString, fc.constantFrom("A plain title", "Fix the parser")),
   gate: fc.constantFrom("pre_work", "post_work"),
   result: fc.record(
     { status: fc.constantFrom("pass", "fail", "skip", "pending"), notes: hostileString },
@@ -84,7 +84,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   assignee: fc.constantFrom("self", "agent-1"),
   reason: fc.string({ maxLength: 50 }),
   note: fc.string({ maxLength: 50 }),
-  direction: fc.constantFrom("both", "from_board", "to_board"),
+  direction: fc.constantFrom("both", "from_board", "to_board", "up", "down"),
   import_unknown: fc.boolean(),
   dry_run: fc.boolean(),
   limit: fc.integer({ min: 1, max: 50 }),
@@ -105,6 +105,33 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
     "skipped",
   ),
   include_deleted: fc.boolean(),
+  // The remaining keys of the catalog, so that every operation's cases also reach the operation itself.
+  routing: fc.constantFrom("GOV_STRICT", "GOV_LIGHT", "GOV_NOPE"),
+  reporter: fc.constantFrom("ann", ""),
+  spec_session_id: fc.string({ maxLength: 20 }),
+  due_at: fc.constantFrom("2026-05-01T00:00:00.000Z", "tomorrow"),
+  source: fc.constantFrom("api", "cli"),
+  lora_id: fc.constantFrom("lora-1"),
+  escalation_level: fc.integer({ min: 0, max: 2 }),
+  started_at: fc.constantFrom("2026-01-01T00:00:00.000Z", "then"),
+  completed_at: fc.constantFrom("2026-01-01T00:01:00.000Z"),
+  duration_ms: fc.integer({ min: -1, max: 10_000 }),
+  tokens_prompt: fc.nat(1_000),
+  tokens_completion: fc.nat(1_000),
+  claimed_complete: fc.boolean(),
+  validation_passed: fc.boolean(),
+  output_artifact_ref: fc.string({ maxLength: 30 }),
+  validation_artifact_ref: fc.string({ maxLength: 30 }),
+  error_summary: fc.string({ maxLength: 30 }),
+  failure_category: fc.constantFrom("timeout", "test_failure"),
+  final_iteration: fc.integer({ min: 0, max: 3 }),
+  validation_result: fc.record({ passed: fc.boolean() }),
+  dependency_id: fc.constantFrom("dep_01J00000000000000000000000", "dep_x"),
+  priority_min: fc.integer({ min: 0, max: 4 }),
+  priority_max: fc.integer({ min: 0, max: 4 }),
+  types: fc.array(fc.constantFrom("feature", "bug", "blocks", "related", "nonsense"), { maxLength: 2 }),
+  calendar_policy_id: fc.constantFrom("NORMAL", "FOCUS_MODE", "SPRINT_MODE", "NO_SUCH_POLICY"),
+  max_depth: fc.integer({ min: 0, max: 5 }),
 };
 
 /** An object that keeps a polluting key as an own property, as JSON.parse makes it. */
@@ -127,9 +154,17 @@ function paramsArbitrary(keys: string[]): fc.Arbitrary<Record<string, unknown>> 
       ];
     }),
   );
+  // A quarter of the cases give every key a plausible value, so that operations with many params (record_iteration
+  // has 19) are reached too, not only their schema.
+  const plausibleOnly = Object.fromEntries(
+    keys.flatMap((key) => (PLAUSIBLE[key] ? [[key, PLAUSIBLE[key] as fc.Arbitrary<unknown>]] : [])),
+  );
   return fc
     .tuple(
-      fc.record(model, { requiredKeys: [] }),
+      fc.oneof(
+        { weight: 3, arbitrary: fc.record(model, { requiredKeys: [] }) },
+        { weight: 1, arbitrary: fc.record(plausibleOnly) },
+      ),
       fc.oneof(
         { weight: 3, arbitrary: fc.constant(null) },
         { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...POLLUTING_KEYS, "unknown_key"), hostileValue) },
@@ -154,12 +189,21 @@ function assertClean(problem: string | undefined): void {
 for (const operation of OPERATIONS) {
   const shape = (operation.params as unknown as { shape?: Record<string, unknown> }).shape ?? {};
   test(`fuzz params of ${operation.name} (${PARAMS_RUNS_PER_OPERATION} cases)`, async () => {
+    const mark = workspace.mark();
     await fc.assert(
       fc.asyncProperty(paramsArbitrary(Object.keys(shape)), async (params) => {
         await workspace.nextCase();
         assertClean(await workspace.check(job(operation.name, params, [...operation.capabilities])));
       }),
       { numRuns: PARAMS_RUNS_PER_OPERATION },
+    );
+    // Some cases got through the params schema into the operation: a success, or a refusal it decided.
+    const { successes, codes } = workspace.reachedSince(mark);
+    const decided = codes.filter((code) => code !== "HSK-400-INVALID-PARAMS" && code !== "HSK-413-LIMIT");
+    process.stdout.write(`${operation.name}: ${successes} successes, ${codes.join(" ")}\n`);
+    assert.ok(
+      successes + decided.length > 0,
+      `${operation.name}: every case stopped at the schema (${codes})`,
     );
   });
 }
@@ -274,6 +318,7 @@ test(`fuzz the job envelope (${ENVELOPE_RUNS} cases)`, async () => {
         ),
     },
   );
+  const mark = workspace.mark();
   await fc.assert(
     fc.asyncProperty(hostileJob, async (raw) => {
       await workspace.nextCase();
@@ -281,6 +326,11 @@ test(`fuzz the job envelope (${ENVELOPE_RUNS} cases)`, async () => {
     }),
     { numRuns: ENVELOPE_RUNS },
   );
+  assert.equal(workspace.shallow(mark, 5), undefined);
+});
+
+test("the job fuzzers together reached successes and most contract refusal codes", () => {
+  assert.equal(workspace.shallow(new Map(), 8), undefined);
 });
 
 test("no fuzzed path wrote outside the workspace root", () => {
