@@ -210,18 +210,21 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
   };
   const recordRefusal = async (error: unknown): Promise<LocusResult> => {
     // A failed job changes no state: its only trace is its capability decisions (section 3).
+    let traced: string[] = [];
     try {
       await deps.store.transaction(async (tx) => {
         const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
         recordDecisions(ctx);
-        // An operation may leave one more trace of its refusal (sync_task_board: SYNC-003 sync_failed).
+        // An operation may leave one more trace of its refusal (sync_task_board: SYNC-003 sync_failed),
+        // listed in the result like any event the job wrote (section 3, step 5).
         operation.onRefusal?.(ctx, params, error);
         await ctx.flush();
+        traced = ctx.eventIds();
       });
     } catch (auditError) {
       return fail(auditError);
     }
-    return fail(error);
+    return fail(error, traced);
   };
   if (capabilityError) return recordRefusal(capabilityError);
 

@@ -224,6 +224,7 @@ describe("sync_task_board", () => {
         names.filter((name) => name !== "capability_decision"),
         ["sync_failed"],
       );
+      assert.deepEqual(result.events_emitted, ["FR-EVT-SYNC-003"], "the refusal lists the event it wrote");
     } finally {
       await ws.cleanup();
     }

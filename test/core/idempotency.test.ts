@@ -15,6 +15,7 @@ const NOT_COVERED_HERE = new Set(["sync_task_board"]);
 /** Every write operation (and one read) in an order where each first run succeeds: [op, params, other params]. */
 const KEYED_JOBS: [string, Record<string, unknown>, Record<string, unknown>][] = [
   ["create_wp", { wp_id: "WP-k", title: "keyed create" }, { wp_id: "WP-k", title: "another title" }],
+  ["claim_wp", { wp_id: "WP-j" }, { wp_id: "WP-d" }],
   [
     "update_wp",
     { wp_id: "WP-i", updates: { priority: 0 }, note: "bump" },

@@ -169,6 +169,30 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
+    it("a cancelled WP's micro-tasks are frozen: no iteration, no completion, nothing written", async () => {
+      const { engine, store, cleanup } = await freshEngine(backend);
+      try {
+        await wpIn(engine, "WP-gone", "in_progress");
+        await ok(engine, "register_mts", { wp_id: "WP-gone", micro_tasks: [{ mt_id: "MT-001", name: "m" }] });
+        await ok(engine, "start_mt", { wp_id: "WP-gone", mt_id: "MT-001" });
+        await ok(engine, "update_wp", { wp_id: "WP-gone", updates: { status: "cancelled" } });
+        const before = await snapshot(store);
+        const mt = { wp_id: "WP-gone", mt_id: "MT-001" };
+        const late = [
+          ["record_iteration", { ...mt, iteration: 1, model_id: "m", outcome: "SUCCESS" }],
+          ["complete_mt", { ...mt, outcome: "completed" }],
+        ] as const;
+        for (const [operation, params] of late) {
+          const error = await refused(engine, operation, params, "HSK-409-TRANSITION");
+          assert.equal(error.details?.field, "wp_id");
+          assert.equal(error.details?.from, "cancelled");
+        }
+        assert.equal(await snapshot(store), before);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("start_mt waits for unfinished depends_on (HSK-409-TRANSITION with waiting_for)", async () => {
       const { engine, cleanup } = await freshEngine(backend);
       try {

@@ -111,6 +111,11 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
       fine({ from_wp_id: "WP-S1", to_wp_id: "WP-S2", type: "blocks" }, nothingRemoved),
     ],
     query_ready: [fine({}), fine({ labels: ["alpha"] })],
+    // B claims only its own ready work; naming A's WP finds nothing.
+    claim_wp: [
+      notFound({ wp_id: "WP-A2" }),
+      fine({}, (data) => assert.ok(["WP-S1", "WP-S2", "WP-B1"].includes(String(data.claimed)), String(data.claimed))),
+    ],
     query_blocked: [fine({})],
     get_wp_status: [notFound({ wp_id: "WP-A1" }), fine({ wp_id: "WP-S1" })],
     get_mt_progress: [notFound({ wp_id: "WP-A1" }), notFound({ wp_id: "WP-S1", mt_id: "MT-001" })],

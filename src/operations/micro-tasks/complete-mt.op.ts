@@ -3,6 +3,7 @@ import { assertMtTransition } from "../../domain/mt-state-machine.js";
 import { mtIdSchema, text, validationResultSchema, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { requireOpenWp } from "./mt-common.js";
 
 const params = z.strictObject({
   wp_id: wpIdSchema,
@@ -28,6 +29,7 @@ export const completeMt = defineOperation({
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
     if (mt.status === p.outcome) return { wp, mt, changed: false, task_board_updated: false };
     checkExpectedVersion(wp, p.expected_version);
+    requireOpenWp(wp, "complete a micro-task");
     assertMtTransition(mt.mt_id, mt.status, p.outcome);
     const write = ctx.planWpWrite(wp);
     const validation = p.validation_result ? { validation_result: p.validation_result } : {};

@@ -15,3 +15,16 @@ export function requireWpStatus(
     status: wp.status,
   });
 }
+
+/** Statuses in which a WP's micro-tasks are frozen: its work is over (cancelled, or done and validated). */
+const CLOSED_WP_STATUSES: readonly WorkPacketStatus[] = ["cancelled", "done"];
+
+/** Refuses MT progress on a cancelled or done WP: a late agent report must not change closed work. */
+export function requireOpenWp(wp: TrackedWorkPacket, action: string): void {
+  if (!CLOSED_WP_STATUSES.includes(wp.status)) return;
+  throw new LocusError("HSK-409-TRANSITION", `cannot ${action} while WP ${wp.wp_id} is ${wp.status}`, {
+    field: "wp_id",
+    from: wp.status,
+    status: wp.status,
+  });
+}

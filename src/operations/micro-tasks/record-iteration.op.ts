@@ -10,6 +10,7 @@ import {
 } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { requireOpenWp } from "./mt-common.js";
 
 const count = z.number().int().nonnegative();
 const params = z.strictObject({
@@ -56,6 +57,7 @@ export const recordIteration = defineOperation({
       return { wp, mt, changed: false, task_board_updated: false };
     }
     checkExpectedVersion(wp, p.expected_version);
+    requireOpenWp(wp, "record an iteration");
     if (mt.status !== "in_progress") {
       throw new LocusError("HSK-409-TRANSITION", `${mt.mt_id} is ${mt.status}; iterations need in_progress`, {
         field: "mt_id",
