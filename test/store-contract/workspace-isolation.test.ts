@@ -114,7 +114,9 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
     // B claims only its own ready work; naming A's WP finds nothing.
     claim_wp: [
       notFound({ wp_id: "WP-A2" }),
-      fine({}, (data) => assert.ok(["WP-S1", "WP-S2", "WP-B1"].includes(String(data.claimed)), String(data.claimed))),
+      fine({}, (data) =>
+        assert.ok(["WP-S1", "WP-S2", "WP-B1"].includes(String(data.claimed)), String(data.claimed)),
+      ),
     ],
     query_blocked: [fine({})],
     get_wp_status: [notFound({ wp_id: "WP-A1" }), fine({ wp_id: "WP-S1" })],
