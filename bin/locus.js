@@ -1,3 +1,47 @@
 #!/usr/bin/env node
-// Locus command line entry: runs the bundled CLI (built by `npm run build` into dist/cli/).
-import "../dist/cli/main.js";
+// Locus command line entry. The CLI is one CommonJS bundle (dist/cli/locus.cjs, built by `npm run build`);
+// it is compiled through V8's code cache (locus.cjs.v8cache beside it), so a start deserializes compiled code
+// instead of parsing the whole bundle again. A missing or stale cache (another Node version, other V8 flags)
+// only costs one normal compile, after which the cache is written again.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+
+const bundle = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli", "locus.cjs");
+const cacheFile = `${bundle}.v8cache`;
+let source;
+try {
+  source = readFileSync(bundle, "utf8");
+} catch {
+  process.stderr.write("locus: the CLI is not built; run `npm run build` in the Locus folder\n");
+  process.exit(2);
+}
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+const script = new vm.Script(Module.wrap(source), {
+  filename: bundle,
+  cachedData,
+  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+if (cachedData === undefined || script.cachedDataRejected) {
+  // Written at exit, so the cache also holds the functions this command compiled; written to a private
+  // temporary file and renamed, so processes starting at the same time never read half a cache.
+  process.once("exit", () => {
+    try {
+      const temporary = `${cacheFile}.${process.pid}`;
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, cacheFile);
+    } catch {
+      // A read-only installation keeps working, just without the cache.
+    }
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+await module.exports.runCli(process.argv);

@@ -1,5 +1,6 @@
+// First: zod reads its configuration when each schema is built, so it must be set before the catalog loads.
+import "./zod-setup.js";
 import { Command, CommanderError } from "commander";
-import { z } from "zod";
 import { OPERATIONS } from "../operations/catalog.js";
 import { initWorkspace } from "../workspace/workspace.js";
 import { registerBoardWatch } from "./board-command.js";
@@ -117,14 +118,12 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-// A reader that stops early (`locus events | head`) is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
-// A command validates a handful of jobs and exits: compiling zod's fast paths (code generation on first
-// parse) costs more than it saves. Long-lived commands (mcp, board watch, events tail) parse many jobs.
-const longLived = ["mcp", "watch", "--follow"].some((word) => process.argv.includes(word));
-if (!longLived) z.config({ jitless: true });
-await main(process.argv);
+/** The `locus` process: what bin/locus.js calls with process.argv once the bundle is loaded. */
+export async function runCli(argv: string[]): Promise<void> {
+  // A reader that stops early (`locus events | head`) is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  await main(argv);
+}

@@ -50,7 +50,7 @@ describe("lazy loading", () => {
       assert.equal(run.status, 0, run.stdout);
       // The probe works: it saw the bundled CLI and the SQLite driver this command needs.
       assert.ok(
-        run.modules.some((url) => url.includes("/dist/cli/main.js")),
+        run.modules.some((url) => url.includes("/bin/locus.js")),
         "probe saw the CLI",
       );
       assert.ok(

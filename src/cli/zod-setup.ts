@@ -1,0 +1,7 @@
+import { z } from "zod";
+
+// A command validates a handful of jobs and exits: compiling zod's fast paths (code generation on the first
+// parse of each schema) costs more than it saves. Long-lived commands (mcp, board watch, events tail --follow)
+// parse many jobs and keep them. Zod reads this when a schema is built, so main.ts imports this file first.
+const longLived = ["mcp", "watch", "--follow"].some((word) => process.argv.includes(word));
+if (!longLived) z.config({ jitless: true });
