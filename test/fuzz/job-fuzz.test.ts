@@ -134,6 +134,31 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   max_depth: fc.integer({ min: 0, max: 5 }),
 };
 
+/**
+ * Valid values for the keys whose plausible values include near misses (a traversal id, an unknown routing, a
+ * path outside the workspace): the all-plausible quarter of the cases uses these, so that it reaches the
+ * operation nearly every time instead of by chance (an operation with a dozen params would otherwise rarely
+ * get past its schema, and the reach assertion below would fail at random).
+ */
+const VALID: Record<string, fc.Arbitrary<unknown>> = {
+  wp_id: fc.constantFrom(...SEED_WPS, "WP-new-1"),
+  title: fc.constantFrom("A plain title", "Fix the parser"),
+  type: fc.constantFrom("bug", "feature"),
+  routing: fc.constantFrom("GOV_STRICT", "GOV_LIGHT"),
+  due_at: fc.constant("2026-05-01T00:00:00.000Z"),
+  started_at: fc.constant("2026-01-01T00:00:00.000Z"),
+  reporter: fc.constant("ann"),
+  task_packet_path: fc.constant("docs/task_packets/WP-seed-ready.md"),
+  path: fc.constantFrom("docs/TASK_BOARD.md", "docs/new-board.md"),
+  mt_id: fc.constantFrom("MT-001", "MT-002"),
+  dependency_id: fc.constant("dep_01J00000000000000000000000"),
+  calendar_policy_id: fc.constantFrom("NORMAL", "FOCUS_MODE", "SPRINT_MODE"),
+  types: fc.array(fc.constantFrom("feature", "bug"), { maxLength: 2 }),
+  duration_ms: fc.nat(10_000),
+  expected_version: fc.integer({ min: 1, max: 5 }),
+  direction: fc.constantFrom("both", "from_board", "to_board"),
+};
+
 /** An object that keeps a polluting key as an own property, as JSON.parse makes it. */
 function withOwnKey(target: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
@@ -157,7 +182,10 @@ function paramsArbitrary(keys: string[]): fc.Arbitrary<Record<string, unknown>> 
   // A quarter of the cases give every key a plausible value, so that operations with many params (record_iteration
   // has 19) are reached too, not only their schema.
   const plausibleOnly = Object.fromEntries(
-    keys.flatMap((key) => (PLAUSIBLE[key] ? [[key, PLAUSIBLE[key] as fc.Arbitrary<unknown>]] : [])),
+    keys.flatMap((key) => {
+      const valid = VALID[key] ?? PLAUSIBLE[key];
+      return valid ? [[key, valid]] : [];
+    }),
   );
   return fc
     .tuple(
