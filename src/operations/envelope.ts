@@ -192,10 +192,13 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
   }
 
   // Only a job with an idempotency key is compared with an earlier one: hash the request for those only.
+  // The actor is part of the request: another actor reusing a key gets a conflict, never someone else's result.
   const requestHash =
     job.idempotency_key === undefined
       ? ""
-      : sha256(canonicalJson({ operation: operation.name, params: job.input.params }));
+      : sha256(
+          canonicalJson({ operation: operation.name, params: job.input.params, actor_id: identity.actor_id }),
+        );
   const recordDecisions = (ctx: JobContext) => {
     for (const decision of decisions) {
       ctx.emit("capability_decision", {

@@ -101,6 +101,24 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
+    it("another actor reusing an idempotency key gets HSK-409-CONFLICT, not the first actor's result", async () => {
+      const { engine, store, cleanup } = await freshEngine(backend);
+      try {
+        const params = { wp_id: "WP-keyed", title: "Keyed" };
+        const first = await engine.run("create_wp", params, { idempotency_key: "shared", actor_id: "ann" });
+        assert.equal(first.success, true);
+        const before = await snapshot(store);
+        const other = await engine.run("create_wp", params, { idempotency_key: "shared", actor_id: "bob" });
+        assert.equal(!other.success && other.error.code, "HSK-409-CONFLICT");
+        assert.equal(!other.success && other.error.details?.field, "idempotency_key");
+        assert.equal(await snapshot(store), before);
+        const again = await engine.run("create_wp", params, { idempotency_key: "shared", actor_id: "ann" });
+        assert.deepEqual(again, first);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("same id + same params on create_wp is idempotent; other params conflict", async () => {
       const { engine, cleanup } = await freshEngine(backend);
       try {
