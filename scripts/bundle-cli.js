@@ -5,7 +5,7 @@
 // lazy: their modules are bundled but initialised only when imported. Native and heavy packages stay external
 // and are required only when a command needs them.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -19,6 +19,7 @@ await build({
   platform: "node",
   target: "node20",
   external: ["better-sqlite3", "pg", "@modelcontextprotocol/sdk", "@energetic-ai/*"],
+  define: { LOCUS_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   logLevel: "warning",
 });
 

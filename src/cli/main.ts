@@ -27,6 +27,10 @@ Every command accepts --json and then prints the LocusResult (or JSON Lines for 
 Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR
 (wins over FORCE_COLOR, which colours a pipe), LOCUS_PROGRESS=1 (progress bars on a non-terminal stderr; 0: never).`;
 
+// The bundle (scripts/bundle-cli.js) defines the version from package.json; unbundled runs have none.
+declare const LOCUS_VERSION: string | undefined;
+const VERSION = typeof LOCUS_VERSION === "string" ? LOCUS_VERSION : "0.0.0-dev";
+
 /** Builds the `locus` command line: combined commands first, then one command per catalog operation. */
 export function buildProgram(): Command {
   const program = new Command("locus")
@@ -35,6 +39,7 @@ export function buildProgram(): Command {
     .option("--profile <name>", "capability profile of this surface (env LOCUS_PROFILE)")
     .option("--actor <id>", "who is asking (env LOCUS_ACTOR)")
     .option("--json", "machine-readable JSON output")
+    .version(VERSION, "-V, --version", "print the Locus version")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
     .showHelpAfterError()

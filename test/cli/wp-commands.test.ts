@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,6 +13,13 @@ describe("locus create/show/list/update/note/gate/close/delete", () => {
     dir = newWorkspace();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("--version prints the package version and exits 0", () => {
+    const run = locus(dir, ["--version"]);
+    assert.equal(run.status, 0);
+    const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+    assert.equal(run.stdout.trim(), version);
+  });
 
   it("create --json returns the LocusResult with the WP as stub and the options applied", () => {
     const { run, body } = locusJson(dir, [
