@@ -2,19 +2,10 @@
 // and the informational types, mostly inside an epic, some across), a few hub WPs at the 500-edge bound,
 // statuses spread like a live project, labels, phases, and MTs with iterations on some in-progress WPs.
 // Everything is deterministic (seeded PRNG) so every run measures the same workspace.
-import type { DependencyType, WorkPacketStatus } from "../src/domain/records.js";
-
 /** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from "../test/support/seeded-random.js";
+
+import type { DependencyType, WorkPacketStatus } from "../src/domain/records.js";
 
 /** WPs per epic: blocking edges stay inside an epic or point to a later one, so the graph is a DAG. */
 export const EPIC_SIZE = 100;

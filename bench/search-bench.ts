@@ -3,6 +3,7 @@
 // text) because embedding 100K WPs with the local model takes minutes; the scan, fusion and storage costs
 // are the same (512 dimensions), only the model's per-query cost differs (~5-15 ms for the local model,
 // measured below when not quick, alone and added per query to the largest size's hybrid searches). Run alone: `node dist/bench/search-bench.js [--quick]`.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js";
 import { LocalEmbeddingProvider } from "../src/search/local-embedding-provider.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import { seededRandom as prng } from "../test/support/seeded-random.js";
 
 /** One benchmark line: percentiles in milliseconds beside our target and the spec's. */
 export interface BenchRow {
@@ -70,18 +72,6 @@ const VERBS = [
   "Support",
   "Audit",
 ];
-
-/** Deterministic PRNG (mulberry32) so every run builds the same corpus. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A word drawn with probability proportional to 1 / rank (Zipf, s = 1). */
 export function word(random: () => number): string {

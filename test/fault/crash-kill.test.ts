@@ -1,12 +1,14 @@
 // Crash safety (issue 7): `locus exec` runs a long JSON Lines batch and is killed with SIGKILL at a random
 // point, many times over on the same workspace; after every kill the store must open, verify, replay to the
 // live state, and hold each job wholly or not at all (crash-invariants.ts).
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
+import { seededRandom } from "../support/seeded-random.js";
 import { checkAfterCrash, checkBoardAfterCrash, planBatch } from "./crash-invariants.js";
 
 /** Kills in CI; LOCUS_CRASH_KILLS raises it for a longer local soak. */
@@ -14,18 +16,6 @@ const KILLS = Number(process.env.LOCUS_CRASH_KILLS ?? 50);
 /** Where the kills land comes from this seed: printed, and LOCUS_CRASH_SEED=<n> replays a failing run. */
 const SEED = Number(process.env.LOCUS_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 process.stdout.write(`crash-kill seed ${SEED} (rerun with LOCUS_CRASH_SEED=${SEED})\n`);
-
-/** mulberry32: a small seeded generator of numbers in [0, 1), so the kill points can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the batch and SIGKILLs the writer after `afterLines` results plus `delayMs`; returns the acknowledged ids. */
 function killDuring(cwd: string, input: string, afterLines: number, delayMs: number): Promise<Set<string>> {

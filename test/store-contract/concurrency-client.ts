@@ -1,7 +1,9 @@
 // One concurrent client of the concurrency tests (section 4 compare-and-set, section 6 gap-free seq): random
 // operations through the real envelope, reporting every successful WP write and claim so the test can prove that no
 // update was lost and no WP was claimed twice. Used in process and by engine-worker.ts in child processes.
+
 import type { LocusEngine } from "../../src/operations/locus-engine.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 /** What one client did. */
 export interface ClientReport {
@@ -23,21 +25,9 @@ export interface ClientPlan {
   seed: number;
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the plan's random operations against `engine` and reports the outcome. */
 export async function runClient(engine: LocusEngine, plan: ClientPlan): Promise<ClientReport> {
-  const next = random(plan.seed);
+  const next = seededRandom(plan.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const report: ClientReport = { client: plan.client, writes: [], claims: [], refusals: {}, operations: 0 };
   const record = (result: Awaited<ReturnType<LocusEngine["run"]>>): Record<string, unknown> | undefined => {
