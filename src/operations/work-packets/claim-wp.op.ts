@@ -75,6 +75,18 @@ async function namedWp(ctx: JobContext, wpId: string): Promise<TrackedWorkPacket
       },
     );
   }
+  // Section 7: only `blocks` decides what can be worked on; a named claim obeys it like query_ready does.
+  const blockers = (await ctx.tx.openBlockers([wpId])).get(wpId) ?? [];
+  if (blockers.length > 0) {
+    throw new LocusError("HSK-409-CONFLICT", `${wpId} waits on ${blockers.length} open blocker(s)`, {
+      field: "wp_id",
+      blockers: blockers.map(({ dependency, status }) => ({
+        wp_id: dependency.from_wp_id,
+        status,
+        dependency_id: dependency.dependency_id,
+      })),
+    });
+  }
   return wp;
 }
 

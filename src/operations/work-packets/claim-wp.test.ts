@@ -79,6 +79,18 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(held.details?.assignee, "agent-2");
       await refused(engine, "claim_wp", { wp_id: "WP-stub" }, "HSK-409-CONFLICT", as("agent-3"));
       await refused(engine, "claim_wp", { wp_id: "WP-none" }, "HSK-404-NOT-FOUND", as("agent-3"));
+      // Named or not, a WP with an open `blocks` blocker is not claimable work (section 7).
+      const waiting = await refused(
+        engine,
+        "claim_wp",
+        { wp_id: "WP-api-blocked" },
+        "HSK-409-CONFLICT",
+        as("agent-3"),
+      );
+      assert.deepEqual(
+        ((waiting.details?.blockers ?? []) as { wp_id: string }[]).map((blocker) => blocker.wp_id),
+        ["WP-api-2"],
+      );
       const top = await ok(engine, "claim_wp", { wp_id: "WP-top" }, as("agent-3"));
       assert.equal((top.wp as TrackedWorkPacket).assignee, "agent-3");
     });
