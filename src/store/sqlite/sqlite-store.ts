@@ -57,6 +57,9 @@ export class SqliteStore implements LocusStore {
       // checkpoint in ~1 job in 40, so COMMIT p99 is 1.5-6 ms (max 8-20 ms); 8000 pages leaves COMMIT p99
       // at 0.1-1 ms with one 35-60 ms checkpoint per few hundred jobs; 32000 makes that one 100-130 ms and
       // slows every commit (larger WAL index). 8000 keeps the p99 target; the max is the price.
+      // Measured and not adopted (10K WPs, 2 busy cores): PASSIVE checkpoints on a worker thread with its own
+      // connection halved the max (update 82-91 -> 47-51 ms) but, competing with the writer for the cores and
+      // the disk, raised the count of jobs over 2 ms (create_wp 28-44 -> 42-74 per 1,000).
       db.pragma("wal_autocheckpoint = 8000");
       db.pragma("foreign_keys = OFF");
       const replicaId = migrate(db);
