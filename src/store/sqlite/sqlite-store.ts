@@ -175,6 +175,10 @@ export class SqliteStore implements LocusStore {
 }
 
 function migrate(db: Database.Database): string {
+  // Fast path, no write lock: a store that is up to date is only read, so a command opening it never waits
+  // behind another process's write transaction (the usual case: every command but the first).
+  const current = readMeta(db);
+  if (current?.version === SQLITE_MIGRATIONS.length && current.replica !== undefined) return current.replica;
   db.exec("BEGIN IMMEDIATE");
   try {
     db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
@@ -210,6 +214,17 @@ function migrate(db: Database.Database): string {
     if (db.inTransaction) db.exec("ROLLBACK");
     throw error;
   }
+}
+
+/** The schema version and replica id of an existing store, or undefined for a new file. */
+function readMeta(db: Database.Database): { version: number; replica: string | undefined } | undefined {
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get();
+  if (exists === undefined) return undefined;
+  const rows = db
+    .prepare("SELECT key, value FROM meta WHERE key IN ('schema_version', 'replica_id')")
+    .all() as Row[];
+  const value = (key: string) => rows.find((row) => row.key === key)?.value as string | undefined;
+  return { version: Number(value("schema_version") ?? 0), replica: value("replica_id") };
 }
 
 /** Decodes an events row. */
