@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
 import { type TrackedWorkPacket, wpIdSchema } from "../../domain/records.js";
+import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
 import { buildQuery, type ReadyFilters, readyFilterShape } from "../queries/query-filters.js";
@@ -36,9 +37,6 @@ const params = z.strictObject({
 
 /** Candidates read per store query while looking for an unassigned one. */
 const PAGE = 100;
-
-const prePassed = (wp: TrackedWorkPacket): boolean =>
-  wp.governance.gates.pre_work.status === "pass" || wp.governance.gates.pre_work.status === "skip";
 
 /** The best ready WP matching `filters` with no assignee, in query_ready's order; undefined when none. */
 async function pickReady(ctx: JobContext, filters: Omit<ReadyFilters, "offset" | "limit">) {
@@ -109,7 +107,7 @@ export const claimWp = defineOperation({
       });
     }
     ctx.state.wps.set(wp.wp_id, wp); // update_wp below reads it from the job's working state
-    const start = wp.status === "ready" && prePassed(wp);
+    const start = wp.status === "ready" && transitionFacts(wp).pre_work_passed;
     const updates = {
       ...(wp.assignee === actor ? {} : { assignee: actor }),
       ...(start ? { status: "in_progress" } : {}),
