@@ -1,5 +1,5 @@
 import { LocusError } from "../../domain/errors.js";
-import type { TrackedWorkPacket, WorkPacketStatus } from "../../domain/records.js";
+import { type TrackedWorkPacket, type WorkPacketStatus, WP_STATUSES } from "../../domain/records.js";
 
 /** Refuses an MT operation on a WP whose status does not allow it (section 4: register needs ready/in_progress). */
 export function requireWpStatus(
@@ -16,15 +16,10 @@ export function requireWpStatus(
   });
 }
 
-/** Statuses in which a WP's micro-tasks are frozen: its work is over (cancelled, or done and validated). */
-const CLOSED_WP_STATUSES: readonly WorkPacketStatus[] = ["cancelled", "done"];
+/** Statuses in which a WP's micro-tasks still move: all but cancelled and done (its work is over). */
+const OPEN_WP_STATUSES = WP_STATUSES.filter((status) => status !== "cancelled" && status !== "done");
 
 /** Refuses MT progress on a cancelled or done WP: a late agent report must not change closed work. */
 export function requireOpenWp(wp: TrackedWorkPacket, action: string): void {
-  if (!CLOSED_WP_STATUSES.includes(wp.status)) return;
-  throw new LocusError("HSK-409-TRANSITION", `cannot ${action} while WP ${wp.wp_id} is ${wp.status}`, {
-    field: "wp_id",
-    from: wp.status,
-    status: wp.status,
-  });
+  requireWpStatus(wp, OPEN_WP_STATUSES, action);
 }
