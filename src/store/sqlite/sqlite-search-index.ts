@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type TrackedWorkPacket, WP_STATUSES } from "../../domain/records.js";
+import type { TrackedWorkPacket } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -14,6 +14,7 @@ import type {
   VectorChanges,
 } from "../../search/search-index-port.js";
 import type { WpQuery } from "../store-port.js";
+import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 // Section 9 on SQLite (tables: migration 3 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
@@ -29,42 +30,9 @@ const CANDIDATES = 200;
 const COMMON_SHARE = 0.05;
 /** Below this many WPs no term counts as common (ranking everything is cheap there). */
 const COMMON_MIN_DOCS = 2_000;
-/** Most AND groups in one FTS5 expression (C(8,4) = 70: every query of up to 8 terms is exact). */
-const MAX_GROUPS = 70;
-
 const compare = (a: unknown, b: unknown): number =>
   String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 
-/** Every `k`-element subset of `items` in order, stopping after `max` subsets. */
-function combinations<T>(items: readonly T[], k: number, max: number): T[][] {
-  const out: T[][] = [];
-  const walk = (start: number, picked: T[]): void => {
-    if (out.length >= max) return;
-    if (picked.length === k) {
-      out.push(picked);
-      return;
-    }
-    for (let i = start; i <= items.length - (k - picked.length); i++) walk(i + 1, [...picked, items[i] as T]);
-  };
-  walk(0, []);
-  return out;
-}
-
-/** True when a query keeps every live WP (all statuses, no other filter): the FTS-only path applies. */
-function isUnfiltered(filters: WpQuery): boolean {
-  return (
-    !filters.include_deleted &&
-    WP_STATUSES.every((status) => filters.statuses.includes(status)) &&
-    filters.assignee === undefined &&
-    filters.priority_min === undefined &&
-    filters.priority_max === undefined &&
-    filters.phases === undefined &&
-    (filters.labels ?? []).length === 0 &&
-    filters.types === undefined
-  );
-}
-
-const quoteTerm = (term: string): string => `"${term.replace(/"/g, '""')}"`;
 const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Buffer): Float32Array =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -179,24 +147,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
     const { terms, limit } = query;
     if (terms.length === 0 || limit <= 0) return [];
     const required = Math.min(Math.max(1, query.minimum_should_match), terms.length);
-    // "At least m of n terms" as an FTS5 expression: the OR of every m-term AND group. FTS5 then ranks
-    // only the documents that qualify, which is what keeps common words cheap. Past MAX_GROUPS groups,
-    // fall back to OR candidates filtered by a per-term count.
-    const groups = combinations(terms, required, MAX_GROUPS + 1);
-    const exact = groups.length <= MAX_GROUPS;
-    let match = exact
-      ? groups.map((group) => `(${group.map(quoteTerm).join(" AND ")})`).join(" OR ")
-      : terms.map(quoteTerm).join(" OR ");
-    // A term found in most WPs ("error", "fix") cannot qualify a hit on its own: when the query also has
-    // rarer terms, a hit must contain one of them. This keeps bm25 from ranking most of the store for a
-    // query like "error tuzorgat" (what made keyword p99 blow up at 100K WPs).
-    const common = this.commonTerms(terms);
-    const rare = terms.filter((term) => !common.has(term));
-    if (exact && common.size > 0 && rare.length > 0)
-      match = `(${match}) AND (${rare.map(quoteTerm).join(" OR ")})`;
-    // Only common terms ("user login fix"): ranking every WP that holds them is unbounded work, so such a
-    // query matches on titles, where these words are specific enough to be worth ranking.
-    if (exact && rare.length === 0 && common.size > 0) match = `{title} : (${match})`;
+    const { match, exact } = keywordMatch(terms, required, this.commonTerms(terms));
     const depth = exact ? limit : Math.max(CANDIDATES, limit);
     const rows = isUnfiltered(query.filters)
       ? // Deleted WPs leave the index in their delete job, so without filters no join is needed, and
