@@ -3,17 +3,19 @@
 // it is compiled through V8's code cache (locus.cjs.v8cache beside it), so a start deserializes compiled code
 // instead of parsing the whole bundle again. A missing or stale cache (another Node version, other V8 flags)
 // only costs one normal compile, after which the cache is written again.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+// This file is CommonJS (bin/package.json): Node starts it without its ES module loader.
+"use strict";
+const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+const Module = require("node:module");
+const { dirname, join } = require("node:path");
+const vm = require("node:vm");
 
-const bundle = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli", "locus.cjs");
+const bundle = join(__dirname, "..", "dist", "cli", "locus.cjs");
 const cacheFile = `${bundle}.v8cache`;
 let source;
 try {
-  source = readFileSync(bundle, "utf8");
+  // The bundle is pure ASCII (the build checks), so Latin-1 reads it exactly, without UTF-8 decoding.
+  source = readFileSync(bundle, "latin1");
 } catch {
   process.stderr.write("locus: the CLI is not built; run `npm run build` in the Locus folder\n");
   process.exit(2);
@@ -42,6 +44,9 @@ if (cachedData === undefined || script.cachedDataRejected) {
     }
   });
 }
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-await module.exports.runCli(process.argv);
+const module_ = { exports: {} };
+script.runInThisContext()(module_.exports, Module.createRequire(bundle), module_, bundle, dirname(bundle));
+module_.exports.runCli(process.argv).catch((error) => {
+  process.stderr.write(`locus: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

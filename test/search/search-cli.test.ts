@@ -41,6 +41,27 @@ describe("search CLI", () => {
     }
   });
 
+  it("index and search with the default local model, as processes started from the CLI's code cache", () => {
+    // The model packages are loaded on demand by the bundled CLI; a dynamic import() there failed once the
+    // code cache existed, so this runs the real default provider twice through bin/locus.js.
+    const dir = tempWorkspace();
+    try {
+      assert.equal(
+        locus(dir, ["create", "Rotate the signing keys", "--description", "key rotation"]).status,
+        0,
+      );
+      const index = locus(dir, ["index", "--json"]);
+      assert.equal(index.status, 0, index.stderr);
+      assert.equal(JSON.parse(index.stdout).embedded, 2);
+      const found = locus(dir, ["search", "signing key rotation", "--mode", "vector", "--json"]);
+      assert.equal(found.status, 0, found.stderr);
+      const results = JSON.parse(found.stdout).data.results as { wp: { title: string } }[];
+      assert.equal(results[0]?.wp.title, "Rotate the signing keys");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rebuild --gold and rebuild --silver each run alone, report their layers, and search works after each", async () => {
     const dir = tempWorkspace();
     try {

@@ -4,12 +4,13 @@ import { text } from "../../domain/records.js";
 import { defineOperation } from "../operation.js";
 import { syncTaskBoard } from "./board-sync.js";
 
-const params = z.strictObject({
-  path: text(1_000).min(1).optional(),
-  direction: z.enum(["both", "from_board", "to_board"]).default("both"),
-  dry_run: z.boolean().default(false),
-  import_unknown: z.boolean().default(false),
-});
+const params = () =>
+  z.strictObject({
+    path: text(1_000).min(1).optional(),
+    direction: z.enum(["both", "from_board", "to_board"]).default("both"),
+    dry_run: z.boolean().default(false),
+    import_unknown: z.boolean().default(false),
+  });
 
 /** sync_task_board: two-way sync of the Markdown Task Board with the store (section 8). */
 export const syncTaskBoardOp = defineOperation({

@@ -11,12 +11,13 @@ import {
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
 
-const params = z.strictObject({
-  from_wp_id: wpIdSchema,
-  to_wp_id: wpIdSchema,
-  type: z.enum(DEPENDENCY_TYPES),
-  description: text(2_000).optional(),
-});
+const params = () =>
+  z.strictObject({
+    from_wp_id: wpIdSchema,
+    to_wp_id: wpIdSchema,
+    type: z.enum(DEPENDENCY_TYPES),
+    description: text(2_000).optional(),
+  });
 
 /** Edge types whose cycles are refused (section 4). */
 const ACYCLIC_TYPES: ReadonlySet<DependencyType> = new Set(["blocks", "parent-child"]);

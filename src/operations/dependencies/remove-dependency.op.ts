@@ -4,12 +4,13 @@ import { DEPENDENCY_TYPES, type TrackedDependency, wpIdSchema } from "../../doma
 import { defineOperation } from "../operation.js";
 import { normaliseEdge } from "./add-dependency.op.js";
 
-const params = z.strictObject({
-  dependency_id: z.string().min(1).max(100).optional(),
-  from_wp_id: wpIdSchema.optional(),
-  to_wp_id: wpIdSchema.optional(),
-  type: z.enum(DEPENDENCY_TYPES).optional(),
-});
+const params = () =>
+  z.strictObject({
+    dependency_id: z.string().min(1).max(100).optional(),
+    from_wp_id: wpIdSchema.optional(),
+    to_wp_id: wpIdSchema.optional(),
+    type: z.enum(DEPENDENCY_TYPES).optional(),
+  });
 
 /** remove_dependency: by id or by (from, to, type); a missing edge is success with removed:false and no event. */
 export const removeDependency = defineOperation({

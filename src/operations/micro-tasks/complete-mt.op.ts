@@ -5,16 +5,17 @@ import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { requireOpenWp } from "./mt-common.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  mt_id: mtIdSchema,
-  final_iteration: z.number().int().nonnegative().optional(),
-  outcome: z.enum(["completed", "failed", "skipped"]).default("completed"),
-  validation_result: validationResultSchema.optional(),
-  failure_category: text(200).optional(),
-  error_summary: text(10_000).optional(),
-  expected_version: expectedVersionSchema,
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    mt_id: mtIdSchema,
+    final_iteration: z.number().int().nonnegative().optional(),
+    outcome: z.enum(["completed", "failed", "skipped"]).default("completed"),
+    validation_result: validationResultSchema().optional(),
+    failure_category: text(200).optional(),
+    error_summary: text(10_000).optional(),
+    expected_version: expectedVersionSchema,
+  });
 
 /** complete_mt: in_progress -> completed | skipped (MT-004) or failed (MT-006); a repeat is idempotent. */
 export const completeMt = defineOperation({

@@ -12,28 +12,29 @@ import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { requireOpenWp } from "./mt-common.js";
 
-const count = z.number().int().nonnegative();
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  mt_id: mtIdSchema,
-  iteration: z.number().int().positive().max(10_000),
-  model_id: text(200).min(1),
-  lora_id: text(200).optional(),
-  escalation_level: count.optional(),
-  started_at: timestampSchema.optional(),
-  completed_at: timestampSchema.optional(),
-  duration_ms: count.default(0),
-  tokens_prompt: count.default(0),
-  tokens_completion: count.default(0),
-  claimed_complete: z.boolean().default(false),
-  validation_passed: z.boolean().optional(),
-  outcome: z.enum(ITERATION_OUTCOMES),
-  output_artifact_ref: text(2_000).optional(),
-  validation_artifact_ref: text(2_000).optional(),
-  error_summary: text(10_000).optional(),
-  failure_category: text(200).optional(),
-  expected_version: expectedVersionSchema,
-});
+const count = () => z.number().int().nonnegative();
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    mt_id: mtIdSchema,
+    iteration: z.number().int().positive().max(10_000),
+    model_id: text(200).min(1),
+    lora_id: text(200).optional(),
+    escalation_level: count().optional(),
+    started_at: timestampSchema.optional(),
+    completed_at: timestampSchema.optional(),
+    duration_ms: count().default(0),
+    tokens_prompt: count().default(0),
+    tokens_completion: count().default(0),
+    claimed_complete: z.boolean().default(false),
+    validation_passed: z.boolean().optional(),
+    outcome: z.enum(ITERATION_OUTCOMES),
+    output_artifact_ref: text(2_000).optional(),
+    validation_artifact_ref: text(2_000).optional(),
+    error_summary: text(10_000).optional(),
+    failure_category: text(200).optional(),
+    expected_version: expectedVersionSchema,
+  });
 
 /**
  * record_iteration: one MTIterationRecord, idempotent on (wp_id, mt_id, escalation_level, iteration).

@@ -13,24 +13,27 @@ import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { requireWpStatus } from "./mt-common.js";
 
-const paths = z.array(text(1_000)).max(200).default([]);
-const definition = z.strictObject({
-  mt_id: mtIdSchema,
-  name: text(500).min(1),
-  scope: text(10_000).default(""),
-  files: z.strictObject({ read: paths, modify: paths, create: paths }).prefault({}),
-  done_criteria: z.array(text(2_000)).max(100).default([]),
-  depends_on: z.array(mtIdSchema).max(100).default([]),
-  max_iterations: z.number().int().min(1).max(20).default(5),
-  escalation_chain: z.array(escalationLevelSchema).max(20).default([]),
-});
-type Definition = z.output<typeof definition>;
+const definition = () => {
+  const paths = z.array(text(1_000)).max(200).default([]);
+  return z.strictObject({
+    mt_id: mtIdSchema,
+    name: text(500).min(1),
+    scope: text(10_000).default(""),
+    files: z.strictObject({ read: paths, modify: paths, create: paths }).prefault({}),
+    done_criteria: z.array(text(2_000)).max(100).default([]),
+    depends_on: z.array(mtIdSchema).max(100).default([]),
+    max_iterations: z.number().int().min(1).max(20).default(5),
+    escalation_chain: z.array(escalationLevelSchema()).max(20).default([]),
+  });
+};
+type Definition = z.output<ReturnType<typeof definition>>;
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  micro_tasks: z.array(definition).min(1).max(500),
-  expected_version: expectedVersionSchema,
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    micro_tasks: z.array(definition()).min(1).max(500),
+    expected_version: expectedVersionSchema,
+  });
 
 /** The part of a stored MT that its definition fixes: the same definition again is idempotent. */
 const definitionOf = (mt: Definition | TrackedMicroTask) =>

@@ -6,14 +6,15 @@ import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { requireWpStatus } from "./mt-common.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  mt_id: mtIdSchema,
-  model_id: text(200).optional(),
-  lora_id: text(200).optional(),
-  escalation_level: z.number().int().nonnegative().optional(),
-  expected_version: expectedVersionSchema,
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    mt_id: mtIdSchema,
+    model_id: text(200).optional(),
+    lora_id: text(200).optional(),
+    escalation_level: z.number().int().nonnegative().optional(),
+    expected_version: expectedVersionSchema,
+  });
 
 /** start_mt: pending or blocked -> in_progress, on an in_progress WP, once the MTs it depends on are finished. */
 export const startMt = defineOperation({

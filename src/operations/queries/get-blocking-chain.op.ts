@@ -9,7 +9,7 @@ export const getBlockingChain = defineOperation({
   name: "get_blocking_chain",
   summary: "List every open work packet that transitively blocks one work packet",
   kind: "read",
-  params: z.strictObject({ wp_id: wpIdSchema }),
+  params: () => z.strictObject({ wp_id: wpIdSchema }),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

@@ -24,15 +24,16 @@ export const getDependencyTree = defineOperation({
   name: "get_dependency_tree",
   summary: "Show the dependency tree below or above a work packet",
   kind: "read",
-  params: z.strictObject({
-    wp_id: wpIdSchema,
-    types: z
-      .array(z.enum(DEPENDENCY_TYPES).exclude(["blocked_by"]))
-      .min(1)
-      .default(["blocks", "parent-child", "depends-on"]),
-    direction: z.enum(["down", "up"]).default("down"),
-    max_depth: z.number().int().min(1).max(50).default(10),
-  }),
+  params: () =>
+    z.strictObject({
+      wp_id: wpIdSchema,
+      types: z
+        .array(z.enum(DEPENDENCY_TYPES).exclude(["blocked_by"]))
+        .min(1)
+        .default(["blocks", "parent-child", "depends-on"]),
+      direction: z.enum(["down", "up"]).default("down"),
+      max_depth: z.number().int().min(1).max(50).default(10),
+    }),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

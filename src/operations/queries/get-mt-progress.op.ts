@@ -8,7 +8,7 @@ export const getMtProgress = defineOperation({
   name: "get_mt_progress",
   summary: "Show micro-task progress of a work packet, with every iteration",
   kind: "read",
-  params: z.strictObject({ wp_id: wpIdSchema, mt_id: mtIdSchema.optional() }),
+  params: () => z.strictObject({ wp_id: wpIdSchema, mt_id: mtIdSchema.optional() }),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

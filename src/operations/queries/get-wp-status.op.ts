@@ -9,7 +9,7 @@ export const getWpStatus = defineOperation({
   name: "get_wp_status",
   summary: "Show one work packet in full: MTs, dependencies, blocking chain",
   kind: "read",
-  params: z.strictObject({ wp_id: wpIdSchema, include_deleted: z.boolean().default(false) }),
+  params: () => z.strictObject({ wp_id: wpIdSchema, include_deleted: z.boolean().default(false) }),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

@@ -9,7 +9,7 @@ export const listWps = defineOperation({
   name: "list_wps",
   summary: "List work packets by status and filters",
   kind: "read",
-  params: z.strictObject({ ...readyFilterShape, include_deleted: z.boolean().default(false) }),
+  params: () => z.strictObject({ ...readyFilterShape(), include_deleted: z.boolean().default(false) }),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

@@ -8,7 +8,7 @@ export const queryBlocked = defineOperation({
   name: "query_blocked",
   summary: "List work waiting on open blockers, with the blockers",
   kind: "read",
-  params: z.strictObject(readyFilterShape),
+  params: () => z.strictObject(readyFilterShape()),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

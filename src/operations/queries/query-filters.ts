@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
+import { lazy } from "../../domain/lazy.js";
 import { READY_LIMITS, type SortPolicy } from "../../domain/ready-rules.js";
 import {
   labelSchema,
@@ -13,8 +14,8 @@ import type { WpQuery } from "../../store/store-port.js";
 import type { JobContext } from "../job-context.js";
 import { allCalendarPolicies } from "../workspace-config.js";
 
-/** Section 7 filters, shared by query_ready, query_blocked and list_wps. */
-export const readyFilterShape = {
+/** Section 7 filters, shared by query_ready, query_blocked and list_wps (built on first use). */
+export const readyFilterShape = lazy(() => ({
   assignee: z.union([z.literal("self"), userIdSchema]).optional(),
   priority_min: z.number().int().min(0).max(4).optional(),
   priority_max: z.number().int().min(0).max(4).optional(),
@@ -26,10 +27,10 @@ export const readyFilterShape = {
   offset: z.number().int().min(0).max(1_000_000).default(0),
   limit: z.number().int().min(1).max(READY_LIMITS.maxLimit).default(READY_LIMITS.defaultLimit),
   statuses: z.array(z.enum(WP_STATUSES)).min(1).max(7).optional(),
-};
+}));
 
 /** The parsed filters. */
-export type ReadyFilters = z.output<z.ZodObject<typeof readyFilterShape>>;
+export type ReadyFilters = z.output<z.ZodObject<ReturnType<typeof readyFilterShape>>>;
 
 const intersect = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined): T[] | undefined =>
   a === undefined

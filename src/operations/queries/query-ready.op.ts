@@ -8,7 +8,7 @@ export const queryReady = defineOperation({
   name: "query_ready",
   summary: "List work that can be done now (no open blocker), with filters and sort policies",
   kind: "read",
-  params: z.strictObject(readyFilterShape),
+  params: () => z.strictObject(readyFilterShape()),
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

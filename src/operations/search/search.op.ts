@@ -8,25 +8,26 @@ import { defineOperation } from "../operation.js";
 import { buildQuery, readyFilterShape } from "../queries/query-filters.js";
 import { rankSearch } from "./hybrid-search.js";
 
-const filterShape = readyFilterShape;
-
 /** search: ranked hybrid search over WPs (section 9), with the section 7 filters; deleted WPs never match. */
 export const search = defineOperation({
   name: "search",
   summary: "Find work packets by keywords or meaning (hybrid BM25 + vector + dependency graph, RRF k=60)",
   kind: "read",
-  params: z.strictObject({
-    query: z.string().trim().min(1).max(1_000),
-    mode: z.enum(["hybrid", "keyword", "vector"]).default("hybrid"),
-    limit: z.number().int().min(1).max(100).default(20),
-    statuses: filterShape.statuses,
-    assignee: filterShape.assignee,
-    priority_min: filterShape.priority_min,
-    priority_max: filterShape.priority_max,
-    phase: filterShape.phase,
-    labels: filterShape.labels,
-    types: filterShape.types,
-  }),
+  params: () => {
+    const filterShape = readyFilterShape();
+    return z.strictObject({
+      query: z.string().trim().min(1).max(1_000),
+      mode: z.enum(["hybrid", "keyword", "vector"]).default("hybrid"),
+      limit: z.number().int().min(1).max(100).default(20),
+      statuses: filterShape.statuses,
+      assignee: filterShape.assignee,
+      priority_min: filterShape.priority_min,
+      priority_max: filterShape.priority_max,
+      phase: filterShape.phase,
+      labels: filterShape.labels,
+      types: filterShape.types,
+    });
+  },
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {

@@ -21,19 +21,17 @@ import { updateWp } from "./update-wp.op.js";
 // other job can assign the picked WP between the query and the write: N agents claiming at once get N
 // different WPs, with no retry loop.
 
-/** query_ready's filters without the ones claim decides itself (paging, assignee, statuses). */
-const {
-  offset: _offset,
-  limit: _limit,
-  assignee: _assignee,
-  statuses: _statuses,
-  ...claimFilters
-} = readyFilterShape;
-
-const params = z.strictObject({
-  ...claimFilters,
-  wp_id: wpIdSchema.optional(),
-});
+const params = () => {
+  /** query_ready's filters without the ones claim decides itself (paging, assignee, statuses). */
+  const {
+    offset: _offset,
+    limit: _limit,
+    assignee: _assignee,
+    statuses: _statuses,
+    ...claimFilters
+  } = readyFilterShape();
+  return z.strictObject({ ...claimFilters, wp_id: wpIdSchema.optional() });
+};
 
 /** Candidates read per store query while looking for an unassigned one. */
 const PAGE = 100;

@@ -17,21 +17,22 @@ import {
 import { checkTaskPacketPath } from "../common.js";
 import { defineOperation } from "../operation.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema.optional(),
-  title: text(500).min(1),
-  description: text(100_000).default(""),
-  priority: z.number().int().min(0).max(4).default(2),
-  type: z.enum(WP_TYPES).default("feature"),
-  phase: z.enum(PHASES).optional(),
-  routing: z.enum(ROUTINGS).optional(),
-  task_packet_path: text(1_000).optional(),
-  assignee: userIdSchema.optional(),
-  reporter: userIdSchema.optional(),
-  labels: z.array(labelSchema).max(100).default([]),
-  spec_session_id: text(200).optional(),
-  due_at: timestampSchema.optional(),
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema.optional(),
+    title: text(500).min(1),
+    description: text(100_000).default(""),
+    priority: z.number().int().min(0).max(4).default(2),
+    type: z.enum(WP_TYPES).default("feature"),
+    phase: z.enum(PHASES).optional(),
+    routing: z.enum(ROUTINGS).optional(),
+    task_packet_path: text(1_000).optional(),
+    assignee: userIdSchema.optional(),
+    reporter: userIdSchema.optional(),
+    labels: z.array(labelSchema).max(100).default([]),
+    spec_session_id: text(200).optional(),
+    due_at: timestampSchema.optional(),
+  });
 
 /** create_wp: a new WP in `stub`; the same id with the same params again is idempotent (section 4). */
 export const createWp = defineOperation({

@@ -4,11 +4,12 @@ import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import { checkExpectedVersion, expectedVersionSchema, transitionFacts } from "../common.js";
 import { defineOperation } from "../operation.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  reason: text(2_000).optional(),
-  expected_version: expectedVersionSchema,
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    reason: text(2_000).optional(),
+    expected_version: expectedVersionSchema,
+  });
 
 /** delete_wp: a tombstone and status cancelled; the row stays, hidden from queries unless asked (section 2). */
 export const deleteWp = defineOperation({

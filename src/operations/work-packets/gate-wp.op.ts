@@ -4,16 +4,17 @@ import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import { checkExpectedVersion, expectedVersionSchema, makeNote, transitionFacts } from "../common.js";
 import { defineOperation } from "../operation.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  gate: z.enum(GATES),
-  result: z.strictObject({
-    status: z.enum(["pass", "fail", "skip", "pending"]),
-    notes: text(10_000).optional(),
-    validation_report_ref: text(2_000).optional(),
-  }),
-  expected_version: expectedVersionSchema,
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    gate: z.enum(GATES),
+    result: z.strictObject({
+      status: z.enum(["pass", "fail", "skip", "pending"]),
+      notes: text(10_000).optional(),
+      validation_report_ref: text(2_000).optional(),
+    }),
+    expected_version: expectedVersionSchema,
+  });
 
 /**
  * Section 5: where a gate decision moves the WP. pre_work pass/skip starts a ready (or gated) WP; post_work

@@ -3,8 +3,8 @@ import { canonicalJson } from "../../domain/canonical-json.js";
 import { LocusError } from "../../domain/errors.js";
 import {
   readField,
-  UPDATABLE_FIELDS,
   type UpdatableField,
+  updatableFields,
   type WpChanges,
 } from "../../domain/events/wp-changes.js";
 import { text, wpIdSchema } from "../../domain/records.js";
@@ -19,13 +19,14 @@ import {
 } from "../common.js";
 import { defineOperation } from "../operation.js";
 
-const params = z.strictObject({
-  wp_id: wpIdSchema,
-  updates: z.record(z.string(), z.unknown()).default({}),
-  expected_version: expectedVersionSchema,
-  source: text(100).optional(),
-  note: noteParamSchema.optional(),
-});
+const params = () =>
+  z.strictObject({
+    wp_id: wpIdSchema,
+    updates: z.record(z.string(), z.unknown()).default({}),
+    expected_version: expectedVersionSchema,
+    source: text(100).optional(),
+    note: noteParamSchema.optional(),
+  });
 
 /** Sources whose status changes are manual Task Board edits (section 8). */
 const BOARD_SOURCES = new Set(["task_board_sync", "task_board"]);
@@ -33,16 +34,17 @@ const BOARD_SOURCES = new Set(["task_board_sync", "task_board"]);
 /** Validates `updates`: known keys (dotted `governance.*` accepted), each value against its field's schema. */
 function parseUpdates(updates: Record<string, unknown>): Map<UpdatableField, unknown> {
   const parsed = new Map<UpdatableField, unknown>();
+  const fields = updatableFields();
   for (const [rawKey, value] of Object.entries(updates)) {
     const key = rawKey.startsWith("governance.") ? rawKey.slice("governance.".length) : rawKey;
-    if (!Object.hasOwn(UPDATABLE_FIELDS, key) || key === "task_board_token") {
+    if (!Object.hasOwn(fields, key) || key === "task_board_token") {
       throw new LocusError("HSK-400-INVALID-PARAMS", `updates.${rawKey} is not an updatable field`, {
         field: `params.updates.${rawKey}`,
-        updatable: Object.keys(UPDATABLE_FIELDS).filter((k) => k !== "task_board_token"),
+        updatable: Object.keys(fields).filter((k) => k !== "task_board_token"),
       });
     }
     const field = key as UpdatableField;
-    const result = UPDATABLE_FIELDS[field].safeParse(value);
+    const result = fields[field].safeParse(value);
     if (!result.success) {
       throw new LocusError(
         "HSK-400-INVALID-PARAMS",

@@ -7,6 +7,7 @@ import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
+import { sqliteAddonPath } from "./sqlite-addon.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
 
@@ -50,7 +51,10 @@ export class SqliteStore implements LocusStore {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     try {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      const db = new Database(path, {
+        timeout: options.busyTimeoutMs ?? 10_000,
+        nativeBinding: sqliteAddonPath(),
+      });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       // Section 12 (measured at 100K WPs, 1000 create_wp + 1000 update_wp): the default 1000 pages puts a
