@@ -138,7 +138,7 @@ for (const size of options.scales) {
   }
   await generated.store.close();
   log("  CLI processes");
-  rows.push(...benchCli(generated.dir, size, options.quick ? 5 : 20));
+  rows.push(...benchCli(generated.dir, size, options.quick ? 5 : size <= 10_000 ? 120 : 20));
   rows.push(
     valueRow(
       `peak RSS after the ${size / 1000}K part`,

@@ -6,7 +6,7 @@
 // This file is CommonJS (bin/package.json): Node starts it without its ES module loader.
 "use strict";
 const { readFileSync, renameSync, writeFileSync } = require("node:fs");
-const Module = require("node:module");
+const { createRequire } = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
 
@@ -26,11 +26,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(source), {
-  filename: bundle,
-  cachedData,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
+// The bundle is one function expression of (exports, require, module, __filename, __dirname).
+const script = new vm.Script(source, { filename: bundle, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) {
   // Written at exit, so the cache also holds the functions this command compiled; written to a private
   // temporary file and renamed, so processes starting at the same time never read half a cache.
@@ -45,7 +42,7 @@ if (cachedData === undefined || script.cachedDataRejected) {
   });
 }
 const module_ = { exports: {} };
-script.runInThisContext()(module_.exports, Module.createRequire(bundle), module_, bundle, dirname(bundle));
+script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, dirname(bundle));
 module_.exports.runCli(process.argv).catch((error) => {
   process.stderr.write(`locus: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;

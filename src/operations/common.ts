@@ -2,22 +2,25 @@ import { z } from "zod";
 import { resolveWorkspaceFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
 import { newNoteId } from "../domain/ids.js";
+import { lazy } from "../domain/lazy.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
 import type { TrackedWorkPacket, WorkNote } from "../domain/records.js";
 import type { WpTransitionFacts } from "../domain/wp-state-machine.js";
 import type { JobContext } from "./job-context.js";
 
-/** `expected_version`: compare-and-set on WP writes (section 4). */
-export const expectedVersionSchema = z.number().int().positive().optional();
+/** `expected_version`: compare-and-set on WP writes (section 4). Built on first use, like all params. */
+export const expectedVersionSchema = lazy(() => z.number().int().positive().optional());
 
 /** A note given as text or as `{content, note_type}`. */
-export const noteParamSchema = z.union([
-  z.string().min(1).max(20_000),
-  z.strictObject({
-    content: z.string().min(1).max(20_000),
-    note_type: z.enum(["user", "system", "mt_executor"]).default("user"),
-  }),
-]);
+export const noteParamSchema = lazy(() =>
+  z.union([
+    z.string().min(1).max(20_000),
+    z.strictObject({
+      content: z.string().min(1).max(20_000),
+      note_type: z.enum(["user", "system", "mt_executor"]).default("user"),
+    }),
+  ]),
+);
 
 /** Refuses a stale write: HSK-409-CONFLICT with the expected and stored versions. */
 export function checkExpectedVersion(wp: TrackedWorkPacket, expected: number | undefined): void {

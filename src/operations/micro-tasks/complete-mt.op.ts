@@ -14,7 +14,7 @@ const params = () =>
     validation_result: validationResultSchema().optional(),
     failure_category: text(200).optional(),
     error_summary: text(10_000).optional(),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /** complete_mt: in_progress -> completed | skipped (MT-004) or failed (MT-006); a repeat is idempotent. */

@@ -33,7 +33,7 @@ const params = () =>
     validation_artifact_ref: text(2_000).optional(),
     error_summary: text(10_000).optional(),
     failure_category: text(200).optional(),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /**

@@ -32,7 +32,7 @@ const params = () =>
   z.strictObject({
     wp_id: wpIdSchema,
     micro_tasks: z.array(definition()).min(1).max(500),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /** The part of a stored MT that its definition fixes: the same definition again is idempotent. */

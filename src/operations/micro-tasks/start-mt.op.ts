@@ -13,7 +13,7 @@ const params = () =>
     model_id: text(200).optional(),
     lora_id: text(200).optional(),
     escalation_level: z.number().int().nonnegative().optional(),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /** start_mt: pending or blocked -> in_progress, on an in_progress WP, once the MTs it depends on are finished. */

@@ -4,7 +4,7 @@ import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import { checkExpectedVersion, expectedVersionSchema, transitionFacts } from "../common.js";
 import { defineOperation } from "../operation.js";
 
-const params = () => z.strictObject({ wp_id: wpIdSchema, expected_version: expectedVersionSchema });
+const params = () => z.strictObject({ wp_id: wpIdSchema, expected_version: expectedVersionSchema() });
 
 /** close_wp: allowed only when post_work is pass or skip; sets done and completed_at; a repeat is idempotent. */
 export const closeWp = defineOperation({

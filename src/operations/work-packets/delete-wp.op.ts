@@ -8,7 +8,7 @@ const params = () =>
   z.strictObject({
     wp_id: wpIdSchema,
     reason: text(2_000).optional(),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /** delete_wp: a tombstone and status cancelled; the row stays, hidden from queries unless asked (section 2). */

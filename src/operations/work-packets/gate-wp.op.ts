@@ -13,7 +13,7 @@ const params = () =>
       notes: text(10_000).optional(),
       validation_report_ref: text(2_000).optional(),
     }),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
   });
 
 /**

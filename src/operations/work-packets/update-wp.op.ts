@@ -23,9 +23,9 @@ const params = () =>
   z.strictObject({
     wp_id: wpIdSchema,
     updates: z.record(z.string(), z.unknown()).default({}),
-    expected_version: expectedVersionSchema,
+    expected_version: expectedVersionSchema(),
     source: text(100).optional(),
-    note: noteParamSchema.optional(),
+    note: noteParamSchema().optional(),
   });
 
 /** Sources whose status changes are manual Task Board edits (section 8). */
