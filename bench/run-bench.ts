@@ -4,7 +4,16 @@
 // same figures as JSON under bench/results/.
 // Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
 // for CI), --keep (keep the generated workspaces and print their folders).
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchRow, misses, renderTable, valueRow } from "./bench-stats.js";
@@ -49,6 +58,21 @@ function diskUse(generated: Awaited<ReturnType<typeof generateWorkspace>>): { db
     db: size(path) + size(`${path}-wal`) + size(`${path}-shm`),
     board: size(join(generated.dir, "docs", "TASK_BOARD.md")),
   };
+}
+
+/**
+ * Puts the freshly generated workspace at rest before anything is timed: the WAL folded into the database and
+ * the database file flushed to disk, so the first measures do not share the disk with the kernel writing back
+ * the hundreds of MB generation wrote.
+ */
+function settle(generated: Awaited<ReturnType<typeof generateWorkspace>>): void {
+  generated.store.rawConnectionForTests().pragma("wal_checkpoint(TRUNCATE)");
+  const file = openSync(join(generated.dir, ".locus", "locus.db"), "r+");
+  try {
+    fsyncSync(file);
+  } finally {
+    closeSync(file);
+  }
 }
 
 /** The largest tables and indexes by bytes (SQLite's dbstat), for the disk rows; empty without dbstat. */
@@ -122,6 +146,7 @@ for (const size of options.scales) {
       "through the envelope, batched commits (bench/batching-store.ts)",
     ),
   );
+  settle(generated);
   rows.push(...(await benchEngine(generated, counts, !boardBenchPresent)));
   const disk = diskUse(generated);
   rows.push(
