@@ -3,7 +3,6 @@ import type { TrackedWorkPacket } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
-  ChunkVector,
   KeywordFields,
   KeywordQuery,
   LatestSnapshot,
@@ -15,12 +14,14 @@ import type {
 } from "../../search/search-index-port.js";
 import type { WpQuery } from "../store-port.js";
 import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
+import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 // Section 9 on SQLite (tables: migration 3 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
 // stemmer, ranked by bm25() with the title weighted above description and packet. Silver: chunk rows
 // whose NULL embedding is the embedding queue. Every method runs on the job's connection, inside its
-// transaction, so the keyword index commits with the WP write (same-job visibility).
+// transaction, so the keyword index commits with the WP write (same-job visibility). The Silver rows and
+// their embeddings: sqlite-silver.ts.
 
 type Row = Record<string, unknown>;
 
@@ -33,10 +34,6 @@ const COMMON_MIN_DOCS = 2_000;
 const compare = (a: unknown, b: unknown): number =>
   String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 
-const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Buffer): Float32Array =>
-  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-
 /** SearchIndexPort of the SQLite backend (one per connection; statements are prepared once). */
 export class SqliteSearchIndex implements SearchIndexPort {
   private readonly statements = new Map<string, Database.Statement>();
@@ -45,7 +42,8 @@ export class SqliteSearchIndex implements SearchIndexPort {
 
   constructor(private readonly db: Database.Database) {}
 
-  private prepared(sql: string): Database.Statement {
+  /** The statement for `sql`, prepared once per connection. */
+  prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -54,12 +52,14 @@ export class SqliteSearchIndex implements SearchIndexPort {
     return statement;
   }
 
-  private nextChangeSeq(): number {
+  /** The next change sequence number of search_docs (what vector caches follow). */
+  nextChangeSeq(): number {
     const row = this.prepared("SELECT IFNULL(MAX(change_seq), 0) + 1 AS n FROM search_docs").get() as Row;
     return row.n as number;
   }
 
-  private meta(key: string): string | undefined {
+  /** A search_meta value (the embedding model, the generation). */
+  meta(key: string): string | undefined {
     const row = this.prepared("SELECT value FROM search_meta WHERE key = ?").get(key) as Row | undefined;
     return row?.value as string | undefined;
   }
@@ -93,7 +93,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
       ).run(doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq, docId);
     }
     if (keywordChanged) this.writeKeywordRow(docId, doc.wp_id, doc.keyword, row?.keyword_hash != null);
-    if (silverChanged) this.replaceSilver(doc, newSilverId);
+    if (silverChanged) replaceSilver(this, doc, newSilverId);
   }
 
   private writeKeywordRow(docId: number, wpId: string, fields: KeywordFields, exists: boolean): void {
@@ -101,36 +101,6 @@ export class SqliteSearchIndex implements SearchIndexPort {
     this.prepared(
       "INSERT INTO search_fts (rowid, wp_id, title, description, packet) VALUES (?, ?, ?, ?, ?)",
     ).run(docId, wpId, fields.title, fields.description, fields.packet);
-  }
-
-  /** Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). */
-  private replaceSilver(doc: SearchDocument, newSilverId: () => string): void {
-    const model = this.meta("model");
-    const kept = new Map<string, Buffer>();
-    const old = this.prepared(
-      "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
-    ).all(doc.wp_id) as Row[];
-    for (const r of old) if (r.model === model) kept.set(r.text_hash as string, r.embedding as Buffer);
-    this.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
-    const insert = this.prepared(
-      `INSERT INTO search_silver (silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content, text_hash,
-         model, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const c of doc.chunks) {
-      const embedding = kept.get(c.text_hash);
-      insert.run(
-        newSilverId(),
-        doc.wp_id,
-        doc.bronze_id,
-        c.kind,
-        c.ordinal,
-        c.contextual_prefix,
-        c.content,
-        c.text_hash,
-        embedding === undefined ? null : (model ?? null),
-        embedding ?? null,
-      );
-    }
   }
 
   async removeWp(wpId: string): Promise<void> {
@@ -260,63 +230,20 @@ export class SqliteSearchIndex implements SearchIndexPort {
     return true;
   }
 
+  // Silver: the chunk rows and their embeddings live in sqlite-silver.ts.
   async pendingChunks(limit: number): Promise<PendingChunk[]> {
-    const rows = this.prepared(
-      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver WHERE embedding IS NULL
-       ORDER BY wp_id LIMIT ?`,
-    ).all(limit) as Row[];
-    return rows.map((r) => ({
-      silver_id: r.silver_id as string,
-      wp_id: r.wp_id as string,
-      text: `${r.contextual_prefix as string}\n${r.content as string}`,
-    }));
+    return pendingChunks(this, limit);
   }
 
   async putEmbeddings(
     model: string,
     items: readonly { silver_id: string; vector: Float32Array }[],
   ): Promise<number> {
-    if (this.meta("model") !== model) return 0; // the model changed meanwhile: never store a mix
-    const update = this.prepared(
-      "UPDATE search_silver SET embedding = ?, model = ? WHERE silver_id = ? AND embedding IS NULL RETURNING wp_id",
-    );
-    const touched = new Set<string>();
-    let stored = 0;
-    for (const item of items) {
-      const row = update.get(toBlob(item.vector), model, item.silver_id) as Row | undefined;
-      if (row === undefined) continue; // rewritten or deleted since it was read: skip
-      touched.add(row.wp_id as string);
-      stored++;
-    }
-    let seq = this.nextChangeSeq();
-    const bump = this.prepared("UPDATE search_docs SET change_seq = ? WHERE wp_id = ?");
-    for (const wpId of touched) bump.run(seq++, wpId);
-    return stored;
+    return putEmbeddings(this, model, items);
   }
 
   async vectorChanges(afterSeq: number, model: string, maxWps: number): Promise<VectorChanges> {
-    const rows = this.prepared(
-      "SELECT wp_id, change_seq FROM search_docs WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
-    ).all(afterSeq, maxWps + 1) as Row[];
-    const more = rows.length > maxWps;
-    const page = rows.slice(0, maxWps);
-    const wpIds = page.map((r) => r.wp_id as string);
-    const lastSeq = page.length === 0 ? afterSeq : (page[page.length - 1]?.change_seq as number);
-    if (wpIds.length === 0 || this.meta("model") !== model) {
-      return { wp_ids: wpIds, vectors: [], last_seq: lastSeq, more };
-    }
-    const vectorRows = this.prepared(
-      `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
-       WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
-    ).all(JSON.stringify(wpIds), model) as Row[];
-    const vectors: ChunkVector[] = vectorRows.map((r) => ({
-      silver_id: r.silver_id as string,
-      wp_id: r.wp_id as string,
-      kind: r.kind as ChunkKind,
-      ordinal: r.ordinal as number,
-      vector: fromBlob(r.embedding as Buffer),
-    }));
-    return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
+    return vectorChanges(this, afterSeq, model, maxWps);
   }
 
   async latestSnapshots(afterWpId: string, limit: number): Promise<LatestSnapshot[]> {

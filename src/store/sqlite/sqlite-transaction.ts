@@ -6,7 +6,6 @@ import type {
   TrackedWorkPacket,
   WorkPacketStatus,
 } from "../../domain/records.js";
-import { isClosedStatus } from "../../domain/records.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type {
   BoardWpState,
@@ -23,16 +22,11 @@ import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
+import { adjustBlockCounters, putWpRow } from "./sqlite-wp-rows.js";
 
 type Row = Record<string, unknown>;
 const parse = <T>(row: Row | undefined): T | undefined =>
   row ? (JSON.parse(row.doc as string) as T) : undefined;
-
-/** True when the stored indexed columns of a WP row equal the new ones. */
-function sameColumns(row: Row, columns: Record<string, string | number | null>): boolean {
-  for (const [name, value] of Object.entries(columns)) if (row[name] !== value) return false;
-  return true;
-}
 
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
 export class SqliteTransaction implements StoreTransaction {
@@ -118,63 +112,9 @@ export class SqliteTransaction implements StoreTransaction {
     return rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket);
   }
 
+  // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
   async putWp(wp: TrackedWorkPacket): Promise<void> {
-    const before = this.prepared(
-      "SELECT status, priority, type, phase, assignee, deleted FROM work_packets WHERE wp_id = ?",
-    ).get(wp.wp_id) as Row | undefined;
-    const columns = {
-      status: wp.status,
-      priority: wp.priority,
-      type: wp.type,
-      phase: wp.governance.phase ?? null,
-      assignee: wp.assignee ?? null,
-      deleted: wp.tombstone ? 1 : 0,
-    };
-    // Section 12 (update_wp p99): most updates change only the document (title, notes, labels...). The
-    // upsert below rewrites every indexed column, so SQLite rewrites the entries of every index of the table;
-    // an UPDATE of doc alone touches only the index that reads doc (wp_board_view). Same row either way.
-    if (before !== undefined && sameColumns(before, columns)) {
-      this.prepared("UPDATE work_packets SET doc = ? WHERE wp_id = ?").run(JSON.stringify(wp), wp.wp_id);
-      this.putLabels(wp);
-      return;
-    }
-    this.prepared(
-      `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
-         open_blockers, blocks_out)
-       VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
-         (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
-           WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
-         (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
-       ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
-         phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`,
-    ).run({
-      wp_id: wp.wp_id,
-      ...columns,
-      created_at: wp.created_at,
-      created_ms: Date.parse(wp.created_at),
-      doc: JSON.stringify(wp),
-    });
-    const wasOpen = before !== undefined && !isClosedStatus(before.status as WorkPacketStatus);
-    const isOpen = !isClosedStatus(wp.status);
-    if (before !== undefined && wasOpen !== isOpen) {
-      this.prepared(
-        `UPDATE work_packets SET open_blockers = open_blockers + ?
-         WHERE wp_id IN (SELECT to_wp_id FROM dependencies WHERE from_wp_id = ? AND type = 'blocks')`,
-      ).run(isOpen ? 1 : -1, wp.wp_id);
-    }
-    this.putLabels(wp);
-  }
-
-  /** Makes wp_labels hold exactly the WP's labels; unchanged labels are left alone (no index churn). */
-  private putLabels(wp: TrackedWorkPacket): void {
-    const stored = this.prepared("SELECT label FROM wp_labels WHERE wp_id = ?")
-      .pluck()
-      .all(wp.wp_id) as string[];
-    const wanted = new Set(wp.labels);
-    if (stored.length === wanted.size && stored.every((label) => wanted.has(label))) return;
-    this.prepared("DELETE FROM wp_labels WHERE wp_id = ?").run(wp.wp_id);
-    const addLabel = this.prepared("INSERT OR IGNORE INTO wp_labels (label, wp_id) VALUES (?, ?)");
-    for (const label of wanted) addLabel.run(label, wp.wp_id);
+    putWpRow((sql) => this.prepared(sql), wp);
   }
 
   async putBronze(b: BronzeSnapshot): Promise<void> {
@@ -252,26 +192,14 @@ export class SqliteTransaction implements StoreTransaction {
     this.prepared(
       "INSERT INTO dependencies (dependency_id, from_wp_id, to_wp_id, type, doc) VALUES (?, ?, ?, ?, ?)",
     ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep));
-    if (dep.type === "blocks") this.adjustBlockCounters(dep, 1);
+    if (dep.type === "blocks") adjustBlockCounters((sql) => this.prepared(sql), dep, 1);
   }
 
   async removeDependency(dependencyId: string): Promise<void> {
     const dep = await this.getDependency(dependencyId);
     if (!dep) return;
     this.prepared("DELETE FROM dependencies WHERE dependency_id = ?").run(dependencyId);
-    if (dep.type === "blocks") this.adjustBlockCounters(dep, -1);
-  }
-
-  /** Keeps `blocks_out` of the blocker and `open_blockers` of the blocked WP exact (section 7 readiness). */
-  private adjustBlockCounters(dep: TrackedDependency, delta: 1 | -1): void {
-    this.prepared("UPDATE work_packets SET blocks_out = blocks_out + ? WHERE wp_id = ?").run(
-      delta,
-      dep.from_wp_id,
-    );
-    this.prepared(
-      `UPDATE work_packets SET open_blockers = open_blockers + ?
-       WHERE wp_id = ? AND EXISTS (SELECT 1 FROM work_packets b WHERE b.wp_id = ? AND b.status NOT IN ('done', 'cancelled'))`,
-    ).run(delta, dep.to_wp_id, dep.from_wp_id);
+    if (dep.type === "blocks") adjustBlockCounters((sql) => this.prepared(sql), dep, -1);
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {

@@ -1,0 +1,128 @@
+import type Database from "better-sqlite3";
+import type { ChunkKind } from "../../search/chunking.js";
+import type {
+  ChunkVector,
+  PendingChunk,
+  SearchDocument,
+  VectorChanges,
+} from "../../search/search-index-port.js";
+
+// Section 9 on SQLite, Silver: the chunk rows of each WP (search_silver), whose NULL embedding is the embedding
+// queue, and the embeddings stored as float32 blobs. Used by SqliteSearchIndex, on the job's connection.
+
+type Row = Record<string, unknown>;
+
+/** What the Silver functions need of the search index: its statements and its meta values. */
+export interface SilverIndex {
+  prepared(sql: string): Database.Statement;
+  meta(key: string): string | undefined;
+  nextChangeSeq(): number;
+}
+
+const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer): Float32Array =>
+  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). */
+export function replaceSilver(index: SilverIndex, doc: SearchDocument, newSilverId: () => string): void {
+  const model = index.meta("model");
+  const kept = new Map<string, Buffer>();
+  const old = index
+    .prepared(
+      "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
+    )
+    .all(doc.wp_id) as Row[];
+  for (const r of old) if (r.model === model) kept.set(r.text_hash as string, r.embedding as Buffer);
+  index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
+  const insert = index.prepared(
+    `INSERT INTO search_silver (silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content, text_hash,
+       model, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const c of doc.chunks) {
+    const embedding = kept.get(c.text_hash);
+    insert.run(
+      newSilverId(),
+      doc.wp_id,
+      doc.bronze_id,
+      c.kind,
+      c.ordinal,
+      c.contextual_prefix,
+      c.content,
+      c.text_hash,
+      embedding === undefined ? null : (model ?? null),
+      embedding ?? null,
+    );
+  }
+}
+
+/** Chunks waiting for an embedding (the embedding queue), in WP order. */
+export function pendingChunks(index: SilverIndex, limit: number): PendingChunk[] {
+  const rows = index
+    .prepared(
+      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver WHERE embedding IS NULL
+     ORDER BY wp_id LIMIT ?`,
+    )
+    .all(limit) as Row[];
+  return rows.map((r) => ({
+    silver_id: r.silver_id as string,
+    wp_id: r.wp_id as string,
+    text: `${r.contextual_prefix as string}\n${r.content as string}`,
+  }));
+}
+
+/** Stores embeddings of the current model for chunks still waiting; returns how many were stored. */
+export function putEmbeddings(
+  index: SilverIndex,
+  model: string,
+  items: readonly { silver_id: string; vector: Float32Array }[],
+): number {
+  if (index.meta("model") !== model) return 0; // the model changed meanwhile: never store a mix
+  const update = index.prepared(
+    "UPDATE search_silver SET embedding = ?, model = ? WHERE silver_id = ? AND embedding IS NULL RETURNING wp_id",
+  );
+  const touched = new Set<string>();
+  let stored = 0;
+  for (const item of items) {
+    const row = update.get(toBlob(item.vector), model, item.silver_id) as Row | undefined;
+    if (row === undefined) continue; // rewritten or deleted since it was read: skip
+    touched.add(row.wp_id as string);
+    stored++;
+  }
+  let seq = index.nextChangeSeq();
+  const bump = index.prepared("UPDATE search_docs SET change_seq = ? WHERE wp_id = ?");
+  for (const wpId of touched) bump.run(seq++, wpId);
+  return stored;
+}
+
+/** The WPs whose search rows changed after `afterSeq`, with their vectors of `model` (vector caches follow this). */
+export function vectorChanges(
+  index: SilverIndex,
+  afterSeq: number,
+  model: string,
+  maxWps: number,
+): VectorChanges {
+  const rows = index
+    .prepared("SELECT wp_id, change_seq FROM search_docs WHERE change_seq > ? ORDER BY change_seq LIMIT ?")
+    .all(afterSeq, maxWps + 1) as Row[];
+  const more = rows.length > maxWps;
+  const page = rows.slice(0, maxWps);
+  const wpIds = page.map((r) => r.wp_id as string);
+  const lastSeq = page.length === 0 ? afterSeq : (page[page.length - 1]?.change_seq as number);
+  if (wpIds.length === 0 || index.meta("model") !== model) {
+    return { wp_ids: wpIds, vectors: [], last_seq: lastSeq, more };
+  }
+  const vectorRows = index
+    .prepared(
+      `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
+     WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
+    )
+    .all(JSON.stringify(wpIds), model) as Row[];
+  const vectors: ChunkVector[] = vectorRows.map((r) => ({
+    silver_id: r.silver_id as string,
+    wp_id: r.wp_id as string,
+    kind: r.kind as ChunkKind,
+    ordinal: r.ordinal as number,
+    vector: fromBlob(r.embedding as Buffer),
+  }));
+  return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
+}

@@ -1,0 +1,90 @@
+import type Database from "better-sqlite3";
+import {
+  isClosedStatus,
+  type TrackedDependency,
+  type TrackedWorkPacket,
+  type WorkPacketStatus,
+} from "../../domain/records.js";
+
+// The work_packets rows of the SQLite backend: the document, the columns query_ready filters and sorts on,
+// the labels table, and the readiness counters (open_blockers, blocks_out) that dependency and status
+// changes keep exact, so a ready query never walks the graph (section 7).
+
+type Row = Record<string, unknown>;
+type Prepare = (sql: string) => Database.Statement;
+
+/** True when the stored indexed columns of a WP row equal the new ones. */
+function sameColumns(row: Row, columns: Record<string, string | number | null>): boolean {
+  for (const [name, value] of Object.entries(columns)) if (row[name] !== value) return false;
+  return true;
+}
+
+/**
+ * Writes the work_packets row of a WP: its document, the indexed columns, and, when it is new or opens or
+ * closes, the readiness counters of the WPs it blocks (section 7).
+ */
+export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
+  const before = prepared(
+    "SELECT status, priority, type, phase, assignee, deleted FROM work_packets WHERE wp_id = ?",
+  ).get(wp.wp_id) as Row | undefined;
+  const columns = {
+    status: wp.status,
+    priority: wp.priority,
+    type: wp.type,
+    phase: wp.governance.phase ?? null,
+    assignee: wp.assignee ?? null,
+    deleted: wp.tombstone ? 1 : 0,
+  };
+  // Section 12 (update_wp p99): most updates change only the document (title, notes, labels...). The
+  // upsert below rewrites every indexed column, so SQLite rewrites the entries of every index of the table;
+  // an UPDATE of doc alone touches only the index that reads doc (wp_board_view). Same row either way.
+  if (before !== undefined && sameColumns(before, columns)) {
+    prepared("UPDATE work_packets SET doc = ? WHERE wp_id = ?").run(JSON.stringify(wp), wp.wp_id);
+    putLabels(prepared, wp);
+    return;
+  }
+  prepared(
+    `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
+       open_blockers, blocks_out)
+     VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
+       (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+         WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
+       (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
+     ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
+       phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`,
+  ).run({
+    wp_id: wp.wp_id,
+    ...columns,
+    created_at: wp.created_at,
+    created_ms: Date.parse(wp.created_at),
+    doc: JSON.stringify(wp),
+  });
+  const wasOpen = before !== undefined && !isClosedStatus(before.status as WorkPacketStatus);
+  const isOpen = !isClosedStatus(wp.status);
+  if (before !== undefined && wasOpen !== isOpen) {
+    prepared(
+      `UPDATE work_packets SET open_blockers = open_blockers + ?
+       WHERE wp_id IN (SELECT to_wp_id FROM dependencies WHERE from_wp_id = ? AND type = 'blocks')`,
+    ).run(isOpen ? 1 : -1, wp.wp_id);
+  }
+  putLabels(prepared, wp);
+}
+
+/** Makes wp_labels hold exactly the WP's labels; unchanged labels are left alone (no index churn). */
+function putLabels(prepared: Prepare, wp: TrackedWorkPacket): void {
+  const stored = prepared("SELECT label FROM wp_labels WHERE wp_id = ?").pluck().all(wp.wp_id) as string[];
+  const wanted = new Set(wp.labels);
+  if (stored.length === wanted.size && stored.every((label) => wanted.has(label))) return;
+  prepared("DELETE FROM wp_labels WHERE wp_id = ?").run(wp.wp_id);
+  const addLabel = prepared("INSERT OR IGNORE INTO wp_labels (label, wp_id) VALUES (?, ?)");
+  for (const label of wanted) addLabel.run(label, wp.wp_id);
+}
+
+/** Keeps `blocks_out` of the blocker and `open_blockers` of the blocked WP exact (section 7 readiness). */
+export function adjustBlockCounters(prepared: Prepare, dep: TrackedDependency, delta: 1 | -1): void {
+  prepared("UPDATE work_packets SET blocks_out = blocks_out + ? WHERE wp_id = ?").run(delta, dep.from_wp_id);
+  prepared(
+    `UPDATE work_packets SET open_blockers = open_blockers + ?
+     WHERE wp_id = ? AND EXISTS (SELECT 1 FROM work_packets b WHERE b.wp_id = ? AND b.status NOT IN ('done', 'cancelled'))`,
+  ).run(delta, dep.to_wp_id, dep.from_wp_id);
+}
