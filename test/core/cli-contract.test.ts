@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { type CliRun, jobLine, LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
+import { jobLine, locus, startLocus, tempWorkspace } from "../support/cli.js";
 
 // Section 11: the command line contract, through the real `locus` process.
 const W = ["locus.write"];
@@ -189,7 +188,9 @@ describe("locus exec, events and verify as real processes", () => {
     // Six processes (actors racer-0..5), each a batch that claims version 1, then 2, ... of one WP: every
     // version is won exactly once. The processes load first, held on stdin, then start together.
     const ROUNDS = 40;
-    const racers = Array.from({ length: 6 }, (_, i) => heldExec(dir, { LOCUS_ACTOR: `racer-${i}` }));
+    const racers = Array.from({ length: 6 }, (_, i) =>
+      startLocus(dir, ["exec"], { LOCUS_ACTOR: `racer-${i}` }),
+    );
     await new Promise((wait) => setTimeout(wait, 300));
     for (const [i, racer] of racers.entries())
       racer.release(
@@ -242,22 +243,3 @@ describe("locus exec, events and verify as real processes", () => {
     assert.ok(overlapped, `no racer committed while another's job was in flight (wins ${wins})`);
   });
 });
-
-/** `locus exec` started now, its stdin held until `release`: the process loads while the job waits. */
-function heldExec(
-  cwd: string,
-  env: Record<string, string>,
-): { release(input: string): void; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [LOCUS_BIN, "exec"], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const done = new Promise<CliRun>((resolve) =>
-    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr })),
-  );
-  return { release: (input) => child.stdin.end(input), done };
-}

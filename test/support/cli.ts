@@ -28,6 +28,29 @@ export function locus(cwd: string, args: string[], input?: string, env: Record<s
   return { status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
+/**
+ * Starts `locus args...` now, its stdin held until `release`: the process loads while its input waits (for
+ * tests that line several processes up before any of them reads its job).
+ */
+export function startLocus(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { release(input: string): void; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [LOCUS_BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr })),
+  );
+  return { release: (input) => child.stdin.end(input), done };
+}
+
 /** Runs `locus args...` asynchronously (for concurrent processes). */
 export function locusAsync(
   cwd: string,
@@ -35,18 +58,9 @@ export function locusAsync(
   input?: string,
   env: Record<string, string> = {},
 ): Promise<CliRun> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [LOCUS_BIN, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("close", (status) => done({ status: status ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+  const started = startLocus(cwd, args, env);
+  started.release(input ?? "");
+  return started.done;
 }
 
 /** A fresh temp folder with `locus init` already run. */
