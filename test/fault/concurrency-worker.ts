@@ -3,6 +3,7 @@
 // Prints "ready" once its engine is open, waits for a line on stdin (so that all workers start together), then
 // prints one JSON summary line: successes, conflicts, every other outcome (which must stay empty), and when its
 // writing began and ended (epoch ms), so the test can tell the workers overlapped.
+import { setTimeout as sleep } from "node:timers/promises";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
@@ -54,10 +55,13 @@ try {
   summary.startedMs = Date.now();
   const count = Number(countText);
   if (mode === "cas") {
-    // Read-modify-write on one hot WP: every write names the version it read.
+    // Read-modify-write on one hot WP: every write names the version it read. Between the two, the worker
+    // thinks for a millisecond, as an agent does: without that pause a worker that just released the write
+    // lock often takes it again before the others wake from their busy wait, and the writes never race.
     const wpId = wpIds[0] as string;
     for (let n = 0; n < count; n++) {
       const { version: v } = await version(wpId);
+      await sleep(1);
       await casUpdate(wpId, { title: `written by ${worker} at ${n}` }, v);
     }
   } else {
