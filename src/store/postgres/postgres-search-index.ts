@@ -14,6 +14,7 @@ import type {
   VectorChanges,
 } from "../../search/search-index-port.js";
 import type { WpQuery } from "../store-port.js";
+import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
 import { keywordSearchSql, REPLACE_SILVER, UPSERT_DOC } from "./postgres-search-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
@@ -23,10 +24,6 @@ import { buildWpQuery } from "./postgres-wp-query.js";
 // (the keyword row commits with the WP write), and every statement is scoped by `$1` = the workspace (9).
 
 type Row = Record<string, unknown>;
-
-const toBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBytes = (b: Buffer): Float32Array =>
-  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 /** SearchIndexPort of the PostgreSQL backend, bound to one transaction's client and one workspace. */
 export class PostgresSearchIndex implements SearchIndexPort {
@@ -197,7 +194,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
       `UPDATE search_silver s SET embedding = v.embedding, model = $2
        FROM unnest($3::text[], $4::bytea[]) AS v(silver_id, embedding)
        WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL RETURNING s.wp_id`,
-      [model, items.map((i) => i.silver_id), items.map((i) => toBytes(i.vector))],
+      [model, items.map((i) => i.silver_id), items.map((i) => vectorToBytes(i.vector))],
     );
     const touched = [...new Set(stored.map((r) => r.wp_id as string))];
     await this.rows(
@@ -228,13 +225,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
        WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND embedding IS NOT NULL AND model = $3`,
       [wpIds, model],
     );
-    const vectors: ChunkVector[] = vectorRows.map((r) => ({
-      silver_id: r.silver_id as string,
-      wp_id: r.wp_id as string,
-      kind: r.kind as ChunkKind,
-      ordinal: r.ordinal as number,
-      vector: fromBytes(r.embedding as Buffer),
-    }));
+    const vectors: ChunkVector[] = vectorRows.map(chunkVectorOf);
     return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
   }
 

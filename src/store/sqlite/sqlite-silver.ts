@@ -1,11 +1,11 @@
 import type Database from "better-sqlite3";
-import type { ChunkKind } from "../../search/chunking.js";
 import type {
   ChunkVector,
   PendingChunk,
   SearchDocument,
   VectorChanges,
 } from "../../search/search-index-port.js";
+import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
 
 // Section 9 on SQLite, Silver: the chunk rows of each WP (search_silver), whose NULL embedding is the embedding
 // queue, and the embeddings stored as float32 blobs. Used by SqliteSearchIndex, on the job's connection.
@@ -18,10 +18,6 @@ export interface SilverIndex {
   meta(key: string): string | undefined;
   nextChangeSeq(): number;
 }
-
-const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Buffer): Float32Array =>
-  new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 /** Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). */
 export function replaceSilver(index: SilverIndex, doc: SearchDocument, newSilverId: () => string): void {
@@ -83,7 +79,7 @@ export function putEmbeddings(
   const touched = new Set<string>();
   let stored = 0;
   for (const item of items) {
-    const row = update.get(toBlob(item.vector), model, item.silver_id) as Row | undefined;
+    const row = update.get(vectorToBytes(item.vector), model, item.silver_id) as Row | undefined;
     if (row === undefined) continue; // rewritten or deleted since it was read: skip
     touched.add(row.wp_id as string);
     stored++;
@@ -117,12 +113,6 @@ export function vectorChanges(
      WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
     )
     .all(JSON.stringify(wpIds), model) as Row[];
-  const vectors: ChunkVector[] = vectorRows.map((r) => ({
-    silver_id: r.silver_id as string,
-    wp_id: r.wp_id as string,
-    kind: r.kind as ChunkKind,
-    ordinal: r.ordinal as number,
-    vector: fromBlob(r.embedding as Buffer),
-  }));
+  const vectors: ChunkVector[] = vectorRows.map(chunkVectorOf);
   return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
 }
