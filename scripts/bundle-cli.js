@@ -78,13 +78,15 @@ await build({
   logLevel: "warning",
 });
 
+const bundled = readFileSync("dist/cli/locus.cjs", "latin1");
+
 // Node 20 loses the dynamic import() callback of functions that come from V8's code cache, so an import()
 // left in the bundle fails once the cache exists: modules the bundle does not hold are required instead.
-const leftImport = /\bimport\((["'`])[^"'`]*\1\)/.exec(readFileSync("dist/cli/locus.cjs", "latin1"));
+const leftImport = /\bimport\((["'`])[^"'`]*\1\)/.exec(bundled);
 if (leftImport) throw new Error(`dist/cli/locus.cjs keeps a dynamic ${leftImport[0]}; use require for it`);
 
 // bin/locus.js reads the bundle as Latin-1 (a copy, no UTF-8 decoding); that is only right for pure ASCII.
-if (/[^\x00-\x7f]/.test(readFileSync("dist/cli/locus.cjs", "latin1")))
+if (/[^\x00-\x7f]/.test(bundled))
   throw new Error("dist/cli/locus.cjs is not pure ASCII; bin/locus.js reads it as Latin-1");
 
 // Warm the code cache: the cache is written by the first start that finds none, with the functions that

@@ -32,8 +32,18 @@ Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_
 declare const LOCUS_VERSION: string | undefined;
 const VERSION = typeof LOCUS_VERSION === "string" ? LOCUS_VERSION : "0.0.0-dev";
 
+/** The options of `locus` itself, before any command: flags and help. */
+const GLOBAL_OPTIONS: readonly (readonly [flags: string, description: string])[] = [
+  ["--store <url>", "store: sqlite:PATH, a file path, or postgres://... (env LOCUS_STORE)"],
+  ["--profile <name>", "capability profile of this surface (env LOCUS_PROFILE)"],
+  ["--actor <id>", "who is asking (env LOCUS_ACTOR)"],
+  ["--json", "machine-readable JSON output"],
+];
+
 /** Global options that take a value (the word after them is not a command). */
-const GLOBAL_VALUE_OPTIONS = new Set(["--store", "--profile", "--actor"]);
+const GLOBAL_VALUE_OPTIONS = new Set(
+  GLOBAL_OPTIONS.filter(([flags]) => flags.includes("<")).map(([flags]) => flags.split(" ")[0]),
+);
 
 /**
  * The top-level command `argv` (process.argv: node, script, words...) names, e.g. "ready" for
@@ -57,12 +67,11 @@ export function invokedCommand(argv: readonly string[]): string | undefined {
  */
 export function buildProgram(only?: string): Command {
   const wants = (...names: string[]) => only === undefined || names.includes(only);
-  const program = new Command("locus")
-    .description("Locus: work tracking for software built by AI agents under human governance")
-    .option("--store <url>", "store: sqlite:PATH, a file path, or postgres://... (env LOCUS_STORE)")
-    .option("--profile <name>", "capability profile of this surface (env LOCUS_PROFILE)")
-    .option("--actor <id>", "who is asking (env LOCUS_ACTOR)")
-    .option("--json", "machine-readable JSON output")
+  const program = new Command("locus").description(
+    "Locus: work tracking for software built by AI agents under human governance",
+  );
+  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
+  program
     .version(VERSION, "-V, --version", "print the Locus version")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()

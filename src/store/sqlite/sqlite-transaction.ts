@@ -41,14 +41,15 @@ export class SqliteTransaction implements StoreTransaction {
     this.search = new SqliteSearchIndex(db);
   }
 
-  private prepared(sql: string): Database.Statement {
+  /** The statement for `sql`, prepared once per connection (a bound function, handed to the row modules). */
+  private readonly prepared = (sql: string): Database.Statement => {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
     }
     return statement;
-  }
+  };
 
   async chainHead(): Promise<ChainHead> {
     const rows = this.prepared(
@@ -114,7 +115,7 @@ export class SqliteTransaction implements StoreTransaction {
 
   // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
   async putWp(wp: TrackedWorkPacket): Promise<void> {
-    putWpRow((sql) => this.prepared(sql), wp);
+    putWpRow(this.prepared, wp);
   }
 
   async putBronze(b: BronzeSnapshot): Promise<void> {
@@ -192,14 +193,14 @@ export class SqliteTransaction implements StoreTransaction {
     this.prepared(
       "INSERT INTO dependencies (dependency_id, from_wp_id, to_wp_id, type, doc) VALUES (?, ?, ?, ?, ?)",
     ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep));
-    if (dep.type === "blocks") adjustBlockCounters((sql) => this.prepared(sql), dep, 1);
+    if (dep.type === "blocks") adjustBlockCounters(this.prepared, dep, 1);
   }
 
   async removeDependency(dependencyId: string): Promise<void> {
     const dep = await this.getDependency(dependencyId);
     if (!dep) return;
     this.prepared("DELETE FROM dependencies WHERE dependency_id = ?").run(dependencyId);
-    if (dep.type === "blocks") adjustBlockCounters((sql) => this.prepared(sql), dep, -1);
+    if (dep.type === "blocks") adjustBlockCounters(this.prepared, dep, -1);
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
@@ -222,7 +223,7 @@ export class SqliteTransaction implements StoreTransaction {
 
   // Graph walks live in sqlite-graph-walk.ts.
   async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
-    return findPath((sql) => this.prepared(sql), from, to, type);
+    return findPath(this.prepared, from, to, type);
   }
 
   async reachableEdges(
@@ -231,7 +232,7 @@ export class SqliteTransaction implements StoreTransaction {
     direction: "down" | "up",
     maxEdges: number,
   ): Promise<TrackedDependency[]> {
-    return reachableEdges((sql) => this.prepared(sql), wpId, types, direction, maxEdges);
+    return reachableEdges(this.prepared, wpId, types, direction, maxEdges);
   }
 
   async queryWps(query: WpQuery): Promise<WpPage> {
@@ -269,15 +270,15 @@ export class SqliteTransaction implements StoreTransaction {
 
   // Section 8 board bookkeeping lives in sqlite-board-state.ts.
   async listBoardWps(): Promise<BoardWpState[]> {
-    return listBoardWps((sql) => this.prepared(sql));
+    return listBoardWps(this.prepared);
   }
 
   async getBoardState(boardPath: string, wpIds?: readonly string[]): Promise<Map<string, BoardWpState>> {
-    return getBoardState((sql) => this.prepared(sql), boardPath, wpIds);
+    return getBoardState(this.prepared, boardPath, wpIds);
   }
 
   async putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void> {
-    putBoardState((sql) => this.prepared(sql), boardPath, entries);
+    putBoardState(this.prepared, boardPath, entries);
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
