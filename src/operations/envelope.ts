@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canonicalJson, sha256 } from "../domain/canonical-json.js";
+import { canonicalSha256 } from "../domain/canonical-json.js";
 import { type CapabilityDecision, checkCapabilities } from "../domain/capabilities.js";
 import { isLocusError, LocusError } from "../domain/errors.js";
 import { userIdSchema, wpIdSchema } from "../domain/records.js";
@@ -202,9 +202,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
   const requestHash =
     job.idempotency_key === undefined
       ? ""
-      : sha256(
-          canonicalJson({ operation: operation.name, params: job.input.params, actor_id: identity.actor_id }),
-        );
+      : canonicalSha256({ operation: operation.name, params: job.input.params, actor_id: identity.actor_id });
   const recordDecisions = (ctx: JobContext) => {
     for (const decision of decisions) {
       ctx.emit("capability_decision", {

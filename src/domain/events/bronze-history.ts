@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from "../canonical-json.js";
+import { canonicalSha256 } from "../canonical-json.js";
 import type { TrackedWorkPacket, VectorClock } from "../records.js";
 import { applyEvent, type EvolvableEvent, emptyState, emptyTouched } from "./evolve.js";
 
@@ -49,7 +49,7 @@ export function makeBronze(
   return {
     bronze_id: bronzeId,
     content_type: "work_packet/handshake_v1",
-    content_hash: sha256(canonicalJson(wp)),
+    content_hash: canonicalSha256(wp),
     created_at: createdAt,
     wp_id: wp.wp_id,
     version: wp.version,

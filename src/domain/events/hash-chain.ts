@@ -1,9 +1,9 @@
-import { canonicalJson, sha256 } from "../canonical-json.js";
+import { canonicalSha256 } from "../canonical-json.js";
 import type { StoredEvent } from "./stored-event.js";
 
 /** The hash of a sealed event: SHA-256 over prev_hash and the canonical JSON of the event without its hash (section 6). */
 export function eventHash(event: Omit<StoredEvent, "hash">): string {
-  return sha256(event.prev_hash + canonicalJson(event));
+  return canonicalSha256(event, event.prev_hash);
 }
 
 /** The outcome of `verify` (section 6). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canonicalJson, sha256 } from "../../domain/canonical-json.js";
+import { canonicalSha256 } from "../../domain/canonical-json.js";
 import { LocusError } from "../../domain/errors.js";
 import { newWpId } from "../../domain/ids.js";
 import {
@@ -43,7 +43,7 @@ export const createWp = defineOperation({
   capabilities: ["locus.write"],
   events: ["work_packet_created", "task_board_entry_added"],
   async run(ctx, p) {
-    const createHash = sha256(canonicalJson({ ...p, wp_id: undefined, labels: [...new Set(p.labels)] }));
+    const createHash = canonicalSha256({ ...p, wp_id: undefined, labels: [...new Set(p.labels)] });
     if (p.wp_id !== undefined) {
       const existing = await ctx.maybeWp(p.wp_id);
       if (existing) {
