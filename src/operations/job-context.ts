@@ -77,7 +77,13 @@ export class JobContext {
   emit<N extends EventName>(name: N, payload: EmittedPayload<N>): StoredEvent {
     const sequence = this.head.sequence + 1;
     const replica = this.services.replicaId;
-    const full = { ...payload, replica_id: replica, sequence, vector_clock: { [replica]: sequence } };
+    // Object.assign onto a new literal, not `{ ...payload, replica_id }`: V8 (Node 20) keeps an object made by a
+    // spread and then extended alive through the next young-generation GC, and promotes it at the one after.
+    // Every event's objects then survived about two GCs, and each GC copied ~400 KB (section 12, write p99).
+    const full: Record<string, unknown> = Object.assign({}, payload);
+    full.replica_id = replica;
+    full.sequence = sequence;
+    full.vector_clock = { [replica]: sequence };
     const { event_id, payload: checked } = validateEventPayload(name, full);
     const unsealed: Omit<StoredEvent, "hash"> = {
       seq: this.head.seq + 1,
@@ -95,7 +101,8 @@ export class JobContext {
       payload: checked as Record<string, unknown>,
       prev_hash: this.head.hash,
     };
-    const event: StoredEvent = { ...unsealed, hash: eventHash(unsealed) };
+    const event = unsealed as StoredEvent; // sealed in place: the same object, with its hash
+    event.hash = eventHash(unsealed);
     applyEvent(this.state, event, this.touched);
     this.sealed.push(event);
     this.head = { seq: event.seq, hash: event.hash, sequence };

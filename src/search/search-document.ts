@@ -44,7 +44,7 @@ export function searchDocumentOf(
   const chunks: IndexedChunk[] = chunkWorkPacket(
     { title: snapshot.title, description, priority: snapshot.priority, status: snapshot.status },
     packetText,
-  ).map((chunk) => ({ ...chunk, text_hash: sha256(textToEmbed(chunk)) }));
+  ).map((chunk) => Object.assign({}, chunk, { text_hash: sha256(textToEmbed(chunk)) }));
   const keyword = keywordFieldsOf(chunks);
   return {
     wp_id: snapshot.wp_id,

@@ -72,7 +72,9 @@ function requireMt(state: LocusState, wpId: string, mtId: string): TrackedMicroT
 function bump(wp: TrackedWorkPacket, event: EvolvableEvent): void {
   wp.version += 1;
   wp.updated_at = event.timestamp;
-  wp.vector_clock = { ...wp.vector_clock, [event.replica_id]: (wp.vector_clock[event.replica_id] ?? 0) + 1 };
+  const clock = Object.assign({}, wp.vector_clock); // not a spread: see JobContext.emit
+  clock[event.replica_id] = (clock[event.replica_id] ?? 0) + 1;
+  wp.vector_clock = clock;
 }
 
 function changeStatus(wp: TrackedWorkPacket, to: WorkPacketStatus, at: string, token?: string): void {

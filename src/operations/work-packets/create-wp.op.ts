@@ -43,7 +43,9 @@ export const createWp = defineOperation({
   capabilities: ["locus.write"],
   events: ["work_packet_created", "task_board_entry_added"],
   async run(ctx, p) {
-    const createHash = canonicalSha256({ ...p, wp_id: undefined, labels: [...new Set(p.labels)] });
+    const createHash = canonicalSha256(
+      Object.assign({}, p, { wp_id: undefined, labels: [...new Set(p.labels)] }),
+    );
     if (p.wp_id !== undefined) {
       const existing = await ctx.maybeWp(p.wp_id);
       if (existing) {
