@@ -1,5 +1,6 @@
 // In-process measures of section 12 on a generated workspace: every call is one real job through
 // LocusEngine on the real SqliteStore (one transaction and COMMIT per job, as a user's call would be).
+import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import { replay } from "../src/domain/events/evolve.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { createParams, prng, statusOf, wpIdOf } from "./bench-shape.js";
@@ -40,6 +41,7 @@ export async function benchEngine(
   };
   const rows: BenchRow[] = [];
 
+  const gc = watchGc();
   const creates: number[] = [];
   for (let n = 0; n < counts.writes; n++) {
     const params = { ...createParams(size + n, random), wp_id: `WP-N${String(n).padStart(6, "0")}` };
@@ -57,6 +59,7 @@ export async function benchEngine(
     updates.push(await timed(() => engine.run("update_wp", params), "update_wp"));
   }
   rows.push(rowOf(`update_wp ${at}`, updates, 2, 30, "title/labels, or priority + note"));
+  rows.push(await gc.row(`GC pauses during the two rows above ${at}`, 2 * counts.writes));
 
   const edges = Number(
     (store.rawConnectionForTests().prepare("SELECT COUNT(*) AS n FROM dependencies").get() as { n: number })
@@ -170,4 +173,30 @@ async function benchHubEdges(
     ),
     rowOf(`remove_dependency, same hub ${at}`, removes, 2, 30, "not in section 12; same bound as add"),
   ];
+}
+
+/**
+ * The garbage collections of the process while it measures: a young-generation GC stops the job it falls in,
+ * so how many there are per job and how long each stops is what the write p99 rows depend on.
+ */
+function watchGc(): { row(name: string, jobs: number): Promise<BenchRow> } {
+  const pauses: number[] = [];
+  let major = 0;
+  const record = (entry: PerformanceEntry) => {
+    pauses.push(entry.duration);
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind !== undefined && kind !== 1) major += 1; // 1 = NODE_PERFORMANCE_GC_MINOR (a scavenge)
+  };
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach(record));
+  observer.observe({ entryTypes: ["gc"] });
+  return {
+    async row(name, jobs) {
+      // Entries reach the observer from the event loop, which the measured loop never yields to.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.takeRecords().forEach(record);
+      observer.disconnect();
+      const per1000 = ((pauses.length * 1000) / jobs).toFixed(1);
+      return rowOf(name, pauses, 0, 0, `${per1000} per 1,000 jobs (${major} not young-generation)`);
+    },
+  };
 }

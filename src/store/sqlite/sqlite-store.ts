@@ -57,14 +57,17 @@ export class SqliteStore implements LocusStore {
       });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
-      // Section 12 (measured at 100K WPs, 1000 create_wp + 1000 update_wp): the default 1000 pages puts a
-      // checkpoint in ~1 job in 40, so COMMIT p99 is 1.5-6 ms (max 8-20 ms); 8000 pages leaves COMMIT p99
-      // at 0.1-1 ms with one 35-60 ms checkpoint per few hundred jobs; 32000 makes that one 100-130 ms and
-      // slows every commit (larger WAL index). 8000 keeps the p99 target; the max is the price.
+      // Section 12 (write p99). A job writes ~33 WAL pages, and the checkpoint runs inside the COMMIT of the
+      // job that crosses the threshold. The default 1000 pages puts one in ~1 job in 40 (COMMIT p99 1.5-6 ms).
+      // 8000 pages: one 35-60 ms checkpoint per ~250 jobs. 16000 pages (a WAL of up to 64 MB, removed when the
+      // last connection closes): one 60-105 ms checkpoint per ~500 jobs. The same jobs interleaved on two
+      // stores in one process, 8000 -> 16000: p99 at 10K create 1.75 -> 1.50 ms, update 1.97 -> 1.43 ms; at
+      // 100K create 1.91 -> 1.78 and 1.58 -> 1.37 ms, update 1.85 -> 1.61 and 1.49 -> 1.27 ms; p50 unchanged.
+      // 32000 gave no more and 150 ms checkpoints. The max is the price, and the bench prints it.
       // Measured and not adopted (10K WPs, 2 busy cores): PASSIVE checkpoints on a worker thread with its own
       // connection halved the max (update 82-91 -> 47-51 ms) but, competing with the writer for the cores and
       // the disk, raised the count of jobs over 2 ms (create_wp 28-44 -> 42-74 per 1,000).
-      db.pragma("wal_autocheckpoint = 8000");
+      db.pragma("wal_autocheckpoint = 16000");
       db.pragma("foreign_keys = OFF");
       const replicaId = migrate(db);
       return new SqliteStore(db, replicaId);
