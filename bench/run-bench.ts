@@ -1,9 +1,11 @@
 // `npm run bench` (issue 7, LOCUS_SPEC section 12): builds workspaces of 10,000 and 100,000 WPs, measures
-// every operation of the table in process and the CLI as whole processes, adds the search and board benches
-// when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
+// every operation of the table in process and the CLI as whole processes, adds the search, board and PostgreSQL
+// benches (each in a process of its own, bench/bench-part.ts) when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
 // same figures as JSON under bench/results/.
 // Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
 // for CI), --keep (keep the generated workspaces and print their folders).
+
+import { spawnSync } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -100,27 +102,34 @@ function scaleFor(file: string, options: BenchOptions): number {
   return only === undefined ? 1 : options.quick ? only / 10_000 : only / 100_000;
 }
 
-/** Runs bench/<file> when it exists: the first export named run...Bench, with the scales wanted. */
-async function externalBench(file: string, options: BenchOptions): Promise<BenchRow[]> {
+/**
+ * Runs bench/<file> when it exists, in a process of its own (bench/bench-part.ts): the first export named
+ * run...Bench, with the scales wanted. Its rows come back on the child's stdout.
+ */
+function externalBench(file: string, options: BenchOptions): BenchRow[] {
   if (!existsSync(join(HERE, file))) {
     log(`${file}: not present, skipped`);
     return [];
   }
-  const module = (await import(`./${file}`)) as Record<string, unknown>;
-  const entry = Object.entries(module).find(
-    ([name, value]) => /^run\w*Bench$/.test(name) && typeof value === "function",
-  );
-  if (!entry) return [valueRow(`${file}: no run...Bench export`, 0, "-", 0, "not measured")];
   const scale = scaleFor(file, options);
-  log(`${file}: running`);
-  try {
-    const run = entry[1] as (o: Record<string, unknown>) => Promise<BenchRow[]>;
-    const rows = await run({ scale, quick: options.quick, sizes: options.scales });
-    return rows.map((row) => ({ ...row, note: [row.note, `from ${file}`].filter(Boolean).join("; ") }));
-  } catch (error) {
-    log(`${file} failed: ${String(error)}`);
-    return [valueRow(`${file} failed`, 0, "-", 0, String(error).slice(0, 200))];
+  log(`${file}: running in its own process`);
+  const child = spawnSync(
+    process.execPath,
+    [
+      join(HERE, "bench-part.js"),
+      file,
+      JSON.stringify({ scale, quick: options.quick, sizes: options.scales }),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  const last = child.stdout?.trimEnd().split("\n").at(-1) ?? "";
+  if (child.status !== 0 || !last.startsWith("[")) {
+    const reason = child.error ? String(child.error) : `exit ${child.status ?? child.signal}`;
+    log(`${file} failed: ${reason}`);
+    return [valueRow(`${file} failed`, 0, "-", 0, reason.slice(0, 200))];
   }
+  const rows = JSON.parse(last) as BenchRow[];
+  return rows.map((row) => ({ ...row, note: [row.note, `from ${file}`].filter(Boolean).join("; ") }));
 }
 
 const options = parseOptions(process.argv.slice(2));
@@ -176,19 +185,19 @@ for (const size of options.scales) {
   if (options.keep) log(`  kept: ${generated.dir}`);
   else rmSync(generated.dir, { recursive: true, force: true });
 }
-rows.push(...(await externalBench("search-bench.js", options)));
-rows.push(...(await externalBench("board-bench.js", options)));
+rows.push(...externalBench("search-bench.js", options));
+rows.push(...externalBench("board-bench.js", options));
 // PostgreSQL (issue 6): section 12 operations on a throwaway cluster, rows suffixed "(postgres)"; the bench
 // prints its reason and adds a skip row when PostgreSQL is not installed (bench/postgres-bench.ts).
-rows.push(...(await externalBench("postgres-bench.js", options)));
+rows.push(...externalBench("postgres-bench.js", options));
 const heap = process.memoryUsage();
 rows.push(
   valueRow(
-    "peak RSS of the whole run",
+    "peak RSS of this process",
     process.resourceUsage().maxRSS / 1024,
     "MB",
     0,
-    `heap used now ${(heap.heapUsed / 1e6).toFixed(0)} MB`,
+    `the 10K and 100K parts; search, board and PostgreSQL ran in their own; heap used now ${(heap.heapUsed / 1e6).toFixed(0)} MB`,
   ),
 );
 
