@@ -76,6 +76,18 @@ test("canonicalSha256: a value larger than its buffer, and the call after it", (
   assert.equal(canonicalSha256({ a: 1 }), sha256('{"a":1}'));
 });
 
+test("canonicalSha256 called again while it writes (from a getter) leaves the outer digest intact", () => {
+  const inner = { b: "é", c: [1, 2] };
+  const outer = {
+    z: "after",
+    get a() {
+      return canonicalSha256(inner);
+    },
+  };
+  const innerDigest = sha256(canonicalJson(inner));
+  assert.equal(canonicalSha256(outer), sha256(canonicalJson({ a: innerDigest, z: "after" })));
+});
+
 test("canonicalSha256 refuses a BigInt as canonicalJson does", () => {
   assert.throws(() => canonicalSha256({ n: 1n }), TypeError);
   assert.throws(() => canonicalJson({ n: 1n }), TypeError);
