@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
 import {
-  ITERATION_OUTCOMES,
+  iterationRecordSchema,
   type MTIterationRecord,
   mtIdSchema,
   text,
@@ -13,13 +13,15 @@ import { defineOperation } from "../operation.js";
 import { requireOpenWp } from "./mt-common.js";
 
 const count = () => z.number().int().nonnegative();
+// The MTIterationRecord fields, in its order, with what a caller may leave out: the level defaults to the MT's
+// current one, the times to the job's, the counters to 0.
 const params = () =>
   z.strictObject({
     wp_id: wpIdSchema,
     mt_id: mtIdSchema,
+    ...iterationRecordSchema().shape,
     iteration: z.number().int().positive().max(10_000),
     model_id: text(200).min(1),
-    lora_id: text(200).optional(),
     escalation_level: count().optional(),
     started_at: timestampSchema.optional(),
     completed_at: timestampSchema.optional(),
@@ -27,12 +29,6 @@ const params = () =>
     tokens_prompt: count().default(0),
     tokens_completion: count().default(0),
     claimed_complete: z.boolean().default(false),
-    validation_passed: z.boolean().optional(),
-    outcome: z.enum(ITERATION_OUTCOMES),
-    output_artifact_ref: text(2_000).optional(),
-    validation_artifact_ref: text(2_000).optional(),
-    error_summary: text(10_000).optional(),
-    failure_category: text(200).optional(),
     expected_version: expectedVersionSchema(),
   });
 
