@@ -236,16 +236,25 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async queryWps(query: WpQuery): Promise<WpPage> {
-    const { where, params, order } = buildWpQuery(query);
-    const total = this.prepared(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`).get(
-      ...params,
-    ) as Row;
-    const rows = this.prepared(
-      `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    ).all(...params, ...(query.sort === "hybrid" ? [query.now_ms] : []), query.limit, query.offset) as Row[];
+    const { where, params, order } = buildWpQuery(query, "set");
+    const orderParams = query.sort === "hybrid" ? [query.now_ms] : [];
+    const labelled = (query.labels?.length ?? 0) > 0;
+    // The page is chosen on the covering readiness index and only its WPs' documents are read. With a label
+    // filter, scanning the candidates dominates, so the count rides along the page's one pass (a window);
+    // without one, the count is an index-only pass of its own and the page keeps SQLite's top-N sort.
+    const page = this.prepared(
+      `SELECT w.wp_id${labelled ? ", COUNT(*) OVER () AS total" : ""} FROM work_packets w WHERE ${where}
+       ORDER BY ${order} LIMIT ? OFFSET ?`,
+    ).all(...params, ...orderParams, query.limit, query.offset) as Row[];
+    const counted = labelled && page.length > 0 ? (page[0]?.total as number) : undefined;
+    const total =
+      counted ??
+      ((this.prepared(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`).get(...params) as Row)
+        .n as number);
+    const doc = this.prepared("SELECT doc FROM work_packets WHERE wp_id = ?");
     return {
-      wps: rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket),
-      total_count: total.n as number,
+      wps: page.map((row) => JSON.parse((doc.get(row.wp_id) as Row).doc as string) as TrackedWorkPacket),
+      total_count: total,
     };
   }
 

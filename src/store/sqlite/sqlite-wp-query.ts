@@ -1,8 +1,18 @@
 import { AGE_HORIZON_MS, UNBLOCK_CAP } from "../../domain/ready-rules.js";
 import type { WpQuery } from "../store-port.js";
 
+/**
+ * How a label filter is written. `probe`: one primary-key lookup per candidate row, for a few candidates
+ * (search hits). `set`: the label's WPs are read once into a set the scan checks, for a scan over every
+ * ready WP (at 100K WPs, ~7,500 rows: about twice as fast as a lookup per row).
+ */
+export type LabelMatch = "probe" | "set";
+
 /** The WHERE clause, its parameters and the ORDER BY of a WP query (section 7), for the SQLite dialect. */
-export function buildWpQuery(query: WpQuery): { where: string; params: unknown[]; order: string } {
+export function buildWpQuery(
+  query: WpQuery,
+  labelMatch: LabelMatch = "probe",
+): { where: string; params: unknown[]; order: string } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (!query.include_deleted) clauses.push("w.deleted = 0");
@@ -31,7 +41,11 @@ export function buildWpQuery(query: WpQuery): { where: string; params: unknown[]
     params.push(...query.types);
   }
   for (const label of query.labels ?? []) {
-    clauses.push("EXISTS (SELECT 1 FROM wp_labels l WHERE l.label = ? AND l.wp_id = w.wp_id)");
+    clauses.push(
+      labelMatch === "set"
+        ? "w.wp_id IN (SELECT l.wp_id FROM wp_labels l WHERE l.label = ?)"
+        : "EXISTS (SELECT 1 FROM wp_labels l WHERE l.label = ? AND l.wp_id = w.wp_id)",
+    );
     params.push(label);
   }
   const order =
