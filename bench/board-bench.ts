@@ -8,17 +8,7 @@ import { fileURLToPath } from "node:url";
 import { boardAutoSync } from "../src/operations/board/board-auto-sync.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
-
-/** One result line, the shape every part of `npm run bench` reports. */
-export interface BoardBenchRow {
-  name: string;
-  p50: number;
-  p99: number;
-  max: number;
-  target_ms: number;
-  spec_target_ms: number;
-  note?: string;
-}
+import { type BenchRow, rowOf, timed } from "./bench-stats.js";
 
 const SECTIONS = ["Ready for Dev", "In Progress", "Blocked", "Done", "Superseded"];
 
@@ -39,31 +29,8 @@ function generatedBoard(count: number): string {
   return lines.join("\n");
 }
 
-function row(name: string, samples: number[], target: number, spec: number, note?: string): BoardBenchRow {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return {
-    name,
-    p50: r(at(0.5)),
-    p99: r(at(0.99)),
-    max: r(sorted.at(-1) ?? 0),
-    target_ms: target,
-    spec_target_ms: spec,
-    ...(note ? { note } : {}),
-  };
-}
-
-async function timed(run: () => Promise<{ success: boolean }>): Promise<number> {
-  const started = performance.now();
-  const result = await run();
-  const elapsed = performance.now() - started;
-  if (!result.success) throw new Error(`bench call failed: ${JSON.stringify(result)}`);
-  return elapsed;
-}
-
 /** Runs the board benchmark; `scale` 1 means 10,000 WPs; `quick` takes fewer samples. */
-export async function runBoardBench(options: { scale: number; quick: boolean }): Promise<BoardBenchRow[]> {
+export async function runBoardBench(options: { scale: number; quick: boolean }): Promise<BenchRow[]> {
   const count = Math.max(100, Math.round(10_000 * options.scale));
   const samples = options.quick ? 10 : 40;
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), "locus-board-bench-")));
@@ -73,18 +40,24 @@ export async function runBoardBench(options: { scale: number; quick: boolean }):
   const store = SqliteStore.open(path.join(root, ".locus", "locus.db"));
   const engine = new LocusEngine(store, { workspaceRoot: root, afterApply: boardAutoSync });
   const bare = new LocusEngine(store, { workspaceRoot: root });
-  const rows: BoardBenchRow[] = [];
+  const rows: BenchRow[] = [];
   try {
-    const adoption = await timed(() => engine.run("sync_task_board", { import_unknown: true }));
-    rows.push(row(`sync_task_board import (adopt ${count} entries)`, [adoption], 0, 0, "one-time adoption"));
+    const adoption = await timed(
+      () => engine.run("sync_task_board", { import_unknown: true }),
+      "sync_task_board",
+    );
+    rows.push(
+      rowOf(`sync_task_board import (adopt ${count} entries)`, [adoption], 0, 0, "one-time adoption"),
+    );
     // The adoption wrote ~10K WPs in one job: its WAL is checkpointed here, untimed, as the generated
     // workspaces are before the other measures (run-bench.ts, settle). Otherwise the checkpoint it leaves due
     // lands in one of the 40-sample rows below, whose p99 is their slowest sample.
     store.rawConnectionForTests().pragma("wal_checkpoint(TRUNCATE)");
 
     const steady: number[] = [];
-    for (let i = 0; i < samples; i++) steady.push(await timed(() => engine.run("sync_task_board", {})));
-    rows.push(row(`sync_task_board, ${count} WPs, no change`, steady, 150, 500));
+    for (let i = 0; i < samples; i++)
+      steady.push(await timed(() => engine.run("sync_task_board", {}), "sync_task_board"));
+    rows.push(rowOf(`sync_task_board, ${count} WPs, no change`, steady, 150, 500));
 
     // A person moves one entry Ready -> Blocked (legal), then back: parse of a changed file, TB-003, WP-002.
     const moved: number[] = [];
@@ -98,9 +71,9 @@ export async function runBoardBench(options: { scale: number; quick: boolean }):
             .replace("## Ready for Dev\n", `## Ready for Dev\n${entry}`)
         : text.replace(entry, "").replace("## Blocked\n", `## Blocked\n${entry}`);
       writeFileSync(boardFile, next);
-      moved.push(await timed(() => engine.run("sync_task_board", {})));
+      moved.push(await timed(() => engine.run("sync_task_board", {}), "sync_task_board"));
     }
-    rows.push(row(`sync_task_board, ${count} WPs, 1 manual move`, moved, 150, 500));
+    rows.push(rowOf(`sync_task_board, ${count} WPs, 1 manual move`, moved, 150, 500));
     writeFileSync(boardFile, original);
     await engine.run("sync_task_board", {});
 
@@ -109,22 +82,27 @@ export async function runBoardBench(options: { scale: number; quick: boolean }):
     // measure a warm engine (as a long-lived server runs it); `locus create` as a whole process is in cli-bench.
     for (let i = samples; i < 2 * samples; i++) {
       const id = `WP-${String(i + 1).padStart(6, "0")}-Bench-v1`;
-      await timed(() => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } }));
-      await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } }));
+      await timed(() => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } }), "update_wp");
+      await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } }), "update_wp");
     }
     const withBoard: number[] = [];
     const without: number[] = [];
     for (let i = 0; i < samples; i++) {
       const id = `WP-${String(i + 1).padStart(6, "0")}-Bench-v1`;
       withBoard.push(
-        await timed(() => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } })),
+        await timed(
+          () => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } }),
+          "update_wp",
+        ),
       );
-      without.push(await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } })));
+      without.push(
+        await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } }), "update_wp"),
+      );
     }
     rows.push(
-      row(`update_wp + auto-sync of a ${count}-entry board`, withBoard, 0, 30, "includes fsync + rename"),
+      rowOf(`update_wp + auto-sync of a ${count}-entry board`, withBoard, 0, 30, "includes fsync + rename"),
     );
-    rows.push(row("update_wp without a board (same store)", without, 2, 30));
+    rows.push(rowOf("update_wp without a board (same store)", without, 2, 30));
   } finally {
     await store.close();
     rmSync(root, { recursive: true, force: true });

@@ -14,17 +14,7 @@ import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js"
 import { LocalEmbeddingProvider } from "../src/search/local-embedding-provider.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { seededRandom as prng } from "../test/support/seeded-random.js";
-
-/** One benchmark line: percentiles in milliseconds beside our target and the spec's. */
-export interface BenchRow {
-  name: string;
-  p50: number;
-  p99: number;
-  max: number;
-  target_ms: number;
-  spec_target_ms: number;
-  note?: string;
-}
+import { type BenchRow, rowOf, timed } from "./bench-stats.js";
 
 // Vocabulary: common tracker words first, then ~3,000 pseudo-words, drawn with a Zipf law (s = 1) as in
 // real text, so common words (e.g. "fix", "error") match most WPs while rare ones match a handful.
@@ -96,29 +86,6 @@ export function workPacket(i: number, random: () => number): Record<string, unkn
   };
 }
 
-function percentiles(name: string, samples: number[], target: number, spec: number, note?: string): BenchRow {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const round = (v: number) => Math.round(v * 1000) / 1000;
-  return {
-    name,
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
-    max: round(sorted[sorted.length - 1] ?? 0),
-    target_ms: target,
-    spec_target_ms: spec,
-    ...(note ? { note } : {}),
-  };
-}
-
-async function timed(fn: () => Promise<{ success: boolean }>): Promise<number> {
-  const started = performance.now();
-  const result = await fn();
-  const ms = performance.now() - started;
-  if (!result.success) throw new Error(`benchmark call failed: ${JSON.stringify(result)}`);
-  return ms;
-}
-
 async function benchAt(
   size: number,
   quick: boolean,
@@ -134,7 +101,7 @@ async function benchAt(
     const createSamples: number[] = [];
     const started = performance.now();
     for (let i = 0; i < size; i++) {
-      const ms = await timed(() => engine.run("create_wp", workPacket(i, random)));
+      const ms = await timed(() => engine.run("create_wp", workPacket(i, random)), "create_wp");
       if (i >= size - Math.min(5_000, size / 2)) createSamples.push(ms); // the last ones, at full size
       if ((i + 1) % 20_000 === 0)
         log(`  ${i + 1}/${size} WPs created (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -146,7 +113,7 @@ async function benchAt(
     );
 
     const rows: BenchRow[] = [
-      percentiles(
+      rowOf(
         `create_wp with indexing @${size} WPs`,
         createSamples,
         2,
@@ -161,15 +128,10 @@ async function benchAt(
     await engine.run("search", { query: "warm up the vector index" }); // first call loads vectors from SQLite
     for (const mode of ["hybrid", "keyword", "vector"] as const) {
       const samples: number[] = [];
-      for (const query of queries) samples.push(await timed(() => engine.run("search", { query, mode })));
+      for (const query of queries)
+        samples.push(await timed(() => engine.run("search", { query, mode }), "search"));
       rows.push(
-        percentiles(
-          `search ${mode} @${size} WPs`,
-          samples,
-          50,
-          200,
-          "hash-provider vectors, 512 dims, limit 20",
-        ),
+        rowOf(`search ${mode} @${size} WPs`, samples, 50, 200, "hash-provider vectors, 512 dims, limit 20"),
       );
     }
     if (local !== undefined) {
@@ -178,13 +140,13 @@ async function benchAt(
       // corpus keeps hash vectors, same 512 dimensions, so the scan and fusion work is the same).
       const samples: number[] = [];
       for (const query of queries) {
-        const searchMs = await timed(() => engine.run("search", { query, mode: "hybrid" }));
+        const searchMs = await timed(() => engine.run("search", { query, mode: "hybrid" }), "search");
         const started = performance.now();
         await local.embed([query]);
         samples.push(searchMs + performance.now() - started);
       }
       rows.push(
-        percentiles(
+        rowOf(
           `search hybrid @${size} WPs, local model embedding the query`,
           samples,
           50,
@@ -221,7 +183,7 @@ export async function runSearchBench(options: { scale: number; quick: boolean })
     await local.embed(["warm up the model"]);
     const firstMs = performance.now() - firstStarted;
     rows.push(
-      percentiles(
+      rowOf(
         "local model: load + first query in a process",
         [loadMs + firstMs],
         0,
@@ -236,7 +198,7 @@ export async function runSearchBench(options: { scale: number; quick: boolean })
       samples.push(performance.now() - started);
     }
     rows.push(
-      percentiles(
+      rowOf(
         "local model: embed one query (warm)",
         samples,
         0,
