@@ -28,30 +28,30 @@ function combinations<T>(items: readonly T[], k: number, max: number): T[][] {
 /**
  * The MATCH expression for "at least `required` of `terms`", given the terms common in the store. `exact`
  * is false past MAX_GROUPS groups: the expression is then the OR of the terms, and the caller keeps only
- * the candidates holding enough of them.
+ * the candidates holding enough of them. `titles`: run it on the title index (search_titles), not search_fts.
  */
 export function keywordMatch(
   terms: readonly string[],
   required: number,
   common: ReadonlySet<string>,
-): { match: string; exact: boolean } {
+): { match: string; exact: boolean; titles: boolean } {
   // "At least m of n terms" as an FTS5 expression: the OR of every m-term AND group. FTS5 then ranks
   // only the documents that qualify, which is what keeps common words cheap.
   const groups = combinations(terms, required, MAX_GROUPS + 1);
   const exact = groups.length <= MAX_GROUPS;
-  let match = exact
-    ? groups.map((group) => `(${group.map(quoteTerm).join(" AND ")})`).join(" OR ")
-    : terms.map(quoteTerm).join(" OR ");
-  // A term found in most WPs ("error", "fix") cannot qualify a hit on its own: when the query also has
-  // rarer terms, a hit must contain one of them. This keeps bm25 from ranking most of the store for a
-  // query like "error tuzorgat" (what made keyword p99 blow up at 100K WPs).
+  if (!exact) return { match: terms.map(quoteTerm).join(" OR "), exact, titles: false };
   const rare = terms.filter((term) => !common.has(term));
-  if (exact && common.size > 0 && rare.length > 0)
-    match = `(${match}) AND (${rare.map(quoteTerm).join(" OR ")})`;
+  // A term found in most WPs ("error", "fix") cannot qualify a hit on its own: when the query also has
+  // rarer terms, a hit must contain one of them. That is exactly the groups holding a rare term: a WP with
+  // `required` common terms and a rare one also holds a group of `required - 1` of them plus the rare term.
+  // Every group then starts from a short list, and FTS5 never walks a common term's list alone (what made
+  // keyword p99 blow up at 100K WPs).
+  const kept =
+    common.size > 0 && rare.length > 0 ? groups.filter((g) => g.some((t) => !common.has(t))) : groups;
+  const match = kept.map((group) => `(${group.map(quoteTerm).join(" AND ")})`).join(" OR ");
   // Only common terms ("user login fix"): ranking every WP that holds them is unbounded work, so such a
-  // query matches on titles, where these words are specific enough to be worth ranking.
-  if (exact && rare.length === 0 && common.size > 0) match = `{title} : (${match})`;
-  return { match, exact };
+  // query matches on titles (the title index), where these words are specific enough to be worth ranking.
+  return { match, exact, titles: rare.length === 0 && common.size > 0 };
 }
 
 /** True when a query keeps every live WP (all statuses, no other filter): the FTS-only path applies. */

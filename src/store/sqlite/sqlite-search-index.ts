@@ -17,8 +17,10 @@ import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js
 import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
-// Section 9 on SQLite (tables: migration 3 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
-// stemmer, ranked by bm25() with the title weighted above description and packet. Silver: chunk rows
+// Section 9 on SQLite (tables: migrations 3 and 4 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
+// stemmer, ranked by bm25() with the title weighted above description and packet, and the titles alone in a
+// second FTS5 index for queries made only of common words (brought up to date by the query that needs it, not
+// by every write: catchUpTitles). Silver: chunk rows
 // whose NULL embedding is the embedding queue. Every method runs on the job's connection, inside its
 // transaction, so the keyword index commits with the WP write (same-job visibility). The Silver rows and
 // their embeddings: sqlite-silver.ts.
@@ -31,6 +33,22 @@ const CANDIDATES = 200;
 const COMMON_SHARE = 0.05;
 /** Below this many WPs no term counts as common (ranking everything is cheap there). */
 const COMMON_MIN_DOCS = 2_000;
+/** search_meta key: the last search_docs.change_seq copied into the title index. */
+const TITLES_SEQ = "titles_seq";
+
+/** An FTS5 index to match and rank on, and where each hit's WP id comes from. */
+interface KeywordSource {
+  readonly table: string;
+  readonly from: string;
+  readonly wpId: string;
+}
+const KEYWORD_SOURCE: KeywordSource = { table: "search_fts", from: "search_fts", wpId: "search_fts.wp_id" };
+/** The title index is contentless: WP ids come from search_docs (doc_id = its rowid). */
+const TITLES_SOURCE: KeywordSource = {
+  table: "search_titles",
+  from: "search_titles JOIN search_docs d ON d.doc_id = search_titles.rowid",
+  wpId: "d.wp_id",
+};
 const compare = (a: unknown, b: unknown): number =>
   String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 
@@ -117,15 +135,18 @@ export class SqliteSearchIndex implements SearchIndexPort {
     const { terms, limit } = query;
     if (terms.length === 0 || limit <= 0) return [];
     const required = Math.min(Math.max(1, query.minimum_should_match), terms.length);
-    const { match, exact } = keywordMatch(terms, required, this.commonTerms(terms));
+    const { match, exact, titles } = keywordMatch(terms, required, this.commonTerms(terms));
     const depth = exact ? limit : Math.max(CANDIDATES, limit);
+    if (titles) this.catchUpTitles();
+    const source = titles ? TITLES_SOURCE : KEYWORD_SOURCE;
     const rows = isUnfiltered(query.filters)
-      ? // Deleted WPs leave the index in their delete job, so without filters no join is needed, and
-        // FTS5 can sort by its own rank (bm25 with the weights set in migration 3).
+      ? // Deleted WPs leave the index in their delete job, so without filters no join with work_packets is
+        // needed, and FTS5 can sort by its own rank (bm25 with the weights set in migration 3).
         (this.prepared(
-          "SELECT rowid AS doc_id, wp_id, rank FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT ?",
+          `SELECT ${source.table}.rowid AS doc_id, ${source.wpId} AS wp_id, ${source.table}.rank AS rank
+           FROM ${source.from} WHERE ${source.table} MATCH ? ORDER BY ${source.table}.rank LIMIT ?`,
         ).all(match, depth) as Row[])
-      : this.filteredKeywordRows(match, query.filters, depth);
+      : this.filteredKeywordRows(source, match, query.filters, depth);
     // Equal ranks tie-break by WP id, so a rebuild (new rowids) ranks exactly as the incremental path.
     rows.sort((a, b) => (a.rank as number) - (b.rank as number) || compare(a.wp_id, b.wp_id));
     const kept = exact ? rows : this.withEnoughTerms(rows, terms, required);
@@ -151,12 +172,33 @@ export class SqliteSearchIndex implements SearchIndexPort {
     return common;
   }
 
-  private filteredKeywordRows(match: string, filters: WpQuery, depth: number): Row[] {
+  /**
+   * Brings the title index up to the keyword index. It is kept off the write path (a second FTS5 table
+   * written by every job cost ~0.1 ms per write): documents changed since the last catch-up, found by
+   * search_docs.change_seq, are copied in one go before a query that needs the titles.
+   */
+  private catchUpTitles(): void {
+    const after = Number(this.meta(TITLES_SEQ) ?? 0);
+    const changed = this.prepared(
+      `SELECT d.doc_id, d.change_seq, f.title FROM search_docs d LEFT JOIN search_fts f ON f.rowid = d.doc_id
+       WHERE d.change_seq > ? ORDER BY d.change_seq`,
+    ).all(after) as Row[];
+    if (changed.length === 0) return;
+    const remove = this.prepared("DELETE FROM search_titles WHERE rowid = ?");
+    const insert = this.prepared("INSERT INTO search_titles (rowid, title) VALUES (?, ?)");
+    for (const row of changed) {
+      remove.run(row.doc_id);
+      if (row.title !== null) insert.run(row.doc_id, row.title);
+    }
+    this.setMeta(TITLES_SEQ, String(changed.at(-1)?.change_seq));
+  }
+
+  private filteredKeywordRows(source: KeywordSource, match: string, filters: WpQuery, depth: number): Row[] {
     const { where, params } = buildWpQuery(filters);
     return this.prepared(
-      `SELECT search_fts.rowid AS doc_id, search_fts.wp_id AS wp_id, search_fts.rank AS rank FROM search_fts
-       JOIN work_packets w ON w.wp_id = search_fts.wp_id
-       WHERE search_fts MATCH ? AND ${where} ORDER BY search_fts.rank LIMIT ?`,
+      `SELECT ${source.table}.rowid AS doc_id, ${source.wpId} AS wp_id, ${source.table}.rank AS rank
+       FROM ${source.from} JOIN work_packets w ON w.wp_id = ${source.wpId}
+       WHERE ${source.table} MATCH ? AND ${where} ORDER BY ${source.table}.rank LIMIT ?`,
     ).all(match, ...params, depth) as Row[];
   }
 
@@ -263,12 +305,18 @@ export class SqliteSearchIndex implements SearchIndexPort {
   }
 
   async clearSilver(): Promise<void> {
-    this.db.exec("DELETE FROM search_silver; DELETE FROM search_fts; DELETE FROM search_docs;");
+    this.db.exec(
+      "DELETE FROM search_silver; DELETE FROM search_fts; DELETE FROM search_titles; DELETE FROM search_docs;",
+    );
+    this.setMeta(TITLES_SEQ, "0");
     this.bumpGeneration();
   }
 
   async rebuildKeywordIndex(): Promise<number> {
-    this.db.exec("DELETE FROM search_fts; UPDATE search_docs SET keyword_hash = NULL;");
+    this.db.exec(
+      "DELETE FROM search_fts; DELETE FROM search_titles; UPDATE search_docs SET keyword_hash = NULL;",
+    );
+    this.setMeta(TITLES_SEQ, "0");
     const page = this.prepared(
       `SELECT s.wp_id, s.kind, s.content, d.doc_id FROM search_silver s JOIN search_docs d ON d.wp_id = s.wp_id
        WHERE s.wp_id IN (SELECT DISTINCT wp_id FROM search_silver WHERE wp_id > ? ORDER BY wp_id LIMIT 500)
