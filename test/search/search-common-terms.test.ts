@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { rebuildGold, rebuildSilver } from "../../src/operations/search/search-maintenance.js";
 import { STORE_BACKENDS } from "../support/stores.js";
 import { hashConfig, ok, search, searchEngine } from "./search-support.js";
 
@@ -18,8 +19,8 @@ const titleOf = (i: number): string =>
 
 for (const backend of STORE_BACKENDS) {
   describe(`search with only common words (${backend.name})`, { skip: backend.skip }, () => {
-    it("sees every write at once: a new title, a rename and a delete, on a store past 2,000 WPs", async () => {
-      const { engine, cleanup } = await searchEngine(hashConfig({ drain_before_search: 0 }), backend);
+    it("sees every write at once (a new title, a rename, a delete) and every rebuild, on a store past 2,000 WPs", async () => {
+      const { engine, store, cleanup } = await searchEngine(hashConfig({ drain_before_search: 0 }), backend);
       const keyword = async () => search(engine, QUERY, { mode: "keyword", limit: 20 });
       try {
         for (let i = 0; i < STORE_SIZE; i++) {
@@ -52,6 +53,18 @@ for (const backend of STORE_BACKENDS) {
         const afterDelete = (await keyword()).map((hit) => hit.wp_id);
         assert.ok(!afterDelete.includes("WP-c7"), "the deleted WP is still found");
         assert.equal(afterDelete.length, 20);
+
+        // Rebuilt from Silver, then from Bronze: the same hits in the same order.
+        await rebuildGold(store);
+        assert.deepEqual(
+          (await keyword()).map((hit) => hit.wp_id),
+          afterDelete,
+        );
+        await rebuildSilver(store);
+        assert.deepEqual(
+          (await keyword()).map((hit) => hit.wp_id),
+          afterDelete,
+        );
       } finally {
         await cleanup();
       }

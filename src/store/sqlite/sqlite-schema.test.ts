@@ -33,7 +33,7 @@ describe("SQLite schema migrations", () => {
       const raw = reopened.rawConnectionForTests();
       const version = raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row;
       assert.equal(Number(version.value), SQLITE_MIGRATIONS.length);
-      // Contentless: the index holds each title's terms under the WP's doc_id, not the title's text.
+      // Each title under its WP's doc_id.
       const rowids = (sql: string) => (raw.prepare(sql).all() as Row[]).map((row) => row.rowid);
       assert.deepEqual(
         rowids("SELECT rowid FROM search_titles ORDER BY rowid"),

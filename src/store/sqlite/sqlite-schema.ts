@@ -134,13 +134,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // Migration 4 (search, section 9): the titles alone, in their own FTS5 index (rowid = search_docs.doc_id). A
   // query made only of common words is ranked on titles; in search_fts a {title} filter still walks those
-  // words' lists over every column (at 100K WPs: ~60 ms for "error user session", ~20 ms here). Contentless
-  // (the titles are in search_fts; WP ids in search_docs); search_meta.titles_seq is the last
-  // search_docs.change_seq it holds.
+  // words' lists over every column (at 100K WPs: ~60 ms for "error user session", ~20 ms here). WP ids come
+  // from search_docs; search_meta.titles_seq is the last search_docs.change_seq it holds. It keeps its own
+  // copy of the titles: a contentless index cannot take a title's terms back out exactly, and its bm25
+  // statistics then drift from those of a rebuilt one.
   `
-  CREATE VIRTUAL TABLE search_titles USING fts5(
-    title, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1
-  );
+  CREATE VIRTUAL TABLE search_titles USING fts5(title, tokenize = 'porter unicode61 remove_diacritics 2');
   INSERT INTO search_titles (rowid, title) SELECT rowid, title FROM search_fts;
   INSERT OR REPLACE INTO search_meta (key, value)
     SELECT 'titles_seq', CAST(IFNULL(MAX(change_seq), 0) AS TEXT) FROM search_docs;

@@ -43,7 +43,7 @@ interface KeywordSource {
   readonly wpId: string;
 }
 const KEYWORD_SOURCE: KeywordSource = { table: "search_fts", from: "search_fts", wpId: "search_fts.wp_id" };
-/** The title index is contentless: WP ids come from search_docs (doc_id = its rowid). */
+/** The title index holds only titles: WP ids come from search_docs (doc_id = its rowid). */
 const TITLES_SOURCE: KeywordSource = {
   table: "search_titles",
   from: "search_titles JOIN search_docs d ON d.doc_id = search_titles.rowid",
@@ -144,10 +144,11 @@ export class SqliteSearchIndex implements SearchIndexPort {
         // needed, and FTS5 can sort by its own rank (bm25 with the weights set in migration 3).
         (this.prepared(
           `SELECT ${source.table}.rowid AS doc_id, ${source.wpId} AS wp_id, ${source.table}.rank AS rank
-           FROM ${source.from} WHERE ${source.table} MATCH ? ORDER BY ${source.table}.rank LIMIT ?`,
+           FROM ${source.from} WHERE ${source.table} MATCH ? ORDER BY ${source.table}.rank, ${source.wpId} LIMIT ?`,
         ).all(match, depth) as Row[])
       : this.filteredKeywordRows(source, match, query.filters, depth);
-    // Equal ranks tie-break by WP id, so a rebuild (new rowids) ranks exactly as the incremental path.
+    // Equal ranks tie-break by WP id, in SQL too, so that the cut at `depth` keeps the same WPs whatever their
+    // rowids: a rebuild (new rowids) ranks exactly as the incremental path.
     rows.sort((a, b) => (a.rank as number) - (b.rank as number) || compare(a.wp_id, b.wp_id));
     const kept = exact ? rows : this.withEnoughTerms(rows, terms, required);
     return kept.slice(0, limit).map((r) => r.wp_id as string);
@@ -198,7 +199,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
     return this.prepared(
       `SELECT ${source.table}.rowid AS doc_id, ${source.wpId} AS wp_id, ${source.table}.rank AS rank
        FROM ${source.from} JOIN work_packets w ON w.wp_id = ${source.wpId}
-       WHERE ${source.table} MATCH ? AND ${where} ORDER BY ${source.table}.rank LIMIT ?`,
+       WHERE ${source.table} MATCH ? AND ${where} ORDER BY ${source.table}.rank, ${source.wpId} LIMIT ?`,
     ).all(match, ...params, depth) as Row[];
   }
 
@@ -342,6 +343,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
         after = wpId;
       }
     }
+    this.catchUpTitles();
     this.bumpGeneration();
     return count;
   }
