@@ -78,26 +78,23 @@ export async function runBoardBench(options: { scale: number; quick: boolean }):
     await engine.run("sync_task_board", {});
 
     // Auto-sync: update_wp moving a WP between statuses rewrites the board in the same job.
-    // First the same pair of jobs on other WPs, untimed: this process has run only syncs so far, and the rows
-    // measure a warm engine (as a long-lived server runs it); `locus create` as a whole process is in cli-bench.
-    for (let i = samples; i < 2 * samples; i++) {
-      const id = `WP-${String(i + 1).padStart(6, "0")}-Bench-v1`;
-      await timed(() => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } }), "update_wp");
-      await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } }), "update_wp");
-    }
+    // One pair on entry `i`: blocked with the board rewritten in the job, then ready again without it.
+    const pair = async (i: number): Promise<[number, number]> => {
+      const wp_id = `WP-${String(i + 1).padStart(6, "0")}-Bench-v1`;
+      return [
+        await timed(() => engine.run("update_wp", { wp_id, updates: { status: "blocked" } }), "update_wp"),
+        await timed(() => bare.run("update_wp", { wp_id, updates: { status: "ready" } }), "update_wp"),
+      ];
+    };
+    // First the same pairs on other WPs, untimed: this process has run only syncs so far, and the rows measure
+    // a warm engine (as a long-lived server runs it); `locus create` as a whole process is in cli-bench.
+    for (let i = samples; i < 2 * samples; i++) await pair(i);
     const withBoard: number[] = [];
     const without: number[] = [];
     for (let i = 0; i < samples; i++) {
-      const id = `WP-${String(i + 1).padStart(6, "0")}-Bench-v1`;
-      withBoard.push(
-        await timed(
-          () => engine.run("update_wp", { wp_id: id, updates: { status: "blocked" } }),
-          "update_wp",
-        ),
-      );
-      without.push(
-        await timed(() => bare.run("update_wp", { wp_id: id, updates: { status: "ready" } }), "update_wp"),
-      );
+      const [withMs, withoutMs] = await pair(i);
+      withBoard.push(withMs);
+      without.push(withoutMs);
     }
     rows.push(
       rowOf(`update_wp + auto-sync of a ${count}-entry board`, withBoard, 0, 30, "includes fsync + rename"),

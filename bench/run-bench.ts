@@ -1,7 +1,7 @@
 // `npm run bench` (issue 7, LOCUS_SPEC section 12): builds workspaces of 10,000 and 100,000 WPs, measures
 // every operation of the table in process and the CLI as whole processes, adds the search, board and PostgreSQL
-// benches (each in a process of its own, bench/bench-part.ts) when their files exist, prints one table with the spec's target and ours beside each figure, and writes the
-// same figures as JSON under bench/results/.
+// benches (each in a process of its own, bench/bench-part.ts) when their files exist, prints one table with
+// the spec's target and ours beside each figure, and writes the same figures as JSON under bench/results/.
 // Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
 // for CI), --keep (keep the generated workspaces and print their folders).
 
