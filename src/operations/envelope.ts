@@ -169,6 +169,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
     protocol_id: job.protocol_id,
     actor_id: job.actor_id ?? deps.surface?.actor ?? deps.config.default_actor ?? "local-user",
     profile_id: job.capability_profile_id ?? deps.surface?.profile ?? deps.config.default_profile,
+    grants: new Set<string>(),
   };
 
   // 2. Capabilities: the job's profile intersected with the surface's (the most restrictive wins).
@@ -192,6 +193,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
     });
   } else {
     const grants = new Set(surfaceGrants ? jobGrants.filter((id) => surfaceGrants.includes(id)) : jobGrants);
+    identity.grants = grants;
     const check = checkCapabilities(job.input.capabilities_requested, operation.capabilities, grants);
     decisions = check.decisions;
     capabilityError = check.error;

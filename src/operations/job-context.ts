@@ -1,3 +1,4 @@
+import { grantCovers } from "../domain/capabilities.js";
 import type { Clock } from "../domain/clock.js";
 import { LocusError } from "../domain/errors.js";
 import { bronzeOperation, makeBronze } from "../domain/events/bronze-history.js";
@@ -18,6 +19,11 @@ export interface JobIdentity {
   protocol_id: string;
   actor_id: string;
   profile_id: string;
+  /**
+   * The job's effective grants (its profile intersected with the surface's, section 3). An operation that
+   * needs a capability only on some paths (board adoption past `ready` needs `locus.gate`) asks `useCapability`.
+   */
+  grants: ReadonlySet<string>;
 }
 
 /** Services a job reads besides the store. */
@@ -107,6 +113,24 @@ export class JobContext {
     this.sealed.push(event);
     this.head = { seq: event.seq, hash: event.hash, sequence };
     return event;
+  }
+
+  /**
+   * Section 3 for a capability an operation needs only on some paths (a board adopted past `ready` passes
+   * gates): records the decision as `capability_decision`, like the envelope's own, and says whether it is
+   * granted. The log then shows who allowed each gate event, which import and replica sync check (issue 21).
+   */
+  useCapability(capabilityId: string, reason: string): boolean {
+    const allowed = grantCovers(this.identity.grants, capabilityId);
+    this.emit("capability_decision", {
+      capability_id: capabilityId,
+      actor_id: this.identity.actor_id,
+      job_id: this.identity.job_id,
+      decision_outcome: allowed ? "allow" : "deny",
+      capability_profile_id: this.identity.profile_id,
+      reason: reason.slice(0, 200),
+    });
+    return allowed;
   }
 
   /** Loads a WP into the working state; a missing or deleted WP is HSK-404-NOT-FOUND naming `field`. */
