@@ -13,6 +13,7 @@ import { registerHooks } from "./hooks-command.js";
 import { registerImportBoard } from "./import-command.js";
 import { registerIndex } from "./index-command.js";
 import { registerOperationCommands } from "./operation-commands.js";
+import { watchStdout } from "./stdout-writer.js";
 import { registerTransfer } from "./transfer-command.js";
 import { registerWpCommands } from "./wp-commands.js";
 import { UsageError } from "./zod-options.js";
@@ -179,10 +180,7 @@ export async function main(argv: string[]): Promise<void> {
 
 /** The `locus` process: what bin/locus.js calls with process.argv once the bundle is loaded. */
 export async function runCli(argv: string[]): Promise<void> {
-  // A reader that stops early (`locus events | head`) is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  // A reader that stops early (`locus events | head`) is not an error, and no write error prints a stack trace.
+  watchStdout();
   await main(argv);
 }
