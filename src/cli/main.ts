@@ -25,6 +25,10 @@ Exit codes:
   2  usage error: unknown command or option, missing argument, or a value the operation's schema rejects
      (HSK-400-INVALID-PARAMS; \`locus exec\` reports those as 1, per the JSON contract)
 
+A reader that closes stdout early (\`| head\`) ends a command quietly with its exit code so far; \`locus exec\`
+finishes the job it is running and runs no further one: if jobs were left, it names on stderr how many ran (each
+kept or refused on its own) and exits 1.
+
 Every command accepts --json and then prints the LocusResult (or JSON Lines for event streams).
 Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR
 (wins over FORCE_COLOR, which colours a pipe), LOCUS_PROGRESS=1 (progress bars on a non-terminal stderr; 0: never).`;
