@@ -1,4 +1,5 @@
 import { LocusError } from "../domain/errors.js";
+import { inheritedOf } from "../domain/events/bronze-delta.js";
 import { bronzeHistory } from "../domain/events/bronze-history.js";
 import { isEventName } from "../domain/events/event-registry.js";
 import { replay } from "../domain/events/evolve.js";
@@ -133,7 +134,12 @@ export async function importEvents(
     for (const wp of state.wps.values()) await tx.putWp(wp);
     for (const mt of state.mts.values()) await tx.putMt(mt);
     for (const dep of state.deps.values()) await tx.putDependency(dep);
-    for (const snapshot of bronze) await tx.putBronze(snapshot);
+    // Section 9: each row stores only the notes and gate decisions the snapshot before it does not hold.
+    const byId = new Map(bronze.map((snapshot) => [snapshot.bronze_id, snapshot]));
+    for (const snapshot of bronze) {
+      const previous = snapshot.previous_bronze_id && byId.get(snapshot.previous_bronze_id);
+      await tx.putBronze(snapshot, previous ? inheritedOf(previous.snapshot) : undefined);
+    }
     onProgress(total, total);
   });
   // Search is derived: regenerate it from the Bronze just written (embeddings queue for `locus index`).

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { withReplayProgress } from "./replay-progress.js";
+import { writeLines } from "./stdout-writer.js";
 
 const positiveInt = (value: string): number => {
   const parsed = Number(value);
@@ -26,12 +27,11 @@ export function registerEvents(program: Command): void {
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
         });
         const json = globalOptions(command).json;
-        const lines = stored.map((event) =>
+        const line = (event: (typeof stored)[number]): string =>
           json
             ? JSON.stringify(event)
-            : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_id.padEnd(17)} ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}`,
-        );
-        if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+            : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_id.padEnd(17)} ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}`;
+        await writeLines(stored, line);
       } finally {
         await engine.close();
       }

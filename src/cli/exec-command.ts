@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT, openEngine } from "./cli-context.js";
+import { finishWorkWhenReaderLeaves, readerGone, stdoutFailure, writeOut } from "./stdout-writer.js";
 import { Progress } from "./terminal-style.js";
 
 /** Reads all of stdin. */
@@ -47,6 +48,8 @@ export function registerExec(program: Command): void {
         return;
       }
       const { engine } = await openEngine(command);
+      // Issue 21: when the reader of the results goes away, the job running completes and no further job runs.
+      finishWorkWhenReaderLeaves();
       let failed = false;
       // A batch of JSON Lines shows progress on stderr (a terminal, or LOCUS_PROGRESS=1); stdout carries only
       // the results, one JSON line per job.
@@ -54,6 +57,7 @@ export function registerExec(program: Command): void {
       let done = 0;
       try {
         for (const { raw, line } of jobs) {
+          if (readerGone()) break;
           bar.update(done++);
           let job: unknown;
           try {
@@ -72,16 +76,23 @@ export function registerExec(program: Command): void {
               events_emitted: [],
               duration_ms: 0,
             };
-            process.stdout.write(`${JSON.stringify(result)}\n`);
+            await writeOut(`${JSON.stringify(result)}\n`);
             continue;
           }
           const result = await engine.execute(job);
           if (!result.success) failed = true;
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          await writeOut(`${JSON.stringify(result)}\n`);
         }
         bar.finish();
       } finally {
         await engine.close();
+      }
+      if (readerGone() && done < jobs.length) {
+        // Nobody reads the results: stop, and say which jobs ran (each committed in its own transaction).
+        process.stderr.write(
+          `locus exec: stdout closed (${stdoutFailure()}) after ${done} of ${jobs.length} jobs: those ran (each committed or refused on its own), the other ${jobs.length - done} were not run\n`,
+        );
+        failed = true;
       }
       process.exitCode = failed ? EXIT.failed : EXIT.ok;
     });

@@ -13,6 +13,7 @@ import { registerHooks } from "./hooks-command.js";
 import { registerImportBoard } from "./import-command.js";
 import { registerIndex } from "./index-command.js";
 import { registerOperationCommands } from "./operation-commands.js";
+import { watchStdout } from "./stdout-writer.js";
 import { registerTransfer } from "./transfer-command.js";
 import { registerWpCommands } from "./wp-commands.js";
 import { UsageError } from "./zod-options.js";
@@ -23,6 +24,10 @@ Exit codes:
   1  a job was refused or failed (the contract code is printed), or a check (events verify, replay) found a problem
   2  usage error: unknown command or option, missing argument, or a value the operation's schema rejects
      (HSK-400-INVALID-PARAMS; \`locus exec\` reports those as 1, per the JSON contract)
+
+A reader that closes stdout early (\`| head\`) ends a command quietly with its exit code so far; \`locus exec\`
+finishes the job it is running and runs no further one: if jobs were left, it names on stderr how many ran (each
+kept or refused on its own) and exits 1.
 
 Every command accepts --json and then prints the LocusResult (or JSON Lines for event streams).
 Environment: LOCUS_STORE (store URL), LOCUS_PROFILE (capability profile), LOCUS_ACTOR (who asks), NO_COLOR
@@ -179,10 +184,7 @@ export async function main(argv: string[]): Promise<void> {
 
 /** The `locus` process: what bin/locus.js calls with process.argv once the bundle is loaded. */
 export async function runCli(argv: string[]): Promise<void> {
-  // A reader that stops early (`locus events | head`) is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  // A reader that stops early (`locus events | head`) is not an error, and no write error prints a stack trace.
+  watchStdout();
   await main(argv);
 }

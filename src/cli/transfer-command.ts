@@ -7,6 +7,7 @@ import { printFailure } from "./cli-output.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
 import { followEvents, untilInterrupted } from "./events-follow.js";
 import { subcommand } from "./operation-commands.js";
+import { writeLines } from "./stdout-writer.js";
 import { Progress } from "./terminal-style.js";
 
 const toLines = (events: readonly StoredEvent[]): string =>
@@ -18,7 +19,7 @@ async function exportAction(options: { out?: string }, command: Command): Promis
   try {
     const events = await exportEvents(engine.store);
     if (options.out === undefined) {
-      process.stdout.write(toLines(events));
+      await writeLines(events, (event) => JSON.stringify(event));
       return;
     }
     writeFileSync(options.out, toLines(events));

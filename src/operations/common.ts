@@ -44,6 +44,47 @@ export function transitionFacts(wp: TrackedWorkPacket): WpTransitionFacts {
   };
 }
 
+/** HSK-413-LIMIT for a per-WP bound (issue 21): names the param, the bound, its limit and the actual value. */
+function limitError(wp: TrackedWorkPacket, field: string, bound: string, limit: number, actual: number) {
+  return new LocusError("HSK-413-LIMIT", `${wp.wp_id} would hold ${actual} (limit ${bound} ${limit})`, {
+    field,
+    wp_id: wp.wp_id,
+    bound,
+    limit,
+    actual,
+  });
+}
+
+/**
+ * Issue 21: notes are append-only, so a WP would otherwise grow without end (and every write returns the WP).
+ * Refuses one more note of `content` past `notes_per_wp` or `note_bytes_per_wp` (UTF-8 bytes of every note's
+ * text, gate notes included).
+ */
+export function checkNoteBounds(
+  ctx: JobContext,
+  wp: TrackedWorkPacket,
+  content: string,
+  field: string,
+): void {
+  const { notes_per_wp: countLimit, note_bytes_per_wp: bytesLimit } = ctx.config.limits;
+  if (wp.notes.length + 1 > countLimit)
+    throw limitError(wp, field, "notes_per_wp", countLimit, wp.notes.length + 1);
+  let bytes = Buffer.byteLength(content, "utf8");
+  for (const note of wp.notes) bytes += Buffer.byteLength(note.content, "utf8");
+  if (bytes > bytesLimit) throw limitError(wp, field, "note_bytes_per_wp", bytesLimit, bytes);
+}
+
+/**
+ * Issue 21: the gate history is append-only too. A gate decision is bounded by its own count (each carries at
+ * most 10,000 characters), not by the note bounds: a Coder who fills a WP's notes must not block its gates.
+ */
+export function checkGateBound(ctx: JobContext, wp: TrackedWorkPacket): void {
+  const limit = ctx.config.limits.gate_decisions_per_wp;
+  const history = wp.governance.gate_history;
+  const actual = history.pre_work.length + history.post_work.length + 1;
+  if (actual > limit) throw limitError(wp, "params.gate", "gate_decisions_per_wp", limit, actual);
+}
+
 /** Builds an append-only WorkNote by the job's actor. */
 export function makeNote(ctx: JobContext, content: string, noteType: WorkNote["note_type"]): WorkNote {
   return {

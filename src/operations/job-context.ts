@@ -1,6 +1,7 @@
 import { grantCovers } from "../domain/capabilities.js";
 import type { Clock } from "../domain/clock.js";
 import { LocusError } from "../domain/errors.js";
+import { type BronzeInherited, inheritedOf } from "../domain/events/bronze-delta.js";
 import { bronzeOperation, makeBronze } from "../domain/events/bronze-history.js";
 import type { EmittedPayload, EventName } from "../domain/events/event-registry.js";
 import { validateEventPayload } from "../domain/events/event-registry.js";
@@ -49,6 +50,8 @@ export class JobContext {
   private readonly touched = emptyTouched();
   private readonly sealed: StoredEvent[] = [];
   private readonly plannedWrites = new Map<string, string>();
+  /** Per WP loaded from the store: the notes and gate decisions its last Bronze snapshot already holds. */
+  private readonly storedCounts = new Map<string, BronzeInherited>();
   private head: ChainHead;
   readonly now: Date;
   /** Set by operations that changed what the Task Board shows. */
@@ -141,7 +144,7 @@ export class JobContext {
     let wp = this.state.wps.get(wpId);
     if (!wp) {
       wp = await this.tx.getWp(wpId);
-      if (wp) this.state.wps.set(wpId, wp);
+      if (wp) this.takeLoaded(wp);
     }
     if (!wp || (wp.tombstone && !options.allowDeleted)) {
       throw new LocusError("HSK-404-NOT-FOUND", `work packet ${wpId} does not exist`, {
@@ -157,8 +160,17 @@ export class JobContext {
     const cached = this.state.wps.get(wpId);
     if (cached) return cached;
     const wp = await this.tx.getWp(wpId);
-    if (wp) this.state.wps.set(wpId, wp);
+    if (wp) this.takeLoaded(wp);
     return wp;
+  }
+
+  /**
+   * Takes a WP read from the store into the working state, noting its append-only counts first: the stored row
+   * is the WP as its last Bronze snapshot holds it (flush writes both), so this write's snapshot inherits them.
+   */
+  takeLoaded(wp: TrackedWorkPacket): void {
+    this.storedCounts.set(wp.wp_id, inheritedOf(wp));
+    this.state.wps.set(wp.wp_id, wp);
   }
 
   /** Loads every MT of a WP into the working state. */
@@ -226,8 +238,11 @@ export class JobContext {
         throw new Error(`internal: WP ${wpId} changed without a planned write`);
       await tx.putWp(wp);
       const previous = await tx.lastBronzeId(wpId);
+      // Section 9: the row stores only the notes and gate decisions its previous snapshot does not hold.
+      const inherited = previous === undefined ? undefined : this.storedCounts.get(wpId);
       await tx.putBronze(
         makeBronze(wp, bronzeId, bronzeOperation(event.event_name, event.payload), this.timestamp, previous),
+        inherited,
       );
       written.push({ wp, bronze_id: bronzeId });
     }

@@ -34,6 +34,14 @@ export const workspaceConfigSchema = z.strictObject({
     .strictObject({
       edges_per_wp: z.number().int().positive().default(500),
       mts_per_wp: z.number().int().positive().default(500),
+      /** Issue 21: notes on one WP, the UTF-8 bytes of their text, and gate decisions (both gates). */
+      notes_per_wp: z.number().int().positive().default(1_000),
+      note_bytes_per_wp: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
+      gate_decisions_per_wp: z.number().int().positive().default(100),
       params_bytes: z
         .number()
         .int()

@@ -92,7 +92,11 @@ export interface SearchIndexState {
   readonly chunks: number;
 }
 
-/** The latest Bronze snapshot of a WP. */
+/**
+ * The latest Bronze snapshot of a WP, as its row stores it: without the notes and gate decisions it inherits
+ * from the snapshots before it (bronze-delta.ts). Silver reads none of those (section 9: title, description,
+ * task packet), so regenerating it needs only this one row per WP.
+ */
 export interface LatestSnapshot {
   readonly bronze_id: string;
   readonly snapshot: TrackedWorkPacket;

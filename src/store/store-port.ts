@@ -1,4 +1,5 @@
 import type { LocusError } from "../domain/errors.js";
+import type { BronzeInherited } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
@@ -83,9 +84,16 @@ export interface StoreTransaction {
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;
   /** Inserts or replaces a WP and keeps the readiness indexes exact. */
   putWp(wp: TrackedWorkPacket): Promise<void>;
-  putBronze(snapshot: BronzeSnapshot): Promise<void>;
+  /**
+   * Stores a Bronze snapshot. `inherited` (section 9, bronze-delta.ts): how many leading notes and gate
+   * decisions it shares with the snapshot at its `previous_bronze_id`; the row keeps only the rest.
+   */
+  putBronze(snapshot: BronzeSnapshot, inherited?: BronzeInherited): Promise<void>;
   lastBronzeId(wpId: string): Promise<string | undefined>;
-  /** Every Bronze snapshot of a WP, oldest first (2.3.14.5.2: Bronze supports export); all WPs when omitted. */
+  /**
+   * Every Bronze snapshot of a WP, oldest first, whole (inherited notes and gate decisions put back; 2.3.14.5.2:
+   * Bronze supports export); all WPs when omitted.
+   */
   bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]>;
 
   getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined>;

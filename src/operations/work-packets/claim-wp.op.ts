@@ -104,7 +104,7 @@ export const claimWp = defineOperation({
         filters,
       });
     }
-    ctx.state.wps.set(wp.wp_id, wp); // update_wp below reads it from the job's working state
+    ctx.takeLoaded(wp); // update_wp below reads it from the job's working state
     const start = wp.status === "ready" && transitionFacts(wp).pre_work_passed;
     const updates = {
       ...(wp.assignee === actor ? {} : { assignee: actor }),

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { GATES, type GateStatus, text, type WorkPacketStatus, wpIdSchema } from "../../domain/records.js";
 import { assertWpTransition } from "../../domain/wp-state-machine.js";
-import { checkExpectedVersion, expectedVersionSchema, makeNote, transitionFacts } from "../common.js";
+import {
+  checkExpectedVersion,
+  checkGateBound,
+  expectedVersionSchema,
+  makeNote,
+  transitionFacts,
+} from "../common.js";
 import { defineOperation } from "../operation.js";
 
 const params = () =>
@@ -59,6 +65,7 @@ export const gateWp = defineOperation({
       ...(p.result.validation_report_ref ? { validation_report_ref: p.result.validation_report_ref } : {}),
     };
     const summary = `${p.gate} gate: ${p.result.status}${p.result.notes ? ` - ${p.result.notes}` : ""}`;
+    checkGateBound(ctx, wp);
     ctx.emit("work_packet_gated", {
       wp_id: wp.wp_id,
       ...ctx.planWpWrite(wp),

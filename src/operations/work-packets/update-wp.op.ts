@@ -11,6 +11,7 @@ import { text, wpIdSchema } from "../../domain/records.js";
 import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import {
   checkExpectedVersion,
+  checkNoteBounds,
   checkTaskPacketPath,
   expectedVersionSchema,
   makeNote,
@@ -92,6 +93,7 @@ export const updateWp = defineOperation({
     if (Object.keys(changes).length === 0 && note === undefined) {
       return { wp, changed: false, task_board_updated: false };
     }
+    if (note !== undefined) checkNoteBounds(ctx, wp, note.content, "params.note");
     ctx.emit("work_packet_updated", {
       wp_id: wp.wp_id,
       ...ctx.planWpWrite(wp),

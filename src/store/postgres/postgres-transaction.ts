@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { shortestPath } from "../../domain/dependency-graph.js";
+import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -128,7 +129,7 @@ export class PostgresTransaction implements StoreTransaction {
     ]);
   }
 
-  async putBronze(b: BronzeSnapshot): Promise<void> {
+  async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
     await this.rows(
       `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
          created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -140,7 +141,7 @@ export class PostgresTransaction implements StoreTransaction {
         b.content_hash,
         b.previous_bronze_id ?? null,
         b.created_at,
-        JSON.stringify(b),
+        storedBronzeDoc(b, inherited),
       ],
     );
   }
@@ -154,13 +155,13 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
-    return wpId === undefined
-      ? docs(await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version"))
-      : docs(
-          await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [
+    const rows =
+      wpId === undefined
+        ? await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
+        : await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [
             wpId,
-          ]),
-        );
+          ]);
+    return bronzeFromDocs(rows.map((row) => row.doc as string));
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {

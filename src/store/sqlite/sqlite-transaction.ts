@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -118,7 +119,7 @@ export class SqliteTransaction implements StoreTransaction {
     putWpRow(this.prepared, wp);
   }
 
-  async putBronze(b: BronzeSnapshot): Promise<void> {
+  async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
     this.prepared(
       `INSERT INTO bronze (bronze_id, wp_id, version, operation, content_hash, previous_bronze_id, created_at, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -130,7 +131,7 @@ export class SqliteTransaction implements StoreTransaction {
       b.content_hash,
       b.previous_bronze_id ?? null,
       b.created_at,
-      JSON.stringify(b),
+      storedBronzeDoc(b, inherited),
     );
   }
 
@@ -147,7 +148,7 @@ export class SqliteTransaction implements StoreTransaction {
         ? this.prepared("SELECT doc FROM bronze ORDER BY wp_id, version").all()
         : this.prepared("SELECT doc FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
     ) as Row[];
-    return rows.map((row) => JSON.parse(row.doc as string) as BronzeSnapshot);
+    return bronzeFromDocs(rows.map((row) => row.doc as string));
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {
