@@ -136,7 +136,7 @@ const CHECKS: { [N in EventName]?: Check<N> } = {
     const wp = liveWp(state, p.wp_id);
     if ("code" in wp) return wp;
     const status = p.changes.status;
-    if (status?.to === undefined || status.to === null || status.to === wp.status) return undefined;
+    if (status?.to === undefined || status.to === null) return undefined;
     if (status.from !== undefined && status.from !== wp.status)
       return fault(
         "HSK-409-TRANSITION",
@@ -146,6 +146,7 @@ const CHECKS: { [N in EventName]?: Check<N> } = {
           to: status.to,
         },
       );
+    if (status.to === wp.status) return undefined;
     return wpMove(wp, status.to, updateTrigger(p.source));
   },
   work_packet_gated(state, p) {
