@@ -99,28 +99,38 @@ function wpStatusIn(wp: TrackedWorkPacket, statuses: readonly WorkPacketStatus[]
       });
 }
 
-/** Section 4: a WP is created as a stub, with both gates pending, no gate history, MTs, tombstone or end. */
+/** Section 4, as data: how a created WP must look (as create_wp writes it), each with the reason it fails. */
+const NEW_WP_RULES: readonly [(wp: TrackedWorkPacket) => boolean, (wp: TrackedWorkPacket) => string][] = [
+  [(wp) => wp.status === "stub", (wp) => `it is created as ${wp.status}, not stub`],
+  [
+    (wp) =>
+      wp.governance.gates.pre_work.status === "pending" && wp.governance.gates.post_work.status === "pending",
+    () => "it is created with a gate already decided",
+  ],
+  [
+    (wp) => wp.governance.gate_history.pre_work.length + wp.governance.gate_history.post_work.length === 0,
+    () => "it is created with a gate history",
+  ],
+  [
+    (wp) => wp.micro_tasks.total === 0 && wp.micro_tasks.mt_ids.length === 0,
+    () => "it is created with micro-tasks",
+  ],
+  [
+    (wp) => wp.tombstone === undefined && wp.completed_at === undefined,
+    () => "it is created deleted or completed",
+  ],
+];
+
+/** Section 4: a WP is created once, as a stub with both gates pending and nothing decided yet. */
 function createdFault(state: LocusState, p: EventPayload<"work_packet_created">): LogFault | undefined {
   const { wp } = p;
   if (wp.wp_id !== p.wp_id)
     return fault("HSK-400-INVALID-EVENT", `payload wp_id ${p.wp_id} names another WP than its snapshot`);
   if (state.wps.has(p.wp_id))
     return fault("HSK-409-CONFLICT", `WP ${p.wp_id} is created a second time`, { wp_id: p.wp_id });
-  const { gates, gate_history: history } = wp.governance;
-  const why =
-    wp.status !== "stub"
-      ? `it is created as ${wp.status}, not stub`
-      : gates.pre_work.status !== "pending" || gates.post_work.status !== "pending"
-        ? "it is created with a gate already decided"
-        : history.pre_work.length + history.post_work.length > 0
-          ? "it is created with a gate history"
-          : wp.micro_tasks.total > 0 || wp.micro_tasks.mt_ids.length > 0
-            ? "it is created with micro-tasks"
-            : wp.tombstone !== undefined || wp.completed_at !== undefined
-              ? "it is created deleted or completed"
-              : undefined;
-  if (why === undefined) return undefined;
-  return fault("HSK-409-TRANSITION", `WP ${p.wp_id} does not start as section 4 says: ${why}`, {
+  const broken = NEW_WP_RULES.find(([holds]) => !holds(wp));
+  if (broken === undefined) return undefined;
+  return fault("HSK-409-TRANSITION", `WP ${p.wp_id} does not start as section 4 says: ${broken[1](wp)}`, {
     wp_id: p.wp_id,
     to: wp.status,
     allowed: ["stub"],
