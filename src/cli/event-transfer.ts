@@ -90,8 +90,8 @@ export interface ImportOptions {
 
 /**
  * Issue 21: an import writes everything the log holds, so the importer needs locus.write and every capability
- * an event of the log needs (locus.gate for gate decisions, locus.delete for deletes). Nothing is read or
- * written before this holds.
+ * an event of the log needs (locus.gate for gate decisions, locus.delete for deletes). The store is not
+ * touched before this holds.
  */
 function checkImporterRights(events: readonly StoredEvent[], importer: Importer): void {
   const missing = capabilitiesToWrite(events).filter((id) => !grantCovers(importer.grants, id));
