@@ -52,6 +52,11 @@ export class BatchingStore implements LocusStore {
     return this.inner.readEvents(query);
   }
 
+  async readDerivedEventColumns() {
+    this.commit();
+    return this.inner.readDerivedEventColumns();
+  }
+
   async loadState() {
     this.commit();
     return this.inner.loadState();

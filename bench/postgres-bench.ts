@@ -10,6 +10,7 @@
 import { rmSync } from "node:fs";
 import pg from "pg";
 import { importEvents } from "../src/cli/event-transfer.js";
+import { BUILT_IN_PROFILES } from "../src/domain/capabilities.js";
 import { replay } from "../src/domain/events/evolve.js";
 import { verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
@@ -68,7 +69,8 @@ async function moveToPostgres(generated: GeneratedWorkspace, store: PostgresStor
   const events = await generated.store.readEvents();
   log(`  importing ${events.length} events into PostgreSQL`);
   // Import rebuilds Bronze from the log and regenerates Silver and the keyword index.
-  await importEvents(store, events, () => {}, generated.dir);
+  const importer = { profile: "Operator", grants: new Set(BUILT_IN_PROFILES.Operator) };
+  await importEvents(store, events, { importer, workspaceRoot: generated.dir });
   const chain = await verifyStore(store);
   if (!chain.ok) throw new Error(`the imported chain does not verify: ${JSON.stringify(chain)}`);
   const seconds = (performance.now() - started) / 1000;

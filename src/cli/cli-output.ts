@@ -23,6 +23,11 @@ export function flagOf(field: string): string {
 export function fixFor(error: ResultError): string {
   const details = error.details ?? {};
   const field = typeof details.field === "string" ? details.field : undefined;
+  // `locus import` refusals (issue 21): the file's log, or the importer's rights. Nothing was written.
+  if (field === "events")
+    return "the log is refused whole at the seq named and nothing was imported: only a log as Locus wrote it imports";
+  if (field === "profile" && error.code === "HSK-403-CAPABILITY")
+    return "import writes every event of the log: run it as a profile that grants what is named (--profile or LOCUS_PROFILE; Operator grants all)";
   switch (error.code) {
     case "HSK-400-INVALID-PARAMS":
       return field

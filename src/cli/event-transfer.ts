@@ -1,9 +1,11 @@
+import { grantCovers } from "../domain/capabilities.js";
 import { LocusError } from "../domain/errors.js";
 import { inheritedOf } from "../domain/events/bronze-delta.js";
 import { bronzeHistory } from "../domain/events/bronze-history.js";
 import { isEventName } from "../domain/events/event-registry.js";
-import { replay } from "../domain/events/evolve.js";
+import type { LocusState } from "../domain/events/evolve.js";
 import { verifyChain } from "../domain/events/hash-chain.js";
+import { capabilitiesToWrite, checkLog } from "../domain/events/log-governance.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import { rebuildSilver } from "../operations/search/search-maintenance.js";
 import type { LocusStore } from "../store/store-port.js";
@@ -74,17 +76,65 @@ export interface ImportReport {
 
 const BATCH = 1_000;
 
+/** Who imports: the profile in force on the surface and its grants (section 3: the CLI's --profile or default). */
+export interface Importer {
+  profile: string;
+  grants: ReadonlySet<string>;
+}
+
+/** Options of an import. */
+export interface ImportOptions {
+  importer: Importer;
+  onProgress?: (done: number, total: number) => void;
+  workspaceRoot?: string;
+}
+
 /**
- * Imports `events` into an empty store: verifies the chain first (nothing is written when it is broken),
- * replays them (nothing is written when they do not evolve), then appends them verbatim and writes the
- * replayed state in one transaction. A non-empty store is refused: merging logs is `sync_events`' job.
+ * Issue 21: an import writes everything the log holds, so the importer needs locus.write and every capability
+ * an event of the log needs (locus.gate for gate decisions, locus.delete for deletes). The store is not
+ * touched before this holds.
+ */
+function checkImporterRights(events: readonly StoredEvent[], importer: Importer): void {
+  const missing = capabilitiesToWrite(events).filter((id) => !grantCovers(importer.grants, id));
+  if (missing.length === 0) return;
+  throw new LocusError(
+    "HSK-403-CAPABILITY",
+    `import needs ${missing.join(", ")}, which profile ${importer.profile} does not grant`,
+    { field: "profile", profile: importer.profile, missing },
+  );
+}
+
+/**
+ * The log's own governance (issue 21, section 13): every event fits its schema, sits in a job whose recorded
+ * decisions allow what it needs, and makes only section 5 transitions. Returns the state it builds, or refuses
+ * the whole log naming the first offending event.
+ */
+function checkGovernance(events: readonly StoredEvent[]): LocusState {
+  const check = checkLog(events);
+  if (check.ok) return check.state;
+  const { code, reason, details, seq, event_name, job_id } = check.finding;
+  throw new LocusError(code, `the log is refused at seq ${seq} (${event_name}, job ${job_id}): ${reason}`, {
+    ...details,
+    field: "events",
+    seq,
+    event_name,
+    job_id,
+  });
+}
+
+/**
+ * Imports `events` into an empty store. Before anything is written: the importer's rights, the chain, and the
+ * log's governance and transitions (each refusal leaves the store as it was); then the events are appended
+ * verbatim and the replayed state written in one transaction. A non-empty store is refused: merging logs is
+ * `sync_events`' job.
  */
 export async function importEvents(
   store: LocusStore,
   events: readonly StoredEvent[],
-  onProgress: (done: number, total: number) => void = () => {},
-  workspaceRoot?: string,
+  options: ImportOptions,
 ): Promise<ImportReport> {
+  const { onProgress = () => {}, workspaceRoot } = options;
+  checkImporterRights(events, options.importer);
   if (events.length === 0)
     throw new LocusError("HSK-400-INVALID-PARAMS", "the file holds no events", { field: "file" });
   const last = events[events.length - 1] as StoredEvent;
@@ -99,7 +149,7 @@ export async function importEvents(
       },
     );
   }
-  const state = replay(events);
+  const state = checkGovernance(events);
   const bronze = bronzeHistory(events);
   const total = events.length + state.wps.size + state.mts.size + state.deps.size;
   await store.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { isLocusError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
+import { surfaceGrants } from "../operations/workspace-config.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
@@ -59,17 +60,18 @@ export function registerTransfer(program: Command): void {
       const text = readFileSync(file === "-" ? 0 : file, "utf8");
       const { engine, workspace } = await openEngine(command);
       try {
+        // Who imports: --profile / LOCUS_PROFILE, else the workspace default (the envelope's rule, section 3).
+        const importer = surfaceGrants(workspace.config, globalOptions(command).profile);
         const events = parseEventLines(text);
         let bar: Progress | undefined;
-        const report = await importEvents(
-          engine.store,
-          events,
-          (done, total) => {
+        const report = await importEvents(engine.store, events, {
+          importer,
+          onProgress: (done, total) => {
             bar ??= new Progress("importing", total);
             bar.update(done);
           },
-          workspace.root,
-        );
+          workspaceRoot: workspace.root,
+        });
         bar?.finish();
         process.stdout.write(
           json

@@ -1,5 +1,6 @@
 import { LocusError } from "./errors.js";
-import { type WorkPacketStatus, WP_STATUSES } from "./records.js";
+import type { GateStatus, TrackedWorkPacket, WorkPacketStatus } from "./records.js";
+import { WP_STATUSES } from "./records.js";
 
 /** What asks for a WP status change. `board` is a manual Task Board edit, treated like an update (section 8). */
 export type WpTrigger = "update" | "gate" | "close" | "delete" | "board";
@@ -47,6 +48,41 @@ export const WP_TRANSITIONS: readonly WpTransitionRule[] = [
   { from: ["done"], to: "in_progress", by: ["gate"] },
   { from: ALL_BUT_DONE, to: "cancelled", by: ["update", "delete", "board"] },
 ];
+
+/** Sources of update_wp whose status changes are manual Task Board edits (section 8). */
+const BOARD_SOURCES: ReadonlySet<string> = new Set(["task_board_sync", "task_board"]);
+
+/** The trigger of a status change made by update_wp (WP-002) with this `source`: a board edit or an update. */
+export function updateTrigger(source: string | undefined): WpTrigger {
+  return source !== undefined && BOARD_SOURCES.has(source) ? "board" : "update";
+}
+
+/**
+ * Section 5: where a gate decision moves a WP in status `from`. pre_work pass/skip starts a ready (or gated) WP;
+ * post_work pass/skip finishes it; post_work fail reopens a done WP or sends a gated one back. Any other
+ * decision is recorded and keeps the status.
+ */
+export function gateDecisionTarget(
+  gate: "pre_work" | "post_work",
+  decision: GateStatus["status"],
+  from: WorkPacketStatus,
+): WorkPacketStatus {
+  const passed = decision === "pass" || decision === "skip";
+  if (gate === "pre_work") return passed && (from === "ready" || from === "gated") ? "in_progress" : from;
+  if (passed) return "done";
+  return decision === "fail" && (from === "done" || from === "gated") ? "in_progress" : from;
+}
+
+/** The facts section 5's requirements read, from the WP as it stands. */
+export function transitionFactsOf(wp: TrackedWorkPacket): WpTransitionFacts {
+  const passed = (status: string) => status === "pass" || status === "skip";
+  const mts = wp.micro_tasks;
+  return {
+    pre_work_passed: passed(wp.governance.gates.pre_work.status),
+    post_work_passed: passed(wp.governance.gates.post_work.status),
+    micro_tasks_final: mts.completed + mts.failed + mts.skipped === mts.total,
+  };
+}
 
 const REQUIREMENT_REASONS: Record<WpRequirement, string> = {
   pre_work_passed: "the pre_work gate has not passed (pass or skip)",

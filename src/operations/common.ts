@@ -5,7 +5,7 @@ import { newNoteId } from "../domain/ids.js";
 import { lazy } from "../domain/lazy.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
 import type { TrackedWorkPacket, WorkNote } from "../domain/records.js";
-import type { WpTransitionFacts } from "../domain/wp-state-machine.js";
+import { transitionFactsOf } from "../domain/wp-state-machine.js";
 import type { JobContext } from "./job-context.js";
 
 /** `expected_version`: compare-and-set on WP writes (section 4). Built on first use, like all params. */
@@ -33,16 +33,8 @@ export function checkExpectedVersion(wp: TrackedWorkPacket, expected: number | u
   }
 }
 
-/** The facts section 5's requirements read, from the WP as stored. */
-export function transitionFacts(wp: TrackedWorkPacket): WpTransitionFacts {
-  const passed = (status: string) => status === "pass" || status === "skip";
-  const mts = wp.micro_tasks;
-  return {
-    pre_work_passed: passed(wp.governance.gates.pre_work.status),
-    post_work_passed: passed(wp.governance.gates.post_work.status),
-    micro_tasks_final: mts.completed + mts.failed + mts.skipped === mts.total,
-  };
-}
+/** The facts section 5's requirements read, from the WP as stored (the domain's rule, named for operations). */
+export const transitionFacts = transitionFactsOf;
 
 /** HSK-413-LIMIT for a per-WP bound (issue 21): names the param, the bound, its limit and the actual value. */
 function limitError(wp: TrackedWorkPacket, field: string, bound: string, limit: number, actual: number) {

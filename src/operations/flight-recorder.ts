@@ -1,12 +1,62 @@
 import { canonicalJson } from "../domain/canonical-json.js";
+import { isLocusError, type LocusError } from "../domain/errors.js";
 import { type LocusState, replay } from "../domain/events/evolve.js";
 import { type ChainReport, verifyChain } from "../domain/events/hash-chain.js";
-import type { LocusStore } from "../store/store-port.js";
+import { derivedColumnFault } from "../store/event-rows.js";
+import type { LocusStore, StoredEvent } from "../store/store-port.js";
 
-/** `locus events verify`: recomputes the whole chain against the recorded head (section 6). */
+/**
+ * `locus events verify` (section 6): recomputes the whole chain against the recorded head, and checks the
+ * unhashed columns against what the hashed payload derives (issue 21: a wp_id edited in the table would move
+ * an event to another WP unnoticed). Names the first bad seq, also when a row cannot even be decoded.
+ */
 export async function verifyStore(store: LocusStore): Promise<ChainReport> {
   const head = await store.transaction((tx) => tx.chainHead());
-  return verifyChain(await store.readEvents(), head);
+  let events: StoredEvent[];
+  try {
+    events = await store.readEvents();
+  } catch (error) {
+    const seq = undecodableSeq(error);
+    if (seq === undefined) throw error;
+    // Verify what comes before the unreadable row; it is the first bad seq unless something earlier is.
+    const before = await store.readEvents({ limit: seq - 1 });
+    const prefix = await verifyRows(store, before, { seq: seq - 1, hash: before.at(-1)?.hash ?? "" });
+    if (!prefix.ok) return { ...prefix, head_seq: head.seq };
+    return {
+      ok: false,
+      checked: seq - 1,
+      head_seq: head.seq,
+      first_bad_seq: seq,
+      reason: (error as LocusError).toJSON().message,
+    };
+  }
+  return verifyRows(store, events, head);
+}
+
+/** The seq a decoding failure names (a stored payload or vector clock that is not JSON), if it is one. */
+function undecodableSeq(error: unknown): number | undefined {
+  if (!isLocusError(error) || error.code !== "HSK-400-INVALID-EVENT") return undefined;
+  const seq = error.details?.seq;
+  return typeof seq === "number" && Number.isInteger(seq) && seq > 0 ? seq : undefined;
+}
+
+/** The chain check and the derived-column check of `events`; the earlier fault wins. */
+async function verifyRows(
+  store: LocusStore,
+  events: StoredEvent[],
+  head: { seq: number; hash: string },
+): Promise<ChainReport> {
+  const chain = verifyChain(events, head);
+  const columns = derivedColumnFault(events, await store.readDerivedEventColumns());
+  if (columns === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= columns.seq))
+    return chain;
+  return {
+    ok: false,
+    checked: columns.seq - 1,
+    head_seq: head.seq,
+    first_bad_seq: columns.seq,
+    reason: columns.reason,
+  };
 }
 
 /** Canonical text of a state, for comparing live and replayed state exactly. */

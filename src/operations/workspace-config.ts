@@ -98,6 +98,25 @@ export function allProfiles(config: WorkspaceConfig): CapabilityProfiles {
   return { ...config.profiles, ...BUILT_IN_PROFILES };
 }
 
+/**
+ * The grants in force on a surface for work outside a job (an import): the surface's own profile, else the
+ * workspace default, as the envelope resolves a job's profile (section 3). Unknown profiles are HSK-403-CAPABILITY.
+ */
+export function surfaceGrants(
+  config: WorkspaceConfig,
+  profile?: string,
+): { profile: string; grants: Set<string> } {
+  const name = profile ?? config.default_profile;
+  const profiles = allProfiles(config);
+  // Own keys only, as in the envelope: `__proto__` or `constructor` is an unknown profile.
+  if (!Object.hasOwn(profiles, name))
+    throw new LocusError("HSK-403-CAPABILITY", `unknown capability profile ${name}`, {
+      field: "profile",
+      known: Object.keys(profiles),
+    });
+  return { profile: name, grants: new Set(profiles[name]) };
+}
+
 /** Built-in calendar policies plus the workspace's own. */
 export function allCalendarPolicies(config: WorkspaceConfig): Readonly<Record<string, CalendarPolicy>> {
   return { ...config.calendar_policies, ...BUILT_IN_CALENDAR_POLICIES };

@@ -5,6 +5,7 @@ import type { LocusState } from "../domain/events/evolve.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import type { SortPolicy } from "../domain/ready-rules.js";
 import type { SearchIndexPort } from "../search/search-index-port.js";
+import type { DerivedEventColumns } from "./event-rows.js";
 
 export type { BronzeSnapshot, StoredEvent };
 
@@ -154,8 +155,13 @@ export interface LocusStore {
   readonly replicaId: string;
   /** Runs `fn` in one write transaction: all or nothing. Driver errors surface as HSK-500-STORAGE. */
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
-  /** Reads stored events in seq order. */
+  /**
+   * Reads stored events in seq order. With `wpId`, only events whose (hashed) payload is about the WP. A row
+   * whose payload or vector clock is not JSON is HSK-400-INVALID-EVENT naming its seq.
+   */
   readEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  /** The derived, unhashed columns (wp_id, related_wp_id) of every stored event, in seq order, for verify. */
+  readDerivedEventColumns(): Promise<DerivedEventColumns[]>;
   /** Loads the whole WP/MT/dependency state (for replay checks and exports). */
   loadState(): Promise<LocusState>;
   /** Replaces the WP/MT/dependency tables with `state` and rebuilds derived indexes (replay --rebuild). */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { GATES, type GateStatus, text, type WorkPacketStatus, wpIdSchema } from "../../domain/records.js";
-import { assertWpTransition } from "../../domain/wp-state-machine.js";
+import { GATES, type GateStatus, text, wpIdSchema } from "../../domain/records.js";
+import { assertWpTransition, gateDecisionTarget } from "../../domain/wp-state-machine.js";
 import {
   checkExpectedVersion,
   checkGateBound,
@@ -22,22 +22,6 @@ const params = () =>
     expected_version: expectedVersionSchema(),
   });
 
-/**
- * Section 5: where a gate decision moves the WP. pre_work pass/skip starts a ready (or gated) WP; post_work
- * pass/skip finishes an in_progress or gated WP; post_work fail reopens a done WP or sends a gated one back.
- * Any other decision is recorded and keeps the status.
- */
-function gateTarget(
-  gate: "pre_work" | "post_work",
-  decision: GateStatus["status"],
-  from: WorkPacketStatus,
-): WorkPacketStatus {
-  const passed = decision === "pass" || decision === "skip";
-  if (gate === "pre_work") return passed && (from === "ready" || from === "gated") ? "in_progress" : from;
-  if (passed) return "done";
-  return decision === "fail" && (from === "done" || from === "gated") ? "in_progress" : from;
-}
-
 /** gate_wp: records a gate decision (append-only history) and drives the transitions of section 5. */
 export const gateWp = defineOperation({
   name: "gate_wp",
@@ -50,7 +34,7 @@ export const gateWp = defineOperation({
     const wp = await ctx.wp(p.wp_id);
     checkExpectedVersion(wp, p.expected_version);
     const from = wp.status;
-    const to = gateTarget(p.gate, p.result.status, from);
+    const to = gateDecisionTarget(p.gate, p.result.status, from);
     if (to !== from) {
       const facts = transitionFacts(wp);
       // The decision being recorded is the post-work gate this transition asks for.

@@ -8,7 +8,7 @@ import {
   type WpChanges,
 } from "../../domain/events/wp-changes.js";
 import { text, wpIdSchema } from "../../domain/records.js";
-import { assertWpTransition } from "../../domain/wp-state-machine.js";
+import { assertWpTransition, updateTrigger } from "../../domain/wp-state-machine.js";
 import {
   checkExpectedVersion,
   checkNoteBounds,
@@ -28,9 +28,6 @@ const params = () =>
     source: text(100).optional(),
     note: noteParamSchema().optional(),
   });
-
-/** Sources whose status changes are manual Task Board edits (section 8). */
-const BOARD_SOURCES = new Set(["task_board_sync", "task_board"]);
 
 /** Validates `updates`: known keys (dotted `governance.*` accepted), each value against its field's schema. */
 function parseUpdates(updates: Record<string, unknown>): Map<UpdatableField, unknown> {
@@ -81,7 +78,7 @@ export const updateWp = defineOperation({
     }
     const status = changes.status;
     if (status) {
-      const trigger = p.source !== undefined && BOARD_SOURCES.has(p.source) ? "board" : "update";
+      const trigger = updateTrigger(p.source);
       assertWpTransition(wp.status, status.to as typeof wp.status, trigger, transitionFacts(wp));
     }
     const note =

@@ -3,6 +3,7 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
+import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
 import type { ChainHead, EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, SCHEMA_VERSION_TABLE } from "./postgres-schema.js";
@@ -162,7 +163,15 @@ export class PostgresStore implements LocusStore {
       params.push(query.limit);
       sql += ` LIMIT $${params.length}`;
     }
-    return (await this.query(sql, params)).map(eventFromRow);
+    const events = (await this.query(sql, params)).map(eventFromRow);
+    // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
+    const wpId = query.wpId;
+    return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
+  }
+
+  async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
+    const sql = "SELECT seq, wp_id, related_wp_id FROM events WHERE workspace_id = $1 ORDER BY seq";
+    return (await this.query(sql, [this.workspace])).map(derivedColumnsFromRow);
   }
 
   async loadState(): Promise<LocusState> {
@@ -291,25 +300,4 @@ async function migrate(pool: pg.Pool, workspace: string): Promise<string> {
   } finally {
     client.release();
   }
-}
-
-/** Decodes an events row (BIGINT columns arrive as strings). */
-export function eventFromRow(row: Row): StoredEvent {
-  return {
-    seq: Number(row.seq),
-    event_uuid: row.event_uuid as string,
-    event_id: row.event_id as string,
-    event_name: row.event_name as string,
-    timestamp: row.timestamp as string,
-    trace_id: row.trace_id as string,
-    job_id: row.job_id as string,
-    protocol_id: row.protocol_id as string,
-    actor_id: row.actor_id as string,
-    replica_id: row.replica_id as string,
-    sequence: Number(row.sequence),
-    vector_clock: JSON.parse(row.vector_clock as string),
-    payload: JSON.parse(row.payload as string),
-    prev_hash: row.prev_hash as string,
-    hash: row.hash as string,
-  };
 }

@@ -5,6 +5,7 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
+import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
@@ -107,7 +108,19 @@ export class SqliteStore implements LocusStore {
       params.push(query.limit);
     }
     try {
-      return (this.db.prepare(sql).all(...params) as Row[]).map(eventFromRow);
+      const events = (this.db.prepare(sql).all(...params) as Row[]).map(eventFromRow);
+      // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
+      const wpId = query.wpId;
+      return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
+    try {
+      const sql = "SELECT seq, wp_id, related_wp_id FROM events ORDER BY seq";
+      return (this.db.prepare(sql).all() as Row[]).map(derivedColumnsFromRow);
     } catch (error) {
       throw storageError(error);
     }
@@ -232,25 +245,4 @@ function readMeta(db: Database.Database): { version: number; replica: string | u
     .all() as Row[];
   const value = (key: string) => rows.find((row) => row.key === key)?.value as string | undefined;
   return { version: Number(value("schema_version") ?? 0), replica: value("replica_id") };
-}
-
-/** Decodes an events row. */
-export function eventFromRow(row: Row): StoredEvent {
-  return {
-    seq: row.seq as number,
-    event_uuid: row.event_uuid as string,
-    event_id: row.event_id as string,
-    event_name: row.event_name as string,
-    timestamp: row.timestamp as string,
-    trace_id: row.trace_id as string,
-    job_id: row.job_id as string,
-    protocol_id: row.protocol_id as string,
-    actor_id: row.actor_id as string,
-    replica_id: row.replica_id as string,
-    sequence: row.sequence as number,
-    vector_clock: JSON.parse(row.vector_clock as string),
-    payload: JSON.parse(row.payload as string),
-    prev_hash: row.prev_hash as string,
-    hash: row.hash as string,
-  };
 }
