@@ -73,6 +73,8 @@ async function autoSync(ctx: JobContext): Promise<boolean> {
     text: out.changed ? out.text : undefined,
     state,
     onConcurrentEdit: "skip",
+    placed: out.placed,
+    uncommitted: { mode: "carry" },
   });
   return out.changed;
 }

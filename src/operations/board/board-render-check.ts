@@ -1,0 +1,21 @@
+// Which board lines a sync must put back because the render that wrote them never committed (issue 21
+// hole 9; the journal is described in src/board/board-render-journal.ts).
+import type { ResolvedBoardPath } from "../../board/board-file.js";
+import { readRenderJournal } from "../../board/board-render-journal.js";
+import type { JobContext } from "../job-context.js";
+
+/**
+ * The WPs whose lines on the board were written by a render the store never committed: all of the last
+ * render's WPs when its event is not in the store (a killed job or a failed COMMIT), plus the ones earlier
+ * renders carried. Empty without a journal.
+ */
+export async function pendingPutBack(ctx: JobContext, resolved: ResolvedBoardPath): Promise<Set<string>> {
+  const journal = readRenderJournal(ctx.services.cacheFolder, resolved.absolute, resolved.relative);
+  if (journal === undefined) return new Set();
+  const pending = new Set(journal.carried);
+  // The render committed iff its job's last event is in the store, with the same hash (a seq reused by a
+  // later job after the crash has another hash).
+  const committed = (await ctx.tx.eventHashAt(journal.seq)) === journal.hash;
+  if (!committed) for (const wpId of journal.wps) pending.add(wpId);
+  return pending;
+}
