@@ -66,7 +66,8 @@ export function syncOneEntry(
     state: [{ wp_id: view.wp_id, board_status: view.board_status, token: view.token }],
     onConcurrentEdit: "skip",
     placed: edit.changed ? [view.wp_id] : [],
-    uncommitted: { mode: "carry" },
+    // Only called when no render is pending put-back (board-auto-sync.ts): nothing to carry.
+    uncommitted: { mode: "carry", wps: new Set() },
     afterWrite: (bytes) => {
       // A line the parser would refuse (a moved entry that grew past the line bound) is not indexed, so
       // the next sync parses the board and reports it, as it would have without the index.

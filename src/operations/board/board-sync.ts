@@ -19,7 +19,7 @@ import type { BoardWpState } from "../../store/store-port.js";
 import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { importBoardEntry } from "./board-import.js";
-import { pendingPutBack } from "./board-render-check.js";
+import { pendingPutBack, reportPutBack } from "./board-render-check.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
 /** The params of sync_task_board, defaults applied. */
@@ -126,14 +126,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
   // Hole 9: lines a render that never committed wrote are the store's, not a person's: put them back.
   const putBack = await pendingPutBack(ctx, resolved);
   const plan = planBoardSync(board, views, { ...params, put_back: putBack });
-  if (plan.put_back.length > 0 && !params.dry_run) {
-    const named = plan.put_back.map((entry) => `${entry.wp_id}@${entry.line + 1}`).join(", ");
-    ctx.emit("diagnostic", {
-      code: "uncommitted_render_reverted",
-      message: `board lines written by a job that never committed were put back: ${named}`.slice(0, 2_000),
-      subject: boardPath.slice(0, 1_000),
-    });
-  }
+  if (!params.dry_run) reportPutBack(ctx, plan.put_back, boardPath);
 
   const { applied, conflicts } = await applyManualEdits(ctx, plan.manual_edits, boardPath, params.dry_run);
   const importing = params.import_unknown && params.direction !== "to_board";
@@ -164,7 +157,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
       onConcurrentEdit: "refuse",
       placed: out.placed,
       // from_board never writes the board: the lines stay as they are, and so does the journal.
-      uncommitted: params.direction === "from_board" ? { mode: "carry" } : { mode: "put_back", wps: putBack },
+      uncommitted: { mode: params.direction === "from_board" ? "carry" : "put_back", wps: putBack },
     });
   }
   const report: BoardSyncReport = {

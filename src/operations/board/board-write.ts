@@ -22,7 +22,6 @@ import { writeRenderJournal } from "../../board/board-render-journal.js";
 import { LocusError } from "../../domain/errors.js";
 import type { BoardWpState } from "../../store/store-port.js";
 import type { JobContext } from "../job-context.js";
-import { pendingPutBack } from "./board-render-check.js";
 
 /** Emits TB-001 for every placed WP that had no entry in an owned section before this sync. */
 export function emitEntriesAdded(
@@ -65,11 +64,11 @@ export interface ScheduledBoardWrite {
   /** WPs whose entry lines this render places from the store's side (the render journal lists them). */
   placed: readonly string[];
   /**
-   * Lines of earlier renders that never committed: `put_back` when this job's render puts them back (an
-   * explicit sync: the journal is rewritten even if the file is not), `carry` when it leaves them as they
-   * are (auto-sync: the new journal carries them until a sync puts them back).
+   * Lines of earlier renders that never committed (pendingPutBack): `put_back` when this job's render puts
+   * them back (the journal is rewritten even if the file is not), `carry` when it leaves them as they are
+   * (a from_board sync; the new journal, if any, carries them until a render puts them back).
    */
-  uncommitted: { mode: "put_back"; wps: ReadonlySet<string> } | { mode: "carry" };
+  uncommitted: { mode: "put_back" | "carry"; wps: ReadonlySet<string> };
 }
 
 /** Registers the board state write and the file write as the job's last actions (see the header). */
@@ -83,7 +82,7 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
       await ctx.tx.putBoardState(resolved.relative, write.state);
       // Lines put back without a write: a new journal says so (were it left, the next sync would put them
       // back again, over a person's later move).
-      if (putsBack) await recordRender(ctx, write);
+      if (putsBack) recordRender(ctx, write);
       return;
     }
     const size = Buffer.byteLength(text, "utf8");
@@ -110,7 +109,7 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
     const bytes = Buffer.from(text, "utf8");
     // The journal goes before the rename: from the rename on, a killed job leaves lines the store never
     // committed, and the journal is what tells the next sync which ones.
-    await recordRender(ctx, write);
+    recordRender(ctx, write);
     const stamp = writeBoardFileAtomic(resolved.absolute, bytes);
     faultPoint("board-after-rename");
     rememberWrittenBoard(resolved.absolute, stamp, text);
@@ -119,17 +118,13 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
 }
 
 /** Writes the render journal of this job's render (see the header and board-render-journal.ts). */
-async function recordRender(ctx: JobContext, write: ScheduledBoardWrite): Promise<void> {
+function recordRender(ctx: JobContext, write: ScheduledBoardWrite): void {
   const last = ctx.events().at(-1);
   if (last === undefined) return;
   const placed = new Set(write.placed);
-  let carried: string[] = [];
-  if (write.uncommitted.mode === "put_back") for (const wpId of write.uncommitted.wps) placed.add(wpId);
-  else {
-    // Auto-sync reads the journal only here, when it writes: the common path pays nothing more.
-    const pending = await pendingPutBack(ctx, write.resolved);
-    carried = [...pending].filter((wpId) => !placed.has(wpId));
-  }
+  const { mode, wps } = write.uncommitted;
+  if (mode === "put_back") for (const wpId of wps) placed.add(wpId);
+  const carried = mode === "carry" ? [...wps].filter((wpId) => !placed.has(wpId)) : [];
   writeRenderJournal(ctx.services.cacheFolder, write.resolved.absolute, {
     version: 1,
     board_path: write.resolved.relative,

@@ -133,30 +133,43 @@ describe("a board render that never committed (issue 21 hole 9)", () => {
     }
   });
 
-  test("a later job's committed auto-sync does not turn the uncommitted line into a person's edit", () => {
+  test("two killed jobs in a row, then the next committed job's auto-sync puts both back", () => {
     const { ws, board } = readyPair();
     try {
-      assert.notEqual(
-        ws.as("Operator", ["update", "WP-A", "--status", "blocked"], undefined, KILL).status,
-        0,
-      );
-      // Another job commits and rewrites the board (auto-sync for WP-B) while WP-A's line is still there.
-      assert.equal(ws.as("Operator", ["update", "WP-B", "--status", "blocked"]).status, 0);
-      assert.match(board(), /## Blocked\n- \*\*\[WP-A\]\*\* - \[BLOCKED\]\n- \*\*\[WP-B\]\*\* - \[BLOCKED\]/);
+      const killUpdate = ws.as("Operator", ["update", "WP-A", "--status", "blocked"], undefined, KILL);
+      assert.notEqual(killUpdate.status, 0);
+      // The second killed job's render already puts WP-A back, adds its own phantom, and dies too.
+      const killCreate = ws.as("Operator", ["create", "Ghost", "--wp-id", "WP-GHOST"], undefined, KILL);
+      assert.notEqual(killCreate.status, 0);
+      assert.match(board(), /- \*\*\[WP-GHOST\]\*\* - \[STUB\]/);
       const before = ws.events().at(-1)?.seq ?? 0;
 
-      const report = syncAsBob(ws);
-      assert.equal(report.status_changes, 0);
+      // Another actor's job commits: its auto-sync writes the board and puts back what never committed.
+      const update = ws.as("Coder", ["update", "WP-B", "--status", "blocked"], undefined, {
+        LOCUS_ACTOR: "alice",
+      });
+      assert.equal(update.status, 0, update.stderr);
+      assert.equal(
+        board(),
+        "# Board\n\n## Ready for Dev\n- **[WP-A]** - [READY_FOR_DEV]\n\n## Blocked\n- **[WP-B]** - [BLOCKED]\n\n## Stub Backlog\n",
+      );
+      const events = since(ws.events(), before);
       assert.deepEqual(
-        (report.uncommitted_render_reverted as PutBack[]).map((e) => e.wp_id),
-        ["WP-A"],
+        events.filter((e) => e.payload.wp_id === "WP-A" || e.payload.wp_id === "WP-GHOST"),
+        [],
+        "nothing recorded about the lines put back",
+      );
+      assert.ok(
+        events.some((e) => e.event_name === "diagnostic" && e.payload.code === "uncommitted_render_reverted"),
       );
       assert.equal(statusOf(ws, "WP-A"), "ready");
+
+      // In step: the next sync by bob has nothing to apply, import or put back.
+      const report = syncAsBob(ws, ["--import-unknown"]);
       assert.deepEqual(
-        since(ws.events(), before).filter((e) => e.payload.wp_id === "WP-A"),
-        [],
+        [report.written, report.status_changes, report.imported, report.uncommitted_render_reverted],
+        [false, 0, 0, []],
       );
-      assert.match(board(), /## Ready for Dev\n- \*\*\[WP-A\]\*\* - \[READY_FOR_DEV\]\n/);
       ws.assertIntact();
     } finally {
       ws.cleanup();
