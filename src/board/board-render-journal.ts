@@ -20,7 +20,7 @@ export interface BoardRenderJournal {
   version: 1;
   /** Workspace-relative board path (the key of the store's board state). */
   board_path: string;
-  /** Seq of the last event of the job that wrote the render. */
+  /** Seq of the last event (one retention never purges) of the job that wrote the render. */
   seq: number;
   /** Hash of that event: the render committed iff the store holds this hash at `seq`. */
   hash: string;

@@ -14,7 +14,7 @@ export async function pendingPutBack(ctx: JobContext, resolved: ResolvedBoardPat
   const journal = readRenderJournal(ctx.services.cacheFolder, resolved.absolute, resolved.relative);
   if (journal === undefined) return new Set();
   const pending = new Set(journal.carried);
-  // The render committed iff its job's last event is in the store, with the same hash (a seq reused by a
+  // The render committed iff its job's recorded event is in the store, with the same hash (a seq reused by a
   // later job after the crash has another hash).
   const committed = (await ctx.tx.eventHashAt(journal.seq)) === journal.hash;
   if (!committed) for (const wpId of journal.wps) pending.add(wpId);

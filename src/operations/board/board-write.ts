@@ -117,9 +117,12 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
   });
 }
 
+const PURGEABLE: ReadonlySet<string> = new Set(["capability_decision", "work_query_executed"]);
+
 /** Writes the render journal of this job's render (see the header and board-render-journal.ts). */
 function recordRender(ctx: JobContext, write: ScheduledBoardWrite): void {
-  const last = ctx.events().at(-1);
+  // The job's last event that retention may never purge (section 6), so the check stays possible for good.
+  const last = ctx.events().findLast((event) => !PURGEABLE.has(event.event_name));
   if (last === undefined) return;
   const placed = new Set(write.placed);
   const { mode, wps } = write.uncommitted;
