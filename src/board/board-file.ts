@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
+  fchmodSync,
   fstatSync,
   fsyncSync,
   lstatSync,
@@ -12,6 +13,7 @@ import {
   readSync,
   realpathSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -163,8 +165,9 @@ export function readBoardFile(absolute: string, maxBytes: number): BoardFileCont
 
 /**
  * Writes the board atomically: a temp file in the same folder (same file system), fsync, rename over the
- * board, then fsync of the folder. A reader sees the old board or the new one, never half of one.
- * Returns the stamp of the new file.
+ * board, then fsync of the folder. A reader sees the old board or the new one, never half of one. The new
+ * file keeps the permission bits of the one it replaces (a 0600 board stays 0600; issue 21 hole 13); a new
+ * file gets 0644 less the umask. Returns the stamp of the new file.
  */
 export function writeBoardFileAtomic(absolute: string, content: string | Buffer): BoardFileStamp {
   const folder = path.dirname(absolute);
@@ -172,10 +175,14 @@ export function writeBoardFileAtomic(absolute: string, content: string | Buffer)
     folder,
     `.${path.basename(absolute)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
   );
-  // "wx": O_CREAT|O_EXCL, so an attacker's symlink planted at the temp name is never followed.
-  const fd = openSync(temp, "wx", 0o644);
+  const mode = existingMode(absolute);
+  // "wx": O_CREAT|O_EXCL, so an attacker's symlink planted at the temp name is never followed. Created
+  // owner-only when the mode is kept, so the content is never readable by more people than the old file's.
+  const fd = openSync(temp, "wx", mode === undefined ? 0o644 : 0o600);
   let stamp: BoardFileStamp;
   try {
+    // fchmod, not the open mode: the umask must not narrow (or the default widen) what the board had.
+    if (mode !== undefined) fchmodSync(fd, mode);
     const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
@@ -195,6 +202,15 @@ export function writeBoardFileAtomic(absolute: string, content: string | Buffer)
   }
   syncFolder(folder);
   return stamp;
+}
+
+/** The permission bits (rwx for user, group, other; no setuid/setgid/sticky) of `absolute`, if it exists. */
+function existingMode(absolute: string): number | undefined {
+  try {
+    return statSync(absolute).mode & 0o777;
+  } catch {
+    return undefined;
+  }
 }
 
 function syncFolder(folder: string): void {

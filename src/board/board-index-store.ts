@@ -85,7 +85,7 @@ const isOffset = (value: unknown): value is number => Number.isSafeInteger(value
 function isLineIndex(value: unknown): value is BoardLineIndex {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  if (v.version !== 1 || typeof v.sha256 !== "string" || typeof v.bom !== "boolean") return false;
+  if (v.version !== 2 || typeof v.sha256 !== "string" || typeof v.bom !== "boolean") return false;
   if (!isOffset(v.length) || !isOffset(v.max_line_bytes)) return false;
   if (v.eol !== "\n" && v.eol !== "\r\n" && v.eol !== "\r") return false;
   if (!Array.isArray(v.sections) || !Array.isArray(v.code)) return false;

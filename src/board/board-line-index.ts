@@ -33,7 +33,8 @@ export interface IndexedSection {
 
 /** The index of one exact board text. */
 export interface BoardLineIndex {
-  version: 1;
+  /** 2 since HTML comments count as ranges without entries (an index of version 1 does not know them). */
+  version: 2;
   /** SHA-256 (hex) of the UTF-8 bytes of the text. */
   sha256: string;
   /** Length of the decoded text in UTF-16 code units. */
@@ -46,7 +47,7 @@ export interface BoardLineIndex {
   eol: "\n" | "\r\n" | "\r";
   /** Level-2 sections in file order. */
   sections: IndexedSection[];
-  /** [start, end) of each fenced code block, fence lines included. */
+  /** [start, end) of each fenced code block (fence lines included) and of each run of HTML comment lines. */
   code: [number, number][];
 }
 
@@ -67,11 +68,18 @@ export function buildLineIndex(
   let offset = board.bom ? 1 : 0;
   const code: [number, number][] = [];
   let codeStart: number | undefined;
+  let commentStart: number | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.eol !== eol) return undefined;
     starts[i] = offset;
     offset += line.text.length + eol.length;
+    // A run of HTML comment lines is a range where no line is an entry, like fenced code (hole 13).
+    if (line.kind === "comment") commentStart ??= starts[i];
+    else if (commentStart !== undefined) {
+      code.push([commentStart, starts[i]!]);
+      commentStart = undefined;
+    }
     // A fence line opens a block when none is open and closes the open one otherwise (board-parser.ts).
     if (line.kind !== "fence") continue;
     if (codeStart === undefined) codeStart = starts[i];
@@ -82,6 +90,7 @@ export function buildLineIndex(
   }
   starts[lines.length] = offset;
   if (codeStart !== undefined) code.push([codeStart, offset]);
+  if (commentStart !== undefined) code.push([commentStart, offset]);
   const sections = board.sections.map((section): IndexedSection => {
     const lastEntry = section.entry_indexes[section.entry_indexes.length - 1];
     const anchor = lastEntry === undefined ? section.heading_line : board.entries[lastEntry]!.line;
@@ -93,7 +102,7 @@ export function buildLineIndex(
     };
   });
   return {
-    version: 1,
+    version: 2,
     sha256,
     length: offset,
     max_line_bytes: maxLineBytes,
@@ -273,7 +282,7 @@ function lastEntryEnd(
  * refused (the caller re-parses), never trusted.
  */
 export function indexFitsText(index: BoardLineIndex, text: string): boolean {
-  if (index.version !== 1 || index.length !== text.length) return false;
+  if (index.version !== 2 || index.length !== text.length) return false;
   if (index.bom !== (text.charCodeAt(0) === 0xfeff)) return false;
   const { eol } = index;
   const lineStart = (offset: number) =>

@@ -5,7 +5,7 @@
 export type LineEnding = "\n" | "\r\n" | "\r" | "";
 
 /** What a line is, as the grammar of section 8 sees it. */
-export type BoardLineKind = "prose" | "heading" | "entry" | "fence" | "code";
+export type BoardLineKind = "prose" | "heading" | "entry" | "fence" | "code" | "comment";
 
 /** One physical line of the board: its text without terminator, and the terminator it had. */
 export interface BoardLine {
@@ -101,7 +101,7 @@ export interface BoardSection {
   readonly entry_indexes: readonly number[];
 }
 
-/** One entry line `- **[WP_ID]** - [TOKEN]...` outside fenced code (section 8). */
+/** One entry line `- **[WP_ID]** - [TOKEN]...` outside fenced code and HTML comments (section 8). */
 export interface BoardEntry {
   readonly wp_id: string;
   readonly token: string;
@@ -126,6 +126,8 @@ export interface ParsedBoard {
   readonly eol: Exclude<LineEnding, "">;
   /** The marker of a fenced code block still open at the end of the file (it runs to EOF), if any. */
   readonly unclosed_fence: string | undefined;
+  /** True when an HTML comment is still open at the end of the file (it runs to EOF). */
+  readonly unclosed_comment: boolean;
 }
 
 /** `wp_id` format of section 1. */

@@ -83,6 +83,7 @@ function classify(bom: boolean, raw: RawLine[]): ParsedBoard {
   const entries: BoardEntry[] = [];
   let open: MutableSection | undefined;
   let fence: Fence | undefined;
+  let inComment = false;
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i]!;
     const text = line.text;
@@ -93,12 +94,22 @@ function classify(bom: boolean, raw: RawLine[]): ParsedBoard {
         kind = "fence";
         fence = undefined;
       } else kind = "code";
+    } else if (inComment) {
+      // Issue 21 hole 13: a line inside an HTML comment is prose, like fenced code; an unclosed one runs to EOF.
+      kind = "comment";
+      inComment = commentOpenAfter(text, true);
     } else {
       const opened = opensFence(text);
-      const heading = opened === undefined ? parseHeading(text) : undefined;
+      // A line that leaves an HTML comment open is prose as a whole (were it an entry or a heading, a line
+      // Locus inserts after it would land inside the comment).
+      const comments = opened === undefined && commentOpenAfter(text, false);
+      const heading = opened === undefined && !comments ? parseHeading(text) : undefined;
       if (opened !== undefined) {
         kind = "fence";
         fence = opened;
+      } else if (comments) {
+        kind = "comment";
+        inComment = true;
       } else if (heading !== undefined) {
         kind = "heading";
         // 8: a section runs to the next heading of level 1 or 2; deeper headings stay inside it.
@@ -138,7 +149,31 @@ function classify(bom: boolean, raw: RawLine[]): ParsedBoard {
   const unclosed_fence =
     fence === undefined ? undefined : String.fromCharCode(fence.marker).repeat(fence.length);
   const lines: readonly BoardLine[] = raw;
-  return { bom, lines, sections, entries, eol: dominantLineEnding(raw), unclosed_fence };
+  const eol = dominantLineEnding(raw);
+  return { bom, lines, sections, entries, eol, unclosed_fence, unclosed_comment: inComment };
+}
+
+/**
+ * True when an HTML comment (`<!--` ... `-->`) is open at the end of `text`, given whether one was open at
+ * its start. Any `<!--` counts, wherever it sits on the line: reading more lines as comment only ever turns
+ * would-be entries into preserved prose, never the reverse (the rule fences follow).
+ */
+function commentOpenAfter(text: string, openAtStart: boolean): boolean {
+  let open = openAtStart;
+  let position = 0;
+  for (;;) {
+    if (open) {
+      const close = text.indexOf("-->", position);
+      if (close < 0) return true;
+      position = close + 3;
+      open = false;
+    } else {
+      const start = text.indexOf("<!--", position);
+      if (start < 0) return false;
+      position = start + 4;
+      open = true;
+    }
+  }
 }
 
 interface Fence {

@@ -59,6 +59,7 @@ export function placeEntries(
   owned: ReadonlyMap<string, readonly OwnedEntry[]>,
   finals: ReadonlyMap<string, FinalWpState>,
   readOnly: boolean,
+  removedLines: readonly number[] = [],
 ): BoardSyncOutput {
   const written_statuses = new Map<string, BoardStatus>();
   if (readOnly) {
@@ -71,10 +72,14 @@ export function placeEntries(
       duplicates: [],
       created_sections: [],
       written_statuses,
+      placed: [],
     };
   }
   for (const [wpId, state] of finals) written_statuses.set(wpId, state.board_status);
   const editor = new BoardEditor(board);
+  // Lines of a render that never committed, for WPs the store does not know (board-plan.ts put_back).
+  for (const line of removedLines) editor.removeLine(line);
+  const placed: string[] = [];
   const appends = new Map<BoardStatus, { wpId: string; token: string; trailing: string }[]>();
   const duplicates: DuplicateEntry[] = [];
   let entries_added = 0;
@@ -95,6 +100,7 @@ export function placeEntries(
       });
     }
     if (keeper !== undefined) continue;
+    placed.push(wpId);
     const moved = occurrences[occurrences.length - 1];
     if (moved === undefined) entries_added++;
     else entries_moved++;
@@ -125,5 +131,6 @@ export function placeEntries(
     duplicates,
     created_sections,
     written_statuses,
+    placed,
   };
 }

@@ -30,6 +30,19 @@ export interface BoardPlanOptions {
   readonly direction: SyncDirection;
   /** Adopt entries of WPs the store does not know (the caller creates them) instead of only reporting. */
   readonly import_unknown: boolean;
+  /**
+   * WPs whose lines a render that never committed wrote (issue 21 hole 9): their entries are not manual
+   * edits; they go back to the store's state, and an entry of a WP the store does not know is removed.
+   */
+  readonly put_back?: ReadonlySet<string>;
+}
+
+/** A line of a render that never committed, put back to the store's state (`restored` null: removed). */
+export interface PutBackEntry {
+  readonly wp_id: string;
+  readonly line: number;
+  readonly board_status: BoardStatus;
+  readonly restored_board_status: BoardStatus | null;
 }
 
 /** An owned entry a person moved: the caller applies `from -> to` through the state machine (TB-003). */
@@ -91,6 +104,8 @@ export interface BoardSyncOutput {
   readonly created_sections: readonly BoardStatus[];
   /** Board status of each WP placed on the board, its next `last_written_status` (empty for from_board). */
   readonly written_statuses: ReadonlyMap<string, BoardStatus>;
+  /** WPs whose entry this render added or moved (the lines it wrote; the render journal lists them). */
+  readonly placed: readonly string[];
 }
 
 /** A reconcile plan: what the board says, and how to write the board once the caller has decided. */
@@ -99,6 +114,8 @@ export interface BoardSyncPlan {
   readonly unknown_entries: readonly UnknownEntry[];
   /** Duplicates that will be removed if nothing else changes (store status wins; adopted: last wins). */
   readonly duplicates: readonly DuplicateEntry[];
+  /** Entries of renders that never committed that differ from the store: moved back or removed. */
+  readonly put_back: readonly PutBackEntry[];
   /** Renders the board for the final status of every WP. */
   render(outcome?: SyncOutcome): BoardSyncOutput;
 }
@@ -115,9 +132,37 @@ export function planBoardSync(
   const unknown_entries: UnknownEntry[] = [];
   const duplicates: DuplicateEntry[] = [];
   const adopting = options.import_unknown && options.direction !== "to_board";
+  const put_back: PutBackEntry[] = [];
+  const phantomLines: number[] = [];
   for (const [wpId, occurrences] of owned) {
     const view = views.get(wpId);
     const last = occurrences[occurrences.length - 1]!;
+    if (options.put_back?.has(wpId) === true) {
+      // Hole 9: the store wrote these lines and never committed them; nobody moved them. A WP the store
+      // does not know was never created: its entries go. A known one is placed where the store says.
+      if (view === undefined) {
+        for (const entry of occurrences) {
+          phantomLines.push(entry.line);
+          put_back.push({
+            wp_id: wpId,
+            line: entry.line,
+            board_status: entry.board_status,
+            restored_board_status: null,
+          });
+        }
+        continue;
+      }
+      if (occurrences.length === 1 && last.board_status !== view.board_status) {
+        put_back.push({
+          wp_id: wpId,
+          line: last.line,
+          board_status: last.board_status,
+          restored_board_status: view.board_status,
+        });
+      }
+      if (occurrences.length > 1) duplicates.push(...staleCopies(wpId, occurrences, view.board_status));
+      continue;
+    }
     if (view === undefined) {
       const other_lines = occurrences.slice(0, -1).map((entry) => entry.line);
       unknown_entries.push({
@@ -156,8 +201,9 @@ export function planBoardSync(
     manual_edits,
     unknown_entries,
     duplicates,
+    put_back,
     render: (outcome = {}) =>
-      renderPlan(board, views, owned, options, manual_edits, unknown_entries, outcome),
+      renderPlan(board, views, owned, options, manual_edits, unknown_entries, outcome, phantomLines),
   };
 }
 
@@ -191,6 +237,7 @@ function renderPlan(
   edits: readonly ManualEdit[],
   unknown: readonly UnknownEntry[],
   outcome: SyncOutcome,
+  phantomLines: readonly number[],
 ): BoardSyncOutput {
   // Placement order: the store's WPs in the order given, then imported ones in board order.
   const finals = new Map<string, FinalWpState>();
@@ -229,5 +276,5 @@ function renderPlan(
     }
     finals.set(entry.wp_id, { board_status: entry.board_status, token: entry.token });
   }
-  return placeEntries(board, owned, finals, options.direction === "from_board");
+  return placeEntries(board, owned, finals, options.direction === "from_board", phantomLines);
 }

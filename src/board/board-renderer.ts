@@ -111,6 +111,8 @@ export class BoardEditor {
     // (it ran to the end of the file, so closing it there does not change what it contains).
     if (this.#created.length > 0 && board.unclosed_fence !== undefined)
       out.push(board.unclosed_fence, board.eol);
+    // The same for an HTML comment left open (issue 21 hole 13): sections after it would be inside it.
+    if (this.#created.length > 0 && board.unclosed_comment) out.push("-->", board.eol);
     for (const section of this.#created) {
       if (out.length > 0 && out.lastText.trim() !== "") out.push("", board.eol);
       out.push(`## ${CREATED_SECTION_HEADINGS[section.status]}`, board.eol);

@@ -133,6 +133,8 @@ export interface StoreTransaction {
   getBoardState(boardPath: string, wpIds?: readonly string[]): Promise<Map<string, BoardWpState>>;
   /** 8: records (insert or replace) what was just written on the board at `boardPath` for these WPs. */
   putBoardState(boardPath: string, entries: readonly BoardWpState[]): Promise<void>;
+  /** 8: the hash of the committed event at `seq`, undefined when there is none (a board render that never committed). */
+  eventHashAt(seq: number): Promise<string | undefined>;
 
   getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;

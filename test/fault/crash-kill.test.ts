@@ -142,6 +142,20 @@ test("SIGKILL while every job also rewrites the Task Board (auto-sync), 20 times
         [],
         `round ${round} (LOCUS_CRASH_SEED=${SEED})`,
       );
+      // Issue 21 hole 9: nobody edits this board by hand, so the next sync by another actor must find no
+      // manual move and no unknown entry: lines of a job killed between the rename and COMMIT are put back
+      // (moved back, or removed for a create that never committed), not credited to that actor.
+      const sync = locus(dir, ["board", "sync", "--json"], undefined, { LOCUS_ACTOR: "after-crash" });
+      const report = JSON.parse(sync.stdout.trim().split("\n").at(-1) ?? "{}").data as {
+        status_changes: number;
+        unknown_entries: unknown[];
+        conflicts: unknown[];
+      };
+      assert.deepEqual(
+        [report.status_changes, report.unknown_entries, report.conflicts],
+        [0, [], []],
+        `round ${round} sync after the kill (LOCUS_CRASH_SEED=${SEED}): ${sync.stdout}`,
+      );
       listed = liveWps.length;
     }
     assert.ok(listed > 0, "jobs committed, so the board check had entries to find");

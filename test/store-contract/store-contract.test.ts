@@ -52,6 +52,12 @@ for (const backend of STORE_BACKENDS) {
           (await store.readEvents({ limit: 2 })).map((e) => e.seq),
           [1, 2],
         );
+        // 8 (issue 21 hole 9): the board render check reads one committed event's hash by seq.
+        await store.transaction(async (tx) => {
+          assert.equal(await tx.eventHashAt(2), all[1]?.hash);
+          assert.equal(await tx.eventHashAt(6), undefined);
+          assert.equal(await tx.eventHashAt(0), undefined);
+        });
         assert.deepEqual((await verifyStore(store)).ok, true);
         // Events of another replica advance seq and hash, not this replica's sequence.
         await store.transaction(async (tx) => {

@@ -65,6 +65,9 @@ export function syncOneEntry(
     text: edit.changed ? edit.text : undefined,
     state: [{ wp_id: view.wp_id, board_status: view.board_status, token: view.token }],
     onConcurrentEdit: "skip",
+    placed: edit.changed ? [view.wp_id] : [],
+    // Only called when no render is pending put-back (board-auto-sync.ts): nothing to carry.
+    uncommitted: { mode: "carry", wps: new Set() },
     afterWrite: (bytes) => {
       // A line the parser would refuse (a moved entry that grew past the line bound) is not indexed, so
       // the next sync parses the board and reports it, as it would have without the index.

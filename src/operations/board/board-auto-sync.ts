@@ -12,6 +12,7 @@ import { isLocusError } from "../../domain/errors.js";
 import type { AfterApplyHook } from "../envelope.js";
 import type { JobContext } from "../job-context.js";
 import { syncOneEntry } from "./board-auto-sync-incremental.js";
+import { pendingPutBack, reportPutBack } from "./board-render-check.js";
 import { loadBoard, resolveBoardPath } from "./board-sync.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
@@ -52,14 +53,21 @@ async function autoSync(ctx: JobContext): Promise<boolean> {
     views.push({ wp_id: wpId, board_status, token, last_written_status: before?.board_status });
   }
   if (views.length === 0) return false;
+  // Hole 9: lines of a render that never committed are put back by this render too (one small file read
+  // and one lookup by seq; the journal names nothing pending in the common case).
+  const putBack = await pendingPutBack(ctx, resolved);
+  if (putBack.size > 0) await addPutBackViews(ctx, views, putBack);
   let parsed: ReturnType<typeof loadBoard> | undefined;
-  if (views.length === 1) {
+  if (views.length === 1 && putBack.size === 0) {
     const one = syncOneEntry(ctx, resolved, views[0] as StoreWpBoardView);
     if (one.done) return one.changed;
     parsed = one.board;
   }
   const { board, stamp } = parsed ?? loadBoard(ctx, resolved);
-  const out = planBoardSync(board, views, { direction: "to_board", import_unknown: false }).render();
+  const options = { direction: "to_board", import_unknown: false, put_back: putBack } as const;
+  const plan = planBoardSync(board, views, options);
+  reportPutBack(ctx, plan.put_back, resolved.relative);
+  const out = plan.render();
   const tokens = new Map(views.map((view) => [view.wp_id, view.token]));
   const state = views.map((view) => ({
     wp_id: view.wp_id,
@@ -73,8 +81,24 @@ async function autoSync(ctx: JobContext): Promise<boolean> {
     text: out.changed ? out.text : undefined,
     state,
     onConcurrentEdit: "skip",
+    placed: out.placed,
+    uncommitted: { mode: "put_back", wps: putBack },
   });
   return out.changed;
+}
+
+/** Adds the store's view of every pending put-back WP the store knows (to_board places exactly the views). */
+async function addPutBackViews(
+  ctx: JobContext,
+  views: StoreWpBoardView[],
+  putBack: ReadonlySet<string>,
+): Promise<void> {
+  const present = new Set(views.map((view) => view.wp_id));
+  const missing = [...putBack].filter((wpId) => !present.has(wpId));
+  for (const wp of await ctx.tx.getWps(missing)) {
+    const { task_board_status: board_status, task_board_token: token } = wp.governance;
+    views.push({ wp_id: wp.wp_id, board_status, token, last_written_status: undefined });
+  }
 }
 
 /** WP ids named by the events of this job, in order, each once. */

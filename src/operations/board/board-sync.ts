@@ -19,6 +19,7 @@ import type { BoardWpState } from "../../store/store-port.js";
 import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { importBoardEntry } from "./board-import.js";
+import { pendingPutBack, reportPutBack } from "./board-render-check.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
 /** The params of sync_task_board, defaults applied. */
@@ -67,6 +68,13 @@ export interface BoardSyncReport {
   }[];
   imported: number;
   created_sections: BoardStatus[];
+  /** Issue 21 hole 9: lines of a render that never committed, moved back (or removed: restored null). */
+  uncommitted_render_reverted: {
+    wp_id: string;
+    line: number;
+    board_status: BoardStatus;
+    restored_board_status: BoardStatus | null;
+  }[];
 }
 
 /** The first content of a board that does not exist yet; owned sections are appended by the planner. */
@@ -115,7 +123,10 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
     token: wp.token,
     last_written_status: last.get(wp.wp_id)?.board_status,
   }));
-  const plan = planBoardSync(board, views, params);
+  // Hole 9: lines a render that never committed wrote are the store's, not a person's: put them back.
+  const putBack = await pendingPutBack(ctx, resolved);
+  const plan = planBoardSync(board, views, { ...params, put_back: putBack });
+  if (!params.dry_run) reportPutBack(ctx, plan.put_back, boardPath);
 
   const { applied, conflicts } = await applyManualEdits(ctx, plan.manual_edits, boardPath, params.dry_run);
   const importing = params.import_unknown && params.direction !== "to_board";
@@ -144,6 +155,9 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
       text: written ? out.text : undefined,
       state: changedState,
       onConcurrentEdit: "refuse",
+      placed: out.placed,
+      // from_board never writes the board: the lines stay as they are, and so does the journal.
+      uncommitted: { mode: params.direction === "from_board" ? "carry" : "put_back", wps: putBack },
     });
   }
   const report: BoardSyncReport = {
@@ -172,6 +186,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
     })),
     imported: imported.length,
     created_sections: [...out.created_sections],
+    uncommitted_render_reverted: plan.put_back.map((entry) => ({ ...entry, line: entry.line + 1 })),
   };
   ctx.emit("task_board_synced", {
     board_path: boardPath,

@@ -3,8 +3,10 @@
 // job's beforeCommit actions, after every state write and event of the job succeeded and while the
 // transaction is still open. If the write fails (disk, bounds, a concurrent edit), the action throws and the
 // transaction rolls back: the store never records a board it did not write. The remaining window is a
-// failing COMMIT after a successful rename; the next sync then sees entries that differ from the store's
-// last written status and treats them like manual edits, through the state machine.
+// failing COMMIT (or a killed process) after a successful rename: the file then shows lines the store never
+// committed. Just before the rename the job writes the render journal (board-render-journal.ts) naming its
+// render and the WPs it placed, so the next sync puts those lines back instead of reading them as a
+// person's edits (issue 21 hole 9).
 
 import { rememberWrittenBoard } from "../../board/board-cache.js";
 import {
@@ -16,6 +18,7 @@ import {
   writeBoardFileAtomic,
 } from "../../board/board-file.js";
 import type { BoardStatus, ParsedBoard } from "../../board/board-model.js";
+import { writeRenderJournal } from "../../board/board-render-journal.js";
 import { LocusError } from "../../domain/errors.js";
 import type { BoardWpState } from "../../store/store-port.js";
 import type { JobContext } from "../job-context.js";
@@ -58,16 +61,28 @@ export interface ScheduledBoardWrite {
   onConcurrentEdit: "refuse" | "skip";
   /** Called with the written bytes once the file is in place (auto-sync keeps its line index with them). */
   afterWrite?: (bytes: Buffer) => void;
+  /** WPs whose entry lines this render places from the store's side (the render journal lists them). */
+  placed: readonly string[];
+  /**
+   * Lines of earlier renders that never committed (pendingPutBack): `put_back` when this job's render puts
+   * them back (the journal is rewritten even if the file is not), `carry` when it leaves them as they are
+   * (a from_board sync; the new journal, if any, carries them until a render puts them back).
+   */
+  uncommitted: { mode: "put_back" | "carry"; wps: ReadonlySet<string> };
 }
 
 /** Registers the board state write and the file write as the job's last actions (see the header). */
 export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite): void {
-  if (write.text === undefined && write.state.length === 0) return;
+  const putsBack = write.uncommitted.mode === "put_back" && write.uncommitted.wps.size > 0;
+  if (write.text === undefined && write.state.length === 0 && !putsBack) return;
   const maxBytes = ctx.config.limits.board_bytes;
   ctx.beforeCommit.push(async () => {
     const { resolved, text } = write;
     if (text === undefined) {
       await ctx.tx.putBoardState(resolved.relative, write.state);
+      // Lines put back without a write: a new journal says so (were it left, the next sync would put them
+      // back again, over a person's later move).
+      if (putsBack) recordRender(ctx, write);
       return;
     }
     const size = Buffer.byteLength(text, "utf8");
@@ -92,8 +107,42 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
     await ctx.tx.putBoardState(resolved.relative, write.state);
     if (!resolved.exists) await ensureParentFolder(resolved);
     const bytes = Buffer.from(text, "utf8");
+    // The journal goes before the rename: from the rename on, a killed job leaves lines the store never
+    // committed, and the journal is what tells the next sync which ones.
+    recordRender(ctx, write);
     const stamp = writeBoardFileAtomic(resolved.absolute, bytes);
+    faultPoint("board-after-rename");
     rememberWrittenBoard(resolved.absolute, stamp, text);
     write.afterWrite?.(bytes);
   });
+}
+
+const PURGEABLE: ReadonlySet<string> = new Set(["capability_decision", "work_query_executed"]);
+
+/** Writes the render journal of this job's render (see the header and board-render-journal.ts). */
+function recordRender(ctx: JobContext, write: ScheduledBoardWrite): void {
+  // The job's last event that retention may never purge (section 6), so the check stays possible for good.
+  const last = ctx.events().findLast((event) => !PURGEABLE.has(event.event_name));
+  if (last === undefined) return;
+  const placed = new Set(write.placed);
+  const { mode, wps } = write.uncommitted;
+  if (mode === "put_back") for (const wpId of wps) placed.add(wpId);
+  const carried = mode === "carry" ? [...wps].filter((wpId) => !placed.has(wpId)) : [];
+  writeRenderJournal(ctx.services.cacheFolder, write.resolved.absolute, {
+    version: 1,
+    board_path: write.resolved.relative,
+    seq: last.seq,
+    hash: last.hash,
+    wps: [...placed],
+    carried,
+  });
+}
+
+/**
+ * TEST ONLY: `LOCUS_FAULT=<name>` kills the process at the named point, as `kill -9` would, so a test can
+ * reproduce a crash inside a window deterministically. The one point: `board-after-rename` (the board file
+ * renamed into place, COMMIT not yet run; issue 21 hole 9).
+ */
+function faultPoint(name: "board-after-rename"): void {
+  if (process.env.LOCUS_FAULT === name) process.kill(process.pid, "SIGKILL");
 }

@@ -28,6 +28,7 @@ export const syncTaskBoardOp = defineOperation({
     "task_board_synced",
     "sync_completed",
     "sync_failed",
+    "diagnostic",
   ],
   async run(ctx, p) {
     const report = await syncTaskBoard(ctx, p);

@@ -312,6 +312,12 @@ export class PostgresTransaction implements StoreTransaction {
     await putBoardState(this.query, boardPath, entries);
   }
 
+  async eventHashAt(seq: number): Promise<string | undefined> {
+    const sql = "SELECT hash FROM events WHERE workspace_id = $1 AND seq = $2";
+    const rows = await this.rows(sql, [seq]);
+    return rows[0] === undefined ? undefined : String(rows[0].hash);
+  }
+
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
     const sql = "SELECT request_hash, result FROM idempotency WHERE workspace_id = $1 AND key = $2";
     const row = (await this.rows(sql, [key]))[0];

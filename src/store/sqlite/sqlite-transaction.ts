@@ -291,6 +291,11 @@ export class SqliteTransaction implements StoreTransaction {
     putBoardState(this.prepared, boardPath, entries);
   }
 
+  async eventHashAt(seq: number): Promise<string | undefined> {
+    const row = this.prepared("SELECT hash FROM events WHERE seq = ?").get(seq) as Row | undefined;
+    return row === undefined ? undefined : (row.hash as string);
+  }
+
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
     const row = this.prepared("SELECT request_hash, result FROM idempotency WHERE key = ?").get(key) as
       | Row
