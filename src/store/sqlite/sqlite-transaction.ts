@@ -290,6 +290,10 @@ export class SqliteTransaction implements StoreTransaction {
     putBoardState(this.prepared, boardPath, entries);
   }
 
+  async jobIdUsed(jobId: string): Promise<boolean> {
+    return this.prepared("SELECT 1 FROM events WHERE job_id = ? LIMIT 1").get(jobId) !== undefined;
+  }
+
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
     const row = this.prepared("SELECT request_hash, result FROM idempotency WHERE key = ?").get(key) as
       | Row
