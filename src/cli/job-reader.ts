@@ -2,8 +2,14 @@
 // is parsed (workspace limit `job_bytes`, 1 MiB by default): a 200 MB line is counted, never held, and answered
 // as too large, and the lines after it still run (issue 21 hole 11). Memory stays about one job plus one chunk.
 
-/** One job read from the input: its text, or its size when it was over the bound (its bytes were dropped). */
-export type JobInput = { line: number; raw: string } | { line: number; tooLarge: number };
+/**
+ * One job read from the input: its text, or its size when it was over the bound (its bytes were dropped but
+ * the first HEAD_BYTES, enough to find a JSON-RPC id).
+ */
+export type JobInput = { line: number; raw: string } | { line: number; tooLarge: number; head: string };
+
+/** How much of an overlong line is kept to say which request it was. */
+const HEAD_BYTES = 1024;
 
 const NEWLINE = 0x0a;
 const isBlankByte = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
@@ -85,20 +91,27 @@ export class JobReader {
     yield* this.lines(limit);
   }
 
-  /** JSON Lines, streamed: a line is kept while it fits in `limit` bytes, else only counted to its end. */
-  private async *lines(limit: number): AsyncGenerator<JobInput> {
+  /**
+   * JSON Lines, streamed as they arrive (also for long-lived input such as `locus mcp`): a line is kept while it
+   * fits in `limit` bytes, else only counted to its end.
+   */
+  async *lines(limit: number): AsyncGenerator<JobInput> {
     let line = this.blankLines + 1;
     let parts: Buffer[] = [];
     let bytes = 0;
+    let head = "";
+    let dropping = false;
     const finish = (): JobInput | undefined => {
       const job: JobInput | undefined =
         bytes > limit
-          ? { line, tooLarge: bytes }
+          ? { line, tooLarge: bytes, head }
           : bytes === 0
             ? undefined
             : { line, raw: Buffer.concat(parts).toString("utf8").trim() };
       parts = [];
       bytes = 0;
+      head = "";
+      dropping = false;
       line += 1;
       return job !== undefined && "raw" in job && job.raw.length === 0 ? undefined : job;
     };
@@ -111,7 +124,13 @@ export class JobReader {
         bytes += end - start;
         // Past the bound the line's bytes are dropped as they arrive; only their count is kept.
         if (bytes <= limit) parts.push(chunk.subarray(start, end));
-        else parts = [];
+        else if (!dropping) {
+          dropping = true;
+          head = Buffer.concat([...parts, chunk.subarray(start, end)])
+            .subarray(0, HEAD_BYTES)
+            .toString("utf8");
+          parts = [];
+        }
         start = end + 1;
         if (newline !== -1) {
           const job = finish();
