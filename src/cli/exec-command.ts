@@ -5,6 +5,7 @@ import type { LocusEngine } from "../operations/locus-engine.js";
 import { EXIT, openEngine } from "./cli-context.js";
 import { type JobInput, JobReader } from "./job-reader.js";
 import { Progress } from "./terminal-style.js";
+import { UsageError } from "./zod-options.js";
 
 export { splitJobs } from "./job-reader.js";
 
@@ -51,7 +52,15 @@ export function registerExec(program: Command): void {
     .action(async (options: { file?: string }, command: Command) => {
       // Streamed, never read whole: each job is bounded before it is parsed (job-reader.ts).
       const reader = new JobReader(options.file ? createReadStream(options.file) : process.stdin);
-      if (!(await reader.hasInput())) {
+      let hasInput: boolean;
+      try {
+        hasInput = await reader.hasInput();
+      } catch (error) {
+        // A --file that cannot be read is the caller's mistake (exit 2), not a store failure.
+        if (options.file === undefined) throw error;
+        throw new UsageError(`--file ${options.file}: ${(error as Error).message}`);
+      }
+      if (!hasInput) {
         process.stderr.write("locus exec: no job given on stdin or --file\n");
         process.exitCode = EXIT.usage;
         return;
