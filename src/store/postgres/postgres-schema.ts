@@ -200,6 +200,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // Migration 4 (section 3; twin of SQLite's migration 5): the events of a job by its job_id, so a job_id the
   // caller gives can be refused when it already names another job (envelope.ts).
   `
-  CREATE INDEX events_by_job ON events (workspace_id, job_id);
+  CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);
   `,
 ];

@@ -148,6 +148,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // it already names another job (envelope.ts). Generated job_ids are time-ordered uuids: the index grows at
   // its end.
   `
-  CREATE INDEX events_by_job ON events (job_id);
+  CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id);
   `,
 ];
