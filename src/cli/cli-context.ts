@@ -2,9 +2,11 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
+import { userIdSchema } from "../domain/records.js";
 import { boardAutoSync } from "../operations/board/board-auto-sync.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
+import { UsageError } from "./zod-options.js";
 
 /** Global options every command accepts (section 11). */
 export interface GlobalOptions {
@@ -45,6 +47,10 @@ export async function openEngine(
   command: Command,
 ): Promise<{ workspace: Workspace; engine: LocusEngine; actor: string }> {
   const options = globalOptions(command);
+  // The actor goes into every event this command records: a control character in it is a usage error (exit 2).
+  if (options.actor !== undefined && !userIdSchema.safeParse(options.actor).success) {
+    throw new UsageError("--actor (or LOCUS_ACTOR) must be 1-200 characters without control characters");
+  }
   const workspace = await openWorkspace({
     cwd: process.cwd(),
     ...(options.store ? { storeUrl: options.store } : {}),

@@ -1,23 +1,18 @@
 import type { Command } from "commander";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { wholeNumber } from "./number-option.js";
 import { withReplayProgress } from "./replay-progress.js";
 import { writeLines } from "./stdout-writer.js";
-
-const positiveInt = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`not a whole number: ${value}`);
-  return parsed;
-};
 
 /** `locus events` (JSON Lines of stored events), `locus events verify`, and `locus replay`. */
 export function registerEvents(program: Command): void {
   const events = program
     .command("events")
     .description("Print Flight Recorder events (JSON Lines with --json)")
-    .option("--since <seq>", "only events after this seq", positiveInt)
+    .option("--since <seq>", "only events after this seq", wholeNumber(0))
     .option("--wp <id>", "only events about this work packet")
-    .option("--limit <n>", "at most this many events", positiveInt)
+    .option("--limit <n>", "at most this many events", wholeNumber(0))
     .action(async (options: { since?: number; wp?: string; limit?: number }, command: Command) => {
       const { engine } = await openEngine(command);
       try {

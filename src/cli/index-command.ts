@@ -7,15 +7,10 @@ import {
 } from "../operations/search/search-maintenance.js";
 import { embeddingProviderFor } from "../search/provider-registry.js";
 import { globalOptions, openEngine } from "./cli-context.js";
+import { wholeNumber } from "./number-option.js";
 
 // Section 9: `locus index` drains the embedding queue (embeddings are computed off the write path);
 // `locus index rebuild --silver | --gold` regenerates the layers. Progress goes to stderr.
-
-const positiveInt = (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`not a positive whole number: ${value}`);
-  return parsed;
-};
 
 function progressPrinter(): (progress: IndexProgress) => void {
   let lastPrinted = 0;
@@ -34,7 +29,7 @@ export function registerIndex(program: Command): void {
   const index = program
     .command("index")
     .description("Compute waiting search embeddings (section 9); shows progress on stderr")
-    .option("--batch <n>", "chunks per embedding batch", positiveInt, 64)
+    .option("--batch <n>", "chunks per embedding batch", wholeNumber(1), 64)
     .action(async (options: { batch: number }, command: Command) => {
       const { workspace, engine } = await openEngine(command);
       try {

@@ -7,6 +7,7 @@ import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
 import { followEvents, untilInterrupted } from "./events-follow.js";
+import { wholeNumber } from "./number-option.js";
 import { subcommand } from "./operation-commands.js";
 import { writeLines } from "./stdout-writer.js";
 import { Progress } from "./terminal-style.js";
@@ -98,7 +99,7 @@ export function registerTransfer(program: Command): void {
   events
     .command("tail")
     .description("Print the latest events; --follow keeps printing new ones as they are recorded")
-    .option("-n, --lines <n>", "how many recent events to print first", (value) => Number(value), 20)
+    .option("-n, --lines <n>", "how many recent events to print first", wholeNumber(0), 20)
     .option("--follow", "keep printing new events as they commit (Ctrl-C to stop)")
     .action(async (options: { lines: number; follow?: boolean }, command: Command) => {
       const json = globalOptions(command).json;

@@ -10,6 +10,16 @@ describe("capability checks (section 3, 11.1)", () => {
     assert.ok(!isRegisteredCapability("locus.read:x"));
     assert.ok(!isRegisteredCapability("net.http"));
   });
+  it("a scope is a relative path pattern inside the workspace (issue 21 hole 8)", () => {
+    for (const scope of ["docs", "docs/TASK_BOARD.md", "src/**/*.ts", ".locus", "a/.hidden/b", "a..b"]) {
+      assert.ok(isRegisteredCapability(`fs.read:${scope}`), scope);
+      assert.ok(isRegisteredCapability(`fs.write:${scope}`), scope);
+    }
+    for (const scope of ["../../etc", "..", "docs/../..", "/etc", "docs/", "a//b", ".", "./docs", ""]) {
+      assert.ok(!isRegisteredCapability(`fs.read:${scope}`), scope);
+      assert.ok(!isRegisteredCapability(`fs.write:${scope}`), scope);
+    }
+  });
   it("an axis grant covers a scoped request; a scoped grant would not cover the axis", () => {
     const check = checkCapabilities(
       ["locus.write", "fs.read:docs", "fs.write:docs"],

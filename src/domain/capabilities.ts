@@ -13,11 +13,22 @@ export const CAPABILITY_REGISTRY = [
 /** A registry capability id (unscoped). */
 export type CapabilityId = (typeof CAPABILITY_REGISTRY)[number];
 
-const SCOPED = /^(fs\.read|fs\.write):[A-Za-z0-9._/*-]{1,200}$/;
+const SCOPED = /^(fs\.read|fs\.write):([A-Za-z0-9._/*-]{1,200})$/;
 
-/** True when `id` is in the registry (an axis, or a scoped form of a scopable axis). */
+/**
+ * A scope is a relative path pattern inside the workspace, in one spelling: segments joined by `/`, none empty
+ * (no leading or trailing `/`, no `//`), none `.` or `..`. `fs.read:../../etc` names no scope of the workspace:
+ * granted or audited, it would read as permission to leave it.
+ */
+function isSafeScope(scope: string): boolean {
+  return scope.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}
+
+/** True when `id` is in the registry (an axis, or a scoped form of a scopable axis with a safe scope). */
 export function isRegisteredCapability(id: string): boolean {
-  return (CAPABILITY_REGISTRY as readonly string[]).includes(id) || SCOPED.test(id);
+  if ((CAPABILITY_REGISTRY as readonly string[]).includes(id)) return true;
+  const scope = SCOPED.exec(id)?.[2];
+  return scope !== undefined && isSafeScope(scope);
 }
 
 /** A capability profile: a whitelist of registry ids (11.1). */

@@ -65,10 +65,19 @@ export const timestampSchema = z.string().datetime({ offset: true });
 export const wpIdSchema = z.string().regex(WP_ID_PATTERN, "must match ^WP-[A-Za-z0-9._-]{1,125}$");
 /** An MT id. */
 export const mtIdSchema = z.string().regex(MT_ID_PATTERN, "must match ^MT-[0-9]{3,6}$");
+/**
+ * Text that names something (an actor, a label, a key) holds no control character: C0 (NUL, newline, ESC ...),
+ * DEL, C1, or the Unicode line and paragraph separators. Such a name is stored in the Flight Recorder and shown
+ * on terminals and the board, where a NUL truncates it and a newline or escape sequence forges what follows.
+ */
+export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
+/** A name: 1 to `max` characters, none of them a control character. */
+export const nameSchema = (max: number) =>
+  z.string().min(1).max(max).regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 /** A user id (actor). */
-export const userIdSchema = z.string().min(1).max(200);
+export const userIdSchema = nameSchema(200);
 /** A label. */
-export const labelSchema = z.string().min(1).max(100);
+export const labelSchema = nameSchema(100);
 /** `{replica_id: counter}`. */
 export const vectorClockSchema = z.record(z.string(), z.number().int().nonnegative());
 /** A vector clock. */

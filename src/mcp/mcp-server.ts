@@ -1,5 +1,4 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Command } from "commander";
 import { globalOptions, openEngine } from "../cli/cli-context.js";
@@ -7,6 +6,7 @@ import { OPERATIONS } from "../operations/catalog.js";
 import type { LocusEngine } from "../operations/locus-engine.js";
 import { allProfiles } from "../operations/workspace-config.js";
 import { resultText } from "./mcp-results.js";
+import { LocusStdioTransport } from "./mcp-stdio-transport.js";
 import { toolsFor } from "./mcp-tools.js";
 
 // `locus mcp`: the catalog as MCP tools over stdio. Every call is one job through the same envelope as the
@@ -75,7 +75,12 @@ export async function serveMcp(command: Command): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
-  await server.connect(new StdioServerTransport());
+  // Lines are bounded like `locus exec` jobs, and a call's arguments reach the envelope as sent (the transport).
+  const transport = new LocusStdioTransport(
+    (name, args) => callTool(engine, name, args),
+    engine.config.limits.job_bytes,
+  );
+  await server.connect(transport);
   process.stdin.once("end", () => void server.close());
   await closed;
   await engine.close();

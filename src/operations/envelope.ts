@@ -1,33 +1,14 @@
-import { z } from "zod";
 import { canonicalSha256 } from "../domain/canonical-json.js";
 import { type CapabilityDecision, checkCapabilities } from "../domain/capabilities.js";
 import { isLocusError, LocusError } from "../domain/errors.js";
-import { userIdSchema, wpIdSchema } from "../domain/records.js";
-import type { LocusStore } from "../store/store-port.js";
+import { userIdSchema } from "../domain/records.js";
+import type { LocusStore, StoreTransaction } from "../store/store-port.js";
+import { type CheckedJob, checkJob, type ParsedJob } from "./envelope-schema.js";
 import { JobContext, type JobIdentity, type JobServices } from "./job-context.js";
-import { type OperationDefinition, protocolIdOf } from "./operation.js";
+import type { OperationDefinition } from "./operation.js";
 import { allProfiles } from "./workspace-config.js";
 
-/** Section 3: the job every operation arrives in. */
-export const locusJobSchema = z.strictObject({
-  job_id: z.string().min(1).max(100).optional(),
-  job_kind: z.literal("locus_operation"),
-  protocol_id: z.string().min(1).max(100),
-  capability_profile_id: z.string().min(1).max(100).optional(),
-  actor_id: userIdSchema.optional(),
-  trace_id: z.string().min(1).max(100).optional(),
-  idempotency_key: z.string().min(1).max(200).optional(),
-  work_packet_binding: z.looseObject({ work_packet_id: z.string().max(200) }).optional(),
-  input: z.strictObject({
-    schema_version: z.literal("poe-1.0").optional(),
-    op_id: z.string().max(100).optional(),
-    operation: z.string().min(1).max(100),
-    params: z.record(z.string(), z.unknown()),
-    capabilities_requested: z.array(z.string().max(300)).max(50),
-  }),
-});
-/** A Locus job. */
-export type LocusJob = z.input<typeof locusJobSchema>;
+export { type LocusJob, locusJobSchema } from "./envelope-schema.js";
 
 /** Section 3: the result of every job. */
 export type LocusResult =
@@ -69,32 +50,104 @@ export interface EnvelopeDependencies extends JobServices {
   afterApply?: AfterApplyHook;
 }
 
-function zodFailure(
-  code: "HSK-400-INVALID-JOB" | "HSK-400-INVALID-PARAMS",
-  error: z.ZodError,
-  prefix: string,
-): LocusError {
-  const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
-  const keys = issue && "keys" in issue ? ` (${(issue.keys as string[]).join(", ")})` : "";
-  return new LocusError(code, `${path || "job"}: ${issue?.message ?? "invalid"}${keys}`, {
-    field: path,
-    issues: error.issues.slice(0, 5),
-  });
-}
-
-/** Section 3 step 1 for the envelope: returns the parsed job or the refusal. */
-function parseJob(raw: unknown): z.output<typeof locusJobSchema> {
-  const parsed = locusJobSchema.safeParse(raw);
-  if (!parsed.success) throw zodFailure("HSK-400-INVALID-JOB", parsed.error, "");
-  return parsed.data;
-}
-
 /**
  * Milliseconds from a monotonic clock. Not `performance.now()`: Node loads perf_hooks on the first touch of
  * `performance`, about 1.5 ms of a short command's start-up.
  */
 const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** 1: an id a result carries: the caller's when it is a uuid (a refusal still names its job), else a new one. */
+function idOf(raw: unknown, key: "job_id" | "trace_id", deps: EnvelopeDependencies): string {
+  const given = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+  return typeof given === "string" && UUID.test(given) ? given : deps.ids.uuid();
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * 1: who asks and under which profile. The actor is the job's `actor_id`, else the surface's (`--actor`,
+ * LOCUS_ACTOR) or the workspace default; whichever it is goes into every event, so it must be a valid name.
+ */
+function identityOf(job: ParsedJob, jobId: string, traceId: string, deps: EnvelopeDependencies): JobIdentity {
+  const actor = job.actor_id ?? deps.surface?.actor ?? deps.config.default_actor ?? "local-user";
+  if (job.actor_id === undefined && !userIdSchema.safeParse(actor).success) {
+    throw new LocusError(
+      "HSK-400-INVALID-JOB",
+      "the actor (--actor, LOCUS_ACTOR or default_actor) is not a valid name",
+      {
+        field: "actor_id",
+      },
+    );
+  }
+  return {
+    job_id: jobId,
+    trace_id: traceId,
+    protocol_id: job.protocol_id,
+    actor_id: actor,
+    profile_id: job.capability_profile_id ?? deps.surface?.profile ?? deps.config.default_profile,
+    grants: new Set<string>(),
+  };
+}
+
+/** 2: the decisions for the job's capabilities; sets `identity.grants` (profile ∩ surface profile, 11.1). */
+function decideCapabilities(
+  job: ParsedJob,
+  operation: OperationDefinition,
+  identity: JobIdentity,
+  deps: EnvelopeDependencies,
+): { decisions: CapabilityDecision[]; error?: LocusError } {
+  const profiles = allProfiles(deps.config);
+  // Own keys only: a profile named `__proto__` or `constructor` must be unknown, not Object.prototype (issue 7 fuzz).
+  const grantsOf = (id: string) => (Object.hasOwn(profiles, id) ? profiles[id] : undefined);
+  const jobGrants = grantsOf(identity.profile_id);
+  const surfaceProfile = deps.surface?.profile;
+  const surfaceGrants = surfaceProfile === undefined ? undefined : grantsOf(surfaceProfile);
+  if (jobGrants === undefined || (surfaceProfile !== undefined && surfaceGrants === undefined)) {
+    const name = jobGrants === undefined ? identity.profile_id : (surfaceProfile as string);
+    return {
+      decisions: operation.capabilities.map((id) => ({
+        capability_id: id,
+        decision_outcome: "deny" as const,
+        reason: "unknown profile",
+      })),
+      error: new LocusError("HSK-403-CAPABILITY", `unknown capability profile ${name}`, {
+        field: "capability_profile_id",
+        known: Object.keys(profiles),
+      }),
+    };
+  }
+  const grants = new Set(surfaceGrants ? jobGrants.filter((id) => surfaceGrants.includes(id)) : jobGrants);
+  identity.grants = grants;
+  return checkCapabilities(job.input.capabilities_requested, operation.capabilities, grants);
+}
+
+/**
+ * A job_id the caller gives names one job (section 3: it links the job's events). Once any stored event carries
+ * it, another job under the same id would mix two jobs in the audit: refused before the job writes anything,
+ * its capability decisions included. The idempotent repeat (same idempotency_key, same request) is answered
+ * before this check, with the first result. Generated ids are fresh uuids and skip the lookup.
+ */
+async function refuseUsedJobId(tx: StoreTransaction, jobId: string): Promise<void> {
+  if (await tx.jobIdUsed(jobId)) {
+    throw new LocusError("HSK-409-CONFLICT", `job_id ${jobId} already names another job`, {
+      field: "job_id",
+    });
+  }
+}
+
+/** 3: the bound WP must exist and be live. */
+async function checkBinding(tx: StoreTransaction, job: ParsedJob): Promise<void> {
+  if (job.work_packet_binding === undefined) return;
+  const bound = await tx.getWp(job.work_packet_binding.work_packet_id);
+  if (!bound || bound.tombstone) {
+    throw new LocusError("HSK-404-WP-BINDING", `work_packet_binding names no live WP`, {
+      field: "work_packet_binding.work_packet_id",
+      wp_id: job.work_packet_binding.work_packet_id,
+    });
+  }
+}
+
+/** True for the store's "busy" refusal: the job already waited the whole lock timeout once. */
+const isBusy = (error: unknown): boolean => isLocusError(error) && error.details?.busy === true;
 
 /**
  * Runs one job through the contract's steps, in order (section 3):
@@ -102,9 +155,8 @@ const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
  */
 export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise<LocusResult> {
   const started = monotonicMs();
-  const rawRecord = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const jobId = typeof rawRecord.job_id === "string" ? rawRecord.job_id : deps.ids.uuid();
-  const traceId = typeof rawRecord.trace_id === "string" ? rawRecord.trace_id : deps.ids.uuid();
+  const jobId = idOf(raw, "job_id", deps);
+  const traceId = idOf(raw, "trace_id", deps);
   const fail = (error: unknown, events: string[] = []): LocusResult => ({
     success: false,
     job_id: jobId,
@@ -116,88 +168,20 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
     duration_ms: Math.round((monotonicMs() - started) * 1000) / 1000,
   });
 
-  // 1. Schema: the envelope, the operation and its params.
-  let job: z.output<typeof locusJobSchema>;
-  let operation: OperationDefinition;
-  let params: Record<string, unknown>;
+  // 1. Schema: shape and bounds, the envelope, the operation and its params (envelope-schema.ts); who asks.
+  let checked: CheckedJob;
+  let identity: JobIdentity;
   try {
-    job = parseJob(raw);
-    const found = deps.catalog.get(job.input.operation);
-    if (!found) {
-      throw new LocusError("HSK-400-INVALID-JOB", `unknown operation ${job.input.operation}`, {
-        field: "input.operation",
-        known: [...deps.catalog.keys()],
-      });
-    }
-    operation = found;
-    if (job.protocol_id !== protocolIdOf(operation.name)) {
-      throw new LocusError("HSK-400-INVALID-JOB", `protocol_id must be ${protocolIdOf(operation.name)}`, {
-        field: "protocol_id",
-        expected: protocolIdOf(operation.name),
-      });
-    }
-    if (
-      job.work_packet_binding !== undefined &&
-      !wpIdSchema.safeParse(job.work_packet_binding.work_packet_id).success
-    ) {
-      throw new LocusError("HSK-404-WP-BINDING", "work_packet_binding.work_packet_id is not a valid wp_id", {
-        field: "work_packet_binding.work_packet_id",
-      });
-    }
-    const size = Buffer.byteLength(JSON.stringify(job.input.params));
-    if (size > deps.config.limits.params_bytes) {
-      throw new LocusError(
-        "HSK-413-LIMIT",
-        `params are ${size} bytes; the limit is ${deps.config.limits.params_bytes}`,
-        {
-          field: "input.params",
-          limit: deps.config.limits.params_bytes,
-          actual: size,
-        },
-      );
-    }
-    const parsedParams = operation.params.safeParse(job.input.params);
-    if (!parsedParams.success) throw zodFailure("HSK-400-INVALID-PARAMS", parsedParams.error, "params");
-    params = parsedParams.data as Record<string, unknown>;
+    checked = checkJob(raw, deps.catalog, deps.config.limits.params_bytes);
+    identity = identityOf(checked.job, jobId, traceId, deps);
   } catch (error) {
     return fail(error);
   }
-
-  const identity: JobIdentity = {
-    job_id: jobId,
-    trace_id: traceId,
-    protocol_id: job.protocol_id,
-    actor_id: job.actor_id ?? deps.surface?.actor ?? deps.config.default_actor ?? "local-user",
-    profile_id: job.capability_profile_id ?? deps.surface?.profile ?? deps.config.default_profile,
-    grants: new Set<string>(),
-  };
+  const { job, operation, params } = checked;
+  const callerJobId = job.job_id !== undefined;
 
   // 2. Capabilities: the job's profile intersected with the surface's (the most restrictive wins).
-  const profiles = allProfiles(deps.config);
-  // Own keys only: a profile named `__proto__` or `constructor` must be unknown, not Object.prototype (issue 7 fuzz).
-  const grantsOf = (id: string) => (Object.hasOwn(profiles, id) ? profiles[id] : undefined);
-  const jobGrants = grantsOf(identity.profile_id);
-  const surfaceGrants = deps.surface?.profile === undefined ? undefined : grantsOf(deps.surface.profile);
-  let decisions: CapabilityDecision[];
-  let capabilityError: LocusError | undefined;
-  if (jobGrants === undefined || (deps.surface?.profile !== undefined && surfaceGrants === undefined)) {
-    const name = jobGrants === undefined ? identity.profile_id : (deps.surface?.profile as string);
-    decisions = operation.capabilities.map((id) => ({
-      capability_id: id,
-      decision_outcome: "deny" as const,
-      reason: "unknown profile",
-    }));
-    capabilityError = new LocusError("HSK-403-CAPABILITY", `unknown capability profile ${name}`, {
-      field: "capability_profile_id",
-      known: Object.keys(profiles),
-    });
-  } else {
-    const grants = new Set(surfaceGrants ? jobGrants.filter((id) => surfaceGrants.includes(id)) : jobGrants);
-    identity.grants = grants;
-    const check = checkCapabilities(job.input.capabilities_requested, operation.capabilities, grants);
-    decisions = check.decisions;
-    capabilityError = check.error;
-  }
+  const { decisions, error: capabilityError } = decideCapabilities(job, operation, identity, deps);
 
   // Only a job with an idempotency key is compared with an earlier one: hash the request for those only.
   // The actor is part of the request: another actor reusing a key gets a conflict, never someone else's result.
@@ -218,10 +202,14 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
     }
   };
   const recordRefusal = async (error: unknown): Promise<LocusResult> => {
+    // The store stayed locked past its timeout: waiting for it a second time to record the decisions would
+    // double the documented bound (GUARANTEES "Bounded waiting"). The job changed nothing and says so.
+    if (isBusy(error)) return fail(error);
     // A failed job changes no state: its only trace is its capability decisions (section 3).
     let traced: string[] = [];
     try {
       await deps.store.transaction(async (tx) => {
+        if (callerJobId) await refuseUsedJobId(tx, jobId);
         const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
         recordDecisions(ctx);
         // An operation may leave one more trace of its refusal (sync_task_board: SYNC-003 sync_failed),
@@ -250,19 +238,12 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
           return previous.result as LocusResult;
         }
       }
+      if (callerJobId) await refuseUsedJobId(tx, jobId);
       const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
       recordDecisions(ctx);
 
       // 3. Binding: the bound WP must exist and be live.
-      if (job.work_packet_binding !== undefined) {
-        const bound = await tx.getWp(job.work_packet_binding.work_packet_id);
-        if (!bound || bound.tombstone) {
-          throw new LocusError("HSK-404-WP-BINDING", `work_packet_binding names no live WP`, {
-            field: "work_packet_binding.work_packet_id",
-            wp_id: job.work_packet_binding.work_packet_id,
-          });
-        }
-      }
+      await checkBinding(tx, job);
 
       // 4. Apply: state, Bronze, events and board bookkeeping commit together.
       const data = await operation.run(ctx, params);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BUILT_IN_PROFILES, type CapabilityProfiles, validateProfiles } from "../domain/capabilities.js";
 import { LocusError } from "../domain/errors.js";
-import { PHASES, WP_TYPES } from "../domain/records.js";
+import { PHASES, userIdSchema, WP_TYPES } from "../domain/records.js";
 
 /** 7: a calendar policy profile restricts the ready query and may set its sort. */
 export const calendarPolicySchema = z.strictObject({
@@ -27,7 +27,7 @@ export const workspaceConfigSchema = z.strictObject({
   /** Where the store lives when neither --store nor LOCUS_STORE says (section 11). */
   store: z.string().min(1).optional(),
   default_profile: z.string().default("Operator"),
-  default_actor: z.string().min(1).max(200).optional(),
+  default_actor: userIdSchema.optional(),
   profiles: z.record(z.string(), z.array(z.string())).default({}),
   calendar_policies: z.record(z.string(), calendarPolicySchema).default({}),
   limits: z
@@ -57,6 +57,14 @@ export const workspaceConfigSchema = z.strictObject({
         .int()
         .positive()
         .default(64 * 1024),
+      /** One job as `locus exec` reads it (a line of JSON Lines, or one document), bounded before it is parsed. */
+      job_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
+      /** SQLite: how long a writer waits for another process's write lock before "the store is busy". */
+      busy_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
     })
     .prefault({}),
   /** 9: the embedding provider of search (default: the offline local model) and the pre-search drain bound. */

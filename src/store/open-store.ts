@@ -15,11 +15,20 @@ export function parseStoreUrl(url: string, baseDir: string): StoreLocation {
   return { kind: "sqlite", path: path === ":memory:" || isAbsolute(path) ? path : resolve(baseDir, path) };
 }
 
+/** How a store is opened. */
+export interface OpenStoreOptions {
+  /** SQLite: how long a writer waits for another process's write lock (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
 /** Opens a store; each backend's driver is loaded only when that backend is asked for (fast start-up). */
-export async function openStore(location: StoreLocation): Promise<LocusStore> {
+export async function openStore(
+  location: StoreLocation,
+  options: OpenStoreOptions = {},
+): Promise<LocusStore> {
   if (location.kind === "sqlite") {
     const { SqliteStore } = await import("./sqlite/sqlite-store.js");
-    return SqliteStore.open(location.path);
+    return SqliteStore.open(location.path, options);
   }
   const { PostgresStore } = await import("./postgres/postgres-store.js");
   return PostgresStore.open(location.url);

@@ -137,6 +137,8 @@ export interface StoreTransaction {
   eventHashAt(seq: number): Promise<string | undefined>;
 
   getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
+  /** True when a stored event carries `jobId` (section 3: a job_id the caller gives names one job only). */
+  jobIdUsed(jobId: string): Promise<boolean>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;
 
   /** 9: the search index (keyword, Silver, vectors) of this backend, in this transaction; absent if unsupported. */

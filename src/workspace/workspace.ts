@@ -67,6 +67,6 @@ export async function openWorkspace(options: { cwd: string; storeUrl?: string })
   const root = found ?? resolve(options.cwd);
   const config = found ? readConfig(root) : parseWorkspaceConfig({});
   const url = options.storeUrl ?? config.store ?? join(root, LOCUS_DIR, DEFAULT_DB);
-  const store = await openStore(parseStoreUrl(url, root));
+  const store = await openStore(parseStoreUrl(url, root), { busyTimeoutMs: config.limits.busy_timeout_ms });
   return { root, config, store };
 }

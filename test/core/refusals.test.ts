@@ -86,6 +86,8 @@ const EDGE_BOUND = 4;
 
 type Case = { code: string; field?: string; run: (engine: LocusEngine) => Promise<LocusResult> };
 const big = "x".repeat(33 * 1024);
+/** A job_id the setup uses, so a later job reusing it is refused. */
+const USED_JOB_ID = "0190a5c2-0000-7000-8000-000000000001";
 const CASES: Case[] = [
   {
     code: "HSK-400-INVALID-JOB",
@@ -193,6 +195,46 @@ const CASES: Case[] = [
     run: (e) => e.run("add_dependency", { from_wp_id: "WP-full", to_wp_id: "WP-live", type: "related" }),
   },
   { code: "HSK-500-STORAGE", run: (e) => e.run("driver_failure", { wp_id: "WP-live" }) },
+  // Issue 21 holes 8 and 11: loose inputs and shapes that once went through or crashed as storage failures.
+  {
+    code: "HSK-400-INVALID-PARAMS",
+    field: "params.updates.__proto__",
+    run: (e) => e.run("update_wp", JSON.parse('{"wp_id":"WP-live","updates":{"__proto__":{"title":"x"}}}')),
+  },
+  {
+    code: "HSK-400-INVALID-JOB",
+    field: "job_id",
+    run: (e) => e.run("create_wp", { title: "t" }, { job_id: "job-1" }),
+  },
+  {
+    code: "HSK-400-INVALID-JOB",
+    field: "actor_id",
+    run: (e) => e.run("create_wp", { title: "t" }, { actor_id: "ev\u0000il" }),
+  },
+  {
+    code: "HSK-409-CONFLICT",
+    field: "job_id",
+    run: (e) => e.run("create_wp", { title: "t" }, { job_id: USED_JOB_ID }),
+  },
+  {
+    code: "HSK-4001",
+    field: "input.capabilities_requested",
+    run: (e) =>
+      e.execute({
+        ...jobFor("create_wp", { title: "t" }),
+        input: {
+          operation: "create_wp",
+          params: { title: "t" },
+          capabilities_requested: ["locus.write", "fs.read:../../etc"],
+        },
+      }),
+  },
+  {
+    code: "HSK-413-LIMIT",
+    field: "input.params",
+    run: (e) =>
+      e.run("create_wp", { title: "t", labels: JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) }),
+  },
 ];
 
 for (const backend of STORE_BACKENDS) {
@@ -226,7 +268,12 @@ for (const backend of STORE_BACKENDS) {
           { wp_id: "WP-other", updates: { priority: 1 } },
           { idempotency_key: "k1" },
         );
-        await ok(engine, "update_wp", { wp_id: "WP-live", updates: { title: "second version" } });
+        await ok(
+          engine,
+          "update_wp",
+          { wp_id: "WP-live", updates: { title: "second version" } },
+          { job_id: USED_JOB_ID },
+        );
         await ok(engine, "add_dependency", { from_wp_id: "WP-live", to_wp_id: "WP-other", type: "blocks" });
         const side = await sideTables(store);
         assert.ok(side.idempotency?.length && side.search_docs?.length, "the snapshot sees the side tables");

@@ -20,6 +20,33 @@ export interface PlannedJob {
   note?: string;
 }
 
+/** The kinds of job a batch plans, in the order of a WP's life. */
+export const STEPS = [
+  "create",
+  "update",
+  "edge",
+  "pre",
+  "mts",
+  "start",
+  "iterate",
+  "complete",
+  "post",
+  "close",
+  "delete",
+] as const;
+type Step = (typeof STEPS)[number];
+const hex = (value: number, width: number) => value.toString(16).padStart(width, "0");
+
+/** The job_id of step `step` of item `i` in round `round`: a uuid (section 3) that reads back as its parts. */
+export function jobIdOf(round: number, i: number, step: Step): string {
+  return `${hex(round, 8)}-${hex(i, 4)}-7${hex(STEPS.indexOf(step), 3)}-8000-000000000000`;
+}
+
+/** The step a job_id of jobIdOf names. */
+export function stepOf(jobId: string): string | undefined {
+  return STEPS[Number.parseInt(jobId.slice(15, 18), 16)];
+}
+
 /** A job line for `locus exec`. */
 function jobLine(job_id: string, operation: string, params: Record<string, unknown>, caps: string[]): string {
   return JSON.stringify({
@@ -51,7 +78,7 @@ export function planBatch(round: number, size: number): PlannedJob[] {
   ) =>
     jobs.push({ job_id: jobId, line: jobLine(jobId, operation, params, caps), events: [event], wp_id: wpId });
   for (let i = 0; i < size; i++) {
-    const id = (step: string) => `r${round}-${i}-${step}`;
+    const id = (step: Step) => jobIdOf(round, i, step);
     const wpId = wp(i);
     add(
       id("create"),

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
 import { seededRandom } from "../support/seeded-random.js";
-import { checkAfterCrash, checkBoardAfterCrash, planBatch } from "./crash-invariants.js";
+import { checkAfterCrash, checkBoardAfterCrash, planBatch, stepOf } from "./crash-invariants.js";
 
 /** Kills in CI; LOCUS_CRASH_KILLS raises it for a longer local soak. */
 const KILLS = Number(process.env.LOCUS_CRASH_KILLS ?? 50);
@@ -70,7 +70,7 @@ test(`SIGKILL during a long locus exec batch, ${KILLS} times: no torn job, chain
         delayMs,
       );
       const { problems, committed, committedIds } = await checkAfterCrash(dbPath, batch, acknowledged);
-      for (const jobId of committedIds) kinds.add(jobId.slice(jobId.lastIndexOf("-") + 1));
+      for (const jobId of committedIds) kinds.add(stepOf(jobId) ?? jobId);
       assert.deepEqual(
         problems,
         [],

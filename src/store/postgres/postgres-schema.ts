@@ -197,4 +197,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX search_silver_by_wp ON search_silver (workspace_id, wp_id, kind, ordinal);
   CREATE INDEX search_silver_pending ON search_silver (workspace_id, wp_id) WHERE embedding IS NULL;
   `,
+  // Migration 4 (section 3; twin of SQLite's migration 5): the events of a job by its job_id, so a job_id the
+  // caller gives can be refused when it already names another job (envelope.ts).
+  `
+  CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);
+  `,
 ];

@@ -318,6 +318,11 @@ export class PostgresTransaction implements StoreTransaction {
     return rows[0] === undefined ? undefined : String(rows[0].hash);
   }
 
+  async jobIdUsed(jobId: string): Promise<boolean> {
+    const sql = "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 LIMIT 1";
+    return (await this.rows(sql, [jobId])).length > 0;
+  }
+
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
     const sql = "SELECT request_hash, result FROM idempotency WHERE workspace_id = $1 AND key = $2";
     const row = (await this.rows(sql, [key]))[0];

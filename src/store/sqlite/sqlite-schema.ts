@@ -144,4 +144,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT OR REPLACE INTO search_meta (key, value)
     SELECT 'titles_seq', CAST(IFNULL(MAX(change_seq), 0) AS TEXT) FROM search_docs;
   `,
+  // Migration 5 (section 3): the events of a job by its job_id, so a job_id the caller gives can be refused when
+  // it already names another job (envelope.ts). Generated job_ids are time-ordered uuids: the index grows at
+  // its end.
+  `
+  CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id);
+  `,
 ];

@@ -31,7 +31,11 @@ export function storageError(error: unknown): LocusError {
   const message = busy
     ? "the store is busy (another process held the write lock past the timeout); nothing was committed"
     : `the store failed (${code}); nothing was committed`;
-  return new LocusError("HSK-500-STORAGE", message, { driver_code: code, cause: String(error) });
+  return new LocusError("HSK-500-STORAGE", message, {
+    driver_code: code,
+    cause: String(error),
+    ...(busy ? { busy: true } : {}),
+  });
 }
 
 /** 9: the embedded default store, one SQLite file in WAL mode, shared safely by several processes. */

@@ -296,6 +296,10 @@ export class SqliteTransaction implements StoreTransaction {
     return row === undefined ? undefined : (row.hash as string);
   }
 
+  async jobIdUsed(jobId: string): Promise<boolean> {
+    return this.prepared("SELECT 1 FROM events WHERE job_id = ? LIMIT 1").get(jobId) !== undefined;
+  }
+
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
     const row = this.prepared("SELECT request_hash, result FROM idempotency WHERE key = ?").get(key) as
       | Row
