@@ -39,10 +39,11 @@ describe("attack: a person pipes `locus` into a reader that stops early", () => 
     assert.equal(hasStackTrace(run.stderr), false, run.stderr);
     assert.equal(run.signal, null);
     assert.equal(run.status, 1, run.stderr);
-    const said = /stdout closed \(EPIPE\) after (\d+) of (\d+) jobs/.exec(run.stderr);
+    // A batch larger than one job's bound is streamed, so its total is not known when the reader leaves.
+    const said = /stdout closed \(EPIPE\) after (\d+)(?: of (\d+))? jobs/.exec(run.stderr);
     assert.ok(said, `stderr names how many jobs ran: ${run.stderr}`);
     const ran = Number(said[1]);
-    assert.equal(Number(said[2]), JOBS);
+    if (said[2] !== undefined) assert.equal(Number(said[2]), JOBS);
     assert.ok(ran >= 1 && ran < JOBS, `ran ${ran} of ${JOBS}`);
     // The jobs that ran are kept whole, the others were never started.
     assert.equal(wpCount(ws), ran);
