@@ -80,8 +80,8 @@ export async function serveMcp(command: Command): Promise<void> {
     (name, args) => callTool(engine, name, args),
     engine.config.limits.job_bytes,
   );
+  // The transport closes the session at the end of stdin, once every request read has its answer.
   await server.connect(transport);
-  process.stdin.once("end", () => void server.close());
   await closed;
   await engine.close();
 }
