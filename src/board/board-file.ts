@@ -99,6 +99,45 @@ export function resolveWorkspaceFile(
   return { relative, absolute, exists };
 }
 
+/** The endings a Task Board file may have: it is Markdown (issue 21 hole 2). */
+const BOARD_EXTENSIONS = [".md", ".markdown"];
+
+/**
+ * Why `relative` (workspace-relative, `/`-separated) cannot be a Task Board, or undefined when it can: the board
+ * is a Markdown file outside every dot-folder (`.git/`, `.locus/`, `.github/`, ...) and `node_modules/`, so a
+ * board sync can never append sections to git's config, Locus's own files or another tool's (issue 21 hole 2).
+ */
+export function boardPathProblem(relative: string): string | undefined {
+  const segments = relative.split(/[\\/]/);
+  const folder = segments
+    .slice(0, -1)
+    .find((segment) => segment.startsWith(".") || segment === "node_modules");
+  if (folder !== undefined) return `it is inside ${folder}/, a folder that belongs to a tool, not to people`;
+  const name = segments.at(-1) ?? "";
+  if (name.startsWith(".")) return "it is a hidden file";
+  if (!BOARD_EXTENSIONS.includes(path.extname(name).toLowerCase())) {
+    return "it is not a Markdown file (.md or .markdown)";
+  }
+  return undefined;
+}
+
+/**
+ * resolveWorkspaceFile for the Task Board: also refuses, with HSK-400-UNSAFE-PATH, a path that is not a Markdown
+ * file people own (boardPathProblem), checked on the path as given and on where it really leads (a symlink
+ * inside the workspace that points into `.git/` is refused too).
+ */
+export function resolveBoardFile(workspaceRoot: string, requested: string, field: string): ResolvedBoardPath {
+  const resolved = resolveWorkspaceFile(workspaceRoot, requested, field);
+  const real = path.relative(realpathSync(workspaceRoot), resolved.absolute);
+  for (const candidate of [resolved.relative, real]) {
+    const problem = boardPathProblem(candidate);
+    if (problem !== undefined) {
+      throw unsafe(field, `${field} ${requested} cannot be the Task Board: ${problem}`, requested);
+    }
+  }
+  return resolved;
+}
+
 /** Creates the missing folders of a resolved path (already confined by resolveWorkspaceFile). */
 export async function ensureParentFolder(resolved: ResolvedBoardPath): Promise<void> {
   mkdirSync(path.dirname(resolved.absolute), { recursive: true });

@@ -274,7 +274,8 @@ function renderPlan(
         },
       );
     }
-    finals.set(entry.wp_id, { board_status: entry.board_status, token: entry.token });
+    // The adopted WP's own place: its section's, or where the store stopped it (board-import.ts).
+    finals.set(entry.wp_id, { board_status: requested.board_status, token: requested.token });
   }
   return placeEntries(board, owned, finals, options.direction === "from_board", phantomLines);
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { resolveWorkspaceFile } from "../board/board-file.js";
+import { resolveBoardFile } from "../board/board-file.js";
 import { BoardWatcher } from "../board/board-watcher.js";
 import type { OperationDefinition } from "../operations/operation.js";
 import { globalOptions, openEngine } from "./cli-context.js";
@@ -21,11 +21,7 @@ export function registerBoardWatch(program: Command, catalog: readonly Operation
     .action(async (options: { importUnknown?: boolean }, command: Command) => {
       const json = globalOptions(command).json;
       const { engine, workspace } = await openEngine(command);
-      const boardFile = resolveWorkspaceFile(
-        workspace.root,
-        workspace.config.board_path,
-        "board_path",
-      ).absolute;
+      const boardFile = resolveBoardFile(workspace.root, workspace.config.board_path, "board_path").absolute;
       const params = options.importUnknown ? { import_unknown: true } : {};
       const watcher = new BoardWatcher({
         boardFile,

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFile
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Command } from "commander";
-import { resolveWorkspaceFile } from "../board/board-file.js";
+import { resolveBoardFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
 import { findWorkspaceRoot } from "../workspace/workspace.js";
 import { globalOptions } from "./cli-context.js";
@@ -76,7 +76,7 @@ export function registerHooks(program: Command): void {
           },
         );
       }
-      const boardPath = resolveWorkspaceFile(root, readBoardConfig(root), "board_path").relative;
+      const boardPath = resolveBoardFile(root, readBoardConfig(root), "board_path").relative;
       // The script this process was started as (bin/locus.js, through any npm link): the hook runs the same Locus.
       const cliPath = realpathSync(process.argv[1] ?? "locus");
       mkdirSync(path.dirname(hookFile), { recursive: true });

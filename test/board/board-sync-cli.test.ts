@@ -32,6 +32,7 @@ describe("locus board sync --json (process)", () => {
       assert.deepEqual(body.events_emitted, [
         "FR-EVT-SYNC-001",
         "FR-EVT-WP-001",
+        "FR-EVT-WP-002",
         "FR-EVT-TB-002",
         "FR-EVT-SYNC-002",
       ]);

@@ -268,7 +268,7 @@ describe("sync_task_board", () => {
     }
   });
 
-  test("given an adopted board, then WP-001 records source task_board_import, the section's status and the entry's own token", async () => {
+  test("given an adopted board, then each WP is created as a stub and walks section 5 to its section, keeping the entry's own token", async () => {
     const ws = await boardWorkspace();
     try {
       const text = [
@@ -287,19 +287,56 @@ describe("sync_task_board", () => {
       ws.writeBoard(text);
       const before = (await ws.store.readEvents()).length;
       await ws.ok("sync_task_board", { import_unknown: true });
-      const created = (await ws.store.readEvents({ afterSeq: before })).filter(
-        (event) => event.event_name === "work_packet_created",
+      const events = await ws.store.readEvents({ afterSeq: before });
+      const created = events.filter((event) => event.event_name === "work_packet_created");
+      assert.deepEqual(
+        created.map((event) => [
+          event.payload.wp_id,
+          event.payload.source,
+          (event.payload.wp as TrackedWorkPacket).status,
+        ]),
+        [
+          ["WP-S", "task_board_import", "stub"],
+          ["WP-R", "task_board_import", "stub"],
+          ["WP-P", "task_board_import", "stub"],
+          ["WP-V", "task_board_import", "stub"],
+        ],
+        "WP-001 makes each WP as create_wp does",
       );
-      const summary = created.map((event) => {
-        const wp = event.payload.wp as TrackedWorkPacket;
-        return [event.payload.wp_id, event.payload.source, wp.status, wp.governance.task_board_token];
-      });
-      assert.deepEqual(summary, [
-        ["WP-S", "task_board_import", "stub", "STUB"],
-        ["WP-R", "task_board_import", "ready", "READY_FOR_DEV"],
-        ["WP-P", "task_board_import", "in_progress", "ACTIVE"],
-        ["WP-V", "task_board_import", "done", "VALIDATED"],
-      ]);
+      const stored = await Promise.all(["WP-S", "WP-R", "WP-P", "WP-V"].map((id) => storedWp(ws, id)));
+      assert.deepEqual(
+        stored.map((wp) => [wp.wp_id, wp.status, wp.governance.task_board_token]),
+        [
+          ["WP-S", "stub", "STUB"],
+          ["WP-R", "ready", "READY_FOR_DEV"],
+          ["WP-P", "in_progress", "ACTIVE"],
+          ["WP-V", "done", "VALIDATED"],
+        ],
+      );
+      // Past ready, the gates were passed by the adopting actor (an Operator here), each noted as adopted.
+      const gated = events.filter((event) => event.event_name === "work_packet_gated");
+      assert.deepEqual(
+        gated.map((event) => [event.payload.wp_id, event.payload.gate]),
+        [
+          ["WP-P", "pre_work"],
+          ["WP-V", "pre_work"],
+          ["WP-V", "post_work"],
+        ],
+      );
+      for (const event of gated) {
+        assert.match(
+          String((event.payload.note as { content: string }).content),
+          /adopted from the Task Board/,
+        );
+      }
+      const decisions = events.filter(
+        (event) => event.event_name === "capability_decision" && event.payload.capability_id === "locus.gate",
+      );
+      assert.deepEqual(
+        decisions.map((event) => event.payload.decision_outcome),
+        ["allow"],
+        "one recorded locus.gate decision covers the job's adopted gates",
+      );
       assert.equal(ws.readBoard(), text, "tokens and trailing text are kept on the board");
       const active = await storedWp(ws, "WP-P");
       assert.equal(active.governance.task_board_token, "ACTIVE");

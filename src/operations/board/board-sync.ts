@@ -3,7 +3,7 @@
 // leave the file write for the very end of the job (see board-write.ts for the ordering).
 
 import { readParsedBoard } from "../../board/board-cache.js";
-import { type BoardFileStamp, type ResolvedBoardPath, resolveWorkspaceFile } from "../../board/board-file.js";
+import { type BoardFileStamp, type ResolvedBoardPath, resolveBoardFile } from "../../board/board-file.js";
 import type { BoardLimits } from "../../board/board-input.js";
 import { type BoardStatus, type ParsedBoard, wpStatusOf } from "../../board/board-model.js";
 import { parseBoard } from "../../board/board-parser.js";
@@ -13,12 +13,13 @@ import {
   type SyncDirection,
   type UnknownEntry,
 } from "../../board/board-plan.js";
+import { grantCovers } from "../../domain/capabilities.js";
 import { isLocusError, LocusError } from "../../domain/errors.js";
 import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import type { BoardWpState } from "../../store/store-port.js";
 import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
-import { importBoardEntry } from "./board-import.js";
+import { AdoptionGrants, adoptionNeedsGate, importBoardEntry } from "./board-import.js";
 import { pendingPutBack, reportPutBack } from "./board-render-check.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
@@ -97,7 +98,11 @@ export function resolveBoardPath(ctx: JobContext, requested: string | undefined)
       },
     );
   }
-  return resolveWorkspaceFile(root, requested ?? ctx.config.board_path, "path");
+  return resolveBoardFile(
+    root,
+    requested ?? ctx.config.board_path,
+    requested === undefined ? "board_path" : "path",
+  );
 }
 
 /** Reads and parses the board (bounds checked before reading), or a new board when the file is missing. */
@@ -115,6 +120,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
   const boardPath = resolved.relative;
   ctx.emit("sync_started", { kind: "task_board", target: boardPath });
   const { board, stamp } = loadBoard(ctx, resolved);
+  assertLooksLikeBoard(board, resolved, params.path === undefined ? "board_path" : "path");
   const last = await ctx.tx.getBoardState(boardPath);
   const stored = await ctx.tx.listBoardWps();
   const views = stored.map((wp) => ({
@@ -130,8 +136,11 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
 
   const { applied, conflicts } = await applyManualEdits(ctx, plan.manual_edits, boardPath, params.dry_run);
   const importing = params.import_unknown && params.direction !== "to_board";
-  const imported: UnknownEntry[] = importing ? [...plan.unknown_entries] : [];
-  if (!params.dry_run) for (const entry of imported) importBoardEntry(ctx, entry, boardPath);
+  const adoption = importing
+    ? adoptUnknownEntries(ctx, plan.unknown_entries, boardPath, params.dry_run)
+    : { placed: [], conflicts: [] };
+  conflicts.push(...adoption.conflicts);
+  const imported: UnknownEntry[] = adoption.placed;
 
   const out = plan.render({ applied_edits: applied, imported });
   const written = out.changed && !params.dry_run;
@@ -268,4 +277,66 @@ async function applyManualEdits(
     });
   }
   return { applied, conflicts };
+}
+
+/**
+ * Adopts the board's unknown entries (section 8 `import_unknown`, issue 21 hole 1): each is created as stub and
+ * walks section 5 to its section's status; one whose status needs gate decisions the job does not hold stops at
+ * ready and is a conflict. A dry run reports the same conflicts without writing or recording anything.
+ */
+function adoptUnknownEntries(
+  ctx: JobContext,
+  entries: readonly UnknownEntry[],
+  boardPath: string,
+  dryRun: boolean,
+): { placed: UnknownEntry[]; conflicts: BoardConflict[] } {
+  const placed: UnknownEntry[] = [];
+  const conflicts: BoardConflict[] = [];
+  const grants = new AdoptionGrants(ctx);
+  for (const entry of entries) {
+    if (dryRun) {
+      placed.push(entry);
+      if (adoptionNeedsGate(entry.board_status) && !grantCovers(ctx.identity.grants, "locus.gate")) {
+        conflicts.push(adoptionConflict(entry, "READY", "locus.gate is needed to adopt it past READY"));
+      }
+      continue;
+    }
+    const adopted = importBoardEntry(ctx, entry, boardPath, grants);
+    placed.push(adopted.placed);
+    if (adopted.refusal !== undefined) {
+      conflicts.push(adoptionConflict(entry, adopted.placed.board_status, adopted.refusal.message));
+    }
+  }
+  return { placed, conflicts };
+}
+
+/** The conflict of an entry adopted short of its section: where the store keeps it, and why. */
+function adoptionConflict(entry: UnknownEntry, storeStatus: BoardStatus, message: string): BoardConflict {
+  return {
+    wp_id: entry.wp_id,
+    store_status: storeStatus,
+    board_status: entry.board_status,
+    line: entry.line + 1,
+    code: "HSK-403-CAPABILITY",
+    message,
+  };
+}
+
+/**
+ * Issue 21 hole 2: a sync only ever rewrites a file that is a Task Board (an owned section or an entry), or
+ * one that is empty or new; any other file (a README, notes, a config) is refused and left byte for byte.
+ */
+function assertLooksLikeBoard(board: ParsedBoard, resolved: ResolvedBoardPath, field: string): void {
+  if (!resolved.exists) return;
+  if (board.entries.length > 0 || board.sections.some((section) => section.owned_status !== undefined))
+    return;
+  // Empty, or only headings and comments (a board's skeleton such as "# Task Board"): Locus may fill it in.
+  const inert = (line: ParsedBoard["lines"][number]) =>
+    line.text.trim() === "" || line.kind === "heading" || line.kind === "comment";
+  if (board.lines.every(inert)) return;
+  throw new LocusError(
+    "HSK-400-UNSAFE-PATH",
+    `${resolved.relative} is not a Task Board (no owned section such as "## Ready" and no entry line), so Locus will not write into it`,
+    { field, path: resolved.relative },
+  );
 }

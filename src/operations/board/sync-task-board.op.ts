@@ -24,6 +24,7 @@ export const syncTaskBoardOp = defineOperation({
     "task_board_status_changed",
     "work_packet_updated",
     "work_packet_created",
+    "work_packet_gated",
     "task_board_entry_added",
     "task_board_synced",
     "sync_completed",
