@@ -6,7 +6,7 @@
 // unchanged, and another writer started meanwhile is not blocked.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_TASK_PACKET_LIMITS } from "../../../src/packets/task-packet-parser.js";
@@ -118,6 +118,17 @@ describe("attack: a Coder names a FIFO (or a device, or a huge file) as a task p
       `${packets}/WP-ok.md`,
       "--json",
     ]);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    ws.assertIntact();
+  });
+
+  it("a packet swapped for a FIFO after it was accepted does not hang later writes to the WP", async () => {
+    const packet = join(ws.dir, packets, "WP-ok.md");
+    rmSync(packet);
+    execFileSync("mkfifo", [packet]);
+    const run = await runBounded(ws.dir, "Coder", ["note", "WP-X", "after the swap", "--json"]);
+    assert.equal(run.hung, false, "a write to the WP hung on its packet, now a FIFO");
+    // Search indexing skips a packet it cannot read safely; the write itself goes through.
     assert.equal(run.status, 0, run.stdout + run.stderr);
     ws.assertIntact();
   });
