@@ -20,6 +20,7 @@ import {
 import path from "node:path";
 import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
+import { openForRead } from "./safe-read.js";
 
 /** A board path checked against the workspace: relative form (for events and the store) and real path. */
 export interface ResolvedBoardPath {
@@ -147,7 +148,7 @@ export async function ensureParentFolder(resolved: ResolvedBoardPath): Promise<v
 export function statBoardFile(absolute: string): BoardFileStamp | undefined {
   let fd: number;
   try {
-    fd = openSync(absolute, "r");
+    fd = openForRead(absolute);
   } catch {
     return undefined;
   }
@@ -174,7 +175,8 @@ export function sameStamp(a: BoardFileStamp | undefined, b: BoardFileStamp | und
  * board is refused without being loaded), and the read stops at the bound even if the file grows meanwhile.
  */
 export function readBoardFile(absolute: string, maxBytes: number): BoardFileContent {
-  const fd = openSync(absolute, "r");
+  // Non-blocking open: a FIFO planted as the board is refused below, not waited on (issue 21 hole 4).
+  const fd = openForRead(absolute);
   try {
     const stat = fstatSync(fd, { bigint: true });
     if (!stat.isFile()) {

@@ -1,11 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { resolveWorkspaceFile } from "../board/board-file.js";
+import { readRegularFile } from "../board/safe-read.js";
 import { isLocusError } from "../domain/errors.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
 import type { LocusEngine } from "../operations/locus-engine.js";
-import { parseTaskPacket, type TaskPacketMetadata } from "../packets/task-packet-parser.js";
+import {
+  DEFAULT_TASK_PACKET_LIMITS,
+  parseTaskPacket,
+  type TaskPacketMetadata,
+} from "../packets/task-packet-parser.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { subcommand } from "./operation-commands.js";
@@ -99,7 +104,9 @@ function readPackets(root: string, packetsDir: string, wpId: string): FoundPacke
       continue;
     }
     if (!existsSync(absolute)) continue;
-    found.push({ relative, parsed: parseTaskPacket(readFileSync(absolute)) });
+    // A FIFO or device planted as a packet is refused (coded), never waited on (issue 21 hole 4).
+    const bytes = readRegularFile(absolute, DEFAULT_TASK_PACKET_LIMITS.max_bytes, "task_packet_path", true);
+    found.push({ relative, parsed: parseTaskPacket(bytes) });
   }
   return found;
 }

@@ -1,11 +1,15 @@
 import { LocusError } from "./errors.js";
 import type { MicroTaskStatus } from "./records.js";
 
-/** Section 5: pending -> in_progress -> completed | failed | skipped | blocked; blocked -> in_progress. */
+/**
+ * Section 5: pending -> in_progress -> completed | failed | skipped | blocked; blocked -> in_progress.
+ * pending and blocked may also go to skipped (issue 21 hole 14): an MT that cannot start, such as the
+ * dependent of a failed MT, must still be able to become final, or its WP could never pass post_work.
+ */
 export const MT_TRANSITIONS: Readonly<Record<MicroTaskStatus, readonly MicroTaskStatus[]>> = {
-  pending: ["in_progress"],
+  pending: ["in_progress", "skipped"],
   in_progress: ["completed", "failed", "skipped", "blocked"],
-  blocked: ["in_progress"],
+  blocked: ["in_progress", "skipped"],
   completed: [],
   failed: [],
   skipped: [],

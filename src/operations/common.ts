@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { resolveWorkspaceFile } from "../board/board-file.js";
+import { checkRegularFile } from "../board/safe-read.js";
 import { LocusError } from "../domain/errors.js";
 import { newNoteId } from "../domain/ids.js";
 import { lazy } from "../domain/lazy.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
 import type { TrackedWorkPacket, WorkNote } from "../domain/records.js";
 import { transitionFactsOf } from "../domain/wp-state-machine.js";
+import { DEFAULT_TASK_PACKET_LIMITS } from "../packets/task-packet-parser.js";
 import type { JobContext } from "./job-context.js";
 
 /** `expected_version`: compare-and-set on WP writes (section 4). Built on first use, like all params. */
@@ -101,7 +103,13 @@ export function checkTaskPacketPath(ctx: JobContext, path: string): string {
   }
   // 8: no symlink escape either, when the workspace is a folder on disk (board engineer).
   const root = ctx.services.workspaceRoot;
-  if (root !== undefined) resolveWorkspaceFile(root, normalised, "task_packet_path");
+  if (root === undefined) return normalised;
+  const resolved = resolveWorkspaceFile(root, normalised, "task_packet_path");
+  // 8: an existing packet must be a regular file within the packet bound; a FIFO or device is refused
+  // here, opened without blocking, instead of hanging the search indexing later in this transaction.
+  if (resolved.exists) {
+    checkRegularFile(resolved.absolute, DEFAULT_TASK_PACKET_LIMITS.max_bytes, "task_packet_path", true);
+  }
   return normalised;
 }
 

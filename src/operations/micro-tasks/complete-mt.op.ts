@@ -17,7 +17,11 @@ const params = () =>
     expected_version: expectedVersionSchema(),
   });
 
-/** complete_mt: in_progress -> completed | skipped (MT-004) or failed (MT-006); a repeat is idempotent. */
+/**
+ * complete_mt: in_progress -> completed | skipped (MT-004) or failed (MT-006); a repeat is idempotent. A pending
+ * or blocked MT may be skipped too (issue 21 hole 14), with locus.write like any other MT move: skipping is
+ * work bookkeeping, and the post_work gate holder still judges whether the WP is done.
+ */
 export const completeMt = defineOperation({
   name: "complete_mt",
   summary: "Finish a micro-task as completed, failed or skipped",

@@ -1,7 +1,8 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { resolve, sep } from "node:path";
+import { readRegularFile } from "../../board/safe-read.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
-import { parseTaskPacket } from "../../packets/task-packet-parser.js";
+import { DEFAULT_TASK_PACKET_LIMITS, parseTaskPacket } from "../../packets/task-packet-parser.js";
 import { searchDocumentOf, taskPacketSearchText } from "../../search/search-document.js";
 import type { StoreTransaction } from "../../store/store-port.js";
 import type { JobServices } from "../job-context.js";
@@ -32,7 +33,7 @@ export async function indexWrittenWorkPackets(
 
 /**
  * The search text of a WP's task packet, or undefined when there is none, it is unreadable, too large, or
- * resolves outside the workspace (section 8: no symlink escape). Search never fails a write over a packet.
+ * resolves outside the workspace (section 8: no symlink escape), or is not a regular file. Search never fails a write over a packet.
  */
 export function readTaskPacketText(root: string | undefined, path: string | undefined): string | undefined {
   if (root === undefined || path === undefined) return undefined;
@@ -40,7 +41,9 @@ export function readTaskPacketText(root: string | undefined, path: string | unde
     const realRoot = realpathSync(root);
     const file = realpathSync(resolve(realRoot, path));
     if (!file.startsWith(realRoot + sep)) return undefined;
-    return taskPacketSearchText(parseTaskPacket(readFileSync(file)));
+    // Non-blocking and bounded: this runs inside the write transaction (issue 21 hole 4).
+    const bytes = readRegularFile(file, DEFAULT_TASK_PACKET_LIMITS.max_bytes, "task_packet_path", true);
+    return taskPacketSearchText(parseTaskPacket(bytes));
   } catch {
     return undefined;
   }
