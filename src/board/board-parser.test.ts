@@ -241,22 +241,31 @@ describe("safety bounds (section 8)", () => {
     assert.ok(performance.now() - started < 200);
   });
 
-  test("parses and renders a 10,000-entry board well under 50 ms", () => {
-    const lines = ["# Board", ""];
-    for (let s = 0; s < 10; s++) {
-      lines.push(`## ${["Done", "Ready", "Stub Backlog", "Notes"][s % 4]}`, "");
-      for (let e = 0; e < 1000; e++) lines.push(`- **[WP-${s}-${e}]** - [VALIDATED] - note ${e}`);
-      lines.push("");
-    }
-    const text = lines.join("\n");
-    let best = Number.POSITIVE_INFINITY;
-    for (let run = 0; run < 5; run++) {
-      const started = performance.now();
-      const board = parseBoard(text);
-      assert.equal(renderBoard(board).length, text.length);
-      assert.equal(board.entries.length, 10_000);
-      best = Math.min(best, performance.now() - started);
-    }
-    assert.ok(best < 50, `best of 5 runs took ${best.toFixed(1)} ms`);
+  test("parses and renders a board in time linear in its entries", () => {
+    /** Best of 5 parse-and-render runs of a board of `sections * 1000` entries. */
+    const bestRun = (sections: number): number => {
+      const lines = ["# Board", ""];
+      for (let s = 0; s < sections; s++) {
+        lines.push(`## ${["Done", "Ready", "Stub Backlog", "Notes"][s % 4]}`, "");
+        for (let e = 0; e < 1000; e++) lines.push(`- **[WP-${s}-${e}]** - [VALIDATED] - note ${e}`);
+        lines.push("");
+      }
+      const text = lines.join("\n");
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 5; run++) {
+        const started = performance.now();
+        const board = parseBoard(text);
+        assert.equal(renderBoard(board).length, text.length);
+        assert.equal(board.entries.length, sections * 1000);
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    // A complexity check, not a time target (the board bench prints the targets): four times the entries may take
+    // about four times as long; a quadratic parser would take sixteen.
+    bestRun(1); // warm-up
+    const small = bestRun(5);
+    const large = bestRun(20);
+    assert.ok(large / small < 10, `20,000 vs 5,000 entries: ${large.toFixed(1)} / ${small.toFixed(1)} ms`);
   });
 });
