@@ -7,11 +7,13 @@
 
 import { type BoardStatus, boardStatusOf, DEFAULT_TOKENS, wpStatusOf } from "../../board/board-model.js";
 import type { UnknownEntry } from "../../board/board-plan.js";
+import { grantCovers } from "../../domain/capabilities.js";
 import { LocusError } from "../../domain/errors.js";
 import type { GateStatus, TrackedWorkPacket, WorkPacketStatus } from "../../domain/records.js";
 import { assertWpTransition, gateDecisionTarget, transitionFactsOf } from "../../domain/wp-state-machine.js";
 import { checkGateBound, makeNote } from "../common.js";
 import type { JobContext } from "../job-context.js";
+import type { BoardConflict } from "./board-sync.js";
 
 /** The source recorded on every event of an adoption. */
 const SOURCE = "task_board_import";
@@ -176,4 +178,47 @@ function passGate(ctx: JobContext, wp: TrackedWorkPacket, gate: "pre_work" | "po
     note: makeNote(ctx, `${gate} gate: pass - ${why}`, "gate"),
     ...(to !== from ? { status_change: { from, to } } : {}),
   });
+}
+
+/**
+ * Adopts the board's unknown entries (section 8 `import_unknown`, issue 21 hole 1): each is created as stub and
+ * walks section 5 to its section's status; one whose status needs gate decisions the job does not hold stops at
+ * ready and is a conflict. A dry run reports the same conflicts without writing or recording anything.
+ */
+export function adoptUnknownEntries(
+  ctx: JobContext,
+  entries: readonly UnknownEntry[],
+  boardPath: string,
+  dryRun: boolean,
+): { placed: UnknownEntry[]; conflicts: BoardConflict[] } {
+  const placed: UnknownEntry[] = [];
+  const conflicts: BoardConflict[] = [];
+  const grants = new AdoptionGrants(ctx);
+  for (const entry of entries) {
+    if (dryRun) {
+      placed.push(entry);
+      if (adoptionNeedsGate(entry.board_status) && !grantCovers(ctx.identity.grants, "locus.gate")) {
+        conflicts.push(adoptionConflict(entry, "READY", "locus.gate is needed to adopt it past READY"));
+      }
+      continue;
+    }
+    const adopted = importBoardEntry(ctx, entry, boardPath, grants);
+    placed.push(adopted.placed);
+    if (adopted.refusal !== undefined) {
+      conflicts.push(adoptionConflict(entry, adopted.placed.board_status, adopted.refusal.message));
+    }
+  }
+  return { placed, conflicts };
+}
+
+/** The conflict of an entry adopted short of its section: where the store keeps it, and why. */
+function adoptionConflict(entry: UnknownEntry, storeStatus: BoardStatus, message: string): BoardConflict {
+  return {
+    wp_id: entry.wp_id,
+    store_status: storeStatus,
+    board_status: entry.board_status,
+    line: entry.line + 1,
+    code: "HSK-403-CAPABILITY",
+    message,
+  };
 }

@@ -13,13 +13,12 @@ import {
   type SyncDirection,
   type UnknownEntry,
 } from "../../board/board-plan.js";
-import { grantCovers } from "../../domain/capabilities.js";
 import { isLocusError, LocusError } from "../../domain/errors.js";
 import { assertWpTransition } from "../../domain/wp-state-machine.js";
 import type { BoardWpState } from "../../store/store-port.js";
 import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
-import { AdoptionGrants, adoptionNeedsGate, importBoardEntry } from "./board-import.js";
+import { adoptUnknownEntries } from "./board-import.js";
 import { pendingPutBack, reportPutBack } from "./board-render-check.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
@@ -277,49 +276,6 @@ async function applyManualEdits(
     });
   }
   return { applied, conflicts };
-}
-
-/**
- * Adopts the board's unknown entries (section 8 `import_unknown`, issue 21 hole 1): each is created as stub and
- * walks section 5 to its section's status; one whose status needs gate decisions the job does not hold stops at
- * ready and is a conflict. A dry run reports the same conflicts without writing or recording anything.
- */
-function adoptUnknownEntries(
-  ctx: JobContext,
-  entries: readonly UnknownEntry[],
-  boardPath: string,
-  dryRun: boolean,
-): { placed: UnknownEntry[]; conflicts: BoardConflict[] } {
-  const placed: UnknownEntry[] = [];
-  const conflicts: BoardConflict[] = [];
-  const grants = new AdoptionGrants(ctx);
-  for (const entry of entries) {
-    if (dryRun) {
-      placed.push(entry);
-      if (adoptionNeedsGate(entry.board_status) && !grantCovers(ctx.identity.grants, "locus.gate")) {
-        conflicts.push(adoptionConflict(entry, "READY", "locus.gate is needed to adopt it past READY"));
-      }
-      continue;
-    }
-    const adopted = importBoardEntry(ctx, entry, boardPath, grants);
-    placed.push(adopted.placed);
-    if (adopted.refusal !== undefined) {
-      conflicts.push(adoptionConflict(entry, adopted.placed.board_status, adopted.refusal.message));
-    }
-  }
-  return { placed, conflicts };
-}
-
-/** The conflict of an entry adopted short of its section: where the store keeps it, and why. */
-function adoptionConflict(entry: UnknownEntry, storeStatus: BoardStatus, message: string): BoardConflict {
-  return {
-    wp_id: entry.wp_id,
-    store_status: storeStatus,
-    board_status: entry.board_status,
-    line: entry.line + 1,
-    code: "HSK-403-CAPABILITY",
-    message,
-  };
 }
 
 /**
