@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
 import { userIdSchema } from "../domain/records.js";
 import { boardAutoSync } from "../operations/board/board-auto-sync.js";
 import { LocusEngine } from "../operations/locus-engine.js";
+import { parseStoreUrl } from "../store/open-store.js";
 import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
 import { UsageError } from "./zod-options.js";
 
@@ -42,6 +44,27 @@ function osUser(): string {
   }
 }
 
+/**
+ * A SQLite store named by --store (or LOCUS_STORE) in a folder that does not exist is a mistyped path: refused as a
+ * usage error before anything is created, instead of a new empty store that reports "no work packets" (issue 18).
+ * A new file in an existing folder is still a new store (section 11: a store works without `.locus/`).
+ */
+function assertStoreFolderExists(storeUrl: string): void {
+  let location: ReturnType<typeof parseStoreUrl>;
+  try {
+    location = parseStoreUrl(storeUrl, process.cwd());
+  } catch {
+    return; // the store's own check names what is wrong
+  }
+  if (location.kind !== "sqlite" || location.path === ":memory:") return;
+  const folder = dirname(location.path);
+  if (!existsSync(folder)) {
+    throw new UsageError(
+      `--store (or LOCUS_STORE) ${storeUrl}: the folder ${folder} does not exist; check the path (nothing was created)`,
+    );
+  }
+}
+
 /** Opens the workspace and an engine whose surface profile and actor come from the global options. */
 export async function openEngine(
   command: Command,
@@ -51,6 +74,7 @@ export async function openEngine(
   if (options.actor !== undefined && !userIdSchema.safeParse(options.actor).success) {
     throw new UsageError("--actor (or LOCUS_ACTOR) must be 1-200 characters without control characters");
   }
+  if (options.store !== undefined) assertStoreFolderExists(options.store);
   const workspace = await openWorkspace({
     cwd: process.cwd(),
     ...(options.store ? { storeUrl: options.store } : {}),

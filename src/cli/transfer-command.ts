@@ -11,6 +11,7 @@ import { wholeNumber } from "./number-option.js";
 import { subcommand } from "./operation-commands.js";
 import { writeLines } from "./stdout-writer.js";
 import { Progress } from "./terminal-style.js";
+import { UsageError } from "./zod-options.js";
 
 const toLines = (events: readonly StoredEvent[]): string =>
   events.length === 0 ? "" : `${events.map((event) => JSON.stringify(event)).join("\n")}\n`;
@@ -41,6 +42,17 @@ async function exportAction(options: { out?: string }, command: Command): Promis
   }
 }
 
+/** Reads the file `locus import` names; one that cannot be read is the caller's mistake (exit 2), not the store's. */
+function readImportFile(file: string): string {
+  try {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new UsageError(`import <file>: cannot read ${file}: ${reason}; nothing was imported`);
+  }
+}
+
 /** `locus export`, `locus import`, `locus events export` and `locus events tail`. */
 export function registerTransfer(program: Command): void {
   const exportHelp = "Export the workspace as JSON Lines of Flight Recorder events (stdout, or --out FILE)";
@@ -58,7 +70,7 @@ export function registerTransfer(program: Command): void {
     .argument("<file>", "the export file, or - for stdin")
     .action(async (file: string, _options: unknown, command: Command) => {
       const json = globalOptions(command).json;
-      const text = readFileSync(file === "-" ? 0 : file, "utf8");
+      const text = readImportFile(file);
       const { engine, workspace } = await openEngine(command);
       try {
         // Who imports: --profile / LOCUS_PROFILE, else the workspace default (the envelope's rule, section 3).
