@@ -80,7 +80,8 @@ export function buildProgram(only?: string): Command {
     .version(VERSION, "-V, --version", "print the Locus version")
     .addHelpText("after", EXIT_HELP)
     .exitOverride()
-    .showHelpAfterError()
+    // One line after a usage mistake, not the whole help burying it (issue 18).
+    .showHelpAfterError("(add --help to the command for its usage)")
     .configureHelp({ sortSubcommands: false });
 
   if (wants("init")) registerInit(program);
