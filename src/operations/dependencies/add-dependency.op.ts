@@ -57,10 +57,14 @@ export const addDependency = defineOperation({
       p.type === "blocked_by" ? ["to_wp_id", "from_wp_id"] : ["from_wp_id", "to_wp_id"];
     if (edge.from === edge.to) {
       if (ACYCLIC_TYPES.has(edge.type)) {
-        throw new LocusError("HSK-409-CYCLE", `a dependency of type ${edge.type} cannot join ${edge.from} to itself`, {
-          field: toField,
-          cycle: [edge.from, edge.from],
-        });
+        throw new LocusError(
+          "HSK-409-CYCLE",
+          `a dependency of type ${edge.type} cannot join ${edge.from} to itself`,
+          {
+            field: toField,
+            cycle: [edge.from, edge.from],
+          },
+        );
       }
       throw new LocusError("HSK-400-INVALID-PARAMS", "a dependency needs two different work packets", {
         field: "params.to_wp_id",
