@@ -1,7 +1,7 @@
 // In-process measures of section 12 on a generated workspace: every call is one real job through
 // LocusEngine on the real SqliteStore (one transaction and COMMIT per job, as a user's call would be).
 import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
-import { replay } from "../src/domain/events/evolve.js";
+import { replay } from "../src/domain/events/merge-fold.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { createParams, prng, statusOf, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, rowOf, timed } from "./bench-stats.js";

@@ -11,7 +11,7 @@ import { rmSync } from "node:fs";
 import pg from "pg";
 import { importEvents } from "../src/cli/event-transfer.js";
 import { BUILT_IN_PROFILES } from "../src/domain/capabilities.js";
-import { replay } from "../src/domain/events/evolve.js";
+import { replay } from "../src/domain/events/merge-fold.js";
 import { verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";

@@ -59,6 +59,7 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   get_blocking_chain: { path: ["dep", "chain"], args: ["wp_id"] },
   search: { path: ["search"], args: ["query"], example: 'locus search "login token expiry"' },
   sync_task_board: { path: ["board", "sync"], example: "locus board sync --dry-run" },
+  sync_events: { path: ["sync"], args: ["peer"], example: "locus sync locus-replicas/" },
 };
 
 /** Descriptions of command groups (the first word of a path with more than one word). */

@@ -14,6 +14,7 @@ import { listWps } from "./queries/list-wps.op.js";
 import { queryBlocked } from "./queries/query-blocked.op.js";
 import { queryReady } from "./queries/query-ready.op.js";
 import { search } from "./search/search.op.js";
+import { syncEvents } from "./sync/sync-events.op.js";
 import { claimWp } from "./work-packets/claim-wp.op.js";
 import { closeWp } from "./work-packets/close-wp.op.js";
 import { createWp } from "./work-packets/create-wp.op.js";
@@ -44,6 +45,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   listWps,
   syncTaskBoardOp, // section 8 (board engineer)
   search, // section 9: hybrid search (src/operations/search/)
+  syncEvents, // section 13: replica sync (src/operations/sync/)
 ];
 
 /** The catalog by operation name. */

@@ -1,7 +1,8 @@
 import { canonicalJson } from "../domain/canonical-json.js";
 import { isLocusError, type LocusError } from "../domain/errors.js";
-import { type LocusState, replay } from "../domain/events/evolve.js";
+import type { LocusState } from "../domain/events/evolve.js";
 import { type ChainReport, verifyChain } from "../domain/events/hash-chain.js";
+import { replay } from "../domain/events/merge-fold.js";
 import { derivedColumnFault } from "../store/event-rows.js";
 import type { LocusStore, StoredEvent } from "../store/store-port.js";
 

@@ -6,10 +6,11 @@ import { bronzeOperation, makeBronze } from "../domain/events/bronze-history.js"
 import type { EmittedPayload, EventName } from "../domain/events/event-registry.js";
 import { validateEventPayload } from "../domain/events/event-registry.js";
 import { applyEvent, emptyState, emptyTouched, type LocusState, mtKey } from "../domain/events/evolve.js";
-import { eventHash } from "../domain/events/hash-chain.js";
+import { chainReceived, eventHash } from "../domain/events/hash-chain.js";
+import type { OriginEvent } from "../domain/events/stored-event.js";
 import { type IdSource, newBronzeId } from "../domain/ids.js";
 import type { TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
-import type { ChainHead, StoredEvent, StoreTransaction } from "../store/store-port.js";
+import type { ChainHead, LocusStore, StoredEvent, StoreTransaction } from "../store/store-port.js";
 import { indexWrittenWorkPackets } from "./search/index-on-write.js";
 import type { WorkspaceConfig } from "./workspace-config.js";
 
@@ -37,6 +38,10 @@ export interface JobServices {
   workspaceRoot?: string;
   /** A folder for rebuildable caches (the Task Board line index); without one they stay in memory. */
   cacheFolder?: string;
+  /** Section 13: opens another store as a sync peer (a store URL as for --store); an absent file is not created. */
+  openPeer?: (url: string) => Promise<LocusStore>;
+  /** Long operations report progress here (the CLI draws it on stderr): a label and the count done so far. */
+  progress?: (label: string, done: number) => void;
 }
 
 /**
@@ -49,6 +54,8 @@ export class JobContext {
   readonly state: LocusState = emptyState();
   private readonly touched = emptyTouched();
   private readonly sealed: StoredEvent[] = [];
+  /** How many of `sealed` are already in the store (appendReceived writes them first, to keep chain order). */
+  private appendedCount = 0;
   private readonly plannedWrites = new Map<string, string>();
   /** Per WP loaded from the store: the notes and gate decisions its last Bronze snapshot already holds. */
   private readonly storedCounts = new Map<string, BronzeInherited>();
@@ -69,7 +76,10 @@ export class JobContext {
     head: ChainHead,
   ) {
     this.head = head;
-    this.now = services.clock();
+    // Section 13, hybrid logical time: never earlier than an event this store received from another replica,
+    // so every event this job writes folds after everything the store has seen (merge-order.ts).
+    const now = services.clock();
+    this.now = head.floor_ms !== undefined && now.getTime() < head.floor_ms ? new Date(head.floor_ms) : now;
   }
 
   /** The job's timestamp (one clock reading per job). */
@@ -225,6 +235,27 @@ export class JobContext {
     return this.sealed;
   }
 
+  /**
+   * Section 13: appends events received from another replica to the chain, after the events this job sealed so
+   * far (written first, so the chain keeps the order things happened in). Their state is the caller's to write.
+   */
+  async appendReceived(events: readonly OriginEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.appendSealed();
+    const received = chainReceived(events, this.head);
+    await this.tx.appendEvents(received);
+    const last = received[received.length - 1] as StoredEvent;
+    this.head = { ...this.head, seq: last.seq, hash: last.hash };
+  }
+
+  private async appendSealed(): Promise<void> {
+    if (this.appendedCount === this.sealed.length) return;
+    await this.tx.appendEvents(
+      this.appendedCount === 0 ? this.sealed : this.sealed.slice(this.appendedCount),
+    );
+    this.appendedCount = this.sealed.length;
+  }
+
   /** Writes the changed records, one Bronze snapshot per written WP, and the sealed events. */
   async flush(): Promise<void> {
     const { tx, state, touched } = this;
@@ -254,6 +285,6 @@ export class JobContext {
       const dep = state.deps.get(id);
       if (dep) await tx.putDependency(dep);
     }
-    await tx.appendEvents(this.sealed);
+    await this.appendSealed();
   }
 }

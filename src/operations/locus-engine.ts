@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { type Clock, systemClock } from "../domain/clock.js";
+import { LocusError } from "../domain/errors.js";
 import { type IdSource, systemIds } from "../domain/ids.js";
+import { openStore, parseStoreUrl } from "../store/open-store.js";
 import type { LocusStore } from "../store/store-port.js";
 import { CATALOG } from "./catalog.js";
 import {
@@ -24,6 +27,19 @@ export interface EngineOptions {
   cacheFolder?: string;
   catalog?: ReadonlyMap<string, OperationDefinition>;
   afterApply?: AfterApplyHook;
+  /** See JobServices.progress. */
+  progress?: (label: string, done: number) => void;
+}
+
+/**
+ * Section 13: opens a sync peer. A relative SQLite path resolves against the workspace root; a SQLite file that
+ * does not exist is an unreachable peer (never a new, empty store made by a typo).
+ */
+async function openPeerStore(url: string, root: string): Promise<LocusStore> {
+  const location = parseStoreUrl(url, root);
+  if (location.kind === "sqlite" && (location.path === ":memory:" || !existsSync(location.path)))
+    throw new LocusError("HSK-500-STORAGE", `no Locus store at ${url}`, { field: "params.peer", peer: url });
+  return openStore(location);
 }
 
 /** Builds a job for `operation`, requesting exactly the capabilities it requires. */
@@ -67,6 +83,8 @@ export class LocusEngine {
       ...(options.workspaceRoot ? { workspaceRoot: options.workspaceRoot } : {}),
       ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      openPeer: (url: string) => openPeerStore(url, options.workspaceRoot ?? process.cwd()),
     });
   }
 

@@ -28,6 +28,38 @@ export interface ChainHead {
   hash: string;
   /** Last per-replica sequence of this store's replica. */
   sequence: number;
+  /**
+   * Section 13, hybrid logical time: the earliest timestamp (epoch ms) a new event of this store may carry, so it
+   * sorts after every event received from other replicas. Absent until the store receives one.
+   */
+  floor_ms?: number;
+}
+
+/** A page of the log read inside a transaction (section 13: what a peer lacks, in seq order). */
+export interface LogPageQuery {
+  afterSeq: number;
+  limit: number;
+  /** Only events of this replica (its replica file), with a per-replica sequence above `afterSequence`. */
+  replicaId?: string;
+  afterSequence?: number;
+}
+
+/** Section 13: what replica sync reads and writes besides the state, inside the write transaction. */
+export interface ReplicaLog {
+  /** Meta values whose key starts with `prefix` (sync heads, peer cursors, the time floor). */
+  readMeta(prefix: string): Promise<Map<string, string>>;
+  /** Inserts or replaces meta values. */
+  writeMeta(entries: readonly (readonly [string, string])[]): Promise<void>;
+  /** Which of `uuids` this store holds already. */
+  knownEvents(uuids: readonly string[]): Promise<Set<string>>;
+  /** Stored events in seq order (those appended by this transaction included). */
+  eventsAfter(query: LogPageQuery): Promise<StoredEvent[]>;
+  /** The stored events about any of `wpIds` (derived columns, confirmed against the hashed payload), seq order. */
+  eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]>;
+  /** Every dependency_added and dependency_removed event, in seq order. */
+  dependencyEvents(): Promise<StoredEvent[]>;
+  /** Every stored dependency. */
+  allDependencies(): Promise<TrackedDependency[]>;
 }
 
 /** A WP query: the ready filters of section 7, plus readiness and deletion switches. */
@@ -140,6 +172,9 @@ export interface StoreTransaction {
   /** True when a stored event carries `jobId` (section 3: a job_id the caller gives names one job only). */
   jobIdUsed(jobId: string): Promise<boolean>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;
+
+  /** 13: the log and meta as replica sync reads them, in this transaction. */
+  readonly replicaLog: ReplicaLog;
 
   /** 9: the search index (keyword, Silver, vectors) of this backend, in this transaction; absent if unsupported. */
   readonly search?: SearchIndexPort;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { replay } from "../../src/domain/events/evolve.js";
 import { LogBuilder } from "../../src/domain/events/log-builder.test-support.js";
 import { checkLog, type GovernedEvent } from "../../src/domain/events/log-governance.js";
+import { replay } from "../../src/domain/events/merge-fold.js";
 import { type WorkPacketStatus, WP_STATUSES } from "../../src/domain/records.js";
 import { allowedTargets } from "../../src/domain/wp-state-machine.js";
 import { stateFingerprint } from "../../src/operations/flight-recorder.js";

@@ -247,11 +247,3 @@ export function applyEvent(
   handler?.(state, event.payload, event, touched);
   return touched;
 }
-
-/** Rebuilds the state from events alone (section 6, replay). Events must be in `seq` order. */
-export function replay(events: Iterable<EvolvableEvent>): LocusState {
-  const state = emptyState();
-  const touched = emptyTouched();
-  for (const event of events) applyEvent(state, event, touched);
-  return state;
-}

@@ -1,5 +1,5 @@
 import { canonicalSha256 } from "../canonical-json.js";
-import type { StoredEvent } from "./stored-event.js";
+import type { OriginEvent, StoredEvent } from "./stored-event.js";
 
 /** The hash of a sealed event: SHA-256 over prev_hash and the canonical JSON of the event without its hash (section 6). */
 export function eventHash(event: Omit<StoredEvent, "hash">): string {
@@ -63,4 +63,23 @@ export function verifyChain(
     };
   }
   return { ok: true, checked: last, head_seq: head.seq };
+}
+
+/**
+ * Section 13: seals events received from another replica into this store's chain after `head`. They keep their
+ * origin fields (uuid, replica, sequence, clock, actor, time, payload); seq and hashes are this store's own.
+ */
+export function chainReceived(
+  events: readonly OriginEvent[],
+  head: { seq: number; hash: string },
+): StoredEvent[] {
+  let { seq, hash } = head;
+  return events.map((origin) => {
+    const unsealed: Omit<StoredEvent, "hash"> = { ...origin, seq: seq + 1, prev_hash: hash };
+    const sealed = unsealed as StoredEvent;
+    sealed.hash = eventHash(unsealed);
+    seq = sealed.seq;
+    hash = sealed.hash;
+    return sealed;
+  });
 }

@@ -72,6 +72,16 @@ export function capabilitiesToWrite(events: Iterable<{ event_name: string }>): C
 export class JobDecisions {
   private readonly latest = new Map<string, "allow" | "deny">();
 
+  /**
+   * `profiles`: the profile table allows are judged by. An import judges by the built-in profiles only (a custom
+   * profile it cannot see is trusted); replica sync passes the receiving workspace's whole table and `strict`, so
+   * an allow under a profile the receiver does not know is refused as well.
+   */
+  constructor(
+    private readonly profiles: Readonly<Record<string, readonly string[]>> = BUILT_IN_PROFILES,
+    private readonly strict = false,
+  ) {}
+
   /** Takes in a capability_decision event; a decision that cannot be true is a fault. */
   observe(event: GovernedEvent): LogFault | undefined {
     if (event.event_name !== "capability_decision") return undefined;
@@ -83,10 +93,16 @@ export class JobDecisions {
     const profile = p.capability_profile_id;
     if (
       p.decision_outcome === "allow" &&
-      profile !== undefined &&
-      Object.hasOwn(BUILT_IN_PROFILES, profile)
-    ) {
-      if (!grantCovers(new Set(BUILT_IN_PROFILES[profile]), p.capability_id))
+      this.strict &&
+      (profile === undefined || !Object.hasOwn(this.profiles, profile))
+    )
+      return {
+        code: "HSK-403-CAPABILITY",
+        reason: `the decision allows ${p.capability_id} under profile ${profile ?? "(none)"}, which this workspace does not know`,
+        details: { capability_id: p.capability_id, capability_profile_id: profile ?? null },
+      };
+    if (p.decision_outcome === "allow" && profile !== undefined && Object.hasOwn(this.profiles, profile)) {
+      if (!grantCovers(new Set(this.profiles[profile]), p.capability_id))
         return {
           code: "HSK-403-CAPABILITY",
           reason: `the decision allows ${p.capability_id} to profile ${profile}, which does not grant it`,
@@ -117,7 +133,7 @@ export class JobDecisions {
 }
 
 /** Rule (1): the event is registered under its own FR id and its payload fits the registry's schema. */
-function schemaFault(event: GovernedEvent): LogFault | undefined {
+export function schemaFault(event: GovernedEvent): LogFault | undefined {
   try {
     const { event_id } = validateEventPayload(event.event_name, event.payload);
     if (event_id === event.event_id) return undefined;

@@ -121,6 +121,11 @@ const NEW_WP_RULES: readonly [(wp: TrackedWorkPacket) => boolean, (wp: TrackedWo
   ],
 ];
 
+/** Section 4 without the log before it: a created WP is a stub with nothing decided (replica sync's check). */
+export function newWpFault(p: EventPayload<"work_packet_created">): LogFault | undefined {
+  return createdFault({ wps: new Map(), mts: new Map(), deps: new Map() }, p);
+}
+
 /** Section 4: a WP is created once, as a stub with both gates pending and nothing decided yet. */
 function createdFault(state: LocusState, p: EventPayload<"work_packet_created">): LogFault | undefined {
   const { wp } = p;

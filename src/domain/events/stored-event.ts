@@ -18,3 +18,12 @@ export interface StoredEvent {
   prev_hash: string;
   hash: string;
 }
+
+/** Section 13: an event as one replica hands it to another; each store chains what it receives (seq, hashes). */
+export type OriginEvent = Omit<StoredEvent, "seq" | "prev_hash" | "hash">;
+
+/** The origin fields of a stored event. */
+export function originOf(event: StoredEvent): OriginEvent {
+  const { seq: _seq, prev_hash: _prev, hash: _hash, ...origin } = event;
+  return origin;
+}

@@ -115,6 +115,6 @@ export function appendEventsParams(
   ];
   return {
     params: [...columns, ...meta, JSON.stringify({ workspace, seq: last.seq })],
-    head: { seq: last.seq, hash: last.hash, sequence },
+    head: { ...head, seq: last.seq, hash: last.hash, sequence },
   };
 }

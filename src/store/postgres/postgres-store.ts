@@ -140,13 +140,14 @@ export class PostgresStore implements LocusStore {
     const results = (await client.query(
       `BEGIN;
        SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE;
-       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN ('head_seq', 'head_hash', 'head_sequence');`,
+       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN ('head_seq', 'head_hash', 'head_sequence', 'hlc_floor');`,
     )) as unknown as pg.QueryResult<Row>[];
     const meta = new Map((results[2]?.rows ?? []).map((row) => [row.key as string, row.value as string]));
     return {
       seq: Number(meta.get("head_seq") ?? 0),
       hash: meta.get("head_hash") ?? "",
       sequence: Number(meta.get("head_sequence") ?? 0),
+      ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
     };
   }
 

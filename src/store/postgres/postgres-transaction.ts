@@ -21,6 +21,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
+import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
@@ -57,6 +58,8 @@ export class PostgresTransaction implements StoreTransaction {
   appended = false;
   /** 9: tsvector keyword index and Silver chunks on the same client (postgres-search-index.ts). */
   readonly search: PostgresSearchIndex;
+  /** 13: what replica sync reads and writes besides the state (postgres-replica-log.ts). */
+  readonly replicaLog: PostgresReplicaLog;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -66,6 +69,7 @@ export class PostgresTransaction implements StoreTransaction {
     searchCacheKey: object,
   ) {
     this.search = new PostgresSearchIndex(client, workspace, searchCacheKey, statementName);
+    this.replicaLog = new PostgresReplicaLog((sql, values) => this.rows(sql, values));
   }
 
   /** Runs a static statement, prepared once per connection; `$1` is bound to the workspace. */

@@ -21,6 +21,7 @@ import type {
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
+import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, putWpRow } from "./sqlite-wp-rows.js";
@@ -34,12 +35,15 @@ export class SqliteTransaction implements StoreTransaction {
   private readonly statements = new Map<string, Database.Statement>();
   /** 9: FTS5 keyword index and Silver chunks on the same connection (src/store/sqlite/sqlite-search-index.ts). */
   readonly search: SqliteSearchIndex;
+  /** 13: what replica sync reads and writes besides the state (src/store/sqlite/sqlite-replica-log.ts). */
+  readonly replicaLog: SqliteReplicaLog;
 
   constructor(
     private readonly db: Database.Database,
     private readonly replicaId: string,
   ) {
     this.search = new SqliteSearchIndex(db);
+    this.replicaLog = new SqliteReplicaLog(this.prepared);
   }
 
   /** The statement for `sql`, prepared once per connection (a bound function, handed to the row modules). */
@@ -54,13 +58,14 @@ export class SqliteTransaction implements StoreTransaction {
 
   async chainHead(): Promise<ChainHead> {
     const rows = this.prepared(
-      "SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash', 'head_sequence')",
+      "SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash', 'head_sequence', 'hlc_floor')",
     ).all() as Row[];
     const meta = new Map(rows.map((row) => [row.key as string, row.value as string]));
     return {
       seq: Number(meta.get("head_seq") ?? 0),
       hash: meta.get("head_hash") ?? "",
       sequence: Number(meta.get("head_sequence") ?? 0),
+      ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
     };
   }
 

@@ -1,0 +1,84 @@
+import type { TrackedDependency } from "../../domain/records.js";
+import { eventFromRow } from "../event-rows.js";
+import { eventWpIds } from "../event-wp-ids.js";
+import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+
+type Row = Record<string, unknown>;
+/** Runs a static statement with `$1` bound to the workspace. */
+type Rows = (sql: string, values?: unknown[]) => Promise<Row[]>;
+
+/** Section 13 on the PostgreSQL backend: the log and meta reads of replica sync, on the transaction's client. */
+export class PostgresReplicaLog implements ReplicaLog {
+  constructor(private readonly rows: Rows) {}
+
+  async readMeta(prefix: string): Promise<Map<string, string>> {
+    const rows = await this.rows(
+      "SELECT key, value FROM meta WHERE workspace_id = $1 AND left(key, length($2)) = $2",
+      [prefix],
+    );
+    return new Map(rows.map((row) => [row.key as string, row.value as string]));
+  }
+
+  async writeMeta(entries: readonly (readonly [string, string])[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.rows(
+      `INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)
+       ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value`,
+      [entries.map(([key]) => key), entries.map(([, value]) => value)],
+    );
+  }
+
+  async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
+    if (uuids.length === 0) return new Set();
+    const rows = await this.rows(
+      "SELECT event_uuid FROM events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])",
+      [[...uuids]],
+    );
+    return new Set(rows.map((row) => row.event_uuid as string));
+  }
+
+  async eventsAfter(query: LogPageQuery): Promise<StoredEvent[]> {
+    const rows =
+      query.replicaId === undefined
+        ? await this.rows("SELECT * FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", [
+            query.afterSeq,
+            query.limit,
+          ])
+        : await this.rows(
+            `SELECT * FROM events WHERE workspace_id = $1 AND seq > $2 AND replica_id = $3 AND sequence > $4
+             ORDER BY seq LIMIT $5`,
+            [query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit],
+          );
+    return rows.map(eventFromRow);
+  }
+
+  async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
+    if (wpIds.length === 0) return [];
+    const rows = await this.rows(
+      `SELECT * FROM events WHERE workspace_id = $1 AND (wp_id = ANY($2::text[]) OR related_wp_id = ANY($2::text[]))
+       ORDER BY seq`,
+      [[...wpIds]],
+    );
+    // The wp_id columns are outside the hash: keep what the hashed payload says is about the WPs (issue 21).
+    const wanted = new Set(wpIds);
+    return rows.map(eventFromRow).filter((event) => {
+      const [wpId, relatedWpId] = eventWpIds(event.payload);
+      return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
+    });
+  }
+
+  async dependencyEvents(): Promise<StoredEvent[]> {
+    const rows = await this.rows(
+      `SELECT * FROM events WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')
+       ORDER BY seq`,
+    );
+    return rows.map(eventFromRow);
+  }
+
+  async allDependencies(): Promise<TrackedDependency[]> {
+    const rows = await this.rows(
+      "SELECT doc FROM dependencies WHERE workspace_id = $1 ORDER BY dependency_id",
+    );
+    return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
+  }
+}

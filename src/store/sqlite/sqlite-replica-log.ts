@@ -1,0 +1,75 @@
+import type Database from "better-sqlite3";
+import type { TrackedDependency } from "../../domain/records.js";
+import { eventFromRow } from "../event-rows.js";
+import { eventWpIds } from "../event-wp-ids.js";
+import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+
+type Row = Record<string, unknown>;
+
+/** Section 13 on the SQLite backend: the log and meta reads of replica sync, on the transaction's connection. */
+export class SqliteReplicaLog implements ReplicaLog {
+  constructor(private readonly prepared: (sql: string) => Database.Statement) {}
+
+  async readMeta(prefix: string): Promise<Map<string, string>> {
+    // substr, not LIKE: a prefix may hold `_` or `%`.
+    const rows = this.prepared("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?").all(
+      prefix.length,
+      prefix,
+    ) as Row[];
+    return new Map(rows.map((row) => [row.key as string, row.value as string]));
+  }
+
+  async writeMeta(entries: readonly (readonly [string, string])[]): Promise<void> {
+    const put = this.prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    for (const [key, value] of entries) put.run(key, value);
+  }
+
+  async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
+    if (uuids.length === 0) return new Set();
+    const rows = this.prepared(
+      "SELECT event_uuid FROM events WHERE event_uuid IN (SELECT value FROM json_each(?))",
+    ).all(JSON.stringify(uuids)) as Row[];
+    return new Set(rows.map((row) => row.event_uuid as string));
+  }
+
+  async eventsAfter(query: LogPageQuery): Promise<StoredEvent[]> {
+    const rows =
+      query.replicaId === undefined
+        ? this.prepared("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(
+            query.afterSeq,
+            query.limit,
+          )
+        : this.prepared(
+            "SELECT * FROM events WHERE seq > ? AND replica_id = ? AND sequence > ? ORDER BY seq LIMIT ?",
+          ).all(query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit);
+    return (rows as Row[]).map(eventFromRow);
+  }
+
+  async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
+    if (wpIds.length === 0) return [];
+    const rows = this.prepared(
+      `SELECT * FROM events WHERE seq IN (
+         SELECT seq FROM events WHERE wp_id IN (SELECT value FROM json_each(?))
+         UNION SELECT seq FROM events WHERE related_wp_id IN (SELECT value FROM json_each(?)))
+       ORDER BY seq`,
+    ).all(JSON.stringify(wpIds), JSON.stringify(wpIds)) as Row[];
+    // The wp_id columns are outside the hash: keep what the hashed payload says is about the WPs (issue 21).
+    const wanted = new Set(wpIds);
+    return rows.map(eventFromRow).filter((event) => {
+      const [wpId, relatedWpId] = eventWpIds(event.payload);
+      return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
+    });
+  }
+
+  async dependencyEvents(): Promise<StoredEvent[]> {
+    const rows = this.prepared(
+      "SELECT * FROM events WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq",
+    ).all() as Row[];
+    return rows.map(eventFromRow);
+  }
+
+  async allDependencies(): Promise<TrackedDependency[]> {
+    const rows = this.prepared("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[];
+    return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
+  }
+}
