@@ -8,6 +8,7 @@ import { boardAutoSync } from "../operations/board/board-auto-sync.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { parseStoreUrl } from "../store/open-store.js";
 import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
+import { countingProgress } from "./terminal-style.js";
 import { UsageError } from "./zod-options.js";
 
 /** Global options every command accepts (section 11). */
@@ -86,6 +87,7 @@ export async function openEngine(
     cacheFolder: join(workspace.root, LOCUS_DIR),
     surface: { ...(options.profile ? { profile: options.profile } : {}), actor },
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
+    progress: countingProgress(), // long jobs (a sync) count on stderr after a second, on a terminal
   });
   return { workspace, engine, actor };
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { resolveBoardFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
+import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
 import { findWorkspaceRoot } from "../workspace/workspace.js";
 import { globalOptions } from "./cli-context.js";
 
@@ -16,21 +17,65 @@ export const HOOK_MARKER = "# locus: task board pre-commit hook";
 
 const single = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
-/** The hook script: sync (refusals stop the commit), then `git add` of the board alone. */
+/** A line the post-merge hook Locus writes carries (section 13, replica files). */
+export const POST_MERGE_MARKER = "# locus: replica files post-merge hook";
+
+/**
+ * The hook script: sync (refusals stop the commit), then `git add` of the board alone. With `replicas` (section
+ * 13), it also appends this replica's new events to its own file in that folder and stages the folder (only
+ * this replica's file changes there).
+ */
 export function preCommitScript(
   nodePath: string,
   cliPath: string,
   workspaceRoot: string,
   boardPath: string,
+  replicas?: string,
 ): string {
+  const locus = `${single(nodePath)} ${single(cliPath)}`;
   return [
     "#!/bin/sh",
     HOOK_MARKER,
     `cd ${single(workspaceRoot)} || exit 1`,
-    `${single(nodePath)} ${single(cliPath)} board sync >/dev/null || { echo "locus: task board sync failed; commit stopped" >&2; exit 1; }`,
+    `${locus} board sync >/dev/null || { echo "locus: task board sync failed; commit stopped" >&2; exit 1; }`,
     `git add -- ${single(boardPath)}`,
+    ...(replicas === undefined
+      ? []
+      : [
+          `${locus} sync ${single(replicas)} --direction push >/dev/null || { echo "locus: replica sync failed; commit stopped" >&2; exit 1; }`,
+          `git add -- ${single(replicas)}`,
+        ]),
     "",
   ].join("\n");
+}
+
+/** The post-merge hook (section 13): after a pull or merge, read the other replicas' files. Never fails a merge. */
+export function postMergeScript(
+  nodePath: string,
+  cliPath: string,
+  workspaceRoot: string,
+  replicas: string,
+): string {
+  return [
+    "#!/bin/sh",
+    POST_MERGE_MARKER,
+    `cd ${single(workspaceRoot)} || exit 0`,
+    `${single(nodePath)} ${single(cliPath)} sync ${single(replicas)} --direction pull >/dev/null || echo "locus: replica sync failed; run: locus sync ${replicas}" >&2`,
+    "exit 0",
+    "",
+  ].join("\n");
+}
+
+/** Writes a hook file unless a hook Locus did not write is there (then only with --force). */
+function writeHook(file: string, script: string, marker: string, force: boolean | undefined): void {
+  if (existsSync(file) && !readFileSync(file, "utf8").includes(marker) && !force) {
+    throw new LocusError("HSK-409-CONFLICT", `${file} exists and was not written by Locus (use --force)`, {
+      field: "hook",
+    });
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, script);
+  chmodSync(file, 0o755);
 }
 
 /** Registers `locus hooks install`. */
@@ -41,7 +86,11 @@ export function registerHooks(program: Command): void {
     .command("install")
     .description("Install a git pre-commit hook that syncs the Task Board and stages only the board file")
     .option("--force", "replace a pre-commit hook that Locus did not write")
-    .action((options: { force?: boolean }, command: Command) => {
+    .option(
+      "--replicas [folder]",
+      "also share events through replica files: each commit appends yours, each pull or merge reads the others' (default locus-replicas/)",
+    )
+    .action((options: { force?: boolean; replicas?: string | true }, command: Command) => {
       const json = globalOptions(command).json;
       // Loaded here: child_process (with net and streams) costs every other command's start-up several ms.
       const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof ChildProcess;
@@ -67,25 +116,36 @@ export function registerHooks(program: Command): void {
         });
       }
       const hookFile = path.resolve(root, hooksDir, "pre-commit");
-      if (existsSync(hookFile) && !readFileSync(hookFile, "utf8").includes(HOOK_MARKER) && !options.force) {
-        throw new LocusError(
-          "HSK-409-CONFLICT",
-          `${hookFile} exists and was not written by Locus (use --force)`,
-          {
-            field: "hook",
-          },
-        );
-      }
+      // Ends with / so that the first sync creates the folder (section 13: a new replica folder's path ends with /).
+      const replicas =
+        options.replicas === undefined
+          ? undefined
+          : `${assertRelativeWorkspacePath(options.replicas === true ? "locus-replicas" : options.replicas, "--replicas")}/`;
       const boardPath = resolveBoardFile(root, readBoardConfig(root), "board_path").relative;
       // The script this process was started as (bin/locus.js, through any npm link): the hook runs the same Locus.
       const cliPath = realpathSync(process.argv[1] ?? "locus");
-      mkdirSync(path.dirname(hookFile), { recursive: true });
-      writeFileSync(hookFile, preCommitScript(process.execPath, cliPath, root, boardPath));
-      chmodSync(hookFile, 0o755);
+      const postMerge = path.resolve(root, hooksDir, "post-merge");
+      if (replicas !== undefined)
+        writeHook(
+          postMerge,
+          postMergeScript(process.execPath, cliPath, root, replicas),
+          POST_MERGE_MARKER,
+          options.force,
+        );
+      writeHook(
+        hookFile,
+        preCommitScript(process.execPath, cliPath, root, boardPath, replicas),
+        HOOK_MARKER,
+        options.force,
+      );
+      const shared =
+        replicas === undefined
+          ? ""
+          : `, appends this replica's events to ${replicas} and stages it; ${postMerge} reads the others' after each pull`;
       process.stdout.write(
         json
-          ? `${JSON.stringify({ success: true, hook: hookFile, board_path: boardPath })}\n`
-          : `Installed ${hookFile}: each commit syncs ${boardPath} and stages it\n`,
+          ? `${JSON.stringify({ success: true, hook: hookFile, board_path: boardPath, ...(replicas === undefined ? {} : { replicas, post_merge_hook: postMerge }) })}\n`
+          : `Installed ${hookFile}: each commit syncs ${boardPath} and stages it${shared}\n`,
       );
     });
 }

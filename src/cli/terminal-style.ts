@@ -126,3 +126,29 @@ export class Progress {
     this.stream.write("\n");
   }
 }
+
+/**
+ * Progress of long work whose total is not known up front (a sync reads the peer's log page by page): after
+ * `delayMs`, a count on one stderr line, redrawn at most every 200 ms; a negative count ends the line.
+ */
+export function countingProgress(
+  stream: ProgressStream = process.stderr,
+  delayMs = 1_000,
+): (label: string, done: number) => void {
+  if (!progressEnabled(stream)) return () => {};
+  const started = Date.now();
+  let lastDrawn = 0;
+  let drawn = false;
+  return (label, done) => {
+    if (done < 0) {
+      if (drawn) stream.write("\n");
+      drawn = false;
+      return;
+    }
+    const now = Date.now();
+    if (now - started < delayMs || now - lastDrawn < 200) return;
+    lastDrawn = now;
+    drawn = true;
+    stream.write(`\r${label}: ${done} events`);
+  };
+}

@@ -40,7 +40,7 @@ export interface JobServices {
   cacheFolder?: string;
   /** Section 13: opens another store as a sync peer (a store URL as for --store); an absent file is not created. */
   openPeer?: (url: string) => Promise<LocusStore>;
-  /** Long operations report progress here (the CLI draws it on stderr): a label and the count done so far. */
+  /** Long operations report progress here (the CLI draws it on stderr): a label and the count so far; -1 ends. */
   progress?: (label: string, done: number) => void;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { type Clock, systemClock } from "../domain/clock.js";
 import { LocusError } from "../domain/errors.js";
 import { type IdSource, systemIds } from "../domain/ids.js";
-import { openStore, parseStoreUrl } from "../store/open-store.js";
+import { openPeerStore, parseStoreUrl } from "../store/open-store.js";
 import type { LocusStore } from "../store/store-port.js";
 import { CATALOG } from "./catalog.js";
 import {
@@ -35,11 +35,19 @@ export interface EngineOptions {
  * Section 13: opens a sync peer. A relative SQLite path resolves against the workspace root; a SQLite file that
  * does not exist is an unreachable peer (never a new, empty store made by a typo).
  */
-async function openPeerStore(url: string, root: string): Promise<LocusStore> {
+async function openPeer(url: string, root: string): Promise<LocusStore> {
   const location = parseStoreUrl(url, root);
   if (location.kind === "sqlite" && (location.path === ":memory:" || !existsSync(location.path)))
     throw new LocusError("HSK-500-STORAGE", `no Locus store at ${url}`, { field: "params.peer", peer: url });
-  return openStore(location);
+  try {
+    return await openPeerStore(location);
+  } catch (error) {
+    if (!(error instanceof LocusError) || error.details?.field === "params.peer") throw error;
+    throw new LocusError(error.code, `the peer cannot be opened: ${error.message}`, {
+      ...error.details,
+      field: "params.peer",
+    });
+  }
 }
 
 /** Builds a job for `operation`, requesting exactly the capabilities it requires. */
@@ -84,7 +92,7 @@ export class LocusEngine {
       ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
-      openPeer: (url: string) => openPeerStore(url, options.workspaceRoot ?? process.cwd()),
+      openPeer: (url: string) => openPeer(url, options.workspaceRoot ?? process.cwd()),
     });
   }
 

@@ -33,3 +33,16 @@ export async function openStore(
   const { PostgresStore } = await import("./postgres/postgres-store.js");
   return PostgresStore.open(location.url);
 }
+
+/**
+ * Opens another replica's store for `sync_events` (section 13): a SQLite peer must already be a Locus store
+ * (never created, never migrated into from some other SQLite file).
+ */
+export async function openPeerStore(location: StoreLocation): Promise<LocusStore> {
+  if (location.kind === "sqlite") {
+    const { SqliteStore } = await import("./sqlite/sqlite-store.js");
+    return SqliteStore.openExisting(location.path);
+  }
+  const { PostgresStore } = await import("./postgres/postgres-store.js");
+  return PostgresStore.open(location.url);
+}

@@ -85,7 +85,10 @@ export class FuzzWorkspace {
     const { code, message } = result.error;
     if (!(ALL_ERROR_CODES as string[]).includes(code)) return `unknown error code ${code}`;
     // An in-memory store does not fail: HSK-500-STORAGE here is an exception the envelope caught.
-    if (code === "HSK-500-STORAGE") return `internal failure surfaced as storage error: ${message}`;
+    // ...except a sync peer that cannot be opened: another store, outside this one (section 13).
+    const peerFailure = result.error.details?.field === "params.peer";
+    if (code === "HSK-500-STORAGE" && !peerFailure)
+      return `internal failure surfaced as storage error: ${message}`;
     if (/\n\s+at /.test(message) || /\n\s+at /.test(JSON.stringify(result.error.details ?? {}))) {
       return `stack trace in the refusal: ${message.slice(0, 300)}`;
     }

@@ -125,6 +125,8 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
     get_blocking_chain: [notFound({ wp_id: "WP-A2" }), fine({ wp_id: "WP-S2" })],
     list_wps: [fine({}), fine({ include_deleted: true })],
     sync_task_board: [fine({ direction: "to_board" })],
+    // B syncs with its own replica folder: nothing of A is read or written.
+    sync_events: [fine({ direction: "both" })],
     search: [
       fine({ query: A_WORD }),
       fine({ query: A_WORD, mode: "keyword" }),

@@ -134,11 +134,11 @@ async function doWork(replica: Replica, step: Extract<Step, { kind: "op" }>): Pr
         .filter((m) => m.status === "in_progress")
         .sort((x, y) => (x.mt_id + x.wp_id < y.mt_id + y.wp_id ? -1 : 1));
       const chosen = pick(live, step.a);
-      if (chosen === undefined || step.op === 11) {
+      if (chosen === undefined) {
         await run("start_mt", { wp_id: target, mt_id: mt });
         return;
       }
-      if (step.op === 12)
+      if (step.op !== 13)
         await run("record_iteration", {
           wp_id: chosen.wp_id,
           mt_id: chosen.mt_id,
@@ -182,6 +182,7 @@ function countConflicts(data: Record<string, unknown>): void {
 
 /** The runs must have exercised every write and the main merge rules, or passing proves little. */
 function assertExercised(): void {
+  process.stdout.write(`# sync property exercised: ${JSON.stringify([...exercised])}\n`);
   const writes = ["create_wp", "update_wp", "gate_wp", "delete_wp", "add_dependency", "remove_dependency"];
   const mts = ["register_mts", "start_mt", "record_iteration", "complete_mt"];
   for (const key of [...writes, ...mts])
@@ -198,6 +199,10 @@ function assertExercised(): void {
 async function converges(backends: readonly StoreBackend[], steps: readonly Step[]): Promise<void> {
   const set = await openReplicas(backends);
   try {
+    // A shared start: the first replica's WPs reach everyone, so the random work edits the same WPs concurrently.
+    const [origin] = set.replicas as [Replica];
+    for (let i = 0; i < 4; i++) await doWork(origin, { kind: "op", replica: 0, op: i % 2, a: i, b: i, c: i });
+    for (const other of set.replicas.slice(1)) await sync(other, origin.url, "pull");
     await runSteps(set, steps);
     // Everyone meets: every pair syncs both ways, twice.
     for (let round = 0; round < 2; round++)

@@ -37,6 +37,16 @@ async function peerOf(ctx: JobContext, peer: string): Promise<Peer> {
       throw new LocusError("HSK-400-UNSAFE-PATH", `the replica folder ${peer} is outside the workspace`, {
         field: "params.peer",
       });
+    // Not the workspace root itself, nor inside a hidden folder (.git, .locus) or node_modules.
+    if (
+      inside === "" ||
+      inside.split(/[\\/]/).some((part) => part.startsWith(".") || part === "node_modules")
+    )
+      throw new LocusError(
+        "HSK-400-UNSAFE-PATH",
+        `the replica folder ${peer} must be a plain folder of the workspace (e.g. locus-replicas/)`,
+        { field: "params.peer" },
+      );
     return { kind: "folder", path };
   }
   if (info?.isFile()) return { kind: "store", url: path };
@@ -122,6 +132,7 @@ export const syncEvents = defineOperation({
         await store.close();
       }
     }
+    ctx.services.progress?.("sync", -1);
     ctx.emit("sync_completed", { kind: "events", target: p.peer.slice(0, 1_000), changes: here.applied });
     const a = sideOf(here, "here");
     const b = sideOf(there, "peer");

@@ -81,6 +81,25 @@ export class SqliteStore implements LocusStore {
     }
   }
 
+  /**
+   * Opens an existing Locus store only (section 13, a sync peer): a missing file, or a SQLite file that is not a
+   * Locus store, is refused before anything is written to it (a peer path is a hostile input).
+   */
+  static openExisting(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    let probe: Database.Database | undefined;
+    try {
+      probe = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: sqliteAddonPath() });
+      if (readMeta(probe)?.replica === undefined) throw new Error("it has no Locus replica id");
+    } catch (error) {
+      throw new LocusError("HSK-500-STORAGE", `${path} is not a Locus store (${(error as Error).message})`, {
+        field: "params.peer",
+      });
+    } finally {
+      probe?.close();
+    }
+    return SqliteStore.open(path, options);
+  }
+
   async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       try {
