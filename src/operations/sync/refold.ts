@@ -67,16 +67,20 @@ export async function refoldWorkPackets(
     const stored = new Map((await tx.getWps(chunk)).map((wp) => [wp.wp_id, canonicalJson(wp)]));
     const written: { wp: TrackedWorkPacket; bronze_id: string }[] = [];
     for (const wp of state.wps.values()) {
+      const before = stored.get(wp.wp_id);
       // MTs change without their WP (an iteration): compare and write them on their own.
-      const storedMts = new Map((await tx.getMts(wp.wp_id)).map((mt) => [mt.mt_id, canonicalJson(mt)]));
-      for (const mtId of wp.micro_tasks.mt_ids) {
-        const mt = state.mts.get(mtKey(wp.wp_id, mtId));
-        if (mt !== undefined && storedMts.get(mtId) !== canonicalJson(mt)) await tx.putMt(mt);
+      if (wp.micro_tasks.mt_ids.length > 0) {
+        const storedMts = new Map((await tx.getMts(wp.wp_id)).map((mt) => [mt.mt_id, canonicalJson(mt)]));
+        for (const mtId of wp.micro_tasks.mt_ids) {
+          const mt = state.mts.get(mtKey(wp.wp_id, mtId));
+          if (mt !== undefined && storedMts.get(mtId) !== canonicalJson(mt)) await tx.putMt(mt);
+        }
       }
-      if (stored.get(wp.wp_id) === canonicalJson(wp)) continue;
+      if (before !== undefined && before === canonicalJson(wp)) continue;
       await tx.putWp(wp);
       const bronzeId = newBronzeId(services.ids);
-      const previous = await tx.lastBronzeId(wp.wp_id);
+      // A WP new to this store has no snapshot before this one.
+      const previous = before === undefined ? undefined : await tx.lastBronzeId(wp.wp_id);
       await tx.putBronze(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
       written.push({ wp, bronze_id: bronzeId });
     }
