@@ -122,6 +122,20 @@ function checkGovernance(events: readonly StoredEvent[]): LocusState {
   });
 }
 
+/** The time floor and per-replica heads a store holds after receiving `events` (section 13, event-receiver.ts). */
+function replicaMetaOf(events: readonly StoredEvent[]): [string, string][] {
+  let floor = 0;
+  const heads = new Map<string, number>();
+  for (const event of events) {
+    floor = Math.max(floor, Date.parse(event.timestamp) + 1);
+    heads.set(event.replica_id, Math.max(heads.get(event.replica_id) ?? 0, event.sequence));
+  }
+  return [
+    ["hlc_floor", String(floor)],
+    ...[...heads].map(([id, seq]): [string, string] => [`replica_head:${id}`, String(seq)]),
+  ];
+}
+
 /**
  * Imports `events` into an empty store. Before anything is written: the importer's rights, the chain, and the
  * log's governance and transitions (each refusal leaves the store as it was); then the events are appended
@@ -180,6 +194,9 @@ export async function importEvents(
       done += batch.length;
       onProgress(done, total);
     }
+    // Section 13: the imported events came from another replica; this store's own events must fold after them
+    // (hybrid logical time), and a later sync knows it holds them.
+    await tx.replicaLog.writeMeta(replicaMetaOf(events));
     // WPs first: dependency rows update the readiness counters of WPs that must already exist.
     for (const wp of state.wps.values()) await tx.putWp(wp);
     for (const mt of state.mts.values()) await tx.putMt(mt);

@@ -4,7 +4,7 @@
 // copy of this store is refused. And on the command line: `locus sync` with no peer uses locus-replicas/, a bad
 // --direction is a usage mistake (exit 2) that creates nothing.
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
@@ -78,6 +78,22 @@ describe("locus sync on the command line", () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.equal(resultOf(run).data?.transport, "folder");
     assert.ok(existsSync(join(ws.dir, "locus-replicas")));
+  });
+
+  it("the Task Board shows the work a sync brought in", () => {
+    const other = attackWorkspace();
+    after(other.cleanup);
+    const arrived = resultOf(other.as("Operator", ["create", "Arrived from a teammate", "--json"]));
+    const wpId = (arrived.data?.wp as { wp_id: string }).wp_id;
+    assert.equal(ws.as("Operator", ["board", "sync"]).status, 0); // this workspace keeps a board
+    const run = ws.as("Operator", ["sync", join(other.dir, ".locus", "locus.db"), "--json"]);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.equal(resultOf(run).data?.task_board_updated, true);
+    assert.ok(
+      readFileSync(join(ws.dir, "docs", "TASK_BOARD.md"), "utf8").includes(wpId),
+      "the board lists it",
+    );
+    ws.assertIntact();
   });
 
   it("a bad --direction is a usage mistake: exit 2, naming it, nothing recorded", () => {

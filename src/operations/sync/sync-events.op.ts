@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isLocusError, LocusError } from "../../domain/errors.js";
 import { text } from "../../domain/records.js";
 import type { LocusStore } from "../../store/store-port.js";
+import { resolveBoardPath, syncTaskBoard } from "../board/board-sync.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
 import { allProfiles } from "../workspace-config.js";
@@ -90,6 +91,26 @@ async function openPeer(ctx: JobContext, url: string): Promise<LocusStore> {
   return peer;
 }
 
+/**
+ * Section 8 after a pull: the workspace's Task Board, when it has one, shows the work that arrived (a sync
+ * toward the board, in this job). A board that cannot be written does not fail the sync: a diagnostic says why.
+ */
+async function showOnBoard(ctx: JobContext): Promise<boolean> {
+  if (ctx.services.workspaceRoot === undefined || !resolveBoardPath(ctx, undefined).exists) return false;
+  try {
+    await syncTaskBoard(ctx, { direction: "to_board", dry_run: false, import_unknown: false });
+    return true;
+  } catch (error) {
+    if (!isLocusError(error)) throw error;
+    ctx.emit("diagnostic", {
+      code: error.code,
+      message: `task board not updated after sync: ${error.message}`.slice(0, 2_000),
+      subject: ctx.config.board_path.slice(0, 1_000),
+    });
+    return false;
+  }
+}
+
 /** sync_events: exchange Flight Recorder events with another replica (section 13). */
 export const syncEvents = defineOperation({
   name: "sync_events",
@@ -97,7 +118,15 @@ export const syncEvents = defineOperation({
   kind: "write",
   params,
   capabilities: ["locus.sync"],
-  events: ["sync_started", "sync_completed", "sync_failed"],
+  events: [
+    "sync_started",
+    "sync_completed",
+    "sync_failed",
+    "task_board_synced",
+    "task_board_entry_added",
+    "task_board_status_changed",
+    "diagnostic",
+  ],
   async run(ctx, p) {
     const startSeq = (await ctx.tx.chainHead()).seq;
     ctx.emit("sync_started", { kind: "events", target: p.peer.slice(0, 1_000) });
@@ -133,6 +162,7 @@ export const syncEvents = defineOperation({
       }
     }
     ctx.services.progress?.("sync", -1);
+    const boardUpdated = here.applied > 0 && !p.dry_run && (await showOnBoard(ctx));
     ctx.emit("sync_completed", { kind: "events", target: p.peer.slice(0, 1_000), changes: here.applied });
     const a = sideOf(here, "here");
     const b = sideOf(there, "peer");
@@ -147,6 +177,7 @@ export const syncEvents = defineOperation({
       applied_on_peer: there.applied,
       conflicts: [...a.conflicts, ...b.conflicts],
       refused: [...a.refused, ...b.refused],
+      ...(boardUpdated ? { task_board_updated: true } : {}),
     };
   },
   // Section 13: a failed sync leaves its capability decisions and sync_failed (SYNC-003), nothing else.
