@@ -108,6 +108,8 @@ export interface SearchIndexPort {
   readonly cacheKey?: object;
   /** Writes the keyword row and Silver chunks of a WP when their hashes changed (embeddings queued). */
   indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void>;
+  /** Optional: `indexDocument` for many WPs in a few round trips (a sync writes thousands). */
+  indexDocuments?(docs: readonly SearchDocument[], newSilverId: () => string): Promise<void>;
   /** Drops a (deleted) WP from the keyword index and Silver. */
   removeWp(wpId: string): Promise<void>;
   /** WP ids of keyword hits, best BM25 first. */

@@ -21,14 +21,18 @@ export async function indexWrittenWorkPackets(
   const search = tx.search;
   if (search === undefined) return;
   const newSilverId = () => `slv_${services.ids.ulid()}`;
+  const docs = [];
   for (const { wp, bronze_id } of written) {
     if (wp.tombstone !== undefined) {
       await search.removeWp(wp.wp_id);
       continue;
     }
     const packet = readTaskPacketText(services.workspaceRoot, wp.governance.task_packet_path);
-    await search.indexDocument(searchDocumentOf(wp, bronze_id, packet), newSilverId);
+    docs.push(searchDocumentOf(wp, bronze_id, packet));
   }
+  // Many WPs at once (a sync): one batch where the backend has one (PostgreSQL: a few round trips, not 3 per WP).
+  if (docs.length > 1 && search.indexDocuments !== undefined) await search.indexDocuments(docs, newSilverId);
+  else for (const doc of docs) await search.indexDocument(doc, newSilverId);
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import { compareEvents, inFoldOrder, type OrderedEvent } from "../../domain/events/merge-order.js";
 import { newBronzeId } from "../../domain/ids.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
-import type { StoredEvent, StoreTransaction } from "../../store/store-port.js";
+import type { BronzeSnapshot, StoredEvent, StoreTransaction } from "../../store/store-port.js";
 import type { JobServices } from "../job-context.js";
 import { indexWrittenWorkPackets } from "../search/index-on-write.js";
 
@@ -66,6 +66,8 @@ export async function refoldWorkPackets(
     }
     const stored = new Map((await tx.getWps(chunk)).map((wp) => [wp.wp_id, canonicalJson(wp)]));
     const written: { wp: TrackedWorkPacket; bronze_id: string }[] = [];
+    const snapshots: BronzeSnapshot[] = [];
+    const fresh: TrackedWorkPacket[] = [];
     for (const wp of state.wps.values()) {
       const before = stored.get(wp.wp_id);
       // MTs change without their WP (an iteration): compare and write them on their own.
@@ -77,13 +79,18 @@ export async function refoldWorkPackets(
         }
       }
       if (before !== undefined && before === canonicalJson(wp)) continue;
-      await tx.putWp(wp);
+      if (before === undefined && tx.insertNewWps !== undefined) fresh.push(wp);
+      else await tx.putWp(wp);
       const bronzeId = newBronzeId(services.ids);
       // A WP new to this store has no snapshot before this one.
       const previous = before === undefined ? undefined : await tx.lastBronzeId(wp.wp_id);
-      await tx.putBronze(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
+      snapshots.push(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
       written.push({ wp, bronze_id: bronzeId });
     }
+    // WPs new to this store, and whole snapshots (nothing inherited): many at once where the backend can.
+    if (fresh.length > 0) await tx.insertNewWps?.(fresh);
+    if (tx.putBronzes !== undefined) await tx.putBronzes(snapshots);
+    else for (const snapshot of snapshots) await tx.putBronze(snapshot);
     await indexWrittenWorkPackets(tx, written, services);
   }
   return found;

@@ -15,7 +15,13 @@ import type {
 } from "../../search/search-index-port.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
-import { keywordSearchSql, REPLACE_SILVER, UPSERT_DOC } from "./postgres-search-statements.js";
+import {
+  keywordSearchSql,
+  REPLACE_SILVER,
+  REPLACE_SILVERS,
+  UPSERT_DOC,
+  UPSERT_DOCS,
+} from "./postgres-search-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
 // Section 9 on PostgreSQL (tables: migration 3 of postgres-schema.ts), the twin of sqlite-search-index.ts. Gold
@@ -95,6 +101,45 @@ export class PostgresSearchIndex implements SearchIndexPort {
       c.map((chunk) => chunk.contextual_prefix),
       c.map((chunk) => chunk.content),
       c.map((chunk) => chunk.text_hash),
+    ]);
+  }
+
+  async indexDocuments(docs: readonly SearchDocument[], newSilverId: () => string): Promise<void> {
+    if (docs.length === 0) return;
+    const rows = await this.rows(
+      "SELECT wp_id, keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = ANY($2::text[])",
+      [docs.map((doc) => doc.wp_id)],
+    );
+    const stored = new Map(rows.map((row) => [row.wp_id as string, row]));
+    const changed = docs.filter((doc) => {
+      const row = stored.get(doc.wp_id);
+      return row?.keyword_hash !== doc.keyword_hash || row?.silver_hash !== doc.silver_hash;
+    });
+    if (changed.length === 0) return;
+    const pick = <T>(f: (doc: SearchDocument) => T) => changed.map(f);
+    await this.rows(UPSERT_DOCS, [
+      pick((d) => d.wp_id),
+      pick((d) => d.bronze_id),
+      pick((d) => d.keyword_hash),
+      pick((d) => d.silver_hash),
+      pick((d) => d.keyword.title),
+      pick((d) => d.keyword.description),
+      pick((d) => d.keyword.packet),
+    ]);
+    const silver = changed.filter((doc) => stored.get(doc.wp_id)?.silver_hash !== doc.silver_hash);
+    if (silver.length === 0) return;
+    const chunks = silver.flatMap((doc) => doc.chunks.map((chunk) => ({ doc, chunk })));
+    const each = <T>(f: (c: (typeof chunks)[number]) => T) => chunks.map(f);
+    await this.rows(REPLACE_SILVERS, [
+      silver.map((doc) => doc.wp_id),
+      each((c) => c.doc.wp_id),
+      each((c) => c.doc.bronze_id),
+      each(() => newSilverId()),
+      each((c) => c.chunk.kind),
+      each((c) => c.chunk.ordinal),
+      each((c) => c.chunk.contextual_prefix),
+      each((c) => c.chunk.content),
+      each((c) => c.chunk.text_hash),
     ]);
   }
 

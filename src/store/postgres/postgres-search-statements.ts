@@ -26,6 +26,35 @@ export const UPSERT_DOC = `INSERT INTO search_docs (workspace_id, wp_id, bronze_
          keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
          title = excluded.title, description = excluded.description, packet = excluded.packet`;
 
+/** UPSERT_DOC for many WPs ($2..$8 arrays, in order): change_seq counts on from the workspace's highest. */
+export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
+         description, packet)
+       SELECT $1, d.wp_id, d.bronze_id, d.keyword_hash, d.silver_hash,
+         (SELECT COALESCE(MAX(change_seq), 0) FROM search_docs WHERE workspace_id = $1) + d.n,
+         d.title, d.description, d.packet
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         WITH ORDINALITY AS d(wp_id, bronze_id, keyword_hash, silver_hash, title, description, packet, n)
+       ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
+         keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
+         title = excluded.title, description = excluded.description, packet = excluded.packet`;
+
+/** REPLACE_SILVER for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id and bronze_id first). */
+export const REPLACE_SILVERS = `WITH old AS (
+         DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = ANY($2::text[])
+         RETURNING wp_id, text_hash, model, embedding),
+       current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
+       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
+         text_hash, model, embedding)
+       SELECT $1, c.silver_id, c.wp_id, c.bronze_id, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model,
+         k.embedding
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
+         AS c(wp_id, bronze_id, silver_id, kind, ordinal, prefix, content, text_hash)
+       LEFT JOIN LATERAL (
+         SELECT o.model, o.embedding FROM old o
+         WHERE o.wp_id = c.wp_id AND o.text_hash = c.text_hash AND o.embedding IS NOT NULL
+           AND o.model = (SELECT value FROM current_model)
+         LIMIT 1) k ON true`;
+
 /**
  * Replaces a WP's Silver chunks in one round trip ($2 wp_id, $3 bronze_id, $4..$9 arrays of silver_id, kind,
  * ordinal, prefix, content, text_hash): a new chunk whose embedded text was already embedded with the index's

@@ -55,6 +55,27 @@ export const PUT_WP = `WITH before AS (
        ON CONFLICT DO NOTHING`;
 
 /**
+ * WPs that are not stored yet, many in one round trip (a sync): $2..$12 column arrays as PUT_WP's $2..$11 and
+ * its open flag, $13/$14 one entry per (label, wp_id). A new WP has no dependents to update; its counters come
+ * from the edges already stored (section 7).
+ */
+export const INSERT_NEW_WPS = `WITH upsert AS (
+         INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
+           created_ms, deleted, doc, open_blockers, blocks_out)
+         SELECT $1, w.wp_id, w.status, w.priority, w.type, w.phase, w.assignee, w.created_at, w.created_ms, w.deleted,
+           w.doc,
+           (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
+             WHERE d.workspace_id = $1 AND d.to_wp_id = w.wp_id AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
+           (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = w.wp_id AND d.type = 'blocks')
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+           $10::boolean[], $11::text[])
+           AS w(wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc)
+         RETURNING 1)
+       INSERT INTO wp_labels (workspace_id, label, wp_id) SELECT $1, l.label, l.wp_id
+       FROM unnest($12::text[], $13::text[]) AS l(label, wp_id)
+       ON CONFLICT DO NOTHING`;
+
+/**
  * The readiness counters after adding (+) or removing (-) an edge (7): `blocks_out` of the blocker, and
  * `open_blockers` of the blocked WP when the blocker is open. Only `blocks` edges count. Params: $3 from, $4 to,
  * $5 type.

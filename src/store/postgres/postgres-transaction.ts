@@ -21,6 +21,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
+import { insertNewWps, putBronzes } from "./postgres-bulk-writes.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
@@ -148,6 +149,14 @@ export class PostgresTransaction implements StoreTransaction {
         storedBronzeDoc(b, inherited),
       ],
     );
+  }
+
+  async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
+    await insertNewWps(this.query, wps);
+  }
+
+  async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
+    await putBronzes(this.query, snapshots);
   }
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
