@@ -30,6 +30,50 @@ async function sourceReplica(dir: string): Promise<string> {
   return path;
 }
 
+/**
+ * A SQLite replica whose log holds about EVENTS events of work in progress: WPs taken through their life (ready,
+ * gate, two MTs registered, started, iterated and completed, post-work gate, done), with the queries an agent
+ * makes between steps; the shape of a day's log rather than a bulk load. Returns its path and event count.
+ */
+async function workingReplica(dir: string): Promise<{ path: string; events: number }> {
+  const path = join(dir, "working.db");
+  const store = SqliteStore.open(path);
+  const engine = new LocusEngine(store, { clock: steppingClock("2026-06-02T00:00:00.000Z", 1) });
+  const must = async (operation: string, params: Record<string, unknown>) => {
+    const result = await engine.run(operation, params);
+    if (!result.success) throw new Error(`${operation}: ${JSON.stringify(result.error)}`);
+    return result.data;
+  };
+  for (let head = 0; head < EVENTS; ) {
+    const wp = ((await must("create_wp", { title: `work item ${head}` })).wp as { wp_id: string }).wp_id;
+    await must("update_wp", { wp_id: wp, updates: { status: "ready" } });
+    await must("gate_wp", { wp_id: wp, gate: "pre_work", result: { status: "pass" } });
+    const mts = [
+      { mt_id: "MT-001", name: "build" },
+      { mt_id: "MT-002", name: "test" },
+    ];
+    await must("register_mts", { wp_id: wp, micro_tasks: mts });
+    for (const { mt_id } of mts) {
+      await must("start_mt", { wp_id: wp, mt_id });
+      await must("record_iteration", {
+        wp_id: wp,
+        mt_id,
+        iteration: 1,
+        model_id: "coder",
+        outcome: "SUCCESS",
+      });
+      await must("complete_mt", { wp_id: wp, mt_id });
+      await must("get_wp_status", { wp_id: wp });
+    }
+    await must("gate_wp", { wp_id: wp, gate: "post_work", result: { status: "pass" } });
+    await must("query_ready", { limit: 5 });
+    head = (await store.transaction((tx) => tx.chainHead())).seq;
+  }
+  const events = (await store.transaction((tx) => tx.chainHead())).seq;
+  await store.close();
+  return { path, events };
+}
+
 /** Times pulling the source into fresh stores made by `fresh`; `runs` samples. */
 async function pullInto(fresh: () => Promise<LocusStore>, source: string, runs: number): Promise<number[]> {
   const samples: number[] = [];
@@ -58,12 +102,27 @@ export async function runSyncBench(options: { quick?: boolean } = {}): Promise<B
       source,
       runs,
     );
+    log(`  writing ~${EVENTS} events of work in progress`);
+    const working = await workingReplica(dir);
+    const day = await pullInto(
+      async () => SqliteStore.open(join(dir, `day-${count++}.db`)),
+      working.path,
+      runs,
+    );
     const rows = [
       rowOf(
-        `sync: pull 10K new events SQLite -> SQLite`,
+        `sync: pull ${working.events} new events of WPs at work SQLite -> SQLite`,
+        day.filter((s) => s > 0),
+        1_000,
+        2_000,
+        "WPs through their life, with queries",
+      ),
+      rowOf(
+        `sync: pull 10K new events SQLite -> SQLite, 5,000 new WPs`,
         sqlite.filter((s) => s > 0),
         1_000,
         2_000,
+        "bulk: every other event creates a WP",
       ),
       rowOf(
         `sync: pull with nothing new (SQLite)`,
