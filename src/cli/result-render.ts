@@ -79,9 +79,37 @@ function treeLines(node: TreeNode, indent: string, out: string[]): void {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** A replica sync's result (section 13): what moved, then each conflict and refused job on its own line. */
+function syncSummary(data: Record<string, unknown>): string {
+  const n = (key: string) => Number(data[key] ?? 0);
+  const conflicts = (data.conflicts ?? []) as { side: string; kind: string; reason: string }[];
+  const refused = (data.refused ?? []) as {
+    side: string;
+    replica_id: string;
+    job_id: string;
+    code: string;
+    reason: string;
+  }[];
+  const lines = [
+    `${data.dry_run ? "dry run, nothing changed: " : ""}pulled ${n("pulled")} events (${n("applied")} applied here), pushed ${n("pushed")}${data.transport === "store" ? ` (${n("applied_on_peer")} applied on the peer)` : ""}`,
+    conflicts.length === 0 ? paint("dim", "no merge conflicts") : `${conflicts.length} merge conflict(s):`,
+    ...conflicts.map(
+      (c) => `  ${c.side === "peer" ? "on the peer: " : ""}${paint("yellow", c.kind)} ${c.reason}`,
+    ),
+    refused.length === 0 ? paint("dim", "nothing refused") : `${refused.length} job(s) refused whole:`,
+    ...refused.map(
+      (r) =>
+        `  ${r.side === "peer" ? "on the peer: " : ""}${paint("red", r.code)} job ${r.job_id} of ${r.replica_id}: ${r.reason}`,
+    ),
+  ];
+  if (data.task_board_updated) lines.push(paint("dim", "the Task Board shows the work that arrived"));
+  return lines.join("\n");
+}
+
 /** Renders any operation's `data` for people. */
 export function renderData(data: Record<string, unknown>): string {
   const parts: string[] = [];
+  if (typeof data.transport === "string" && typeof data.pulled === "number") return syncSummary(data);
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));

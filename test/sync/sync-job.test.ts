@@ -78,6 +78,10 @@ describe("locus sync on the command line", () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.equal(resultOf(run).data?.transport, "folder");
     assert.ok(existsSync(join(ws.dir, "locus-replicas")));
+    // People get a summary, not a dump: what moved, then conflicts and refusals (none here).
+    const human = ws.as("Operator", ["sync"]);
+    assert.match(human.stdout, /^pulled 0 events \(0 applied here\), pushed \d+\n/);
+    assert.match(human.stdout, /no merge conflicts\nnothing refused/);
   });
 
   it("the Task Board shows the work a sync brought in", () => {
