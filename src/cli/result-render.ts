@@ -22,8 +22,11 @@ export function wpTable(wps: readonly TrackedWorkPacket[]): string {
   );
 }
 
-/** A work packet as a card: the fields a person checks, gates and the latest notes. */
-export function wpCard(wp: TrackedWorkPacket): string {
+/**
+ * A work packet as a card: the fields a person checks, gates and the latest notes; `full` (`locus show`) adds
+ * the description and every note, oldest first.
+ */
+export function wpCard(wp: TrackedWorkPacket, full = false): string {
   const gates = wp.governance.gates;
   const lines = [
     `${paint("bold", wp.wp_id)}  ${wp.title}`,
@@ -39,7 +42,13 @@ export function wpCard(wp: TrackedWorkPacket): string {
   }
   if (wp.tombstone)
     lines.push(paint("red", `  deleted ${wp.tombstone.deleted_at} by ${wp.tombstone.deleted_by}`));
-  for (const note of wp.notes.slice(-3)) lines.push(paint("dim", `  note ${note.author}: ${note.content}`));
+  if (full && wp.description.trim() !== "")
+    lines.push("  description:", ...wp.description.split("\n").map((line) => `    ${line}`));
+  const notes = full ? wp.notes : wp.notes.slice(-3);
+  if (!full && wp.notes.length > notes.length)
+    lines.push(paint("dim", `  ${wp.notes.length - notes.length} earlier note(s): locus show ${wp.wp_id}`));
+  for (const note of notes)
+    lines.push(paint("dim", `  note ${full ? `${note.created_at} ` : ""}${note.author}: ${note.content}`));
   return lines.join("\n");
 }
 
@@ -146,7 +155,9 @@ export function renderData(data: Record<string, unknown>): string {
       80,
     );
   }
-  if (isRecord(data.wp)) parts.push(wpCard(data.wp as unknown as TrackedWorkPacket));
+  // get_wp_status (`locus show`) is the result that carries the WP's edges: it is shown in full (issue 18).
+  if (isRecord(data.wp))
+    parts.push(wpCard(data.wp as unknown as TrackedWorkPacket, isRecord(data.dependencies)));
   if (isRecord(data.mt)) parts.push(mtTable([data.mt as unknown as TrackedMicroTask]));
   if (Array.isArray(data.micro_tasks) && data.micro_tasks.length > 0)
     parts.push(mtTable(data.micro_tasks as TrackedMicroTask[]));

@@ -119,8 +119,27 @@ function parseParams(job: ParsedJob, operation: OperationDefinition, limit: numb
     });
   }
   const parsed = operation.params.safeParse(job.input.params);
-  if (!parsed.success) throw zodFailure("HSK-400-INVALID-PARAMS", parsed.error, "params");
+  if (!parsed.success)
+    throw (
+      misplacedParam(operation, parsed.error) ?? zodFailure("HSK-400-INVALID-PARAMS", parsed.error, "params")
+    );
   return parsed.data as Record<string, unknown>;
+}
+
+/** An unknown top-level param that the operation takes inside one of its object params, said so (issue 18). */
+function misplacedParam(operation: OperationDefinition, error: z.ZodError): LocusError | undefined {
+  const nested = operation.nested;
+  const issue = error.issues[0];
+  if (nested === undefined || issue?.code !== "unrecognized_keys" || issue.path.length > 0) return undefined;
+  const known = new Set(nested.keys());
+  const misplaced = issue.keys.filter((key) => known.has(key));
+  if (misplaced.length === 0) return undefined;
+  const example = `{"${nested.under}": {"${misplaced[0]}": ...}}`;
+  return new LocusError(
+    "HSK-400-INVALID-PARAMS",
+    `params.${misplaced[0]}: ${misplaced.join(", ")} belong${misplaced.length === 1 ? "s" : ""} under params.${nested.under}, as ${example}`,
+    { field: `params.${misplaced[0]}`, belongs_under: `params.${nested.under}` },
+  );
 }
 
 /** Section 3 step 1: the checked job, its operation and its parsed params, or the refusal (thrown). */

@@ -18,6 +18,11 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly capabilities: readonly CapabilityId[];
   /** Events the operation may emit (documentation and tests). */
   readonly events: readonly EventName[];
+  /**
+   * Optional: params that belong inside an object param (update_wp's fields go under `updates`). A job that
+   * puts one beside the others is told where it belongs instead of only "unrecognized key" (issue 18).
+   */
+  readonly nested?: { readonly under: string; readonly keys: () => readonly string[] };
   /** Applies the operation inside the job's transaction and returns `data`. */
   run(ctx: JobContext, params: z.output<Schema>): Promise<Record<string, unknown>>;
   /**

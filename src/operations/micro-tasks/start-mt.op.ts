@@ -27,8 +27,9 @@ export const startMt = defineOperation({
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
     checkExpectedVersion(wp, p.expected_version);
-    requireWpStatus(wp, ["in_progress"], "start a micro-task");
+    // An unknown MT is named as such before the WP's status is judged (issue 18: the id is the likelier typo).
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
+    requireWpStatus(wp, ["in_progress"], "start a micro-task");
     if (mt.status === "in_progress") return { wp, mt, changed: false, task_board_updated: false };
     assertMtTransition(mt.mt_id, mt.status, "in_progress");
     const level = p.escalation_level ?? mt.escalation.current_level;

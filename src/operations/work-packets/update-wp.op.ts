@@ -63,6 +63,7 @@ export const updateWp = defineOperation({
   summary: "Update fields of a work packet (status changes follow the state machine)",
   kind: "write",
   params,
+  nested: { under: "updates", keys: () => [...Object.keys(updatableFields()), "governance.phase"] },
   capabilities: ["locus.write"],
   events: ["work_packet_updated"],
   async run(ctx, p) {

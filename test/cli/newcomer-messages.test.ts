@@ -1,0 +1,61 @@
+// Issue 18, messages a newcomer meets: a refusal names what was actually wrong. An unknown MT is named as
+// unknown (not as the WP's state); update_wp's fields put beside wp_id are told they belong under `updates`;
+// `locus show` shows the whole WP: its description and every note.
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import { jobLine, locus, tempWorkspace } from "../support/cli.js";
+
+const dir = tempWorkspace();
+after(() => rmSync(dir, { recursive: true, force: true }));
+const created = JSON.parse(
+  locus(dir, [
+    "create",
+    "Write the guide",
+    "--description",
+    "First line.\nSecond line of the plan.",
+    "--json",
+  ]).stdout,
+);
+const wpId = created.data.wp.wp_id as string;
+
+describe("refusals that name what was wrong (issue 18)", () => {
+  it("`mt start` of an MT that does not exist says so, even while the WP is not in progress", () => {
+    const run = locus(dir, ["mt", "start", wpId, "MT-009", "--json"]);
+    assert.equal(run.status, 1);
+    const { error } = JSON.parse(run.stdout);
+    assert.equal(error.code, "HSK-404-NOT-FOUND");
+    assert.equal(error.details.field, "mt_id");
+    assert.match(error.message, /micro-task MT-009 does not exist/);
+  });
+
+  it("`status` beside `wp_id` in an update_wp job is told it belongs under `updates`", () => {
+    const run = locus(dir, ["exec"], jobLine("update_wp", { wp_id: wpId, status: "ready" }, ["locus.write"]));
+    const result = JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
+    assert.equal(result.error.code, "HSK-400-INVALID-PARAMS");
+    assert.equal(result.error.details.field, "params.status");
+    assert.equal(result.error.details.belongs_under, "params.updates");
+    assert.match(
+      result.error.message,
+      /status belongs under params\.updates, as \{"updates": \{"status": \.\.\.\}\}/,
+    );
+  });
+
+  it("an unknown key that is no field of updates gets the plain message", () => {
+    const run = locus(dir, ["exec"], jobLine("update_wp", { wp_id: wpId, colour: "red" }, ["locus.write"]));
+    const result = JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
+    assert.equal(result.error.code, "HSK-400-INVALID-PARAMS");
+    assert.doesNotMatch(result.error.message, /belongs under/);
+  });
+});
+
+describe("locus show is the whole WP (issue 18)", () => {
+  it("prints the description and every note, not only the last three", () => {
+    for (let i = 1; i <= 5; i++) assert.equal(locus(dir, ["note", wpId, `note number ${i}`]).status, 0);
+    const shown = locus(dir, ["show", wpId]).stdout;
+    assert.match(shown, /description:\n {4}First line\.\n {4}Second line of the plan\./);
+    for (let i = 1; i <= 5; i++) assert.match(shown, new RegExp(`note number ${i}`));
+    const updated = locus(dir, ["update", wpId, "--priority", "1"]).stdout;
+    assert.match(updated, /2 earlier note\(s\): locus show/);
+  });
+});
