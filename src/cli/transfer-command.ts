@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { isLocusError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import { surfaceGrants } from "../operations/workspace-config.js";
+import type { LocusStore } from "../store/store-port.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
@@ -110,14 +111,24 @@ export function registerTransfer(program: Command): void {
     .action(exportAction);
   events
     .command("tail")
-    .description("Print the latest events; --follow keeps printing new ones as they are recorded")
+    .description(
+      "Print the latest events people care about (state changes, board moves, syncs); --follow keeps printing new ones",
+    )
     .option("-n, --lines <n>", "how many recent events to print first", wholeNumber(0), 20)
     .option("--follow", "keep printing new events as they commit (Ctrl-C to stop)")
-    .action(async (options: { lines: number; follow?: boolean }, command: Command) => {
+    .option(
+      "--all",
+      "also the audit records: capability decisions and queries (--json always prints every event)",
+    )
+    .action(async (options: { lines: number; follow?: boolean; all?: boolean }, command: Command) => {
       const json = globalOptions(command).json;
+      // Issue 18: most of a log is capability decisions and query records; a person tailing it wants the work.
+      const shown = (event: StoredEvent) =>
+        json || options.all === true || !AUDIT_EVENTS.has(event.event_name);
       const { engine } = await openEngine(command);
       const print = (list: readonly StoredEvent[]) => {
         for (const event of list) {
+          if (!shown(event)) continue;
           process.stdout.write(
             json
               ? `${JSON.stringify(event)}\n`
@@ -127,12 +138,28 @@ export function registerTransfer(program: Command): void {
       };
       try {
         const head = await engine.store.transaction((tx) => tx.chainHead());
-        const recent = await engine.store.readEvents({ afterSeq: Math.max(0, head.seq - options.lines) });
-        print(recent);
-        const after = recent.at(-1)?.seq ?? head.seq;
-        if (options.follow) await followEvents(engine.store, after, print, untilInterrupted());
+        print(await latestShown(engine.store, head.seq, options.lines, shown));
+        if (options.follow) await followEvents(engine.store, head.seq, print, untilInterrupted());
       } finally {
         await engine.close();
       }
     });
+}
+
+/** The audit records `events tail` leaves out unless asked (--all). */
+const AUDIT_EVENTS: ReadonlySet<string> = new Set(["capability_decision", "work_query_executed"]);
+
+/** The last `count` shown events up to `headSeq`, reading back in growing windows (a log is mostly audit). */
+async function latestShown(
+  store: LocusStore,
+  headSeq: number,
+  count: number,
+  shown: (event: StoredEvent) => boolean,
+): Promise<StoredEvent[]> {
+  if (count === 0) return [];
+  for (let window = count * 4; ; window *= 4) {
+    const from = Math.max(0, headSeq - window);
+    const picked = (await store.readEvents({ afterSeq: from, limit: headSeq - from })).filter(shown);
+    if (picked.length >= count || from === 0) return picked.slice(-count);
+  }
 }

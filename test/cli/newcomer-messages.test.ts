@@ -59,3 +59,19 @@ describe("locus show is the whole WP (issue 18)", () => {
     assert.match(updated, /2 earlier note\(s\): locus show/);
   });
 });
+
+describe("events tail shows the work (issue 18)", () => {
+  it("state changes by default, the audit records with --all, and -n counts what is shown", () => {
+    locus(dir, ["list"]); // a query: recorded as work_query_executed
+    const tail = locus(dir, ["events", "tail"]).stdout;
+    assert.match(tail, /work_packet_created/);
+    assert.match(tail, /work_packet_updated/);
+    assert.doesNotMatch(tail, /capability_decision|work_query_executed/);
+    const all = locus(dir, ["events", "tail", "--all", "-n", "100"]).stdout;
+    assert.match(all, /capability_decision/);
+    assert.match(all, /work_query_executed/);
+    const two = locus(dir, ["events", "tail", "-n", "2"]).stdout.trim().split("\n");
+    assert.equal(two.length, 2);
+    for (const line of two) assert.match(line, /work_packet_updated/);
+  });
+});
