@@ -10,6 +10,11 @@ export interface CommandShape {
   args?: readonly string[];
   /** An example line for `--help`. */
   example?: string;
+  /**
+   * When every positional argument is given, the params they stand for instead (`dep rm WP-1 blocks WP-2`: the
+   * first is then from_wp_id, not dependency_id).
+   */
+  argsWhenAllGiven?: readonly string[];
 }
 
 /** Operation name -> command shape. */
@@ -54,7 +59,12 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
     args: ["from_wp_id", "type", "to_wp_id"],
     example: "locus dep add WP-1 blocks WP-2",
   },
-  remove_dependency: { path: ["dep", "rm"], args: ["dependency_id"] },
+  remove_dependency: {
+    path: ["dep", "rm"],
+    args: ["dependency_id", "type", "to_wp_id"],
+    argsWhenAllGiven: ["from_wp_id", "type", "to_wp_id"],
+    example: "locus dep rm WP-1 blocks WP-2   (or: locus dep rm dep_01J...)",
+  },
   get_dependency_tree: { path: ["dep", "tree"], args: ["wp_id"] },
   get_blocking_chain: { path: ["dep", "chain"], args: ["wp_id"] },
   search: { path: ["search"], args: ["query"], example: 'locus search "login token expiry"' },

@@ -69,7 +69,8 @@ export function paramsFrom(
     }
   });
   for (const field of fields) {
-    if (positional.includes(field.path)) continue;
+    // A positional param given as an option (`dep rm --type blocks ...`) counts when its argument is absent.
+    if (positional.includes(field.path) && args[positional.indexOf(field.path)] !== undefined) continue;
     const value = options[new Option(`--${field.flag}`).attributeName()];
     if (value !== undefined) setPath(params, field.path, value);
   }
@@ -91,7 +92,8 @@ export function addParamOptions(
     const choices = field.choices?.length ? ` (${field.choices.join("|")})` : "";
     command.argument(field.required ? `<${name}>` : `[${name}]`, `${path}${choices}`);
   }
-  for (const field of fields) if (!positional.includes(field.path)) command.addOption(optionFor(field));
+  // Positional params stay available as options too (scripts that name every param keep working).
+  for (const field of fields) command.addOption(optionFor(field));
   return fields;
 }
 
@@ -127,7 +129,18 @@ export function registerOperationCommands(program: Command, catalog: readonly Op
     if (shape.example) command.addHelpText("after", `\nExample:\n  ${shape.example}`);
     command.action(async (...args: unknown[]) => {
       const self = args[args.length - 1] as Command;
-      await runOperation(self, operation.name, paramsFrom(self, fields, positional));
+      const params = paramsFrom(self, fields, positional);
+      const alternative = shape.argsWhenAllGiven;
+      const given = (self.processedArgs as unknown[]).filter((arg) => arg !== undefined).length;
+      if (alternative !== undefined && given === positional.length) {
+        positional.forEach((name, index) => {
+          const renamed = alternative[index] as string;
+          if (renamed === name) return;
+          params[renamed] = params[name];
+          delete params[name];
+        });
+      }
+      await runOperation(self, operation.name, params);
     });
   }
 }

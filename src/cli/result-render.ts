@@ -161,7 +161,10 @@ export function renderData(data: Record<string, unknown>): string {
   if (isRecord(data.mt)) parts.push(mtTable([data.mt as unknown as TrackedMicroTask]));
   if (Array.isArray(data.micro_tasks) && data.micro_tasks.length > 0)
     parts.push(mtTable(data.micro_tasks as TrackedMicroTask[]));
-  if (isRecord(data.dependency)) parts.push(depLine(data.dependency as unknown as TrackedDependency));
+  if (isRecord(data.dependency))
+    parts.push(
+      `${data.removed === true ? "removed " : data.created === false ? "already there: " : ""}${depLine(data.dependency as unknown as TrackedDependency)}`,
+    );
   if (isRecord(data.dependencies)) {
     const deps = data.dependencies as { incoming: TrackedDependency[]; outgoing: TrackedDependency[] };
     for (const dep of [...deps.incoming, ...deps.outgoing]) parts.push(`  ${depLine(dep)}`);

@@ -75,3 +75,20 @@ describe("events tail shows the work (issue 18)", () => {
     for (const line of two) assert.match(line, /work_packet_updated/);
   });
 });
+
+describe("dep rm takes the edge as dep add does (issue 18)", () => {
+  it("`dep rm FROM TYPE TO` removes the edge and says so; `dep rm ID` still works", () => {
+    const other = JSON.parse(locus(dir, ["create", "Second", "--json"]).stdout).data.wp.wp_id as string;
+    const added = locus(dir, ["dep", "add", wpId, "blocks", other]);
+    assert.equal(added.status, 0, added.stderr);
+    assert.doesNotMatch(added.stdout, /^removed/);
+    const removed = locus(dir, ["dep", "rm", wpId, "blocks", other]);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, new RegExp(`^removed dep_\\w+ {2}${wpId} blocks ${other}`));
+    const again = locus(dir, ["dep", "rm", wpId, "blocks", other]);
+    assert.match(again.stdout, /no such dependency: nothing removed/);
+    const byId = JSON.parse(locus(dir, ["dep", "add", wpId, "related", other, "--json"]).stdout).data
+      .dependency;
+    assert.match(locus(dir, ["dep", "rm", byId.dependency_id]).stdout, /^removed /);
+  });
+});
