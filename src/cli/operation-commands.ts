@@ -3,6 +3,7 @@ import type { OperationDefinition } from "../operations/operation.js";
 import { globalOptions, openEngine } from "./cli-context.js";
 import { printResult } from "./cli-output.js";
 import { GROUP_SUMMARIES, shapeOf } from "./command-table.js";
+import { PARAM_HELP } from "./param-help.js";
 import { renderData } from "./result-render.js";
 import { convertValue, type FieldSpec, fieldsOf, setPath, UsageError } from "./zod-options.js";
 
@@ -12,6 +13,9 @@ export function subcommand(parent: Command, name: string): Command {
   if (found) return found;
   return parent.command(name).description(GROUP_SUMMARIES[name] ?? `${name} commands`);
 }
+
+/** The help line of a param: its schema's description, else the shared one for its name, else its name. */
+const helpOf = (field: FieldSpec): string => field.description ?? PARAM_HELP[field.path] ?? field.path;
 
 /** The option of a field: `--flag <value>` with a parser that names the field and the fix on bad input. */
 function optionFor(field: FieldSpec): Option {
@@ -23,7 +27,7 @@ function optionFor(field: FieldSpec): Option {
     field.kind === "list" ? "comma-separated or repeated" : "",
     field.defaultValue !== undefined ? `default ${JSON.stringify(field.defaultValue)}` : "",
   ].filter(Boolean);
-  const option = new Option(flags, `${field.path}${hints.length ? ` (${hints.join("; ")})` : ""}`);
+  const option = new Option(flags, `${helpOf(field)}${hints.length ? ` (${hints.join("; ")})` : ""}`);
   if (field.kind !== "boolean") {
     option.argParser((raw: string, previous: unknown) => {
       try {
@@ -90,7 +94,7 @@ export function addParamOptions(
     if (!field) continue;
     const name = path.split(".").pop() as string;
     const choices = field.choices?.length ? ` (${field.choices.join("|")})` : "";
-    command.argument(field.required ? `<${name}>` : `[${name}]`, `${path}${choices}`);
+    command.argument(field.required ? `<${name}>` : `[${name}]`, `${helpOf(field)}${choices}`);
   }
   // Positional params stay available as options too (scripts that name every param keep working).
   for (const field of fields) command.addOption(optionFor(field));

@@ -34,6 +34,19 @@ export interface FieldSpec {
   /** Allowed values of an enum (or of the items of a list of enum). */
   choices?: readonly string[];
   defaultValue?: unknown;
+  /** One line for `--help`, from the schema's `.describe()` (issue 18: not just the param's name). */
+  description?: string;
+}
+
+/** The description set with `.describe()` on a param or on any wrapper around it. */
+function descriptionOf(schema: z.ZodType): string | undefined {
+  for (let current: z.ZodType | undefined = schema; current !== undefined; ) {
+    const described = (current as { description?: string }).description;
+    if (described) return described;
+    const def = definitionOf(current);
+    current = WRAPPERS.has(def.type) ? def.innerType : undefined;
+  }
+  return undefined;
 }
 
 const WRAPPERS = new Set(["optional", "default", "prefault", "nullable", "readonly", "catch"]);
@@ -113,6 +126,7 @@ export function fieldsOf(schema: z.ZodType, prefix = "", parentOptional = false)
       continue;
     }
     const { kind, choices } = kindOf(field);
+    const description = descriptionOf(value);
     fields.push({
       path,
       flag: kebab(path),
@@ -120,6 +134,7 @@ export function fieldsOf(schema: z.ZodType, prefix = "", parentOptional = false)
       required: !optional && !parentOptional,
       ...(choices ? { choices } : {}),
       ...(defaultValue !== undefined ? { defaultValue } : {}),
+      ...(description ? { description } : {}),
     });
   }
   return fields;

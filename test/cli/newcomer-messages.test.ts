@@ -92,3 +92,14 @@ describe("dep rm takes the edge as dep add does (issue 18)", () => {
     assert.match(locus(dir, ["dep", "rm", byId.dependency_id]).stdout, /^removed /);
   });
 });
+
+describe("option help says what a param is (issue 18)", () => {
+  it("each option of a command has a line of its own, not only its name", () => {
+    const help = locus(dir, ["create", "--help"]).stdout;
+    assert.match(help, /--wp-id <value> +the work packet's id, e.g\. WP-1/);
+    assert.match(help, /--priority <value> +0 \(most urgent\) to 4 \(default 2\)/);
+    assert.match(help, /--labels <a,b> +labels, e\.g\. --labels auth,backend/);
+    // A description in the operation's own schema wins over the shared one.
+    assert.match(locus(dir, ["sync", "--help"]).stdout, /--direction <value> +pull, push or both/);
+  });
+});
