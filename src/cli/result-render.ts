@@ -115,10 +115,37 @@ function syncSummary(data: Record<string, unknown>): string {
   return lines.join("\n");
 }
 
+/** A Task Board sync's result (section 8): counts, refused moves, and entries the store does not know, with the fix. */
+function boardSummary(data: Record<string, unknown>): string {
+  const n = (key: string) =>
+    Array.isArray(data[key]) ? (data[key] as unknown[]).length : Number(data[key] ?? 0);
+  const conflicts = (data.conflicts ?? []) as { wp_id: string; line: number; message: string }[];
+  const unknown = (data.unknown_entries ?? []) as { wp_id: string; section: string; line: number }[];
+  const lines = [
+    `${data.dry_run ? "dry run, nothing written: " : ""}${String(data.board_path)}: ${n("status_changes")} status change(s) from the board, ${n("entries_added")} entries added, ${n("entries_moved")} moved, ${n("imported")} adopted`,
+  ];
+  if (conflicts.length > 0) lines.push(`${conflicts.length} move(s) refused, put back where the store says:`);
+  for (const c of conflicts) lines.push(`  line ${c.line} ${c.wp_id}: ${paint("red", c.message)}`);
+  if (unknown.length > 0) {
+    lines.push(`${unknown.length} entr${unknown.length === 1 ? "y" : "ies"} the store does not know:`);
+    for (const u of unknown.slice(0, 10)) lines.push(`  line ${u.line} ${u.wp_id} (${u.section})`);
+    if (unknown.length > 10) lines.push(`  ... and ${unknown.length - 10} more (--json lists them all)`);
+    lines.push(paint("dim", "adopt them with: locus board sync --import-unknown   (or: locus import board)"));
+  }
+  for (const [key, label] of [
+    ["duplicates_removed", "duplicate entries removed"],
+    ["created_sections", "sections created"],
+    ["uncommitted_render_reverted", "lines of an unfinished write put back"],
+  ] as const)
+    if (n(key) > 0) lines.push(`${n(key)} ${label}`);
+  return lines.join("\n");
+}
+
 /** Renders any operation's `data` for people. */
 export function renderData(data: Record<string, unknown>): string {
   const parts: string[] = [];
   if (typeof data.transport === "string" && typeof data.pulled === "number") return syncSummary(data);
+  if (typeof data.board_path === "string" && Array.isArray(data.unknown_entries)) return boardSummary(data);
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));

@@ -2,7 +2,8 @@
 // unknown (not as the WP's state); update_wp's fields put beside wp_id are told they belong under `updates`;
 // `locus show` shows the whole WP: its description and every note.
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { jobLine, locus, tempWorkspace } from "../support/cli.js";
 
@@ -101,5 +102,26 @@ describe("option help says what a param is (issue 18)", () => {
     assert.match(help, /--labels <a,b> +labels, e\.g\. --labels auth,backend/);
     // A description in the operation's own schema wins over the shared one.
     assert.match(locus(dir, ["sync", "--help"]).stdout, /--direction <value> +pull, push or both/);
+  });
+});
+
+describe("board sync speaks to people (issue 18)", () => {
+  it("an unadopted board gets a readable summary and the command that adopts it", () => {
+    const boardDir = tempWorkspace();
+    after(() => rmSync(boardDir, { recursive: true, force: true }));
+    mkdirSync(join(boardDir, "docs"));
+    writeFileSync(
+      join(boardDir, "docs", "TASK_BOARD.md"),
+      "# Task Board\n\n## Ready for Dev\n- **[WP-1-login]** - [READY_FOR_DEV] Login page\n",
+    );
+    const dry = locus(boardDir, ["board", "sync", "--dry-run"]);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /^dry run, nothing written: docs\/TASK_BOARD\.md: /);
+    assert.match(dry.stdout, /1 entry the store does not know:\n {2}line 4 WP-1-login \(Ready for Dev\)/);
+    assert.match(dry.stdout, /adopt them with: locus board sync --import-unknown/);
+    assert.ok(dry.stdout.length < 1_000, "a summary, not the whole report");
+    const adopted = locus(boardDir, ["board", "sync", "--import-unknown"]);
+    assert.match(adopted.stdout, /1 adopted/);
+    assert.doesNotMatch(adopted.stdout, /does not know/);
   });
 });

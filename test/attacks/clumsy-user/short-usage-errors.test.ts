@@ -9,7 +9,8 @@ describe("a clumsy user's usage mistakes are short and clear", () => {
   const ws = attackWorkspace();
   after(() => ws.cleanup());
 
-  for (const args of [["craete", "x"], ["dep", "rm", "WP-1", "blocks", "WP-2"], ["create"]]) {
+  // (`dep rm WP-1 blocks WP-2` was one of these mistakes; it is now how an edge is removed, test/cli/newcomer-messages.)
+  for (const args of [["craete", "x"], ["dep", "rm", "WP-1", "blocks", "WP-2", "extra"], ["create"]]) {
     it(`locus ${args.join(" ")}: exit 2, the message and one line pointing to --help`, () => {
       const run = ws.as("Operator", args);
       assert.equal(run.status, 2, run.stderr);
