@@ -15,6 +15,8 @@ export interface CommandShape {
    * first is then from_wp_id, not dependency_id).
    */
   argsWhenAllGiven?: readonly string[];
+  /** A `data` list that, when not empty, makes the command exit 1 although the job succeeded. */
+  failsWhenListed?: string;
 }
 
 /** Operation name -> command shape. */
@@ -68,7 +70,12 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   get_dependency_tree: { path: ["dep", "tree"], args: ["wp_id"] },
   get_blocking_chain: { path: ["dep", "chain"], args: ["wp_id"] },
   search: { path: ["search"], args: ["query"], example: 'locus search "login token expiry"' },
-  sync_task_board: { path: ["board", "sync"], example: "locus board sync --dry-run" },
+  // A move the state machine refused was put back: the job succeeded, but the person's edit did not (issue 18).
+  sync_task_board: {
+    path: ["board", "sync"],
+    example: "locus board sync --dry-run",
+    failsWhenListed: "conflicts",
+  },
   sync_events: { path: ["sync"], args: ["peer"], example: "locus sync locus-replicas/" },
 };
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { humanEventLine } from "./event-line.js";
 import { wholeNumber } from "./number-option.js";
 import { withReplayProgress } from "./replay-progress.js";
 import { writeLines } from "./stdout-writer.js";
@@ -23,9 +24,7 @@ export function registerEvents(program: Command): void {
         });
         const json = globalOptions(command).json;
         const line = (event: (typeof stored)[number]): string =>
-          json
-            ? JSON.stringify(event)
-            : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_id.padEnd(17)} ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}`;
+          json ? JSON.stringify(event) : humanEventLine(event, true);
         await writeLines(stored, line);
       } finally {
         await engine.close();

@@ -37,7 +37,7 @@ export function preCommitScript(
     "#!/bin/sh",
     HOOK_MARKER,
     `cd ${single(workspaceRoot)} || exit 1`,
-    `${locus} board sync >/dev/null || { echo "locus: task board sync failed; commit stopped" >&2; exit 1; }`,
+    `${locus} board sync >/dev/null || { echo "locus: task board sync failed or refused a move (run: locus board sync); commit stopped" >&2; exit 1; }`,
     `git add -- ${single(boardPath)}`,
     ...(replicas === undefined
       ? []

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { LocusResult } from "../operations/envelope.js";
 import type { OperationDefinition } from "../operations/operation.js";
 import { globalOptions, openEngine } from "./cli-context.js";
 import { printResult } from "./cli-output.js";
@@ -107,10 +108,12 @@ export async function runOperation(
   operation: string,
   params: Record<string, unknown>,
   render: (data: Record<string, unknown>) => string = renderData,
-): Promise<void> {
+): Promise<LocusResult> {
   const { engine } = await openEngine(command);
   try {
-    printResult(await engine.run(operation, params), globalOptions(command).json, render);
+    const result = await engine.run(operation, params);
+    printResult(result, globalOptions(command).json, render);
+    return result;
   } finally {
     await engine.close();
   }
@@ -144,7 +147,10 @@ export function registerOperationCommands(program: Command, catalog: readonly Op
           delete params[name];
         });
       }
-      await runOperation(self, operation.name, params);
+      const result = await runOperation(self, operation.name, params);
+      const key = shape.failsWhenListed;
+      const listed = key === undefined || !result.success ? undefined : result.data[key];
+      if (Array.isArray(listed) && listed.length > 0) process.exitCode = 1;
     });
   }
 }

@@ -6,6 +6,7 @@ import { surfaceGrants } from "../operations/workspace-config.js";
 import type { LocusStore } from "../store/store-port.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { printFailure } from "./cli-output.js";
+import { humanEventLine } from "./event-line.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
 import { followEvents, untilInterrupted } from "./events-follow.js";
 import { wholeNumber } from "./number-option.js";
@@ -129,11 +130,7 @@ export function registerTransfer(program: Command): void {
       const print = (list: readonly StoredEvent[]) => {
         for (const event of list) {
           if (!shown(event)) continue;
-          process.stdout.write(
-            json
-              ? `${JSON.stringify(event)}\n`
-              : `${String(event.seq).padStart(6)}  ${event.timestamp}  ${event.event_name.padEnd(26)} ${event.actor_id}  ${String(event.payload.wp_id ?? "")}\n`,
-          );
+          process.stdout.write(`${json ? JSON.stringify(event) : humanEventLine(event)}\n`);
         }
       };
       try {

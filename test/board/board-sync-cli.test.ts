@@ -67,7 +67,9 @@ describe("locus board sync --json (process)", () => {
         ),
       );
       const moved = locusJson(ws.root, ["board", "sync"], ENV);
-      assert.equal(moved.run.status, 0, "a conflict is a report, not a failure");
+      // The job succeeds (the entry is put back), but the person's move did not: exit 1 (issue 18).
+      assert.equal(moved.run.status, 1, "a refused move exits non-zero");
+      assert.equal(moved.body.success, true);
       const report = moved.body.data as { written: boolean; conflicts: { wp_id: string; code: string }[] };
       assert.deepEqual(
         report.conflicts.map((c) => [c.wp_id, c.code]),

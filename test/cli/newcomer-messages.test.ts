@@ -2,7 +2,7 @@
 // unknown (not as the WP's state); update_wp's fields put beside wp_id are told they belong under `updates`;
 // `locus show` shows the whole WP: its description and every note.
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { jobLine, locus, tempWorkspace } from "../support/cli.js";
@@ -123,5 +123,28 @@ describe("board sync speaks to people (issue 18)", () => {
     const adopted = locus(boardDir, ["board", "sync", "--import-unknown"]);
     assert.match(adopted.stdout, /1 adopted/);
     assert.doesNotMatch(adopted.stdout, /does not know/);
+  });
+});
+
+describe("a refused board move (issue 18)", () => {
+  it("exits 1 and reads as REFUSED in locus events, unlike an applied one", () => {
+    const boardDir = tempWorkspace();
+    after(() => rmSync(boardDir, { recursive: true, force: true }));
+    assert.equal(locus(boardDir, ["create", "Guarded", "--wp-id", "WP-7"]).status, 0);
+    assert.equal(locus(boardDir, ["update", "WP-7", "--status", "ready"]).status, 0);
+    assert.equal(locus(boardDir, ["board", "sync"]).status, 0);
+    const file = join(boardDir, "docs", "TASK_BOARD.md");
+    const board = readFileSync(file, "utf8");
+    const entry = board.split("\n").find((line) => line.includes("[WP-7]")) as string;
+    // Moved by hand to In Progress: refused, the pre-work gate has not passed.
+    writeFileSync(
+      file,
+      `${board.replace(`${entry}\n`, "")}\n## In Progress\n${entry.replace("READY_FOR_DEV", "IN_PROGRESS")}\n`,
+    );
+    const refused = locus(boardDir, ["board", "sync"]);
+    assert.equal(refused.status, 1, refused.stdout);
+    assert.match(refused.stdout, /1 move\(s\) refused, put back where the store says:\n {2}line \d+ WP-7: /);
+    const events = locus(boardDir, ["events"]).stdout;
+    assert.match(events, /task_board_status_changed +\S+ +WP-7 +READY -> IN_PROGRESS REFUSED/);
   });
 });
