@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { resolveWorkspaceFile } from "../board/board-file.js";
 import { checkRegularFile } from "../board/safe-read.js";
-import { LocusError } from "../domain/errors.js";
+import { isLocusError, LocusError } from "../domain/errors.js";
 import { newNoteId } from "../domain/ids.js";
 import { lazy } from "../domain/lazy.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
@@ -121,4 +121,25 @@ export function recordQuery(
   counts: { result_count: number; total_count?: number; sort_policy?: string; calendar_policy_id?: string },
 ): void {
   ctx.emit("work_query_executed", { operation, filters, ...counts });
+}
+
+/**
+ * Section 3 for a sync that failed (board or replicas): its one trace besides the capability decisions,
+ * `sync_failed` (SYNC-003) with the refusal's code and message, bounded to the payload's limits.
+ */
+export function recordSyncFailure(
+  ctx: JobContext,
+  kind: "task_board" | "events",
+  target: string,
+  error: unknown,
+): void {
+  const failure = isLocusError(error)
+    ? { code: error.code, message: error.message }
+    : { code: "HSK-500-STORAGE", message: String(error) };
+  ctx.emit("sync_failed", {
+    kind,
+    target: target.slice(0, 1_000),
+    code: failure.code.slice(0, 100),
+    message: failure.message.slice(0, 2_000),
+  });
 }

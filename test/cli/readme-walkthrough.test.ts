@@ -2,23 +2,15 @@
 // people copy it line by line, so every line must succeed and the walk-through must end where it says.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { LOCUS_BIN, locus, REPO_ROOT } from "../support/cli.js";
+import { LOCUS_BIN, locus } from "../support/cli.js";
+import { readmeBlockLines } from "../support/readme.js";
 
-/** The `locus ...` lines of the first shell block after the "Commands for people" heading, comments cut. */
-function walkthroughLines(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-  const at = readme.search(/^##+ .*commands for people/im);
-  assert.ok(at >= 0, "the README has a 'Commands for people' section");
-  const block = readme.slice(at).match(/```(?:sh|bash|shell)?\n([\s\S]*?)```/)?.[1] ?? "";
-  return block
-    .split("\n")
-    .map((line) => line.replace(/\s+#.*$/, "").trim())
-    .filter((line) => /^locus\b/.test(line));
-}
+/** The `locus ...` lines of the "Commands for people" block. */
+const walkthroughLines = () => readmeBlockLines(/^##+ .*commands for people/im, "Commands for people");
 
 test("the README walk-through runs as written in a fresh folder and ends with WP-1 done", () => {
   const lines = walkthroughLines();

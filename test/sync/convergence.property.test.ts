@@ -10,8 +10,6 @@ import { postgresBackend, type StoreBackend, sqliteBackend } from "../support/st
 import {
   assertSameState,
   assertSound,
-  fingerprint,
-  meetAll,
   openReplicas,
   type Replica,
   type ReplicaSet,

@@ -2,22 +2,14 @@
 // and afterwards this workspace holds the teammate's WP and has published its own replica file.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { LOCUS_BIN, locus, REPO_ROOT } from "../support/cli.js";
+import { LOCUS_BIN, locus } from "../support/cli.js";
+import { readmeBlockLines } from "../support/readme.js";
 
-function sharingLines(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-  const at = readme.search(/^## Sharing work/m);
-  assert.ok(at >= 0, "the README has a 'Sharing work' section");
-  const block = readme.slice(at).match(/```(?:sh|bash|shell)?\n([\s\S]*?)```/)?.[1] ?? "";
-  return block
-    .split("\n")
-    .map((line) => line.replace(/\s+#.*$/, "").trim())
-    .filter((line) => /^locus\b/.test(line));
-}
+const sharingLines = () => readmeBlockLines(/^## Sharing work/m, "Sharing work");
 
 test("the README's sync commands run as written beside a teammate's workspace", () => {
   const lines = sharingLines();

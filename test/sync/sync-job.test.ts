@@ -88,7 +88,7 @@ describe("locus sync on the command line", () => {
     const other = attackWorkspace();
     after(other.cleanup);
     const arrived = resultOf(other.as("Operator", ["create", "Arrived from a teammate", "--json"]));
-    const wpId = (arrived.data?.wp as { wp_id: string }).wp_id;
+    const wpId = (arrived.data as { wp: { wp_id: string } }).wp.wp_id;
     assert.equal(ws.as("Operator", ["board", "sync"]).status, 0); // this workspace keeps a board
     const run = ws.as("Operator", ["sync", join(other.dir, ".locus", "locus.db"), "--json"]);
     assert.equal(run.status, 0, run.stdout + run.stderr);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { isLocusError } from "../../domain/errors.js";
 import { text } from "../../domain/records.js";
+import { recordSyncFailure } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { syncTaskBoard } from "./board-sync.js";
 
@@ -37,14 +37,6 @@ export const syncTaskBoardOp = defineOperation({
   },
   // Section 3: a failed sync leaves its capability decisions and sync_failed (SYNC-003), nothing else.
   onRefusal(ctx, p, error) {
-    const failure = isLocusError(error)
-      ? { code: error.code, message: error.message }
-      : { code: "HSK-500-STORAGE", message: String(error) };
-    ctx.emit("sync_failed", {
-      kind: "task_board",
-      target: (p?.path ?? ctx.config.board_path).slice(0, 1_000),
-      code: failure.code.slice(0, 100),
-      message: failure.message.slice(0, 2_000),
-    });
+    recordSyncFailure(ctx, "task_board", p?.path ?? ctx.config.board_path, error);
   },
 });

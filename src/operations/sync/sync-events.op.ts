@@ -5,6 +5,7 @@ import { isLocusError, LocusError } from "../../domain/errors.js";
 import { text } from "../../domain/records.js";
 import type { LocusStore } from "../../store/store-port.js";
 import { resolveBoardPath, syncTaskBoard } from "../board/board-sync.js";
+import { recordSyncFailure } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
 import { allProfiles } from "../workspace-config.js";
@@ -182,14 +183,6 @@ export const syncEvents = defineOperation({
   },
   // Section 13: a failed sync leaves its capability decisions and sync_failed (SYNC-003), nothing else.
   onRefusal(ctx, p, error) {
-    const failure = isLocusError(error)
-      ? { code: error.code, message: error.message }
-      : { code: "HSK-500-STORAGE", message: String(error) };
-    ctx.emit("sync_failed", {
-      kind: "events",
-      target: (p?.peer ?? DEFAULT_REPLICA_FOLDER).slice(0, 1_000),
-      code: failure.code.slice(0, 100),
-      message: failure.message.slice(0, 2_000),
-    });
+    recordSyncFailure(ctx, "events", p?.peer ?? DEFAULT_REPLICA_FOLDER, error);
   },
 });

@@ -19,7 +19,7 @@ after(team.cleanup);
 /** The team's WP, in progress, published to its replica file. */
 function teamWp(): { wpId: string; gated: Line } {
   const created = resultOf(team.as("Operator", ["create", "Ship the login page", "--json"]));
-  const wpId = (created.data?.wp as { wp_id: string }).wp_id;
+  const wpId = (created.data as { wp: { wp_id: string } }).wp.wp_id;
   assert.equal(team.as("Operator", ["update", wpId, "--status", "ready"]).status, 0);
   assert.equal(team.as("Operator", ["gate", wpId, "pre_work", "pass"]).status, 0);
   assert.equal(team.as("Operator", ["sync", "locus-replicas/"]).status, 0);
@@ -82,7 +82,7 @@ function forge(
 }
 
 const statusOf = (wpId: string) =>
-  ((resultOf(team.as("Operator", ["show", wpId, "--json"])).data?.wp as { status: string }) ?? {}).status;
+  (resultOf(team.as("Operator", ["show", wpId, "--json"])).data?.wp as { status: string })?.status;
 
 describe("a Coder's replica cannot make a WP done on the team's store (section 13)", () => {
   const { wpId, gated } = teamWp();
