@@ -1,10 +1,8 @@
-import { storedBronzeDoc } from "../../domain/events/bronze-delta.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
-import type { BronzeSnapshot } from "../store-port.js";
 import { INSERT_NEW_WPS } from "./postgres-statements.js";
 
-// Section 13: a sync writes thousands of WPs and snapshots in one transaction. One statement per row would cost
-// a round trip each; these write a whole chunk in one (column arrays, unnest).
+// Section 13: a sync writes thousands of WPs in one transaction. One statement per row would cost a round trip
+// each; this writes a whole chunk in one (column arrays, unnest). Bronze snapshots: postgres-bronze.ts.
 
 type Rows = (sql: string, values?: unknown[]) => Promise<unknown[]>;
 
@@ -27,26 +25,4 @@ export async function insertNewWps(rows: Rows, wps: readonly TrackedWorkPacket[]
     labels.map(([label]) => label),
     labels.map(([, wpId]) => wpId),
   ]);
-}
-
-/** Whole Bronze snapshots (nothing inherited from the one before). */
-export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[]): Promise<void> {
-  if (snapshots.length === 0) return;
-  const column = <T>(pick: (b: BronzeSnapshot) => T) => snapshots.map(pick);
-  await rows(
-    `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
-       created_at, doc)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[])`,
-    [
-      column((b) => b.bronze_id),
-      column((b) => b.wp_id),
-      column((b) => b.version),
-      column((b) => b.operation),
-      column((b) => b.content_hash),
-      column((b) => b.previous_bronze_id ?? null),
-      column((b) => b.created_at),
-      column((b) => storedBronzeDoc(b)),
-    ],
-  );
 }

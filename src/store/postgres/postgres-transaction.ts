@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { shortestPath } from "../../domain/dependency-graph.js";
-import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
+import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -21,7 +21,8 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
-import { insertNewWps, putBronzes } from "./postgres-bulk-writes.js";
+import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
+import { insertNewWps } from "./postgres-bulk-writes.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
@@ -135,20 +136,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
-    await this.rows(
-      `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
-         created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        b.bronze_id,
-        b.wp_id,
-        b.version,
-        b.operation,
-        b.content_hash,
-        b.previous_bronze_id ?? null,
-        b.created_at,
-        storedBronzeDoc(b, inherited),
-      ],
-    );
+    await putBronze(this.query, b, inherited);
   }
 
   async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
@@ -168,13 +156,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
-    const rows =
-      wpId === undefined
-        ? await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
-        : await this.rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [
-            wpId,
-          ]);
-    return bronzeFromDocs(rows.map((row) => row.doc as string));
+    return bronzeSnapshots(this.query, wpId);
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {

@@ -1,0 +1,56 @@
+import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
+import type { BronzeSnapshot } from "../store-port.js";
+
+// Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
+// not hold, bronze-delta.ts), many at once for a sync, and read back whole.
+
+type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** One snapshot; `inherited` counts what it shares with the snapshot before it. */
+export async function putBronze(rows: Rows, b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
+  await rows(
+    `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
+       created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      b.bronze_id,
+      b.wp_id,
+      b.version,
+      b.operation,
+      b.content_hash,
+      b.previous_bronze_id ?? null,
+      b.created_at,
+      storedBronzeDoc(b, inherited),
+    ],
+  );
+}
+
+/** Whole Bronze snapshots (nothing inherited from the one before). */
+export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[]): Promise<void> {
+  if (snapshots.length === 0) return;
+  const column = <T>(pick: (b: BronzeSnapshot) => T) => snapshots.map(pick);
+  await rows(
+    `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
+       created_at, doc)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[])`,
+    [
+      column((b) => b.bronze_id),
+      column((b) => b.wp_id),
+      column((b) => b.version),
+      column((b) => b.operation),
+      column((b) => b.content_hash),
+      column((b) => b.previous_bronze_id ?? null),
+      column((b) => b.created_at),
+      column((b) => storedBronzeDoc(b)),
+    ],
+  );
+}
+
+/** Every snapshot of a WP (all WPs when omitted), oldest first, whole. */
+export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<BronzeSnapshot[]> {
+  const found =
+    wpId === undefined
+      ? await rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
+      : await rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
+  return bronzeFromDocs(found.map((row) => row.doc as string));
+}
