@@ -56,6 +56,8 @@ export interface ReplicaLog {
   eventsAfter(query: LogPageQuery): Promise<StoredEvent[]>;
   /** The stored events about any of `wpIds` (derived columns, confirmed against the hashed payload), seq order. */
   eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]>;
+  /** Which of `wpIds` have a stored event about them (by the derived columns) at or before `seq`. */
+  wpsWithEventsUpTo(wpIds: readonly string[], seq: number): Promise<Set<string>>;
   /** Every dependency_added and dependency_removed event, in seq order. */
   dependencyEvents(): Promise<StoredEvent[]>;
   /** Every stored dependency. */

@@ -1,4 +1,5 @@
 import { canonicalSha256 } from "../canonical-json.js";
+import { cloneJson } from "../json-clone.js";
 import type { TrackedWorkPacket, VectorClock } from "../records.js";
 import { applyEvent, type EvolvableEvent, emptyState, emptyTouched } from "./evolve.js";
 
@@ -81,7 +82,7 @@ export function bronzeHistory(events: Iterable<EvolvableEvent>): BronzeSnapshot[
     byId.set(
       bronzeId,
       makeBronze(
-        structuredClone(wp),
+        cloneJson(wp),
         bronzeId,
         bronzeOperation(event.event_name, payload),
         event.timestamp,

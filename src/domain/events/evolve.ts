@@ -1,4 +1,5 @@
 import { LocusError } from "../errors.js";
+import { cloneJson } from "../json-clone.js";
 import {
   DEFAULT_BOARD_TOKENS,
   type MicroTaskStatus,
@@ -111,7 +112,7 @@ function moveMt(state: LocusState, mt: TrackedMicroTask, to: MicroTaskStatus, ev
 function setField(wp: TrackedWorkPacket, field: UpdatableField, value: unknown): void {
   const target = (GOVERNANCE_FIELDS.has(field) ? wp.governance : wp) as Record<string, unknown>;
   if (value === null || value === undefined) delete target[field];
-  else target[field] = structuredClone(value);
+  else target[field] = cloneJson(value);
 }
 
 type Handlers = {
@@ -125,7 +126,7 @@ type Handlers = {
 
 const HANDLERS: Handlers = {
   work_packet_created(state, p, _event, touched) {
-    state.wps.set(p.wp_id, structuredClone(p.wp));
+    state.wps.set(p.wp_id, cloneJson(p.wp));
     touched.wps.add(p.wp_id);
   },
   work_packet_updated(state, p, event, touched) {
@@ -136,15 +137,15 @@ const HANDLERS: Handlers = {
     }
     if (status?.to) changeStatus(wp, status.to, event.timestamp, task_board_token?.to ?? undefined);
     else if (task_board_token?.to) wp.governance.task_board_token = task_board_token.to;
-    if (p.note) wp.notes.push(structuredClone(p.note));
+    if (p.note) wp.notes.push(cloneJson(p.note));
     bump(wp, event);
     touched.wps.add(p.wp_id);
   },
   work_packet_gated(state, p, event, touched) {
     const wp = requireWp(state, p.wp_id);
-    wp.governance.gates[p.gate] = structuredClone(p.result);
-    wp.governance.gate_history[p.gate].push(structuredClone(p.result));
-    wp.notes.push(structuredClone(p.note));
+    wp.governance.gates[p.gate] = cloneJson(p.result);
+    wp.governance.gate_history[p.gate].push(cloneJson(p.result));
+    wp.notes.push(cloneJson(p.note));
     if (p.status_change) changeStatus(wp, p.status_change.to, event.timestamp);
     bump(wp, event);
     touched.wps.add(p.wp_id);
@@ -170,7 +171,7 @@ const HANDLERS: Handlers = {
   micro_tasks_registered(state, p, event, touched) {
     const wp = requireWp(state, p.wp_id);
     for (const mt of p.micro_tasks) {
-      state.mts.set(mtKey(p.wp_id, mt.mt_id), structuredClone(mt));
+      state.mts.set(mtKey(p.wp_id, mt.mt_id), cloneJson(mt));
       touched.mts.add(mtKey(p.wp_id, mt.mt_id));
       wp.micro_tasks.total += 1;
       wp.micro_tasks.mt_ids.push(mt.mt_id);
@@ -190,7 +191,7 @@ const HANDLERS: Handlers = {
   },
   mt_iteration_completed(state, p, event, touched) {
     const mt = requireMt(state, p.wp_id, p.mt_id);
-    mt.iterations.push(structuredClone(p.record));
+    mt.iterations.push(cloneJson(p.record));
     mt.current_iteration = p.record.iteration;
     touched.mts.add(mtKey(p.wp_id, p.mt_id));
     if (p.record.outcome === "BLOCKED") {
@@ -212,21 +213,21 @@ const HANDLERS: Handlers = {
       ...(p.failure_category ? { failure_category: p.failure_category } : {}),
       ...(p.error_summary ? { error_summary: p.error_summary } : {}),
     };
-    if (p.validation_result) mt.validation_result = structuredClone(p.validation_result);
+    if (p.validation_result) mt.validation_result = cloneJson(p.validation_result);
     moveMt(state, mt, "failed", event);
     touched.mts.add(mtKey(p.wp_id, p.mt_id));
     touched.wps.add(p.wp_id);
   },
   mt_completed(state, p, event, touched) {
     const mt = requireMt(state, p.wp_id, p.mt_id);
-    if (p.validation_result) mt.validation_result = structuredClone(p.validation_result);
+    if (p.validation_result) mt.validation_result = cloneJson(p.validation_result);
     if (p.final_iteration !== undefined) mt.current_iteration = p.final_iteration;
     moveMt(state, mt, p.outcome, event);
     touched.mts.add(mtKey(p.wp_id, p.mt_id));
     touched.wps.add(p.wp_id);
   },
   dependency_added(state, p, _event, touched) {
-    state.deps.set(p.dependency.dependency_id, structuredClone(p.dependency));
+    state.deps.set(p.dependency.dependency_id, cloneJson(p.dependency));
     touched.depsPut.add(p.dependency.dependency_id);
   },
   dependency_removed(state, p, _event, touched) {

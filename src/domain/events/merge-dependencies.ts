@@ -1,3 +1,4 @@
+import { cloneJson } from "../json-clone.js";
 import type { DependencyType, TrackedDependency } from "../records.js";
 import type { EventPayload } from "./event-registry.js";
 import type { MergeConflict, MergeEvent } from "./merge-fold.js";
@@ -81,7 +82,7 @@ export function foldDependencyEvent(
     }
     fold.byEdge.set(key, dependency.dependency_id);
     fold.live.set(dependency.dependency_id, {
-      dependency: structuredClone(dependency),
+      dependency: cloneJson(dependency),
       event_uuid: event.event_uuid,
     });
     return;

@@ -1,3 +1,4 @@
+import { cloneJson } from "../json-clone.js";
 import type { MicroTaskStatus, TrackedWorkPacket, WorkPacketStatus } from "../records.js";
 import { transitionFactsOf, unmetRequirement, updateTrigger, type WpTrigger } from "../wp-state-machine.js";
 import type { EventName, EventPayload } from "./event-registry.js";
@@ -162,7 +163,7 @@ const JUDGES: { [N in EventName]?: Judge<N> } = {
       "status",
       `micro-task ${p.mt_id} is ${mt.status} here; the BLOCKED iteration is kept, not the move`,
     );
-    mt.iterations.push(structuredClone(p.record));
+    mt.iterations.push(cloneJson(p.record));
     mt.current_iteration = p.record.iteration;
     return undefined;
   },

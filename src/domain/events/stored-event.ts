@@ -24,6 +24,19 @@ export type OriginEvent = Omit<StoredEvent, "seq" | "prev_hash" | "hash">;
 
 /** The origin fields of a stored event. */
 export function originOf(event: StoredEvent): OriginEvent {
-  const { seq: _seq, prev_hash: _prev, hash: _hash, ...origin } = event;
-  return origin;
+  // Field by field, not a rest pattern: a sync copies every event it reads, and this shape is a plain copy.
+  return {
+    event_uuid: event.event_uuid,
+    event_id: event.event_id,
+    event_name: event.event_name,
+    timestamp: event.timestamp,
+    trace_id: event.trace_id,
+    job_id: event.job_id,
+    protocol_id: event.protocol_id,
+    actor_id: event.actor_id,
+    replica_id: event.replica_id,
+    sequence: event.sequence,
+    vector_clock: event.vector_clock,
+    payload: event.payload,
+  };
 }

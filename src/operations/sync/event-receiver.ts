@@ -50,6 +50,11 @@ const HEAD_PREFIX = "replica_head:";
 const FLOOR_KEY = "hlc_floor";
 /** Bounds what is kept of the report (a sync of a huge log still prints a readable result). */
 const REPORT_LIMIT = 500;
+/**
+ * Accepted WP events kept in memory for the fold at the end, up to this many (a bound, whatever the peer's log):
+ * a WP with no event stored before this sync is folded from them, without reading its events back.
+ */
+const HOLD_LIMIT = 20_000;
 
 /** Receives pages of events from one source into one store. */
 export class EventReceiver {
@@ -59,24 +64,29 @@ export class EventReceiver {
   /** Per WP (and "" for edges), the earliest new event in fold order: conflicts from there on are this sync's. */
   private readonly earliest = new Map<string, OriginEvent>();
   private floorMs: number;
+  /** Accepted WP state events by WP (edges apart), while they fit HOLD_LIMIT; undefined once they did not. */
+  private held: Map<string, OriginEvent[]> | undefined = new Map();
+  private heldCount = 0;
   private readonly report: ReceiveReport = { received: 0, applied: 0, refused: [], conflicts: [] };
 
   private constructor(
     private readonly setup: ReceiverSetup,
     private readonly heads: Map<string, number>,
     floorMs: number,
+    /** The receiving chain's last seq before this sync: events up to it were there before. */
+    private readonly startSeq: number,
   ) {
     this.floorMs = floorMs;
   }
 
   /** Reads the receiving store's per-replica heads and time floor. */
-  static async open(setup: ReceiverSetup, ownSequence: number): Promise<EventReceiver> {
+  static async open(setup: ReceiverSetup, head: { seq: number; sequence: number }): Promise<EventReceiver> {
     const meta = await setup.tx.replicaLog.readMeta(HEAD_PREFIX);
     const heads = new Map<string, number>();
     for (const [key, value] of meta) heads.set(key.slice(HEAD_PREFIX.length), Number(value));
-    heads.set(setup.replicaId, ownSequence);
+    heads.set(setup.replicaId, head.sequence);
     const floor = (await setup.tx.replicaLog.readMeta(FLOOR_KEY)).get(FLOOR_KEY);
-    return new EventReceiver(setup, heads, floor === undefined ? 0 : Number(floor));
+    return new EventReceiver(setup, heads, floor === undefined ? 0 : Number(floor), head.seq);
   }
 
   /** Takes one page of the source's log, in its order; the last job may continue on the next page. */
@@ -95,7 +105,14 @@ export class EventReceiver {
     const { tx, dryRun } = this.setup;
     if (dryRun) return this.report;
     if (this.report.applied > 0) {
-      const conflicts = await refoldWorkPackets(tx, [...this.touched], this.earliest, this.setup.services);
+      const touched = [...this.touched];
+      const conflicts = await refoldWorkPackets(
+        tx,
+        touched,
+        this.earliest,
+        this.setup.services,
+        await this.wholeInMemory(touched),
+      );
       if (this.depsChanged) conflicts.push(...(await refoldDependencies(tx, this.earliest.get(""))));
       this.report.conflicts = conflicts.slice(0, REPORT_LIMIT);
     }
@@ -104,6 +121,15 @@ export class EventReceiver {
       if (replica !== this.setup.replicaId) entries.push([`${HEAD_PREFIX}${replica}`, String(sequence)]);
     await tx.replicaLog.writeMeta(entries);
     return this.report;
+  }
+
+  /** The held events of the touched WPs that had no event here before this sync: all of their events. */
+  private async wholeInMemory(touched: readonly string[]): Promise<ReadonlyMap<string, OriginEvent[]>> {
+    const whole = new Map<string, OriginEvent[]>();
+    if (this.held === undefined) return whole;
+    const before = await this.setup.tx.replicaLog.wpsWithEventsUpTo(touched, this.startSeq);
+    for (const [wpId, events] of this.held) if (!before.has(wpId)) whole.set(wpId, events);
+    return whole;
   }
 
   private async take(jobs: OriginEvent[][]): Promise<void> {
@@ -146,11 +172,25 @@ export class EventReceiver {
     const isEdge = event.event_name === "dependency_added" || event.event_name === "dependency_removed";
     const key = isEdge ? "" : (payload.wp_id as string);
     if (isEdge) this.depsChanged = true;
-    else this.touched.add(key);
+    else {
+      this.touched.add(key);
+      this.hold(key, event);
+    }
     // A new WP can make an edge to it whole again (an edge is kept only when both WPs exist).
     if (event.event_name === "work_packet_created") this.depsChanged = true;
     const before = this.earliest.get(key);
     if (before === undefined || compareEvents(event, before) < 0) this.earliest.set(key, event);
+  }
+
+  private hold(wpId: string, event: OriginEvent): void {
+    if (this.held === undefined) return;
+    if (++this.heldCount > HOLD_LIMIT) {
+      this.held = undefined;
+      return;
+    }
+    const events = this.held.get(wpId);
+    if (events === undefined) this.held.set(wpId, [event]);
+    else events.push(event);
   }
 }
 

@@ -9,9 +9,10 @@ import {
   settleDependencies,
 } from "../../domain/events/merge-fold.js";
 import { compareEvents, inFoldOrder, type OrderedEvent } from "../../domain/events/merge-order.js";
+import type { OriginEvent } from "../../domain/events/stored-event.js";
 import { newBronzeId } from "../../domain/ids.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
-import type { BronzeSnapshot, StoredEvent, StoreTransaction } from "../../store/store-port.js";
+import type { BronzeSnapshot, StoreTransaction } from "../../store/store-port.js";
 import type { JobServices } from "../job-context.js";
 import { indexWrittenWorkPackets } from "../search/index-on-write.js";
 
@@ -21,6 +22,12 @@ import { indexWrittenWorkPackets } from "../search/index-on-write.js";
 // edges are folded from every dependency event (a cycle can run through any of them).
 
 const CHUNK = 500;
+
+/** A state event of one WP (edges are folded on their own). */
+const isWpStateEvent = (e: OriginEvent) =>
+  STATE_EVENT_NAMES.has(e.event_name as EventName) &&
+  e.event_name !== "dependency_added" &&
+  e.event_name !== "dependency_removed";
 
 /** Conflicts at or after `from` in fold order: the ones this sync's events caused (older ones were reported). */
 const since = (conflicts: MergeConflict[], byUuid: Map<string, OrderedEvent>, from?: OrderedEvent) =>
@@ -34,26 +41,28 @@ const since = (conflicts: MergeConflict[], byUuid: Map<string, OrderedEvent>, fr
 /**
  * Folds the touched WPs (with their MTs) again from all their events and writes the ones that changed, each with
  * a Bronze snapshot (operation `sync`) and its search entry. Returns the conflicts the new events caused.
+ * `whole` holds, for WPs that had no event in this store before the sync, all their events (read from memory
+ * instead of from the log).
  */
 export async function refoldWorkPackets(
   tx: StoreTransaction,
   wpIds: readonly string[],
   earliest: ReadonlyMap<string, OrderedEvent>,
   services: Pick<JobServices, "ids" | "workspaceRoot"> & { timestamp: string },
+  whole: ReadonlyMap<string, readonly OriginEvent[]> = new Map(),
 ): Promise<MergeConflict[]> {
   const found: MergeConflict[] = [];
   for (let start = 0; start < wpIds.length; start += CHUNK) {
     const chunk = wpIds.slice(start, start + CHUNK);
-    const events = (await tx.replicaLog.eventsOfWps(chunk)).filter(
-      (e) =>
-        STATE_EVENT_NAMES.has(e.event_name as EventName) &&
-        e.event_name !== "dependency_added" &&
-        e.event_name !== "dependency_removed",
-    );
+    const events: OriginEvent[] = [];
+    const unread = chunk.filter((wpId) => !whole.has(wpId));
+    for (const event of await tx.replicaLog.eventsOfWps(unread))
+      if (isWpStateEvent(event)) events.push(event);
+    for (const wpId of chunk) events.push(...(whole.get(wpId) ?? []));
     const state = emptyState();
     const conflicts: MergeConflict[] = [];
     for (const event of inFoldOrder(events)) foldWorkPacketEvent(state, event, conflicts);
-    const byUuid = new Map<string, StoredEvent>(events.map((e) => [e.event_uuid, e]));
+    const byUuid = new Map<string, OrderedEvent>(events.map((e) => [e.event_uuid, e]));
     for (const wpId of chunk) {
       const from = earliest.get(wpId);
       found.push(

@@ -45,7 +45,7 @@ async function receiverHere(setup: SyncSetup): Promise<EventReceiver> {
       services: { ids: ctx.services.ids, timestamp: ctx.timestamp, ...optionalRoot(ctx) },
       dryRun: setup.dryRun,
     },
-    head.sequence,
+    head,
   );
 }
 
@@ -110,7 +110,7 @@ export async function pushToStore(setup: SyncSetup, peer: LocusStore): Promise<R
         services: { ids: ctx.services.ids, timestamp: ctx.timestamp },
         dryRun: setup.dryRun,
       },
-      head.sequence,
+      head,
     );
     let after = cursor;
     let seen = 0;

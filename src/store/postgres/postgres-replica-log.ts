@@ -67,6 +67,17 @@ export class PostgresReplicaLog implements ReplicaLog {
     });
   }
 
+  async wpsWithEventsUpTo(wpIds: readonly string[], seq: number): Promise<Set<string>> {
+    if (wpIds.length === 0) return new Set();
+    const rows = await this.rows(
+      `SELECT DISTINCT id AS wp_id FROM unnest($2::text[]) AS id WHERE
+         EXISTS (SELECT 1 FROM events WHERE workspace_id = $1 AND wp_id = id AND seq <= $3)
+         OR EXISTS (SELECT 1 FROM events WHERE workspace_id = $1 AND related_wp_id = id AND seq <= $3)`,
+      [[...wpIds], seq],
+    );
+    return new Set(rows.map((row) => row.wp_id as string));
+  }
+
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = await this.rows(
       `SELECT * FROM events WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')

@@ -61,6 +61,17 @@ export class SqliteReplicaLog implements ReplicaLog {
     });
   }
 
+  async wpsWithEventsUpTo(wpIds: readonly string[], seq: number): Promise<Set<string>> {
+    if (wpIds.length === 0) return new Set();
+    const ids = JSON.stringify(wpIds);
+    const rows = this.prepared(
+      `SELECT value AS wp_id FROM json_each(?) WHERE
+         EXISTS (SELECT 1 FROM events WHERE wp_id = value AND seq <= ?)
+         OR EXISTS (SELECT 1 FROM events WHERE related_wp_id = value AND seq <= ?)`,
+    ).all(ids, seq, seq) as Row[];
+    return new Set(rows.map((row) => row.wp_id as string));
+  }
+
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = this.prepared(
       "SELECT * FROM events WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq",

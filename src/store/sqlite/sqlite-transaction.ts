@@ -24,7 +24,7 @@ import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
-import { adjustBlockCounters, putWpRow } from "./sqlite-wp-rows.js";
+import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
 
 type Row = Record<string, unknown>;
 const parse = <T>(row: Row | undefined): T | undefined =>
@@ -122,6 +122,10 @@ export class SqliteTransaction implements StoreTransaction {
   // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
   async putWp(wp: TrackedWorkPacket): Promise<void> {
     putWpRow(this.prepared, wp);
+  }
+
+  async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
+    insertNewWpRows(this.prepared, wps);
   }
 
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {

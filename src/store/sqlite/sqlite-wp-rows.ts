@@ -27,14 +27,7 @@ export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
   const before = prepared(
     "SELECT status, priority, type, phase, assignee, deleted FROM work_packets WHERE wp_id = ?",
   ).get(wp.wp_id) as Row | undefined;
-  const columns = {
-    status: wp.status,
-    priority: wp.priority,
-    type: wp.type,
-    phase: wp.governance.phase ?? null,
-    assignee: wp.assignee ?? null,
-    deleted: wp.tombstone ? 1 : 0,
-  };
+  const columns = indexedColumns(wp);
   // Section 12 (update_wp p99): most updates change only the document (title, notes, labels...). The
   // upsert below rewrites every indexed column, so SQLite rewrites the entries of every index of the table;
   // an UPDATE of doc alone touches only the index that reads doc (wp_board_view). Same row either way.
@@ -43,22 +36,7 @@ export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
     putLabels(prepared, wp);
     return;
   }
-  prepared(
-    `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
-       open_blockers, blocks_out)
-     VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
-       (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
-         WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
-       (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
-     ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
-       phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`,
-  ).run({
-    wp_id: wp.wp_id,
-    ...columns,
-    created_at: wp.created_at,
-    created_ms: Date.parse(wp.created_at),
-    doc: JSON.stringify(wp),
-  });
+  insertWpRow(prepared, wp, columns, UPSERT);
   const wasOpen = before !== undefined && !isClosedStatus(before.status as WorkPacketStatus);
   const isOpen = !isClosedStatus(wp.status);
   if (before !== undefined && wasOpen !== isOpen) {
@@ -68,6 +46,57 @@ export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
     ).run(isOpen ? 1 : -1, wp.wp_id);
   }
   putLabels(prepared, wp);
+}
+
+/**
+ * Writes the rows of WPs new to this store (a sync bringing work from another replica): no earlier row to read,
+ * no labels to replace.
+ */
+export function insertNewWpRows(prepared: Prepare, wps: readonly TrackedWorkPacket[]): void {
+  const addLabel = prepared("INSERT OR IGNORE INTO wp_labels (label, wp_id) VALUES (?, ?)");
+  for (const wp of wps) {
+    insertWpRow(prepared, wp, indexedColumns(wp), "");
+    for (const label of new Set(wp.labels)) addLabel.run(label, wp.wp_id);
+  }
+}
+
+const UPSERT = `ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
+       phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`;
+
+/** The indexed columns of a WP row. */
+function indexedColumns(wp: TrackedWorkPacket): Record<string, string | number | null> {
+  return {
+    status: wp.status,
+    priority: wp.priority,
+    type: wp.type,
+    phase: wp.governance.phase ?? null,
+    assignee: wp.assignee ?? null,
+    deleted: wp.tombstone ? 1 : 0,
+  };
+}
+
+/** Inserts (or, with `onConflict`, upserts) a work_packets row, with its readiness counters from the edges. */
+function insertWpRow(
+  prepared: Prepare,
+  wp: TrackedWorkPacket,
+  columns: Record<string, string | number | null>,
+  onConflict: string,
+): void {
+  prepared(
+    `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
+       open_blockers, blocks_out)
+     VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
+       (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+         WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
+       (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
+     ${onConflict}`,
+  ).run({
+    wp_id: wp.wp_id,
+    ...columns,
+    created_at: wp.created_at,
+    created_ms: Date.parse(wp.created_at),
+    doc: JSON.stringify(wp),
+  });
 }
 
 /** Makes wp_labels hold exactly the WP's labels; unchanged labels are left alone (no index churn). */
