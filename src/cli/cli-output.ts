@@ -28,6 +28,15 @@ export function fixFor(error: ResultError): string {
     return "the log is refused whole at the seq named and nothing was imported: only a log as Locus wrote it imports";
   if (field === "profile" && error.code === "HSK-403-CAPABILITY")
     return "import writes every event of the log: run it as a profile that grants what is named (--profile or LOCUS_PROFILE; Operator grants all)";
+  // Members of a team server (section 14).
+  if (field === "params.actor_id" || field === "params.role") {
+    if (error.code === "HSK-409-CONFLICT")
+      return "a member has one token: `locus member remove NAME`, then `locus member add` issues a new one";
+    if (error.code === "HSK-404-NOT-FOUND")
+      return "`locus member list --all` shows members, removed ones included";
+    if (error.code === "HSK-403-CAPABILITY")
+      return "nobody grants or takes back more than they hold: ask an owner (owners hold every capability)";
+  }
   switch (error.code) {
     case "HSK-400-INVALID-PARAMS":
       return field

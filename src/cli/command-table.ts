@@ -77,6 +77,13 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
     failsWhenListed: "conflicts",
   },
   sync_events: { path: ["sync"], args: ["peer"], example: "locus sync locus-replicas/" },
+  add_member: {
+    path: ["member", "add"],
+    args: ["actor_id"],
+    example: "locus member add alice --role admin --can-gate",
+  },
+  list_members: { path: ["member", "list"] },
+  remove_member: { path: ["member", "remove"], args: ["actor_id"] },
 };
 
 /** Descriptions of command groups (the first word of a path with more than one word). */
@@ -84,6 +91,7 @@ export const GROUP_SUMMARIES: Readonly<Record<string, string>> = {
   mt: "Micro-Tasks of a work packet: register, start, iterate, complete, progress",
   dep: "Dependencies between work packets: add, rm, tree, chain",
   board: "The Markdown Task Board (docs/TASK_BOARD.md)",
+  member: "Members of a team server (locus serve): add, list, remove",
 };
 
 /** The command shape of an operation: the table entry, else its name in kebab-case. */

@@ -5,13 +5,15 @@ import { OPERATIONS } from "../operations/catalog.js";
 import { initWorkspace } from "../workspace/workspace.js";
 import { registerBoardWatch } from "./board-command.js";
 import { registerClaim } from "./claim-command.js";
-import { EXIT, globalOptions, reportError } from "./cli-context.js";
+import { EXIT, globalOptions, openEngine, reportError } from "./cli-context.js";
 import { shapeOf } from "./command-table.js";
 import { registerEvents } from "./events-command.js";
+import { untilInterrupted } from "./events-follow.js";
 import { registerExec } from "./exec-command.js";
 import { registerHooks } from "./hooks-command.js";
 import { registerImportBoard } from "./import-command.js";
 import { registerIndex } from "./index-command.js";
+import { wholeNumber } from "./number-option.js";
 import { registerOperationCommands } from "./operation-commands.js";
 import { watchStdout } from "./stdout-writer.js";
 import { registerTransfer } from "./transfer-command.js";
@@ -105,6 +107,7 @@ export function buildProgram(only?: string): Command {
   if (wants("import")) registerImportBoard(program);
   if (wants("demo")) registerDemo(program);
   if (wants("mcp")) registerMcp(program);
+  if (wants("serve")) registerServe(program);
   return program;
 }
 
@@ -152,6 +155,33 @@ function registerMcp(program: Command): void {
       // The MCP SDK is loaded only here, so other commands start without it.
       const { serveMcp } = await import("../mcp/mcp-server.js");
       await serveMcp(command);
+    });
+}
+
+/** `locus serve` (section 14). */
+function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description(
+      "Serve this workspace to a team over HTTP: API, event stream (members only: locus member add)",
+    )
+    .option("--host <host>", "the address to bind (default 127.0.0.1: this machine only)", "127.0.0.1")
+    .option("--port <port>", "the port (0 picks a free one)", wholeNumber(0), 4280)
+    .action(async (options: { host: string; port: number }, command: Command) => {
+      if (options.port > 65_535) throw new UsageError(`--port must be at most 65535, got ${options.port}`);
+      // The HTTP server is loaded only here, so other commands start without it.
+      const { runServe } = await import("../http/serve.js");
+      const { engine } = await openEngine(command);
+      await runServe(
+        engine,
+        {
+          host: options.host,
+          port: options.port,
+          json: globalOptions(command).json === true,
+          version: VERSION,
+        },
+        untilInterrupted(),
+      );
     });
 }
 

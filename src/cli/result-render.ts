@@ -141,11 +141,41 @@ function boardSummary(data: Record<string, unknown>): string {
   return lines.join("\n");
 }
 
+/** A member as list_members shows it. */
+interface MemberRow {
+  actor_id: string;
+  role: string;
+  grants: string[];
+  added_at: string;
+  removed_at?: string;
+}
+
+function memberTable(members: readonly MemberRow[]): string {
+  if (members.length === 0) return paint("dim", "(no members: `locus member add NAME --role ROLE` adds one)");
+  return table(
+    ["ACTOR", "ROLE", "GRANTS", "ADDED", "REMOVED"],
+    members.map((m) => [
+      m.actor_id,
+      m.role,
+      m.grants.join(","),
+      m.added_at.slice(0, 16),
+      m.removed_at?.slice(0, 16) ?? "",
+    ]),
+  );
+}
+
 /** Renders any operation's `data` for people. */
 export function renderData(data: Record<string, unknown>): string {
   const parts: string[] = [];
   if (typeof data.transport === "string" && typeof data.pulled === "number") return syncSummary(data);
   if (typeof data.board_path === "string" && Array.isArray(data.unknown_entries)) return boardSummary(data);
+  if (Array.isArray(data.members)) return memberTable(data.members as MemberRow[]);
+  if (isRecord(data.member) && typeof data.token === "string") {
+    const member = data.member as unknown as MemberRow;
+    return `added ${member.actor_id} as ${member.role} (${member.grants.join(", ")})\ntoken, shown this once: ${data.token}\n${paint("dim", "they send it to the team server (locus serve) as: Authorization: Bearer TOKEN")}`;
+  }
+  if (isRecord(data.removed) && typeof (data.removed as { actor_id?: unknown }).actor_id === "string")
+    return `removed ${String((data.removed as { actor_id: string }).actor_id)}: its token no longer works`;
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));

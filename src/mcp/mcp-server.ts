@@ -29,7 +29,7 @@ const toolError = (code: string, message: string): ToolCallResult => ({
 /** Runs one tool call: `full` is the surface's own switch, everything else is the operation's params. */
 export async function callTool(engine: LocusEngine, name: string, args: unknown): Promise<ToolCallResult> {
   try {
-    if (!OPERATIONS.some((operation) => operation.name === name))
+    if (!OPERATIONS.some((operation) => operation.name === name && operation.mcp !== false))
       return toolError("HSK-400-INVALID-JOB", `unknown tool ${name}`);
     const { full, ...params } = (typeof args === "object" && args !== null ? args : {}) as Record<
       string,

@@ -90,5 +90,5 @@ export function toolFor(operation: OperationDefinition): ToolDefinition {
 
 /** Every tool of the catalog. */
 export function toolsFor(catalog: readonly OperationDefinition[]): ToolDefinition[] {
-  return catalog.map(toolFor);
+  return catalog.filter((operation) => operation.mcp !== false).map(toolFor);
 }

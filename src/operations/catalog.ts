@@ -1,6 +1,9 @@
 import { syncTaskBoardOp } from "./board/sync-task-board.op.js";
 import { addDependency } from "./dependencies/add-dependency.op.js";
 import { removeDependency } from "./dependencies/remove-dependency.op.js";
+import { addMember } from "./members/add-member.op.js";
+import { listMembers } from "./members/list-members.op.js";
+import { removeMember } from "./members/remove-member.op.js";
 import { completeMt } from "./micro-tasks/complete-mt.op.js";
 import { recordIteration } from "./micro-tasks/record-iteration.op.js";
 import { registerMts } from "./micro-tasks/register-mts.op.js";
@@ -46,6 +49,9 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   syncTaskBoardOp, // section 8 (board engineer)
   search, // section 9: hybrid search (src/operations/search/)
   syncEvents, // section 13: replica sync (src/operations/sync/)
+  addMember, // section 14: team server members (src/operations/members/)
+  listMembers,
+  removeMember,
 ];
 
 /** The catalog by operation name. */

@@ -33,6 +33,13 @@ export type LocusResult =
 export interface SurfaceOptions {
   profile?: string;
   actor?: string;
+  /**
+   * Section 14, a member's request: its grants (role and extras) stand for the surface profile, and `profile`
+   * only names its role's profile for the record. A job naming no profile gets exactly these grants.
+   */
+  grants?: readonly string[];
+  /** Section 14: `actor` is who asks, proven by a token; a job naming another actor_id is refused. */
+  actorBound?: boolean;
 }
 
 /** A hook that runs inside a successful write job's transaction, after the operation (e.g. board auto-sync). */
@@ -68,7 +75,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * LOCUS_ACTOR) or the workspace default; whichever it is goes into every event, so it must be a valid name.
  */
 function identityOf(job: ParsedJob, jobId: string, traceId: string, deps: EnvelopeDependencies): JobIdentity {
-  const actor = job.actor_id ?? deps.surface?.actor ?? deps.config.default_actor ?? "local-user";
+  const surface = deps.surface;
+  if (surface?.actorBound && job.actor_id !== undefined && job.actor_id !== surface.actor) {
+    throw new LocusError(
+      "HSK-403-CAPABILITY",
+      `this token belongs to ${surface.actor}: a job may not name another actor_id`,
+      { field: "actor_id" },
+    );
+  }
+  const actor = job.actor_id ?? surface?.actor ?? deps.config.default_actor ?? "local-user";
   if (job.actor_id === undefined && !userIdSchema.safeParse(actor).success) {
     throw new LocusError(
       "HSK-400-INVALID-JOB",
@@ -98,9 +113,13 @@ function decideCapabilities(
   const profiles = allProfiles(deps.config);
   // Own keys only: a profile named `__proto__` or `constructor` must be unknown, not Object.prototype (issue 7 fuzz).
   const grantsOf = (id: string) => (Object.hasOwn(profiles, id) ? profiles[id] : undefined);
-  const jobGrants = grantsOf(identity.profile_id);
+  const memberGrants = deps.surface?.grants;
+  const jobGrants =
+    memberGrants !== undefined && job.capability_profile_id === undefined
+      ? memberGrants
+      : grantsOf(identity.profile_id);
   const surfaceProfile = deps.surface?.profile;
-  const surfaceGrants = surfaceProfile === undefined ? undefined : grantsOf(surfaceProfile);
+  const surfaceGrants = memberGrants ?? (surfaceProfile === undefined ? undefined : grantsOf(surfaceProfile));
   if (jobGrants === undefined || (surfaceProfile !== undefined && surfaceGrants === undefined)) {
     const name = jobGrants === undefined ? identity.profile_id : (surfaceProfile as string);
     return {
@@ -144,6 +163,14 @@ async function checkBinding(tx: StoreTransaction, job: ParsedJob): Promise<void>
       wp_id: job.work_packet_binding.work_packet_id,
     });
   }
+}
+
+/** What the idempotency record keeps of a result: its secret fields (shown once) as null. */
+function keptResult(result: LocusResult, operation: OperationDefinition): LocusResult {
+  if (operation.secret === undefined || !result.success) return result;
+  const data = { ...result.data };
+  for (const field of operation.secret) if (field in data) data[field] = null;
+  return { ...result, data };
 }
 
 /** True for the store's "busy" refusal: the job already waited the whole lock timeout once. */
@@ -260,7 +287,10 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
         duration_ms: Math.round((monotonicMs() - started) * 1000) / 1000,
       };
       if (job.idempotency_key !== undefined) {
-        await tx.putIdempotent(job.idempotency_key, { request_hash: requestHash, result });
+        await tx.putIdempotent(job.idempotency_key, {
+          request_hash: requestHash,
+          result: keptResult(result, operation),
+        });
       }
       // Last, with every state write done: work outside the database (the Task Board file, section 8).
       // A failure here still rolls the transaction back; only a failing COMMIT could leave the file ahead.

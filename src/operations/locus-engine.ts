@@ -105,6 +105,11 @@ export class LocusEngine {
     return this.execute(jobFor(operation, params, extra, this.options.catalog ?? CATALOG));
   }
 
+  /** The same engine (store, config, hooks) carried by another surface: a team server's member, per request. */
+  withSurface(surface: SurfaceOptions): LocusEngine {
+    return new LocusEngine(this.store, { ...this.options, surface });
+  }
+
   /** Closes the store. */
   close(): Promise<void> {
     return this.store.close();

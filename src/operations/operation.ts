@@ -23,6 +23,16 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
    * puts one beside the others is told where it belongs instead of only "unrecognized key" (issue 18).
    */
   readonly nested?: { readonly under: string; readonly keys: () => readonly string[] };
+  /**
+   * Optional: false keeps the operation off the MCP tool list. Workspace administration (members) is for people
+   * on the CLI and the team server; every tool listed costs each agent context on every turn.
+   */
+  readonly mcp?: false;
+  /**
+   * Optional: `data` fields shown once and never stored (a member's token). The idempotent repeat of such a job
+   * answers them as null.
+   */
+  readonly secret?: readonly string[];
   /** Applies the operation inside the job's transaction and returns `data`. */
   run(ctx: JobContext, params: z.output<Schema>): Promise<Record<string, unknown>>;
   /**

@@ -35,6 +35,8 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   from_wp_id: fc.constantFrom(...SEED_WPS),
   to_wp_id: fc.constantFrom(...SEED_WPS),
   mt_id: fc.constantFrom("MT-001", "MT-002", "MT-999999"),
+  actor_id: fc.constantFrom("ann", "agent-7", "no-such-member"),
+  role: fc.constantFrom("viewer", "member", "admin", "owner", "root"),
   title: fc.oneof(hostileString, fc.constantFrom("A plain title", "Fix the parser")),
   gate: fc.constantFrom("pre_work", "post_work"),
   result: fc.record(
@@ -151,6 +153,8 @@ const VALID: Record<string, fc.Arbitrary<unknown>> = {
   task_packet_path: fc.constant("docs/task_packets/WP-seed-ready.md"),
   path: fc.constantFrom("docs/TASK_BOARD.md", "docs/new-board.md"),
   mt_id: fc.constantFrom("MT-001", "MT-002"),
+  actor_id: fc.constantFrom("ann", "agent-7"),
+  role: fc.constantFrom("viewer", "member", "admin", "owner"),
   dependency_id: fc.constant("dep_01J00000000000000000000000"),
   calendar_policy_id: fc.constantFrom("NORMAL", "FOCUS_MODE", "SPRINT_MODE"),
   types: fc.array(fc.constantFrom("feature", "bug"), { maxLength: 2 }),

@@ -61,12 +61,20 @@ describe("locus mcp", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("lists one tool per catalog operation, and the serialized tools/list stays under 12 KB", async () => {
+  it("lists one tool per catalog operation meant for agents, and the serialized tools/list stays under 12 KB", async () => {
     const listed = await operator.listTools();
     const names = listed.tools.map((tool) => tool.name);
-    // Generated from the catalog: exactly one tool per operation, none listed by hand.
-    assert.equal(listed.tools.length, OPERATIONS.length);
-    assert.deepEqual([...names].sort(), OPERATIONS.map((operation) => operation.name).sort());
+    // Generated from the catalog: exactly one tool per operation not marked `mcp: false`, none listed by hand.
+    const forAgents = OPERATIONS.filter((operation) => operation.mcp !== false);
+    assert.ok(forAgents.length < OPERATIONS.length && forAgents.length >= 20);
+    assert.deepEqual([...names].sort(), forAgents.map((operation) => operation.name).sort());
+    // Workspace administration is not a tool, and calling it by name is an unknown tool.
+    const hidden = await operator.callTool({
+      name: "add_member",
+      arguments: { actor_id: "x", role: "owner" },
+    });
+    assert.equal(hidden.isError, true);
+    assert.match(JSON.stringify(hidden.content), /unknown tool add_member/);
     for (const name of ["create_wp", "gate_wp", "record_iteration", "query_ready", "claim_wp"])
       assert.ok(names.includes(name), name);
     const bytes = Buffer.byteLength(JSON.stringify(listed));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { followEvents } from "../../src/cli/events-follow.js";
 import { isLocusError, type LocusError } from "../../src/domain/errors.js";
+import { followEvents } from "../../src/store/follow-events.js";
 import { openStore, parseStoreUrl } from "../../src/store/open-store.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { SUBSCRIBE_POLL_MS } from "../../src/store/sqlite/sqlite-store.js";

@@ -132,6 +132,17 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
       fine({ query: A_WORD, mode: "keyword" }),
       fine({ query: "zebra crossing", mode: "vector" }),
     ],
+    // Members are per workspace: B adds and lists its own; A's member is unknown to B.
+    add_member: [fine({ actor_id: "bravo-agent", role: "member" })],
+    list_members: [
+      fine({ all: true }, (data) =>
+        assert.deepEqual(
+          (data.members as { actor_id: string }[]).map((m) => m.actor_id),
+          ["bravo-agent"],
+        ),
+      ),
+    ],
+    remove_member: [notFound({ actor_id: "alpha-agent" })],
     // Last (see the loop): B may create its own WP-A2, which never becomes A's.
     create_wp: [fine({ wp_id: "WP-A2", title: "Bravo's own WP-A2" })],
   };
@@ -168,6 +179,7 @@ for (const backend of STORE_BACKENDS) {
       aDependencyId = (edge.dependency as { dependency_id: string }).dependency_id;
       await ok(a.engine, "add_dependency", { from_wp_id: "WP-S1", to_wp_id: "WP-S2", type: "blocks" });
       await ok(a.engine, "sync_task_board", { direction: "to_board" });
+      await ok(a.engine, "add_member", { actor_id: "alpha-agent", role: "member" });
       // B: the same shared ids with its own content, no MTs, no edges; and one WP of its own.
       await wpIn(b.engine, "WP-S1", "in_progress", { title: "Bravo shared one" });
       await wpIn(b.engine, "WP-S2", "ready", { title: "Bravo shared two" });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LocusError } from "../errors.js";
 import { lazy } from "../lazy.js";
+import { MEMBER_ROLES } from "../members.js";
 import {
   dependencySchema,
   GATES,
@@ -241,6 +242,23 @@ export const EVENT_REGISTRY = {
       decision_outcome: z.enum(["allow", "deny"]),
       capability_profile_id: text(200).optional(),
       reason: text(300).optional(),
+    })),
+  },
+  member_added: {
+    event_id: "FR-EVT-MEMBER-001",
+    payload: strict(() => ({
+      member_actor_id: userIdSchema,
+      role: z.enum(MEMBER_ROLES),
+      grants: z.array(text(300)).max(20),
+      added_by: userIdSchema,
+    })),
+  },
+  member_removed: {
+    event_id: "FR-EVT-MEMBER-002",
+    payload: strict(() => ({
+      member_actor_id: userIdSchema,
+      role: z.enum(MEMBER_ROLES),
+      removed_by: userIdSchema,
     })),
   },
   diagnostic: {

@@ -21,7 +21,7 @@ export interface SqliteStoreOptions {
 type Row = Record<string, unknown>;
 
 /** How often a SQLite subscription polls the chain head (ms). */
-export const SUBSCRIBE_POLL_MS = 250;
+export const SUBSCRIBE_POLL_MS = 50;
 
 /** Maps a driver failure to the contract's HSK-500-STORAGE (STYLE 6: mapped at the backend boundary). */
 export function storageError(error: unknown): LocusError {
