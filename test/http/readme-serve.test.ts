@@ -22,6 +22,13 @@ function curlLine(): { header: string; body: string; url: string } {
   return { header: match[1] as string, body: match[2] as string, url: match[3] as string };
 }
 
+/** The status of a list_wps request with `token`, at the server the curl line names. */
+async function listStatus(token: string): Promise<number> {
+  const url = curlLine().url.replace(/\/v1\/ops\/.*$/, "/v1/ops/list_wps");
+  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" });
+  return res.status;
+}
+
 test("the README's team server commands run as written", async () => {
   const lines = readmeBlockLines(HEADING, "A team server");
   assert.ok(
@@ -56,15 +63,8 @@ test("the README's team server commands run as written", async () => {
         assert.equal(res.status, 200, await res.clone().text());
         continue;
       }
-      if (line.startsWith("locus member remove")) {
-        const url = curlLine().url.replace(/\/v1\/ops\/.*$/, "/v1/ops/list_wps");
-        const before = await fetch(url, {
-          method: "POST",
-          headers: { authorization: `Bearer ${agentToken}` },
-          body: "{}",
-        });
-        assert.equal(before.status, 200);
-      }
+      const removing = line.startsWith("locus member remove");
+      if (removing) assert.equal(await listStatus(agentToken), 200);
       const run = spawnSync("bash", ["-c", `${shim} ${line}`], {
         cwd: dir,
         encoding: "utf8",
@@ -74,15 +74,8 @@ test("the README's team server commands run as written", async () => {
       const printed = /token, shown this once: (\S+)/.exec(run.stdout)?.[1];
       if (printed !== undefined && token === "") token = printed;
       else if (printed !== undefined && agentToken === "") agentToken = printed;
-      if (line.startsWith("locus member remove")) {
-        const url = curlLine().url.replace(/\/v1\/ops\/.*$/, "/v1/ops/list_wps");
-        const after = await fetch(url, {
-          method: "POST",
-          headers: { authorization: `Bearer ${agentToken}` },
-          body: "{}",
-        });
-        assert.equal(after.status, 401, "the removed member's token stops working");
-      }
+      if (removing)
+        assert.equal(await listStatus(agentToken), 401, "the removed member's token stops working");
     }
     const wps = JSON.parse(locus(dir, ["list", "--json"]).stdout).data.wps as { title: string }[];
     assert.deepEqual(
