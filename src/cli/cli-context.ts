@@ -5,7 +5,9 @@ import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
 import { userIdSchema } from "../domain/records.js";
 import { boardAutoSync } from "../operations/board/board-auto-sync.js";
+import type { SurfaceOptions } from "../operations/envelope.js";
 import { LocusEngine } from "../operations/locus-engine.js";
+import { memberOfToken, memberSurface, membersRequired } from "../operations/members/member-records.js";
 import { parseStoreUrl } from "../store/open-store.js";
 import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
 import { countingProgress } from "./terminal-style.js";
@@ -16,6 +18,7 @@ export interface GlobalOptions {
   store?: string;
   profile?: string;
   actor?: string;
+  token?: string;
   json?: boolean;
 }
 
@@ -32,6 +35,7 @@ export function globalOptions(command: Command): GlobalOptions {
       ? { profile: (options.profile ?? env.LOCUS_PROFILE) as string }
       : {}),
     ...((options.actor ?? env.LOCUS_ACTOR) ? { actor: (options.actor ?? env.LOCUS_ACTOR) as string } : {}),
+    ...((options.token ?? env.LOCUS_TOKEN) ? { token: (options.token ?? env.LOCUS_TOKEN) as string } : {}),
     ...(options.json ? { json: true } : {}),
   };
 }
@@ -66,6 +70,37 @@ function assertStoreFolderExists(storeUrl: string): void {
   }
 }
 
+/**
+ * Who this command acts as. Normally the global options (--profile, --actor) or the defaults. In a workspace that
+ * requires members (section 14, `locus member require true`), only a member token (--token, LOCUS_TOKEN) says
+ * it: the member is the actor and its grants the profile, and --profile or --actor naming anything else is
+ * refused.
+ */
+async function surfaceOf(workspace: Workspace, options: GlobalOptions): Promise<SurfaceOptions> {
+  const required = await workspace.store.transaction((tx) => membersRequired(tx));
+  if (!required) {
+    const actor = options.actor ?? workspace.config.default_actor ?? osUser();
+    return { ...(options.profile ? { profile: options.profile } : {}), actor };
+  }
+  const refuse = (message: string, field: string) => new LocusError("HSK-403-CAPABILITY", message, { field });
+  if (options.token === undefined)
+    throw refuse("this workspace requires members: give your member token (LOCUS_TOKEN or --token)", "token");
+  const member = await memberOfToken(workspace.store, options.token);
+  if (member === undefined) throw refuse("the member token is unknown or was removed", "token");
+  const surface = memberSurface(member);
+  if (options.actor !== undefined && options.actor !== member.actor_id)
+    throw refuse(
+      `the token is ${member.actor_id}'s: --actor (or LOCUS_ACTOR) may not name ${options.actor}`,
+      "actor",
+    );
+  if (options.profile !== undefined && options.profile !== surface.profile)
+    throw refuse(
+      `the token is ${member.actor_id}'s, a ${member.role} (${surface.profile}): --profile (or LOCUS_PROFILE) may not name another`,
+      "profile",
+    );
+  return surface;
+}
+
 /** Opens the workspace and an engine whose surface profile and actor come from the global options. */
 export async function openEngine(
   command: Command,
@@ -80,12 +115,19 @@ export async function openEngine(
     cwd: process.cwd(),
     ...(options.store ? { storeUrl: options.store } : {}),
   });
-  const actor = options.actor ?? workspace.config.default_actor ?? osUser();
+  let surface: SurfaceOptions;
+  try {
+    surface = await surfaceOf(workspace, options);
+  } catch (error) {
+    await workspace.store.close();
+    throw error;
+  }
+  const actor = surface.actor as string;
   const engine = new LocusEngine(workspace.store, {
     config: workspace.config,
     workspaceRoot: workspace.root,
     cacheFolder: join(workspace.root, LOCUS_DIR),
-    surface: { ...(options.profile ? { profile: options.profile } : {}), actor },
+    surface,
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
     progress: countingProgress(), // long jobs (a sync) count on stderr after a second, on a terminal
   });

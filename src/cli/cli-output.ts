@@ -29,6 +29,10 @@ export function fixFor(error: ResultError): string {
   if (field === "profile" && error.code === "HSK-403-CAPABILITY")
     return "import writes every event of the log: run it as a profile that grants what is named (--profile or LOCUS_PROFILE; Operator grants all)";
   // Members of a team server (section 14).
+  if (error.code === "HSK-403-CAPABILITY" && typeof details.member === "string")
+    return "a member's grants come from its role: an owner can give another (locus member remove, then locus member add with --role, --can-gate or --can-delete)";
+  if (field === "params.required" && error.code === "HSK-409-CONFLICT")
+    return "`locus member add NAME --role owner` first, and keep its token: then `locus member require true`";
   if (field === "params.actor_id" || field === "params.role") {
     if (error.code === "HSK-409-CONFLICT")
       return "a member has one token: `locus member remove NAME`, then `locus member add` issues a new one";
@@ -57,6 +61,9 @@ export function fixFor(error: ResultError): string {
         ? `the work packet changed (now version ${String(details.actual)}); re-read it with \`locus show\` and retry`
         : "the id is taken by different content; choose another id or repeat the same params";
     case "HSK-409-TRANSITION": {
+      const gate = /the (pre_work|post_work) gate has not passed/.exec(error.message)?.[1];
+      if (gate !== undefined)
+        return `pass the ${gate} gate first (locus gate WP ${gate} pass, with locus.gate), or record skip`;
       const allowed = Array.isArray(details.allowed) ? details.allowed.join(", ") : "";
       return allowed
         ? `from ${String(details.from)} it can go to: ${allowed}`

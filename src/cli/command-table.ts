@@ -84,6 +84,7 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   },
   list_members: { path: ["member", "list"] },
   remove_member: { path: ["member", "remove"], args: ["actor_id"] },
+  require_members: { path: ["member", "require"], args: ["required"], example: "locus member require true" },
 };
 
 /** Descriptions of command groups (the first word of a path with more than one word). */
@@ -91,7 +92,7 @@ export const GROUP_SUMMARIES: Readonly<Record<string, string>> = {
   mt: "Micro-Tasks of a work packet: register, start, iterate, complete, progress",
   dep: "Dependencies between work packets: add, rm, tree, chain",
   board: "The Markdown Task Board (docs/TASK_BOARD.md)",
-  member: "Members of a team server (locus serve): add, list, remove",
+  member: "Members of a team server (locus serve): add, list, remove, require",
 };
 
 /** The command shape of an operation: the table entry, else its name in kebab-case. */

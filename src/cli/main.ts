@@ -44,6 +44,7 @@ const GLOBAL_OPTIONS: readonly (readonly [flags: string, description: string])[]
   ["--store <url>", "store: sqlite:PATH, a file path, or postgres://... (env LOCUS_STORE)"],
   ["--profile <name>", "capability profile of this surface (env LOCUS_PROFILE)"],
   ["--actor <id>", "who is asking (env LOCUS_ACTOR)"],
+  ["--token <token>", "a member token, where the workspace requires members (env LOCUS_TOKEN)"],
   ["--json", "machine-readable JSON output"],
 ];
 

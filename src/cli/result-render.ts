@@ -170,6 +170,10 @@ export function renderData(data: Record<string, unknown>): string {
   if (typeof data.transport === "string" && typeof data.pulled === "number") return syncSummary(data);
   if (typeof data.board_path === "string" && Array.isArray(data.unknown_entries)) return boardSummary(data);
   if (Array.isArray(data.members)) return memberTable(data.members as MemberRow[]);
+  if (typeof data.members_required === "boolean")
+    return data.members_required
+      ? "members required: every use of this workspace now needs a member token (LOCUS_TOKEN or --token)"
+      : "members no longer required: the CLI and MCP act as --actor/--profile again";
   if (isRecord(data.member) && typeof data.token === "string") {
     const member = data.member as unknown as MemberRow;
     return `added ${member.actor_id} as ${member.role} (${member.grants.join(", ")})\ntoken, shown this once: ${data.token}\n${paint("dim", "they send it to the team server (locus serve) as: Authorization: Bearer TOKEN")}`;

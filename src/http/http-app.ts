@@ -1,14 +1,18 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { grantCovers } from "../domain/capabilities.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
-import { ROLE_PROFILES, type StoredMember } from "../domain/members.js";
+import type { StoredMember } from "../domain/members.js";
 import { OPERATIONS } from "../operations/catalog.js";
 import type { LocusResult } from "../operations/envelope.js";
+import { verifyStore } from "../operations/flight-recorder.js";
 import { jobFor, type LocusEngine } from "../operations/locus-engine.js";
-import { memberOfToken } from "../operations/members/member-records.js";
+import { memberOfToken, memberSurface } from "../operations/members/member-records.js";
 import type { EventHub } from "./event-hub.js";
 import { httpStatusOf } from "./http-status.js";
 import { openApiDocument } from "./openapi.js";
@@ -48,17 +52,32 @@ function wholeQuery(c: Context, name: string, max = Number.MAX_SAFE_INTEGER): nu
   return value;
 }
 
+/** The built board (dist/web), read once; undefined when it was not built. */
+function webAssets(): { page: string; files: Map<string, { type: string; body: string }> } | undefined {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(folder, "web");
+    if (existsSync(join(candidate, "index.html")) && existsSync(join(candidate, "app.js"))) {
+      const read = (name: string) => readFileSync(join(candidate, name), "utf8");
+      return {
+        page: read("index.html"),
+        files: new Map([
+          ["app.js", { type: "text/javascript; charset=utf-8", body: read("app.js") }],
+          ["board.css", { type: "text/css; charset=utf-8", body: read("board.css") }],
+        ]),
+      };
+    }
+    const parent = dirname(folder);
+    if (parent === folder) return undefined;
+    folder = parent;
+  }
+}
+
 /** Builds the server's app over an open engine and its event hub. */
 export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string): Hono<Env> {
   const app = new Hono<Env>();
   const store = engine.store;
-  const engineOf = (member: StoredMember) =>
-    engine.withSurface({
-      profile: ROLE_PROFILES[member.role],
-      actor: member.actor_id,
-      grants: member.grants,
-      actorBound: true,
-    });
+  const engineOf = (member: StoredMember) => engine.withSurface(memberSurface(member));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => refusal(c, 413, "HSK-413-LIMIT", `the body is over ${MAX_BODY_BYTES} bytes`, "body"),
@@ -71,6 +90,20 @@ export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string
       return refusal(c, 400, code, "the body is not JSON", "body");
     }
   };
+
+  // The web board: its page and assets, built from web/ into dist/web (no member needed to load the page; every
+  // call it makes needs one).
+  const assets = webAssets();
+  app.get("/", (c) =>
+    assets === undefined ? c.text("the web board is not built: run npm run build", 404) : c.html(assets.page),
+  );
+  app.get("/assets/:file", (c) => {
+    const asset = assets?.files.get(c.req.param("file"));
+    if (asset === undefined) return refusal(c, 404, "HSK-404-NOT-FOUND", `no asset ${c.req.param("file")}`);
+    c.header("content-type", asset.type);
+    c.header("cache-control", "no-cache");
+    return c.body(asset.body);
+  });
 
   app.onError((_error, c) => refusal(c, 500, "HSK-500-STORAGE", "the server failed; nothing was committed"));
   app.notFound((c) =>
@@ -134,19 +167,40 @@ export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string
       ? undefined
       : refusal(c, 403, "HSK-403-CAPABILITY", "reading events needs locus.read", "authorization");
 
+  const headSeq = async () => (await store.transaction((tx) => tx.chainHead())).seq;
+
+  app.get("/v1/head", async (c) => {
+    const denied = readRefusal(c);
+    if (denied) return denied;
+    const member = c.get("member");
+    return c.json({ head_seq: await headSeq(), actor_id: member.actor_id, role: member.role });
+  });
+
+  // The audit view's "is the chain whole" (section 6): the same check as `locus events verify`.
+  app.get("/v1/verify", async (c) => {
+    const denied = readRefusal(c);
+    if (denied) return denied;
+    return c.json(await verifyStore(store));
+  });
+
   app.get("/v1/events", async (c) => {
     const denied = readRefusal(c);
     if (denied) return denied;
     const since = wholeQuery(c, "since");
     const limitValue = wholeQuery(c, "limit", 10_000);
+    const tail = wholeQuery(c, "tail", 10_000);
     for (const [name, value] of [
       ["since", since],
       ["limit", limitValue],
+      ["tail", tail],
     ] as const)
       if (value instanceof Error) return refusal(c, 400, "HSK-400-INVALID-PARAMS", value.message, name);
+    // tail=N: the last N events (the audit timeline); otherwise from `since`.
+    const last = tail as number | undefined;
     const events = await store.readEvents({
-      afterSeq: (since as number | undefined) ?? 0,
-      limit: (limitValue as number | undefined) ?? EVENT_PAGE,
+      afterSeq:
+        last !== undefined ? Math.max(0, (await headSeq()) - last) : ((since as number | undefined) ?? 0),
+      limit: last ?? (limitValue as number | undefined) ?? EVENT_PAGE,
     });
     c.header("content-type", "application/x-ndjson");
     return c.body(events.map((event) => `${JSON.stringify(event)}\n`).join(""));
@@ -158,7 +212,7 @@ export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string
     const lastId = c.req.header("last-event-id");
     const since = lastId !== undefined && /^\d+$/.test(lastId) ? Number(lastId) : wholeQuery(c, "since");
     if (since instanceof Error) return refusal(c, 400, "HSK-400-INVALID-PARAMS", since.message, "since");
-    const start = since ?? (await store.transaction((tx) => tx.chainHead())).seq;
+    const start = since ?? (await headSeq());
     return streamSSE(c, async (stream) => {
       let sent = start;
       let writing = Promise.resolve();

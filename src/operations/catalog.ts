@@ -4,6 +4,7 @@ import { removeDependency } from "./dependencies/remove-dependency.op.js";
 import { addMember } from "./members/add-member.op.js";
 import { listMembers } from "./members/list-members.op.js";
 import { removeMember } from "./members/remove-member.op.js";
+import { requireMembers } from "./members/require-members.op.js";
 import { completeMt } from "./micro-tasks/complete-mt.op.js";
 import { recordIteration } from "./micro-tasks/record-iteration.op.js";
 import { registerMts } from "./micro-tasks/register-mts.op.js";
@@ -52,6 +53,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   addMember, // section 14: team server members (src/operations/members/)
   listMembers,
   removeMember,
+  requireMembers,
 ];
 
 /** The catalog by operation name. */

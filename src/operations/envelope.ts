@@ -136,7 +136,14 @@ function decideCapabilities(
   }
   const grants = new Set(surfaceGrants ? jobGrants.filter((id) => surfaceGrants.includes(id)) : jobGrants);
   identity.grants = grants;
-  return checkCapabilities(job.input.capabilities_requested, operation.capabilities, grants);
+  const checked = checkCapabilities(job.input.capabilities_requested, operation.capabilities, grants);
+  // A member's refusal says so: its grants come from its role, not from a profile it could choose (section 14).
+  if (checked.error && memberGrants !== undefined && checked.error.code === "HSK-403-CAPABILITY")
+    checked.error = new LocusError(checked.error.code, checked.error.message, {
+      ...checked.error.details,
+      member: identity.actor_id,
+    });
+  return checked;
 }
 
 /**

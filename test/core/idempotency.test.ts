@@ -62,6 +62,7 @@ const KEYED_JOBS: [string, Record<string, unknown>, Record<string, unknown>][] =
   ["delete_wp", { wp_id: "WP-d", reason: "obsolete" }, { wp_id: "WP-d", reason: "another reason" }],
   ["add_member", { actor_id: "keyed-agent", role: "member" }, { actor_id: "keyed-agent", role: "viewer" }],
   ["remove_member", { actor_id: "keyed-agent" }, { actor_id: "someone-else" }],
+  ["require_members", { required: false }, { required: true }],
   ["query_ready", {}, { limit: 3 }],
 ];
 for (const backend of STORE_BACKENDS) {

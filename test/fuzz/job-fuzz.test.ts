@@ -37,6 +37,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   mt_id: fc.constantFrom("MT-001", "MT-002", "MT-999999"),
   actor_id: fc.constantFrom("ann", "agent-7", "no-such-member"),
   role: fc.constantFrom("viewer", "member", "admin", "owner", "root"),
+  required: fc.oneof(fc.constant(false), fc.boolean()),
   title: fc.oneof(hostileString, fc.constantFrom("A plain title", "Fix the parser")),
   gate: fc.constantFrom("pre_work", "post_work"),
   result: fc.record(

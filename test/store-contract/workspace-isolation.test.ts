@@ -143,6 +143,8 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
       ),
     ],
     remove_member: [notFound({ actor_id: "alpha-agent" })],
+    // B switching its own requirement off leaves A's alone (A's members stay A's).
+    require_members: [fine({ required: false })],
     // Last (see the loop): B may create its own WP-A2, which never becomes A's.
     create_wp: [fine({ wp_id: "WP-A2", title: "Bravo's own WP-A2" })],
   };

@@ -261,6 +261,10 @@ export const EVENT_REGISTRY = {
       removed_by: userIdSchema,
     })),
   },
+  members_required: {
+    event_id: "FR-EVT-MEMBER-003",
+    payload: strict(() => ({ required: z.boolean(), changed_by: userIdSchema })),
+  },
   diagnostic: {
     event_id: "FR-EVT-DIAG-001",
     payload: strict(() => ({ code: text(100), message: text(2_000), subject: text(1_000).optional() })),

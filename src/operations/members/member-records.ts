@@ -1,7 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { sha256 } from "../../domain/canonical-json.js";
-import type { StoredMember } from "../../domain/members.js";
+import { ROLE_PROFILES, type StoredMember } from "../../domain/members.js";
 import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
+import type { SurfaceOptions } from "../envelope.js";
 
 // Section 14: where the members of a workspace are kept. Each is one meta entry (`member:<actor>`) holding the
 // member and the SHA-256 of its token, never the token; removing one deletes its entry's token at once (the
@@ -53,4 +54,26 @@ export async function hasMembers(store: LocusStore): Promise<boolean> {
   const members = await store.transaction((tx) => readMembers(tx));
   for (const member of members.values()) if (member.removed_at === undefined) return true;
   return false;
+}
+
+const REQUIRED_KEY = "members_required";
+
+/** True when the workspace requires a member token on every surface (`locus member require`). */
+export async function membersRequired(tx: StoreTransaction): Promise<boolean> {
+  return (await tx.replicaLog.readMeta(REQUIRED_KEY)).get(REQUIRED_KEY) === "true";
+}
+
+/** Records whether the workspace requires members. */
+export async function setMembersRequired(tx: StoreTransaction, required: boolean): Promise<void> {
+  await tx.replicaLog.writeMeta([[REQUIRED_KEY, String(required)]]);
+}
+
+/** The surface a member's requests run under: its grants, its role's profile for the record, its name as actor. */
+export function memberSurface(member: StoredMember): SurfaceOptions {
+  return {
+    profile: ROLE_PROFILES[member.role],
+    actor: member.actor_id,
+    grants: member.grants,
+    actorBound: true,
+  };
 }

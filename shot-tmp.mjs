@@ -1,0 +1,10 @@
+import { chromium } from "playwright-core";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+page.on("console", (m) => console.log("console:", m.text()));
+page.on("pageerror", (e) => console.log("pageerror:", e.message));
+await page.goto("http://127.0.0.1:34427/#token=locus_4Z2ixpw0UnJ5R55_nprLDjcrlkS6c-yI");
+await page.waitForSelector(".card");
+await page.screenshot({ path: "/tmp/board.png" });
+console.log(await page.locator(".card").count());
+await browser.close();
