@@ -18,14 +18,15 @@ const STATE_EVENTS = /^(work_packet_|micro_tasks_|mt_|dependency_)/;
 interface Gate {
   status: string;
   notes?: string;
-  decided_by?: string;
-  decided_at?: string;
+  validated_by?: string;
+  validated_at?: string;
 }
 interface Note {
-  author?: string;
-  created_at?: string;
-  text?: string;
-  body?: string;
+  note_id: string;
+  author: string;
+  created_at: string;
+  content: string;
+  note_type: string;
 }
 interface Wp {
   wp_id: string;
@@ -62,7 +63,7 @@ interface Tree {
   wp_id: string;
   title: string;
   status: string;
-  type?: string;
+  via?: { type: string };
   children: Tree[];
 }
 type Refusal = { code: string; message: string };
@@ -356,21 +357,25 @@ function Detail(props: {
   const [data, setData] = useState<
     { wp: Wp; micro_tasks: Mt[]; dependencies: { incoming: Dependency[]; outgoing: Dependency[] } } | undefined
   >();
-  const [tree, setTree] = useState<Tree | undefined>();
+  const [trees, setTrees] = useState<{ up?: Tree; down?: Tree }>({});
   const [error, setError] = useState<Refusal | undefined>();
   const panel = useRef<HTMLElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: props.version reloads the panel after live changes
   useEffect(() => {
     void (async () => {
-      const [status, graph] = await Promise.all([
+      const [status, up, down] = await Promise.all([
         op<NonNullable<typeof data>>(token, "get_wp_status", { wp_id: wpId }),
-        op<{ tree: Tree }>(token, "get_dependency_tree", { wp_id: wpId, max_depth: 3 }),
+        op<{ tree: Tree }>(token, "get_dependency_tree", { wp_id: wpId, direction: "up", max_depth: 3 }),
+        op<{ tree: Tree }>(token, "get_dependency_tree", { wp_id: wpId, direction: "down", max_depth: 3 }),
       ]);
       if (status.success) {
         setData(status.data);
         setError(undefined);
       } else setError(status.error);
-      if (graph.success) setTree(graph.data.tree);
+      setTrees({
+        ...(up.success ? { up: up.data.tree } : {}),
+        ...(down.success ? { down: down.data.tree } : {}),
+      });
     })();
   }, [token, wpId, props.version]);
   useEffect(() => panel.current?.focus(), [wpId]);
@@ -420,7 +425,8 @@ function Detail(props: {
               <ul class="history">
                 {(data.wp.governance.gate_history[gate] ?? []).map((g, i) => (
                   <li key={i}>
-                    {g.status} {g.decided_by ? `by ${g.decided_by}` : ""} {g.decided_at?.slice(0, 16) ?? ""} {g.notes ?? ""}
+                    {g.status} {g.validated_by ? `by ${g.validated_by}` : ""} {g.validated_at?.slice(0, 16).replace("T", " ") ?? ""}{" "}
+                    {g.notes ?? ""}
                   </li>
                 ))}
               </ul>
@@ -461,21 +467,28 @@ function Detail(props: {
               </li>
             ))}
           </ul>
-          {tree && tree.children.length > 0 && (
-            <>
-              <h3>What it waits on</h3>
-              <Graph tree={tree} onOpen={props.onOpen} />
-            </>
+          {(trees.up?.children.length ?? 0) + (trees.down?.children.length ?? 0) > 0 && <h3>Graph around it</h3>}
+          {trees.up && trees.up.children.length > 0 && (
+            <div class="graph-part">
+              <span class="muted">waits on</span>
+              <Graph tree={trees.up} onOpen={props.onOpen} />
+            </div>
+          )}
+          {trees.down && trees.down.children.length > 0 && (
+            <div class="graph-part">
+              <span class="muted">holds up</span>
+              <Graph tree={trees.down} onOpen={props.onOpen} />
+            </div>
           )}
           <h3>Notes</h3>
           {data.wp.notes.length === 0 && <p class="muted">none</p>}
           <ul class="notes">
-            {data.wp.notes.map((n, i) => (
-              <li key={i}>
+            {data.wp.notes.map((n) => (
+              <li key={n.note_id} class={`note-${n.note_type}`}>
                 <span class="muted">
-                  {n.author ?? ""} {n.created_at?.slice(0, 16) ?? ""}
+                  {n.author} {n.created_at.slice(0, 16).replace("T", " ")}
                 </span>{" "}
-                {n.text ?? n.body ?? ""}
+                {n.content}
               </li>
             ))}
           </ul>
@@ -490,7 +503,7 @@ function Graph({ tree, onOpen }: { tree: Tree; onOpen: (wpId: string) => void })
     <ul class="graph">
       {tree.children.map((child) => (
         <li key={child.wp_id}>
-          <span class="edge">{child.type ?? ""}</span>{" "}
+          <span class="edge">{child.via?.type ?? ""}</span>{" "}
           <button type="button" class={`link status-${child.status}`} onClick={() => onOpen(child.wp_id)}>
             {child.title} ({label(child.status)})
           </button>
@@ -559,7 +572,7 @@ function Audit({ token }: { token: string }) {
     void getJson<{ ok: boolean; checked: number; reason?: string }>(token, "/v1/verify").then(setChain);
   }, [token]);
   const shown = useMemo(
-    () => events.filter((e) => queries || e.event_name !== "work_query_executed"),
+    () => events.filter((e) => queries || !isQuery(e)),
     [events, queries],
   );
   return (
@@ -600,11 +613,18 @@ function Audit({ token }: { token: string }) {
   );
 }
 
+/** A query and the read decision it made: audit noise unless asked for (a refused read is always shown). */
+const isQuery = (e: LocusEvent) =>
+  e.event_name === "work_query_executed" ||
+  (e.event_name === "capability_decision" && e.payload.capability_id === "locus.read" && e.payload.decision_outcome === "allow");
+
 /** One line about an event's payload for the timeline. */
 function describe(e: LocusEvent): string {
   const p = e.payload;
   if (e.event_name === "capability_decision")
     return `${String(p.decision_outcome)} ${String(p.capability_id)} (profile ${String(p.capability_profile_id ?? "-")})`;
+  const edge = (p.dependency ?? p) as Record<string, unknown>;
+  if (e.event_name.startsWith("dependency_")) return `${String(edge.from_wp_id)} ${String(edge.type)} ${String(edge.to_wp_id)}`;
   const parts = [p.wp_id, p.gate, p.member_actor_id, p.role].filter((v) => typeof v === "string");
   return parts.join(" ");
 }

@@ -65,8 +65,35 @@ export function openApiDocument(
         parameters: [
           { name: "since", in: "query", schema: { type: "integer", minimum: 0 } },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 10_000 } },
+          {
+            name: "tail",
+            in: "query",
+            description: "the last N events instead",
+            schema: { type: "integer", maximum: 10_000 },
+          },
         ],
         responses: { "200": { description: "one event per line", content: { "application/x-ndjson": {} } } },
+      },
+    },
+    "/v1/head": {
+      get: {
+        operationId: "read_head",
+        summary: "The last stored seq, and who the token belongs to (actor, role)",
+        responses: {
+          "200": { description: "head_seq, actor_id, role", content: { "application/json": {} } },
+        },
+      },
+    },
+    "/v1/verify": {
+      get: {
+        operationId: "verify_chain",
+        summary: "Recomputes the hash chain, as `locus events verify` does (section 6)",
+        responses: {
+          "200": {
+            description: "ok, checked, and the first bad seq if any",
+            content: { "application/json": {} },
+          },
+        },
       },
     },
     "/v1/stream": {

@@ -65,7 +65,7 @@ describe("the web board", { skip }, () => {
       await page.locator('[data-testid="live"].on').waitFor();
       const made = create(dir, "Made by the CLI while the board is open");
       await cardIn(page, "stub", made).waitFor({ timeout: 5_000 });
-      assert.match(await cardIn(page, "stub", made).innerText(), /Made by the CLI/);
+      assert.match((await cardIn(page, "stub", made).textContent()) ?? "", /Made by the CLI/);
     } finally {
       await page.close();
     }
@@ -82,7 +82,7 @@ describe("the web board", { skip }, () => {
       await cardIn(page, "ready", first).dragTo(page.locator('.column[data-status="done"]'));
       const refusal = page.locator('[data-testid="refusal"]');
       await refusal.waitFor({ timeout: 5_000 });
-      assert.match(await refusal.innerText(), /HSK-409-TRANSITION/);
+      assert.match((await refusal.textContent()) ?? "", /HSK-409-TRANSITION/);
       await cardIn(page, "ready", first).waitFor();
       assert.equal(statusOf(dir, owner, first), "ready");
     } finally {
@@ -116,7 +116,7 @@ describe("the web board", { skip }, () => {
       await cardIn(page, "stub", target).dragTo(page.locator('.column[data-status="ready"]'));
       const refusal = page.locator('[data-testid="refusal"]');
       await refusal.waitFor({ timeout: 5_000 });
-      assert.match(await refusal.innerText(), /HSK-403-CAPABILITY/);
+      assert.match((await refusal.textContent()) ?? "", /HSK-403-CAPABILITY/);
       await cardIn(page, "stub", target).waitFor();
       assert.equal(statusOf(dir, owner, target), "stub");
     } finally {
@@ -130,7 +130,7 @@ describe("the web board", { skip }, () => {
       await page.getByRole("button", { name: "Audit" }).click();
       const chain = page.locator('[data-testid="chain"]');
       await chain.filter({ hasText: "chain verified" }).waitFor({ timeout: 5_000 });
-      const table = await page.locator(".audit table").innerText();
+      const table = (await page.locator(".audit table").textContent()) ?? "";
       assert.match(table, /work_packet_updated/);
       assert.match(table, /lead/);
       assert.match(table, /deny locus\.write/, "the viewer's refused drag is in the audit");
