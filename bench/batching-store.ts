@@ -52,6 +52,11 @@ export class BatchingStore implements LocusStore {
     return this.inner.readEvents(query);
   }
 
+  async readMeta(prefix: string) {
+    this.commit();
+    return this.inner.readMeta(prefix);
+  }
+
   async readDerivedEventColumns() {
     this.commit();
     return this.inner.readDerivedEventColumns();

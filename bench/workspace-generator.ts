@@ -156,9 +156,8 @@ export async function generateWorkspace(
     }
   }
   batching.commit();
-  // The Task Board: an empty board adopted by one real sync, which writes every WP into its section.
-  mkdirSync(join(dir, "docs"), { recursive: true });
-  writeFileSync(join(dir, "docs", "TASK_BOARD.md"), "# Task Board\n\nManaged by Locus; edit freely.\n");
+  // The Task Board: written whole by one real sync, every WP in its section (a file that is not a board yet is
+  // refused since board adoption was hardened, so the sync makes it).
   const board = await new LocusEngine(store, { config: workspace.config, workspaceRoot: dir }).run(
     "sync_task_board",
     {},

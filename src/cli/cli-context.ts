@@ -77,7 +77,7 @@ function assertStoreFolderExists(storeUrl: string): void {
  * refused.
  */
 async function surfaceOf(workspace: Workspace, options: GlobalOptions): Promise<SurfaceOptions> {
-  const required = await workspace.store.transaction((tx) => membersRequired(tx));
+  const required = await membersRequired(workspace.store);
   if (!required) {
     const actor = options.actor ?? workspace.config.default_actor ?? osUser();
     return { ...(options.profile ? { profile: options.profile } : {}), actor };

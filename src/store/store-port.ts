@@ -205,6 +205,11 @@ export interface LocusStore {
    * whose payload or vector clock is not JSON is HSK-400-INVALID-EVENT naming its seq.
    */
   readEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * Meta values whose key starts with `prefix`, read outside any write transaction (one statement): what a team
+   * server reads on every request to know its caller (section 14).
+   */
+  readMeta(prefix: string): Promise<Map<string, string>>;
   /** The derived, unhashed columns (wp_id, related_wp_id) of every stored event, in seq order, for verify. */
   readDerivedEventColumns(): Promise<DerivedEventColumns[]>;
   /** Loads the whole WP/MT/dependency state (for replay checks and exports). */

@@ -17,9 +17,9 @@ export interface MemberEntry extends StoredMember {
   removed_by?: string;
 }
 
-/** Every member entry of the workspace, removed ones included, by actor. */
-export async function readMembers(tx: StoreTransaction): Promise<Map<string, MemberEntry>> {
-  const entries = await tx.replicaLog.readMeta(PREFIX);
+/** Every member entry of the workspace, removed ones included, by actor (in a job, or straight from the store). */
+export async function readMembers(from: StoreTransaction | LocusStore): Promise<Map<string, MemberEntry>> {
+  const entries = await ("replicaLog" in from ? from.replicaLog.readMeta(PREFIX) : from.readMeta(PREFIX));
   const members = new Map<string, MemberEntry>();
   for (const [key, value] of entries) members.set(key.slice(PREFIX.length), JSON.parse(value) as MemberEntry);
   return members;
@@ -39,7 +39,7 @@ export const tokenDigest = (token: string): string => sha256(token);
  */
 export async function memberOfToken(store: LocusStore, token: string): Promise<StoredMember | undefined> {
   const presented = Buffer.from(tokenDigest(token), "hex");
-  const members = await store.transaction((tx) => readMembers(tx));
+  const members = await readMembers(store);
   let found: StoredMember | undefined;
   for (const member of members.values()) {
     const kept = Buffer.from(member.token_sha256, "hex");
@@ -51,7 +51,7 @@ export async function memberOfToken(store: LocusStore, token: string): Promise<S
 
 /** True when the workspace has at least one live member (a server then requires a token). */
 export async function hasMembers(store: LocusStore): Promise<boolean> {
-  const members = await store.transaction((tx) => readMembers(tx));
+  const members = await readMembers(store);
   for (const member of members.values()) if (member.removed_at === undefined) return true;
   return false;
 }
@@ -59,8 +59,8 @@ export async function hasMembers(store: LocusStore): Promise<boolean> {
 const REQUIRED_KEY = "members_required";
 
 /** True when the workspace requires a member token on every surface (`locus member require`). */
-export async function membersRequired(tx: StoreTransaction): Promise<boolean> {
-  return (await tx.replicaLog.readMeta(REQUIRED_KEY)).get(REQUIRED_KEY) === "true";
+export async function membersRequired(store: LocusStore): Promise<boolean> {
+  return (await store.readMeta(REQUIRED_KEY)).get(REQUIRED_KEY) === "true";
 }
 
 /** Records whether the workspace requires members. */

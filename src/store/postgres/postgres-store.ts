@@ -170,6 +170,14 @@ export class PostgresStore implements LocusStore {
     return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
   }
 
+  async readMeta(prefix: string): Promise<Map<string, string>> {
+    const rows = await this.query(
+      "SELECT key, value FROM meta WHERE workspace_id = $1 AND left(key, length($2)) = $2",
+      [this.workspace, prefix],
+    );
+    return new Map(rows.map((row) => [row.key as string, row.value as string]));
+  }
+
   async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
     const sql = "SELECT seq, wp_id, related_wp_id FROM events WHERE workspace_id = $1 ORDER BY seq";
     return (await this.query(sql, [this.workspace])).map(derivedColumnsFromRow);

@@ -140,6 +140,18 @@ export class SqliteStore implements LocusStore {
     }
   }
 
+  async readMeta(prefix: string): Promise<Map<string, string>> {
+    try {
+      // substr, not LIKE: a prefix may hold `_` or `%`.
+      const rows = this.db
+        .prepare("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?")
+        .all(prefix.length, prefix) as Row[];
+      return new Map(rows.map((row) => [row.key as string, row.value as string]));
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
   async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
     try {
       const sql = "SELECT seq, wp_id, related_wp_id FROM events ORDER BY seq";
