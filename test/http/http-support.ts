@@ -10,11 +10,19 @@ export interface ServerProcess {
 }
 
 /** Starts the server in `cwd`; resolves once it prints its URL. */
-export async function startServer(cwd: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [LOCUS_BIN, "serve", "--port", "0", "--json"], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-  });
+export async function startServer(
+  cwd: string,
+  env: Record<string, string> = {},
+  extraArgs: string[] = [],
+): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [LOCUS_BIN, "serve", "--port", "0", "--json", ...extraArgs],
+    {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+    },
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr += chunk));
   const url = await new Promise<string>((resolve, reject) => {
@@ -69,18 +77,25 @@ export async function call(
   return { status: response.status, body: parsed, text };
 }
 
-/** Reads Server-Sent Events from `url` until `count` have arrived or `ms` pass; returns their ids and data. */
+/** A streamed event: its id (seq) and data. */
+export type StreamEvent = { id: number; data: Record<string, unknown> };
+
+/**
+ * Reads Server-Sent Events from `url` until `enough` (a count, or a test of what arrived) or `ms` pass; returns
+ * their ids and data.
+ */
 export async function readStream(
   url: string,
   token: string,
-  count: number,
+  enough: number | ((events: readonly StreamEvent[]) => boolean),
   ms: number,
   headers: Record<string, string> = {},
   onOpen?: () => void,
 ): Promise<{ id: number; data: Record<string, unknown> }[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
-  const events: { id: number; data: Record<string, unknown> }[] = [];
+  const events: StreamEvent[] = [];
+  const done = typeof enough === "number" ? () => events.length >= enough : () => enough(events);
   try {
     const response = await fetch(url, {
       headers: { authorization: `Bearer ${token}`, ...headers },
@@ -90,7 +105,7 @@ export async function readStream(
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffer = "";
-    while (events.length < count) {
+    while (!done()) {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
