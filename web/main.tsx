@@ -123,34 +123,37 @@ function Board({ token, onSignOut }: { token: string; onSignOut: () => void }) {
   const shownRef = useRef(shown);
   shownRef.current = shown;
 
-  const load = useCallback(async () => {
-    const pages = await Promise.all(
-      STATUSES.map((status) =>
-        op<{ wps: Wp[]; total_count: number }>(token, "list_wps", {
-          statuses: [status],
-          limit: Math.min(1000, shownRef.current[status]),
+  const columnsRef = useRef(columns);
+  columnsRef.current = columns;
+
+  /** Loads the columns of `statuses` (all by default); each column is drawn as soon as its page arrives. */
+  const load = useCallback(
+    async (statuses: readonly Status[] = STATUSES) => {
+      await Promise.all(
+        statuses.map(async (status) => {
+          const page = await op<{ wps: Wp[]; total_count: number }>(token, "list_wps", {
+            statuses: [status],
+            limit: Math.min(1000, shownRef.current[status]),
+          });
+          if (!page.success) {
+            if (page.error.code === "HSK-403-CAPABILITY") setDenied(page.error.message);
+            return;
+          }
+          setColumns((current) => ({ ...current, [status]: { wps: page.data.wps, total: page.data.total_count } }));
         }),
-      ),
-    );
-    const next = emptyColumns();
-    for (const [index, page] of pages.entries()) {
-      const status = STATUSES[index] as Status;
-      if (!page.success) {
-        if (page.error.code === "HSK-403-CAPABILITY") setDenied(page.error.message);
-        continue;
-      }
-      next[status] = { wps: page.data.wps, total: page.data.total_count };
-    }
-    setColumns(next);
-  }, [token]);
+      );
+    },
+    [token],
+  );
 
   useEffect(() => {
     void load();
   }, [load, shown]);
 
-  // Live: a state change anywhere reloads the board (coalesced), whichever process made it.
+  // Live: a state change anywhere reloads the columns it touched (coalesced), whichever process made it.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const pending = new Set<Status>();
     let stop = () => {};
     void getJson<{ head_seq: number }>(token, "/v1/head").then((head) => {
       stop = follow(
@@ -159,11 +162,14 @@ function Board({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         (event) => {
           if (!STATE_EVENTS.test(event.event_name)) return;
           setChanges((n) => n + 1);
+          for (const status of touchedColumns(event, columnsRef.current)) pending.add(status);
           if (timer === undefined)
             timer = setTimeout(() => {
               timer = undefined;
-              void load();
-            }, 30);
+              const statuses = [...pending];
+              pending.clear();
+              void load(statuses);
+            }, 15);
         },
         setLive,
       );
@@ -176,7 +182,7 @@ function Board({ token, onSignOut }: { token: string; onSignOut: () => void }) {
     if (from === to) return;
     const result = await op(token, "update_wp", { wp_id: wpId, updates: { status: to } });
     if (!result.success) setRefusal(result.error);
-    await load();
+    await load(from === undefined ? STATUSES : [from, to]);
   };
 
   if (denied) return <p class="denied">This token cannot read the board: {denied}</p>;
@@ -231,6 +237,27 @@ function Board({ token, onSignOut }: { token: string; onSignOut: () => void }) {
       </main>
     </div>
   );
+}
+
+/**
+ * The columns an event changes: where its WP was and where it went. A new WP lands in its status; a status change
+ * names both ends; any other change to a WP touches the column showing it; an edge or an unknown WP, every
+ * column (readiness and counters may move anywhere).
+ */
+function touchedColumns(event: LocusEvent, columns: Columns): readonly Status[] {
+  const p = event.payload as {
+    wp_id?: string;
+    wp?: { status?: Status };
+    changes?: { status?: { from?: Status; to?: Status } };
+    status_change?: { from?: Status; to?: Status };
+  };
+  if (event.event_name === "work_packet_created" && p.wp?.status) return [p.wp.status];
+  const moved = p.changes?.status ?? p.status_change;
+  const showing = STATUSES.filter((status) => columns[status].wps.some((wp) => wp.wp_id === p.wp_id));
+  if (moved?.from && moved.to) return [...new Set([moved.from, moved.to, ...showing])];
+  if (event.event_name === "work_packet_completed") return [...new Set<Status>([...showing, "done"])];
+  if (p.wp_id !== undefined && showing.length > 0 && !event.event_name.startsWith("dependency_")) return showing;
+  return STATUSES;
 }
 
 function RefusalBanner({ refusal, onClose }: { refusal: Refusal; onClose: () => void }) {
