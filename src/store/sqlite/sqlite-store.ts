@@ -140,12 +140,14 @@ export class SqliteStore implements LocusStore {
     }
   }
 
+  /** Prepared once: a team server reads its members on every request (section 14). */
+  private metaByPrefix: Database.Statement | undefined;
+
   async readMeta(prefix: string): Promise<Map<string, string>> {
     try {
       // substr, not LIKE: a prefix may hold `_` or `%`.
-      const rows = this.db
-        .prepare("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?")
-        .all(prefix.length, prefix) as Row[];
+      this.metaByPrefix ??= this.db.prepare("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?");
+      const rows = this.metaByPrefix.all(prefix.length, prefix) as Row[];
       return new Map(rows.map((row) => [row.key as string, row.value as string]));
     } catch (error) {
       throw storageError(error);
