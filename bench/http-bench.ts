@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { type RunningServer, startServer } from "../src/http/serve.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
@@ -135,6 +135,37 @@ async function commitToStream(
   return latencies;
 }
 
+/** Milliseconds from each commit (another connection) until the open board counts the new WP in its column. */
+async function commitToBoard(
+  browser: Browser,
+  url: string,
+  token: string,
+  writer: LocusEngine,
+  samples: number,
+) {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  try {
+    await page.goto(`${url}/#token=${token}`);
+    await page.locator('[data-testid="live"].on').waitFor();
+    // A new stub is counted in its column's header at once (its card may sort below the first page).
+    const count = page.locator('.column[data-status="stub"] .count');
+    await count.waitFor();
+    const seen: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const before = Number(await count.textContent());
+      const made = await writer.run("create_wp", { title: `bench board card ${i}` });
+      const committed = performance.now();
+      if (!made.success) throw new Error("create_wp failed");
+      await count.filter({ hasText: new RegExp(`^${before + 1}$`) }).waitFor();
+      seen.push(performance.now() - committed);
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50));
+    }
+    return seen;
+  } finally {
+    await page.close();
+  }
+}
+
 /** 32 clients for `seconds`: 3 reads to 1 write each; every response must carry a status from the contract. */
 async function load(url: string, token: string, seconds: number, wpIds: string[]) {
   const until = performance.now() + seconds * 1000;
@@ -241,29 +272,19 @@ export async function runHttpBench(options: { quick?: boolean } = {}): Promise<B
           ),
         );
 
-        log("  commit -> card on the board (Chromium, SQLite)");
-        const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-        await page.goto(`${server.url}/#token=${token}`);
-        await page.locator('[data-testid="live"].on').waitFor();
+        log("  commit -> the open board (Chromium, SQLite)");
         const boardWriter = SqliteStore.open(join(generated.dir, ".locus", "locus.db"));
         try {
-          const writer = new LocusEngine(boardWriter);
-          const seen: number[] = [];
-          // A new stub is counted in its column's header at once (its card may sort below the first page).
-          const count = page.locator('.column[data-status="stub"] .count');
-          for (let i = 0; i < (options.quick ? 8 : 25); i++) {
-            const before = Number(await count.textContent());
-            const made = await writer.run("create_wp", { title: `bench board card ${i}` });
-            const committed = performance.now();
-            if (!made.success) throw new Error("create_wp failed");
-            await count.filter({ hasText: new RegExp(`^${before + 1}$`) }).waitFor();
-            seen.push(performance.now() - committed);
-            await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50));
-          }
+          const seen = await commitToBoard(
+            browser,
+            server.url,
+            token,
+            new LocusEngine(boardWriter),
+            options.quick ? 8 : 25,
+          );
           rows.push(rowOf("http: commit shows on the board (Chromium, SQLite, 10K)", seen, 200, 200));
         } finally {
           await boardWriter.close();
-          await page.close();
         }
       } finally {
         await browser.close();
@@ -328,6 +349,22 @@ export async function runHttpBench(options: { quick?: boolean } = {}): Promise<B
         options.quick ? 15 : 50,
       );
       rows.push(rowOf("http: commit reaches a stream subscriber (PostgreSQL)", live, 300, 300));
+      if (existsSync(CHROMIUM)) {
+        log("  commit -> the open board (Chromium, PostgreSQL)");
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+        try {
+          const seen = await commitToBoard(
+            browser,
+            pgServer.url,
+            pgToken,
+            new LocusEngine(writer),
+            options.quick ? 8 : 25,
+          );
+          rows.push(rowOf("http: commit shows on the board (Chromium, PostgreSQL)", seen, 300, 300));
+        } finally {
+          await browser.close();
+        }
+      }
     } finally {
       await pgServer.close();
       await writer.close();

@@ -1,3 +1,5 @@
+import { CAPABILITY_REGISTRY } from "../domain/capabilities.js";
+import { WP_TRANSITIONS } from "../domain/wp-state-machine.js";
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT } from "./cli-context.js";
 import { colourEnabled, paint } from "./terminal-style.js";
@@ -11,12 +13,44 @@ export function exitCodeOf(result: LocusResult): number {
   return result.error.code === "HSK-400-INVALID-PARAMS" ? EXIT.usage : EXIT.failed;
 }
 
-/** `params.result.status` -> `--result-status`: the flag a person typed for a param path. */
+/**
+ * `params.result.status` -> `--result-status`: the flag a person typed for a param path. A path into a list
+ * (`params.micro_tasks.0.name`) names the list's option and the item: `--micro-tasks (item 0: name)`.
+ */
 export function flagOf(field: string): string {
-  return `--${field
-    .replace(/^params\./, "")
-    .replace(/^updates\./, "")
-    .replace(/[._]/g, "-")}`;
+  const path = field.replace(/^params\./, "").replace(/^updates\./, "");
+  const index = /\.(\d+)(?:\.(.+))?$/.exec(path);
+  const option = (name: string) => `--${name.replace(/[._]/g, "-")}`;
+  if (index === null) return option(path);
+  const list = path.slice(0, index.index);
+  return `${option(list)} (item ${index[1]}${index[2] ? `: ${index[2]}` : ""})`;
+}
+
+/** What a refused status change can do instead, from section 5's table (src/domain/wp-state-machine.ts). */
+function transitionFix(error: ResultError, details: Record<string, unknown>): string {
+  const gate = /the (pre_work|post_work) gate has not passed/.exec(error.message)?.[1];
+  if (gate !== undefined)
+    return `pass the ${gate} gate first (locus gate WP ${gate} pass, with locus.gate), or record skip`;
+  const from = typeof details.from === "string" ? details.from : undefined;
+  const allowed = Array.isArray(details.allowed) ? (details.allowed as string[]) : [];
+  if (details.trigger === "close")
+    return `close finishes a WP that is in_progress or gated, once its post_work gate passed and every MT is final${from ? `; this one is ${from}` : ""}`;
+  // An MT refusal's `allowed` lists the WP statuses the MT step needs, not moves.
+  if (/micro-task/.test(error.message) && allowed.length > 0)
+    return `this needs the WP ${allowed.join(" or ")}${from ? `, and it is ${from}` : ""}: move it on first (locus update WP --status ...)`;
+  const moves = allowed.length > 0 ? allowed : from === undefined ? [] : updateMovesFrom(from);
+  if (moves.length === 0)
+    return from === undefined
+      ? "`locus show WP` shows its status and gates"
+      : `nothing moves a WP out of ${from} by this command`;
+  return `from ${from} it can go to: ${moves.join(", ")}`;
+}
+
+/** The statuses `locus update --status` may move a WP to from `from`. */
+function updateMovesFrom(from: string): string[] {
+  return WP_TRANSITIONS.filter(
+    (rule) => rule.by.includes("update") && (rule.from as readonly string[]).includes(from),
+  ).map((rule) => rule.to);
 }
 
 /** What to do about an error, in one line: the fix for the code, naming the field when known. */
@@ -42,11 +76,21 @@ export function fixFor(error: ResultError): string {
       return "nobody grants or takes back more than they hold: ask an owner (owners hold every capability)";
   }
   switch (error.code) {
+    case "HSK-400-INVALID-JOB":
+      return `a job is one LocusJob object (README, "For agents", shows one)${field ? `; look at its ${field}` : ""}`;
+    case "HSK-400-INVALID-EVENT":
+      return "the event named is not one Locus writes; what held it was refused whole and nothing was applied";
+    case "HSK-400-UNSAFE-PATH":
+      return "paths stay inside the workspace folder: give one relative to it, with no `..` and no link leading out";
+    case "HSK-4001":
+      return `capabilities are ${CAPABILITY_REGISTRY.join(", ")} (fs.read and fs.write may take :scope)`;
     case "HSK-400-INVALID-PARAMS":
       return field
         ? `fix ${flagOf(field)} (field ${field}); see --help for its type and allowed values`
         : "check the options against --help";
     case "HSK-403-CAPABILITY":
+      if (Array.isArray(details.known))
+        return `known profiles: ${details.known.join(", ")} (--profile or LOCUS_PROFILE; a workspace may add more in .locus/config.json)`;
       return "this profile does not grant it: gates need locus.gate (Validator, Orchestrator, Operator), delete needs locus.delete (Operator); choose --profile or LOCUS_PROFILE";
     case "HSK-404-NOT-FOUND":
       if (field === "filters")
@@ -60,17 +104,12 @@ export function fixFor(error: ResultError): string {
       return details.field === "expected_version"
         ? `the work packet changed (now version ${String(details.actual)}); re-read it with \`locus show\` and retry`
         : "the id is taken by different content; choose another id or repeat the same params";
-    case "HSK-409-TRANSITION": {
-      const gate = /the (pre_work|post_work) gate has not passed/.exec(error.message)?.[1];
-      if (gate !== undefined)
-        return `pass the ${gate} gate first (locus gate WP ${gate} pass, with locus.gate), or record skip`;
-      const allowed = Array.isArray(details.allowed) ? details.allowed.join(", ") : "";
-      return allowed
-        ? `from ${String(details.from)} it can go to: ${allowed}`
-        : "see the state machine in the README";
-    }
+    case "HSK-409-TRANSITION":
+      return transitionFix(error, details);
     case "HSK-409-CYCLE":
-      return Array.isArray(details.cycle) ? `it would close the cycle ${details.cycle.join(" -> ")}` : "";
+      return Array.isArray(details.cycle)
+        ? `it would close the cycle ${details.cycle.join(" -> ")}`
+        : "it would close a cycle: `locus dep chain WP` shows what blocks what";
     case "HSK-413-LIMIT":
       return "a size or count bound was exceeded; split the work or raise the limit in .locus/config.json";
     case "HSK-500-STORAGE":

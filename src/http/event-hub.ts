@@ -4,6 +4,7 @@ import type { LocusStore } from "../store/store-port.js";
 
 // Section 14, live updates: one subscription to the store per server (PostgreSQL LISTEN/NOTIFY, SQLite a poll of
 // the chain head), its new events handed to every stream subscriber. A commit by any process reaches them all.
+// The subscription runs only while someone listens: a server nobody watches does no work between requests.
 
 /** Hears new events, in seq order. */
 export type EventListener = (events: readonly StoredEvent[]) => void;
@@ -11,36 +12,58 @@ export type EventListener = (events: readonly StoredEvent[]) => void;
 /** The server's one follower of the store's log. */
 export class EventHub {
   private readonly listeners = new Set<EventListener>();
-  private stop: () => void = () => {};
-  private running: Promise<void> | undefined;
+  private following: { stop: () => void; ready: Promise<void>; done: Promise<void> } | undefined;
 
-  constructor(private readonly store: LocusStore) {}
+  constructor(
+    private readonly store: LocusStore,
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
-  /** Starts following from the current head; `onError` hears when live changes can no longer be delivered. */
-  async start(onError: (error: unknown) => void): Promise<void> {
-    const head = await this.store.transaction((tx) => tx.chainHead());
-    const stopped = new Promise<void>((resolve) => {
-      this.stop = resolve;
-    });
-    this.running = followEvents(
-      this.store,
-      head.seq,
-      (events) => {
-        if (events.length === 0) return;
-        for (const listener of this.listeners) listener(events);
-      },
-      stopped,
-    ).catch(onError);
+  /**
+   * Adds a listener; resolves, once the hub follows the log, to the function that removes it. A listener hears
+   * every event committed after that; the caller reads what came before from the log.
+   */
+  async listen(listener: EventListener): Promise<() => void> {
+    this.listeners.add(listener);
+    if (this.following === undefined) this.follow();
+    // Every listener waits until the hub has read the head it follows from (a second one too).
+    await this.following?.ready;
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.halt();
+    };
   }
 
-  /** Adds a listener; returns the function that removes it. */
-  listen(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  private follow(): void {
+    let stop: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const ready = this.store.transaction((tx) => tx.chainHead());
+    const done = ready
+      .then((head) =>
+        followEvents(
+          this.store,
+          head.seq,
+          (events) => {
+            if (events.length === 0) return;
+            for (const listener of this.listeners) listener(events);
+          },
+          stopped,
+        ),
+      )
+      .catch(this.onError);
+    this.following = { stop, ready: ready.then(() => undefined), done };
+  }
+
+  private halt(): void {
+    this.following?.stop();
+    this.following = undefined;
   }
 
   async close(): Promise<void> {
-    this.stop();
-    await this.running;
+    const following = this.following;
+    this.halt();
+    await following?.done;
   }
 }

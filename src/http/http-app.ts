@@ -229,7 +229,7 @@ export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string
       // Listening before the catch-up read: a commit in between is in one or the other (seq skips repeats).
       const queued: (readonly StoredEvent[])[] = [];
       let live = false;
-      const unlisten = hub.listen((events) => {
+      const unlisten = await hub.listen((events) => {
         if (live) void send(events);
         else queued.push(events);
       });

@@ -24,8 +24,7 @@ export interface RunningServer {
 
 /** Starts the server over `engine`; resolves once it accepts connections. */
 export async function startServer(engine: LocusEngine, options: ServeOptions): Promise<RunningServer> {
-  const hub = new EventHub(engine.store);
-  await hub.start((error) => {
+  const hub = new EventHub(engine.store, (error) => {
     process.stderr.write(
       `locus serve: live updates stopped: ${error instanceof Error ? error.message : String(error)}\n`,
     );
