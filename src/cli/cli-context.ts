@@ -10,6 +10,7 @@ import { LocusEngine } from "../operations/locus-engine.js";
 import { memberOfToken, memberSurface, membersRequired } from "../operations/members/member-records.js";
 import { parseStoreUrl } from "../store/open-store.js";
 import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
+import { failureJson } from "./cli-output.js";
 import { countingProgress } from "./terminal-style.js";
 import { UsageError } from "./zod-options.js";
 
@@ -140,7 +141,7 @@ export function reportError(error: unknown, json: boolean): number {
     error instanceof LocusError
       ? error.toJSON()
       : { code: "HSK-500-STORAGE", message: error instanceof Error ? error.message : String(error) };
-  if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+  if (json) process.stdout.write(failureJson(body));
   else process.stderr.write(`locus: ${body.code}: ${body.message}\n`);
   return EXIT.failed;
 }

@@ -141,6 +141,29 @@ export function printResult(
   process.exitCode = exitCodeOf(result);
 }
 
+/**
+ * Issue 18: a command that is no job (init, verify, replay, import, index, hooks) answers `--json` with a
+ * LocusResult too, its report as `data`; `data.ok` carries a check's verdict where there is one (the exit code
+ * says it as well).
+ */
+export function commandJson(data: Record<string, unknown>, startedMs?: number): string {
+  const duration = startedMs === undefined ? 0 : Math.round((performance.now() - startedMs) * 1000) / 1000;
+  const result: LocusResult = {
+    success: true,
+    job_id: "",
+    trace_id: "",
+    data,
+    events_emitted: [],
+    duration_ms: duration,
+  };
+  return `${JSON.stringify(result)}\n`;
+}
+
+/** The LocusResult line of a refusal made outside a job. */
+export function failureJson(error: ResultError): string {
+  return `${JSON.stringify(cliFailure(error.code, error.message, error.details))}\n`;
+}
+
 /** A failed LocusResult for refusals made by the CLI itself (e.g. `claim` finding nothing). */
 export function cliFailure(code: string, message: string, details?: Record<string, unknown>): LocusResult {
   return {

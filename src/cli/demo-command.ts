@@ -7,6 +7,7 @@ import type { LocusResult } from "../operations/envelope.js";
 import { verifyStore } from "../operations/flight-recorder.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { initWorkspace, type Workspace } from "../workspace/workspace.js";
+import { commandJson } from "./cli-output.js";
 import { wpTable } from "./result-render.js";
 import { paint } from "./terminal-style.js";
 
@@ -161,7 +162,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     say(`Done in ${seconds} s.${options.keep ? ` Workspace kept: cd ${dir} && locus ready` : ""}`);
     if (options.json) {
       process.stdout.write(
-        `${JSON.stringify({ success: true, workspace: options.keep ? dir : null, steps, ready: readyWps.map((wp) => wp.wp_id), board, chain: chainReport })}\n`,
+        commandJson({
+          workspace: options.keep ? dir : null,
+          steps,
+          ready: readyWps.map((wp) => wp.wp_id),
+          board,
+          chain: chainReport,
+        }),
       );
     }
   } finally {

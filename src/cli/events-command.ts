@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
+import { commandJson } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
 import { wholeNumber } from "./number-option.js";
 import { withReplayProgress } from "./replay-progress.js";
@@ -38,7 +39,7 @@ export function registerEvents(program: Command): void {
       const { engine } = await openEngine(command);
       try {
         const report = await verifyStore(engine.store);
-        if (globalOptions(command).json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        if (globalOptions(command).json) process.stdout.write(commandJson({ ...report }));
         else if (report.ok) process.stdout.write(`chain ok: ${report.checked} events verified\n`);
         else process.stdout.write(`chain BROKEN at seq ${report.first_bad_seq}: ${report.reason}\n`);
         process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
@@ -62,7 +63,7 @@ export function registerEvents(program: Command): void {
         );
         const report = options.rebuild ? await rebuildFromLog(store) : await replayCheck(store);
         finish();
-        if (globalOptions(command).json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        if (globalOptions(command).json) process.stdout.write(commandJson({ ...report }));
         else {
           process.stdout.write(
             `${report.ok ? "replay matches" : "replay DIFFERS from"} the live state: ${report.events} events, ${report.wps} WPs, ${report.mts} MTs, ${report.dependencies} dependencies\n`,

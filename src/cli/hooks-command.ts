@@ -8,6 +8,7 @@ import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
 import { findWorkspaceRoot } from "../workspace/workspace.js";
 import { globalOptions } from "./cli-context.js";
+import { commandJson } from "./cli-output.js";
 
 // `locus hooks install` (section 8): a git pre-commit hook that syncs the Task Board and stages only the board
 // file, so a commit always carries a board that agrees with the store. Nothing else is staged.
@@ -144,7 +145,11 @@ export function registerHooks(program: Command): void {
           : `, appends this replica's events to ${replicas} and stages it; ${postMerge} reads the others' after each pull`;
       process.stdout.write(
         json
-          ? `${JSON.stringify({ success: true, hook: hookFile, board_path: boardPath, ...(replicas === undefined ? {} : { replicas, post_merge_hook: postMerge }) })}\n`
+          ? commandJson({
+              hook: hookFile,
+              board_path: boardPath,
+              ...(replicas === undefined ? {} : { replicas, post_merge_hook: postMerge }),
+            })
           : `Installed ${hookFile}: each commit syncs ${boardPath} and stages it${shared}\n`,
       );
     });

@@ -12,7 +12,7 @@ import {
   type TaskPacketMetadata,
 } from "../packets/task-packet-parser.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
-import { printFailure } from "./cli-output.js";
+import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { subcommand } from "./operation-commands.js";
 
 // `locus import board` (section 8): adopts an existing repository in one step. The board's entries become
@@ -134,14 +134,14 @@ export function registerImportBoard(program: Command): void {
         const report = await importBoard(engine, workspace.root, workspace.config.packets_dir, options.path);
         process.stdout.write(
           json
-            ? `${JSON.stringify({ success: true, ...report })}\n`
+            ? commandJson({ ...report })
             : `Adopted ${path.normalize(report.board_path)}: ${report.imported} WPs imported, ${report.packets_linked} task packets linked, ${report.dependencies_added} blocks edges (${report.dependencies_skipped.length} skipped)\n`,
         );
       } catch (error) {
         const result = (error as { result?: { error: { code: string; message: string } } }).result;
         if (result === undefined && !isLocusError(error)) throw error;
         const body = result?.error ?? (isLocusError(error) ? error.toJSON() : { code: "", message: "" });
-        if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+        if (json) process.stdout.write(failureJson(body));
         else printFailure(body);
         process.exitCode = EXIT.failed;
       } finally {

@@ -7,6 +7,7 @@ import {
 } from "../operations/search/search-maintenance.js";
 import { embeddingProviderFor } from "../search/provider-registry.js";
 import { globalOptions, openEngine } from "./cli-context.js";
+import { commandJson } from "./cli-output.js";
 import { wholeNumber } from "./number-option.js";
 
 // Section 9: `locus index` drains the embedding queue (embeddings are computed off the write path);
@@ -40,14 +41,13 @@ export function registerIndex(program: Command): void {
           onProgress: progressPrinter(),
         });
         const report = {
-          success: true,
           embedded,
           model: provider.model_id,
           ms: Math.round(performance.now() - started),
         };
         process.stdout.write(
           globalOptions(command).json
-            ? `${JSON.stringify(report)}\n`
+            ? commandJson(report)
             : `embedded ${embedded} chunks with ${provider.model_id} in ${report.ms} ms\n`,
         );
       } finally {
@@ -68,7 +68,7 @@ export function registerIndex(program: Command): void {
         const onProgress = progressPrinter();
         const silver = options.silver === true || options.gold !== true;
         const started = performance.now();
-        const report: Record<string, unknown> = { success: true };
+        const report: Record<string, unknown> = {};
         if (silver) {
           report.silver_wps = await rebuildSilver(engine.store, {
             workspaceRoot: workspace.root,
@@ -84,7 +84,7 @@ export function registerIndex(program: Command): void {
         report.ms = Math.round(performance.now() - started);
         process.stdout.write(
           globalOptions(command).json
-            ? `${JSON.stringify(report)}\n`
+            ? commandJson(report)
             : `rebuilt ${silver ? "Silver and Gold" : "Gold"}: ${String(report.gold_wps)} WPs in ${String(report.ms)} ms\n`,
         );
       } finally {

@@ -6,6 +6,7 @@ import { initWorkspace } from "../workspace/workspace.js";
 import { registerBoardWatch } from "./board-command.js";
 import { registerClaim } from "./claim-command.js";
 import { EXIT, globalOptions, openEngine, reportError } from "./cli-context.js";
+import { commandJson, failureJson } from "./cli-output.js";
 import { shapeOf } from "./command-table.js";
 import { registerEvents } from "./events-command.js";
 import { untilInterrupted } from "./events-follow.js";
@@ -121,16 +122,13 @@ function registerInit(program: Command): void {
       const options = globalOptions(command);
       const workspace = await initWorkspace(process.cwd(), options.store);
       const info = {
-        success: true,
         root: workspace.root,
         store: workspace.store.kind,
         replica_id: workspace.store.replicaId,
       };
       await workspace.store.close();
       process.stdout.write(
-        options.json
-          ? `${JSON.stringify(info)}\n`
-          : `Initialised Locus workspace in ${workspace.root}/.locus\n`,
+        options.json ? commandJson(info) : `Initialised Locus workspace in ${workspace.root}/.locus\n`,
       );
     });
 }
@@ -202,10 +200,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (error instanceof UsageError) {
-      if (json)
-        process.stdout.write(
-          `${JSON.stringify({ success: false, error: { code: "HSK-400-INVALID-PARAMS", message: error.message } })}\n`,
-        );
+      if (json) process.stdout.write(failureJson({ code: "HSK-400-INVALID-PARAMS", message: error.message }));
       else process.stderr.write(`locus: error: ${error.message}\n`);
       process.exitCode = EXIT.usage;
       return;

@@ -6,7 +6,7 @@ import { surfaceGrants } from "../operations/workspace-config.js";
 import { followEvents } from "../store/follow-events.js";
 import type { LocusStore } from "../store/store-port.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
-import { printFailure } from "./cli-output.js";
+import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
 import { exportEvents, importEvents, parseEventLines } from "./event-transfer.js";
 import { untilInterrupted } from "./events-follow.js";
@@ -30,14 +30,13 @@ async function exportAction(options: { out?: string }, command: Command): Promis
     }
     writeFileSync(options.out, toLines(events));
     const summary = {
-      success: true,
       file: options.out,
       events: events.length,
       head_seq: events.at(-1)?.seq ?? 0,
     };
     process.stdout.write(
       globalOptions(command).json
-        ? `${JSON.stringify(summary)}\n`
+        ? commandJson(summary)
         : `exported ${summary.events} events (head seq ${summary.head_seq}) to ${options.out}\n`,
     );
   } finally {
@@ -91,13 +90,13 @@ export function registerTransfer(program: Command): void {
         bar?.finish();
         process.stdout.write(
           json
-            ? `${JSON.stringify({ success: true, ...report })}\n`
+            ? commandJson({ ...report })
             : `imported ${report.events} events (head seq ${report.head_seq}): ${report.wps} WPs, ${report.mts} MTs, ${report.dependencies} dependencies\n`,
         );
       } catch (error) {
         if (!isLocusError(error)) throw error;
         const body = error.toJSON();
-        if (json) process.stdout.write(`${JSON.stringify({ success: false, error: body })}\n`);
+        if (json) process.stdout.write(failureJson(body));
         else printFailure(body);
         process.exitCode = body.code === "HSK-400-INVALID-PARAMS" ? EXIT.usage : EXIT.failed;
       } finally {

@@ -59,9 +59,10 @@ describe("board commands as processes", () => {
   test("locus import board adopts the board, links packets and adds blocks edges from BUILD_ORDER_DEPENDS_ON", () => {
     const ws = workspace();
     try {
-      const report = JSON.parse(ws.locus("import", "board", "--json"));
+      const result = JSON.parse(ws.locus("import", "board", "--json"));
+      const report = result.data;
       assert.deepEqual(
-        [report.success, report.imported, report.packets_linked, report.dependencies_added],
+        [result.success, report.imported, report.packets_linked, report.dependencies_added],
         [true, 4, 2, 3],
       );
       assert.equal(ws.board(), BOARD, "adoption does not rewrite a clean board");

@@ -8,14 +8,17 @@ describe("locus demo", () => {
   it("walks the lifecycle: claim, escalation, a refused Coder gate, the ready list and the board", () => {
     const run = locus("/", ["demo", "--json"]);
     assert.equal(run.status, 0, run.stderr);
-    const body = JSON.parse(run.stdout.trim()) as {
+    const result = JSON.parse(run.stdout.trim()) as {
       success: boolean;
-      steps: { step: string; ok: boolean; code?: string }[];
-      ready: string[];
-      board: string;
-      chain: { ok: boolean };
+      data: {
+        steps: { step: string; ok: boolean; code?: string }[];
+        ready: string[];
+        board: string;
+        chain: { ok: boolean };
+      };
     };
-    assert.equal(body.success, true);
+    assert.equal(result.success, true);
+    const body = result.data;
     const refused = body.steps.filter((step) => !step.ok);
     assert.deepEqual(
       refused.map((step) => step.code),

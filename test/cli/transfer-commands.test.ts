@@ -49,8 +49,9 @@ describe("locus events / export / import", () => {
     assert.equal(exported.run.status, 0);
     const imported = locusJson(target, ["import", file]);
     assert.equal(imported.run.status, 0, imported.run.stderr);
-    assert.equal(imported.body.wps, 2);
-    assert.equal(imported.body.dependencies, 1);
+    const importedData = imported.body.data as { wps: number; dependencies: number };
+    assert.equal(importedData.wps, 2);
+    assert.equal(importedData.dependencies, 1);
     assert.equal(locus(target, ["events", "export"]).stdout, readFileSync(file, "utf8"));
     assert.equal(locus(target, ["events", "verify"]).status, 0);
     assert.equal(locus(target, ["replay"]).status, 0);
@@ -118,7 +119,7 @@ function createJobs(count: number, prefix: string): string {
 
 /** How many events the log holds (from `events verify`; `events --json` of 1,000+ events outgrows spawnSync's buffer). */
 function eventCount(dir: string): number {
-  return (locusJson(dir, ["events", "verify"]).body as { checked: number }).checked;
+  return (locusJson(dir, ["events", "verify"]).body.data as { checked: number }).checked;
 }
 
 /** Every line of stdout parses as JSON and carries no progress drawing. */
@@ -164,9 +165,10 @@ describe("locus replay, replay --rebuild, and progress on stderr", () => {
     assert.equal(plain.stderr, "");
     const run = locus(dir, ["--json", "replay"], undefined, { LOCUS_PROGRESS: "1" });
     assert.equal(run.status, 0);
-    const [report, ...rest] = jsonLines(run.stdout);
+    const [result, ...rest] = jsonLines(run.stdout);
     assert.equal(rest.length, 0);
-    assert.deepEqual(report, {
+    assert.equal(result?.success, true);
+    assert.deepEqual(result?.data, {
       ok: true,
       events,
       wps: COUNT + 4,
@@ -186,11 +188,9 @@ describe("locus replay, replay --rebuild, and progress on stderr", () => {
     }
     const drifted = locusJson(dir, ["replay"]);
     assert.equal(drifted.run.status, 1);
-    assert.equal(drifted.body.ok, false);
-    assert.match(
-      String((drifted.body.mismatches as string[])[0]),
-      /^dependency dep_\w+ missing from live state$/,
-    );
+    const driftedData = drifted.body.data as { ok: boolean; mismatches: string[] };
+    assert.equal(driftedData.ok, false);
+    assert.match(String(driftedData.mismatches[0]), /^dependency dep_\w+ missing from live state$/);
     const human = locus(dir, ["replay"]);
     assert.equal(human.status, 1);
     assert.match(human.stdout, /replay DIFFERS from the live state/);
@@ -198,7 +198,7 @@ describe("locus replay, replay --rebuild, and progress on stderr", () => {
     const events = eventCount(dir);
     const rebuilt = locus(dir, ["--json", "replay", "--rebuild"], undefined, { LOCUS_PROGRESS: "1" });
     assert.equal(rebuilt.status, 0, rebuilt.stdout);
-    const [report] = jsonLines(rebuilt.stdout);
+    const report = jsonLines(rebuilt.stdout)[0]?.data as { ok: boolean; dependencies: number } | undefined;
     assert.equal(report?.ok, true);
     assert.equal(report?.dependencies, 1);
     // --rebuild reads the log twice: once to rebuild, once to check.

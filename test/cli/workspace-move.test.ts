@@ -78,7 +78,7 @@ describe("moving a workspace between SQLite and PostgreSQL", { skip: postgresBac
     assert.equal(exported.run.status, 0, exported.run.stderr);
     const imported = locusJson(scratch, ["--store", to, "import", file]);
     assert.equal(imported.run.status, 0, imported.run.stdout + imported.run.stderr);
-    return imported.body;
+    return imported.body.data as Record<string, unknown>;
   };
 
   it("SQLite -> PostgreSQL: same state, same chain, and it verifies", async () => {

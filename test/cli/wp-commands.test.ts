@@ -191,9 +191,10 @@ describe("locus create/show/list/update/note/gate/close/delete", () => {
       assert.equal(run.status, 0);
       assert.equal(run.stdout.trim().split("\n").length, 1);
       assert.equal(body.success, true);
-      assert.equal(body.root, realpathSync(fresh));
-      assert.equal(body.store, "sqlite");
-      assert.equal(typeof body.replica_id, "string");
+      const data = body.data as { root: string; store: string; replica_id: unknown };
+      assert.equal(data.root, realpathSync(fresh));
+      assert.equal(data.store, "sqlite");
+      assert.equal(typeof data.replica_id, "string");
       assert.ok(existsSync(join(fresh, ".locus", "locus.db")));
       assert.equal(locusJson(fresh, ["list"]).body.success, true);
     } finally {

@@ -114,7 +114,7 @@ describe("locus exec, events and verify as real processes", () => {
     db.close();
     const verify = locus(dir, ["--json", "events", "verify"]);
     assert.equal(verify.status, 1);
-    assert.equal(JSON.parse(verify.stdout).first_bad_seq, target.seq);
+    assert.equal(JSON.parse(verify.stdout).data.first_bad_seq, target.seq);
   });
 
   it("exits 1 when any job fails, 2 on usage errors, and refuses through profiles and actors", () => {

@@ -20,7 +20,7 @@ describe("search CLI", () => {
       );
       const index = locus(dir, ["index", "--json"]);
       assert.equal(index.status, 0, index.stderr);
-      assert.equal(JSON.parse(index.stdout).embedded, 2);
+      assert.equal(JSON.parse(index.stdout).data.embedded, 2);
       assert.match(index.stderr, /chunks embedded/);
       const found = locus(dir, ["search", "login form", "--json"]);
       assert.equal(found.status, 0, found.stderr);
@@ -33,8 +33,8 @@ describe("search CLI", () => {
       const rebuild = locus(dir, ["index", "rebuild", "--json"]);
       assert.equal(rebuild.status, 0, rebuild.stderr);
       assert.deepEqual(
-        { ...JSON.parse(rebuild.stdout), ms: 0 },
-        { success: true, silver_wps: 1, gold_wps: 1, embedded: 2, model: "locus/feature-hash-v1:512", ms: 0 },
+        { ...JSON.parse(rebuild.stdout).data, ms: 0 },
+        { silver_wps: 1, gold_wps: 1, embedded: 2, model: "locus/feature-hash-v1:512", ms: 0 },
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -52,7 +52,7 @@ describe("search CLI", () => {
       );
       const index = locus(dir, ["index", "--json"]);
       assert.equal(index.status, 0, index.stderr);
-      assert.equal(JSON.parse(index.stdout).embedded, 2);
+      assert.equal(JSON.parse(index.stdout).data.embedded, 2);
       const found = locus(dir, ["search", "signing key rotation", "--mode", "vector", "--json"]);
       assert.equal(found.status, 0, found.stderr);
       const results = JSON.parse(found.stdout).data.results as { wp: { title: string } }[];
@@ -99,7 +99,7 @@ describe("search CLI", () => {
       assert.deepEqual(found("bug"), []);
       const gold = locus(dir, ["index", "rebuild", "--gold", "--json"]);
       assert.equal(gold.status, 0, gold.stderr);
-      assert.deepEqual({ ...JSON.parse(gold.stdout), ms: 0 }, { success: true, gold_wps: 2, ms: 0 });
+      assert.deepEqual({ ...JSON.parse(gold.stdout).data, ms: 0 }, { gold_wps: 2, ms: 0 });
       assert.match(gold.stderr, /WPs indexed \(gold\)/);
       assert.deepEqual(found("marmalade"), ["WP-PKT"]);
       assert.deepEqual(found("bug"), ["WP-LOGIN"]);
@@ -112,11 +112,11 @@ describe("search CLI", () => {
       assert.deepEqual(found("kumquat"), []);
       const silver = locus(dir, ["index", "rebuild", "--silver", "--json"]);
       assert.equal(silver.status, 0, silver.stderr);
-      const report = JSON.parse(silver.stdout) as Record<string, unknown>;
+      const report = JSON.parse(silver.stdout).data as Record<string, unknown>;
       assert.ok(typeof report.embedded === "number" && report.embedded >= 3, silver.stdout);
       assert.deepEqual(
         { ...report, ms: 0, embedded: 0 },
-        { success: true, silver_wps: 2, gold_wps: 2, embedded: 0, model: "locus/feature-hash-v1:512", ms: 0 },
+        { silver_wps: 2, gold_wps: 2, embedded: 0, model: "locus/feature-hash-v1:512", ms: 0 },
       );
       assert.match(silver.stderr, /WPs indexed \(silver\)/);
       assert.deepEqual(found("kumquat"), ["WP-PKT"]);

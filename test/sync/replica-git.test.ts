@@ -81,7 +81,7 @@ describe("replica files through git (section 13)", () => {
     for (const dir of [ann, bo]) {
       const installed = locus(dir, ["hooks", "install", "--replicas", "--json"]);
       assert.equal(installed.status, 0, installed.stderr);
-      assert.equal(JSON.parse(installed.stdout).replicas, "locus-replicas/");
+      assert.equal(JSON.parse(installed.stdout).data.replicas, "locus-replicas/");
     }
     assert.equal(locus(ann, ["create", "from ann's hook"]).status, 0);
     // Ann commits her code; the hook adds her replica file (and the board) to the same commit.

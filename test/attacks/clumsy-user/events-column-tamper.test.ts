@@ -51,7 +51,7 @@ describe("attack: editing the events table's columns outside Locus (issue 21 hol
     assert.doesNotMatch(text.stdout + text.stderr, /HSK-500/);
     const json = ws.as("Operator", ["--json", "events", "verify"]);
     assert.equal(json.status, 1);
-    const report = JSON.parse(json.stdout) as { ok: boolean; first_bad_seq: number };
+    const report = (JSON.parse(json.stdout) as { data: { ok: boolean; first_bad_seq: number } }).data;
     assert.equal(report.ok, false);
     assert.equal(report.first_bad_seq, seq);
   }
