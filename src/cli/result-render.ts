@@ -1,5 +1,5 @@
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
-import { paint, statusStyle, table } from "./terminal-style.js";
+import { colourEnabled, paint, statusStyle, table } from "./terminal-style.js";
 
 // Human views of operation results, chosen by the shape of `data` rather than by operation name, so an
 // operation added to the catalog later is still shown sensibly (a list of WPs as a table, a WP as a card).
@@ -141,6 +141,25 @@ function boardSummary(data: Record<string, unknown>): string {
   return lines.join("\n");
 }
 
+/**
+ * A search snippet for the terminal (issue 18): the matched words marked `**word**` by the search are shown in
+ * colour (plain where colour is off), never as markup; cut at SNIPPET_WIDTH visible characters.
+ */
+export function highlighted(snippet: string, enabled = colourEnabled()): string {
+  let out = "";
+  let visible = 0;
+  const parts = snippet.split("**");
+  for (const [index, part] of parts.entries()) {
+    const room = SNIPPET_WIDTH - visible;
+    if (room <= 0) break;
+    const text = part.length > room ? `${part.slice(0, room - 1)}…` : part;
+    visible += text.length;
+    out += index % 2 === 1 ? paint("yellow", text, enabled) : text;
+  }
+  return out;
+}
+const SNIPPET_WIDTH = 80;
+
 /** A member as list_members shows it. */
 interface MemberRow {
   actor_id: string;
@@ -212,7 +231,12 @@ export function renderData(data: Record<string, unknown>): string {
     }[];
     return table(
       ["ID", "SCORE", "MATCH", "SNIPPET"],
-      results.map((r) => [r.wp_id, r.score.toFixed(3), (r.matched_by ?? []).join("+"), r.snippet ?? ""]),
+      results.map((r) => [
+        r.wp_id,
+        r.score.toFixed(3),
+        (r.matched_by ?? []).join("+"),
+        highlighted(r.snippet ?? ""),
+      ]),
       80,
     );
   }
