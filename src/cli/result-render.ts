@@ -229,7 +229,8 @@ export function renderData(data: Record<string, unknown>): string {
       snippet?: string;
       matched_by?: string[];
     }[];
-    return table(
+    if (results.length === 0) return paint("dim", "(no work packet matches)");
+    const shown = table(
       ["ID", "SCORE", "MATCH", "SNIPPET"],
       results.map((r) => [
         r.wp_id,
@@ -239,6 +240,11 @@ export function renderData(data: Record<string, unknown>): string {
       ]),
       80,
     );
+    // Closest in meaning is not a match: say so when no word of the query was found (issue 18).
+    const anyWord = results.some((r) => (r.matched_by ?? []).includes("keyword"));
+    return anyWord
+      ? shown
+      : `${shown}\n${paint("dim", "no WP holds these words: the list is only the closest in meaning (--mode keyword for exact words)")}`;
   }
   // get_wp_status (`locus show`) is the result that carries the WP's edges: it is shown in full (issue 18).
   if (isRecord(data.wp))

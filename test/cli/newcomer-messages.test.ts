@@ -148,3 +148,16 @@ describe("a refused board move (issue 18)", () => {
     assert.match(events, /task_board_status_changed +\S+ +WP-7 +READY -> IN_PROGRESS REFUSED/);
   });
 });
+
+describe("search for people (issue 18)", () => {
+  it("a query whose words no WP holds says the list is only the closest in meaning; keyword mode says no match", () => {
+    const nonsense = locus(dir, ["search", "xyzzy", "--mode", "hybrid"]);
+    assert.equal(nonsense.status, 0, nonsense.stderr);
+    assert.match(nonsense.stdout, /no WP holds these words: the list is only the closest in meaning/);
+    const exact = locus(dir, ["search", "xyzzy", "--mode", "keyword"]);
+    assert.equal(exact.stdout.trim(), "(no work packet matches)");
+    const found = locus(dir, ["search", "guide"]);
+    assert.match(found.stdout, /Write the guide/);
+    assert.doesNotMatch(found.stdout, /\*\*|closest in meaning/);
+  });
+});
