@@ -1,4 +1,5 @@
 import { syncTaskBoardOp } from "./board/sync-task-board.op.js";
+import { importOperations } from "./import/import-tracker.op.js";
 import { addDependency } from "./dependencies/add-dependency.op.js";
 import { removeDependency } from "./dependencies/remove-dependency.op.js";
 import { completeMt } from "./micro-tasks/complete-mt.op.js";
@@ -46,6 +47,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   syncTaskBoardOp, // section 8 (board engineer)
   search, // section 9: hybrid search (src/operations/search/)
   syncEvents, // section 13: replica sync (src/operations/sync/)
+  ...importOperations, // section 15: import_beads, import_backlog, import_taskmaster, import_github
 ];
 
 /** The catalog by operation name. */
