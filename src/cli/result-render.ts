@@ -1,4 +1,5 @@
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
+import { importSummary, isImportReport } from "./import-render.js";
 import { paint, statusStyle, table } from "./terminal-style.js";
 
 // Human views of operation results, chosen by the shape of `data` rather than by operation name, so an
@@ -146,6 +147,7 @@ export function renderData(data: Record<string, unknown>): string {
   const parts: string[] = [];
   if (typeof data.transport === "string" && typeof data.pulled === "number") return syncSummary(data);
   if (typeof data.board_path === "string" && Array.isArray(data.unknown_entries)) return boardSummary(data);
+  if (isImportReport(data)) return importSummary(data);
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));
