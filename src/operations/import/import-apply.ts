@@ -84,9 +84,8 @@ function applyItem(ctx: JobContext, system: string, plan: ItemPlan): void {
     const current = ctx.state.wps.get(wp.wp_id) as TrackedWorkPacket;
     assertWpTransition(current.status, "cancelled", "delete", transitionFactsOf(current));
     const deleted = item.deleted ?? {};
-    const reason = [`deleted in ${system} ${item.source_id}`, deleted.at && `at ${deleted.at}`, deleted.by && `by ${deleted.by}`, deleted.reason && `: ${deleted.reason}`]
-      .filter(Boolean)
-      .join(" ");
+    const where = [`deleted in ${system} ${item.source_id}`, deleted.at && `at ${deleted.at}`, deleted.by && `by ${deleted.by}`];
+    const reason = `${where.filter(Boolean).join(" ")}${deleted.reason ? `: ${deleted.reason}` : ""}`;
     ctx.emit("work_packet_deleted", {
       wp_id: wp.wp_id,
       ...ctx.planWpWrite(current),

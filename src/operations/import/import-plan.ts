@@ -186,11 +186,12 @@ async function planEdges(
   for (const edge of parsed.edges) {
     const from = byKey.get(edge.from_key);
     const to = byKey.get(edge.to_key);
-    const drop = (reason: string) =>
-      unmapped.push({ item: edge.declared_by, field: "dependencies", value: `${edge.source_type} ${edge.from_key} -> ${edge.to_key}`, reason });
-    if (!from || !to) drop(`names ${!from ? edge.from_key : edge.to_key}, which is not in the source`);
-    else if (from === to) drop("an item cannot depend on itself");
-    else if (deleted(from) || deleted(to)) drop(`${deleted(from) ? from.item.source_id : to.item.source_id} is deleted`);
+    const drop = (reason: string, detail: string) =>
+      unmapped.push({ item: edge.declared_by, field: "dependencies", value: `${edge.source_type} ${edge.from_key} -> ${edge.to_key}${detail}`, reason });
+    if (!from || !to) drop("names an item that is not in the source", ` (${!from ? edge.from_key : edge.to_key} missing)`);
+    else if (from === to) drop("an item cannot depend on itself", "");
+    else if (deleted(from) || deleted(to))
+      drop("an end is deleted (no dependency points at a deleted WP)", ` (${deleted(from) ? from.item.source_id : to.item.source_id} deleted)`);
     else wanted.set(edgeKey(from.item.wp_id, to.item.wp_id, edge.type), { from: from.item.wp_id, to: to.item.wp_id, type: edge.type, source_type: edge.source_type });
   }
   const stored = ours.size === 0 || items.every((plan) => !plan.existing) ? [] : await ctx.tx.replicaLog.allDependencies();
@@ -228,8 +229,8 @@ async function planEdges(
       count(edge.type);
       continue;
     }
-    const drop = (reason: string) =>
-      unmapped.push({ item: edge.from, field: "dependencies", value: `${edge.type} ${edge.from} -> ${edge.to}`, reason });
+    const drop = (reason: string, value = `${edge.type} ${edge.from} -> ${edge.to}`) =>
+      unmapped.push({ item: edge.from, field: "dependencies", value, reason });
     if ((degree.get(edge.from) ?? 0) >= limit || (degree.get(edge.to) ?? 0) >= limit) {
       drop(`a WP holds at most ${limit} edges (edges_per_wp)`);
       continue;
@@ -237,7 +238,7 @@ async function planEdges(
     if (ACYCLIC.has(edge.type)) {
       const back = shortestPath(edge.to, edge.from, graph.get(edge.type) ?? []);
       if (back) {
-        drop(`would close a ${edge.type} cycle: ${[edge.from, ...back].join(" -> ")}`);
+        drop(`would close a ${edge.type} cycle; the edge is left out`, [edge.from, ...back].join(" -> "));
         continue;
       }
     }
