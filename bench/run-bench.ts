@@ -189,6 +189,8 @@ rows.push(...externalBench("search-bench.js", options));
 rows.push(...externalBench("board-bench.js", options));
 // Replica sync (issue 12): 10K new events SQLite -> SQLite and SQLite -> PostgreSQL (bench/sync-bench.ts).
 rows.push(...externalBench("sync-bench.js", options));
+// Tracker imports (issue 14): `locus import beads` / `backlog` on the real fixtures as whole processes.
+rows.push(...externalBench("import-bench.js", options));
 // PostgreSQL (issue 6): section 12 operations on a throwaway cluster, rows suffixed "(postgres)"; the bench
 // prints its reason and adds a skip row when PostgreSQL is not installed (bench/postgres-bench.ts).
 rows.push(...externalBench("postgres-bench.js", options));

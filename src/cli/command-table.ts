@@ -78,7 +78,11 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   },
   sync_events: { path: ["sync"], args: ["peer"], example: "locus sync locus-replicas/" },
   // Section 15: `locus import <format> SOURCE`, beside `locus import FILE` (an event export) and `import board`.
-  import_beads: { path: ["import", "beads"], args: ["source"], example: "locus import beads .beads/issues.jsonl --dry-run" },
+  import_beads: {
+    path: ["import", "beads"],
+    args: ["source"],
+    example: "locus import beads .beads/issues.jsonl --dry-run",
+  },
   import_backlog: { path: ["import", "backlog"], args: ["source"], example: "locus import backlog backlog/" },
   import_taskmaster: {
     path: ["import", "taskmaster"],
@@ -93,7 +97,8 @@ export const GROUP_SUMMARIES: Readonly<Record<string, string>> = {
   mt: "Micro-Tasks of a work packet: register, start, iterate, complete, progress",
   dep: "Dependencies between work packets: add, rm, tree, chain",
   board: "The Markdown Task Board (docs/TASK_BOARD.md)",
-  import: "Import: an event export (locus import FILE), a Task Board, or Beads / Backlog.md / Task Master / GitHub",
+  import:
+    "Import: an event export (locus import FILE), a Task Board, or Beads / Backlog.md / Task Master / GitHub",
 };
 
 /** The command shape of an operation: the table entry, else its name in kebab-case. */

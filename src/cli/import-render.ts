@@ -9,14 +9,22 @@ export const isImportReport = (data: Record<string, unknown>): boolean =>
 /** The report as a few lines and two tables. */
 export function importSummary(data: Record<string, unknown>): string {
   const n = (key: string) => Number(data[key] ?? 0);
-  const edges = data.edges as { by_type: Record<string, number>; added: number; removed: number; unchanged: number };
+  const edges = data.edges as {
+    by_type: Record<string, number>;
+    added: number;
+    removed: number;
+    unchanged: number;
+  };
   const statuses = data.statuses as Record<string, Record<string, number>>;
   const unmapped = data.unmapped as { field: string; reason: string; count: number; items: string[] }[];
   const head = `${data.dry_run ? "Dry run (nothing written): " : ""}${data.format} ${String(data.source)}: ${n("items")} items, ${n("created")} created, ${n("updated")} updated, ${n("unchanged")} unchanged, ${n("tombstoned")} tombstoned, ${n("notes_added")} notes`;
   const rows = Object.entries(statuses).flatMap(([source, ends]) =>
     Object.entries(ends).map(([end, count]) => [source, end, String(count)]),
   );
-  const types = Object.entries(edges.by_type).map(([type, count]) => `${type} ${count}`).join(", ") || "none";
+  const types =
+    Object.entries(edges.by_type)
+      .map(([type, count]) => `${type} ${count}`)
+      .join(", ") || "none";
   const lines = [
     head,
     table(["SOURCE STATUS", "LOCUS STATUS", "ITEMS"], rows),
@@ -26,7 +34,9 @@ export function importSummary(data: Record<string, unknown>): string {
   if (needed?.length) lines.push(`needs ${needed.join(", ")} besides locus.write and fs.read`);
   if (unmapped.length === 0) lines.push("everything was mapped");
   else {
-    lines.push(`not mapped (${unmapped.reduce((sum, group) => sum + group.count, 0)}; --json lists every item):`);
+    lines.push(
+      `not mapped (${unmapped.reduce((sum, group) => sum + group.count, 0)}; --json lists every item):`,
+    );
     for (const group of unmapped) {
       const shown = group.items.slice(0, 5).join(", ");
       const more = group.items.length > 5 ? `, +${group.items.length - 5} more` : "";

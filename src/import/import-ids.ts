@@ -10,14 +10,16 @@ const TAIL_CHARACTER = /[A-Za-z0-9._-]/;
 const TAIL_MAX = 125;
 
 /** Eight hex digits of the SHA-256 of `text`: what keeps two rewritten ids apart. */
-const shortHash = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
+const shortHash = (text: string): string =>
+  createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
 
 /**
  * `WP-<tail>`: the source id itself when it is a valid tail; otherwise every other character becomes `_`, the
  * result is cut to fit, and `-` plus a hash of the original is appended, so two different ids never meet.
  */
 export function wpIdFor(sourceId: string): string {
-  const valid = sourceId.length > 0 && sourceId.length <= TAIL_MAX && [...sourceId].every((c) => TAIL_CHARACTER.test(c));
+  const valid =
+    sourceId.length > 0 && sourceId.length <= TAIL_MAX && [...sourceId].every((c) => TAIL_CHARACTER.test(c));
   if (valid) return `WP-${sourceId}`;
   const cleaned = [...sourceId].map((c) => (TAIL_CHARACTER.test(c) ? c : "_")).join("");
   const suffix = `-${shortHash(sourceId)}`;
@@ -41,17 +43,28 @@ export function nameFor(
     return undefined;
   }
   let name = String(raw).trim();
-  if (!NO_CONTROL_CHARACTERS.test(name)) name = name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").trim();
+  if (!NO_CONTROL_CHARACTERS.test(name))
+    name = name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").trim();
   if (name.length === 0) return undefined;
   if (name.length > max) {
-    unmapped.push({ item, field, value: name.slice(0, 120), reason: `longer than ${max} characters; left out` });
+    unmapped.push({
+      item,
+      field,
+      value: name.slice(0, 120),
+      reason: `longer than ${max} characters; left out`,
+    });
     return undefined;
   }
   return name;
 }
 
 /** Labels as a set of valid names, at most 100 (section 4), each too long or beyond 100 reported. */
-export function labelsFor(raw: readonly unknown[], item: string, field: string, unmapped: Unmapped[]): string[] {
+export function labelsFor(
+  raw: readonly unknown[],
+  item: string,
+  field: string,
+  unmapped: Unmapped[],
+): string[] {
   const labels: string[] = [];
   for (const value of raw) {
     const label = nameFor(value, 100, item, field, unmapped);

@@ -3,8 +3,7 @@
 // and the import operation applies the plan through the envelope. Nothing a parser cannot map is dropped: it
 // goes into `Unmapped`, which the report lists with its reason.
 
-import type { DependencyType, WorkPacketStatus } from "../domain/records.js";
-import { WP_TYPES } from "../domain/records.js";
+import type { DependencyType, WorkPacketStatus, WP_TYPES } from "../domain/records.js";
 
 /** The trackers Locus imports from (section 15). */
 export const IMPORT_FORMATS = ["beads", "backlog", "taskmaster", "github"] as const;
@@ -93,13 +92,7 @@ export interface ParsedSource {
 }
 
 /** The one clip rule for text that has a bound in Locus: cut at `max` characters and say so. */
-export function clip(
-  value: string,
-  max: number,
-  item: string,
-  field: string,
-  unmapped: Unmapped[],
-): string {
+export function clip(value: string, max: number, item: string, field: string, unmapped: Unmapped[]): string {
   if (value.length <= max) return value;
   unmapped.push({ item, field, reason: `longer than ${max} characters; cut to ${max}` });
   return value.slice(0, max);
@@ -117,7 +110,7 @@ export function isoTime(value: unknown): string | undefined {
 
 /** A short, single-line rendering of a source value for the report. */
 export function shown(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 

@@ -28,9 +28,13 @@ function absoluteSource(source: string): string {
 
 function missing(source: string, error: unknown): LocusError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new LocusError("HSK-400-INVALID-PARAMS", `cannot read ${source}: ${code === "ENOENT" ? "no such file or folder" : (error as Error).message}; nothing was imported`, {
-    field: "params.source",
-  });
+  return new LocusError(
+    "HSK-400-INVALID-PARAMS",
+    `cannot read ${source}: ${code === "ENOENT" ? "no such file or folder" : (error as Error).message}; nothing was imported`,
+    {
+      field: "params.source",
+    },
+  );
 }
 
 /** Reads one source file as UTF-8 text (BOM removed), within `maxBytes`. */
@@ -56,7 +60,11 @@ export interface FolderFile {
  * The Markdown files under `subfolders` of the folder `source` (missing subfolders are skipped). An entry whose
  * real path leaves the folder, or that is not a regular file or folder, is reported and not read.
  */
-export function readMarkdownFolder(source: string, subfolders: readonly string[], unmapped: Unmapped[]): FolderFile[] {
+export function readMarkdownFolder(
+  source: string,
+  subfolders: readonly string[],
+  unmapped: Unmapped[],
+): FolderFile[] {
   let root: string;
   try {
     root = realpathSync(absoluteSource(source));
@@ -72,11 +80,19 @@ export function readMarkdownFolder(source: string, subfolders: readonly string[]
     try {
       real = realpathSync(path.join(root, relative));
     } catch {
-      unmapped.push({ item: relative, field: "file", reason: "a symlink whose target does not exist; not read" });
+      unmapped.push({
+        item: relative,
+        field: "file",
+        reason: "a symlink whose target does not exist; not read",
+      });
       return;
     }
     if (!inside(real)) {
-      unmapped.push({ item: relative, field: "file", reason: "resolves outside the folder (symlink); not read" });
+      unmapped.push({
+        item: relative,
+        field: "file",
+        reason: "resolves outside the folder (symlink); not read",
+      });
       return;
     }
     const stat = lstatSync(real);
@@ -94,12 +110,20 @@ export function readMarkdownFolder(source: string, subfolders: readonly string[]
       return;
     }
     if (files.length >= IMPORT_LIMITS.folder_files || total + stat.size > IMPORT_LIMITS.folder_bytes)
-      throw new LocusError("HSK-413-LIMIT", `the folder holds more than ${IMPORT_LIMITS.folder_files} files or ${IMPORT_LIMITS.folder_bytes} bytes of Markdown; nothing was imported`, {
-        field: "params.source",
-        limit: IMPORT_LIMITS.folder_files,
-      });
+      throw new LocusError(
+        "HSK-413-LIMIT",
+        `the folder holds more than ${IMPORT_LIMITS.folder_files} files or ${IMPORT_LIMITS.folder_bytes} bytes of Markdown; nothing was imported`,
+        {
+          field: "params.source",
+          limit: IMPORT_LIMITS.folder_files,
+        },
+      );
     if (stat.size > IMPORT_LIMITS.markdown_bytes) {
-      unmapped.push({ item: relative, field: "file", reason: `larger than ${IMPORT_LIMITS.markdown_bytes} bytes; not read` });
+      unmapped.push({
+        item: relative,
+        field: "file",
+        reason: `larger than ${IMPORT_LIMITS.markdown_bytes} bytes; not read`,
+      });
       return;
     }
     // The real path was checked above; O_NOFOLLOW refuses a symlink swapped in since.

@@ -38,7 +38,10 @@ function movesFrom(at: StatusPosition): [StatusStep, StatusPosition][] {
   const moves: [StatusStep, StatusPosition][] = [];
   for (const to of WP_STATUSES) {
     if (to === at.status || unmetRequirement(at.status, to, "update", facts) !== undefined) continue;
-    moves.push([{ kind: "update", to }, { ...at, status: to }]);
+    moves.push([
+      { kind: "update", to },
+      { ...at, status: to },
+    ]);
   }
   for (const { gate, result } of GATE_MOVES) {
     const to = gateDecisionTarget(gate, result, at.status);

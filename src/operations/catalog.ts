@@ -1,7 +1,7 @@
 import { syncTaskBoardOp } from "./board/sync-task-board.op.js";
-import { importOperations } from "./import/import-tracker.op.js";
 import { addDependency } from "./dependencies/add-dependency.op.js";
 import { removeDependency } from "./dependencies/remove-dependency.op.js";
+import { importOperations } from "./import/import-tracker.op.js";
 import { completeMt } from "./micro-tasks/complete-mt.op.js";
 import { recordIteration } from "./micro-tasks/record-iteration.op.js";
 import { registerMts } from "./micro-tasks/register-mts.op.js";

@@ -34,7 +34,12 @@ describe("generated Beads edge cases", () => {
     const { engine, store, cleanup } = await freshEngine(sqliteBackend);
     try {
       const report = await ok(engine, "import_beads", { source: file });
-      const unmapped = report.unmapped as { field: string; reason: string; items: string[]; values?: string[] }[];
+      const unmapped = report.unmapped as {
+        field: string;
+        reason: string;
+        items: string[];
+        values?: string[];
+      }[];
       const reasons = unmapped.map((g) => g.reason);
       assert.ok(reasons.includes("an item cannot depend on itself"));
       assert.ok(reasons.includes("names an item that is not in the source"));
@@ -44,12 +49,21 @@ describe("generated Beads edge cases", () => {
       assert.equal(report.items, 4);
       // One of the two blocks edges of the a/b cycle is kept: b blocks a (declared first).
       const deps = (await store.transaction((tx) => tx.replicaLog.allDependencies())) as TrackedDependency[];
-      assert.deepEqual(deps.map((d) => `${d.from_wp_id} ${d.type} ${d.to_wp_id}`), ["WP-b blocks WP-a"]);
-      const unicode = (await ok(engine, "list_wps", { labels: ["ラベル"] })).wps as { wp_id: string; title: string }[];
+      assert.deepEqual(
+        deps.map((d) => `${d.from_wp_id} ${d.type} ${d.to_wp_id}`),
+        ["WP-b blocks WP-a"],
+      );
+      const unicode = (await ok(engine, "list_wps", { labels: ["ラベル"] })).wps as {
+        wp_id: string;
+        title: string;
+      }[];
       assert.equal(unicode.length, 1);
       assert.match(unicode[0]?.wp_id ?? "", /^WP-[A-Za-z0-9._-]+-[0-9a-f]{8}$/);
       assert.equal(unicode[0]?.title, "Ünïcødé ✓ 日本");
-      assert.equal(((await ok(engine, "get_wp_status", { wp_id: "WP-c" })).wp as { title: string }).title, "second");
+      assert.equal(
+        ((await ok(engine, "get_wp_status", { wp_id: "WP-c" })).wp as { title: string }).title,
+        "second",
+      );
       // Re-import of the same generated file: still nothing new.
       const events = await stateEventCount(store);
       await ok(engine, "import_beads", { source: file });
@@ -62,7 +76,10 @@ describe("generated Beads edge cases", () => {
   it("removes an edge the source no longer has, and only edges it imported", async () => {
     const dir = tempDir();
     const file = join(dir, "issues.jsonl");
-    writeFileSync(file, [issue("a", { dependencies: [blocks("a", "b")] }), issue("b"), issue("c")].join("\n"));
+    writeFileSync(
+      file,
+      [issue("a", { dependencies: [blocks("a", "b")] }), issue("b"), issue("c")].join("\n"),
+    );
     const { engine, store, cleanup } = await freshEngine(sqliteBackend);
     try {
       await ok(engine, "import_beads", { source: file });
@@ -71,7 +88,10 @@ describe("generated Beads edge cases", () => {
       const report = await ok(engine, "import_beads", { source: file });
       assert.equal((report.edges as { removed: number }).removed, 1);
       const deps = (await store.transaction((tx) => tx.replicaLog.allDependencies())) as TrackedDependency[];
-      assert.deepEqual(deps.map((d) => `${d.from_wp_id} ${d.type} ${d.to_wp_id}`), ["WP-c related WP-a"]);
+      assert.deepEqual(
+        deps.map((d) => `${d.from_wp_id} ${d.type} ${d.to_wp_id}`),
+        ["WP-c related WP-a"],
+      );
     } finally {
       await cleanup();
     }
@@ -91,8 +111,18 @@ describe("hostile input", () => {
     symlinkSync(join(outside, "task-66 - secret.md"), join(backlog, "tasks", "task-66 - secret.md"));
     symlinkSync(join(outside, "elsewhere"), join(backlog, "completed"));
     execFileSync("mkfifo", [join(backlog, "tasks", "task-3 - fifo.md")]);
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)];
-    writeFileSync(join(backlog, "tasks", "task-4 - bomb.md"), `---\nid: task-4\ntitle: bomb\n${bomb.join("\n")}\n---\n`);
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ];
+    writeFileSync(
+      join(backlog, "tasks", "task-4 - bomb.md"),
+      `---\nid: task-4\ntitle: bomb\n${bomb.join("\n")}\n---\n`,
+    );
     const { engine, cleanup } = await freshEngine(sqliteBackend);
     try {
       const report = await ok(engine, "import_backlog", { source: backlog });
@@ -121,7 +151,23 @@ describe("locus import <format> as a process", () => {
   it("imports, prints the report, and treats usage mistakes as exit 2 naming the argument", () => {
     const dir = tempWorkspace();
     const file = join(dir, "gh.json");
-    writeFileSync(file, JSON.stringify([{ number: 1, title: "One", body: "b", state: "CLOSED", labels: [{ name: "bug" }], assignees: [], author: { login: "ann" }, createdAt: "2025-01-01T00:00:00Z", closedAt: "2025-01-03T00:00:00Z", comments: [] }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          number: 1,
+          title: "One",
+          body: "b",
+          state: "CLOSED",
+          labels: [{ name: "bug" }],
+          assignees: [],
+          author: { login: "ann" },
+          createdAt: "2025-01-01T00:00:00Z",
+          closedAt: "2025-01-03T00:00:00Z",
+          comments: [],
+        },
+      ]),
+    );
     const dry = locus(dir, ["import", "github", "gh.json", "--dry-run"]);
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /^Dry run \(nothing written\): github gh\.json: 1 items, 1 created/);
@@ -129,7 +175,9 @@ describe("locus import <format> as a process", () => {
     assert.equal(run.status, 0, run.stderr);
     const result = JSON.parse(run.stdout) as { data: { locus_statuses: Record<string, number> } };
     assert.deepEqual(result.data.locus_statuses, { done: 1 });
-    const shown = JSON.parse(locus(dir, ["show", "WP-GH-1", "--json"]).stdout) as { data: { wp: { status: string; type: string } } };
+    const shown = JSON.parse(locus(dir, ["show", "WP-GH-1", "--json"]).stdout) as {
+      data: { wp: { status: string; type: string } };
+    };
     assert.deepEqual([shown.data.wp.status, shown.data.wp.type], ["done", "bug"]);
 
     const missingArgument = locus(dir, ["import", "beads"]);

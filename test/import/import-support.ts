@@ -16,5 +16,6 @@ export const tempDir = (): string => realpathSync(mkdtempSync(join(tmpdir(), "lo
 
 /** How many state events (section 6) the store holds. */
 export async function stateEventCount(store: LocusStore): Promise<number> {
-  return (await store.readEvents()).filter((event) => STATE_EVENT_NAMES.has(event.event_name as never)).length;
+  return (await store.readEvents()).filter((event) => STATE_EVENT_NAMES.has(event.event_name as never))
+    .length;
 }

@@ -59,6 +59,9 @@ export const BACKLOG_MAPPED_FIELDS: ReadonlySet<string> = new Set([
 export function backlogKey(id: string): string {
   const match = /^(?:([A-Za-z][A-Za-z0-9_]*)-)?(\d+(?:\.\d+)*)$/.exec(id.trim());
   if (!match) return id.trim().toLowerCase();
-  const number = (match[2] as string).split(".").map((part) => String(Number.parseInt(part, 10))).join(".");
+  const number = (match[2] as string)
+    .split(".")
+    .map((part) => String(Number.parseInt(part, 10)))
+    .join(".");
   return match[1]?.toLowerCase() === "draft" ? `draft-${number}` : number;
 }

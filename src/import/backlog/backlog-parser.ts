@@ -36,7 +36,10 @@ function yamlOf(text: string): unknown {
  * value is quoted before parsing, as Backlog.md itself reads it.
  */
 export function quoteAtValues(frontMatter: string): string {
-  return frontMatter.replace(/^(\s*[A-Za-z_]+:\s*)(@[^\s#'"][^\n#]*?)\s*$/gm, (_all, key: string, value: string) => `${key}"${value}"`);
+  return frontMatter.replace(
+    /^(\s*[A-Za-z_]+:\s*)(@[^\s#'"][^\n#]*?)\s*$/gm,
+    (_all, key: string, value: string) => `${key}"${value}"`,
+  );
 }
 
 /** The configured statuses of `config.yml` (first = to do, last = done), when it has them. */
@@ -44,7 +47,9 @@ export function configStatuses(configText: string | undefined): string[] {
   if (configText === undefined) return [];
   try {
     const config = yamlOf(configText) as { statuses?: unknown };
-    return Array.isArray(config?.statuses) ? config.statuses.filter((s): s is string => typeof s === "string") : [];
+    return Array.isArray(config?.statuses)
+      ? config.statuses.filter((s): s is string => typeof s === "string")
+      : [];
   } catch {
     return [];
   }
@@ -56,13 +61,19 @@ export function parseBacklog(files: readonly FolderFile[], statuses: readonly st
   const byKey = new Map<string, { item: ImportedItem; edges: ImportedEdge[]; file: string }>();
   for (const folder of BACKLOG_FOLDERS) {
     for (const file of files) {
-      if (!file.relative.startsWith(`${folder}/`) || file.relative.slice(folder.length + 1).includes("/")) continue;
+      if (!file.relative.startsWith(`${folder}/`) || file.relative.slice(folder.length + 1).includes("/"))
+        continue;
       if (/(^|\/)readme\.md$/i.test(file.relative)) continue;
       const mapped = mapFile(file, folder, statuses, unmapped);
       if (mapped === undefined) continue;
       const kept = byKey.get(mapped.item.key);
       if (kept) {
-        unmapped.push({ item: mapped.item.source_id, field: "item", value: file.relative, reason: `the same id as ${kept.file}, which is kept` });
+        unmapped.push({
+          item: mapped.item.source_id,
+          field: "item",
+          value: file.relative,
+          reason: `the same id as ${kept.file}, which is kept`,
+        });
         continue;
       }
       byKey.set(mapped.item.key, { ...mapped, file: file.relative });
@@ -86,15 +97,21 @@ function mapFile(
   let front: Record<string, unknown>;
   try {
     const value = yamlOf(quoteAtValues(match[1] as string));
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("front matter is not a mapping");
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error("front matter is not a mapping");
     front = value as Record<string, unknown>;
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    unmapped.push({ item: file.relative, field: "file", reason: `front matter is not valid YAML${line ? ` (line ${line + 1})` : ""}: ${(error as Error).message.split("\n")[0]}; not imported` });
+    unmapped.push({
+      item: file.relative,
+      field: "file",
+      reason: `front matter is not valid YAML${line ? ` (line ${line + 1})` : ""}: ${(error as Error).message.split("\n")[0]}; not imported`,
+    });
     return undefined;
   }
   const fileId = /^([A-Za-z]+-\d+(?:\.\d+)*)/.exec(file.relative.split("/").pop() ?? "")?.[1];
-  const rawId = typeof front.id === "string" || typeof front.id === "number" ? String(front.id).trim() : fileId;
+  const rawId =
+    typeof front.id === "string" || typeof front.id === "number" ? String(front.id).trim() : fileId;
   if (!rawId) {
     unmapped.push({ item: file.relative, field: "id", reason: "a task without an id; not imported" });
     return undefined;
@@ -106,7 +123,13 @@ function mapFile(
     const index = statuses.findIndex((s) => s.toLowerCase() === rawStatus.toLowerCase());
     if (index >= 0) status = index === 0 ? "ready" : index === statuses.length - 1 ? "done" : "in_progress";
     else {
-      if (folder === "tasks") unmapped.push({ item: id, field: "status", value: shown(front.status), reason: "unknown status; imported as ready" });
+      if (folder === "tasks")
+        unmapped.push({
+          item: id,
+          field: "status",
+          value: shown(front.status),
+          reason: "unknown status; imported as ready",
+        });
       status = "ready";
     }
   }
@@ -115,16 +138,44 @@ function mapFile(
   const priorityText = typeof front.priority === "string" ? front.priority.toLowerCase() : undefined;
   const priority = priorityText === undefined ? 2 : (BACKLOG_PRIORITIES[priorityText] ?? 2);
   if (priorityText !== undefined && BACKLOG_PRIORITIES[priorityText] === undefined)
-    unmapped.push({ item: id, field: "priority", value: priorityText, reason: "unknown priority; imported as 2" });
-  const assignees = (Array.isArray(front.assignee) ? front.assignee : [front.assignee]).filter((a) => a !== undefined && a !== null && a !== "");
+    unmapped.push({
+      item: id,
+      field: "priority",
+      value: priorityText,
+      reason: "unknown priority; imported as 2",
+    });
+  const assignees = (Array.isArray(front.assignee) ? front.assignee : [front.assignee]).filter(
+    (a) => a !== undefined && a !== null && a !== "",
+  );
   const people = assignees.map((a) => (typeof a === "string" ? a.replace(/^@/, "") : a));
-  if (people.length > 1) unmapped.push({ item: id, field: "assignee", value: shown(people.slice(1)), reason: "Locus holds one assignee; the first is kept" });
+  if (people.length > 1)
+    unmapped.push({
+      item: id,
+      field: "assignee",
+      value: shown(people.slice(1)),
+      reason: "Locus holds one assignee; the first is kept",
+    });
   const assignee = nameFor(people[0], 200, id, "assignee", unmapped);
-  const reporter = nameFor(typeof front.reporter === "string" ? front.reporter.replace(/^@/, "") : front.reporter, 200, id, "reporter", unmapped);
-  const milestone = typeof front.milestone === "string" && front.milestone.trim() !== "" ? [`milestone:${front.milestone.trim()}`] : [];
-  const labels = labelsFor([...(Array.isArray(front.labels) ? front.labels : []), ...milestone], id, "labels", unmapped);
+  const reporter = nameFor(
+    typeof front.reporter === "string" ? front.reporter.replace(/^@/, "") : front.reporter,
+    200,
+    id,
+    "reporter",
+    unmapped,
+  );
+  const milestone =
+    typeof front.milestone === "string" && front.milestone.trim() !== ""
+      ? [`milestone:${front.milestone.trim()}`]
+      : [];
+  const labels = labelsFor(
+    [...(Array.isArray(front.labels) ? front.labels : []), ...milestone],
+    id,
+    "labels",
+    unmapped,
+  );
   for (const key of Object.keys(front))
-    if (!BACKLOG_MAPPED_FIELDS.has(key)) unmapped.push({ item: id, field: key, reason: "Locus has no field for it" });
+    if (!BACKLOG_MAPPED_FIELDS.has(key))
+      unmapped.push({ item: id, field: key, reason: "Locus has no field for it" });
   const createdAt = isoTime(front.created_date);
   const body = file.text.slice(match[0].length).trim();
   const key = backlogKey(folder.endsWith("drafts") && !/^draft-/i.test(id) ? `draft-${id}` : id);
@@ -132,7 +183,13 @@ function mapFile(
     source_id: id,
     key,
     wp_id: wpIdFor(id),
-    title: clip(typeof front.title === "string" && front.title.trim() !== "" ? front.title.trim() : id, 500, id, "title", unmapped),
+    title: clip(
+      typeof front.title === "string" && front.title.trim() !== "" ? front.title.trim() : id,
+      500,
+      id,
+      "title",
+      unmapped,
+    ),
     description: clip(body, 100_000, id, "description", unmapped),
     source_status: `${folderName}${rawStatus || "(none)"}`,
     status: finalStatus,
@@ -151,11 +208,21 @@ function mapFile(
 
 function edgesOf(front: Record<string, unknown>, id: string, key: string): ImportedEdge[] {
   const edges: ImportedEdge[] = [];
-  const deps = Array.isArray(front.dependencies) ? front.dependencies : typeof front.dependencies === "string" ? [front.dependencies] : [];
+  const deps = Array.isArray(front.dependencies)
+    ? front.dependencies
+    : typeof front.dependencies === "string"
+      ? [front.dependencies]
+      : [];
   for (const dep of deps) {
     if (typeof dep !== "string" && typeof dep !== "number") continue;
     // "this task depends on dep": dep blocks it.
-    edges.push({ from_key: backlogKey(String(dep)), to_key: key, type: "blocks", source_type: "dependencies", declared_by: id });
+    edges.push({
+      from_key: backlogKey(String(dep)),
+      to_key: key,
+      type: "blocks",
+      source_type: "dependencies",
+      declared_by: id,
+    });
   }
   const parent = front.parent_task_id ?? front.parent;
   const parentKey =
@@ -165,6 +232,12 @@ function edgesOf(front: Record<string, unknown>, id: string, key: string): Impor
         ? key.slice(0, key.lastIndexOf("."))
         : undefined;
   if (parentKey !== undefined)
-    edges.push({ from_key: parentKey, to_key: key, type: "parent-child", source_type: "parent_task_id", declared_by: id });
+    edges.push({
+      from_key: parentKey,
+      to_key: key,
+      type: "parent-child",
+      source_type: "parent_task_id",
+      declared_by: id,
+    });
   return edges;
 }

@@ -36,15 +36,16 @@ export const BEADS_TYPES: Readonly<Record<string, { type: WpType; label?: string
  * `parent-child` B is the parent of A (flip: the Locus edge runs B -> A); the others keep A -> B.
  * A type Locus lacks becomes `related` and is reported (section 15).
  */
-export const BEADS_DEPENDENCY_TYPES: Readonly<Record<string, { type: StoredDependencyType; flip: boolean }>> = {
-  blocks: { type: "blocks", flip: true },
-  "parent-child": { type: "parent-child", flip: true },
-  "discovered-from": { type: "discovered-from", flip: false },
-  related: { type: "related", flip: false },
-  "relates-to": { type: "related", flip: false },
-  duplicates: { type: "duplicate-of", flip: false },
-  "duplicate-of": { type: "duplicate-of", flip: false },
-};
+export const BEADS_DEPENDENCY_TYPES: Readonly<Record<string, { type: StoredDependencyType; flip: boolean }>> =
+  {
+    blocks: { type: "blocks", flip: true },
+    "parent-child": { type: "parent-child", flip: true },
+    "discovered-from": { type: "discovered-from", flip: false },
+    related: { type: "related", flip: false },
+    "relates-to": { type: "related", flip: false },
+    duplicates: { type: "duplicate-of", flip: false },
+    "duplicate-of": { type: "duplicate-of", flip: false },
+  };
 
 /**
  * Beads fields read into the WP; any other field of an issue is reported as not mapped. `updated_at` is

@@ -32,7 +32,12 @@ export function parseBeads(text: string): ParsedSource {
     const id = issue.id as string;
     const previous = byId.get(id);
     if (previous) {
-      unmapped.push({ item: id, field: "item", value: previous.item.origin, reason: `id repeated on ${origin}; the later line wins` });
+      unmapped.push({
+        item: id,
+        field: "item",
+        value: previous.item.origin,
+        reason: `id repeated on ${origin}; the later line wins`,
+      });
       byId.delete(id); // re-inserted below: the later line keeps the later position
     }
     byId.set(id, mapIssue(issue, origin, unmapped));
@@ -54,19 +59,29 @@ function issueOf(line: string, number: number): Issue {
   } catch (error) {
     throw refuse(`not JSON (${(error as Error).message})`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw refuse("not an issue object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw refuse("not an issue object");
   const issue = value as Issue;
   if (typeof issue.id !== "string" || issue.id.trim() === "") throw refuse("the issue has no id");
   return issue;
 }
 
 /** Maps one issue (pure). */
-export function mapIssue(issue: Issue, origin: string, unmapped: Unmapped[]): { item: ImportedItem; edges: ImportedEdge[] } {
+export function mapIssue(
+  issue: Issue,
+  origin: string,
+  unmapped: Unmapped[],
+): { item: ImportedItem; edges: ImportedEdge[] } {
   const id = issue.id as string;
   const sourceStatus = typeof issue.status === "string" ? issue.status : "";
   let status = BEADS_STATUSES[sourceStatus];
   if (status === undefined) {
-    unmapped.push({ item: id, field: "status", value: shown(issue.status), reason: "unknown Beads status; imported as ready" });
+    unmapped.push({
+      item: id,
+      field: "status",
+      value: shown(issue.status),
+      reason: "unknown Beads status; imported as ready",
+    });
     status = "ready";
   }
   const deleted =
@@ -81,14 +96,24 @@ export function mapIssue(issue: Issue, origin: string, unmapped: Unmapped[]): { 
   if (Number.isInteger(issue.priority) && (issue.priority as number) >= 0 && (issue.priority as number) <= 4)
     priority = issue.priority as number;
   else if (issue.priority !== undefined)
-    unmapped.push({ item: id, field: "priority", value: shown(issue.priority), reason: "not 0-4; imported as 2" });
+    unmapped.push({
+      item: id,
+      field: "priority",
+      value: shown(issue.priority),
+      reason: "not 0-4; imported as 2",
+    });
   const rawType = typeof issue.issue_type === "string" ? issue.issue_type : "task";
   const mappedType = BEADS_TYPES[rawType];
   const extraLabels: string[] = [];
   if (mappedType?.label) extraLabels.push(mappedType.label);
   if (mappedType === undefined) {
     extraLabels.push(`type:${rawType}`);
-    unmapped.push({ item: id, field: "issue_type", value: rawType, reason: "no Locus type; imported as chore with label type:<type>" });
+    unmapped.push({
+      item: id,
+      field: "issue_type",
+      value: rawType,
+      reason: "no Locus type; imported as chore with label type:<type>",
+    });
   }
   const labels = labelsFor(
     [...(Array.isArray(issue.labels) ? issue.labels : []), ...extraLabels],
@@ -97,7 +122,8 @@ export function mapIssue(issue: Issue, origin: string, unmapped: Unmapped[]): { 
     unmapped,
   );
   for (const key of Object.keys(issue)) {
-    if (!BEADS_MAPPED_FIELDS.has(key)) unmapped.push({ item: id, field: key, reason: "Locus has no field for it" });
+    if (!BEADS_MAPPED_FIELDS.has(key))
+      unmapped.push({ item: id, field: key, reason: "Locus has no field for it" });
   }
   const description = withSections(typeof issue.description === "string" ? issue.description : "", [
     ["Design", issue.design],
@@ -112,7 +138,13 @@ export function mapIssue(issue: Issue, origin: string, unmapped: Unmapped[]): { 
     source_id: id,
     key: id,
     wp_id: wpIdFor(id),
-    title: clip(typeof issue.title === "string" && issue.title.trim() !== "" ? issue.title : id, 500, id, "title", unmapped),
+    title: clip(
+      typeof issue.title === "string" && issue.title.trim() !== "" ? issue.title : id,
+      500,
+      id,
+      "title",
+      unmapped,
+    ),
     description: clip(description, 100_000, id, "description", unmapped),
     source_status: sourceStatus || "(none)",
     status,
@@ -123,7 +155,9 @@ export function mapIssue(issue: Issue, origin: string, unmapped: Unmapped[]): { 
     ...(reporter ? { reporter } : {}),
     ...(createdAt ? { created_at: createdAt } : {}),
     ...(closedAt ? { closed_at: closedAt } : {}),
-    ...(typeof issue.close_reason === "string" && issue.close_reason !== "" ? { close_reason: issue.close_reason } : {}),
+    ...(typeof issue.close_reason === "string" && issue.close_reason !== ""
+      ? { close_reason: issue.close_reason }
+      : {}),
     ...(deleted ? { deleted } : {}),
     comments: commentsOf(issue, id, unmapped),
     origin,
@@ -165,7 +199,12 @@ function edgesOf(issue: Issue, id: string, unmapped: Unmapped[]): ImportedEdge[]
     }
     let mapped = BEADS_DEPENDENCY_TYPES[sourceType];
     if (mapped === undefined) {
-      unmapped.push({ item: id, field: `dependencies[${index}].type`, value: sourceType, reason: "no Locus dependency type; imported as related" });
+      unmapped.push({
+        item: id,
+        field: `dependencies[${index}].type`,
+        value: sourceType,
+        reason: "no Locus dependency type; imported as related",
+      });
       mapped = { type: "related", flip: false };
     }
     edges.push({

@@ -31,16 +31,28 @@ export function extraCapabilities(plan: ImportPlan): string[] {
 /** Writes the plan. Refuses whole (HSK-403-CAPABILITY) when a capability it needs is not granted. */
 export function applyImport(ctx: JobContext, system: string, plan: ImportPlan): void {
   for (const capability of extraCapabilities(plan)) {
-    const why = capability === "locus.gate" ? "import records closed items' gates as skip" : "import tombstones deleted items";
+    const why =
+      capability === "locus.gate"
+        ? "import records closed items' gates as skip"
+        : "import tombstones deleted items";
     if (!ctx.useCapability(capability, why))
-      throw new LocusError("HSK-403-CAPABILITY", `this import needs ${capability} (${why}); nothing was imported`, {
-        field: "capabilities_requested",
-        capability_id: capability,
-      });
+      throw new LocusError(
+        "HSK-403-CAPABILITY",
+        `this import needs ${capability} (${why}); nothing was imported`,
+        {
+          field: "capabilities_requested",
+          capability_id: capability,
+        },
+      );
   }
   for (const item of plan.items) applyItem(ctx, system, item);
   for (const dep of plan.removeEdges)
-    ctx.emit("dependency_removed", { dependency_id: dep.dependency_id, from_wp_id: dep.from_wp_id, to_wp_id: dep.to_wp_id, type: dep.type });
+    ctx.emit("dependency_removed", {
+      dependency_id: dep.dependency_id,
+      from_wp_id: dep.from_wp_id,
+      to_wp_id: dep.to_wp_id,
+      type: dep.type,
+    });
   for (const edge of plan.addEdges) {
     const dependency: TrackedDependency = {
       dependency_id: newDependencyId(ctx.services.ids),
@@ -54,7 +66,8 @@ export function applyImport(ctx: JobContext, system: string, plan: ImportPlan): 
     };
     ctx.emit("dependency_added", { dependency });
   }
-  if (plan.items.some((item) => !item.existing || item.steps.length > 0 || item.tombstone)) ctx.boardDirty = true;
+  if (plan.items.some((item) => !item.existing || item.steps.length > 0 || item.tombstone))
+    ctx.boardDirty = true;
 }
 
 function applyItem(ctx: JobContext, system: string, plan: ItemPlan): void {
@@ -84,7 +97,11 @@ function applyItem(ctx: JobContext, system: string, plan: ItemPlan): void {
     const current = ctx.state.wps.get(wp.wp_id) as TrackedWorkPacket;
     assertWpTransition(current.status, "cancelled", "delete", transitionFactsOf(current));
     const deleted = item.deleted ?? {};
-    const where = [`deleted in ${system} ${item.source_id}`, deleted.at && `at ${deleted.at}`, deleted.by && `by ${deleted.by}`];
+    const where = [
+      `deleted in ${system} ${item.source_id}`,
+      deleted.at && `at ${deleted.at}`,
+      deleted.by && `by ${deleted.by}`,
+    ];
     const reason = `${where.filter(Boolean).join(" ")}${deleted.reason ? `: ${deleted.reason}` : ""}`;
     ctx.emit("work_packet_deleted", {
       wp_id: wp.wp_id,
@@ -134,12 +151,24 @@ function createWp(ctx: JobContext, system: string, item: ImportedItem): TrackedW
     metadata: { source: { system, id: item.source_id, ...item.source_extra } },
     vector_clock: { [ctx.services.replicaId]: 1 },
   };
-  ctx.emit("work_packet_created", { wp_id: item.wp_id, ...write, wp, created_by: ctx.identity.actor_id, source: "import" });
+  ctx.emit("work_packet_created", {
+    wp_id: item.wp_id,
+    ...write,
+    wp,
+    created_by: ctx.identity.actor_id,
+    source: "import",
+  });
   return ctx.state.wps.get(item.wp_id) as TrackedWorkPacket;
 }
 
 /** One section 5 move, judged by the same rules as update_wp and gate_wp. */
-function applyStep(ctx: JobContext, system: string, wpId: string, item: ImportedItem, step: StatusStep): void {
+function applyStep(
+  ctx: JobContext,
+  system: string,
+  wpId: string,
+  item: ImportedItem,
+  step: StatusStep,
+): void {
   const wp = ctx.state.wps.get(wpId) as TrackedWorkPacket;
   const from = wp.status;
   if (step.kind === "update") {
@@ -157,7 +186,12 @@ function applyStep(ctx: JobContext, system: string, wpId: string, item: Imported
   assertWpTransition(from, step.to, "gate", facts);
   checkGateBound(ctx, wp);
   const why = gateReason(system, item, step);
-  const result: GateStatus = { status: step.result, validated_at: ctx.timestamp, validated_by: ctx.identity.actor_id, notes: why };
+  const result: GateStatus = {
+    status: step.result,
+    validated_at: ctx.timestamp,
+    validated_by: ctx.identity.actor_id,
+    notes: why,
+  };
   ctx.emit("work_packet_gated", {
     wp_id: wpId,
     ...ctx.planWpWrite(wp),

@@ -7,7 +7,13 @@ import { shortestPath } from "../../domain/dependency-graph.js";
 import { LocusError } from "../../domain/errors.js";
 import type { TrackedDependency, TrackedWorkPacket, WorkPacketStatus } from "../../domain/records.js";
 import { transitionFactsOf } from "../../domain/wp-state-machine.js";
-import type { ImportedComment, ImportedItem, ParsedSource, StoredDependencyType, Unmapped } from "../../import/import-model.js";
+import type {
+  ImportedComment,
+  ImportedItem,
+  ParsedSource,
+  StoredDependencyType,
+  Unmapped,
+} from "../../import/import-model.js";
 import { NEW_WP_POSITION, type StatusStep, statusPath } from "../../import/status-path.js";
 import type { JobContext } from "../job-context.js";
 
@@ -64,7 +70,9 @@ const ACYCLIC: ReadonlySet<string> = new Set(["blocks", "parent-child"]);
 /** `metadata.source` of an imported WP. */
 export function sourceOf(wp: TrackedWorkPacket): { system?: unknown; id?: unknown } | undefined {
   const source = wp.metadata.source;
-  return typeof source === "object" && source !== null ? (source as { system?: unknown; id?: unknown }) : undefined;
+  return typeof source === "object" && source !== null
+    ? (source as { system?: unknown; id?: unknown })
+    : undefined;
 }
 
 /** Builds the plan; refuses (before anything is written) ids that collide with each other or with other WPs. */
@@ -74,11 +82,15 @@ export async function planImport(ctx: JobContext, system: string, parsed: Parsed
   for (const item of parsed.items) {
     const other = byWpId.get(item.wp_id);
     if (other)
-      throw new LocusError("HSK-409-CONFLICT", `${other.source_id} and ${item.source_id} both become ${item.wp_id}; nothing was imported`, {
-        field: "source",
-        wp_id: item.wp_id,
-        items: [other.source_id, item.source_id],
-      });
+      throw new LocusError(
+        "HSK-409-CONFLICT",
+        `${other.source_id} and ${item.source_id} both become ${item.wp_id}; nothing was imported`,
+        {
+          field: "source",
+          wp_id: item.wp_id,
+          items: [other.source_id, item.source_id],
+        },
+      );
     byWpId.set(item.wp_id, item);
   }
   const stored = new Map((await ctx.tx.getWps([...byWpId.keys()])).map((wp) => [wp.wp_id, wp]));
@@ -96,7 +108,13 @@ function planItem(
 ): ItemPlan {
   if (existing === undefined) {
     const steps = item.deleted ? [] : (statusPath(NEW_WP_POSITION, item.status) ?? []);
-    return { item, changes: {}, steps, comments: budgeted(ctx, item, undefined, steps, unmapped), tombstone: item.deleted !== undefined };
+    return {
+      item,
+      changes: {},
+      steps,
+      comments: budgeted(ctx, item, undefined, steps, unmapped),
+      tombstone: item.deleted !== undefined,
+    };
   }
   const source = sourceOf(existing);
   if (source?.system !== system || source.id !== item.source_id) {
@@ -110,19 +128,34 @@ function planItem(
   const plan: ItemPlan = { item, existing, changes: {}, steps: [], comments: [], tombstone: false };
   if (existing.tombstone) {
     if (!item.deleted)
-      unmapped.push({ item: item.source_id, field: "status", value: item.source_status, reason: "deleted in Locus; a tombstone is final" });
+      unmapped.push({
+        item: item.source_id,
+        field: "status",
+        value: item.source_status,
+        reason: "deleted in Locus; a tombstone is final",
+      });
     return plan;
   }
   plan.changes = fieldChanges(existing, item);
   if (item.deleted) {
     if (existing.status === "done")
-      unmapped.push({ item: item.source_id, field: "status", value: item.source_status, reason: "a done WP cannot be deleted (section 5); left done" });
+      unmapped.push({
+        item: item.source_id,
+        field: "status",
+        value: item.source_status,
+        reason: "a done WP cannot be deleted (section 5); left done",
+      });
     else plan.tombstone = true;
   } else if (item.status !== existing.status) {
     const facts = transitionFactsOf(existing);
     const steps = statusPath({ status: existing.status, ...facts }, item.status);
     if (steps === undefined)
-      unmapped.push({ item: item.source_id, field: "status", value: item.source_status, reason: `section 5 has no way from ${existing.status} to ${item.status}; left ${existing.status}` });
+      unmapped.push({
+        item: item.source_id,
+        field: "status",
+        value: item.source_status,
+        reason: `section 5 has no way from ${existing.status} to ${item.status}; left ${existing.status}`,
+      });
     else plan.steps = steps;
   }
   const present = new Set(existing.notes.map((note) => note.content.split("\n", 1)[0]));
@@ -138,7 +171,8 @@ function fieldChanges(wp: TrackedWorkPacket, item: ImportedItem): OwnedFields {
   if (wp.description !== item.description) changes.description = item.description;
   if (wp.priority !== item.priority) changes.priority = item.priority;
   if (wp.type !== item.type) changes.type = item.type;
-  const sameLabels = wp.labels.length === item.labels.length && item.labels.every((label) => wp.labels.includes(label));
+  const sameLabels =
+    wp.labels.length === item.labels.length && item.labels.every((label) => wp.labels.includes(label));
   if (!sameLabels) changes.labels = item.labels;
   if ((wp.assignee ?? null) !== (item.assignee ?? null)) changes.assignee = item.assignee ?? null;
   return changes;
@@ -155,12 +189,18 @@ function budgeted(
   const { notes_per_wp, note_bytes_per_wp } = ctx.config.limits;
   const gateNotes = steps.filter((step) => step.kind === "gate").length;
   let count = (existing?.notes.length ?? 0) + gateNotes;
-  let bytes = (existing?.notes ?? []).reduce((sum, note) => sum + Buffer.byteLength(note.content, "utf8"), 0) + gateNotes * 600;
+  let bytes =
+    (existing?.notes ?? []).reduce((sum, note) => sum + Buffer.byteLength(note.content, "utf8"), 0) +
+    gateNotes * 600;
   const kept: ImportedComment[] = [];
   for (const comment of item.comments) {
     const size = Buffer.byteLength(comment.text, "utf8") + 200;
     if (count + 1 > notes_per_wp || bytes + size > note_bytes_per_wp) {
-      unmapped.push({ item: item.source_id, field: `comments.${comment.id}`, reason: "beyond the WP's note bounds (notes_per_wp, note_bytes_per_wp)" });
+      unmapped.push({
+        item: item.source_id,
+        field: `comments.${comment.id}`,
+        reason: "beyond the WP's note bounds (notes_per_wp, note_bytes_per_wp)",
+      });
       continue;
     }
     count += 1;
@@ -181,20 +221,37 @@ async function planEdges(
 ): Promise<Pick<ImportPlan, "addEdges" | "removeEdges" | "unchangedEdges" | "edgeTypes">> {
   const byKey = new Map(items.map((plan) => [plan.item.key, plan]));
   const ours = new Set(items.map((plan) => plan.item.wp_id));
-  const deleted = (plan: ItemPlan) => plan.tombstone || plan.existing?.tombstone !== undefined || plan.item.deleted !== undefined;
+  const deleted = (plan: ItemPlan) =>
+    plan.tombstone || plan.existing?.tombstone !== undefined || plan.item.deleted !== undefined;
   const wanted = new Map<string, EdgePlan>();
   for (const edge of parsed.edges) {
     const from = byKey.get(edge.from_key);
     const to = byKey.get(edge.to_key);
     const drop = (reason: string, detail: string) =>
-      unmapped.push({ item: edge.declared_by, field: "dependencies", value: `${edge.source_type} ${edge.from_key} -> ${edge.to_key}${detail}`, reason });
-    if (!from || !to) drop("names an item that is not in the source", ` (${!from ? edge.from_key : edge.to_key} missing)`);
+      unmapped.push({
+        item: edge.declared_by,
+        field: "dependencies",
+        value: `${edge.source_type} ${edge.from_key} -> ${edge.to_key}${detail}`,
+        reason,
+      });
+    if (!from || !to)
+      drop("names an item that is not in the source", ` (${!from ? edge.from_key : edge.to_key} missing)`);
     else if (from === to) drop("an item cannot depend on itself", "");
     else if (deleted(from) || deleted(to))
-      drop("an end is deleted (no dependency points at a deleted WP)", ` (${deleted(from) ? from.item.source_id : to.item.source_id} deleted)`);
-    else wanted.set(edgeKey(from.item.wp_id, to.item.wp_id, edge.type), { from: from.item.wp_id, to: to.item.wp_id, type: edge.type, source_type: edge.source_type });
+      drop(
+        "an end is deleted (no dependency points at a deleted WP)",
+        ` (${deleted(from) ? from.item.source_id : to.item.source_id} deleted)`,
+      );
+    else
+      wanted.set(edgeKey(from.item.wp_id, to.item.wp_id, edge.type), {
+        from: from.item.wp_id,
+        to: to.item.wp_id,
+        type: edge.type,
+        source_type: edge.source_type,
+      });
   }
-  const stored = ours.size === 0 || items.every((plan) => !plan.existing) ? [] : await ctx.tx.replicaLog.allDependencies();
+  const stored =
+    ours.size === 0 || items.every((plan) => !plan.existing) ? [] : await ctx.tx.replicaLog.allDependencies();
   const storedKeys = new Set(stored.map((dep) => edgeKey(dep.from_wp_id, dep.to_wp_id, dep.type)));
   // An edge this import made before (its description says so) that the source no longer has goes away.
   const removeEdges = stored.filter(
@@ -246,7 +303,12 @@ async function planEdges(
     addEdges.push(edge);
     count(edge.type);
   }
-  return { addEdges, removeEdges, unchangedEdges, edgeTypes: Object.fromEntries(Object.entries(edgeTypes).sort()) };
+  return {
+    addEdges,
+    removeEdges,
+    unchangedEdges,
+    edgeTypes: Object.fromEntries(Object.entries(edgeTypes).sort()),
+  };
 }
 
 /** The Locus status an item ends in, as the report counts it ("deleted" for a tombstone). */

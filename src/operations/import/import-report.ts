@@ -75,7 +75,12 @@ export function reportOf(plan: ImportPlan, format: string, source: string, dryRu
     notes_added: 0,
     statuses: {},
     locus_statuses: {},
-    edges: { by_type: plan.edgeTypes, added: plan.addEdges.length, removed: plan.removeEdges.length, unchanged: plan.unchangedEdges },
+    edges: {
+      by_type: plan.edgeTypes,
+      added: plan.addEdges.length,
+      removed: plan.removeEdges.length,
+      unchanged: plan.unchangedEdges,
+    },
     unmapped: groupUnmapped(plan.unmapped),
     capabilities_needed: extraCapabilities(plan),
   };
@@ -86,7 +91,11 @@ export function reportOf(plan: ImportPlan, format: string, source: string, dryRu
     bump(report.locus_statuses, end);
     report.notes_added += item.comments.length;
     if (item.tombstone) report.tombstoned++;
-    const changed = Object.keys(item.changes).length > 0 || item.steps.length > 0 || item.comments.length > 0 || item.tombstone;
+    const changed =
+      Object.keys(item.changes).length > 0 ||
+      item.steps.length > 0 ||
+      item.comments.length > 0 ||
+      item.tombstone;
     if (!item.existing) report.created++;
     else if (changed) report.updated++;
     else report.unchanged++;
