@@ -191,6 +191,8 @@ rows.push(...externalBench("board-bench.js", options));
 rows.push(...externalBench("sync-bench.js", options));
 // The team server (issue 13): HTTP overhead, live updates, the board in Chromium, 32 clients (bench/http-bench.ts).
 rows.push(...externalBench("http-bench.js", options));
+// Tracker imports (issue 14): `locus import beads` / `backlog` on the real fixtures as whole processes.
+rows.push(...externalBench("import-bench.js", options));
 // PostgreSQL (issue 6): section 12 operations on a throwaway cluster, rows suffixed "(postgres)"; the bench
 // prints its reason and adds a skip row when PostgreSQL is not installed (bench/postgres-bench.ts).
 rows.push(...externalBench("postgres-bench.js", options));

@@ -85,6 +85,19 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   list_members: { path: ["member", "list"] },
   remove_member: { path: ["member", "remove"], args: ["actor_id"] },
   require_members: { path: ["member", "require"], args: ["required"], example: "locus member require true" },
+  // Section 15: `locus import <format> SOURCE`, beside `locus import FILE` (an event export) and `import board`.
+  import_beads: {
+    path: ["import", "beads"],
+    args: ["source"],
+    example: "locus import beads .beads/issues.jsonl --dry-run",
+  },
+  import_backlog: { path: ["import", "backlog"], args: ["source"], example: "locus import backlog backlog/" },
+  import_taskmaster: {
+    path: ["import", "taskmaster"],
+    args: ["source"],
+    example: "locus import taskmaster .taskmaster/tasks/tasks.json --tag master",
+  },
+  import_github: { path: ["import", "github"], args: ["source"], example: "locus import github issues.json" },
 };
 
 /** Descriptions of command groups (the first word of a path with more than one word). */
@@ -93,6 +106,8 @@ export const GROUP_SUMMARIES: Readonly<Record<string, string>> = {
   dep: "Dependencies between work packets: add, rm, tree, chain",
   board: "The Markdown Task Board (docs/TASK_BOARD.md)",
   member: "Members of a team server (locus serve): add, list, remove, require",
+  import:
+    "Import: an event export (locus import FILE), a Task Board, or Beads / Backlog.md / Task Master / GitHub",
 };
 
 /** The command shape of an operation: the table entry, else its name in kebab-case. */

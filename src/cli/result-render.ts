@@ -1,4 +1,5 @@
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
+import { importSummary, isImportReport } from "./import-render.js";
 import { colourEnabled, paint, statusStyle, table } from "./terminal-style.js";
 
 // Human views of operation results, chosen by the shape of `data` rather than by operation name, so an
@@ -199,6 +200,7 @@ export function renderData(data: Record<string, unknown>): string {
   }
   if (isRecord(data.removed) && typeof (data.removed as { actor_id?: unknown }).actor_id === "string")
     return `removed ${String((data.removed as { actor_id: string }).actor_id)}: its token no longer works`;
+  if (isImportReport(data)) return importSummary(data);
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));

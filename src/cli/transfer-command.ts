@@ -64,8 +64,9 @@ export function registerTransfer(program: Command): void {
     .option("--out <file>", "write to this file")
     .action(exportAction);
 
-  program
-    .command("import")
+  // `import` may already hold the tracker imports (import beads, ...) from the catalog: the event import is its
+  // own action, taken when the first word names none of them.
+  subcommand(program, "import")
     .description(
       "Import a JSON Lines event export into an EMPTY workspace: chain verified first, then replayed",
     )

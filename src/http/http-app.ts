@@ -21,6 +21,9 @@ import { openApiDocument } from "./openapi.js";
 // member by its token; the member is the actor of the job and its grants are the surface profile. Routes per
 // operation and the OpenAPI document are generated from the catalog; statuses come from http-status.ts.
 
+/** Operations kept off the server (they read the caller's own files: operation.ts `http`). */
+const LOCAL_ONLY = new Set(OPERATIONS.filter((op) => op.http === false).map((op) => op.name));
+
 /** Bodies above this are 413 before they are parsed (section 14). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Events per page of /v1/events and of a stream's catch-up. */
@@ -134,15 +137,31 @@ export function buildHttpApp(engine: LocusEngine, hub: EventHub, version: string
     await next();
   });
 
-  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(OPERATIONS, version)));
+  app.get("/v1/openapi.json", (c) =>
+    c.json(
+      openApiDocument(
+        OPERATIONS.filter((op) => op.http !== false),
+        version,
+      ),
+    ),
+  );
 
   app.post("/v1/jobs", limit, async (c) => {
     const body = await bodyOf(c, "HSK-400-INVALID-JOB");
     if (body instanceof Response) return body;
+    const named = (body.value as { input?: { operation?: unknown } } | null)?.input?.operation;
+    if (LOCAL_ONLY.has(String(named)))
+      return refusal(
+        c,
+        400,
+        "HSK-400-INVALID-JOB",
+        `${String(named)} reads files on the machine that runs it: run it with the CLI there, not through the server`,
+        "input.operation",
+      );
     return reply(c, await engineOf(c.get("member")).execute(body.value));
   });
 
-  for (const operation of OPERATIONS) {
+  for (const operation of OPERATIONS.filter((op) => op.http !== false)) {
     app.post(`/v1/ops/${operation.name}`, limit, async (c) => {
       const body = await bodyOf(c, "HSK-400-INVALID-PARAMS");
       if (body instanceof Response) return body;

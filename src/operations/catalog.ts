@@ -1,6 +1,7 @@
 import { syncTaskBoardOp } from "./board/sync-task-board.op.js";
 import { addDependency } from "./dependencies/add-dependency.op.js";
 import { removeDependency } from "./dependencies/remove-dependency.op.js";
+import { importOperations } from "./import/import-tracker.op.js";
 import { addMember } from "./members/add-member.op.js";
 import { listMembers } from "./members/list-members.op.js";
 import { removeMember } from "./members/remove-member.op.js";
@@ -54,6 +55,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   listMembers,
   removeMember,
   requireMembers,
+  ...importOperations, // section 15: import_beads, import_backlog, import_taskmaster, import_github
 ];
 
 /** The catalog by operation name. */

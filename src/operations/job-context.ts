@@ -260,11 +260,16 @@ export class JobContext {
   async flush(): Promise<void> {
     const { tx, state, touched } = this;
     const written: { wp: TrackedWorkPacket; bronze_id: string }[] = []; // for the search index below
+    // The last event of each write, found in one pass: a job that writes thousands of WPs (an import, section 15)
+    // must not scan all its events once per WP.
+    const lastOfWrite = new Map<unknown, StoredEvent>();
+    for (const sealed of this.sealed)
+      if (sealed.payload.bronze_id !== undefined) lastOfWrite.set(sealed.payload.bronze_id, sealed);
     for (const wpId of touched.wps) {
       const wp = state.wps.get(wpId) as TrackedWorkPacket;
       const bronzeId = this.plannedWrites.get(wpId);
       // The Bronze operation comes from the write's last event, as bronzeHistory() derives it from the log.
-      const event = this.sealed.findLast((e) => e.payload.bronze_id === bronzeId);
+      const event = bronzeId === undefined ? undefined : lastOfWrite.get(bronzeId);
       if (bronzeId === undefined || !event)
         throw new Error(`internal: WP ${wpId} changed without a planned write`);
       await tx.putWp(wp);

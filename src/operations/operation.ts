@@ -29,6 +29,11 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
    */
   readonly mcp?: false;
   /**
+   * Optional: false keeps the operation off the team server's routes. An operation that reads a file or folder
+   * named by its params (an import's source) reads the machine that runs it: a person's own, not a server's.
+   */
+  readonly http?: false;
+  /**
    * Optional: `data` fields shown once and never stored (a member's token). The idempotent repeat of such a job
    * answers them as null.
    */

@@ -3,6 +3,9 @@
 // strings, polluting keys and traversal paths. The only outcomes allowed: success, or a contract refusal that
 // changed nothing; never a throw, an unknown code, an internal failure, a stack trace or a polluted prototype.
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { CAPABILITY_REGISTRY } from "../../src/domain/capabilities.js";
@@ -28,6 +31,20 @@ before(async () => {
   await workspace.reset();
 });
 after(async () => workspace.close());
+
+/**
+ * Small real sources for the import operations (section 15): an empty Beads file, an empty Backlog.md folder, an
+ * empty Task Master file and an empty gh export, so import cases reach the importers, not only their schema.
+ */
+const SOURCES = mkdtempSync(join(tmpdir(), "locus-fuzz-sources-"));
+mkdirSync(join(SOURCES, "backlog", "tasks"), { recursive: true });
+writeFileSync(join(SOURCES, "issues.jsonl"), "");
+writeFileSync(join(SOURCES, "tasks.json"), '{"tasks":[]}');
+writeFileSync(join(SOURCES, "gh.json"), "[]");
+after(() => rmSync(SOURCES, { recursive: true, force: true }));
+const IMPORT_SOURCES = ["issues.jsonl", "backlog", "tasks.json", "gh.json"].map((name) =>
+  join(SOURCES, name),
+);
 
 /** Plausible values by param name, so generated jobs also get past "not found" into the operations. */
 const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
@@ -113,7 +130,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   reporter: fc.constantFrom("ann", ""),
   spec_session_id: fc.string({ maxLength: 20 }),
   due_at: fc.constantFrom("2026-05-01T00:00:00.000Z", "tomorrow"),
-  source: fc.constantFrom("api", "cli"),
+  source: fc.constantFrom("api", "cli", ...IMPORT_SOURCES),
   lora_id: fc.constantFrom("lora-1"),
   escalation_level: fc.integer({ min: 0, max: 2 }),
   started_at: fc.constantFrom("2026-01-01T00:00:00.000Z", "then"),

@@ -183,7 +183,28 @@ describe("locus serve", () => {
     assert.equal(doc.status, 200);
     assert.equal(doc.body.openapi, "3.1.0");
     const paths = doc.body.paths as Record<string, { post?: { operationId: string } }>;
-    for (const name of CATALOG.keys()) {
+    for (const operation of CATALOG.values()) {
+      const name = operation.name;
+      if (operation.http === false) {
+        // An operation that reads the caller's files (an import) is not offered, by route or by job.
+        assert.equal(paths[`/v1/ops/${name}`], undefined, name);
+        assert.equal(
+          (await call(`${server.url}/v1/ops/${name}`, owner, { source: "/etc/passwd" })).status,
+          404,
+        );
+        const asJob = await call(`${server.url}/v1/jobs`, owner, {
+          job_kind: "locus_operation",
+          protocol_id: `locus_${name}_v1`,
+          input: {
+            operation: name,
+            params: { source: "/etc/passwd" },
+            capabilities_requested: [...operation.capabilities],
+          },
+        });
+        assert.equal(asJob.status, 400, name);
+        assert.equal(errorOf(asJob.body).details?.field, "input.operation");
+        continue;
+      }
       assert.equal(paths[`/v1/ops/${name}`]?.post?.operationId, name, name);
       // Each advertised route exists: a viewer gets a coded answer from it, never the 404 of an unknown route.
       const res = await call(`${server.url}/v1/ops/${name}`, viewer, {});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -24,6 +24,20 @@ import { STORE_BACKENDS } from "../support/stores.js";
 const BOARD_PATH = "docs/TASK_BOARD.md";
 const A_ONLY = ["WP-A1", "WP-A2"];
 const SHARED = ["WP-S1", "WP-S2"];
+/** Empty sources of each tracker, for the import operations' cases. */
+const SOURCES = mkdtempSync(join(tmpdir(), "locus-isolation-sources-"));
+mkdirSync(join(SOURCES, "backlog", "tasks"), { recursive: true });
+writeFileSync(join(SOURCES, "issues.jsonl"), "");
+writeFileSync(join(SOURCES, "tasks.json"), '{"tasks":[]}');
+writeFileSync(join(SOURCES, "gh.json"), "[]");
+after(() => rmSync(SOURCES, { recursive: true, force: true }));
+const EMPTY_SOURCES = {
+  beads: join(SOURCES, "issues.jsonl"),
+  backlog: join(SOURCES, "backlog"),
+  taskmaster: join(SOURCES, "tasks.json"),
+  github: join(SOURCES, "gh.json"),
+};
+
 /** Text written only in A: no result from B may contain it. */
 const A_WORD = "Alphaonly";
 const A_TITLES = [`${A_WORD} shared`, `${A_WORD} zebra`, `${A_WORD} second`];
@@ -145,6 +159,11 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
     remove_member: [notFound({ actor_id: "alpha-agent" })],
     // B switching its own requirement off leaves A's alone (A's members stay A's).
     require_members: [fine({ required: false })],
+    // Imports into B from B's own (empty) sources: nothing of A is read, reported or changed.
+    import_beads: [fine({ source: EMPTY_SOURCES.beads })],
+    import_backlog: [fine({ source: EMPTY_SOURCES.backlog, dry_run: true })],
+    import_taskmaster: [fine({ source: EMPTY_SOURCES.taskmaster })],
+    import_github: [fine({ source: EMPTY_SOURCES.github, dry_run: true })],
     // Last (see the loop): B may create its own WP-A2, which never becomes A's.
     create_wp: [fine({ wp_id: "WP-A2", title: "Bravo's own WP-A2" })],
   };
