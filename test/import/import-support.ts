@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STATE_EVENT_NAMES } from "../../src/domain/events/event-registry.js";
 import type { LocusStore } from "../../src/store/store-port.js";
+import { REPO_ROOT } from "../support/cli.js";
 
-/** The real tracker data (LOCUS_SPEC section 15, fixtures/imports/README.md). */
-export const FIXTURES = process.env.LOCUS_IMPORT_FIXTURES ?? "/work/shared/fixtures/imports";
+/** The real tracker data (LOCUS_SPEC section 15, fixtures/imports/README.md), beside the repository as in CI. */
+export const FIXTURES =
+  process.env.LOCUS_IMPORT_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures", "imports");
 export const BEADS_FILE = join(FIXTURES, "beads-issues.jsonl");
 export const BACKLOG_DIR = join(FIXTURES, "backlog");
 export const TASKMASTER_FILE = join(FIXTURES, "taskmaster-tasks.json");
