@@ -11,7 +11,9 @@ import { type BenchRow, rowOf, valueRow } from "./bench-stats.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOCUS = path.resolve(HERE, "../../bin/locus.js");
-const FIXTURES = process.env.LOCUS_IMPORT_FIXTURES ?? "/work/shared/fixtures/imports";
+/** Beside the repository (HERE is dist/bench), as the tests find them. */
+const FIXTURES =
+  process.env.LOCUS_IMPORT_FIXTURES ?? path.resolve(HERE, "..", "..", "..", "shared", "fixtures", "imports");
 
 /** Milliseconds of one `locus import <format> <source>` process in a fresh workspace (init untimed). */
 function timeImport(format: string, source: string): number {
