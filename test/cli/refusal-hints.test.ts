@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fixFor, type ResultError } from "../../src/cli/cli-output.js";
+import { ERROR_CODES } from "../../src/domain/errors.js";
 import { locus, tempWorkspace } from "../support/cli.js";
 
 // Issue 18: every refusal's `fix:` hint is true for the refusal it follows. Each contract code of section 10 is
@@ -9,21 +10,7 @@ import { locus, tempWorkspace } from "../support/cli.js";
 // function the CLI prints it with (fixFor), and what the hint says is then checked: the option it names exists,
 // the move it offers is accepted, the profile it names grants the capability, the version it quotes is the WP's.
 
-const CODES = [
-  "HSK-400-INVALID-JOB",
-  "HSK-400-INVALID-PARAMS",
-  "HSK-400-INVALID-EVENT",
-  "HSK-400-UNSAFE-PATH",
-  "HSK-4001",
-  "HSK-403-CAPABILITY",
-  "HSK-404-NOT-FOUND",
-  "HSK-404-WP-BINDING",
-  "HSK-409-CONFLICT",
-  "HSK-409-TRANSITION",
-  "HSK-409-CYCLE",
-  "HSK-413-LIMIT",
-  "HSK-500-STORAGE",
-];
+const CODES = Object.keys(ERROR_CODES);
 
 describe("refusal hints", () => {
   let dir: string;

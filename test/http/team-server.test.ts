@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
+import { ERROR_CODES } from "../../src/domain/errors.js";
 import { CATALOG } from "../../src/operations/catalog.js";
 import { locus, locusAsync, tempWorkspace } from "../support/cli.js";
 import { addMember, call, postLarge, readStream, type ServerProcess, startServer } from "./http-support.js";
@@ -8,21 +9,7 @@ import { addMember, call, postLarge, readStream, type ServerProcess, startServer
 // Section 14, the team server as a real `locus serve` process: members and tokens, the routes generated from the
 // catalog, statuses from contract codes, the live stream, and hostile requests.
 
-const CONTRACT_CODES = new Set([
-  "HSK-400-INVALID-JOB",
-  "HSK-400-INVALID-PARAMS",
-  "HSK-400-INVALID-EVENT",
-  "HSK-400-UNSAFE-PATH",
-  "HSK-4001",
-  "HSK-403-CAPABILITY",
-  "HSK-404-NOT-FOUND",
-  "HSK-404-WP-BINDING",
-  "HSK-409-CONFLICT",
-  "HSK-409-TRANSITION",
-  "HSK-409-CYCLE",
-  "HSK-413-LIMIT",
-  "HSK-500-STORAGE",
-]);
+const CONTRACT_CODES = new Set<string>(Object.keys(ERROR_CODES));
 
 const errorOf = (body: Record<string, unknown>) =>
   body.error as { code: string; message: string; details?: { field?: string } };
