@@ -1,4 +1,4 @@
-import { CAPABILITY_REGISTRY } from "../domain/capabilities.js";
+import { BUILT_IN_PROFILES, CAPABILITY_REGISTRY, grantCovers } from "../domain/capabilities.js";
 import { WP_TRANSITIONS } from "../domain/wp-state-machine.js";
 import type { LocusResult } from "../operations/envelope.js";
 import { EXIT } from "./cli-context.js";
@@ -54,6 +54,14 @@ function updateMovesFrom(from: string): string[] {
 }
 
 /** What to do about an error, in one line: the fix for the code, naming the field when known. */
+/** The built-in profiles that grant every one of `missing`, as a hint. */
+function profilesGranting(missing: readonly string[]): string {
+  const profiles = Object.entries(BUILT_IN_PROFILES)
+    .filter(([, grants]) => missing.every((id) => grantCovers(new Set(grants), id)))
+    .map(([name]) => name);
+  return `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} granted together by ${profiles.join(", ")}: choose --profile or LOCUS_PROFILE`;
+}
+
 export function fixFor(error: ResultError): string {
   const details = error.details ?? {};
   const field = typeof details.field === "string" ? details.field : undefined;
@@ -91,6 +99,7 @@ export function fixFor(error: ResultError): string {
     case "HSK-403-CAPABILITY":
       if (Array.isArray(details.known))
         return `known profiles: ${details.known.join(", ")} (--profile or LOCUS_PROFILE; a workspace may add more in .locus/config.json)`;
+      if (Array.isArray(details.missing)) return profilesGranting(details.missing.map(String));
       return "this profile does not grant it: gates need locus.gate (Validator, Orchestrator, Operator), delete needs locus.delete (Operator); choose --profile or LOCUS_PROFILE";
     case "HSK-404-NOT-FOUND":
       if (field === "filters")

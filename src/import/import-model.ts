@@ -3,6 +3,7 @@
 // and the import operation applies the plan through the envelope. Nothing a parser cannot map is dropped: it
 // goes into `Unmapped`, which the report lists with its reason.
 
+import { LocusError } from "../domain/errors.js";
 import type { DependencyType, WorkPacketStatus, WP_TYPES } from "../domain/records.js";
 
 /** The trackers Locus imports from (section 15). */
@@ -122,4 +123,17 @@ export function withSections(main: string, sections: readonly (readonly [string,
     parts.push(`## ${heading}\n\n${value.trim()}`);
   }
   return parts.join("\n\n");
+}
+
+/** A source file's JSON, or the refusal of the whole import (it names the file's kind and the parser's reason). */
+export function jsonSource(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new LocusError(
+      "HSK-400-INVALID-PARAMS",
+      `${what} is not JSON (${(error as Error).message}); nothing was imported`,
+      { field: "source" },
+    );
+  }
 }

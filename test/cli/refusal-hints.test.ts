@@ -67,8 +67,14 @@ describe("refusal hints", () => {
     const wp = create("gate me");
     assert.equal(locus(dir, ["update", wp, "--status", "ready"]).status, 0);
     const coder = errorOf(["gate", wp, "pre_work", "pass", "--profile", "Coder"]);
-    assert.match(fixFor(coder), /gates need locus\.gate \(Validator/);
-    assert.equal(locus(dir, ["gate", wp, "pre_work", "pass", "--profile", "Validator"]).status, 0);
+    const granting = /granted together by (.+): choose/.exec(fixFor(coder))?.[1]?.split(", ") ?? [];
+    assert.deepEqual(granting, ["Validator", "Orchestrator", "Operator"]);
+    assert.equal(locus(dir, ["gate", wp, "pre_work", "pass", "--profile", granting[0] as string]).status, 0);
+    // Several capabilities missing at once: the hint names only profiles that grant all of them.
+    const noteByValidator = errorOf(["note", wp, "hello", "--profile", "Validator"]);
+    const writers = /granted together by (.+): choose/.exec(fixFor(noteByValidator))?.[1]?.split(", ") ?? [];
+    assert.ok(writers.length > 0 && !writers.includes("Validator") && !writers.includes("Analyst"), fixFor(noteByValidator));
+    assert.equal(locus(dir, ["note", wp, "hello", "--profile", writers[0] as string]).status, 0);
     const unknown = errorOf(["ready", "--profile", "Nope"]);
     assert.match(fixFor(unknown), /known profiles: Analyst, Coder, Validator, Orchestrator, Operator/);
   });

@@ -9,6 +9,7 @@ import {
   type ImportedComment,
   type ImportedItem,
   isoTime,
+  jsonSource,
   type ParsedSource,
   shown,
   type Unmapped,
@@ -66,16 +67,7 @@ const login = (value: unknown): unknown =>
 
 /** Parses a `gh issue list --json` array. */
 export function parseGithub(text: string): ParsedSource {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new LocusError(
-      "HSK-400-INVALID-PARAMS",
-      `not JSON (${(error as Error).message}); nothing was imported`,
-      { field: "source" },
-    );
-  }
+  const document = jsonSource(text, "the gh export");
   if (!Array.isArray(document))
     throw new LocusError(
       "HSK-400-INVALID-PARAMS",

@@ -9,6 +9,7 @@ import {
   clip,
   type ImportedEdge,
   type ImportedItem,
+  jsonSource,
   type ParsedSource,
   shown,
   withSections,
@@ -71,16 +72,7 @@ export function taskmasterTags(document: unknown): Map<string, unknown[]> {
 
 /** Parses a tasks.json text; `tag` picks one tag. */
 export function parseTaskmaster(text: string, tag?: string): ParsedSource {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new LocusError(
-      "HSK-400-INVALID-PARAMS",
-      `tasks.json is not JSON (${(error as Error).message}); nothing was imported`,
-      { field: "source" },
-    );
-  }
+  const document = jsonSource(text, "tasks.json");
   const tags = taskmasterTags(document);
   if (tag !== undefined && !tags.has(tag))
     throw new LocusError(
