@@ -73,7 +73,10 @@ describe("refusal hints", () => {
     // Several capabilities missing at once: the hint names only profiles that grant all of them.
     const noteByValidator = errorOf(["note", wp, "hello", "--profile", "Validator"]);
     const writers = /granted together by (.+): choose/.exec(fixFor(noteByValidator))?.[1]?.split(", ") ?? [];
-    assert.ok(writers.length > 0 && !writers.includes("Validator") && !writers.includes("Analyst"), fixFor(noteByValidator));
+    assert.ok(
+      writers.length > 0 && !writers.includes("Validator") && !writers.includes("Analyst"),
+      fixFor(noteByValidator),
+    );
     assert.equal(locus(dir, ["note", wp, "hello", "--profile", writers[0] as string]).status, 0);
     const unknown = errorOf(["ready", "--profile", "Nope"]);
     assert.match(fixFor(unknown), /known profiles: Analyst, Coder, Validator, Orchestrator, Operator/);
