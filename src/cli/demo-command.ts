@@ -100,47 +100,63 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `  ${paint("green", "ok ")} agent-7 claims ${claimedWp?.wp_id} (now ${claimedWp?.status}, assignee ${claimedWp?.assignee})`,
     );
 
-    say("\n3. agent-7 works through micro-tasks, with an escalation to a larger model");
+    const resume = { wp_id: "WP-auth-1", updates: { status: "in_progress" } };
+    say("\n3. agent-7 works through micro-tasks; an escalation reaches a hard gate a person must lift");
+    // MT-001 takes the workspace execution policy's default chain; MT-002 brings its own, shorter one, whose
+    // third level is a person (a hard gate) and whose last is a cloud model the policy does not allow.
     const chain = [
       { level: 0, model_id: "local-coder-7b" },
-      { level: 1, model_id: "cloud-coder-large", is_cloud: true },
+      { level: 1, model_id: "local-coder-14b" },
+      { level: 2, model_id: "human-review", is_hard_gate: true },
+      { level: 3, model_id: "cloud-coder-large", is_cloud: true, is_hard_gate: true },
     ];
-    await run("register MT-001 (schema) and MT-002 (migration)", coder, "register_mts", {
-      wp_id: "WP-auth-1",
-      micro_tasks: [
-        {
-          mt_id: "MT-001",
-          name: "Write the token schema",
-          done_criteria: ["schema validates"],
-          escalation_chain: chain,
-        },
-        {
-          mt_id: "MT-002",
-          name: "Write the migration",
-          depends_on: ["MT-001"],
-          max_iterations: 3,
-          escalation_chain: chain,
-        },
-      ],
-    });
-    const iterate = (mt: string, iteration: number, outcome: string, model: string) =>
-      run(`${mt} iteration ${iteration} on ${model}: ${outcome}`, coder, "record_iteration", {
+    await run(
+      "register MT-001 (schema, default chain) and MT-002 (migration, own chain)",
+      coder,
+      "register_mts",
+      {
         wp_id: "WP-auth-1",
-        mt_id: mt,
-        iteration,
-        outcome,
-        model_id: model,
-        tokens_prompt: 1200 * iteration,
-        tokens_completion: 300,
-        claimed_complete: outcome === "SUCCESS",
-      });
+        micro_tasks: [
+          { mt_id: "MT-001", name: "Write the token schema", done_criteria: ["schema validates"] },
+          {
+            mt_id: "MT-002",
+            name: "Write the migration",
+            depends_on: ["MT-001"],
+            max_iterations: 3,
+            escalation_chain: chain,
+          },
+        ],
+      },
+    );
+    const iterate = (mt: string, iteration: number, outcome: string, model: string, expectFailure = false) =>
+      run(
+        `${mt} iteration ${iteration} on ${model}: ${outcome}`,
+        coder,
+        "record_iteration",
+        {
+          wp_id: "WP-auth-1",
+          mt_id: mt,
+          iteration,
+          outcome,
+          model_id: model,
+          tokens_prompt: 1200 * iteration,
+          tokens_completion: 300,
+          claimed_complete: outcome === "SUCCESS",
+        },
+        expectFailure,
+      );
     await run("start MT-001", coder, "start_mt", { wp_id: "WP-auth-1", mt_id: "MT-001" });
-    await iterate("MT-001", 1, "SUCCESS", "local-coder-7b");
+    await iterate("MT-001", 1, "SUCCESS", "local:7b");
     await run("complete MT-001", coder, "complete_mt", { wp_id: "WP-auth-1", mt_id: "MT-001" });
     await run("start MT-002", coder, "start_mt", { wp_id: "WP-auth-1", mt_id: "MT-002" });
     await iterate("MT-002", 1, "RETRY", "local-coder-7b");
     await iterate("MT-002", 2, "ESCALATE", "local-coder-7b");
-    await iterate("MT-002", 1, "SUCCESS", "cloud-coder-large");
+    await iterate("MT-002", 1, "ESCALATE", "local-coder-14b");
+    say("     the next level is a hard gate: WP-auth-1 is now gated and its micro-tasks wait");
+    await iterate("MT-002", 1, "SUCCESS", "human-review", true);
+    await run("agent-7 tries to resume WP-auth-1", coder, "update_wp", resume, true);
+    await run("alice (holds locus.gate) resumes WP-auth-1", alice, "update_wp", resume);
+    await iterate("MT-002", 1, "SUCCESS", "human-review");
     await run("complete MT-002", coder, "complete_mt", { wp_id: "WP-auth-1", mt_id: "MT-002" });
 
     say("\n4. Gates: a Coder cannot pass its own gate; the Validator can");

@@ -1,13 +1,15 @@
 import type { Command } from "commander";
+import { isLocusError } from "../domain/errors.js";
+import { type AuditReport, auditWp } from "../operations/audit-trail.js";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
-import { commandJson } from "./cli-output.js";
+import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
 import { wholeNumber } from "./number-option.js";
 import { withReplayProgress } from "./replay-progress.js";
 import { writeLines } from "./stdout-writer.js";
 
-/** `locus events` (JSON Lines of stored events), `locus events verify`, and `locus replay`. */
+/** `locus events` (JSON Lines of stored events), `locus events verify`, `locus replay` and `locus audit`. */
 export function registerEvents(program: Command): void {
   const events = program
     .command("events")
@@ -49,6 +51,30 @@ export function registerEvents(program: Command): void {
     });
 
   program
+    .command("audit")
+    .description(
+      "Who changed a work packet, under which profile, allowed by which decisions (from the log alone)",
+    )
+    .argument("<wp_id>", "the work packet, e.g. WP-1")
+    .action(async (wpId: string, _options: unknown, command: Command) => {
+      const { engine } = await openEngine(command);
+      const json = globalOptions(command).json;
+      try {
+        const report = await auditWp(engine.store, wpId);
+        process.stdout.write(json ? commandJson({ ...report }) : auditText(report));
+        process.exitCode = report.chain.ok ? EXIT.ok : EXIT.failed;
+      } catch (error) {
+        if (!isLocusError(error)) throw error;
+        const failure = { code: error.code, message: error.toJSON().message, details: error.details ?? {} };
+        if (json) process.stdout.write(failureJson(failure));
+        else printFailure(failure);
+        process.exitCode = EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
     .command("replay")
     .description("Rebuild WPs, MTs and dependencies from the event log and compare with the live state")
     .option("--rebuild", "replace the live tables with the replayed state")
@@ -75,4 +101,26 @@ export function registerEvents(program: Command): void {
         await engine.close();
       }
     });
+}
+
+/** The audit as people read it: one block per change, then the chain's verdict. */
+function auditText(report: AuditReport): string {
+  const lines = [`Audit of ${report.wp_id}: ${report.changes.length} changes`];
+  for (const change of report.changes) {
+    const allowed = change.decisions
+      .map((d) => `${d.capability_id} ${d.outcome}${d.reason ? ` (${d.reason})` : ""}`)
+      .join(", ");
+    lines.push(
+      `${change.timestamp}  #${change.seq}  ${change.actor_id} as ${change.profile ?? "(no profile recorded)"} via ${change.operation}`,
+      `    ${change.summary}`,
+      `    allowed by: ${allowed || "no decision recorded"}`,
+    );
+    if (change.gate?.notes) lines.push(`    gate notes: ${change.gate.notes}`);
+  }
+  lines.push(
+    report.chain.ok
+      ? `chain ok: ${report.chain.checked} events verified`
+      : `chain BROKEN at seq ${report.chain.first_bad_seq}: ${report.chain.reason} (what is above may not be what happened)`,
+  );
+  return `${lines.join("\n")}\n`;
 }

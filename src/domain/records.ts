@@ -113,6 +113,23 @@ export const workNoteSchema = lazy(() =>
 /** A note on a WP. */
 export type WorkNote = z.infer<ReturnType<typeof workNoteSchema>>;
 
+/**
+ * Section 16: why the execution policy holds a WP's micro-tasks until a holder of locus.gate resumes it: an
+ * escalation reached a hard-gate level, or the WP used up max_total_iterations. `iterations` is the WP's total
+ * when it was held (resuming makes it the base the next max_total_iterations counts from).
+ */
+export const executionHoldSchema = lazy(() =>
+  z.strictObject({
+    reason: z.enum(["hard_gate", "max_total_iterations"]),
+    mt_id: mtIdSchema.optional(),
+    level: z.number().int().nonnegative().optional(),
+    iterations: z.number().int().nonnegative(),
+    since: timestampSchema,
+  }),
+);
+/** An execution policy hold (section 16). */
+export type ExecutionHold = z.infer<ReturnType<typeof executionHoldSchema>>;
+
 /** TrackedWorkPacket of 2.3.15.2 (section 2 decisions: exact counters, append-only history, tombstone). */
 export const workPacketSchema = lazy(() =>
   z.strictObject({
@@ -134,6 +151,10 @@ export const workPacketSchema = lazy(() =>
       task_packet_path: text(1_000).optional(),
       task_board_status: z.enum(["STUB", "READY", "IN_PROGRESS", "BLOCKED", "GATED", "DONE", "CANCELLED"]),
       task_board_token: z.string().regex(/^[A-Z0-9_ ]{1,40}$/),
+      /** Section 16: set while the execution policy holds the WP's micro-tasks. */
+      hold: executionHoldSchema().optional(),
+      /** Section 16: the total iterations when the WP was last resumed; max_total_iterations counts from it. */
+      iteration_base: z.number().int().nonnegative().optional(),
     }),
     type: z.enum(WP_TYPES),
     labels: z.array(labelSchema),

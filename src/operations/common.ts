@@ -2,6 +2,7 @@ import { z } from "zod";
 import { resolveWorkspaceFile } from "../board/board-file.js";
 import { checkRegularFile } from "../board/safe-read.js";
 import { isLocusError, LocusError } from "../domain/errors.js";
+import type { WpChanges } from "../domain/events/wp-changes.js";
 import { newNoteId } from "../domain/ids.js";
 import { lazy } from "../domain/lazy.js";
 import { assertRelativeWorkspacePath, isUnder } from "../domain/path-safety.js";
@@ -142,4 +143,18 @@ export function recordSyncFailure(
     code: failure.code.slice(0, 100),
     message: failure.message.slice(0, 2_000),
   });
+}
+
+/**
+ * Section 16: the changes that resume a WP the execution policy holds: the hold goes, and max_total_iterations
+ * counts again from the iterations recorded so far. Only a holder of locus.gate makes them (log-governance.ts
+ * requires it of any event that clears a hold).
+ */
+export function releaseHoldChanges(wp: TrackedWorkPacket): WpChanges {
+  const hold = wp.governance.hold;
+  if (hold === undefined) return {};
+  return {
+    hold: { from: hold, to: null },
+    iteration_base: { from: wp.governance.iteration_base ?? null, to: hold.iterations },
+  };
 }

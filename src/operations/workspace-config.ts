@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BUILT_IN_PROFILES, type CapabilityProfiles, validateProfiles } from "../domain/capabilities.js";
 import { LocusError } from "../domain/errors.js";
-import { PHASES, userIdSchema, WP_TYPES } from "../domain/records.js";
+import { escalationLevelSchema, PHASES, userIdSchema, WP_TYPES } from "../domain/records.js";
 
 /** 7: a calendar policy profile restricts the ready query and may set its sort. */
 export const calendarPolicySchema = z.strictObject({
@@ -21,6 +21,40 @@ export const BUILT_IN_CALENDAR_POLICIES: Readonly<Record<string, CalendarPolicy>
   FOCUS_MODE: { priority_max: 1, sort_by: "priority" },
   SPRINT_MODE: { types: ["feature", "bug", "test"], priority_max: 2, sort_by: "hybrid" },
 };
+
+/**
+ * Section 16 (spec 2.6.6.8): the default escalation chain. Local models of growing size, each tried with the
+ * automatic and then an alternate adapter, then a person (a hard gate), then a cloud model behind a hard gate.
+ * A workspace names its own models in `execution_policy.escalation_chain`.
+ */
+export const DEFAULT_ESCALATION_CHAIN = [
+  { level: 0, model_id: "local:7b", lora_selector: "auto", is_cloud: false, is_hard_gate: false },
+  { level: 1, model_id: "local:7b", lora_selector: "alternate", is_cloud: false, is_hard_gate: false },
+  { level: 2, model_id: "local:14b", lora_selector: "auto", is_cloud: false, is_hard_gate: false },
+  { level: 3, model_id: "local:14b", lora_selector: "alternate", is_cloud: false, is_hard_gate: false },
+  { level: 4, model_id: "local:32b", lora_selector: "none", is_cloud: false, is_hard_gate: false },
+  { level: 5, model_id: "human", is_cloud: false, is_hard_gate: true },
+  { level: 6, model_id: "cloud", is_cloud: true, is_hard_gate: true },
+] as const;
+
+/** Section 16: the workspace's ExecutionPolicy (the parts Locus enforces), with the spec's defaults and ranges. */
+export const executionPolicySchema = z
+  .strictObject({
+    max_iterations_per_mt: z.number().int().min(1).max(20).default(5),
+    max_total_iterations: z.number().int().min(1).max(500).default(100),
+    cloud_escalation_allowed: z.boolean().default(false),
+    escalation_chain: z
+      .array(escalationLevelSchema())
+      .min(1)
+      .max(20)
+      .refine((chain) => chain.every((level, position) => level.level === position), {
+        message: "escalation_chain levels must be 0, 1, 2... in order",
+      })
+      .default(() => DEFAULT_ESCALATION_CHAIN.map((level) => ({ ...level }))),
+  })
+  .prefault({});
+/** The execution policy in force. */
+export type ExecutionPolicy = z.infer<typeof executionPolicySchema>;
 
 /** `.locus/config.json`: what a workspace may configure; everything has a default. */
 export const workspaceConfigSchema = z.strictObject({
@@ -79,6 +113,7 @@ export const workspaceConfigSchema = z.strictObject({
       drain_before_search: z.number().int().min(0).max(10_000).default(32),
     })
     .prefault({}),
+  execution_policy: executionPolicySchema,
   board_path: z.string().default("docs/TASK_BOARD.md"),
   packets_dir: z.string().default("docs/task_packets"),
 });

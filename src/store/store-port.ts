@@ -190,6 +190,8 @@ export interface StoreTransaction {
 export interface EventQuery {
   afterSeq?: number;
   wpId?: string;
+  /** Only events of these jobs (an audit reads the capability decisions of the jobs that changed a WP). */
+  jobIds?: readonly string[];
   limit?: number;
 }
 

@@ -20,10 +20,12 @@ describe("locus demo", () => {
     assert.equal(result.success, true);
     const body = result.data;
     const refused = body.steps.filter((step) => !step.ok);
+    // The hard gate holds the MT, a Coder cannot lift it, and a Coder cannot pass its own gate.
     assert.deepEqual(
       refused.map((step) => step.code),
-      ["HSK-403-CAPABILITY"],
+      ["HSK-409-TRANSITION", "HSK-403-CAPABILITY", "HSK-403-CAPABILITY"],
     );
+    assert.ok(body.steps.some((step) => /alice .* resumes/.test(step.step) && step.ok));
     assert.ok(body.steps.some((step) => step.step === "claim" && step.ok));
     assert.ok(body.steps.some((step) => /ESCALATE/.test(step.step) && step.ok));
     assert.ok(body.ready.includes("WP-auth-2"), "closing WP-auth-1 unblocks WP-auth-2");

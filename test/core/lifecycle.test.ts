@@ -47,7 +47,7 @@ for (const backend of STORE_BACKENDS) {
               max_iterations: 3,
               escalation_chain: [
                 { level: 0, model_id: "qwen2.5-coder:7b" },
-                { level: 1, model_id: "claude-large", is_cloud: true },
+                { level: 1, model_id: "qwen2.5-coder:32b" },
               ],
             },
             { mt_id: "MT-002", name: "Tests", depends_on: ["MT-001"] },
@@ -78,7 +78,7 @@ for (const backend of STORE_BACKENDS) {
         {
           ...iteration,
           iteration: 1,
-          model_id: "claude-large",
+          model_id: "qwen2.5-coder:32b",
           outcome: "SUCCESS",
           claimed_complete: true,
           validation_passed: true,
@@ -133,7 +133,7 @@ for (const backend of STORE_BACKENDS) {
         [
           [0, 1, "RETRY", "qwen2.5-coder:7b"],
           [0, 2, "ESCALATE", "qwen2.5-coder:7b"],
-          [1, 1, "SUCCESS", "claude-large"],
+          [1, 1, "SUCCESS", "qwen2.5-coder:32b"],
         ],
       );
       assert.equal(first.escalation.current_level, 1);

@@ -108,7 +108,15 @@ for (const backend of STORE_BACKENDS) {
         await wpIn(engine, "WP-m", "in_progress");
         await ok(engine, "register_mts", {
           wp_id: "WP-m",
-          micro_tasks: [{ mt_id: "MT-001", name: "m", max_iterations: 2 }],
+          // One level: without a chain of its own the MT would take the workspace's (section 16).
+          micro_tasks: [
+            {
+              mt_id: "MT-001",
+              name: "m",
+              max_iterations: 2,
+              escalation_chain: [{ level: 0, model_id: "a" }],
+            },
+          ],
         });
         await refused(
           engine,

@@ -10,7 +10,7 @@ import {
   type WorkPacketStatus,
 } from "../records.js";
 import type { EventName, EventPayload } from "./event-registry.js";
-import { GOVERNANCE_FIELDS, type UpdatableField } from "./wp-changes.js";
+import { type ChangedField, GOVERNANCE_FIELDS } from "./wp-changes.js";
 
 // 6: replay. Every state change is made by applying its event to the state, on the live path and in replay
 // alike, so the state rebuilt from the log equals the live state by construction (decide/evolve).
@@ -109,7 +109,7 @@ function moveMt(state: LocusState, mt: TrackedMicroTask, to: MicroTaskStatus, ev
   bump(wp, event);
 }
 
-function setField(wp: TrackedWorkPacket, field: UpdatableField, value: unknown): void {
+function setField(wp: TrackedWorkPacket, field: ChangedField, value: unknown): void {
   const target = (GOVERNANCE_FIELDS.has(field) ? wp.governance : wp) as Record<string, unknown>;
   if (value === null || value === undefined) delete target[field];
   else target[field] = cloneJson(value);
@@ -133,7 +133,7 @@ const HANDLERS: Handlers = {
     const wp = requireWp(state, p.wp_id);
     const { status, task_board_token, ...rest } = p.changes;
     for (const [field, change] of Object.entries(rest)) {
-      if (change) setField(wp, field as UpdatableField, change.to);
+      if (change) setField(wp, field as ChangedField, change.to);
     }
     if (status?.to) changeStatus(wp, status.to, event.timestamp, task_board_token?.to ?? undefined);
     else if (task_board_token?.to) wp.governance.task_board_token = task_board_token.to;

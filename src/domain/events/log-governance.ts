@@ -33,6 +33,18 @@ export const EVENT_CAPABILITIES: Readonly<Partial<Record<EventName, CapabilityId
   dependency_removed: "locus.write",
 };
 
+/**
+ * The capability one event needs: its name's, except that releasing an execution policy hold (section 16: a
+ * work_packet_updated whose changes clear `hold`) is a governance decision and needs locus.gate.
+ */
+export function capabilityOfEvent(event: { event_name: string; payload: unknown }): CapabilityId | undefined {
+  if (event.event_name === "work_packet_updated") {
+    const changes = (event.payload as { changes?: { hold?: { to?: unknown } } } | undefined)?.changes;
+    if (changes?.hold !== undefined && changes.hold.to === null) return "locus.gate";
+  }
+  return EVENT_CAPABILITIES[event.event_name as EventName];
+}
+
 /** The part of a stored event the governance reads. */
 export interface GovernedEvent {
   seq: number;
@@ -55,10 +67,12 @@ export interface LogFinding extends LogFault {
 export type LogCheck = { ok: true; state: LocusState } | { ok: false; finding: LogFinding };
 
 /** The capabilities whoever writes `events` into a store must hold: locus.write, and each one an event needs. */
-export function capabilitiesToWrite(events: Iterable<{ event_name: string }>): CapabilityId[] {
+export function capabilitiesToWrite(
+  events: Iterable<{ event_name: string; payload: unknown }>,
+): CapabilityId[] {
   const needed = new Set<CapabilityId>(["locus.write"]);
   for (const event of events) {
-    const capability = EVENT_CAPABILITIES[event.event_name as EventName];
+    const capability = capabilityOfEvent(event);
     if (capability !== undefined) needed.add(capability);
   }
   return CAPABILITY_REGISTRY.filter((id) => needed.has(id));
@@ -120,7 +134,7 @@ export class JobDecisions {
 
   /** Rule (2) for one event: undefined when its job allows the capability the event needs. */
   fault(event: GovernedEvent): LogFault | undefined {
-    const capability = EVENT_CAPABILITIES[event.event_name as EventName];
+    const capability = capabilityOfEvent(event);
     if (capability === undefined) return undefined;
     const decision = this.decision(event.job_id, capability);
     if (decision === "allow") return undefined;

@@ -42,6 +42,22 @@ export interface MergeConflict {
 const FINAL_MT: ReadonlySet<MicroTaskStatus> = new Set(["completed", "failed", "skipped"]);
 
 /**
+ * Section 16 across replicas: a WP the execution policy holds goes back to in_progress only by the event that
+ * releases the hold (a resume by a holder of locus.gate); a concurrent move that does not release it is reported.
+ */
+function heldFrom(
+  wp: TrackedWorkPacket,
+  to: WorkPacketStatus,
+  releases: boolean,
+): { apply: false; reason: string } | undefined {
+  if (wp.governance.hold === undefined || to !== "in_progress" || releases) return undefined;
+  return {
+    apply: false,
+    reason: `WP ${wp.wp_id} is held by the execution policy (${wp.governance.hold.reason}); only a resume by a holder of locus.gate moves it to in_progress`,
+  };
+}
+
+/**
  * The status a merged status change leaves, and the conflict if it is not a section 5 move. Illegal moves keep
  * the last writer's status (section 13), with two exceptions that keep "done" governed: a WP becomes done only
  * when the merged state has its passed post_work gate, and leaves done only by a gate decision.
@@ -97,7 +113,8 @@ const JUDGES: { [N in EventName]?: Judge<N> } = {
     if (status !== undefined && status !== null && status !== wp.status) {
       const verdict = wp.tombstone
         ? { apply: false, reason: `WP ${p.wp_id} is deleted; the tombstone wins over ${status}` }
-        : judgeStatus(wp, status, updateTrigger(p.source));
+        : (heldFrom(wp, status, changes.hold !== undefined && changes.hold.to === null) ??
+          judgeStatus(wp, status, updateTrigger(p.source)));
       if (verdict.reason) report(wp.tombstone ? "tombstone" : "status", verdict.reason);
       if (!verdict.apply) {
         delete changes.status;
@@ -116,7 +133,7 @@ const JUDGES: { [N in EventName]?: Judge<N> } = {
     const passed = p.result.status === "pass" || p.result.status === "skip";
     const verdict = wp.tombstone
       ? { apply: false, reason: `WP ${p.wp_id} is deleted; the gate is kept, its status change is not` }
-      : judgeStatus(wp, to, "gate", p.gate === "post_work" && passed);
+      : (heldFrom(wp, to, false) ?? judgeStatus(wp, to, "gate", p.gate === "post_work" && passed));
     if (verdict.reason) report(wp.tombstone ? "tombstone" : "status", verdict.reason);
     if (verdict.apply) return p;
     const { status_change: _dropped, ...rest } = p;

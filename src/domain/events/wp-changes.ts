@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { lazy } from "../lazy.js";
 import {
+  executionHoldSchema,
   labelSchema,
   PHASES,
   ROUTINGS,
@@ -37,12 +38,20 @@ export const updatableFields = lazy(
 /** A field update_wp may change. */
 export type UpdatableField = keyof ReturnType<typeof updatableFields>;
 
+/**
+ * Fields a work_packet_updated event may change: the updatable ones, and the execution policy's hold and
+ * iteration base (section 16), which only the execution rules write (record_iteration holds, a resume releases).
+ */
+export type ChangedField = UpdatableField | "hold" | "iteration_base";
+
 /** Fields that live under `governance` in TrackedWorkPacket (update_wp accepts the dotted form too). */
-export const GOVERNANCE_FIELDS: ReadonlySet<UpdatableField> = new Set([
+export const GOVERNANCE_FIELDS: ReadonlySet<ChangedField> = new Set<ChangedField>([
   "phase",
   "routing",
   "task_packet_path",
   "task_board_token",
+  "hold",
+  "iteration_base",
 ]);
 
 const change = <T extends z.ZodType>(value: T) =>
@@ -64,13 +73,15 @@ export const wpChangesSchema = lazy(() => {
     due_at: change(timestampSchema),
     type: change(fields.type),
     task_board_token: change(fields.task_board_token),
+    hold: change(executionHoldSchema()),
+    iteration_base: change(z.number().int().nonnegative()),
   });
 });
 /** The changes of one update. */
 export type WpChanges = z.infer<ReturnType<typeof wpChangesSchema>>;
 
 /** Reads the current value of an updatable field from a WP. */
-export function readField(wp: TrackedWorkPacket, field: UpdatableField): unknown {
+export function readField(wp: TrackedWorkPacket, field: ChangedField): unknown {
   if (GOVERNANCE_FIELDS.has(field)) return (wp.governance as Record<string, unknown>)[field] ?? null;
   return (wp as Record<string, unknown>)[field] ?? null;
 }

@@ -1,5 +1,13 @@
 import { LocusError } from "../../domain/errors.js";
-import { type TrackedWorkPacket, type WorkPacketStatus, WP_STATUSES } from "../../domain/records.js";
+import { holdSummary } from "../../domain/execution-policy.js";
+import {
+  type EscalationLevel,
+  type TrackedMicroTask,
+  type TrackedWorkPacket,
+  type WorkPacketStatus,
+  WP_STATUSES,
+} from "../../domain/records.js";
+import type { ExecutionPolicy } from "../workspace-config.js";
 
 /** Refuses an MT operation on a WP whose status does not allow it (section 4: register needs ready/in_progress). */
 export function requireWpStatus(
@@ -22,4 +30,33 @@ const OPEN_WP_STATUSES = WP_STATUSES.filter((status) => status !== "cancelled" &
 /** Refuses MT progress on a cancelled or done WP: a late agent report must not change closed work. */
 export function requireOpenWp(wp: TrackedWorkPacket, action: string): void {
   requireWpStatus(wp, OPEN_WP_STATUSES, action);
+}
+
+/**
+ * Section 16: refuses MT progress while the execution policy holds the WP. A hard gate is HSK-409-TRANSITION, a
+ * used-up max_total_iterations HSK-413-LIMIT; either way a holder of locus.gate resumes the WP (to in_progress).
+ */
+export function requireNotHeld(wp: TrackedWorkPacket, action: string, limit: number): void {
+  const hold = wp.governance.hold;
+  if (hold === undefined) return;
+  const message = `cannot ${action}: ${holdSummary(hold)}; WP ${wp.wp_id} waits for a holder of locus.gate to resume it`;
+  if (hold.reason === "max_total_iterations")
+    throw new LocusError("HSK-413-LIMIT", message, {
+      field: "wp_id",
+      limit,
+      actual: hold.iterations - (wp.governance.iteration_base ?? 0),
+      hold,
+    });
+  throw new LocusError("HSK-409-TRANSITION", message, {
+    field: "wp_id",
+    from: wp.status,
+    allowed: [],
+    status: wp.status,
+    hold,
+  });
+}
+
+/** The escalation chain in force for an MT: its own, or (registered before it had one) the workspace policy's. */
+export function chainOf(mt: TrackedMicroTask, policy: ExecutionPolicy): readonly EscalationLevel[] {
+  return mt.escalation.escalation_chain.length > 0 ? mt.escalation.escalation_chain : policy.escalation_chain;
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
+import { lastUsableLevel, totalIterations } from "../../domain/execution-policy.js";
 import {
+  type ExecutionHold,
   iterationRecordSchema,
   type MTIterationRecord,
   mtIdSchema,
@@ -8,9 +10,10 @@ import {
   timestampSchema,
   wpIdSchema,
 } from "../../domain/records.js";
-import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
+import { checkExpectedVersion, expectedVersionSchema, makeNote } from "../common.js";
+import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
-import { requireOpenWp } from "./mt-common.js";
+import { chainOf, requireNotHeld, requireOpenWp } from "./mt-common.js";
 
 const count = () => z.number().int().nonnegative();
 // The MTIterationRecord fields, in its order, with what a caller may leave out: the level defaults to the MT's
@@ -54,6 +57,8 @@ export const recordIteration = defineOperation({
       return { wp, mt, changed: false, task_board_updated: false };
     }
     checkExpectedVersion(wp, p.expected_version);
+    const policy = ctx.config.execution_policy;
+    requireNotHeld(wp, "record an iteration", policy.max_total_iterations);
     requireOpenWp(wp, "record an iteration");
     if (mt.status !== "in_progress") {
       throw new LocusError("HSK-409-TRANSITION", `${mt.mt_id} is ${mt.status}; iterations need in_progress`, {
@@ -108,11 +113,22 @@ export const recordIteration = defineOperation({
       ...(blocked ? ctx.planWpWrite(wp) : {}),
       record,
     });
-    const lastLevel = Math.max(mt.escalation.escalation_chain.length, 1) - 1;
+    const chain = chainOf(mt, policy);
+    const lastLevel = lastUsableLevel(chain, policy.cloud_escalation_allowed);
     const exhausted = atLevel.length + 1 >= mt.max_iterations && p.outcome === "RETRY";
+    let hold: ExecutionHold | undefined;
+    const total = totalIterations(await ctx.mts(wp.wp_id));
     if (p.outcome === "ESCALATE" || exhausted) {
       if (level < lastLevel) {
-        const model = mt.escalation.escalation_chain[level + 1]?.model_id;
+        const model = chain[level + 1]?.model_id;
+        if (chain[level + 1]?.is_hard_gate)
+          hold = {
+            reason: "hard_gate",
+            mt_id: mt.mt_id,
+            level: level + 1,
+            iterations: total,
+            since: ctx.timestamp,
+          };
         ctx.emit("mt_escalated", {
           wp_id: wp.wp_id,
           mt_id: mt.mt_id,
@@ -132,6 +148,34 @@ export const recordIteration = defineOperation({
         });
       }
     }
+    if (hold === undefined && total - (wp.governance.iteration_base ?? 0) >= policy.max_total_iterations)
+      hold = { reason: "max_total_iterations", iterations: total, since: ctx.timestamp };
+    if (hold !== undefined) holdWp(ctx, wp.wp_id, hold);
     return { wp: ctx.state.wps.get(wp.wp_id), mt, changed: true, task_board_updated: false };
   },
 });
+
+/**
+ * Section 16: the execution policy holds the WP. An in_progress WP moves to gated; its MTs wait until a holder of
+ * locus.gate resumes it (update_wp or gate_wp to in_progress releases the hold).
+ */
+function holdWp(ctx: JobContext, wpId: string, hold: ExecutionHold): void {
+  const wp = ctx.state.wps.get(wpId);
+  if (wp === undefined || wp.governance.hold !== undefined) return;
+  const gate = wp.status === "in_progress";
+  const why =
+    hold.reason === "hard_gate"
+      ? `${hold.mt_id} escalated to level ${hold.level}, a hard gate of the execution policy`
+      : `${hold.iterations} iterations recorded: max_total_iterations of the execution policy`;
+  ctx.emit("work_packet_updated", {
+    wp_id: wp.wp_id,
+    ...ctx.planWpWrite(wp),
+    changes: {
+      hold: { from: null, to: hold },
+      ...(gate ? { status: { from: "in_progress", to: "gated" } } : {}),
+    },
+    note: makeNote(ctx, `held: ${why}; a holder of locus.gate resumes it (to in_progress)`, "mt_executor"),
+    source: "execution_policy",
+  });
+  if (gate) ctx.boardDirty = true;
+}

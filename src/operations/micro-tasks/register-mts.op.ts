@@ -3,6 +3,7 @@ import { canonicalJson } from "../../domain/canonical-json.js";
 import { findCycle } from "../../domain/dependency-graph.js";
 import { LocusError } from "../../domain/errors.js";
 import {
+  type EscalationLevel,
   escalationLevelSchema,
   mtIdSchema,
   type TrackedMicroTask,
@@ -11,6 +12,7 @@ import {
 } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import type { ExecutionPolicy } from "../workspace-config.js";
 import { requireWpStatus } from "./mt-common.js";
 
 const definition = () => {
@@ -22,11 +24,25 @@ const definition = () => {
     files: z.strictObject({ read: paths, modify: paths, create: paths }).prefault({}),
     done_criteria: z.array(text(2_000)).max(100).default([]),
     depends_on: z.array(mtIdSchema).max(100).default([]),
-    max_iterations: z.number().int().min(1).max(20).default(5),
-    escalation_chain: z.array(escalationLevelSchema()).max(20).default([]),
+    /** Default: the workspace execution policy's max_iterations_per_mt (section 16). */
+    max_iterations: z.number().int().min(1).max(20).optional(),
+    /** Default: the workspace execution policy's escalation chain (section 16). */
+    escalation_chain: z.array(escalationLevelSchema()).max(20).optional(),
   });
 };
-type Definition = z.output<ReturnType<typeof definition>>;
+type Given = z.output<ReturnType<typeof definition>>;
+/** A definition with the execution policy's defaults filled in: what the MT record holds. */
+type Definition = Given & { max_iterations: number; escalation_chain: EscalationLevel[] };
+
+/** Fills what a definition leaves out from the workspace's execution policy (section 16). */
+const withPolicy = (mt: Given, policy: ExecutionPolicy): Definition => ({
+  ...mt,
+  max_iterations: mt.max_iterations ?? policy.max_iterations_per_mt,
+  escalation_chain:
+    mt.escalation_chain === undefined || mt.escalation_chain.length === 0
+      ? policy.escalation_chain
+      : mt.escalation_chain,
+});
 
 const params = () =>
   z.strictObject({
@@ -63,37 +79,39 @@ export const registerMts = defineOperation({
     const existing = new Map((await ctx.mts(wp.wp_id)).map((mt) => [mt.mt_id, mt]));
     const seen = new Set<string>();
     const fresh: Definition[] = [];
-    p.micro_tasks.forEach((mt, index) => {
-      if (seen.has(mt.mt_id)) {
-        throw new LocusError("HSK-400-INVALID-PARAMS", `${mt.mt_id} is listed twice`, {
-          field: `params.micro_tasks.${index}.mt_id`,
+    p.micro_tasks
+      .map((given) => withPolicy(given, ctx.config.execution_policy))
+      .forEach((mt, index) => {
+        if (seen.has(mt.mt_id)) {
+          throw new LocusError("HSK-400-INVALID-PARAMS", `${mt.mt_id} is listed twice`, {
+            field: `params.micro_tasks.${index}.mt_id`,
+          });
+        }
+        seen.add(mt.mt_id);
+        mt.escalation_chain.forEach((level, position) => {
+          if (level.level !== position) {
+            throw new LocusError(
+              "HSK-400-INVALID-PARAMS",
+              "escalation_chain levels must be 0, 1, 2... in order",
+              {
+                field: `params.micro_tasks.${index}.escalation_chain.${position}.level`,
+              },
+            );
+          }
         });
-      }
-      seen.add(mt.mt_id);
-      mt.escalation_chain.forEach((level, position) => {
-        if (level.level !== position) {
+        const stored = existing.get(mt.mt_id);
+        if (stored === undefined) fresh.push(mt);
+        else if (definitionOf(stored) !== definitionOf(mt)) {
           throw new LocusError(
-            "HSK-400-INVALID-PARAMS",
-            "escalation_chain levels must be 0, 1, 2... in order",
+            "HSK-409-CONFLICT",
+            `${mt.mt_id} is already registered with another definition`,
             {
-              field: `params.micro_tasks.${index}.escalation_chain.${position}.level`,
+              field: `params.micro_tasks.${index}`,
+              mt_id: mt.mt_id,
             },
           );
         }
       });
-      const stored = existing.get(mt.mt_id);
-      if (stored === undefined) fresh.push(mt);
-      else if (definitionOf(stored) !== definitionOf(mt)) {
-        throw new LocusError(
-          "HSK-409-CONFLICT",
-          `${mt.mt_id} is already registered with another definition`,
-          {
-            field: `params.micro_tasks.${index}`,
-            mt_id: mt.mt_id,
-          },
-        );
-      }
-    });
     if (fresh.length === 0) return { wp, micro_tasks: [], registered: [], task_board_updated: false };
     if (existing.size + fresh.length > ctx.config.limits.mts_per_wp) {
       throw new LocusError(

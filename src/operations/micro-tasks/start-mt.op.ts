@@ -4,7 +4,7 @@ import { assertMtTransition } from "../../domain/mt-state-machine.js";
 import { mtIdSchema, text, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
-import { requireWpStatus } from "./mt-common.js";
+import { chainOf, requireNotHeld, requireWpStatus } from "./mt-common.js";
 
 const params = () =>
   z.strictObject({
@@ -29,11 +29,13 @@ export const startMt = defineOperation({
     checkExpectedVersion(wp, p.expected_version);
     // An unknown MT is named as such before the WP's status is judged (issue 18: the id is the likelier typo).
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
+    requireNotHeld(wp, "start a micro-task", ctx.config.execution_policy.max_total_iterations);
     requireWpStatus(wp, ["in_progress"], "start a micro-task");
     if (mt.status === "in_progress") return { wp, mt, changed: false, task_board_updated: false };
     assertMtTransition(mt.mt_id, mt.status, "in_progress");
     const level = p.escalation_level ?? mt.escalation.current_level;
-    const levels = Math.max(mt.escalation.escalation_chain.length, 1);
+    const chain = chainOf(mt, ctx.config.execution_policy);
+    const levels = Math.max(chain.length, 1);
     if (level >= levels) {
       throw new LocusError(
         "HSK-400-INVALID-PARAMS",
@@ -57,7 +59,7 @@ export const startMt = defineOperation({
         waiting_for: unfinished,
       });
     }
-    const model = p.model_id ?? mt.escalation.escalation_chain[level]?.model_id;
+    const model = p.model_id ?? chain[level]?.model_id;
     ctx.emit("mt_started", {
       wp_id: wp.wp_id,
       mt_id: mt.mt_id,

@@ -6,6 +6,7 @@ import {
   checkGateBound,
   expectedVersionSchema,
   makeNote,
+  releaseHoldChanges,
   transitionFacts,
 } from "../common.js";
 import { defineOperation } from "../operation.js";
@@ -50,9 +51,19 @@ export const gateWp = defineOperation({
     };
     const summary = `${p.gate} gate: ${p.result.status}${p.result.notes ? ` - ${p.result.notes}` : ""}`;
     checkGateBound(ctx, wp);
+    if (to === "in_progress" && wp.governance.hold !== undefined) {
+      // Section 16: a gate holder's decision that restarts the WP also releases the execution policy's hold.
+      ctx.emit("work_packet_updated", {
+        wp_id: wp.wp_id,
+        ...ctx.planWpWrite(wp),
+        changes: releaseHoldChanges(wp),
+        source: "execution_policy",
+      });
+    }
+    const current = ctx.state.wps.get(wp.wp_id) ?? wp;
     ctx.emit("work_packet_gated", {
       wp_id: wp.wp_id,
-      ...ctx.planWpWrite(wp),
+      ...ctx.planWpWrite(current),
       gate: p.gate,
       result,
       note: makeNote(ctx, summary, "gate"),

@@ -16,6 +16,7 @@ import {
   expectedVersionSchema,
   makeNote,
   noteParamSchema,
+  releaseHoldChanges,
   transitionFacts,
 } from "../common.js";
 import { defineOperation } from "../operation.js";
@@ -81,6 +82,16 @@ export const updateWp = defineOperation({
     if (status) {
       const trigger = updateTrigger(p.source);
       assertWpTransition(wp.status, status.to as typeof wp.status, trigger, transitionFacts(wp));
+      if (status.to === "in_progress" && wp.governance.hold !== undefined) {
+        // Section 16: resuming what the execution policy holds is a gate holder's decision.
+        if (!ctx.useCapability("locus.gate", "resume a WP held by the execution policy"))
+          throw new LocusError(
+            "HSK-403-CAPABILITY",
+            `${wp.wp_id} is held by the execution policy (${wp.governance.hold.reason}); resuming it needs locus.gate`,
+            { field: "params.updates.status", missing: ["locus.gate"], hold: wp.governance.hold },
+          );
+        Object.assign(changes, releaseHoldChanges(wp));
+      }
     }
     const note =
       p.note === undefined

@@ -159,6 +159,10 @@ export class PostgresStore implements LocusStore {
       params.push(query.wpId);
       sql += " AND (wp_id = $3 OR related_wp_id = $3)";
     }
+    if (query.jobIds !== undefined) {
+      params.push([...query.jobIds]);
+      sql += ` AND job_id = ANY($${params.length}::text[])`;
+    }
     sql += " ORDER BY seq";
     if (query.limit !== undefined) {
       params.push(query.limit);

@@ -125,6 +125,10 @@ export class SqliteStore implements LocusStore {
       sql += " AND (wp_id = ? OR related_wp_id = ?)";
       params.push(query.wpId, query.wpId);
     }
+    if (query.jobIds !== undefined) {
+      sql += " AND job_id IN (SELECT value FROM json_each(?))";
+      params.push(JSON.stringify(query.jobIds));
+    }
     sql += " ORDER BY seq";
     if (query.limit !== undefined) {
       sql += " LIMIT ?";
