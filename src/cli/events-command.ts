@@ -1,10 +1,14 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { isLocusError } from "../domain/errors.js";
 import { type AuditReport, auditWp } from "../operations/audit-trail.js";
+import { ANCHOR_FILE, anchorText, checkAnchors } from "../operations/chain-anchors.js";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
+import { committedAnchors } from "./git-anchors.js";
 import { wholeNumber } from "./number-option.js";
 import { withReplayProgress } from "./replay-progress.js";
 import { writeLines } from "./stdout-writer.js";
@@ -36,15 +40,71 @@ export function registerEvents(program: Command): void {
 
   events
     .command("verify")
-    .description("Recompute the hash chain; exit 1 and name the first bad seq when it is broken")
+    .description(
+      "Recompute the hash chain and check it against every locus-anchor.json in git history; exit 1 naming the first bad seq or anchor",
+    )
     .action(async (_options: unknown, command: Command) => {
-      const { engine } = await openEngine(command);
+      const { engine, workspace } = await openEngine(command);
       try {
         const report = await verifyStore(engine.store);
-        if (globalOptions(command).json) process.stdout.write(commandJson({ ...report }));
-        else if (report.ok) process.stdout.write(`chain ok: ${report.checked} events verified\n`);
-        else process.stdout.write(`chain BROKEN at seq ${report.first_bad_seq}: ${report.reason}\n`);
-        process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+        const committed = committedAnchors(workspace.root);
+        const anchors =
+          committed === undefined ? undefined : await checkAnchors(engine.store, committed.anchors);
+        const unreadable = committed?.unreadable ?? [];
+        const ok = report.ok && (anchors?.ok ?? true);
+        if (globalOptions(command).json)
+          process.stdout.write(
+            commandJson({
+              ...report,
+              ok,
+              chain_ok: report.ok,
+              anchors: anchors === undefined ? null : { ...anchors, unreadable },
+            }),
+          );
+        else {
+          process.stdout.write(
+            report.ok
+              ? `chain ok: ${report.checked} events verified\n`
+              : `chain BROKEN at seq ${report.first_bad_seq}: ${report.reason}\n`,
+          );
+          if (anchors?.first_mismatch !== undefined)
+            process.stdout.write(
+              `anchor of commit ${anchors.first_mismatch.commit.slice(0, 12)} (seq ${anchors.first_mismatch.seq}) NOT matched: ${anchors.first_mismatch.reason}\n`,
+            );
+          else if (anchors !== undefined && anchors.checked > 0)
+            process.stdout.write(
+              `anchors ok: the store matches all ${anchors.checked} anchors in git history\n`,
+            );
+          if (unreadable.length > 0)
+            process.stdout.write(
+              `${unreadable.length} committed ${ANCHOR_FILE} versions are not anchors (edited by hand?): ${unreadable.map((c) => c.slice(0, 12)).join(", ")}\n`,
+            );
+        }
+        process.exitCode = ok ? EXIT.ok : EXIT.failed;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  events
+    .command("anchor")
+    .description(
+      `Write the chain head (seq, hash) to ${ANCHOR_FILE} at the workspace root (the pre-commit hook does)`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { engine, workspace } = await openEngine(command);
+      try {
+        const head = await engine.store.transaction((tx) => tx.chainHead());
+        const file = join(workspace.root, ANCHOR_FILE);
+        const text = anchorText(head);
+        // Unchanged head, unchanged file: no rewrite, so git sees no change.
+        if (!existsSync(file) || readFileSync(file, "utf8") !== text) {
+          writeFileSync(`${file}.tmp`, text);
+          renameSync(`${file}.tmp`, file);
+        }
+        if (globalOptions(command).json)
+          process.stdout.write(commandJson({ file, seq: head.seq, hash: head.hash }));
+        else process.stdout.write(`${ANCHOR_FILE}: seq ${head.seq}, hash ${head.hash.slice(0, 16)}...\n`);
       } finally {
         await engine.close();
       }

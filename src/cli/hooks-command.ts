@@ -6,12 +6,14 @@ import type { Command } from "commander";
 import { resolveBoardFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
+import { ANCHOR_FILE } from "../operations/chain-anchors.js";
 import { findWorkspaceRoot } from "../workspace/workspace.js";
 import { globalOptions } from "./cli-context.js";
 import { commandJson } from "./cli-output.js";
 
-// `locus hooks install` (section 8): a git pre-commit hook that syncs the Task Board and stages only the board
-// file, so a commit always carries a board that agrees with the store. Nothing else is staged.
+// `locus hooks install` (section 8): a git pre-commit hook that syncs the Task Board and stages the board file, so
+// a commit always carries a board that agrees with the store, and (section 16) writes and stages the chain head
+// in locus-anchor.json. Nothing else is staged.
 
 /** A line every hook Locus writes carries, so a re-install may replace it and nothing else. */
 export const HOOK_MARKER = "# locus: task board pre-commit hook";
@@ -40,6 +42,9 @@ export function preCommitScript(
     `cd ${single(workspaceRoot)} || exit 1`,
     `${locus} board sync >/dev/null || { echo "locus: task board sync failed or refused a move (run: locus board sync); commit stopped" >&2; exit 1; }`,
     `git add -- ${single(boardPath)}`,
+    // Section 16: the chain head goes into the commit, a witness of the log outside the store.
+    `${locus} events anchor >/dev/null || { echo "locus: could not write ${ANCHOR_FILE}; commit stopped" >&2; exit 1; }`,
+    `git add -- ${ANCHOR_FILE}`,
     ...(replicas === undefined
       ? []
       : [
@@ -85,7 +90,9 @@ export function registerHooks(program: Command): void {
     .command("hooks")
     .description("Git hooks for the Task Board")
     .command("install")
-    .description("Install a git pre-commit hook that syncs the Task Board and stages only the board file")
+    .description(
+      "Install a git pre-commit hook that syncs the Task Board and stages it with the chain anchor (locus-anchor.json)",
+    )
     .option("--force", "replace a pre-commit hook that Locus did not write")
     .option(
       "--replicas [folder]",
@@ -150,7 +157,7 @@ export function registerHooks(program: Command): void {
               board_path: boardPath,
               ...(replicas === undefined ? {} : { replicas, post_merge_hook: postMerge }),
             })
-          : `Installed ${hookFile}: each commit syncs ${boardPath} and stages it${shared}\n`,
+          : `Installed ${hookFile}: each commit syncs ${boardPath} and stages it with ${ANCHOR_FILE}${shared}\n`,
       );
     });
 }

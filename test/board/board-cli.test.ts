@@ -133,7 +133,7 @@ describe("board commands as processes", () => {
       );
       git("commit", "-q", "-m", "work");
       const files = git("show", "--name-only", "--format=", "HEAD").trim().split("\n").sort();
-      assert.deepEqual(files, ["docs/TASK_BOARD.md", "docs/task_packets/WP-B.md"]);
+      assert.deepEqual(files, ["docs/TASK_BOARD.md", "docs/task_packets/WP-B.md", "locus-anchor.json"]);
       const porcelain = git("status", "--porcelain");
       assert.match(porcelain, /\?\? unstaged\.txt/);
       assert.match(porcelain, /^ M tracked\.txt$/m, "the tracked change stays modified and unstaged");
