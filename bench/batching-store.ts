@@ -57,6 +57,11 @@ export class BatchingStore implements LocusStore {
     return this.inner.readMeta(prefix);
   }
 
+  async readPurgedEvents() {
+    this.commit();
+    return this.inner.readPurgedEvents();
+  }
+
   async readDerivedEventColumns() {
     this.commit();
     return this.inner.readDerivedEventColumns();

@@ -77,6 +77,7 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
     failsWhenListed: "conflicts",
   },
   sync_events: { path: ["sync"], args: ["peer"], example: "locus sync locus-replicas/" },
+  purge_events: { path: ["events", "purge"], example: "locus events purge --older-than 30d --dry-run" },
   add_member: {
     path: ["member", "add"],
     args: ["actor_id"],

@@ -10,13 +10,14 @@ import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
 import { committedAnchors } from "./git-anchors.js";
 import { wholeNumber } from "./number-option.js";
+import { subcommand } from "./operation-commands.js";
 import { withReplayProgress } from "./replay-progress.js";
 import { writeLines } from "./stdout-writer.js";
 
 /** `locus events` (JSON Lines of stored events), `locus events verify`, `locus replay` and `locus audit`. */
 export function registerEvents(program: Command): void {
-  const events = program
-    .command("events")
+  // `events purge` (a catalog operation) may have made the group already.
+  const events = subcommand(program, "events")
     .description("Print Flight Recorder events (JSON Lines with --json)")
     .option("--since <seq>", "only events after this seq", wholeNumber(0))
     .option("--wp <id>", "only events about this work packet")

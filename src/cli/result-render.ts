@@ -184,6 +184,16 @@ function memberTable(members: readonly MemberRow[]): string {
   );
 }
 
+/** What a retention purge removed (section 16). */
+function purgeSummary(data: Record<string, unknown>): string {
+  const byName = data.by_name as { work_query_executed: number; capability_decision: number };
+  const what = `${byName.work_query_executed} query events and ${byName.capability_decision} capability decisions of jobs that changed nothing`;
+  const when = `older than ${String(data.older_than).slice(0, 19)}Z`;
+  if (data.dry_run) return `dry run: would remove ${what}, ${when}; nothing changed`;
+  if (data.removed === 0) return `nothing to purge ${when}`;
+  return `removed ${what}, ${when}\ncheckpoint: event ${String(data.checkpoint_seq)} records what went; \`locus events verify\` still checks the whole chain`;
+}
+
 /** Renders any operation's `data` for people. */
 export function renderData(data: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -201,6 +211,7 @@ export function renderData(data: Record<string, unknown>): string {
   if (isRecord(data.removed) && typeof (data.removed as { actor_id?: unknown }).actor_id === "string")
     return `removed ${String((data.removed as { actor_id: string }).actor_id)}: its token no longer works`;
   if (isImportReport(data)) return importSummary(data);
+  if (typeof data.older_than === "string" && isRecord(data.by_name)) return purgeSummary(data);
   const list = (data.ready_wps ?? data.wps) as TrackedWorkPacket[] | undefined;
   if (Array.isArray(list)) {
     parts.push(wpTable(list));

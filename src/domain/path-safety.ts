@@ -23,3 +23,11 @@ export function isUnder(path: string, dir: string): boolean {
   const folder = dir.replace(/\/+$/, "");
   return folder === "" || path === folder || path.startsWith(`${folder}/`);
 }
+
+/** Section 16: checks the path of every ArtifactHandle among `refs` (text references are not paths). */
+export function checkArtifactPaths(refs: Readonly<Record<string, unknown>>): void {
+  for (const [field, ref] of Object.entries(refs)) {
+    if (ref !== null && typeof ref === "object" && typeof (ref as { path?: unknown }).path === "string")
+      assertRelativeWorkspacePath((ref as { path: string }).path, `${field}.path`);
+  }
+}

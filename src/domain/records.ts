@@ -83,6 +83,43 @@ export const vectorClockSchema = z.record(z.string(), z.number().int().nonnegati
 /** A vector clock. */
 export type VectorClock = z.infer<typeof vectorClockSchema>;
 
+/**
+ * Section 16: an artifact reference. The spec's ArtifactHandle `{artifact_id, path}` (the path inside the
+ * workspace, checked by `checkArtifactPaths` like every path), or, as before, a free-text reference (a URL).
+ */
+export const artifactRefSchema = lazy(() =>
+  z.union([text(2_000), z.strictObject({ artifact_id: z.uuid(), path: text(1_000).min(1) })]),
+);
+/** An artifact reference: text, or an ArtifactHandle. */
+export type ArtifactRef = z.infer<ReturnType<typeof artifactRefSchema>>;
+
+/** Section 16: an ArtifactHandle proper (a binding's references must be handles, not free text). */
+export const artifactHandleSchema = lazy(() =>
+  z.strictObject({ artifact_id: z.uuid(), path: text(1_000).min(1) }),
+);
+
+/** Governance modes of spec 2.6.8. */
+export const GOVERNANCE_MODES = ["GOV_STRICT", "GOV_STANDARD", "GOV_LIGHT"] as const;
+
+/**
+ * Section 16: WorkPacketBinding of spec 2.6.8.7. `work_packet_id` is required (the envelope checks it names a live
+ * WP, HSK-404-WP-BINDING); every other field is validated when given, and nothing else is accepted.
+ */
+export const workPacketBindingSchema = lazy(() =>
+  z.strictObject({
+    spec_id: text(200).min(1).optional(),
+    task_board_id: text(200).min(1).optional(),
+    work_packet_id: z.string().max(200),
+    refinement_ref: artifactHandleSchema().optional(),
+    signature_ref: artifactHandleSchema().optional(),
+    mode: z.enum(GOVERNANCE_MODES).optional(),
+    workflow_context: z.union([text(200), z.record(z.string().max(100), text(1_000))]).optional(),
+    capability_registry_version: text(100).min(1).optional(),
+  }),
+);
+/** A WorkPacketBinding. */
+export type WorkPacketBinding = z.infer<ReturnType<typeof workPacketBindingSchema>>;
+
 /** GateStatus of 2.3.15.2. */
 export const gateStatusSchema = lazy(() =>
   z.strictObject({
@@ -90,7 +127,7 @@ export const gateStatusSchema = lazy(() =>
     validated_at: timestampSchema.optional(),
     validated_by: userIdSchema.optional(),
     notes: text(10_000).optional(),
-    validation_report_ref: text(2_000).optional(),
+    validation_report_ref: artifactRefSchema().optional(),
   }),
 );
 /** A gate decision (current or historical). */
@@ -213,8 +250,8 @@ export const iterationRecordSchema = lazy(() =>
     claimed_complete: z.boolean(),
     validation_passed: z.boolean().optional(),
     outcome: z.enum(ITERATION_OUTCOMES),
-    output_artifact_ref: text(2_000).optional(),
-    validation_artifact_ref: text(2_000).optional(),
+    output_artifact_ref: artifactRefSchema().optional(),
+    validation_artifact_ref: artifactRefSchema().optional(),
     error_summary: text(10_000).optional(),
     failure_category: text(200).optional(),
   }),
@@ -228,7 +265,7 @@ export const validationResultSchema = lazy(() =>
     passed: z.boolean(),
     blocking_failures: z.array(text(2_000)).max(200).default([]),
     warnings: z.array(text(2_000)).max(200).default([]),
-    evidence_ref: text(2_000).optional(),
+    evidence_ref: artifactRefSchema().optional(),
   }),
 );
 

@@ -18,6 +18,7 @@ import { getWpStatus } from "./queries/get-wp-status.op.js";
 import { listWps } from "./queries/list-wps.op.js";
 import { queryBlocked } from "./queries/query-blocked.op.js";
 import { queryReady } from "./queries/query-ready.op.js";
+import { purgeEvents } from "./retention/purge-events.op.js";
 import { search } from "./search/search.op.js";
 import { syncEvents } from "./sync/sync-events.op.js";
 import { claimWp } from "./work-packets/claim-wp.op.js";
@@ -56,6 +57,7 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   removeMember,
   requireMembers,
   ...importOperations, // section 15: import_beads, import_backlog, import_taskmaster, import_github
+  purgeEvents, // section 16: retention (src/operations/retention/)
 ];
 
 /** The catalog by operation name. */

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { LocusError } from "../domain/errors.js";
 import { inspectJsonShape, MAX_JOB_DEPTH } from "../domain/json-shape.js";
-import { NO_CONTROL_CHARACTERS, nameSchema, userIdSchema, wpIdSchema } from "../domain/records.js";
+import { checkArtifactPaths } from "../domain/path-safety.js";
+import {
+  NO_CONTROL_CHARACTERS,
+  nameSchema,
+  userIdSchema,
+  workPacketBindingSchema,
+  wpIdSchema,
+} from "../domain/records.js";
 import type { OperationDefinition } from "./operation.js";
 import { protocolIdOf } from "./operation.js";
 
@@ -19,7 +26,7 @@ export const locusJobSchema = z.strictObject({
   actor_id: userIdSchema.optional(),
   trace_id: z.uuid("must be a uuid").optional(),
   idempotency_key: nameSchema(200).optional(),
-  work_packet_binding: z.looseObject({ work_packet_id: z.string().max(200) }).optional(),
+  work_packet_binding: workPacketBindingSchema().optional(),
   input: z.strictObject({
     schema_version: z.literal("poe-1.0").optional(),
     op_id: z.string().max(100).regex(NO_CONTROL_CHARACTERS, "must not contain control characters").optional(),
@@ -159,5 +166,10 @@ export function checkJob(
       field: "work_packet_binding.work_packet_id",
     });
   }
+  if (job.work_packet_binding !== undefined)
+    checkArtifactPaths({
+      "work_packet_binding.refinement_ref": job.work_packet_binding.refinement_ref,
+      "work_packet_binding.signature_ref": job.work_packet_binding.signature_ref,
+    });
   return { job, operation, params: parseParams(job, operation, paramsLimit) };
 }

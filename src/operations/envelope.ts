@@ -232,6 +232,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
         decision_outcome: decision.decision_outcome,
         capability_profile_id: identity.profile_id,
         ...(decision.reason ? { reason: decision.reason } : {}),
+        ...(job.work_packet_binding ? { work_packet_binding: job.work_packet_binding } : {}),
       });
     }
   };

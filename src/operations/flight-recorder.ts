@@ -1,7 +1,7 @@
 import { canonicalJson } from "../domain/canonical-json.js";
 import { isLocusError, type LocusError } from "../domain/errors.js";
 import type { LocusState } from "../domain/events/evolve.js";
-import { type ChainReport, verifyChain } from "../domain/events/hash-chain.js";
+import { type ChainReport, checkpointFault, verifyChain } from "../domain/events/hash-chain.js";
 import { replay } from "../domain/events/merge-fold.js";
 import { derivedColumnFault } from "../store/event-rows.js";
 import type { LocusStore, StoredEvent } from "../store/store-port.js";
@@ -47,7 +47,18 @@ async function verifyRows(
   events: StoredEvent[],
   head: { seq: number; hash: string },
 ): Promise<ChainReport> {
-  const chain = verifyChain(events, head);
+  // Section 16: events a retention purge removed keep their hash; their checkpoints commit to what went.
+  const purged = await store.readPurgedEvents();
+  const chain = verifyChain(events, head, new Map(purged.map((event) => [event.seq, event.hash])));
+  const checkpoint = checkpointFault(events, purged, store.replicaId);
+  if (checkpoint !== undefined && (chain.first_bad_seq === undefined || checkpoint.seq < chain.first_bad_seq))
+    return {
+      ok: false,
+      checked: checkpoint.seq - 1,
+      head_seq: head.seq,
+      first_bad_seq: checkpoint.seq,
+      reason: checkpoint.reason,
+    };
   const columns = derivedColumnFault(events, await store.readDerivedEventColumns());
   if (columns === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= columns.seq))
     return chain;

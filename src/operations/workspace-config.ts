@@ -56,6 +56,19 @@ export const executionPolicySchema = z
 /** The execution policy in force. */
 export type ExecutionPolicy = z.infer<typeof executionPolicySchema>;
 
+/** A span of time as people write it: `30d`, `12h`, `90m`, `45s` (section 16 retention). */
+export const durationSchema = z
+  .string()
+  .regex(/^\d{1,6}[dhms]$/, { message: "a duration is a number and a unit: 30d, 12h, 90m or 45s" });
+
+/** Milliseconds of a duration (`durationSchema`). */
+export function durationMs(duration: string): number {
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 }[
+    duration.slice(-1) as "d" | "h" | "m" | "s"
+  ];
+  return Number(duration.slice(0, -1)) * unit;
+}
+
 /** `.locus/config.json`: what a workspace may configure; everything has a default. */
 export const workspaceConfigSchema = z.strictObject({
   /** Where the store lives when neither --store nor LOCUS_STORE says (section 11). */
@@ -114,6 +127,8 @@ export const workspaceConfigSchema = z.strictObject({
     })
     .prefault({}),
   execution_policy: executionPolicySchema,
+  /** Section 16: `locus events purge` without --older-than removes read and decision events older than this. */
+  retention: z.strictObject({ purge_older_than: durationSchema.default("30d") }).prefault({}),
   board_path: z.string().default("docs/TASK_BOARD.md"),
   packets_dir: z.string().default("docs/task_packets"),
 });

@@ -2,6 +2,7 @@ import type { LocusError } from "../domain/errors.js";
 import type { BronzeInherited } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { LocusState } from "../domain/events/evolve.js";
+import type { PurgedEvent } from "../domain/events/hash-chain.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
 import type { SortPolicy } from "../domain/ready-rules.js";
 import type { SearchIndexPort } from "../search/search-index-port.js";
@@ -102,6 +103,14 @@ export interface BoardWpState {
   token: string;
 }
 
+/** An event a retention purge may remove (section 16). */
+export interface PurgeCandidate {
+  seq: number;
+  event_uuid: string;
+  event_name: "work_query_executed" | "capability_decision";
+  hash: string;
+}
+
 /** A stored idempotent result. */
 export interface IdempotentRecord {
   request_hash: string;
@@ -114,6 +123,14 @@ export interface StoreTransaction {
   chainHead(): Promise<ChainHead>;
   /** Appends sealed events (their seq, sequence and hashes already computed from chainHead). */
   appendEvents(events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Section 16, retention: the events a purge may remove, older than `before` (an ISO time), oldest first: every
+   * `work_query_executed`, and each `capability_decision` of a job that recorded nothing else (the decisions that
+   * allowed a state change stay: they are what replicas and imports judge that change by).
+   */
+  purgeCandidates(before: string): Promise<PurgeCandidate[]>;
+  /** Removes these events' rows, keeping their seq, uuid and hash under the checkpoint event `checkpointSeq`. */
+  purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void>;
 
   getWp(wpId: string): Promise<TrackedWorkPacket | undefined>;
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;
@@ -214,6 +231,8 @@ export interface LocusStore {
   readMeta(prefix: string): Promise<Map<string, string>>;
   /** The derived, unhashed columns (wp_id, related_wp_id) of every stored event, in seq order, for verify. */
   readDerivedEventColumns(): Promise<DerivedEventColumns[]>;
+  /** Section 16: the events retention purged (seq, hash, the checkpoint that removed them), in seq order. */
+  readPurgedEvents(): Promise<PurgedEvent[]>;
   /** Loads the whole WP/MT/dependency state (for replay checks and exports). */
   loadState(): Promise<LocusState>;
   /** Replaces the WP/MT/dependency tables with `state` and rebuilds derived indexes (replay --rebuild). */

@@ -71,6 +71,7 @@ const KEYED_JOBS: [string, Record<string, unknown>, Record<string, unknown>][] =
   ["add_member", { actor_id: "keyed-agent", role: "member" }, { actor_id: "keyed-agent", role: "viewer" }],
   ["remove_member", { actor_id: "keyed-agent" }, { actor_id: "someone-else" }],
   ["require_members", { required: false }, { required: true }],
+  ["purge_events", { older_than: "1s" }, { older_than: "2s" }],
   ["query_ready", {}, { limit: 3 }],
 ];
 for (const backend of STORE_BACKENDS) {

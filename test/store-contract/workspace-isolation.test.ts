@@ -72,6 +72,7 @@ async function footprint(store: LocusStore): Promise<string> {
     return canonicalJson({
       state: stateFingerprint(await store.loadState()),
       events: events.map((e) => e.hash),
+      purged: await store.readPurgedEvents(),
       head: await tx.chainHead(),
       bronze: (await tx.bronzeSnapshots()).map((b) => [b.bronze_id, b.content_hash]),
       board: [...(await tx.getBoardState(BOARD_PATH)).entries()],
@@ -164,6 +165,8 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
     import_backlog: [fine({ source: EMPTY_SOURCES.backlog, dry_run: true })],
     import_taskmaster: [fine({ source: EMPTY_SOURCES.taskmaster })],
     import_github: [fine({ source: EMPTY_SOURCES.github, dry_run: true })],
+    // B purges all of its own reads; A's log (checked after every case) loses nothing.
+    purge_events: [fine({ older_than: "0s" }, (data) => assert.ok((data.removed as number) > 0))],
     // Last (see the loop): B may create its own WP-A2, which never becomes A's.
     create_wp: [fine({ wp_id: "WP-A2", title: "Bravo's own WP-A2" })],
   };

@@ -16,6 +16,7 @@ import {
   vectorClockSchema,
   WP_STATUSES,
   workNoteSchema,
+  workPacketBindingSchema,
   workPacketSchema,
   wpIdSchema,
 } from "../records.js";
@@ -242,6 +243,8 @@ export const EVENT_REGISTRY = {
       decision_outcome: z.enum(["allow", "deny"]),
       capability_profile_id: text(200).optional(),
       reason: text(300).optional(),
+      /** Section 16: the job's WorkPacketBinding, recorded with its decisions. */
+      work_packet_binding: workPacketBindingSchema().optional(),
     })),
   },
   member_added: {
@@ -264,6 +267,17 @@ export const EVENT_REGISTRY = {
   members_required: {
     event_id: "FR-EVT-MEMBER-003",
     payload: strict(() => ({ required: z.boolean(), changed_by: userIdSchema })),
+  },
+  events_purged: {
+    event_id: "FR-EVT-LOG-001",
+    payload: strict(() => ({
+      older_than: timestampSchema,
+      removed: count,
+      removed_digest: z.string().regex(/^[0-9a-f]{64}$/),
+      first_seq: count.optional(),
+      last_seq: count.optional(),
+      by_name: z.strictObject({ work_query_executed: count, capability_decision: count }),
+    })),
   },
   diagnostic: {
     event_id: "FR-EVT-DIAG-001",

@@ -15,14 +15,74 @@ export interface ChainReport {
   reason?: string;
 }
 
-/** Recomputes the hash chain; names the first bad seq (edited, deleted, reordered or truncated). */
+/**
+ * Section 16, retention: an event a purge removed. Its row is gone; its hash stays, so the chain still links
+ * across it, and the checkpoint event that removed it (an `events_purged` in the chain) commits to the digest of
+ * all it removed, so no kept hash can be changed either.
+ */
+export interface PurgedEvent {
+  seq: number;
+  hash: string;
+  checkpoint_seq: number;
+}
+
+/** The digest a checkpoint records of the events it removed (seq and hash, in seq order). */
+export function purgeDigest(removed: readonly { seq: number; hash: string }[]): string {
+  return canonicalSha256(removed.map((event) => [event.seq, event.hash]));
+}
+
+/**
+ * Checks every checkpoint this store wrote (`replicaId`'s own `events_purged`) against the purged events it
+ * names, and that no purged event is unaccounted for. Returns the first fault.
+ */
+export function checkpointFault(
+  events: readonly StoredEvent[],
+  purged: readonly PurgedEvent[],
+  replicaId: string,
+): { seq: number; reason: string } | undefined {
+  const byCheckpoint = new Map<number, PurgedEvent[]>();
+  for (const event of purged) {
+    const list = byCheckpoint.get(event.checkpoint_seq) ?? [];
+    list.push(event);
+    byCheckpoint.set(event.checkpoint_seq, list);
+  }
+  for (const event of events) {
+    if (event.event_name !== "events_purged" || event.replica_id !== replicaId) continue;
+    const removed = (byCheckpoint.get(event.seq) ?? []).sort((a, b) => a.seq - b.seq);
+    byCheckpoint.delete(event.seq);
+    const p = event.payload as { removed?: unknown; removed_digest?: unknown };
+    if (removed.length !== p.removed || purgeDigest(removed) !== p.removed_digest)
+      return {
+        seq: event.seq,
+        reason: `the events checkpoint ${event.seq} removed are not the ${String(p.removed)} it recorded`,
+      };
+  }
+  for (const [checkpoint, list] of byCheckpoint) {
+    const first = Math.min(...list.map((event) => event.seq));
+    return {
+      seq: first,
+      reason: `purged event ${first} names checkpoint ${checkpoint}, which recorded no purge`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Recomputes the hash chain; names the first bad seq (edited, deleted, reordered or truncated). `purged` holds
+ * the hashes of events a retention purge removed (section 16): the chain links across them.
+ */
 export function verifyChain(
   events: readonly StoredEvent[],
   head: { seq: number; hash: string },
+  purged: ReadonlyMap<number, string> = new Map(),
 ): ChainReport {
   let previousHash = "";
   let expectedSeq = 1;
   for (const event of events) {
+    while (event.seq > expectedSeq && purged.has(expectedSeq)) {
+      previousHash = purged.get(expectedSeq) as string;
+      expectedSeq += 1;
+    }
     const bad = (reason: string): ChainReport => ({
       ok: false,
       checked: expectedSeq - 1,
@@ -37,6 +97,10 @@ export function verifyChain(
     const { hash, ...unsealed } = event;
     if (eventHash(unsealed) !== hash) return bad("hash does not match the event's content");
     previousHash = hash;
+    expectedSeq += 1;
+  }
+  while (expectedSeq <= head.seq && purged.has(expectedSeq)) {
+    previousHash = purged.get(expectedSeq) as string;
     expectedSeq += 1;
   }
   const last = expectedSeq - 1;

@@ -21,6 +21,7 @@ import type { BoardStatus, ParsedBoard } from "../../board/board-model.js";
 import { writeRenderJournal } from "../../board/board-render-journal.js";
 import { LocusError } from "../../domain/errors.js";
 import type { BoardWpState } from "../../store/store-port.js";
+import { faultPoint } from "../fault-point.js";
 import type { JobContext } from "../job-context.js";
 
 /** Emits TB-001 for every placed WP that had no entry in an owned section before this sync. */
@@ -136,13 +137,4 @@ function recordRender(ctx: JobContext, write: ScheduledBoardWrite): void {
     wps: [...placed],
     carried,
   });
-}
-
-/**
- * TEST ONLY: `LOCUS_FAULT=<name>` kills the process at the named point, as `kill -9` would, so a test can
- * reproduce a crash inside a window deterministically. The one point: `board-after-rename` (the board file
- * renamed into place, COMMIT not yet run; issue 21 hole 9).
- */
-function faultPoint(name: "board-after-rename"): void {
-  if (process.env.LOCUS_FAULT === name) process.kill(process.pid, "SIGKILL");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { assertMtTransition } from "../../domain/mt-state-machine.js";
+import { checkArtifactPaths } from "../../domain/path-safety.js";
 import { mtIdSchema, text, validationResultSchema, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
@@ -37,6 +38,7 @@ export const completeMt = defineOperation({
     requireOpenWp(wp, "complete a micro-task");
     assertMtTransition(mt.mt_id, mt.status, p.outcome);
     const write = ctx.planWpWrite(wp);
+    checkArtifactPaths({ "params.validation_result.evidence_ref": p.validation_result?.evidence_ref });
     const validation = p.validation_result ? { validation_result: p.validation_result } : {};
     if (p.outcome === "failed") {
       ctx.emit("mt_failed", {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
 import { lastUsableLevel, totalIterations } from "../../domain/execution-policy.js";
+import { checkArtifactPaths } from "../../domain/path-safety.js";
 import {
   type ExecutionHold,
   iterationRecordSchema,
@@ -57,6 +58,10 @@ export const recordIteration = defineOperation({
       return { wp, mt, changed: false, task_board_updated: false };
     }
     checkExpectedVersion(wp, p.expected_version);
+    checkArtifactPaths({
+      "params.output_artifact_ref": p.output_artifact_ref,
+      "params.validation_artifact_ref": p.validation_artifact_ref,
+    });
     const policy = ctx.config.execution_policy;
     requireNotHeld(wp, "record an iteration", policy.max_total_iterations);
     requireOpenWp(wp, "record an iteration");

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { GATES, type GateStatus, text, wpIdSchema } from "../../domain/records.js";
+import { checkArtifactPaths } from "../../domain/path-safety.js";
+import { artifactRefSchema, GATES, type GateStatus, text, wpIdSchema } from "../../domain/records.js";
 import { assertWpTransition, gateDecisionTarget } from "../../domain/wp-state-machine.js";
 import {
   checkExpectedVersion,
@@ -18,7 +19,7 @@ const params = () =>
     result: z.strictObject({
       status: z.enum(["pass", "fail", "skip", "pending"]),
       notes: text(10_000).optional(),
-      validation_report_ref: text(2_000).optional(),
+      validation_report_ref: artifactRefSchema().optional(),
     }),
     expected_version: expectedVersionSchema(),
   });
@@ -42,6 +43,7 @@ export const gateWp = defineOperation({
       if (p.gate === "post_work") facts.post_work_passed = true;
       assertWpTransition(from, to, "gate", facts);
     }
+    checkArtifactPaths({ "params.result.validation_report_ref": p.result.validation_report_ref });
     const result: GateStatus = {
       status: p.result.status,
       validated_at: ctx.timestamp,

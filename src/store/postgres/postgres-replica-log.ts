@@ -31,7 +31,8 @@ export class PostgresReplicaLog implements ReplicaLog {
   async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
     if (uuids.length === 0) return new Set();
     const rows = await this.rows(
-      "SELECT event_uuid FROM events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])",
+      `SELECT event_uuid FROM events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])
+       UNION ALL SELECT event_uuid FROM purged_events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])`,
       [[...uuids]],
     );
     return new Set(rows.map((row) => row.event_uuid as string));

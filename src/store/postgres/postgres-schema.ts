@@ -202,4 +202,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);
   `,
+  // Migration 5 (section 16, retention; twin of SQLite's migration 6): the events a purge removed.
+  `
+  CREATE TABLE IF NOT EXISTS purged_events (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    seq BIGINT NOT NULL,
+    event_uuid TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    checkpoint_seq BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, seq),
+    UNIQUE (workspace_id, event_uuid)
+  );
+  `,
 ];

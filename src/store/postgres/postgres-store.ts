@@ -1,6 +1,7 @@
 import pg from "pg";
 import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
+import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
@@ -180,6 +181,15 @@ export class PostgresStore implements LocusStore {
       [this.workspace, prefix],
     );
     return new Map(rows.map((row) => [row.key as string, row.value as string]));
+  }
+
+  async readPurgedEvents(): Promise<PurgedEvent[]> {
+    const sql = "SELECT seq, hash, checkpoint_seq FROM purged_events WHERE workspace_id = $1 ORDER BY seq";
+    return (await this.query(sql, [this.workspace])).map((row) => ({
+      seq: Number(row.seq),
+      hash: row.hash as string,
+      checkpoint_seq: Number(row.checkpoint_seq),
+    }));
   }
 
   async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {

@@ -14,6 +14,7 @@ import type {
   BronzeSnapshot,
   ChainHead,
   IdempotentRecord,
+  PurgeCandidate,
   StoredEvent,
   StoreTransaction,
   WpDependencies,
@@ -102,6 +103,30 @@ export class PostgresTransaction implements StoreTransaction {
     await this.rows(APPEND_EVENTS, params);
     this.head = head;
     this.appended = true;
+  }
+
+  async purgeCandidates(before: string): Promise<PurgeCandidate[]> {
+    const rows = await this.rows(
+      `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
+       WHERE e.workspace_id = $1 AND e.timestamp < $2 AND e.event_name IN ('work_query_executed', 'capability_decision')
+         AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
+           SELECT 1 FROM events s WHERE s.workspace_id = $1 AND s.job_id = e.job_id
+             AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+       ORDER BY e.seq`,
+      [before],
+    );
+    return rows.map((row) => ({ ...(row as unknown as PurgeCandidate), seq: Number(row.seq) }));
+  }
+
+  async purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void> {
+    if (events.length === 0) return;
+    await this.rows(
+      `WITH gone AS (
+         DELETE FROM events WHERE workspace_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq, event_uuid, hash)
+       INSERT INTO purged_events (workspace_id, seq, event_uuid, hash, checkpoint_seq)
+         SELECT $1, seq, event_uuid, hash, $3 FROM gone`,
+      [events.map((event) => event.seq), checkpointSeq],
+    );
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {

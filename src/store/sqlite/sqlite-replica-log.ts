@@ -27,8 +27,9 @@ export class SqliteReplicaLog implements ReplicaLog {
   async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
     if (uuids.length === 0) return new Set();
     const rows = this.prepared(
-      "SELECT event_uuid FROM events WHERE event_uuid IN (SELECT value FROM json_each(?))",
-    ).all(JSON.stringify(uuids)) as Row[];
+      `SELECT event_uuid FROM events WHERE event_uuid IN (SELECT value FROM json_each(?))
+       UNION ALL SELECT event_uuid FROM purged_events WHERE event_uuid IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(uuids), JSON.stringify(uuids)) as Row[];
     return new Set(rows.map((row) => row.event_uuid as string));
   }
 

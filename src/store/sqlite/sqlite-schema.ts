@@ -150,4 +150,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id);
   `,
+  // Migration 6 (section 16, retention): the events a purge removed, by seq, with their uuid (a replica that
+  // offers one again is told it was seen) and hash (the chain links across them), under the checkpoint event that
+  // removed them and commits to their digest.
+  `
+  CREATE TABLE IF NOT EXISTS purged_events (
+    seq INTEGER PRIMARY KEY,
+    event_uuid TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL,
+    checkpoint_seq INTEGER NOT NULL
+  );
+  `,
 ];

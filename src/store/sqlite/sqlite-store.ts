@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
+import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
@@ -153,6 +154,16 @@ export class SqliteStore implements LocusStore {
       this.metaByPrefix ??= this.db.prepare("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?");
       const rows = this.metaByPrefix.all(prefix.length, prefix) as Row[];
       return new Map(rows.map((row) => [row.key as string, row.value as string]));
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async readPurgedEvents(): Promise<PurgedEvent[]> {
+    try {
+      return this.db
+        .prepare("SELECT seq, hash, checkpoint_seq FROM purged_events ORDER BY seq")
+        .all() as PurgedEvent[];
     } catch (error) {
       throw storageError(error);
     }

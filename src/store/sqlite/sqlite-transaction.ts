@@ -13,6 +13,7 @@ import type {
   BronzeSnapshot,
   ChainHead,
   IdempotentRecord,
+  PurgeCandidate,
   StoredEvent,
   StoreTransaction,
   WpDependencies,
@@ -122,6 +123,28 @@ export class SqliteTransaction implements StoreTransaction {
   // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
   async putWp(wp: TrackedWorkPacket): Promise<void> {
     putWpRow(this.prepared, wp);
+  }
+
+  async purgeCandidates(before: string): Promise<PurgeCandidate[]> {
+    return this.prepared(
+      `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
+       WHERE e.timestamp < ? AND e.event_name IN ('work_query_executed', 'capability_decision')
+         AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
+           SELECT 1 FROM events s WHERE s.job_id = e.job_id
+             AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+       ORDER BY e.seq`,
+    ).all(before) as PurgeCandidate[];
+  }
+
+  async purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void> {
+    const keep = this.prepared(
+      "INSERT INTO purged_events (seq, event_uuid, hash, checkpoint_seq) VALUES (?, ?, ?, ?)",
+    );
+    const remove = this.prepared("DELETE FROM events WHERE seq = ?");
+    for (const event of events) {
+      keep.run(event.seq, event.event_uuid, event.hash, checkpointSeq);
+      remove.run(event.seq);
+    }
   }
 
   async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
