@@ -93,13 +93,13 @@ for (const backend of STORE_BACKENDS) {
         await ok(engine, "register_mts", { wp_id: "WP-a", micro_tasks: [{ mt_id: "MT-001", name: "x" }] });
         await ok(engine, "start_mt", { wp_id: "WP-a", mt_id: "MT-001" });
         const iteration = { wp_id: "WP-a", mt_id: "MT-001", model_id: "m", outcome: "RETRY" };
-        const escape = await refused(
+        const outside = await refused(
           engine,
           "record_iteration",
           { ...iteration, iteration: 1, output_artifact_ref: { ...HANDLE, path: "/etc/passwd" } },
           "HSK-400-UNSAFE-PATH",
         );
-        assert.equal(escape.details?.field, "params.output_artifact_ref.path");
+        assert.equal(outside.details?.field, "params.output_artifact_ref.path");
         await ok(engine, "record_iteration", {
           ...iteration,
           iteration: 1,
