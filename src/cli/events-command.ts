@@ -5,6 +5,7 @@ import { isLocusError } from "../domain/errors.js";
 import { type AuditReport, auditWp } from "../operations/audit-trail.js";
 import { ANCHOR_FILE, anchorText, checkAnchors } from "../operations/chain-anchors.js";
 import { rebuildFromLog, replayCheck, verifyStore } from "../operations/flight-recorder.js";
+import { readSessionLog } from "../operations/session-log.js";
 import { EXIT, globalOptions, openEngine } from "./cli-context.js";
 import { commandJson, failureJson, printFailure } from "./cli-output.js";
 import { humanEventLine } from "./event-line.js";
@@ -134,6 +135,43 @@ export function registerEvents(program: Command): void {
         await engine.close();
       }
     });
+
+  program
+    .command("session-log")
+    .description(
+      "The Spec Session Log: every WP and Task Board change with its spec, mode, actor and artifacts",
+    )
+    .option("--spec <id>", "only entries of this spec (a binding's spec_id or the WP's spec_session_id)")
+    .option("--wp <id>", "only entries about this work packet")
+    .option("--search <text>", "only entries whose summary, spec, WP or actor contains this text")
+    .option("--limit <n>", "the last n entries (default 200)", wholeNumber(1))
+    .action(
+      async (options: { spec?: string; wp?: string; search?: string; limit?: number }, command: Command) => {
+        const { engine, workspace } = await openEngine(command);
+        try {
+          const entries = await readSessionLog(
+            engine.store,
+            {
+              ...(options.spec !== undefined ? { spec_id: options.spec } : {}),
+              ...(options.wp !== undefined ? { wp_id: options.wp } : {}),
+              ...(options.search !== undefined ? { text: options.search } : {}),
+              ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            },
+            workspace.config.board_path,
+          );
+          if (globalOptions(command).json) process.stdout.write(commandJson({ entries }));
+          else if (entries.length === 0) process.stdout.write("(no session log entries match)\n");
+          else
+            await writeLines(
+              entries,
+              (e) =>
+                `${e.timestamp}  ${e.spec_id}  ${e.governance_mode}  ${e.work_packet_id ?? "(board)"}  ${e.actor}: ${e.summary}${e.linked_artifacts.length > 0 ? `  [${e.linked_artifacts.length} artifacts]` : ""}`,
+            );
+        } finally {
+          await engine.close();
+        }
+      },
+    );
 
   program
     .command("replay")

@@ -101,7 +101,7 @@ export function buildProgram(only?: string): Command {
   );
   if (wants("board")) registerBoardWatch(program, OPERATIONS);
   if (wants("exec")) registerExec(program);
-  if (wants("events", "replay", "audit")) registerEvents(program);
+  if (wants("events", "replay", "audit", "session-log")) registerEvents(program);
   if (wants("index")) registerIndex(program); // section 9: locus index, locus index rebuild
   if (wants("export", "import", "events")) registerTransfer(program);
   if (wants("hooks")) registerHooks(program); // section 8: locus hooks install

@@ -27,13 +27,23 @@ const DROPPED_KEYS = new Set([
   "exclusiveMaximum",
   "propertyNames",
 ]);
-/** Simplifies `anyOf`: all-string alternatives read as one string; `X | X[]` reads as X (both are accepted). */
+/**
+ * Simplifies `anyOf`: all-string alternatives read as one string; `X | X[]` reads as X (both are accepted); text or
+ * an object reads as both types.
+ */
 function simplifyAnyOf(options: unknown[]): unknown | undefined {
   const nodes = options.filter(
     (option): option is Record<string, unknown> => typeof option === "object" && option !== null,
   );
   if (nodes.length !== options.length) return undefined;
   if (nodes.every((node) => node.type === "string" && node.enum === undefined)) return { type: "string" };
+  // Text or an object (an artifact reference: text or an ArtifactHandle): the types say it; the envelope checks
+  // the object's fields and names a wrong one.
+  const types = nodes.map((node) =>
+    node.type === undefined && node.properties !== undefined ? "object" : node.type,
+  );
+  if (nodes.length === 2 && types.includes("string") && types.includes("object"))
+    return { type: ["string", "object"] };
   const scalar = nodes.find((node) => node.type !== "array");
   if (nodes.length === 2 && scalar && nodes.some((node) => node.type === "array")) return scalar;
   return undefined;
