@@ -15,6 +15,7 @@ import {
   ownedStatusOfHeading,
   type ParsedBoard,
   TOKEN_PATTERN,
+  tokenAfterMove,
   WP_ID_PATTERN,
 } from "./board-model.js";
 import { parseHeading } from "./board-parser.js";
@@ -118,6 +119,7 @@ interface Occurrence {
   start: number;
   end: number;
   status: BoardStatus;
+  token: string;
   trailing: string;
 }
 
@@ -163,6 +165,18 @@ export function placeOneEntry(
   for (const entry of occurrences) {
     if (entry !== keeper) splices.push([entry.start, entry.end - entry.start, ""]);
   }
+  // As placeEntries: a kept entry showing another status's own token takes the WP's token, in place.
+  if (
+    keeper !== undefined &&
+    keeper.token !== token &&
+    tokenAfterMove(keeper.token, status) !== keeper.token
+  ) {
+    const line = text.slice(keeper.start, keeper.end);
+    const at = line.indexOf(`[${keeper.token}]`, line.indexOf(`[${wpId}]`) + wpId.length + 2);
+    splices.push([keeper.start + at, keeper.token.length + 2, `[${token}]`]);
+    const rewritten = Buffer.byteLength(line, "utf8") - index.eol.length + token.length - keeper.token.length;
+    longest_inserted = Math.max(longest_inserted, rewritten);
+  }
   if (keeper === undefined) {
     const trailing = occurrences[occurrences.length - 1]?.trailing ?? "";
     const line = formatEntryLine(wpId, token, trailing) + index.eol;
@@ -175,7 +189,8 @@ export function placeOneEntry(
   for (const [position, removed, inserted] of splices) {
     parts.push(text.slice(position + removed, tail), inserted);
     tail = position;
-    if (removed > 0) shiftForRemoval(text, next, position, removed);
+    if (removed > 0 && inserted.length > 0) shiftAfter(next, position, inserted.length - removed);
+    else if (removed > 0) shiftForRemoval(text, next, position, removed);
     else shiftForInsertion(next, position, inserted.length);
   }
   parts.push(text.slice(0, tail));
@@ -205,7 +220,13 @@ function ownedOccurrences(text: string, index: BoardLineIndex, wpId: string): Oc
     if (entry === undefined || entry.wp_id !== wpId || inCode(index, start)) continue;
     const section = sectionAt(index, start);
     if (section?.owned === null || section === undefined) continue;
-    found.push({ start, end: lineEnd + index.eol.length, status: section.owned, trailing: entry.trailing });
+    found.push({
+      start,
+      end: lineEnd + index.eol.length,
+      status: section.owned,
+      token: entry.token,
+      trailing: entry.trailing,
+    });
   }
   return found;
 }
@@ -218,6 +239,21 @@ function inCode(index: Pick<BoardLineIndex, "code">, offset: number): boolean {
 function sectionAt(index: Pick<BoardLineIndex, "sections">, offset: number): IndexedSection | undefined {
   for (const section of index.sections) if (offset >= section.start && offset < section.end) return section;
   return undefined;
+}
+
+// A token replaced inside a line at p: every offset after p moves by the change in length (section and code
+// boundaries are line starts and ends, never inside the token).
+function shiftAfter(index: Omit<BoardLineIndex, "sha256">, position: number, delta: number): void {
+  const shift = (offset: number) => (offset > position ? offset + delta : offset);
+  for (const section of index.sections) {
+    section.start = shift(section.start);
+    section.end = shift(section.end);
+    section.insert_at = shift(section.insert_at);
+  }
+  for (const range of index.code) {
+    range[0] = shift(range[0]);
+    range[1] = shift(range[1]);
+  }
 }
 
 // An inserted line lands at a line start p (a section's insert_at): everything at or after p moves down,

@@ -155,3 +155,23 @@ export function matchEntryLine(text: string): { wp_id: string; token: string; tr
 export function formatEntryLine(wpId: string, token: string, trailing = ""): string {
   return `- **[${wpId}]** - [${token}]${trailing}`;
 }
+
+/**
+ * Issue 18: the title of a WP adopted from a board entry, from the text after its token ("- **[WP-1]** - [STUB]
+ * Build the login page"), or undefined when that text is empty or is status metadata ("- branch: feat/x - ...").
+ */
+export function titleFromBoardText(trailing: string): string | undefined {
+  const text = trailing.replace(/^\s*[-\u2013\u2014:|]+\s*/, "").trim();
+  if (text.length < 3 || /^[A-Za-z_][\w-]*:\s/.test(text)) return undefined;
+  return text.length > 200 ? `${text.slice(0, 199)}\u2026` : text;
+}
+
+/**
+ * Issue 18: the token an entry keeps when a person moves it to another section. A token that is the default of
+ * another status ("[STUB]" moved under Ready for Dev) would say the old status: it becomes the new section's
+ * default. Any other token (the person's own word) is kept.
+ */
+export function tokenAfterMove(token: string, to: BoardStatus): string {
+  const stale = Object.entries(DEFAULT_TOKENS).some(([status, value]) => value === token && status !== to);
+  return stale ? DEFAULT_TOKENS[to] : token;
+}

@@ -2,7 +2,7 @@
 // among the owned sections. Untouched entries keep their place and text; moved and new entries go to
 // the end of their section; missing owned sections are created at the end of the file.
 import type { BoardStatus, ParsedBoard } from "./board-model.js";
-import { BOARD_STATUSES } from "./board-model.js";
+import { BOARD_STATUSES, tokenAfterMove } from "./board-model.js";
 import type { BoardSyncOutput, DuplicateEntry } from "./board-plan.js";
 import { BoardEditor, renderBoard } from "./board-renderer.js";
 
@@ -99,7 +99,13 @@ export function placeEntries(
         kept_board_status: state.board_status,
       });
     }
-    if (keeper !== undefined) continue;
+    if (keeper !== undefined) {
+      // Issue 18: an entry a person moved keeps their token, but not another status's own token ("[STUB]" under
+      // Ready for Dev): that one takes the token the store now holds for it.
+      if (keeper.token !== state.token && tokenAfterMove(keeper.token, state.board_status) !== keeper.token)
+        editor.retokenEntry(keeper.line, wpId, keeper.token, state.token);
+      continue;
+    }
     placed.push(wpId);
     const moved = occurrences[occurrences.length - 1];
     if (moved === undefined) entries_added++;

@@ -7,7 +7,7 @@
 //      out.written_statuses as each WP's last_written_status
 import { LocusError } from "../domain/errors.js";
 import type { BoardStatus, ParsedBoard } from "./board-model.js";
-import { TOKEN_PATTERN, WP_ID_PATTERN } from "./board-model.js";
+import { TOKEN_PATTERN, tokenAfterMove, WP_ID_PATTERN } from "./board-model.js";
 import type { FinalWpState, OwnedEntry } from "./board-placement.js";
 import { ownedOccurrences, placeEntries, staleCopies } from "./board-placement.js";
 
@@ -250,7 +250,10 @@ function renderPlan(
         field: "applied_edits",
       });
     }
-    finals.set(edit.wp_id, { board_status: edit.to_board_status, token: edit.token });
+    finals.set(edit.wp_id, {
+      board_status: edit.to_board_status,
+      token: tokenAfterMove(edit.token, edit.to_board_status),
+    });
   }
   const imported = outcome.imported ?? [];
   if (imported.length > 0 && (!options.import_unknown || options.direction === "to_board")) {

@@ -30,6 +30,7 @@ export class BoardEditor {
   readonly #removed = new Set<number>();
   readonly #insertedAfter = new Map<number, string[]>();
   readonly #created: { status: BoardStatus; entries: string[] }[] = [];
+  readonly #replaced = new Map<number, string>();
 
   /** Starts an empty set of edits on `board`. */
   constructor(board: ParsedBoard) {
@@ -38,7 +39,12 @@ export class BoardEditor {
 
   /** True once any edit has been recorded. */
   get changed(): boolean {
-    return this.#removed.size > 0 || this.#insertedAfter.size > 0 || this.#created.length > 0;
+    return (
+      this.#removed.size > 0 ||
+      this.#insertedAfter.size > 0 ||
+      this.#created.length > 0 ||
+      this.#replaced.size > 0
+    );
   }
 
   /** Drops one line (typically an entry) from the output. */
@@ -91,6 +97,32 @@ export class BoardEditor {
     created.entries.push(text);
   }
 
+  /**
+   * Rewrites the token of the entry on `line` in place (issue 18: a stale status token), keeping every other
+   * character of the line: indentation, separators and the text after the token.
+   */
+  retokenEntry(line: number, wpId: string, from: string, to: string): void {
+    if (!TOKEN_PATTERN.test(to)) {
+      throw new LocusError("HSK-400-INVALID-PARAMS", `invalid board token ${JSON.stringify(to)}`, {
+        field: "token",
+      });
+    }
+    const text = this.board.lines[line]?.text;
+    const after = text === undefined ? -1 : text.indexOf(`[${wpId}]`);
+    const at = text === undefined || after < 0 ? -1 : text.indexOf(`[${from}]`, after + wpId.length + 2);
+    if (text === undefined || at < 0) {
+      throw new LocusError(
+        "HSK-400-INVALID-PARAMS",
+        `no entry of ${wpId} with token ${from} on line ${line}`,
+        {
+          field: "line",
+          line,
+        },
+      );
+    }
+    this.#replaced.set(line, `${text.slice(0, at)}[${to}]${text.slice(at + from.length + 2)}`);
+  }
+
   /** Creates an owned section (`## Gated` ...) at the end of the file; returns its section number. */
   createSection(status: BoardStatus): number {
     this.#created.push({ status, entries: [] });
@@ -104,7 +136,7 @@ export class BoardEditor {
     const out = new LineSink(board.eol);
     for (let i = 0; i < board.lines.length; i++) {
       const line = board.lines[i]!;
-      if (!this.#removed.has(i)) out.push(line.text, line.eol);
+      if (!this.#removed.has(i)) out.push(this.#replaced.get(i) ?? line.text, line.eol);
       for (const text of this.#insertedAfter.get(i) ?? []) out.push(text, board.eol);
     }
     // Sections appended after an unterminated fence would be read as code: close the fence first

@@ -60,7 +60,10 @@ export async function importBoard(
     const updates: Record<string, unknown> = {};
     if (wp.governance.task_packet_path !== main.relative) updates.task_packet_path = main.relative;
     const title = packets.find((packet) => packet.parsed.title !== undefined)?.parsed.title;
-    if (title !== undefined && wp.title === wp.wp_id) updates.title = title.slice(0, 500);
+    // A packet's title beats the id and the board line's text (issue 18), never a title a person gave.
+    const fromBoard = wp.title === wp.wp_id || wp.title === wp.metadata.board_title;
+    if (title !== undefined && fromBoard && wp.title !== title.slice(0, 500))
+      updates.title = title.slice(0, 500);
     if (Object.keys(updates).length > 0) {
       const updated = await engine.run("update_wp", { wp_id: wp.wp_id, updates, source: "import" });
       if (updated.success) report.packets_linked++;

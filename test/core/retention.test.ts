@@ -102,13 +102,13 @@ for (const backend of STORE_BACKENDS) {
         const first = "(SELECT MIN(seq) FROM purged_events WHERE {ws})";
         await tamper(
           store,
-          `UPDATE purged_events SET hash = 'f' || substr(hash, 2) WHERE {ws} AND seq = ${first}`,
+          `UPDATE purged_events SET hash = (CASE WHEN substr(hash, 1, 1) = 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) WHERE {ws} AND seq = ${first}`,
         );
         const edited = await verifyStore(store);
         assert.equal(edited.ok, false);
         await tamper(
           store,
-          `UPDATE purged_events SET hash = '0' || substr(hash, 2) WHERE {ws} AND seq = ${first}`,
+          `UPDATE purged_events SET hash = '${"a".repeat(64)}' WHERE {ws} AND seq = ${first}`,
         );
         assert.equal((await verifyStore(store)).ok, false, "a hash made up is no better");
         await tamper(

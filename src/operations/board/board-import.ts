@@ -5,7 +5,13 @@
 // `locus.gate` (the decision is recorded through useCapability), each with a note saying it was adopted from the
 // board. Without it the WP stops at `ready`, its entry goes to Ready, and the sync reports a conflict.
 
-import { type BoardStatus, boardStatusOf, DEFAULT_TOKENS, wpStatusOf } from "../../board/board-model.js";
+import {
+  type BoardStatus,
+  boardStatusOf,
+  DEFAULT_TOKENS,
+  titleFromBoardText,
+  wpStatusOf,
+} from "../../board/board-model.js";
 import type { UnknownEntry } from "../../board/board-plan.js";
 import { grantCovers } from "../../domain/capabilities.js";
 import { LocusError } from "../../domain/errors.js";
@@ -99,8 +105,8 @@ function createStub(ctx: JobContext, entry: UnknownEntry, boardPath: string): Tr
   const wp: TrackedWorkPacket = {
     wp_id: entry.wp_id,
     version: 1,
-    // The board carries no title: the id is the most faithful one until a packet or a person gives one.
-    title: entry.wp_id,
+    // The text after the token when it reads as a title; else the id, until a packet or a person gives one.
+    title: titleFromBoardText(entry.trailing) ?? entry.wp_id,
     description: "",
     status: "stub",
     priority: 2,
@@ -117,7 +123,14 @@ function createStub(ctx: JobContext, entry: UnknownEntry, boardPath: string): Tr
     created_at: ctx.timestamp,
     updated_at: ctx.timestamp,
     notes: [],
-    metadata: { source: SOURCE, board_path: boardPath, board_line: entry.line + 1 },
+    metadata: {
+      source: SOURCE,
+      board_path: boardPath,
+      board_line: entry.line + 1,
+      ...(titleFromBoardText(entry.trailing) !== undefined
+        ? { board_title: titleFromBoardText(entry.trailing) }
+        : {}),
+    },
     vector_clock: { [ctx.services.replicaId]: 1 },
   };
   ctx.emit("work_packet_created", {

@@ -5,7 +5,7 @@
 import { readParsedBoard } from "../../board/board-cache.js";
 import { type BoardFileStamp, type ResolvedBoardPath, resolveBoardFile } from "../../board/board-file.js";
 import type { BoardLimits } from "../../board/board-input.js";
-import { type BoardStatus, type ParsedBoard, wpStatusOf } from "../../board/board-model.js";
+import { type BoardStatus, type ParsedBoard, tokenAfterMove, wpStatusOf } from "../../board/board-model.js";
 import { parseBoard } from "../../board/board-parser.js";
 import {
   type ManualEdit,
@@ -267,10 +267,14 @@ async function applyManualEdits(
     ctx.emit("work_packet_updated", {
       wp_id: wp.wp_id,
       ...write,
-      // The entry keeps the token the person wrote: it becomes the WP's token (section 5).
+      // The entry keeps the token the person wrote: it becomes the WP's token (section 5), unless it is another
+      // status's own token, which would now say the wrong status (issue 18).
       changes: {
         status: { from: wp.status, to },
-        task_board_token: { from: wp.governance.task_board_token, to: edit.token },
+        task_board_token: {
+          from: wp.governance.task_board_token,
+          to: tokenAfterMove(edit.token, edit.to_board_status),
+        },
       },
       source: "task_board_sync",
     });
