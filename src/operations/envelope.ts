@@ -147,9 +147,10 @@ function decideCapabilities(
 }
 
 /**
- * A job_id the caller gives names one job (section 3: it links the job's events). Once any stored event carries
- * it, another job under the same id would mix two jobs in the audit: refused before the job writes anything,
- * its capability decisions included. The idempotent repeat (same idempotency_key, same request) is answered
+ * A job_id the caller gives names one job (section 3: it links the job's events). Once a job under it committed,
+ * another job under the same id would mix two jobs in the audit: refused before the job writes anything, its
+ * capability decisions included. A refused attempt (only decisions stored) may be sent again under its id: a
+ * client that got HSK-500-STORAGE retries the same job (issue 16). The idempotent repeat (same idempotency_key, same request) is answered
  * before this check, with the first result. Generated ids are fresh uuids and skip the lookup.
  */
 async function refuseUsedJobId(tx: StoreTransaction, jobId: string): Promise<void> {

@@ -193,6 +193,10 @@ export interface StoreTransaction {
 
   getIdempotent(key: string): Promise<IdempotentRecord | undefined>;
   /** True when a stored event carries `jobId` (section 3: a job_id the caller gives names one job only). */
+  /**
+   * True when a job that ran under `jobId` left more than capability decisions (it committed). A refused job
+   * leaves only its decisions, so sending it again under the same id (a retry after HSK-500-STORAGE) is allowed.
+   */
   jobIdUsed(jobId: string): Promise<boolean>;
   putIdempotent(key: string, record: IdempotentRecord): Promise<void>;
 

@@ -34,6 +34,19 @@ export interface PostgresCluster {
   createDatabase(name: string): Promise<string>;
   /** Stops the server (immediate mode) and removes `baseDir`; safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the server as a crash would (`pg_ctl stop -m immediate`), keeping its data. */
+  crash(): Promise<void>;
+  /** Starts a crashed server again on the same port. */
+  restart(): Promise<void>;
+}
+
+/** Options of a test cluster. */
+export interface ClusterOptions {
+  /**
+   * Fault tests: commits wait for their WAL to be written (synchronous_commit on), so a server killed right
+   * after acknowledging a commit still has it. Other tests keep the faster setting.
+   */
+  durable?: boolean;
 }
 
 // Durability is irrelevant for a throwaway server; 200 connections for concurrency tests.
@@ -68,7 +81,7 @@ const liveClusters = new Set<LiveCluster>();
 let exitHookInstalled = false;
 
 /** Starts a fresh cluster; throws POSTGRES_MISSING_MESSAGE when the server programs are missing. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const binaries = findPostgresBinaries();
   if (!binaries) throw new Error(POSTGRES_MISSING_MESSAGE);
   const user = serverUser();
@@ -98,7 +111,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       "--no-sync",
     ];
     await runAsServerUser(binaries.initdb, initdbArgs);
-    const settings = { ...SERVER_SETTINGS, unix_socket_directories: `'${baseDir}'` };
+    const settings = {
+      ...SERVER_SETTINGS,
+      ...(options.durable ? { synchronous_commit: "on" } : {}),
+      unix_socket_directories: `'${baseDir}'`,
+    };
     appendFileSync(
       join(dataDir, "postgresql.conf"),
       `\n# locus test cluster\n${Object.entries(settings)
@@ -107,7 +124,20 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     );
     const port = await startOnFreePort(binaries, dataDir, logFile);
     live.watchdogPid = startWatchdog(live);
-    return makeCluster(live, dataDir, port);
+    const restart = () =>
+      runAsServerUser(binaries.pgCtl, [
+        "start",
+        "-D",
+        dataDir,
+        "-l",
+        logFile,
+        "-w",
+        "-t",
+        PG_CTL_TIMEOUT_SECONDS,
+        "-o",
+        `-p ${port}`,
+      ]).then(() => undefined);
+    return makeCluster(live, dataDir, port, restart);
   } catch (error) {
     cleanupSync(live);
     throw error;
@@ -151,7 +181,12 @@ async function startOnFreePort(
   }
 }
 
-function makeCluster(live: LiveCluster, dataDir: string, port: number): PostgresCluster {
+function makeCluster(
+  live: LiveCluster,
+  dataDir: string,
+  port: number,
+  restart: () => Promise<void>,
+): PostgresCluster {
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let stopping: Promise<void> | undefined;
   return {
@@ -174,6 +209,10 @@ function makeCluster(live: LiveCluster, dataDir: string, port: number): Postgres
       stopping ??= stopLive(live);
       return stopping;
     },
+    async crash(): Promise<void> {
+      await runFile(live.stopCommand.file, live.stopCommand.args, "/");
+    },
+    restart,
   };
 }
 

@@ -81,9 +81,14 @@ export class PostgresListener {
       // 9: the channel is shared by every workspace of the database; only this one's commits wake.
       if (workspace === this.workspace && !this.stopped) this.handlers.onEvents();
     });
+    // Until connected, a lost connection is reported by the rejected connect or query below; this keeps its
+    // `error` event from ending the process.
+    const quiet = () => {};
+    client.on("error", quiet);
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      client.off("error", quiet);
     } catch (error) {
       lost = true;
       await client.end().catch(() => {});

@@ -85,6 +85,10 @@ export class PostgresStore implements LocusStore {
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
     // An idle client that loses its server emits here; without a listener the process would crash.
     pool.on("error", () => {});
+    // A client that loses its server while checked out (a query in flight, the backend terminated, the server
+    // killed) emits `error` on itself: the query rejects and becomes HSK-500-STORAGE, and this keeps the event
+    // from ending the process (issue 16).
+    pool.on("connect", (client) => client.on("error", () => {}));
     try {
       const replicaId = await migrate(pool, workspace);
       return new PostgresStore(
@@ -110,6 +114,13 @@ export class PostgresStore implements LocusStore {
         throw storageError(error);
       }
       let broken = false;
+      // A connection that dies while checked out (the server killed, the backend terminated) emits `error` on
+      // its client; without a listener that would end the process. The query in flight rejects as well, and
+      // the job gets HSK-500-STORAGE from the catch below (issue 16).
+      const onLost = () => {
+        broken = true;
+      };
+      client.on("error", onLost);
       try {
         const head = await this.begin(client);
         const tx = new PostgresTransaction(client, this.workspace, this.replicaId, head, this.searchCacheKey);
@@ -125,6 +136,7 @@ export class PostgresStore implements LocusStore {
         if (!broken && attempt < this.retries && isRetryable(error)) continue;
         throw storageError(error);
       } finally {
+        client.off("error", onLost);
         client.release(broken);
       }
     }

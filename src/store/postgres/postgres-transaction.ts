@@ -339,7 +339,8 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
-    const sql = "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 LIMIT 1";
+    const sql =
+      "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 AND event_name <> 'capability_decision' LIMIT 1";
     return (await this.rows(sql, [jobId])).length > 0;
   }
 

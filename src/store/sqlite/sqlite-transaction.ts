@@ -329,7 +329,8 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
-    return this.prepared("SELECT 1 FROM events WHERE job_id = ? LIMIT 1").get(jobId) !== undefined;
+    const sql = "SELECT 1 FROM events WHERE job_id = ? AND event_name <> 'capability_decision' LIMIT 1";
+    return this.prepared(sql).get(jobId) !== undefined;
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
