@@ -196,6 +196,9 @@ rows.push(...externalBench("import-bench.js", options));
 // PostgreSQL (issue 6): section 12 operations on a throwaway cluster, rows suffixed "(postgres)"; the bench
 // prints its reason and adds a skip row when PostgreSQL is not installed (bench/postgres-bench.ts).
 rows.push(...externalBench("postgres-bench.js", options));
+// PostgreSQL at team scale (issue 16): 100 agents on one workspace and on ten, then nothing lost
+// (bench/postgres-load-bench.ts).
+rows.push(...externalBench("postgres-load-bench.js", options));
 const heap = process.memoryUsage();
 rows.push(
   valueRow(

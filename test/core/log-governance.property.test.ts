@@ -44,7 +44,7 @@ const step = fc.record({
     fc.record({ op: fc.constant("close_wp"), params: fc.record({ wp_id: id }) }),
     { arbitrary: fc.record({ op: fc.constant("finish"), params: fc.record({ wp_id: id }) }), weight: 4 },
     // Weighted (here and `finish`): only some profiles may delete or finish, and the coverage check needs both.
-    { arbitrary: fc.record({ op: fc.constant("delete_wp"), params: fc.record({ wp_id: id }) }), weight: 4 },
+    { arbitrary: fc.record({ op: fc.constant("delete_wp"), params: fc.record({ wp_id: id }) }), weight: 8 },
     fc.record({ op: fc.constant("claim_wp"), params: fc.record({ wp_id: id }) }),
     fc.record({
       op: fc.constant("register_mts"),
