@@ -35,6 +35,12 @@ export function wpCard(wp: TrackedWorkPacket, full = false): string {
     `  assignee ${wp.assignee ?? "-"}  reporter ${wp.reporter}${wp.labels.length ? `  labels ${wp.labels.join(", ")}` : ""}`,
     `  gates pre_work ${status(gates.pre_work.status)}  post_work ${status(gates.post_work.status)}`,
   ];
+  // Section 17: the claim's lease and a deferral.
+  if (wp.lease !== undefined)
+    lines.push(
+      `  lease ${wp.lease.holder} since ${wp.lease.claimed_at}, ${wp.lease.expires_at ? `expires ${wp.lease.expires_at}` : "no expiry"}`,
+    );
+  if (wp.defer_until !== undefined) lines.push(`  deferred until ${wp.defer_until}`);
   if (wp.micro_tasks.total > 0) {
     const m = wp.micro_tasks;
     lines.push(

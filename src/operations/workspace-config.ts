@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BUILT_IN_PROFILES, type CapabilityProfiles, validateProfiles } from "../domain/capabilities.js";
 import { LocusError } from "../domain/errors.js";
+import { MAX_LEASE_SECONDS } from "../domain/leases.js";
 import { PHASES, userIdSchema, WP_TYPES } from "../domain/records.js";
 
 /** 7: a calendar policy profile restricts the ready query and may set its sort. */
@@ -79,6 +80,8 @@ export const workspaceConfigSchema = z.strictObject({
       drain_before_search: z.number().int().min(0).max(10_000).default(32),
     })
     .prefault({}),
+  /** Section 17: how long a claim holds a WP unless renewed (claiming again); 0 means no expiry. */
+  lease_seconds: z.number().int().min(0).max(MAX_LEASE_SECONDS).default(1800),
   board_path: z.string().default("docs/TASK_BOARD.md"),
   packets_dir: z.string().default("docs/task_packets"),
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { lazy } from "../lazy.js";
 import {
   labelSchema,
+  leaseSchema,
   PHASES,
   ROUTINGS,
   type TrackedWorkPacket,
@@ -30,9 +31,17 @@ export const updatableFields = lazy(
       task_packet_path: text(1_000).min(1).nullable(),
       due_at: timestampSchema.nullable(),
       type: z.enum(WP_TYPES),
+      defer_until: timestampSchema.nullable(),
       task_board_token: z.string().regex(/^[A-Z0-9_ ]{1,40}$/),
+      lease: leaseSchema().nullable(),
     }) as const,
 );
+
+/**
+ * Fields only Locus itself writes: the board's token (board sync) and the lease (claim_wp, release_wp, section 17).
+ * update_wp refuses them and the CLI offers no flag for them.
+ */
+export const INTERNAL_FIELDS: ReadonlySet<string> = new Set(["task_board_token", "lease"]);
 
 /** A field update_wp may change. */
 export type UpdatableField = keyof ReturnType<typeof updatableFields>;
@@ -63,7 +72,9 @@ export const wpChangesSchema = lazy(() => {
     task_packet_path: change(text(1_000)),
     due_at: change(timestampSchema),
     type: change(fields.type),
+    defer_until: change(timestampSchema),
     task_board_token: change(fields.task_board_token),
+    lease: change(leaseSchema()),
   });
 });
 /** The changes of one update. */

@@ -1,5 +1,8 @@
+import { grantCovers } from "../../domain/capabilities.js";
 import { LocusError } from "../../domain/errors.js";
+import { liveLeaseOfAnother } from "../../domain/leases.js";
 import { type TrackedWorkPacket, type WorkPacketStatus, WP_STATUSES } from "../../domain/records.js";
+import type { JobContext } from "../job-context.js";
 
 /** Refuses an MT operation on a WP whose status does not allow it (section 4: register needs ready/in_progress). */
 export function requireWpStatus(
@@ -22,4 +25,28 @@ const OPEN_WP_STATUSES = WP_STATUSES.filter((status) => status !== "cancelled" &
 /** Refuses MT progress on a cancelled or done WP: a late agent report must not change closed work. */
 export function requireOpenWp(wp: TrackedWorkPacket, action: string): void {
   requireWpStatus(wp, OPEN_WP_STATUSES, action);
+}
+
+/**
+ * Section 17: while another actor's lease on the WP is live, its MTs are that actor's to write. A supervisor (an
+ * actor holding `locus.gate`) may still write them; the override is recorded as its capability decision.
+ */
+export function requireLeaseHolder(ctx: JobContext, wp: TrackedWorkPacket): void {
+  const actor = ctx.identity.actor_id;
+  const lease = liveLeaseOfAnother(wp, actor, ctx.now.getTime());
+  if (lease === undefined) return;
+  if (grantCovers(ctx.identity.grants, "locus.gate")) {
+    ctx.useCapability("locus.gate", `MT write on ${wp.wp_id}, leased to ${lease.holder}`);
+    return;
+  }
+  const until = lease.expires_at === undefined ? "without expiry" : `until ${lease.expires_at}`;
+  throw new LocusError(
+    "HSK-409-CONFLICT",
+    `${wp.wp_id} is leased to ${lease.holder} ${until}: its micro-tasks are theirs to write`,
+    {
+      field: "wp_id",
+      holder: lease.holder,
+      ...(lease.expires_at === undefined ? {} : { expires_at: lease.expires_at }),
+    },
+  );
 }

@@ -11,7 +11,7 @@ import {
 } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
-import { requireWpStatus } from "./mt-common.js";
+import { requireLeaseHolder, requireWpStatus } from "./mt-common.js";
 
 const definition = () => {
   const paths = z.array(text(1_000)).max(200).default([]);
@@ -51,13 +51,14 @@ const definitionOf = (mt: Definition | TrackedMicroTask) =>
 /** register_mts: adds MT definitions to a ready or in_progress WP; depends_on resolves inside the WP, acyclic. */
 export const registerMts = defineOperation({
   name: "register_mts",
-  summary: "Register micro-task definitions on a ready or in_progress work packet",
+  summary: "Register micro-task definitions on a ready or in_progress WP",
   kind: "write",
   params,
   capabilities: ["locus.write"],
   events: ["micro_tasks_registered"],
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
+    requireLeaseHolder(ctx, wp); // section 17
     checkExpectedVersion(wp, p.expected_version);
     requireWpStatus(wp, ["ready", "in_progress"], "register micro-tasks");
     const existing = new Map((await ctx.mts(wp.wp_id)).map((mt) => [mt.mt_id, mt]));

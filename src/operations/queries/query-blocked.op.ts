@@ -6,7 +6,7 @@ import { buildQuery, readyFilterShape } from "./query-filters.js";
 /** query_blocked: candidates with at least one open `blocks` blocker, each with its blockers (section 4). */
 export const queryBlocked = defineOperation({
   name: "query_blocked",
-  summary: "List work waiting on open blockers, with the blockers",
+  summary: "List work waiting on open blockers or deferred, with the reasons",
   kind: "read",
   params: () => z.strictObject(readyFilterShape()),
   capabilities: ["locus.read"],

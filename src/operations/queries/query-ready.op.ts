@@ -6,7 +6,7 @@ import { buildQuery, readyFilterShape } from "./query-filters.js";
 /** query_ready: live ready/in_progress WPs with no open `blocks` blocker, filtered, sorted and paged (section 7). */
 export const queryReady = defineOperation({
   name: "query_ready",
-  summary: "List work that can be done now (no open blocker), with filters and sort policies",
+  summary: "List work that can be done now (no open blocker, not deferred), with filters and sort policies",
   kind: "read",
   params: () => z.strictObject(readyFilterShape()),
   capabilities: ["locus.read"],

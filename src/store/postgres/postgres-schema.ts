@@ -202,4 +202,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);
   `,
+  // Migration 5 (section 17; twin of SQLite's migration 6): deferral and lease expiry as epoch ms (NULL: not
+  // deferred; no lease in force or one without expiry), decided against the query's time.
+  `
+  ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS defer_ms BIGINT;
+  ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS lease_expires_ms BIGINT;
+  `,
 ];
