@@ -218,14 +218,18 @@ export function renderData(data: Record<string, unknown>): string {
     const blocked = data.blocked_wps as {
       wp: TrackedWorkPacket;
       blockers: { wp_id: string; status: string }[];
+      deferred_until?: string;
     }[];
     if (blocked.length === 0) return paint("dim", "(nothing is blocked)");
     return table(
       ["ID", "STATUS", "BLOCKED BY", "TITLE"],
-      blocked.map(({ wp, blockers }) => [
+      blocked.map(({ wp, blockers, deferred_until }) => [
         wp.wp_id,
         status(wp.status),
-        blockers.map((b) => `${b.wp_id} (${b.status})`).join(", "),
+        [
+          ...blockers.map((b) => `${b.wp_id} (${b.status})`),
+          ...(deferred_until ? [`deferred until ${deferred_until}`] : []),
+        ].join(", "),
         wp.title,
       ]),
     );
