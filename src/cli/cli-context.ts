@@ -127,7 +127,8 @@ export async function openEngine(
   const engine = new LocusEngine(workspace.store, {
     config: workspace.config,
     workspaceRoot: workspace.root,
-    cacheFolder: join(workspace.root, LOCUS_DIR),
+    cacheFolder: workspace.locusDir, // section 17: a linked worktree's caches live in the main worktree's .locus/
+    ...(workspace.checkout ? { checkout: workspace.checkout } : {}),
     surface,
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
     progress: countingProgress(), // long jobs (a sync) count on stderr after a second, on a terminal

@@ -23,6 +23,8 @@ export interface EngineOptions {
   clock?: Clock;
   ids?: IdSource;
   workspaceRoot?: string;
+  /** See JobServices.checkout. */
+  checkout?: string;
   /** See JobServices.cacheFolder. */
   cacheFolder?: string;
   catalog?: ReadonlyMap<string, OperationDefinition>;
@@ -90,6 +92,7 @@ export class LocusEngine {
       ...(options.surface ? { surface: options.surface } : {}),
       ...(options.workspaceRoot ? { workspaceRoot: options.workspaceRoot } : {}),
       ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
+      ...(options.checkout ? { checkout: options.checkout } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
       openPeer: (url: string) => openPeer(url, options.workspaceRoot ?? process.cwd()),
