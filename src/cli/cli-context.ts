@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { LocusError } from "../domain/errors.js";
 import { userIdSchema } from "../domain/records.js";
@@ -9,7 +9,7 @@ import type { SurfaceOptions } from "../operations/envelope.js";
 import { LocusEngine } from "../operations/locus-engine.js";
 import { memberOfToken, memberSurface, membersRequired } from "../operations/members/member-records.js";
 import { parseStoreUrl } from "../store/open-store.js";
-import { LOCUS_DIR, openWorkspace, type Workspace } from "../workspace/workspace.js";
+import { openWorkspace, type Workspace } from "../workspace/workspace.js";
 import { failureJson } from "./cli-output.js";
 import { countingProgress } from "./terminal-style.js";
 import { UsageError } from "./zod-options.js";
@@ -127,7 +127,8 @@ export async function openEngine(
   const engine = new LocusEngine(workspace.store, {
     config: workspace.config,
     workspaceRoot: workspace.root,
-    cacheFolder: join(workspace.root, LOCUS_DIR),
+    cacheFolder: workspace.locusDir, // section 17: a linked worktree's caches live in the main worktree's .locus/
+    ...(workspace.checkout ? { checkout: workspace.checkout } : {}),
     surface,
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
     progress: countingProgress(), // long jobs (a sync) count on stderr after a second, on a terminal

@@ -108,6 +108,15 @@ export function fixFor(error: ResultError): string {
     case "HSK-404-WP-BINDING":
       return "the bound work packet does not exist or was deleted";
     case "HSK-409-CONFLICT":
+      // Section 17: a claim's lease, and deferred work.
+      if (field === "wp_id" && typeof details.defer_until === "string")
+        return `it is deferred until ${details.defer_until}: \`locus update WP --clear defer_until\` makes it workable now`;
+      if (field === "wp_id" && typeof details.holder === "string" && details.assignee === undefined)
+        return typeof details.expires_at === "string"
+          ? `${details.holder} holds it until ${details.expires_at} unless renewed: ask them to \`locus release\` it, or act as a holder of locus.gate (--profile Orchestrator)`
+          : `${details.holder} holds it: ask them to \`locus release\` it, or act as a holder of locus.gate (--profile Orchestrator)`;
+      if (field === "wp_id" && typeof details.expires_at === "string")
+        return `${String(details.holder)}'s lease ends at ${details.expires_at} unless renewed; after that \`locus claim WP\` takes it over. \`locus claim\` without an id takes a free one now`;
       if (field === "wp_id" && (details.assignee !== undefined || details.status !== undefined))
         return "it is held by someone else or not ready; `locus claim` without an id takes a free one";
       return details.field === "expected_version"

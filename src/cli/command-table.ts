@@ -41,6 +41,11 @@ export const COMMAND_SHAPES: Readonly<Record<string, CommandShape>> = {
   // `claim` is registered by claim-command.ts (a `--wp` synonym and its own summary); this entry keeps the
   // generic `claim-wp` from appearing beside it.
   claim_wp: { path: ["claim"], args: ["wp_id"], example: "LOCUS_ACTOR=agent-7 locus claim --labels backend" },
+  release_wp: {
+    path: ["release"],
+    args: ["wp_id"],
+    example: 'locus release WP-1 --note "blocked on review"',
+  },
   close_wp: { path: ["close"], args: ["wp_id"] },
   delete_wp: { path: ["delete"], args: ["wp_id"], example: 'locus delete WP-1 --reason "duplicate"' },
   register_mts: {

@@ -7,7 +7,7 @@ import { resolveBoardFile } from "../board/board-file.js";
 import { LocusError } from "../domain/errors.js";
 import { assertRelativeWorkspacePath } from "../domain/path-safety.js";
 import { ANCHOR_FILE } from "../operations/chain-anchors.js";
-import { findWorkspaceRoot } from "../workspace/workspace.js";
+import { locateWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./cli-context.js";
 import { commandJson } from "./cli-output.js";
 
@@ -20,6 +20,15 @@ export const HOOK_MARKER = "# locus: task board pre-commit hook";
 
 const single = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
+/**
+ * Section 17: the workspace folder as the hook finds it when it runs: `workspaceRoot` is the folder inside the
+ * repository (relative to its top), and the hook goes there in the worktree it runs in. Git's hooks are shared by
+ * every worktree of a repository, so a path fixed at install time would sync and stage the main worktree's board
+ * during a commit in another worktree.
+ */
+const cdWorkspace = (workspaceRoot: string, onFailure: string) =>
+  `cd "$(git rev-parse --show-toplevel)"${workspaceRoot === "" ? "" : `/${single(workspaceRoot)}`} || ${onFailure}`;
+
 /** A line the post-merge hook Locus writes carries (section 13, replica files). */
 export const POST_MERGE_MARKER = "# locus: replica files post-merge hook";
 
@@ -31,6 +40,7 @@ export const POST_MERGE_MARKER = "# locus: replica files post-merge hook";
 export function preCommitScript(
   nodePath: string,
   cliPath: string,
+  /** The workspace folder relative to the repository's top ("" when it is the top). */
   workspaceRoot: string,
   boardPath: string,
   replicas?: string,
@@ -39,7 +49,7 @@ export function preCommitScript(
   return [
     "#!/bin/sh",
     HOOK_MARKER,
-    `cd ${single(workspaceRoot)} || exit 1`,
+    cdWorkspace(workspaceRoot, "exit 1"),
     `${locus} board sync >/dev/null || { echo "locus: task board sync failed or refused a move (run: locus board sync); commit stopped" >&2; exit 1; }`,
     `git add -- ${single(boardPath)}`,
     // Section 16: the chain head goes into the commit, a witness of the log outside the store.
@@ -65,7 +75,7 @@ export function postMergeScript(
   return [
     "#!/bin/sh",
     POST_MERGE_MARKER,
-    `cd ${single(workspaceRoot)} || exit 0`,
+    cdWorkspace(workspaceRoot, "exit 0"),
     `${single(nodePath)} ${single(cliPath)} sync ${single(replicas)} --direction pull >/dev/null || echo "locus: replica sync failed; run: locus sync ${replicas}" >&2`,
     "exit 0",
     "",
@@ -102,8 +112,8 @@ export function registerHooks(program: Command): void {
       const json = globalOptions(command).json;
       // Loaded here: child_process (with net and streams) costs every other command's start-up several ms.
       const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof ChildProcess;
-      const root = findWorkspaceRoot(process.cwd());
-      if (root === undefined) {
+      const location = locateWorkspace(process.cwd());
+      if (location === undefined) {
         throw new LocusError(
           "HSK-404-NOT-FOUND",
           "no Locus workspace here or above: run `locus init` first",
@@ -112,12 +122,19 @@ export function registerHooks(program: Command): void {
           },
         );
       }
+      const root = location.root;
       let hooksDir: string;
+      let inRepository: string;
       try {
         hooksDir = execFileSync("git", ["rev-parse", "--git-path", "hooks"], {
           cwd: root,
           encoding: "utf8",
         }).trim();
+        const top = execFileSync("git", ["rev-parse", "--show-toplevel"], {
+          cwd: root,
+          encoding: "utf8",
+        }).trim();
+        inRepository = path.relative(realpathSync(top), realpathSync(root)).split(path.sep).join("/");
       } catch {
         throw new LocusError("HSK-404-NOT-FOUND", "the workspace is not inside a git repository", {
           field: "git",
@@ -129,20 +146,20 @@ export function registerHooks(program: Command): void {
         options.replicas === undefined
           ? undefined
           : `${assertRelativeWorkspacePath(options.replicas === true ? "locus-replicas" : options.replicas, "--replicas")}/`;
-      const boardPath = resolveBoardFile(root, readBoardConfig(root), "board_path").relative;
+      const boardPath = resolveBoardFile(root, readBoardConfig(location.locusDir), "board_path").relative;
       // The script this process was started as (bin/locus.js, through any npm link): the hook runs the same Locus.
       const cliPath = realpathSync(process.argv[1] ?? "locus");
       const postMerge = path.resolve(root, hooksDir, "post-merge");
       if (replicas !== undefined)
         writeHook(
           postMerge,
-          postMergeScript(process.execPath, cliPath, root, replicas),
+          postMergeScript(process.execPath, cliPath, inRepository, replicas),
           POST_MERGE_MARKER,
           options.force,
         );
       writeHook(
         hookFile,
-        preCommitScript(process.execPath, cliPath, root, boardPath, replicas),
+        preCommitScript(process.execPath, cliPath, inRepository, boardPath, replicas),
         HOOK_MARKER,
         options.force,
       );
@@ -162,9 +179,9 @@ export function registerHooks(program: Command): void {
     });
 }
 
-/** The workspace's board path (config.json `board_path`, default docs/TASK_BOARD.md). */
-function readBoardConfig(root: string): string {
-  const file = path.join(root, ".locus", "config.json");
+/** The workspace's board path (config.json `board_path` in its `.locus/`, default docs/TASK_BOARD.md). */
+function readBoardConfig(locusDir: string): string {
+  const file = path.join(locusDir, "config.json");
   if (!existsSync(file)) return "docs/TASK_BOARD.md";
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { board_path?: unknown };
   return typeof parsed.board_path === "string" ? parsed.board_path : "docs/TASK_BOARD.md";

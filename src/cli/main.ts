@@ -16,6 +16,7 @@ import { registerImportBoard } from "./import-command.js";
 import { registerIndex } from "./index-command.js";
 import { wholeNumber } from "./number-option.js";
 import { registerOperationCommands } from "./operation-commands.js";
+import { registerPrime, writeAgentInstructions } from "./prime-command.js";
 import { watchStdout } from "./stdout-writer.js";
 import { registerTransfer } from "./transfer-command.js";
 import { registerWpCommands } from "./wp-commands.js";
@@ -89,6 +90,7 @@ export function buildProgram(only?: string): Command {
     .configureHelp({ sortSubcommands: false });
 
   if (wants("init")) registerInit(program);
+  if (wants("prime")) registerPrime(program); // section 17: the brief an agent reads when it starts
   if (wants("update", "note")) registerWpCommands(program);
   if (wants("claim"))
     registerClaim(
@@ -118,17 +120,24 @@ function registerInit(program: Command): void {
   program
     .command("init")
     .description("Make a Locus workspace (.locus/) in the current folder")
-    .action(async (_options: unknown, command: Command) => {
+    .option(
+      "--agents",
+      "also write the agent rules into a marked section of AGENTS.md (and CLAUDE.md when present), updated in place",
+    )
+    .action(async (flags: { agents?: boolean }, command: Command) => {
       const options = globalOptions(command);
       const workspace = await initWorkspace(process.cwd(), options.store);
+      const agentFiles = flags.agents ? writeAgentInstructions(workspace) : [];
       const info = {
         root: workspace.root,
         store: workspace.store.kind,
         replica_id: workspace.store.replicaId,
+        ...(flags.agents ? { agent_files: agentFiles } : {}),
       };
       await workspace.store.close();
+      const agents = agentFiles.length > 0 ? `; agent rules in ${agentFiles.join(", ")}` : "";
       process.stdout.write(
-        options.json ? commandJson(info) : `Initialised Locus workspace in ${workspace.root}/.locus\n`,
+        options.json ? commandJson(info) : `Initialised Locus workspace in ${workspace.locusDir}${agents}\n`,
       );
     });
 }

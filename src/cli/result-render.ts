@@ -35,6 +35,12 @@ export function wpCard(wp: TrackedWorkPacket, full = false): string {
     `  assignee ${wp.assignee ?? "-"}  reporter ${wp.reporter}${wp.labels.length ? `  labels ${wp.labels.join(", ")}` : ""}`,
     `  gates pre_work ${status(gates.pre_work.status)}  post_work ${status(gates.post_work.status)}`,
   ];
+  // Section 17: the claim's lease and a deferral.
+  if (wp.lease !== undefined)
+    lines.push(
+      `  lease ${wp.lease.holder} since ${wp.lease.claimed_at}, ${wp.lease.expires_at ? `expires ${wp.lease.expires_at}` : "no expiry"}`,
+    );
+  if (wp.defer_until !== undefined) lines.push(`  deferred until ${wp.defer_until}`);
   if (wp.micro_tasks.total > 0) {
     const m = wp.micro_tasks;
     lines.push(
@@ -223,14 +229,18 @@ export function renderData(data: Record<string, unknown>): string {
     const blocked = data.blocked_wps as {
       wp: TrackedWorkPacket;
       blockers: { wp_id: string; status: string }[];
+      deferred_until?: string;
     }[];
     if (blocked.length === 0) return paint("dim", "(nothing is blocked)");
     return table(
       ["ID", "STATUS", "BLOCKED BY", "TITLE"],
-      blocked.map(({ wp, blockers }) => [
+      blocked.map(({ wp, blockers, deferred_until }) => [
         wp.wp_id,
         status(wp.status),
-        blockers.map((b) => `${b.wp_id} (${b.status})`).join(", "),
+        [
+          ...blockers.map((b) => `${b.wp_id} (${b.status})`),
+          ...(deferred_until ? [`deferred until ${deferred_until}`] : []),
+        ].join(", "),
         wp.title,
       ]),
     );

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
-import { updatableFields } from "../domain/events/wp-changes.js";
+import { INTERNAL_FIELDS, updatableFields } from "../domain/events/wp-changes.js";
 import { globalOptions } from "./cli-context.js";
 import { runOperation } from "./operation-commands.js";
 import { convertValue, fieldsOf, setPath, UsageError } from "./zod-options.js";
@@ -9,10 +9,10 @@ import { convertValue, fieldsOf, setPath, UsageError } from "./zod-options.js";
 // `update` and `note` combine update_wp's params into friendlier commands: each updatable field becomes its
 // own flag (derived from the domain's updatableFields table, not listed here), instead of `--updates <json>`.
 
-/** `task_board_token` is the board's own bookkeeping, not a field people set (update_wp refuses it too). */
+/** `task_board_token` and `lease` are Locus's own bookkeeping, not fields people set (update_wp refuses them too). */
 const personFields = () =>
   z.strictObject(
-    Object.fromEntries(Object.entries(updatableFields()).filter(([key]) => key !== "task_board_token")),
+    Object.fromEntries(Object.entries(updatableFields()).filter(([key]) => !INTERNAL_FIELDS.has(key))),
   );
 
 /** `locus update WP [--status S] [--title T] ...` and `locus note WP "text"`. */

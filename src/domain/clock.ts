@@ -16,3 +16,24 @@ export function steppingClock(start: string, stepMs = 1): Clock {
     return now;
   };
 }
+
+/** A clock that stands still until told to move (`advance`, `set`): tests of leases and deferral (section 17). */
+export interface ManualClock extends Clock {
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void;
+  /** Sets the clock to `timestamp`. */
+  set(timestamp: string): void;
+}
+
+/** A manual clock starting at `start`. */
+export function manualClock(start: string): ManualClock {
+  let current = Date.parse(start);
+  const clock = (() => new Date(current)) as ManualClock;
+  clock.advance = (ms) => {
+    current += ms;
+  };
+  clock.set = (timestamp) => {
+    current = Date.parse(timestamp);
+  };
+  return clock;
+}

@@ -166,6 +166,16 @@ export const executionHoldSchema = lazy(() =>
 );
 /** An execution policy hold (section 16). */
 export type ExecutionHold = z.infer<ReturnType<typeof executionHoldSchema>>;
+/** 17: a claim that expires: who holds the WP, since when, and until when (absent: no expiry). */
+export const leaseSchema = lazy(() =>
+  z.strictObject({
+    holder: userIdSchema,
+    claimed_at: timestampSchema,
+    expires_at: timestampSchema.optional(),
+  }),
+);
+/** A lease on a WP. */
+export type Lease = z.infer<ReturnType<typeof leaseSchema>>;
 
 /** TrackedWorkPacket of 2.3.15.2 (section 2 decisions: exact counters, append-only history, tombstone). */
 export const workPacketSchema = lazy(() =>
@@ -210,6 +220,10 @@ export const workPacketSchema = lazy(() =>
     started_at: timestampSchema.optional(),
     completed_at: timestampSchema.optional(),
     due_at: timestampSchema.optional(),
+    /** 17: not ready nor claimable before this time (UTC, RFC 3339). */
+    defer_until: timestampSchema.optional(),
+    /** 17: the claim of an agent; it expires at `expires_at` (absent: never) unless renewed by claiming again. */
+    lease: leaseSchema().optional(),
     notes: z.array(workNoteSchema()),
     metadata: z.record(z.string(), z.unknown()),
     vector_clock: vectorClockSchema,

@@ -34,6 +34,9 @@ export function wpSummary(wp: TrackedWorkPacket): Record<string, unknown> {
     priority: wp.priority,
     version: wp.version,
     ...(wp.assignee ? { assignee: wp.assignee } : {}),
+    // Section 17: when the claim ends unless renewed, and work deferred to a date.
+    ...(wp.lease?.expires_at ? { lease_expires_at: wp.lease.expires_at } : {}),
+    ...(wp.defer_until ? { defer_until: wp.defer_until } : {}),
     ...(wp.labels.length ? { labels: wp.labels } : {}),
     gates: `${wp.governance.gates.pre_work.status}/${wp.governance.gates.post_work.status}`,
     ...(wp.micro_tasks.total ? { mts: `${wp.micro_tasks.completed}/${wp.micro_tasks.total}` } : {}),

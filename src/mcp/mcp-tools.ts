@@ -52,6 +52,7 @@ function simplifyAnyOf(options: unknown[]): unknown | undefined {
 const isEmptyDefault = (value: unknown): boolean =>
   value === "" ||
   value === false ||
+  value === 0 || // a count that defaults to zero (tokens, duration) says nothing a caller would not assume
   (Array.isArray(value) && value.length === 0) ||
   (typeof value === "object" && value !== null && Object.keys(value).length === 0);
 
@@ -69,6 +70,9 @@ export function compactSchema(node: unknown, root = true): unknown {
     if (DROPPED_KEYS.has(key)) continue;
     // Id formats are checked by the envelope, whose HSK-400-INVALID-PARAMS message quotes the pattern.
     if (key === "pattern") continue;
+    // Likewise timestamps (section 17 added the fourth): a field named *_at or *_until takes RFC 3339, and a bad
+    // one is refused naming the field.
+    if (key === "format" && value === "date-time") continue;
     // An enum says its type; empty or false defaults say nothing the type does not.
     if (key === "type" && value === "string" && Array.isArray(record.enum)) continue;
     if (key === "default" && isEmptyDefault(value)) continue;

@@ -26,6 +26,7 @@ import { closeWp } from "./work-packets/close-wp.op.js";
 import { createWp } from "./work-packets/create-wp.op.js";
 import { deleteWp } from "./work-packets/delete-wp.op.js";
 import { gateWp } from "./work-packets/gate-wp.op.js";
+import { releaseWp } from "./work-packets/release-wp.op.js";
 import { updateWp } from "./work-packets/update-wp.op.js";
 
 /** STYLE 2: the one operation catalog; every surface is generated from it. */
@@ -35,7 +36,8 @@ export const OPERATIONS: readonly OperationDefinition[] = [
   gateWp,
   closeWp,
   deleteWp,
-  claimWp, // issue 4: atomic pick + assign for agents (CLI `claim`, MCP `claim_wp`)
+  claimWp, // issue 4: atomic pick + assign for agents (CLI `claim`, MCP `claim_wp`); leases (section 17)
+  releaseWp, // section 17: give a claim up (CLI `release`)
   registerMts,
   startMt,
   recordIteration,

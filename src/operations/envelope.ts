@@ -2,7 +2,7 @@ import { canonicalSha256 } from "../domain/canonical-json.js";
 import { type CapabilityDecision, checkCapabilities } from "../domain/capabilities.js";
 import { isLocusError, LocusError } from "../domain/errors.js";
 import { userIdSchema } from "../domain/records.js";
-import type { LocusStore, StoreTransaction } from "../store/store-port.js";
+import type { LocusStore, StoredEvent, StoreTransaction } from "../store/store-port.js";
 import { type CheckedJob, checkJob, type ParsedJob } from "./envelope-schema.js";
 import { JobContext, type JobIdentity, type JobServices } from "./job-context.js";
 import type { OperationDefinition } from "./operation.js";
@@ -49,12 +49,16 @@ export type AfterApplyHook = (
   data: Record<string, unknown>,
 ) => Promise<void>;
 
+/** A hook that hears a write job's events once its transaction has committed (section 17's status hooks). */
+export type AfterCommitHook = (events: readonly StoredEvent[], identity: JobIdentity) => void;
+
 /** Everything `execute` needs. */
 export interface EnvelopeDependencies extends JobServices {
   store: LocusStore;
   catalog: ReadonlyMap<string, OperationDefinition>;
   surface?: SurfaceOptions;
   afterApply?: AfterApplyHook;
+  afterCommit?: AfterCommitHook;
 }
 
 /**
@@ -261,8 +265,10 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
   };
   if (capabilityError) return recordRefusal(capabilityError);
 
+  // The events of the job, once applied: handed to `afterCommit` only after the transaction has committed.
+  let applied: readonly StoredEvent[] | undefined;
   try {
-    return await deps.store.transaction(async (tx) => {
+    const committed = await deps.store.transaction(async (tx) => {
       if (job.idempotency_key !== undefined) {
         const previous = await tx.getIdempotent(job.idempotency_key);
         if (previous) {
@@ -304,8 +310,11 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
       // Last, with every state write done: work outside the database (the Task Board file, section 8).
       // A failure here still rolls the transaction back; only a failing COMMIT could leave the file ahead.
       for (const action of ctx.beforeCommit) await action();
+      applied = ctx.events();
       return result;
     });
+    if (applied !== undefined && deps.afterCommit) deps.afterCommit(applied, identity);
+    return committed;
   } catch (error) {
     return recordRefusal(error);
   }

@@ -36,6 +36,8 @@ export interface JobServices {
   replicaId: string;
   /** The workspace root folder, when the store belongs to a folder on disk (board, packets). */
   workspaceRoot?: string;
+  /** Section 17: the linked git worktree the job runs from (its board copy keeps its own board state). */
+  checkout?: string;
   /** A folder for rebuildable caches (the Task Board line index); without one they stay in memory. */
   cacheFolder?: string;
   /** Section 13: opens another store as a sync peer (a store URL as for --store); an absent file is not created. */

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { type Clock, systemClock } from "../domain/clock.js";
 import { LocusError } from "../domain/errors.js";
+import { statusChangesOf } from "../domain/events/status-changes.js";
 import { type IdSource, systemIds } from "../domain/ids.js";
 import { openPeerStore, parseStoreUrl } from "../store/open-store.js";
-import type { LocusStore } from "../store/store-port.js";
+import type { LocusStore, StoredEvent } from "../store/store-port.js";
 import { CATALOG } from "./catalog.js";
 import {
   type AfterApplyHook,
@@ -12,8 +13,10 @@ import {
   type LocusResult,
   type SurfaceOptions,
 } from "./envelope.js";
+import type { JobIdentity } from "./job-context.js";
 import type { OperationDefinition } from "./operation.js";
 import { protocolIdOf } from "./operation.js";
+import { type HookFailure, recordHookFailure, StatusHookRunner } from "./status-hooks.js";
 import { defaultWorkspaceConfig, type WorkspaceConfig } from "./workspace-config.js";
 
 /** Options of an engine: the surface carrying the jobs, and injectable clock and ids for tests. */
@@ -23,6 +26,8 @@ export interface EngineOptions {
   clock?: Clock;
   ids?: IdSource;
   workspaceRoot?: string;
+  /** See JobServices.checkout. */
+  checkout?: string;
   /** See JobServices.cacheFolder. */
   cacheFolder?: string;
   catalog?: ReadonlyMap<string, OperationDefinition>;
@@ -67,10 +72,27 @@ export function jobFor(
 
 /** Locus over one store: every call goes through the one envelope. */
 export class LocusEngine {
+  /** Section 17: the status hooks of the config, when it has any. */
+  private readonly hooks: StatusHookRunner | undefined;
+
   constructor(
     readonly store: LocusStore,
     private readonly options: EngineOptions = {},
-  ) {}
+  ) {
+    const { on_status_change: commands, timeout_ms: timeoutMs } = this.config.hooks;
+    this.hooks =
+      commands.length === 0
+        ? undefined
+        : new StatusHookRunner(commands, timeoutMs, options.workspaceRoot, (failure, actor) =>
+            this.recordHookFailure(failure, actor),
+          );
+  }
+
+  /** Runs the job that records a hook's failure as a `diagnostic` event (not a catalog operation). */
+  private async recordHookFailure(failure: HookFailure, actor: string): Promise<void> {
+    const catalog = new Map([[recordHookFailure.name, recordHookFailure]]);
+    await this.execute(jobFor(recordHookFailure.name, { ...failure }, { actor_id: actor }, catalog), catalog);
+  }
 
   /** The workspace configuration in force. */
   get config(): WorkspaceConfig {
@@ -78,11 +100,11 @@ export class LocusEngine {
   }
 
   /** Runs one job (section 3). */
-  execute(job: unknown): Promise<LocusResult> {
-    const { options } = this;
+  execute(job: unknown, catalog?: ReadonlyMap<string, OperationDefinition>): Promise<LocusResult> {
+    const { options, hooks } = this;
     return execute(job, {
       store: this.store,
-      catalog: options.catalog ?? CATALOG,
+      catalog: catalog ?? options.catalog ?? CATALOG,
       config: this.config,
       clock: options.clock ?? systemClock,
       ids: options.ids ?? systemIds,
@@ -90,8 +112,17 @@ export class LocusEngine {
       ...(options.surface ? { surface: options.surface } : {}),
       ...(options.workspaceRoot ? { workspaceRoot: options.workspaceRoot } : {}),
       ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
+      ...(options.checkout ? { checkout: options.checkout } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
+      ...(hooks
+        ? {
+            afterCommit: (events: readonly StoredEvent[], identity: JobIdentity) => {
+              const changes = statusChangesOf(events);
+              if (changes.length > 0) hooks.start(changes, identity.actor_id);
+            },
+          }
+        : {}),
       openPeer: (url: string) => openPeer(url, options.workspaceRoot ?? process.cwd()),
     });
   }
@@ -110,8 +141,14 @@ export class LocusEngine {
     return new LocusEngine(this.store, { ...this.options, surface });
   }
 
-  /** Closes the store. */
-  close(): Promise<void> {
+  /** Section 17: resolves when the status hooks started so far have ended (each bounded by its timeout). */
+  async settled(): Promise<void> {
+    await this.hooks?.settled();
+  }
+
+  /** Closes the store, once the running status hooks have ended and their failures are recorded. */
+  async close(): Promise<void> {
+    await this.settled();
     return this.store.close();
   }
 }

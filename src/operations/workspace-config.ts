@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BUILT_IN_PROFILES, type CapabilityProfiles, validateProfiles } from "../domain/capabilities.js";
 import { LocusError } from "../domain/errors.js";
+import { MAX_LEASE_SECONDS } from "../domain/leases.js";
 import { escalationLevelSchema, PHASES, userIdSchema, WP_TYPES } from "../domain/records.js";
 
 /** 7: a calendar policy profile restricts the ready query and may set its sort. */
@@ -129,6 +130,15 @@ export const workspaceConfigSchema = z.strictObject({
   execution_policy: executionPolicySchema,
   /** Section 16: `locus events purge` without --older-than removes read and decision events older than this. */
   retention: z.strictObject({ purge_older_than: durationSchema.default("30d") }).prefault({}),
+  /** Section 17: how long a claim holds a WP unless renewed (claiming again); 0 means no expiry. */
+  lease_seconds: z.number().int().min(0).max(MAX_LEASE_SECONDS).default(1800),
+  /** Section 17: shell commands run after a committed status change, each bounded by `timeout_ms`. */
+  hooks: z
+    .strictObject({
+      on_status_change: z.array(z.string().min(1).max(2_000)).max(10).default([]),
+      timeout_ms: z.number().int().min(10).max(600_000).default(10_000),
+    })
+    .prefault({}),
   board_path: z.string().default("docs/TASK_BOARD.md"),
   packets_dir: z.string().default("docs/task_packets"),
 });

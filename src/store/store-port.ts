@@ -68,8 +68,13 @@ export interface ReplicaLog {
 /** A WP query: the ready filters of section 7, plus readiness and deletion switches. */
 export interface WpQuery {
   statuses: readonly WorkPacketStatus[];
-  /** ready: no open blocker; blocked: at least one; any: ignore readiness. */
+  /**
+   * ready: no open blocker and not deferred past `now_ms`; blocked: an open blocker, or deferred past `now_ms`
+   * (section 17); any: ignore readiness.
+   */
   readiness: "ready" | "blocked" | "any";
+  /** Section 17: only WPs a claim may take at `now_ms`: no assignee, or a lease that has expired. */
+  free?: boolean;
   include_deleted: boolean;
   assignee?: string;
   priority_min?: number;
@@ -78,7 +83,7 @@ export interface WpQuery {
   labels?: readonly string[];
   types?: readonly string[];
   sort: SortPolicy;
-  /** The job's clock in epoch ms: the hybrid sort's age term reads it. */
+  /** The job's clock in epoch ms: the hybrid sort's age term, deferral and lease expiry read it. */
   now_ms: number;
   offset: number;
   limit: number;

@@ -80,7 +80,7 @@ describe("locus claim", () => {
     assert.equal((body.error as { code: string }).code, "HSK-409-CONFLICT");
   });
 
-  it("claim WP positional: the holder's repeat changes nothing; a stub WP is refused", () => {
+  it("claim WP positional: the holder's repeat renews its lease (section 17); a stub WP is refused", () => {
     const holder = locusJson(dir, ["claim", "WP-claim-01"], { LOCUS_ACTOR: "agent-x" });
     // WP-claim-01 is held by one of the 16 agents: anyone else is refused with the holder named.
     assert.equal(holder.run.status, 1);
@@ -89,11 +89,16 @@ describe("locus claim", () => {
     const owner = refusal.details.assignee;
     const again = locusJson(dir, ["claim", "WP-claim-01"], { LOCUS_ACTOR: owner });
     assert.equal(again.run.status, 0, again.run.stdout);
-    const data = again.body.data as { claimed: string; changed: boolean; started: boolean };
+    const data = again.body.data as {
+      claimed: string;
+      started: boolean;
+      lease: { holder: string; expires_at: string };
+    };
     assert.equal(data.claimed, "WP-claim-01");
-    assert.equal(data.changed, false);
     assert.equal(data.started, true);
-    assert.deepEqual(again.body.events_emitted, []);
+    assert.equal(data.lease.holder, owner);
+    // The heartbeat: one WP-002 moving the lease's expiry, nothing else.
+    assert.deepEqual(again.body.events_emitted, ["FR-EVT-WP-002"]);
 
     assert.equal(locus(dir, ["create", "Not refined", "--wp-id", "WP-claim-stub"]).status, 0);
     const stub = locusJson(dir, ["claim", "--wp", "WP-claim-stub"], { LOCUS_ACTOR: "agent-y" });

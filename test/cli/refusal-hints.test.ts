@@ -97,6 +97,45 @@ describe("refusal hints", () => {
     );
   });
 
+  it("section 17: a live lease, a release and a deferral say who holds it until when, and the way out works", () => {
+    const wp = create("leased");
+    assert.equal(locus(dir, ["update", wp, "--status", "ready"]).status, 0);
+    assert.equal(locus(dir, ["gate", wp, "pre_work", "pass"]).status, 0);
+    assert.equal(locus(dir, ["--actor", "ann", "claim", wp, "--lease-seconds", "600"]).status, 0);
+    const claim = errorOf(["--actor", "bob", "--profile", "Coder", "claim", wp]);
+    assert.match(
+      fixFor(claim),
+      /ann's lease ends at .* unless renewed; after that `locus claim WP` takes it over/,
+    );
+    const registered = locus(dir, [
+      "--actor",
+      "ann",
+      "mt",
+      "register",
+      wp,
+      "--micro-tasks",
+      '[{"mt_id":"MT-001","name":"a"}]',
+    ]);
+    assert.equal(registered.status, 0);
+    const start = errorOf(["--actor", "bob", "--profile", "Coder", "mt", "start", wp, "MT-001"]);
+    assert.match(fixFor(start), /ann holds it until .*--profile Orchestrator/);
+    assert.equal(
+      locus(dir, ["--actor", "bob", "--profile", "Orchestrator", "mt", "start", wp, "MT-001"]).status,
+      0,
+    );
+    const release = errorOf(["--actor", "bob", "--profile", "Coder", "release", wp]);
+    assert.match(fixFor(release), /ann holds it: ask them to `locus release` it/);
+    assert.equal(locus(dir, ["--actor", "ann", "release", wp]).status, 0);
+    assert.equal(locus(dir, ["update", wp, "--defer-until", "2999-01-01T00:00:00Z"]).status, 0);
+    const deferred = errorOf(["--actor", "bob", "claim", wp]);
+    assert.match(
+      fixFor(deferred),
+      /deferred until 2999-01-01T00:00:00.000Z: `locus update WP --clear defer_until`/,
+    );
+    assert.equal(locus(dir, ["update", wp, "--clear", "defer_until"]).status, 0);
+    assert.equal(locus(dir, ["--actor", "bob", "claim", wp]).status, 0);
+  });
+
   it("path, size and storage refusals say what bound was met", () => {
     const unsafe = errorOf(["board", "sync", "--path", "../outside.md"]);
     assert.match(fixFor(unsafe), /inside the workspace folder/);

@@ -24,6 +24,7 @@ const NOT_COVERED_HERE = new Set([
 const KEYED_JOBS: [string, Record<string, unknown>, Record<string, unknown>][] = [
   ["create_wp", { wp_id: "WP-k", title: "keyed create" }, { wp_id: "WP-k", title: "another title" }],
   ["claim_wp", { wp_id: "WP-j" }, { wp_id: "WP-d" }],
+  ["release_wp", { wp_id: "WP-j" }, { wp_id: "WP-j", note: "another reason" }],
   [
     "update_wp",
     { wp_id: "WP-i", updates: { priority: 0 }, note: "bump" },

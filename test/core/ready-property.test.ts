@@ -35,6 +35,8 @@ interface Node {
   type: (typeof WP_TYPES)[number];
   assignee: string | undefined;
   createdMs: number;
+  /** Section 17: deferred until this epoch ms, written with the WP; judged against each later query's time. */
+  deferMs: number | undefined;
 }
 
 /** One legal status change after the edges exist (section 5), and the operation that makes it. */
@@ -71,6 +73,8 @@ const graphArbitrary = fc.integer({ min: 1, max: 9 }).chain((n) =>
         assignee: fc.option(fc.constantFrom("ann", "bob"), { nil: undefined }),
         ageHours: fc.integer({ min: 0, max: 24 * 60 }),
         later: fc.option(fc.nat(3), { nil: undefined, freq: 2 }),
+        // Minutes from the run's query time (0: exactly now, which is no longer deferred).
+        deferMinutes: fc.option(fc.integer({ min: -3, max: 3 }), { nil: undefined, freq: 3 }),
       }),
       { minLength: n, maxLength: n },
     ),
@@ -126,6 +130,12 @@ class Model {
   private open(id: string): boolean {
     const status = this.nodes.get(id)?.status;
     return status !== "done" && status !== "cancelled" && status !== "deleted";
+  }
+
+  /** Section 17: deferred past `nowMs`. */
+  deferred(id: string, nowMs: number): boolean {
+    const deferMs = this.nodes.get(id)?.deferMs;
+    return deferMs !== undefined && deferMs > nowMs;
   }
 
   /** Open blockers: incoming blocks edges whose blocker is neither done nor cancelled (deleted is cancelled). */
@@ -194,7 +204,10 @@ async function build(
     };
     const id = ids[i] as string;
     await wpIn(engine, id, spec.status === "deleted" ? "ready" : spec.status, fields);
-    model.nodes.set(id, { id, ...spec, createdMs });
+    const deferMs = spec.deferMinutes === undefined ? undefined : queryTime + spec.deferMinutes * 60_000;
+    if (deferMs !== undefined)
+      await ok(engine, "update_wp", { wp_id: id, updates: { defer_until: new Date(deferMs).toISOString() } });
+    model.nodes.set(id, { id, ...spec, createdMs, deferMs });
   }
   const seen = new Set<string>();
   for (const { a, b, type } of graph.edges) {
@@ -282,7 +295,9 @@ for (const backend of STORE_BACKENDS) {
             if (graph.unfiltered) unfilteredRuns += 1;
             const candidates = model.candidates(graph, scope);
             const ready = model.sorted(
-              candidates.filter((node) => model.blockersOf(node.id).length === 0),
+              candidates.filter(
+                (node) => model.blockersOf(node.id).length === 0 && !model.deferred(node.id, queryTime),
+              ),
               graph.sort,
               queryTime,
             );
@@ -305,7 +320,9 @@ for (const backend of STORE_BACKENDS) {
               (result.ready_wps as TrackedWorkPacket[]).map((wp) => wp.wp_id),
               ready.slice(graph.offset, graph.offset + graph.limit),
             );
-            const blocked = candidates.filter((node) => model.blockersOf(node.id).length > 0);
+            const blocked = candidates.filter(
+              (node) => model.blockersOf(node.id).length > 0 || model.deferred(node.id, queryTime),
+            );
             const blockedResult = await ok(engine, "query_blocked", {
               ...filters,
               sort_by: "priority",
@@ -313,10 +330,23 @@ for (const backend of STORE_BACKENDS) {
               limit: 1000,
             });
             assert.equal(blockedResult.total_count, blocked.length);
-            const got = (
-              blockedResult.blocked_wps as { wp: TrackedWorkPacket; blockers: { wp_id: string }[] }[]
-            ).map((entry) => [entry.wp.wp_id, entry.blockers.map((b) => b.wp_id).sort()] as const);
-            const want = new Map(blocked.map((node) => [node.id, model.blockersOf(node.id).sort()] as const));
+            type Entry = { wp: TrackedWorkPacket; blockers: { wp_id: string }[]; deferred_until?: string };
+            // Each entry: its blockers, then the date it is deferred to when that is its (or another) reason.
+            const got = (blockedResult.blocked_wps as Entry[]).map(
+              (entry) =>
+                [
+                  entry.wp.wp_id,
+                  [...entry.blockers.map((b) => b.wp_id).sort(), entry.deferred_until],
+                ] as const,
+            );
+            const want = new Map(
+              blocked.map((node) => {
+                const until = model.deferred(node.id, queryTime)
+                  ? new Date(node.deferMs as number).toISOString()
+                  : undefined;
+                return [node.id, [...model.blockersOf(node.id).sort(), until]] as const;
+              }),
+            );
             // A page of at most 1000: past that (late unfiltered runs), every entry shown must be right.
             if (blocked.length <= 1000) assert.deepEqual(new Map(got), want);
             else for (const [id, blockers] of got) assert.deepEqual(blockers, want.get(id), id);

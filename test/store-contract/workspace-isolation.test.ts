@@ -133,6 +133,7 @@ function crossWorkspaceCases(aDependencyId: string): Record<string, Case[]> {
         assert.ok(["WP-S1", "WP-S2", "WP-B1"].includes(String(data.claimed)), String(data.claimed)),
       ),
     ],
+    release_wp: [notFound({ wp_id: "WP-A1" })],
     query_blocked: [fine({})],
     get_wp_status: [notFound({ wp_id: "WP-A1" }), fine({ wp_id: "WP-S1" })],
     get_mt_progress: [notFound({ wp_id: "WP-A1" }), notFound({ wp_id: "WP-S1", mt_id: "MT-001" })],

@@ -62,6 +62,8 @@ export const EVENT_REGISTRY = {
       changes: wpChangesSchema(),
       note: workNoteSchema().optional(),
       source: text(100).optional(),
+      /** Section 17: a claim took the WP over from this holder, whose lease had expired. */
+      taken_over_from: userIdSchema.optional(),
     })),
   },
   work_packet_gated: {

@@ -3,6 +3,7 @@ import { lazy } from "../lazy.js";
 import {
   executionHoldSchema,
   labelSchema,
+  leaseSchema,
   PHASES,
   ROUTINGS,
   type TrackedWorkPacket,
@@ -31,9 +32,17 @@ export const updatableFields = lazy(
       task_packet_path: text(1_000).min(1).nullable(),
       due_at: timestampSchema.nullable(),
       type: z.enum(WP_TYPES),
+      defer_until: timestampSchema.nullable(),
       task_board_token: z.string().regex(/^[A-Z0-9_ ]{1,40}$/),
+      lease: leaseSchema().nullable(),
     }) as const,
 );
+
+/**
+ * Fields only Locus itself writes: the board's token (board sync) and the lease (claim_wp, release_wp, section 17).
+ * update_wp refuses them and the CLI offers no flag for them.
+ */
+export const INTERNAL_FIELDS: ReadonlySet<string> = new Set(["task_board_token", "lease"]);
 
 /** A field update_wp may change. */
 export type UpdatableField = keyof ReturnType<typeof updatableFields>;
@@ -72,9 +81,11 @@ export const wpChangesSchema = lazy(() => {
     task_packet_path: change(text(1_000)),
     due_at: change(timestampSchema),
     type: change(fields.type),
+    defer_until: change(timestampSchema),
     task_board_token: change(fields.task_board_token),
     hold: change(executionHoldSchema()),
     iteration_base: change(z.number().int().nonnegative()),
+    lease: change(leaseSchema()),
   });
 });
 /** The changes of one update. */

@@ -13,6 +13,7 @@ import type { AfterApplyHook } from "../envelope.js";
 import type { JobContext } from "../job-context.js";
 import { syncOneEntry } from "./board-auto-sync-incremental.js";
 import { pendingPutBack, reportPutBack } from "./board-render-check.js";
+import { boardStateKey } from "./board-state-key.js";
 import { loadBoard, resolveBoardPath } from "./board-sync.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
@@ -40,7 +41,7 @@ async function autoSync(ctx: JobContext): Promise<boolean> {
   if (!resolved.exists) return false;
   const changed = changedWpIds(ctx);
   if (changed.length === 0) return false;
-  const last = await ctx.tx.getBoardState(resolved.relative, changed);
+  const last = await ctx.tx.getBoardState(boardStateKey(ctx, resolved.relative), changed);
   const views: StoreWpBoardView[] = [];
   for (const wpId of changed) {
     const wp = ctx.state.wps.get(wpId);

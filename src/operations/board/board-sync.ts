@@ -20,6 +20,7 @@ import { transitionFacts } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { adoptUnknownEntries } from "./board-import.js";
 import { pendingPutBack, reportPutBack } from "./board-render-check.js";
+import { boardStateKey } from "./board-state-key.js";
 import { emitEntriesAdded, scheduleBoardWrite } from "./board-write.js";
 
 /** The params of sync_task_board, defaults applied. */
@@ -120,7 +121,7 @@ export async function syncTaskBoard(ctx: JobContext, params: BoardSyncParams): P
   ctx.emit("sync_started", { kind: "task_board", target: boardPath });
   const { board, stamp } = loadBoard(ctx, resolved);
   assertLooksLikeBoard(board, resolved, params.path === undefined ? "board_path" : "path");
-  const last = await ctx.tx.getBoardState(boardPath);
+  const last = await ctx.tx.getBoardState(boardStateKey(ctx, boardPath));
   const stored = await ctx.tx.listBoardWps();
   const views = stored.map((wp) => ({
     wp_id: wp.wp_id,

@@ -23,6 +23,7 @@ import { LocusError } from "../../domain/errors.js";
 import type { BoardWpState } from "../../store/store-port.js";
 import { faultPoint } from "../fault-point.js";
 import type { JobContext } from "../job-context.js";
+import { boardStateKey } from "./board-state-key.js";
 
 /** Emits TB-001 for every placed WP that had no entry in an owned section before this sync. */
 export function emitEntriesAdded(
@@ -80,7 +81,7 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
   ctx.beforeCommit.push(async () => {
     const { resolved, text } = write;
     if (text === undefined) {
-      await ctx.tx.putBoardState(resolved.relative, write.state);
+      await ctx.tx.putBoardState(boardStateKey(ctx, resolved.relative), write.state);
       // Lines put back without a write: a new journal says so (were it left, the next sync would put them
       // back again, over a person's later move).
       if (putsBack) recordRender(ctx, write);
@@ -105,7 +106,7 @@ export function scheduleBoardWrite(ctx: JobContext, write: ScheduledBoardWrite):
       });
     }
     // The board state goes first: after the rename nothing that can fail remains but COMMIT itself.
-    await ctx.tx.putBoardState(resolved.relative, write.state);
+    await ctx.tx.putBoardState(boardStateKey(ctx, resolved.relative), write.state);
     if (!resolved.exists) await ensureParentFolder(resolved);
     const bytes = Buffer.from(text, "utf8");
     // The journal goes before the rename: from the rename on, a killed job leaves lines the store never

@@ -15,7 +15,7 @@ const params = () =>
 /** sync_task_board: two-way sync of the Markdown Task Board with the store (section 8). */
 export const syncTaskBoardOp = defineOperation({
   name: "sync_task_board",
-  summary: "Sync the Markdown Task Board with the store, both ways (manual moves, imports, duplicates)",
+  summary: "Sync the Markdown Task Board with the store, both ways",
   kind: "write",
   params,
   capabilities: ["locus.write", "fs.read", "fs.write"],

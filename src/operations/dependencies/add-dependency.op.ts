@@ -46,7 +46,7 @@ async function checkEdgeBound(ctx: JobContext, wpId: string, field: string): Pro
 /** add_dependency: a typed edge; cycles among blocks and among parent-child edges are refused with the path. */
 export const addDependency = defineOperation({
   name: "add_dependency",
-  summary: "Add a typed dependency between two work packets (blocks decides readiness)",
+  summary: "Add a typed dependency between two WPs (blocks decides readiness)",
   kind: "write",
   params,
   capabilities: ["locus.write"],

@@ -15,7 +15,7 @@ const params = () =>
 /** remove_dependency: by id or by (from, to, type); a missing edge is success with removed:false and no event. */
 export const removeDependency = defineOperation({
   name: "remove_dependency",
-  summary: "Remove a dependency by dependency_id or by (from_wp_id, to_wp_id, type)",
+  summary: "Remove a dependency by id or by (from_wp_id, to_wp_id, type)",
   kind: "write",
   params,
   capabilities: ["locus.write"],

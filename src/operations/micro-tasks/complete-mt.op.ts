@@ -4,7 +4,7 @@ import { checkArtifactPaths } from "../../domain/path-safety.js";
 import { mtIdSchema, text, validationResultSchema, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
-import { requireOpenWp } from "./mt-common.js";
+import { requireLeaseHolder, requireOpenWp } from "./mt-common.js";
 
 const params = () =>
   z.strictObject({
@@ -32,6 +32,7 @@ export const completeMt = defineOperation({
   events: ["mt_completed", "mt_failed"],
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
+    requireLeaseHolder(ctx, wp); // section 17
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
     if (mt.status === p.outcome) return { wp, mt, changed: false, task_board_updated: false };
     checkExpectedVersion(wp, p.expected_version);

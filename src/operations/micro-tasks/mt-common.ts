@@ -1,5 +1,7 @@
+import { grantCovers } from "../../domain/capabilities.js";
 import { LocusError } from "../../domain/errors.js";
 import { holdSummary } from "../../domain/execution-policy.js";
+import { liveLeaseOfAnother } from "../../domain/leases.js";
 import {
   type EscalationLevel,
   type TrackedMicroTask,
@@ -7,6 +9,7 @@ import {
   type WorkPacketStatus,
   WP_STATUSES,
 } from "../../domain/records.js";
+import type { JobContext } from "../job-context.js";
 import type { ExecutionPolicy } from "../workspace-config.js";
 
 /** Refuses an MT operation on a WP whose status does not allow it (section 4: register needs ready/in_progress). */
@@ -59,4 +62,28 @@ export function requireNotHeld(wp: TrackedWorkPacket, action: string, limit: num
 /** The escalation chain in force for an MT: its own, or (registered before it had one) the workspace policy's. */
 export function chainOf(mt: TrackedMicroTask, policy: ExecutionPolicy): readonly EscalationLevel[] {
   return mt.escalation.escalation_chain.length > 0 ? mt.escalation.escalation_chain : policy.escalation_chain;
+}
+
+/**
+ * Section 17: while another actor's lease on the WP is live, its MTs are that actor's to write. A supervisor (an
+ * actor holding `locus.gate`) may still write them; the override is recorded as its capability decision.
+ */
+export function requireLeaseHolder(ctx: JobContext, wp: TrackedWorkPacket): void {
+  const actor = ctx.identity.actor_id;
+  const lease = liveLeaseOfAnother(wp, actor, ctx.now.getTime());
+  if (lease === undefined) return;
+  if (grantCovers(ctx.identity.grants, "locus.gate")) {
+    ctx.useCapability("locus.gate", `MT write on ${wp.wp_id}, leased to ${lease.holder}`);
+    return;
+  }
+  const until = lease.expires_at === undefined ? "without expiry" : `until ${lease.expires_at}`;
+  throw new LocusError(
+    "HSK-409-CONFLICT",
+    `${wp.wp_id} is leased to ${lease.holder} ${until}: its micro-tasks are theirs to write`,
+    {
+      field: "wp_id",
+      holder: lease.holder,
+      ...(lease.expires_at === undefined ? {} : { expires_at: lease.expires_at }),
+    },
+  );
 }

@@ -14,7 +14,7 @@ import {
 import { checkExpectedVersion, expectedVersionSchema, makeNote } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
-import { chainOf, requireNotHeld, requireOpenWp } from "./mt-common.js";
+import { chainOf, requireLeaseHolder, requireNotHeld, requireOpenWp } from "./mt-common.js";
 
 const count = () => z.number().int().nonnegative();
 // The MTIterationRecord fields, in its order, with what a caller may leave out: the level defaults to the MT's
@@ -44,14 +44,14 @@ const params = () =>
  */
 export const recordIteration = defineOperation({
   name: "record_iteration",
-  summary:
-    "Record one iteration of a micro-task (model, tokens, outcome); escalates or fails as the chain says",
+  summary: "Record one iteration of a micro-task; escalates or fails as its chain says",
   kind: "write",
   params,
   capabilities: ["locus.write"],
   events: ["mt_iteration_completed", "mt_escalated", "mt_failed"],
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
+    requireLeaseHolder(ctx, wp); // section 17
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
     const level = p.escalation_level ?? mt.escalation.current_level;
     if (mt.iterations.some((it) => it.escalation_level === level && it.iteration === p.iteration)) {

@@ -13,7 +13,7 @@ import {
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
 import type { ExecutionPolicy } from "../workspace-config.js";
-import { requireWpStatus } from "./mt-common.js";
+import { requireLeaseHolder, requireWpStatus } from "./mt-common.js";
 
 const definition = () => {
   const paths = z.array(text(1_000)).max(200).default([]);
@@ -67,13 +67,14 @@ const definitionOf = (mt: Definition | TrackedMicroTask) =>
 /** register_mts: adds MT definitions to a ready or in_progress WP; depends_on resolves inside the WP, acyclic. */
 export const registerMts = defineOperation({
   name: "register_mts",
-  summary: "Register micro-task definitions on a ready or in_progress work packet",
+  summary: "Register micro-task definitions on a ready or in_progress WP",
   kind: "write",
   params,
   capabilities: ["locus.write"],
   events: ["micro_tasks_registered"],
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
+    requireLeaseHolder(ctx, wp); // section 17
     checkExpectedVersion(wp, p.expected_version);
     requireWpStatus(wp, ["ready", "in_progress"], "register micro-tasks");
     const existing = new Map((await ctx.mts(wp.wp_id)).map((mt) => [mt.mt_id, mt]));

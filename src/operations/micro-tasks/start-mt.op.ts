@@ -4,7 +4,7 @@ import { assertMtTransition } from "../../domain/mt-state-machine.js";
 import { mtIdSchema, text, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
-import { chainOf, requireNotHeld, requireWpStatus } from "./mt-common.js";
+import { chainOf, requireLeaseHolder, requireNotHeld, requireWpStatus } from "./mt-common.js";
 
 const params = () =>
   z.strictObject({
@@ -19,13 +19,14 @@ const params = () =>
 /** start_mt: pending or blocked -> in_progress, on an in_progress WP, once the MTs it depends on are finished. */
 export const startMt = defineOperation({
   name: "start_mt",
-  summary: "Start (or resume) a micro-task on an in_progress work packet",
+  summary: "Start (or resume) a micro-task on an in_progress WP",
   kind: "write",
   params,
   capabilities: ["locus.write"],
   events: ["mt_started"],
   async run(ctx, p) {
     const wp = await ctx.wp(p.wp_id);
+    requireLeaseHolder(ctx, wp); // section 17
     checkExpectedVersion(wp, p.expected_version);
     // An unknown MT is named as such before the WP's status is judged (issue 18: the id is the likelier typo).
     const mt = await ctx.mt(wp.wp_id, p.mt_id);

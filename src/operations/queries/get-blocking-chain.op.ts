@@ -7,7 +7,7 @@ import { blockingChain } from "./blocking-chain.js";
 /** get_blocking_chain: the transitive open blockers of a WP (2.3.15.7). */
 export const getBlockingChain = defineOperation({
   name: "get_blocking_chain",
-  summary: "List every open work packet that transitively blocks one work packet",
+  summary: "List the open WPs that transitively block a WP",
   kind: "read",
   params: () => z.strictObject({ wp_id: wpIdSchema }),
   capabilities: ["locus.read"],

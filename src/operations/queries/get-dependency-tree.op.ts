@@ -22,7 +22,7 @@ interface TreeNode {
 /** get_dependency_tree: the WPs below (what this WP blocks / its children) or above it, as a bounded tree. */
 export const getDependencyTree = defineOperation({
   name: "get_dependency_tree",
-  summary: "Show the dependency tree below or above a work packet",
+  summary: "Show the dependency tree below or above a WP",
   kind: "read",
   params: () =>
     z.strictObject({

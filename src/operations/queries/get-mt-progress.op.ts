@@ -6,7 +6,7 @@ import { defineOperation } from "../operation.js";
 /** get_mt_progress: per-status counts and the MTs with all their iterations (section 4). */
 export const getMtProgress = defineOperation({
   name: "get_mt_progress",
-  summary: "Show micro-task progress of a work packet, with every iteration",
+  summary: "Show micro-task progress of a WP, with every iteration",
   kind: "read",
   params: () => z.strictObject({ wp_id: wpIdSchema, mt_id: mtIdSchema.optional() }),
   capabilities: ["locus.read"],

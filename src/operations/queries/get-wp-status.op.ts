@@ -7,7 +7,7 @@ import { blockingChain } from "./blocking-chain.js";
 /** get_wp_status: the full WP, its MTs, its edges and its open blocking chain (section 4). */
 export const getWpStatus = defineOperation({
   name: "get_wp_status",
-  summary: "Show one work packet in full: MTs, dependencies, blocking chain",
+  summary: "Show one WP in full: MTs, dependencies, blocking chain, children rollup",
   kind: "read",
   params: () => z.strictObject({ wp_id: wpIdSchema, include_deleted: z.boolean().default(false) }),
   capabilities: ["locus.read"],

@@ -7,7 +7,7 @@ import { buildQuery, readyFilterShape } from "./query-filters.js";
 /** list_wps: every WP matching the ready filters plus `statuses` and `include_deleted` (2.3.15.7). */
 export const listWps = defineOperation({
   name: "list_wps",
-  summary: "List work packets by status and filters",
+  summary: "List WPs by status and filters",
   kind: "read",
   params: () => z.strictObject({ ...readyFilterShape(), include_deleted: z.boolean().default(false) }),
   capabilities: ["locus.read"],

@@ -1,12 +1,16 @@
 import { z } from "zod";
+import { isDeferred } from "../../domain/leases.js";
 import { recordQuery } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { buildQuery, readyFilterShape } from "./query-filters.js";
 
-/** query_blocked: candidates with at least one open `blocks` blocker, each with its blockers (section 4). */
+/**
+ * query_blocked: candidates with at least one open `blocks` blocker, each with its blockers (section 4), and those
+ * deferred past the query's time, with the date as their reason (section 17).
+ */
 export const queryBlocked = defineOperation({
   name: "query_blocked",
-  summary: "List work waiting on open blockers, with the blockers",
+  summary: "List work waiting on open blockers or deferred, with the reasons",
   kind: "read",
   params: () => z.strictObject(readyFilterShape()),
   capabilities: ["locus.read"],
@@ -18,6 +22,7 @@ export const queryBlocked = defineOperation({
       sort: "priority",
     });
     const page = await ctx.tx.queryWps(query);
+    const nowMs = query.now_ms;
     const blockers = await ctx.tx.openBlockers(page.wps.map((wp) => wp.wp_id));
     recordQuery(ctx, "query_blocked", applied, {
       result_count: page.wps.length,
@@ -32,6 +37,7 @@ export const queryBlocked = defineOperation({
           status,
           dependency_id: dependency.dependency_id,
         })),
+        ...(isDeferred(wp, nowMs) ? { deferred_until: wp.defer_until } : {}),
       })),
       total_count: page.total_count,
       filters_applied: applied,

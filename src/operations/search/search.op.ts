@@ -11,7 +11,7 @@ import { rankSearch } from "./hybrid-search.js";
 /** search: ranked hybrid search over WPs (section 9), with the section 7 filters; deleted WPs never match. */
 export const search = defineOperation({
   name: "search",
-  summary: "Find work packets by keywords or meaning (hybrid BM25 + vector + dependency graph, RRF k=60)",
+  summary: "Find WPs by keywords or meaning (hybrid search)",
   kind: "read",
   params: () => {
     const filterShape = readyFilterShape();

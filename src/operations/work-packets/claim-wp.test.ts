@@ -64,11 +64,16 @@ for (const backend of STORE_BACKENDS) {
       assert.equal(none.details?.field, "filters");
     });
 
-    it("wp_id: the holder's repeat writes nothing; another actor, a stub or a missing WP is refused", async () => {
+    it("wp_id: the holder's repeat renews; another actor, a stub or a missing WP is refused", async () => {
+      const before = (await ok(engine, "get_wp_status", { wp_id: "WP-api-2" })).wp as TrackedWorkPacket;
       const again = await engine.run("claim_wp", { wp_id: "WP-api-2" }, as("agent-2"));
       assert.equal(again.success, true);
-      assert.deepEqual(again.events_emitted, []);
-      assert.equal(again.success && again.data.changed, false);
+      // Section 17: claiming your own WP again is the heartbeat: the lease moves, its claim time stays, no note.
+      assert.deepEqual(again.events_emitted, ["FR-EVT-WP-002"]);
+      const renewed = (again.success ? again.data.wp : {}) as TrackedWorkPacket;
+      assert.equal(renewed.lease?.claimed_at, before.lease?.claimed_at);
+      assert.ok(String(renewed.lease?.expires_at) > String(before.lease?.expires_at));
+      assert.equal(renewed.notes.length, before.notes.length);
       const held = await refused(
         engine,
         "claim_wp",

@@ -9,7 +9,7 @@ const params = () => z.strictObject({ wp_id: wpIdSchema, expected_version: expec
 /** close_wp: allowed only when post_work is pass or skip; sets done and completed_at; a repeat is idempotent. */
 export const closeWp = defineOperation({
   name: "close_wp",
-  summary: "Close a work packet whose post_work gate passed",
+  summary: "Close a WP whose post_work gate passed",
   kind: "write",
   params,
   capabilities: ["locus.write"],

@@ -37,7 +37,7 @@ const params = () =>
 /** create_wp: a new WP in `stub`; the same id with the same params again is idempotent (section 4). */
 export const createWp = defineOperation({
   name: "create_wp",
-  summary: "Create a work packet (starts as stub)",
+  summary: "Create a WP (starts as stub)",
   kind: "write",
   params,
   capabilities: ["locus.write"],

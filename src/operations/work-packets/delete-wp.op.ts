@@ -14,7 +14,7 @@ const params = () =>
 /** delete_wp: a tombstone and status cancelled; the row stays, hidden from queries unless asked (section 2). */
 export const deleteWp = defineOperation({
   name: "delete_wp",
-  summary: "Delete a work packet (tombstone; needs locus.delete)",
+  summary: "Delete a WP (a tombstone)",
   kind: "write",
   params,
   capabilities: ["locus.delete"],

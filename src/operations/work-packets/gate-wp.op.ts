@@ -27,7 +27,7 @@ const params = () =>
 /** gate_wp: records a gate decision (append-only history) and drives the transitions of section 5. */
 export const gateWp = defineOperation({
   name: "gate_wp",
-  summary: "Record a pre_work or post_work gate decision (pass, fail, skip, pending)",
+  summary: "Record a pre_work or post_work gate decision",
   kind: "write",
   params,
   capabilities: ["locus.gate"],

@@ -1,3 +1,4 @@
+import { readinessColumns } from "../../domain/leases.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
 import { INSERT_NEW_WPS } from "./postgres-statements.js";
 
@@ -24,5 +25,7 @@ export async function insertNewWps(rows: Rows, wps: readonly TrackedWorkPacket[]
     column((wp) => JSON.stringify(wp)),
     labels.map(([label]) => label),
     labels.map(([, wpId]) => wpId),
+    column((wp) => readinessColumns(wp).defer_ms),
+    column((wp) => readinessColumns(wp).lease_expires_ms),
   ]);
 }

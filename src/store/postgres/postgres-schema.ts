@@ -214,4 +214,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     UNIQUE (workspace_id, event_uuid)
   );
   `,
+  // Migration 6 (section 17; twin of SQLite's migration 7): deferral and lease expiry as epoch ms (NULL: not
+  // deferred; no lease in force or one without expiry), decided against the query's time.
+  `
+  ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS defer_ms BIGINT;
+  ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS lease_expires_ms BIGINT;
+  `,
 ];

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { shortestPath } from "../../domain/dependency-graph.js";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
+import { readinessColumns } from "../../domain/leases.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -157,6 +158,7 @@ export class PostgresTransaction implements StoreTransaction {
       JSON.stringify(wp),
       !isClosedStatus(wp.status),
       wp.labels,
+      ...Object.values(readinessColumns(wp)), // $14 defer_ms, $15 lease_expires_ms (section 17)
     ]);
   }
 

@@ -20,8 +20,14 @@ export function buildWpQuery(query: WpQuery): {
   const clauses: string[] = ["w.workspace_id = $1"];
   if (!query.include_deleted) clauses.push("NOT w.deleted");
   clauses.push(`w.status = ANY(${next([...query.statuses])}::text[])`);
-  if (query.readiness === "ready") clauses.push("w.open_blockers = 0");
-  if (query.readiness === "blocked") clauses.push("w.open_blockers > 0");
+  // Section 17: deferral and lease expiry are decided against the query's time, so no job has to wake them up.
+  if (query.readiness === "ready") {
+    const now = next(query.now_ms);
+    clauses.push(`w.open_blockers = 0 AND (w.defer_ms IS NULL OR w.defer_ms <= ${now}::bigint)`);
+  }
+  if (query.readiness === "blocked")
+    clauses.push(`(w.open_blockers > 0 OR w.defer_ms > ${next(query.now_ms)}::bigint)`);
+  if (query.free) clauses.push(`(w.assignee IS NULL OR w.lease_expires_ms <= ${next(query.now_ms)}::bigint)`);
   if (query.assignee !== undefined) clauses.push(`w.assignee = ${next(query.assignee)}`);
   if (query.priority_min !== undefined) clauses.push(`w.priority >= ${next(query.priority_min)}::int`);
   if (query.priority_max !== undefined) clauses.push(`w.priority <= ${next(query.priority_max)}::int`);

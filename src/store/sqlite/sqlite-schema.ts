@@ -161,4 +161,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     checkpoint_seq INTEGER NOT NULL
   );
   `,
+  // Migration 7 (section 17): deferral and lease expiry as epoch ms (NULL: not deferred; no lease in force or one
+  // without expiry), decided against the query's time. The readiness index gains them, and the assignee, at its
+  // end: query_ready and claim_wp stay index-only scans. No stored WP had either before this migration.
+  `
+  ALTER TABLE work_packets ADD COLUMN defer_ms INTEGER;
+  ALTER TABLE work_packets ADD COLUMN lease_expires_ms INTEGER;
+  DROP INDEX wp_by_readiness;
+  CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out, defer_ms, assignee, lease_expires_ms);
+  `,
 ];

@@ -18,8 +18,19 @@ export function buildWpQuery(
   if (!query.include_deleted) clauses.push("w.deleted = 0");
   clauses.push(`w.status IN (${query.statuses.map(() => "?").join(", ") || "NULL"})`);
   params.push(...query.statuses);
-  if (query.readiness === "ready") clauses.push("w.open_blockers = 0");
-  if (query.readiness === "blocked") clauses.push("w.open_blockers > 0");
+  // Section 17: deferral and lease expiry are decided against the query's time, so no job has to wake them up.
+  if (query.readiness === "ready") {
+    clauses.push("w.open_blockers = 0 AND (w.defer_ms IS NULL OR w.defer_ms <= ?)");
+    params.push(query.now_ms);
+  }
+  if (query.readiness === "blocked") {
+    clauses.push("(w.open_blockers > 0 OR w.defer_ms > ?)");
+    params.push(query.now_ms);
+  }
+  if (query.free) {
+    clauses.push("(w.assignee IS NULL OR w.lease_expires_ms <= ?)");
+    params.push(query.now_ms);
+  }
   if (query.assignee !== undefined) {
     clauses.push("w.assignee = ?");
     params.push(query.assignee);

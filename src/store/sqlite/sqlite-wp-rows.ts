@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { readinessColumns } from "../../domain/leases.js";
 import {
   isClosedStatus,
   type TrackedDependency,
@@ -25,7 +26,7 @@ function sameColumns(row: Row, columns: Record<string, string | number | null>):
  */
 export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
   const before = prepared(
-    "SELECT status, priority, type, phase, assignee, deleted FROM work_packets WHERE wp_id = ?",
+    "SELECT status, priority, type, phase, assignee, deleted, defer_ms, lease_expires_ms FROM work_packets WHERE wp_id = ?",
   ).get(wp.wp_id) as Row | undefined;
   const columns = indexedColumns(wp);
   // Section 12 (update_wp p99): most updates change only the document (title, notes, labels...). The
@@ -61,7 +62,8 @@ export function insertNewWpRows(prepared: Prepare, wps: readonly TrackedWorkPack
 }
 
 const UPSERT = `ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
-       phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc`;
+       phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc,
+       defer_ms = excluded.defer_ms, lease_expires_ms = excluded.lease_expires_ms`;
 
 /** The indexed columns of a WP row. */
 function indexedColumns(wp: TrackedWorkPacket): Record<string, string | number | null> {
@@ -72,6 +74,7 @@ function indexedColumns(wp: TrackedWorkPacket): Record<string, string | number |
     phase: wp.governance.phase ?? null,
     assignee: wp.assignee ?? null,
     deleted: wp.tombstone ? 1 : 0,
+    ...readinessColumns(wp), // section 17: deferral and lease expiry, decided at query time
   };
 }
 
@@ -84,8 +87,9 @@ function insertWpRow(
 ): void {
   prepared(
     `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
-       open_blockers, blocks_out)
+       defer_ms, lease_expires_ms, open_blockers, blocks_out)
      VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
+       @defer_ms, @lease_expires_ms,
        (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
          WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
        (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
