@@ -29,6 +29,8 @@ export interface EngineOptions {
   afterApply?: AfterApplyHook;
   /** See JobServices.progress. */
   progress?: (label: string, done: number) => void;
+  /** See JobServices.notice. */
+  notice?: (message: string) => void;
 }
 
 /**
@@ -92,6 +94,7 @@ export class LocusEngine {
       ...(options.cacheFolder ? { cacheFolder: options.cacheFolder } : {}),
       ...(options.afterApply ? { afterApply: options.afterApply } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.notice ? { notice: options.notice } : {}),
       openPeer: (url: string) => openPeer(url, options.workspaceRoot ?? process.cwd()),
     });
   }

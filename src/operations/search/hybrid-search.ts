@@ -2,7 +2,7 @@ import type { EmbeddingProvider } from "../../search/embedding-provider.js";
 import { minimumShouldMatch, searchTerms } from "../../search/query-terms.js";
 import { type FusedResult, reciprocalRankFusion } from "../../search/rank-fusion.js";
 import type { SearchIndexPort } from "../../search/search-index-port.js";
-import { vectorCacheOf } from "../../search/vector-cache.js";
+import { type SnapshotPlace, vectorCacheOf } from "../../search/vector-cache.js";
 import type { StoreTransaction, WpQuery } from "../../store/store-port.js";
 import { embedPendingChunks } from "./embedding-queue.js";
 
@@ -27,6 +27,10 @@ export interface SearchRequest {
   readonly filters: WpQuery;
   /** Waiting chunks embedded before the vector search (section 9: bounded). */
   readonly drainBound: number;
+  /** Where the vector index may be kept between processes (vector-snapshot.ts). */
+  readonly snapshot?: SnapshotPlace | undefined;
+  /** Told how many waiting chunks are embedded before the search, when there are any. */
+  readonly onPending?: ((count: number) => void) | undefined;
 }
 
 /** The ranked hits and the terms used (for snippets). */
@@ -78,11 +82,15 @@ async function vectorList(
   provider: EmbeddingProvider,
   request: SearchRequest,
 ): Promise<string[]> {
-  await embedPendingChunks(port, provider, request.drainBound);
+  await embedPendingChunks(port, provider, request.drainBound, request.onPending);
   await port.useModel(provider.model_id);
   const [query] = await provider.embed([request.query]);
   const cache = vectorCacheOf(port);
-  if (query === undefined || (await cache.sync(port, provider.model_id, query.length)) === 0) return [];
+  if (
+    query === undefined ||
+    (await cache.sync(port, provider.model_id, query.length, request.snapshot)) === 0
+  )
+    return [];
   // Over-fetch so that filtering still leaves a full list; a WP ranks by its best chunk.
   const candidates = cache.rankWps(query, LIST_DEPTH * 2, LIST_DEPTH * 8);
   const allowed = await port.filterWpIds(candidates, request.filters);
