@@ -2,11 +2,28 @@
 // started as a child process in the generated workspace, as a person or an agent would run it, timed by a
 // small process of its own (cli-timer.ts).
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";
+import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js";
+import { LOCAL_MODEL_DIMENSIONS, LOCAL_MODEL_ID } from "../src/search/local-embedding-provider.js";
+import type { LocusStore } from "../src/store/store-port.js";
 import { wpIdOf } from "./bench-shape.js";
 import { type BenchRow, rowOf } from "./bench-stats.js";
 import type { TimedCommand } from "./cli-timer.js";
+
+/** Query words for the search rows (tracker words the generated WPs use, and some they do not). */
+const SEARCH_WORDS = [
+  "login failure",
+  "slow dashboard",
+  "payment retry",
+  "export report",
+  "cannot upload image",
+  "session timeout",
+  "billing webhook",
+  "audit permissions",
+];
 
 const HERE = resolve(fileURLToPath(import.meta.url), "..");
 /** bin/locus.js, from dist/bench/ or bench/. */
@@ -59,17 +76,36 @@ export function benchCli(dir: string, size: number, runs: number): BenchRow[] {
     runs: Array.from({ length: others + 1 }, () => ["-e", "0"]),
   });
   const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-  const [ready, show, create, bare, bareWithCa] = timeProcesses(dir, [
+  // Issue 17: `locus search` in each mode, a different query every run (no query is ever repeated, so nothing
+  // it could cache helps), the default local model embedding each one (see prepareSearchVectors).
+  const search = (mode: string) =>
+    locus(others, (n) => [
+      "search",
+      `${SEARCH_WORDS[(n + 7) % SEARCH_WORDS.length]} ${mode} run ${n}`,
+      "--mode",
+      mode,
+      "--json",
+    ]);
+  const [ready, show, create, bare, bareWithCa, hybrid, keyword, vector] = timeProcesses(dir, [
     locus(runs, () => ["ready", "--json"]),
     locus(others, (n) => ["show", wpIdOf(Math.abs(n * 37) % size), "--json"]),
     locus(others, (n) => ["create", `benchmark CLI create ${n}`, "--json"]),
     bareNode(env),
-    ...(extraCa ? [bareNode({ ...env, NODE_EXTRA_CA_CERTS: extraCa })] : []),
+    extraCa ? bareNode({ ...env, NODE_EXTRA_CA_CERTS: extraCa }) : { ...bareNode(env), runs: [] },
+    search("hybrid"),
+    search("keyword"),
+    search("vector"),
   ]);
+  const bareMedian = [...(bare ?? [])].sort((a, b) => a - b)[Math.floor((bare ?? []).length / 2)] ?? 0;
+  const searchTarget = size <= 10_000 ? Math.round(bareMedian + 300) : 0;
+  const searchNote = `whole process, default local model; target: node -e 0's median (${bareMedian.toFixed(0)} ms) + 300 ms, on p50`;
   return [
     rowOf(`locus ready --json ${at}`, ready ?? [], target, 0, note),
     rowOf(`locus show --json ${at}`, show ?? [], target, 0, note),
     rowOf(`locus create --json ${at}`, create ?? [], target, 0, `${note}; board auto-sync included`),
+    rowOf(`locus search (hybrid) --json ${at}`, hybrid ?? [], searchTarget, 200, searchNote),
+    rowOf(`locus search --mode keyword --json ${at}`, keyword ?? [], searchTarget, 0, searchNote),
+    rowOf(`locus search --mode vector --json ${at}`, vector ?? [], searchTarget, 0, searchNote),
     rowOf(
       "node -e 0 (process start, reference)",
       bare ?? [],
@@ -77,7 +113,7 @@ export function benchCli(dir: string, size: number, runs: number): BenchRow[] {
       0,
       "what every command pays before Locus runs",
     ),
-    ...(bareWithCa
+    ...(bareWithCa && bareWithCa.length > 0
       ? [
           rowOf(
             "node -e 0 with NODE_EXTRA_CA_CERTS (reference)",
@@ -89,4 +125,25 @@ export function benchCli(dir: string, size: number, runs: number): BenchRow[] {
         ]
       : []),
   ];
+}
+
+/**
+ * Makes the generated workspace search with the default (local) model, as a fresh workspace does: its config
+ * leaves the provider at the default, and every Silver chunk gets a vector stored under the local model's id.
+ * Those vectors come from the feature-hash provider (embedding 20,000 chunks with the model would take tens of
+ * minutes on the 2-core machine): same count, size and storage as the model's, so loading and scanning them
+ * costs the same; each measured search embeds its query with the real model.
+ */
+export async function prepareSearchVectors(dir: string, store: LocusStore): Promise<void> {
+  writeFileSync(
+    join(dir, ".locus", "config.json"),
+    `${JSON.stringify({ default_profile: "Operator" }, null, 2)}\n`,
+  );
+  const hash = new HashEmbeddingProvider(LOCAL_MODEL_DIMENSIONS);
+  const provider = {
+    model_id: LOCAL_MODEL_ID,
+    dimensions: LOCAL_MODEL_DIMENSIONS,
+    embed: (texts: string[]) => hash.embed(texts),
+  };
+  await drainEmbeddingQueue(store, provider, { batchSize: 2_000 });
 }

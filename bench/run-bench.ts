@@ -19,7 +19,7 @@ import {
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchRow, misses, renderTable, valueRow } from "./bench-stats.js";
-import { benchCli } from "./cli-bench.js";
+import { benchCli, prepareSearchVectors } from "./cli-bench.js";
 import { benchEngine, SAMPLES } from "./engine-bench.js";
 import { generateWorkspace } from "./workspace-generator.js";
 
@@ -170,6 +170,7 @@ for (const size of options.scales) {
   for (const { name, bytes } of largestObjects(generated)) {
     rows.push(valueRow(`  of which ${name}`, bytes / size, "bytes", 0, `${(bytes / 1e6).toFixed(0)} MB`));
   }
+  await prepareSearchVectors(generated.dir, generated.store);
   await generated.store.close();
   log("  CLI processes");
   rows.push(...benchCli(generated.dir, size, options.quick ? 5 : size <= 10_000 ? 120 : 20));

@@ -11,7 +11,7 @@ import { memberOfToken, memberSurface, membersRequired } from "../operations/mem
 import { parseStoreUrl } from "../store/open-store.js";
 import { openWorkspace, type Workspace } from "../workspace/workspace.js";
 import { failureJson } from "./cli-output.js";
-import { countingProgress } from "./terminal-style.js";
+import { countingProgress, noticePrinter } from "./terminal-style.js";
 import { UsageError } from "./zod-options.js";
 
 /** Global options every command accepts (section 11). */
@@ -132,6 +132,7 @@ export async function openEngine(
     surface,
     afterApply: boardAutoSync, // section 8 auto-sync: keeps docs/TASK_BOARD.md in step in the same job
     progress: countingProgress(), // long jobs (a sync) count on stderr after a second, on a terminal
+    notice: noticePrinter(options.json === true), // e.g. a search that must first embed waiting chunks
   });
   return { workspace, engine, actor };
 }

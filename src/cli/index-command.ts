@@ -9,19 +9,32 @@ import { embeddingProviderFor } from "../search/provider-registry.js";
 import { globalOptions, openEngine } from "./cli-context.js";
 import { commandJson } from "./cli-output.js";
 import { wholeNumber } from "./number-option.js";
+import { noticePrinter, Progress } from "./terminal-style.js";
 
 // Section 9: `locus index` drains the embedding queue (embeddings are computed off the write path);
-// `locus index rebuild --silver | --gold` regenerates the layers. Progress goes to stderr.
+// `locus index rebuild --silver | --gold` regenerates the layers. Progress goes to stderr, as a bar on a
+// terminal (or with LOCUS_PROGRESS=1), never under --json (issue 17), one bar per phase; before the first batch a
+// line says the model is loading, which alone takes a second or more.
 
-function progressPrinter(): (progress: IndexProgress) => void {
-  let lastPrinted = 0;
+function progressPrinter(json: boolean): (progress: IndexProgress) => void {
+  const notice = noticePrinter(json);
+  const bars = new Map<string, Progress>();
+  let announced = false;
   return ({ phase, done, total }) => {
-    const now = Date.now();
-    if (now - lastPrinted < 500 && done < total) return; // at most two lines a second
-    lastPrinted = now;
-    const share = total > 0 ? ` (${Math.floor((100 * done) / total)}%)` : "";
-    const what = phase === "embed" ? "chunks embedded" : `WPs indexed (${phase})`;
-    process.stderr.write(`locus index: ${done}/${total} ${what}${share}\n`);
+    if (notice === undefined) return;
+    if (phase === "embed" && done === 0) {
+      if (!announced && total > 0) notice(`loading the embedding model to embed ${total} chunks`);
+      announced = true;
+      return;
+    }
+    const label = phase === "embed" ? "locus index: chunks embedded" : `locus index: WPs indexed (${phase})`;
+    let bar = bars.get(phase);
+    if (bar === undefined) {
+      bar = new Progress(label, Math.max(total, 1));
+      bars.set(phase, bar);
+    }
+    bar.update(done);
+    if (done >= total) bar.finish();
   };
 }
 
@@ -38,7 +51,7 @@ export function registerIndex(program: Command): void {
         const started = performance.now();
         const embedded = await drainEmbeddingQueue(engine.store, provider, {
           batchSize: options.batch,
-          onProgress: progressPrinter(),
+          onProgress: progressPrinter(globalOptions(command).json === true),
         });
         const report = {
           embedded,
@@ -65,7 +78,7 @@ export function registerIndex(program: Command): void {
     .action(async (options: { silver?: boolean; gold?: boolean }, command: Command) => {
       const { workspace, engine } = await openEngine(command);
       try {
-        const onProgress = progressPrinter();
+        const onProgress = progressPrinter(globalOptions(command).json === true);
         const silver = options.silver === true || options.gold !== true;
         const started = performance.now();
         const report: Record<string, unknown> = {};

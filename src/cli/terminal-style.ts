@@ -127,6 +127,15 @@ export class Progress {
   }
 }
 
+/** Prints one-line notes about slow work on stderr (a terminal, or LOCUS_PROGRESS=1); nothing under --json. */
+export function noticePrinter(
+  json: boolean,
+  stream: ProgressStream = process.stderr,
+): ((message: string) => void) | undefined {
+  if (json || !progressEnabled(stream)) return undefined;
+  return (message) => stream.write(`locus: ${message}\n`);
+}
+
 /**
  * Progress of long work whose total is not known up front (a sync reads the peer's log page by page): after
  * `delayMs`, a count on one stderr line, redrawn at most every 200 ms; a negative count ends the line.

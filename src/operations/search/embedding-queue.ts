@@ -10,11 +10,13 @@ export async function embedPendingChunks(
   port: SearchIndexPort,
   provider: EmbeddingProvider,
   limit: number,
+  onPending?: (count: number) => void,
 ): Promise<number> {
   if (limit <= 0) return 0;
   await port.useModel(provider.model_id);
   const pending = await port.pendingChunks(limit);
   if (pending.length === 0) return 0;
+  onPending?.(pending.length); // issue 17: embedding them may take seconds (a model load); the surface says so
   const vectors = await provider.embed(pending.map((chunk) => chunk.text));
   return port.putEmbeddings(
     provider.model_id,

@@ -49,6 +49,7 @@ export async function drainEmbeddingQueue(
     return (await portOf(tx).state()).pending;
   });
   let done = 0;
+  options.onProgress?.({ phase: "embed", done: 0, total }); // before the first batch, which loads the model
   for (;;) {
     const pending = await store.transaction((tx) => portOf(tx).pendingChunks(batch));
     if (pending.length === 0) break;

