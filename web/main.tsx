@@ -382,7 +382,14 @@ function Detail(props: {
 }) {
   const { token, wpId } = props;
   const [data, setData] = useState<
-    { wp: Wp; micro_tasks: Mt[]; dependencies: { incoming: Dependency[]; outgoing: Dependency[] } } | undefined
+    | {
+        wp: Wp;
+        micro_tasks: Mt[];
+        dependencies: { incoming: Dependency[]; outgoing: Dependency[] };
+        /** Section 17: the rollup of every descendant along parent-child edges, when there are any. */
+        children?: { total: number; by_status: Record<string, number>; done_ratio: number };
+      }
+    | undefined
   >();
   const [trees, setTrees] = useState<{ up?: Tree; down?: Tree }>({});
   const [error, setError] = useState<Refusal | undefined>();
@@ -445,6 +452,16 @@ function Detail(props: {
             {data.wp.assignee ? ` · @${data.wp.assignee}` : ""}
           </p>
           {data.wp.description && <p class="description">{data.wp.description}</p>}
+          {data.children && (
+            <div class="rollup" data-testid="rollup">
+              <h3>Children</h3>
+              <progress max={1} value={data.children.done_ratio} aria-label="children done" />{" "}
+              {Math.round(data.children.done_ratio * 100)}% done of {data.children.total}:{" "}
+              {Object.entries(data.children.by_status)
+                .map(([s, n]) => `${n} ${label(s as Status)}`)
+                .join(", ")}
+            </div>
+          )}
           <h3>Gates</h3>
           {(["pre_work", "post_work"] as const).map((gate) => (
             <div key={gate}>

@@ -288,6 +288,18 @@ export function renderData(data: Record<string, unknown>): string {
     treeLines(data.tree as unknown as TreeNode, "", out);
     parts.push(out.join("\n"));
   }
+  // Section 17: the rollup of every descendant (parent-child), on `locus show`.
+  if (isRecord(data.children)) {
+    const children = data.children as {
+      total: number;
+      by_status: Record<string, number>;
+      done_ratio: number;
+    };
+    const counts = Object.entries(children.by_status).map(([s, n]) => `${n} ${s}`);
+    parts.push(
+      `children: ${children.total} (${counts.join(", ")}), ${Math.round(children.done_ratio * 100)}% done`,
+    );
+  }
   if (Array.isArray(data.blocking_chain) && data.blocking_chain.length > 0)
     parts.push(
       `blocked by: ${(data.blocking_chain as { wp_id: string }[]).map((b) => b.wp_id).join(" <- ")}`,

@@ -79,6 +79,11 @@ describe("locus mcp", () => {
       assert.ok(names.includes(name), name);
     const bytes = Buffer.byteLength(JSON.stringify(listed));
     assert.ok(bytes < 12 * 1024, `tools/list is ${bytes} bytes`);
+    // Section 17: the claim tool tells an agent about the lease and the heartbeat; release_wp is a tool too.
+    const claim = listed.tools.find((tool) => tool.name === "claim_wp");
+    assert.match(String(claim?.description), /lease.*claim it again to renew before it expires/);
+    assert.ok(claim?.inputSchema.properties && "lease_seconds" in claim.inputSchema.properties);
+    assert.ok(names.includes("release_wp"));
     const create = listed.tools.find((tool) => tool.name === "create_wp");
     assert.deepEqual(create?.inputSchema.required, ["title"]);
     assert.ok(create?.inputSchema.properties && "priority" in create.inputSchema.properties);

@@ -108,6 +108,33 @@ describe("the web board", { skip }, () => {
     }
   });
 
+  test("a WP's detail shows the rollup of its children (section 17)", async () => {
+    const parent = create(dir, "Epic with children");
+    const kids = [create(dir, "Child one"), create(dir, "Child two")];
+    for (const kid of kids)
+      assert.equal(
+        locus(dir, ["dep", "add", parent, "parent-child", kid], undefined, { LOCUS_TOKEN: owner }).status,
+        0,
+      );
+    for (const args of [
+      ["update", kids[0] as string, "--status", "ready"],
+      ["gate", kids[0] as string, "pre_work", "pass"],
+      ["gate", kids[0] as string, "post_work", "pass"],
+    ])
+      assert.equal(locus(dir, args, undefined, { LOCUS_TOKEN: owner }).status, 0, args.join(" "));
+    const page = await open(owner);
+    try {
+      await cardIn(page, "stub", parent).click();
+      const rollup = page.locator('[data-testid="rollup"]');
+      await rollup.waitFor({ timeout: 5_000 });
+      const text = (await rollup.textContent()) ?? "";
+      assert.match(text, /50% done of 2/);
+      assert.match(text, /1 Done/i);
+    } finally {
+      await page.close();
+    }
+  });
+
   test("a viewer sees the board, but no drag of theirs changes anything", async () => {
     const page = await open(viewer);
     try {
