@@ -52,15 +52,22 @@ export async function rankSearch(
   const warnings: string[] = [];
   const lists: Record<string, string[]> = {};
   if (request.mode !== "vector") {
-    // Keyword mode alone ranks every WP holding any term by BM25 (issue 17: asking for half of the terms cost
-    // natural-language queries their answers, recall@5 0.577 against plain BM25's 0.615); the share-of-terms
-    // rule stays for hybrid, where it keeps one incidental word from outvoting the vector list (query-terms.ts).
-    lists.keyword = await port.keywordSearch({
-      terms,
-      minimum_should_match: request.mode === "keyword" ? 1 : minimumShouldMatch(terms.length),
-      filters: request.filters,
-      limit: LIST_DEPTH,
+    // Hits holding at least half of the terms, best BM25 first (query-terms.ts: in hybrid this keeps one incidental
+    // word from outvoting the vector list). Keyword mode alone then adds, after them, the WPs holding fewer of the
+    // terms (issue 17: without them natural-language queries lost answers plain BM25 finds, recall@5 0.577
+    // against 0.615).
+    const query = { terms, filters: request.filters, limit: LIST_DEPTH };
+    const strict = await port.keywordSearch({
+      ...query,
+      minimum_should_match: minimumShouldMatch(terms.length),
     });
+    if (request.mode === "keyword" && strict.length < LIST_DEPTH && minimumShouldMatch(terms.length) > 1) {
+      const kept = new Set(strict);
+      const loose = await port.keywordSearch({ ...query, minimum_should_match: 1 });
+      lists.keyword = [...strict, ...loose.filter((id) => !kept.has(id))].slice(0, LIST_DEPTH);
+    } else {
+      lists.keyword = strict;
+    }
   }
   if (request.mode !== "keyword") {
     try {
