@@ -24,9 +24,12 @@ describe("SQLite schema migrations", () => {
         const result = await engine.run("create_wp", { wp_id: `WP-M${i}`, title });
         assert.equal(result.success, true, JSON.stringify(result));
       }
-      // Back to version 3: the table migration 4 adds is gone.
+      // Back to version 3: what migrations 4, 6 and 7 add is gone (5's index is created only when missing).
       const db = store.rawConnectionForTests();
-      db.exec("DROP TABLE search_titles; UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+      db.exec(`DROP TABLE search_titles; DROP TABLE purged_events; DROP INDEX wp_by_readiness;
+        ALTER TABLE work_packets DROP COLUMN defer_ms; ALTER TABLE work_packets DROP COLUMN lease_expires_ms;
+        CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out);
+        UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
       await store.close();
 
       const reopened = SqliteStore.open(file);
