@@ -47,7 +47,8 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it("a live lease refuses the other agent's claim and MT writes, naming the holder", () => {
-      const claim = as("ann", ["claim", "WP-A", "--lease-seconds", "2"]);
+      // Long enough for the five processes below on a busy machine; the next test renews it with a short one.
+      const claim = as("ann", ["claim", "WP-A", "--lease-seconds", "120"]);
       assert.equal(claim.status, 0, claim.stdout + claim.stderr);
       assert.equal(claim.body.data.wp.lease?.holder, "ann");
       const register = as("ann", [
