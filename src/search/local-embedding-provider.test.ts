@@ -25,7 +25,7 @@ describe("LocalEmbeddingProvider", () => {
     const result = JSON.parse(out) as { ms: number; loaded: number; started: boolean };
     assert.equal(result.loaded, 0);
     assert.equal(result.started, false);
-    assert.ok(result.ms < 100, `import took ${result.ms} ms`);
+    // How long the import takes is a benchmark's business (STYLE: no timed unit tests); what it loads is this test's.
   });
 
   it("returns [] for no texts without loading the model", async () => {
