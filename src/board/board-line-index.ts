@@ -241,10 +241,8 @@ function sectionAt(index: Pick<BoardLineIndex, "sections">, offset: number): Ind
   return undefined;
 }
 
-// A token replaced inside a line at p: every offset after p moves by the change in length (section and code
-// boundaries are line starts and ends, never inside the token).
-function shiftAfter(index: Omit<BoardLineIndex, "sha256">, position: number, delta: number): void {
-  const shift = (offset: number) => (offset > position ? offset + delta : offset);
+// Moves every section and code boundary through `shift`.
+function shiftOffsets(index: Omit<BoardLineIndex, "sha256">, shift: (offset: number) => number): void {
   for (const section of index.sections) {
     section.start = shift(section.start);
     section.end = shift(section.end);
@@ -256,19 +254,16 @@ function shiftAfter(index: Omit<BoardLineIndex, "sha256">, position: number, del
   }
 }
 
+// A token replaced inside a line at p: every offset after p moves by the change in length (section and code
+// boundaries are line starts and ends, never inside the token).
+function shiftAfter(index: Omit<BoardLineIndex, "sha256">, position: number, delta: number): void {
+  shiftOffsets(index, (offset) => (offset > position ? offset + delta : offset));
+}
+
 // An inserted line lands at a line start p (a section's insert_at): everything at or after p moves down,
 // including the end and insert_at of the section it joins and the start of the section after it.
 function shiftForInsertion(index: Omit<BoardLineIndex, "sha256">, position: number, length: number): void {
-  const shift = (offset: number) => (offset >= position ? offset + length : offset);
-  for (const section of index.sections) {
-    section.start = shift(section.start);
-    section.end = shift(section.end);
-    section.insert_at = shift(section.insert_at);
-  }
-  for (const range of index.code) {
-    range[0] = shift(range[0]);
-    range[1] = shift(range[1]);
-  }
+  shiftOffsets(index, (offset) => (offset >= position ? offset + length : offset));
 }
 
 // A removed entry line [p, p + length): offsets after it move up. A section whose last entry it was gets its

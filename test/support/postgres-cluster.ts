@@ -125,24 +125,27 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     const port = await startOnFreePort(binaries, dataDir, logFile);
     live.watchdogPid = startWatchdog(live);
     const restart = () =>
-      runAsServerUser(binaries.pgCtl, [
-        "start",
-        "-D",
-        dataDir,
-        "-l",
-        logFile,
-        "-w",
-        "-t",
-        PG_CTL_TIMEOUT_SECONDS,
-        "-o",
-        `-p ${port}`,
-      ]).then(() => undefined);
+      runAsServerUser(binaries.pgCtl, pgCtlStart(dataDir, logFile, port)).then(() => undefined);
     return makeCluster(live, dataDir, port, restart);
   } catch (error) {
     cleanupSync(live);
     throw error;
   }
 }
+
+/** `pg_ctl start` for the cluster in `dataDir` on `port`, waiting until it accepts connections. */
+const pgCtlStart = (dataDir: string, logFile: string, port: number): string[] => [
+  "start",
+  "-D",
+  dataDir,
+  "-l",
+  logFile,
+  "-w",
+  "-t",
+  PG_CTL_TIMEOUT_SECONDS,
+  "-o",
+  `-p ${port}`,
+];
 
 // The free port is found by binding port 0 and closing it, so another process may take it before the
 // server binds it (test files run in parallel): retry with a new port when the bind fails.
@@ -155,19 +158,7 @@ async function startOnFreePort(
     const port = await freeLoopbackPort();
     const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
     try {
-      const timeout = PG_CTL_TIMEOUT_SECONDS;
-      await runAsServerUser(binaries.pgCtl, [
-        "start",
-        "-D",
-        dataDir,
-        "-l",
-        logFile,
-        "-w",
-        "-t",
-        timeout,
-        "-o",
-        `-p ${port}`,
-      ]);
+      await runAsServerUser(binaries.pgCtl, pgCtlStart(dataDir, logFile, port));
       return port;
     } catch (error) {
       const log = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(logStart) : "";

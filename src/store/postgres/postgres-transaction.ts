@@ -26,6 +26,7 @@ import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-sta
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
+import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
@@ -107,27 +108,11 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async purgeCandidates(before: string): Promise<PurgeCandidate[]> {
-    const rows = await this.rows(
-      `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
-       WHERE e.workspace_id = $1 AND e.timestamp < $2 AND e.event_name IN ('work_query_executed', 'capability_decision')
-         AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
-           SELECT 1 FROM events s WHERE s.workspace_id = $1 AND s.job_id = e.job_id
-             AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
-       ORDER BY e.seq`,
-      [before],
-    );
-    return rows.map((row) => ({ ...(row as unknown as PurgeCandidate), seq: Number(row.seq) }));
+    return purgeCandidates(this.query, before);
   }
 
   async purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void> {
-    if (events.length === 0) return;
-    await this.rows(
-      `WITH gone AS (
-         DELETE FROM events WHERE workspace_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq, event_uuid, hash)
-       INSERT INTO purged_events (workspace_id, seq, event_uuid, hash, checkpoint_seq)
-         SELECT $1, seq, event_uuid, hash, $3 FROM gone`,
-      [events.map((event) => event.seq), checkpointSeq],
-    );
+    await purgeEvents(this.query, events, checkpointSeq);
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {

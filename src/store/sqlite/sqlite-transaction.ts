@@ -23,6 +23,7 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
+import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
@@ -126,25 +127,11 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async purgeCandidates(before: string): Promise<PurgeCandidate[]> {
-    return this.prepared(
-      `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
-       WHERE e.timestamp < ? AND e.event_name IN ('work_query_executed', 'capability_decision')
-         AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
-           SELECT 1 FROM events s WHERE s.job_id = e.job_id
-             AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
-       ORDER BY e.seq`,
-    ).all(before) as PurgeCandidate[];
+    return purgeCandidates(this.prepared, before);
   }
 
   async purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void> {
-    const keep = this.prepared(
-      "INSERT INTO purged_events (seq, event_uuid, hash, checkpoint_seq) VALUES (?, ?, ?, ?)",
-    );
-    const remove = this.prepared("DELETE FROM events WHERE seq = ?");
-    for (const event of events) {
-      keep.run(event.seq, event.event_uuid, event.hash, checkpointSeq);
-      remove.run(event.seq);
-    }
+    purgeEvents(this.prepared, events, checkpointSeq);
   }
 
   async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {

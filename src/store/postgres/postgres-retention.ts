@@ -1,0 +1,37 @@
+import type { PurgeCandidate } from "../store-port.js";
+
+// Section 16, retention, on the PostgreSQL backend (twin of sqlite-retention.ts): which events a purge may
+// remove, and the move of their seq, uuid and hash into purged_events under the checkpoint that removed them.
+// `rows` runs a statement with `$1` bound to the workspace.
+
+type Rows = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Query events, and decisions of jobs that recorded nothing else, older than `before`; oldest first. */
+export async function purgeCandidates(rows: Rows, before: string): Promise<PurgeCandidate[]> {
+  const found = await rows(
+    `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
+     WHERE e.workspace_id = $1 AND e.timestamp < $2 AND e.event_name IN ('work_query_executed', 'capability_decision')
+       AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
+         SELECT 1 FROM events s WHERE s.workspace_id = $1 AND s.job_id = e.job_id
+           AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+     ORDER BY e.seq`,
+    [before],
+  );
+  return found.map((row) => ({ ...(row as unknown as PurgeCandidate), seq: Number(row.seq) }));
+}
+
+/** Removes the events' rows, keeping their seq, uuid and hash under `checkpointSeq`, in one statement. */
+export async function purgeEvents(
+  rows: Rows,
+  events: readonly PurgeCandidate[],
+  checkpointSeq: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  await rows(
+    `WITH gone AS (
+       DELETE FROM events WHERE workspace_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq, event_uuid, hash)
+     INSERT INTO purged_events (workspace_id, seq, event_uuid, hash, checkpoint_seq)
+       SELECT $1, seq, event_uuid, hash, $3 FROM gone`,
+    [events.map((event) => event.seq), checkpointSeq],
+  );
+}

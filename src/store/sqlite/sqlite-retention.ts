@@ -1,0 +1,35 @@
+import type Database from "better-sqlite3";
+import type { PurgeCandidate } from "../store-port.js";
+
+// Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
+// and hash into purged_events under the checkpoint that removed them.
+
+type Prepare = (sql: string) => Database.Statement;
+
+/** Query events, and decisions of jobs that recorded nothing else, older than `before`; oldest first. */
+export function purgeCandidates(prepared: Prepare, before: string): PurgeCandidate[] {
+  return prepared(
+    `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
+     WHERE e.timestamp < ? AND e.event_name IN ('work_query_executed', 'capability_decision')
+       AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
+         SELECT 1 FROM events s WHERE s.job_id = e.job_id
+           AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+     ORDER BY e.seq`,
+  ).all(before) as PurgeCandidate[];
+}
+
+/** Removes the events' rows, keeping their seq, uuid and hash under `checkpointSeq`. */
+export function purgeEvents(
+  prepared: Prepare,
+  events: readonly PurgeCandidate[],
+  checkpointSeq: number,
+): void {
+  const keep = prepared(
+    "INSERT INTO purged_events (seq, event_uuid, hash, checkpoint_seq) VALUES (?, ?, ?, ?)",
+  );
+  const remove = prepared("DELETE FROM events WHERE seq = ?");
+  for (const event of events) {
+    keep.run(event.seq, event.event_uuid, event.hash, checkpointSeq);
+    remove.run(event.seq);
+  }
+}
