@@ -50,24 +50,21 @@ async function verifyRows(
   // Section 16: events a retention purge removed keep their hash; their checkpoints commit to what went.
   const purged = await store.readPurgedEvents();
   const chain = verifyChain(events, head, new Map(purged.map((event) => [event.seq, event.hash])));
-  const checkpoint = checkpointFault(events, purged, store.replicaId);
-  if (checkpoint !== undefined && (chain.first_bad_seq === undefined || checkpoint.seq < chain.first_bad_seq))
-    return {
-      ok: false,
-      checked: checkpoint.seq - 1,
-      head_seq: head.seq,
-      first_bad_seq: checkpoint.seq,
-      reason: checkpoint.reason,
-    };
-  const columns = derivedColumnFault(events, await store.readDerivedEventColumns());
-  if (columns === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= columns.seq))
+  const faults = [
+    checkpointFault(events, purged, store.replicaId),
+    derivedColumnFault(events, await store.readDerivedEventColumns()),
+  ]
+    .filter((fault) => fault !== undefined)
+    .sort((a, b) => a.seq - b.seq);
+  const first = faults[0];
+  if (first === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= first.seq))
     return chain;
   return {
     ok: false,
-    checked: columns.seq - 1,
+    checked: first.seq - 1,
     head_seq: head.seq,
-    first_bad_seq: columns.seq,
-    reason: columns.reason,
+    first_bad_seq: first.seq,
+    reason: first.reason,
   };
 }
 
