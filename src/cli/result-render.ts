@@ -252,7 +252,11 @@ export function renderData(data: Record<string, unknown>): string {
       snippet?: string;
       matched_by?: string[];
     }[];
-    if (results.length === 0) return paint("dim", "(no work packet matches)");
+    if (results.length === 0)
+      return paint(
+        "dim",
+        typeof data.hint === "string" ? `(no work packet matches)\n${data.hint}` : "(no work packet matches)",
+      );
     const shown = table(
       ["ID", "SCORE", "MATCH", "SNIPPET"],
       results.map((r) => [
@@ -263,7 +267,8 @@ export function renderData(data: Record<string, unknown>): string {
       ]),
       80,
     );
-    // Closest in meaning is not a match: say so when no word of the query was found (issue 18).
+    // Closest in meaning is not a match: say so when no listed WP holds a word of the query (vector mode, or a
+    // hybrid list whose words some WP outside it holds) (issue 18).
     const anyWord = results.some((r) => (r.matched_by ?? []).includes("keyword"));
     return anyWord
       ? shown

@@ -125,6 +125,9 @@ export const workspaceConfigSchema = z.strictObject({
       dimensions: z.number().int().positive().max(8192).optional(),
       /** Chunks embedded before a search when the queue is not empty (0: never; `locus index` drains it). */
       drain_before_search: z.number().int().min(0).max(10_000).default(32),
+      // Issue 18: the cosine a WP must reach to answer a hybrid query none of whose words any WP holds
+      // (measured with the local model in DECISIONS, "The relevance floor"); 0 turns the floor off.
+      vector_floor: z.number().min(0).max(1).default(0.45),
     })
     .prefault({}),
   execution_policy: executionPolicySchema,

@@ -1,6 +1,6 @@
 import { normaliseInPlace } from "./embedding-provider.js";
 import type { ChunkVector, SearchIndexPort } from "./search-index-port.js";
-import { VectorIndex } from "./vector-index.js";
+import { type VectorHit, VectorIndex } from "./vector-index.js";
 import { readVectorSnapshot, type SnapshotKey, writeVectorSnapshot } from "./vector-snapshot.js";
 
 // Section 9, Gold vector index: an in-memory exact index over the Silver chunk embeddings of one store
@@ -116,17 +116,20 @@ export class VectorCache {
     loaded.seq = restored.seq;
   }
 
-  /** WP ids ranked by their best chunk among the `chunkDepth` nearest chunks, at most `limit`; call after sync. */
-  rankWps(query: Float32Array, limit: number, chunkDepth: number): string[] {
+  /**
+   * WPs ranked by their best chunk among the `chunkDepth` nearest chunks (with that chunk's cosine), at most
+   * `limit`; call after sync.
+   */
+  rankWps(query: Float32Array, limit: number, chunkDepth: number): VectorHit[] {
     const loaded = this.loaded;
     if (loaded === undefined || loaded.index.size === 0) return [];
-    const out: string[] = [];
+    const out: VectorHit[] = [];
     const seen = new Set<string>();
     for (const hit of loaded.index.search(query, chunkDepth)) {
       const wpId = loaded.wpOfChunk.get(hit.id);
       if (wpId === undefined || seen.has(wpId)) continue;
       seen.add(wpId);
-      out.push(wpId);
+      out.push({ id: wpId, score: hit.score });
       if (out.length >= limit) break;
     }
     return out;

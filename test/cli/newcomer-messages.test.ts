@@ -150,10 +150,17 @@ describe("a refused board move (issue 18)", () => {
 });
 
 describe("search for people (issue 18)", () => {
-  it("a query whose words no WP holds says the list is only the closest in meaning; keyword mode says no match", () => {
-    const nonsense = locus(dir, ["search", "xyzzy", "--mode", "hybrid"]);
+  it("a query whose words no WP holds finds nothing, and says how to ask for the closest in meaning", () => {
+    const nonsense = locus(dir, ["search", "xyzzy"]);
     assert.equal(nonsense.status, 0, nonsense.stderr);
-    assert.match(nonsense.stdout, /no WP holds these words: the list is only the closest in meaning/);
+    assert.equal(
+      nonsense.stdout.trim(),
+      "(no work packet matches)\nno work packet (within the filters) holds a word of the query or is close to it in meaning; --mode vector lists the closest anyway",
+    );
+    const json = JSON.parse(locus(dir, ["search", "xyzzy", "--json"]).stdout);
+    assert.deepEqual(json.data.results, []);
+    const meaning = locus(dir, ["search", "xyzzy", "--mode", "vector"]);
+    assert.match(meaning.stdout, /no WP holds these words: the list is only the closest in meaning/);
     const exact = locus(dir, ["search", "xyzzy", "--mode", "keyword"]);
     assert.equal(exact.stdout.trim(), "(no work packet matches)");
     const found = locus(dir, ["search", "guide"]);

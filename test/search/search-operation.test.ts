@@ -41,6 +41,34 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
+    it("hybrid returns nothing when no WP holds a word of the query; vector mode still lists the closest", async () => {
+      const { engine, cleanup } = await searchEngine(hashConfig(), backend);
+      try {
+        await ok(engine, "create_wp", { wp_id: "WP-login", title: "Fix login bug" });
+        await ok(engine, "create_wp", {
+          wp_id: "WP-dark",
+          title: "Dark theme",
+          description: "Night colours.",
+        });
+        const nonsense = await engine.run("search", { query: "xyzzy plugh" });
+        assert.ok(nonsense.success);
+        assert.deepEqual(nonsense.data.results, []);
+        assert.match(String(nonsense.data.hint), /--mode vector/);
+        assert.equal((await searchIds(engine, "xyzzy plugh", { mode: "vector" })).length, 2);
+        // One word held by one WP is enough for hybrid to answer, with the vector list fused in.
+        const one = await engine.run("search", { query: "xyzzy login" });
+        assert.ok(one.success);
+        assert.equal((one.data.results as { wp_id: string }[])[0]?.wp_id, "WP-login");
+        assert.equal(one.data.hint, undefined);
+        // Within filters: a word held only outside them is no answer either.
+        const filtered = await engine.run("search", { query: "login", statuses: ["done"] });
+        assert.ok(filtered.success);
+        assert.deepEqual(filtered.data.results, []);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("a title update changes what finds the WP, in the same job for keyword search", async () => {
       const { engine, cleanup } = await searchEngine(hashConfig({ drain_before_search: 0 }), backend);
       try {

@@ -3,6 +3,7 @@ import { minimumShouldMatch, searchTerms } from "../../search/query-terms.js";
 import { type FusedResult, reciprocalRankFusion } from "../../search/rank-fusion.js";
 import type { SearchIndexPort } from "../../search/search-index-port.js";
 import { type SnapshotPlace, vectorCacheOf } from "../../search/vector-cache.js";
+import type { VectorHit } from "../../search/vector-index.js";
 import type { StoreTransaction, WpQuery } from "../../store/store-port.js";
 import { embedPendingChunks } from "./embedding-queue.js";
 
@@ -25,6 +26,8 @@ export interface SearchRequest {
   readonly mode: SearchMode;
   readonly limit: number;
   readonly filters: WpQuery;
+  /** Cosine a WP must reach to answer a query none of whose words any WP holds (hybrid; issue 18). */
+  readonly vectorFloor: number;
   /** Waiting chunks embedded before the vector search (section 9: bounded). */
   readonly drainBound: number;
   /** Where the vector index may be kept between processes (vector-snapshot.ts). */
@@ -39,6 +42,11 @@ export interface SearchRanking {
   readonly terms: string[];
   /** Why a list was left out (e.g. the embedding provider failed and hybrid fell back to keyword). */
   readonly warnings: string[];
+  /**
+   * Set when hybrid found no WP holding any word of the query and none close enough in meaning: nothing is
+   * returned (issue 18, the relevance floor).
+   */
+  readonly noWordFound?: true;
 }
 
 /** Ranks WPs for a query: the lists of the mode, fused by RRF, best `limit` first. */
@@ -51,6 +59,7 @@ export async function rankSearch(
   const terms = searchTerms(request.query);
   const warnings: string[] = [];
   const lists: Record<string, string[]> = {};
+  let noWord = false;
   if (request.mode !== "vector") {
     // Hits holding at least half of the terms, best BM25 first (query-terms.ts: in hybrid this keeps one incidental
     // word from outvoting the vector list). Keyword mode alone then adds, after them, the WPs holding fewer of the
@@ -68,10 +77,18 @@ export async function rankSearch(
     } else {
       lists.keyword = strict;
     }
+    // The relevance floor of hybrid (issue 18), below: is there a WP holding any word of the query at all?
+    if (request.mode === "hybrid" && strict.length === 0 && terms.length > 0)
+      noWord = (await port.keywordSearch({ ...query, limit: 1, minimum_should_match: 1 })).length === 0;
   }
   if (request.mode !== "keyword") {
     try {
-      lists.vector = await vectorList(port, provider(), request);
+      const vector = await vectorList(port, provider(), request);
+      // A query no WP holds a word of ("xyzzy") is answered only by a WP close in meaning above the floor: a
+      // nonsense query's nearest WP is no answer (issue 18; DECISIONS, "The relevance floor", measured).
+      if (noWord && (vector[0]?.score ?? -1) < request.vectorFloor)
+        return { hits: [], terms, warnings, noWordFound: true };
+      lists.vector = vector.map((hit) => hit.id);
     } catch (error) {
       if (request.mode === "vector") throw error;
       warnings.push(`vector search skipped: ${error instanceof Error ? error.message : String(error)}`);
@@ -88,7 +105,7 @@ async function vectorList(
   port: SearchIndexPort,
   provider: EmbeddingProvider,
   request: SearchRequest,
-): Promise<string[]> {
+): Promise<VectorHit[]> {
   await embedPendingChunks(port, provider, request.drainBound, request.onPending);
   await port.useModel(provider.model_id);
   const [query] = await provider.embed([request.query]);
@@ -100,8 +117,11 @@ async function vectorList(
     return [];
   // Over-fetch so that filtering still leaves a full list; a WP ranks by its best chunk.
   const candidates = cache.rankWps(query, LIST_DEPTH * 2, LIST_DEPTH * 8);
-  const allowed = await port.filterWpIds(candidates, request.filters);
-  return candidates.filter((id) => allowed.has(id)).slice(0, LIST_DEPTH);
+  const allowed = await port.filterWpIds(
+    candidates.map((hit) => hit.id),
+    request.filters,
+  );
+  return candidates.filter((hit) => allowed.has(hit.id)).slice(0, LIST_DEPTH);
 }
 
 /** Neighbours (either direction, any edge type) of the seeds, the best seed's first, filtered. */

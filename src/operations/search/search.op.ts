@@ -50,6 +50,7 @@ export const search = defineOperation({
       limit,
       filters,
       drainBound: ctx.config.search.drain_before_search,
+      vectorFloor: ctx.config.search.vector_floor,
       // Issue 17: a one-shot process starts its vector index from the snapshot in the workspace's cache folder.
       snapshot:
         ctx.services.cacheFolder === undefined
@@ -88,6 +89,15 @@ export const search = defineOperation({
         result_count: results.length,
       },
     );
-    return { results, mode, ...(ranking.warnings.length > 0 ? { warnings: ranking.warnings } : {}) };
+    return {
+      results,
+      mode,
+      ...(ranking.warnings.length > 0 ? { warnings: ranking.warnings } : {}),
+      ...(ranking.noWordFound
+        ? {
+            hint: "no work packet (within the filters) holds a word of the query or is close to it in meaning; --mode vector lists the closest anyway",
+          }
+        : {}),
+    };
   },
 });
