@@ -83,6 +83,9 @@ export function fixFor(error: ResultError): string {
     if (error.code === "HSK-403-CAPABILITY")
       return "nobody grants or takes back more than they hold: ask an owner (owners hold every capability)";
   }
+  // search --scope session_log given a WP filter (section 16).
+  if (error.code === "HSK-400-INVALID-PARAMS" && details.scope === "session_log" && field !== undefined)
+    return `drop ${flagOf(field)}: the session log is searched by its words alone (locus session-log --wp or --spec filters it)`;
   switch (error.code) {
     case "HSK-400-INVALID-JOB":
       return `a job is one LocusJob object (README, "For agents", shows one)${field ? `; look at its ${field}` : ""}`;

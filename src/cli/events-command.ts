@@ -13,6 +13,7 @@ import { committedAnchors } from "./git-anchors.js";
 import { wholeNumber } from "./number-option.js";
 import { subcommand } from "./operation-commands.js";
 import { withReplayProgress } from "./replay-progress.js";
+import { sessionLogLine } from "./result-render.js";
 import { writeLines } from "./stdout-writer.js";
 
 /** `locus events` (JSON Lines of stored events), `locus events verify`, `locus replay` and `locus audit`. */
@@ -161,12 +162,7 @@ export function registerEvents(program: Command): void {
           );
           if (globalOptions(command).json) process.stdout.write(commandJson({ entries }));
           else if (entries.length === 0) process.stdout.write("(no session log entries match)\n");
-          else
-            await writeLines(
-              entries,
-              (e) =>
-                `${e.timestamp}  ${e.spec_id}  ${e.governance_mode}  ${e.work_packet_id ?? "(board)"}  ${e.actor}: ${e.summary}${e.linked_artifacts.length > 0 ? `  [${e.linked_artifacts.length} artifacts]` : ""}`,
-            );
+          else await writeLines(entries, sessionLogLine);
         } finally {
           await engine.close();
         }

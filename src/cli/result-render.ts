@@ -1,4 +1,5 @@
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../domain/records.js";
+import type { SpecSessionLogEntry } from "../operations/session-log.js";
 import { importSummary, isImportReport } from "./import-render.js";
 import { colourEnabled, paint, statusStyle, table } from "./terminal-style.js";
 
@@ -245,6 +246,18 @@ export function renderData(data: Record<string, unknown>): string {
       ]),
     );
   }
+  // search --scope session_log (section 16): the Spec Session Log's entries, best first.
+  if (Array.isArray(data.entries) && data.scope === "session_log") {
+    const entries = data.entries as (SpecSessionLogEntry & { notes?: string })[];
+    if (entries.length === 0) return paint("dim", "(no session log entry matches)");
+    return entries
+      .map((e) => {
+        const notes = e.notes?.replace(/\s+/g, " ");
+        const shown = notes && notes.length > 100 ? `${notes.slice(0, 99)}…` : notes;
+        return shown ? `${sessionLogLine(e)}\n    ${paint("dim", shown)}` : sessionLogLine(e);
+      })
+      .join("\n");
+  }
   if (Array.isArray(data.results)) {
     const results = data.results as {
       wp_id: string;
@@ -316,4 +329,10 @@ export function renderData(data: Record<string, unknown>): string {
   return Object.entries(data)
     .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
     .join("\n");
+}
+
+/** One Spec Session Log entry on one line (`locus session-log`, `locus search --scope session_log`). */
+export function sessionLogLine(e: SpecSessionLogEntry): string {
+  const artifacts = e.linked_artifacts.length > 0 ? `  [${e.linked_artifacts.length} artifacts]` : "";
+  return `${e.timestamp}  ${e.spec_id}  ${e.governance_mode}  ${e.work_packet_id ?? "(board)"}  ${e.actor}: ${e.summary}${artifacts}`;
 }

@@ -47,6 +47,12 @@ describe("refusal hints", () => {
     assert.match(fixFor(nested), /--micro-tasks \(item 0: name\)/);
     assert.doesNotMatch(fixFor(nested), /--micro-tasks-0/);
     assert.match(locus(dir, ["mt", "register", "--help"]).stdout, /--micro-tasks/);
+    // A WP filter on a session log search: the hint says to drop it, and without it the search runs.
+    const scoped = errorOf(["search", "params", "--scope", "session_log", "--assignee", "bob"]);
+    assert.match(fixFor(scoped), /^drop --assignee: /);
+    const found = locus(dir, ["search", "params", "--scope", "session_log"]);
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(found.stdout, /created "params"/);
   });
 
   it("HSK-409-TRANSITION offers moves that are then accepted, and says what a gate or close needs", () => {

@@ -65,5 +65,63 @@ for (const backend of STORE_BACKENDS) {
         await cleanup();
       }
     });
+
+    it("is found by search: entries holding most of the query's words first, notes of the change included", async () => {
+      const { engine, store, cleanup } = await freshEngine(backend);
+      try {
+        await wpIn(engine, "WP-tok", "ready");
+        await wpIn(engine, "WP-ui", "ready");
+        const note = (wp_id: string, content: string) =>
+          ok(engine, "update_wp", { wp_id, updates: {}, note: { content } });
+        await note("WP-tok", "token expiry was wrong in staging");
+        await note("WP-ui", "the expiry banner overlaps the menu");
+        await note("WP-ui", "nothing to do with it");
+        await ok(engine, "gate_wp", {
+          wp_id: "WP-tok",
+          gate: "pre_work",
+          result: { status: "pass", notes: "staging token checked by hand" },
+        });
+        const found = async (query: string, limit?: number) => {
+          const result = await engine.run("search", {
+            query,
+            scope: "session_log",
+            ...(limit ? { limit } : {}),
+          });
+          assert.ok(result.success, JSON.stringify(result));
+          return result.data.entries as { work_packet_id: string; matched_terms: number; notes?: string }[];
+        };
+        // "token expiry staging": WP-tok's note holds all three words, its gate two (by its notes), WP-ui's note one
+        // of three, under the half that search asks for.
+        const best = await found("token expiry staging");
+        assert.deepEqual(
+          best.map((e) => [e.work_packet_id, e.matched_terms]),
+          [
+            ["WP-tok", 3],
+            ["WP-tok", 2],
+          ],
+        );
+        assert.match(best[0]?.notes ?? "", /token expiry was wrong/);
+        assert.equal(best[1]?.notes, "pre_work gate: pass - staging token checked by hand");
+        assert.deepEqual(
+          (await found("expiry")).map((e) => e.work_packet_id),
+          ["WP-ui", "WP-tok"],
+        );
+        assert.equal((await found("expiry", 1)).length, 1);
+        assert.deepEqual(await found("xyzzy"), []);
+        // A WP filter does not apply to the log: refused naming it, nothing written but the decision.
+        const before = (await store.transaction((tx) => tx.chainHead())).seq;
+        const refused = await engine.run("search", { query: "token", scope: "session_log", assignee: "bob" });
+        assert.equal(refused.success, false);
+        assert.equal(refused.error?.code, "HSK-400-INVALID-PARAMS");
+        assert.equal(refused.error?.details?.field, "params.assignee");
+        const after = await store.readEvents({ afterSeq: before, limit: 10 });
+        assert.deepEqual(
+          after.map((e) => e.event_name),
+          ["capability_decision"],
+        );
+      } finally {
+        await cleanup();
+      }
+    });
   });
 }

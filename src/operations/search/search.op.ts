@@ -3,10 +3,13 @@ import { z } from "zod";
 import { LocusError } from "../../domain/errors.js";
 import { WP_STATUSES } from "../../domain/records.js";
 import { embeddingProviderFor } from "../../search/provider-registry.js";
+import { minimumShouldMatch, searchTerms } from "../../search/query-terms.js";
 import { buildSnippet } from "../../search/snippet.js";
 import { recordQuery } from "../common.js";
+import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
 import { buildQuery, readyFilterShape } from "../queries/query-filters.js";
+import { readSessionLog } from "../session-log.js";
 import { rankSearch } from "./hybrid-search.js";
 
 /** search: ranked hybrid search over WPs (section 9), with the section 7 filters; deleted WPs never match. */
@@ -19,6 +22,10 @@ export const search = defineOperation({
     return z.strictObject({
       query: z.string().trim().min(1).max(1_000),
       mode: z.enum(["hybrid", "keyword", "vector"]).default("hybrid"),
+      scope: z
+        .enum(["work_packets", "session_log"])
+        .default("work_packets")
+        .describe("session_log: the Spec Session Log's entries"),
       limit: z.number().int().min(1).max(100).default(20),
       statuses: filterShape.statuses,
       assignee: filterShape.assignee,
@@ -38,7 +45,8 @@ export const search = defineOperation({
         field: "store",
       });
     }
-    const { mode, query, limit, ...filterParams } = p;
+    const { mode, query, limit, scope, ...filterParams } = p;
+    if (scope === "session_log") return searchSessionLog(ctx, query, limit, filterParams);
     const { query: filters, applied } = buildQuery(
       ctx,
       { ...filterParams, offset: 0, limit },
@@ -101,3 +109,36 @@ export const search = defineOperation({
     };
   },
 });
+
+/**
+ * Section 16: the Spec Session Log found by search. Its entries (a projection of the Flight Recorder) holding
+ * at least half of the query's terms, most terms first; read inside the job, so what it finds is what the log
+ * held when the query was recorded.
+ */
+async function searchSessionLog(
+  ctx: JobContext,
+  query: string,
+  limit: number,
+  filters: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const given = Object.entries(filters).find(([, value]) => value !== undefined);
+  if (given !== undefined)
+    throw new LocusError(
+      "HSK-400-INVALID-PARAMS",
+      `${given[0]} filters work packets; the session log is searched by its words alone`,
+      { field: `params.${given[0]}`, scope: "session_log" },
+    );
+  const words = searchTerms(query);
+  const entries = await readSessionLog(
+    { readEvents: (page) => ctx.tx.replicaLog.eventsAfter(page) },
+    { terms: { words, minimumMatch: minimumShouldMatch(words.length) }, limit },
+    ctx.config.board_path,
+  );
+  recordQuery(
+    ctx,
+    "search",
+    { query: query.slice(0, 200), scope: "session_log" },
+    { result_count: entries.length },
+  );
+  return { scope: "session_log", entries };
+}
