@@ -7,6 +7,7 @@ import { replay } from "../../src/domain/events/merge-fold.js";
 import { type WorkPacketStatus, WP_STATUSES } from "../../src/domain/records.js";
 import { allowedTargets } from "../../src/domain/wp-state-machine.js";
 import { stateFingerprint } from "../../src/operations/flight-recorder.js";
+import { microTaskCalls } from "../support/operation-arbitraries.js";
 import { freshEngine, sqliteBackend } from "../support/stores.js";
 
 // Issue 21 / section 13, as properties over real logs: random operation sequences, each job run under a random
@@ -46,31 +47,7 @@ const step = fc.record({
     // Weighted (here and `finish`): only some profiles may delete or finish, and the coverage check needs both.
     { arbitrary: fc.record({ op: fc.constant("delete_wp"), params: fc.record({ wp_id: id }) }), weight: 8 },
     fc.record({ op: fc.constant("claim_wp"), params: fc.record({ wp_id: id }) }),
-    fc.record({
-      op: fc.constant("register_mts"),
-      params: fc.record({
-        wp_id: id,
-        micro_tasks: fc.constant([
-          { mt_id: "MT-001", name: "a", max_iterations: 2 },
-          { mt_id: "MT-002", name: "b", depends_on: ["MT-001"] },
-        ]),
-      }),
-    }),
-    fc.record({ op: fc.constant("start_mt"), params: fc.record({ wp_id: id, mt_id: mt }) }),
-    fc.record({
-      op: fc.constant("record_iteration"),
-      params: fc.record({
-        wp_id: id,
-        mt_id: mt,
-        iteration: fc.integer({ min: 1, max: 3 }),
-        model_id: fc.constant("m"),
-        outcome: fc.constantFrom("SUCCESS", "RETRY", "ESCALATE", "BLOCKED"),
-      }),
-    }),
-    fc.record({
-      op: fc.constant("complete_mt"),
-      params: fc.record({ wp_id: id, mt_id: mt, outcome: fc.constantFrom("completed", "failed", "skipped") }),
-    }),
+    ...microTaskCalls(id, mt),
     fc.record({
       op: fc.constant("add_dependency"),
       params: fc.record({ from_wp_id: id, to_wp_id: id, type: fc.constantFrom("blocks", "related") }),

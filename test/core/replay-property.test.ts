@@ -8,6 +8,7 @@ import { WP_STATUSES } from "../../src/domain/records.js";
 import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import type { LocusEngine } from "../../src/operations/locus-engine.js";
 import type { LocusStore, StoredEvent } from "../../src/store/store-port.js";
+import { microTaskCalls } from "../support/operation-arbitraries.js";
 import { snapshot } from "../support/store-snapshot.js";
 import { freshEngine, STORE_BACKENDS } from "../support/stores.js";
 
@@ -54,31 +55,7 @@ const operation = fc.oneof(
   }),
   fc.record({ op: fc.constant("close_wp"), params: fc.record({ wp_id: id }) }),
   fc.record({ op: fc.constant("delete_wp"), params: fc.record({ wp_id: id }) }),
-  fc.record({
-    op: fc.constant("register_mts"),
-    params: fc.record({
-      wp_id: id,
-      micro_tasks: fc.constant([
-        { mt_id: "MT-001", name: "a", max_iterations: 2 },
-        { mt_id: "MT-002", name: "b", depends_on: ["MT-001"] },
-      ]),
-    }),
-  }),
-  fc.record({ op: fc.constant("start_mt"), params: fc.record({ wp_id: id, mt_id: mt }) }),
-  fc.record({
-    op: fc.constant("record_iteration"),
-    params: fc.record({
-      wp_id: id,
-      mt_id: mt,
-      iteration: fc.integer({ min: 1, max: 3 }),
-      model_id: fc.constant("m"),
-      outcome: fc.constantFrom("SUCCESS", "RETRY", "ESCALATE", "BLOCKED"),
-    }),
-  }),
-  fc.record({
-    op: fc.constant("complete_mt"),
-    params: fc.record({ wp_id: id, mt_id: mt, outcome: fc.constantFrom("completed", "failed", "skipped") }),
-  }),
+  ...microTaskCalls(id, mt),
   fc.record({
     op: fc.constant("add_dependency"),
     params: fc.record({
