@@ -3,8 +3,9 @@
 // real `locus` process where the attack was a process. The support checks what every attack must leave behind:
 // a store that verifies, replays equal to live, and is unchanged by a refusal.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { type CliRun, locus, tempWorkspace } from "../support/cli.js";
+import { type CliRun, LOCUS_BIN, locus, tempWorkspace } from "../support/cli.js";
 
 /** A fresh `locus init` workspace driven as a real process, with a profile per call. */
 export interface AttackWorkspace {
@@ -76,4 +77,35 @@ export function stateEventsSince(before: StoredEventLine[], after: StoredEventLi
   return after
     .filter((event) => event.seq > last && event.event_name !== "capability_decision")
     .map((e) => e.event_name);
+}
+
+/** A hung process is killed after this long; a refusal takes well under it. */
+const HANG_MS = 15_000;
+
+/** Runs `locus args...` as `profile`, killed after HANG_MS; `hung` says whether it had to be. */
+export function runBounded(
+  dir: string,
+  profile: string,
+  args: string[],
+): Promise<CliRun & { hung: boolean }> {
+  const child = spawn(process.execPath, [LOCUS_BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", LOCUS_PROFILE: profile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let hung = false;
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, HANG_MS);
+  return new Promise((resolve) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status: status ?? -1, stdout, stderr, hung });
+    }),
+  );
 }

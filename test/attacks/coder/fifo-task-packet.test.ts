@@ -5,40 +5,18 @@
 // larger than the packet bound is refused at once with a contract code naming `task_packet_path`, the store
 // unchanged, and another writer started meanwhile is not blocked.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_TASK_PACKET_LIMITS } from "../../../src/packets/task-packet-parser.js";
-import { type CliRun, LOCUS_BIN } from "../../support/cli.js";
-import { type AttackWorkspace, attackWorkspace, resultOf, stateEventsSince } from "../attack-support.js";
-
-/** A hung process is killed after this long; a refusal takes well under it. */
-const HANG_MS = 15_000;
-
-/** Runs `locus args...` as `profile`, killed after HANG_MS; `hung` says whether it had to be. */
-function runBounded(dir: string, profile: string, args: string[]): Promise<CliRun & { hung: boolean }> {
-  const child = spawn(process.execPath, [LOCUS_BIN, ...args], {
-    cwd: dir,
-    env: { ...process.env, NO_COLOR: "1", LOCUS_PROFILE: profile },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  let hung = false;
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, HANG_MS);
-  return new Promise((resolve) =>
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status: status ?? -1, stdout, stderr, hung });
-    }),
-  );
-}
+import {
+  type AttackWorkspace,
+  attackWorkspace,
+  resultOf,
+  runBounded,
+  stateEventsSince,
+} from "../attack-support.js";
 
 describe("attack: a Coder names a FIFO (or a device, or a huge file) as a task packet", () => {
   let ws: AttackWorkspace;
