@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StoredEvent } from "../../../src/domain/events/stored-event.js";
 import { type AttackWorkspace, attackWorkspace, resultOf } from "../attack-support.js";
-import { exportLog, reseal, storeView, writeLog } from "./forged-log.js";
+import { assertImportRefused, exportLog, reseal, writeLog } from "./forged-log.js";
 
 describe("attack: a forged gate decision in a denied job (issue 21 hole 3)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "locus-forged-gate-"));
@@ -54,22 +54,8 @@ describe("attack: a forged gate decision in a denied job (issue 21 hole 3)", () 
     };
   }
 
-  /** Imports `events` as an Operator into a fresh workspace; asserts the refusal and an untouched store. */
-  function assertRefused(events: StoredEvent[], name: string): Record<string, unknown> {
-    const file = writeLog(scratch, name, events);
-    const target = attackWorkspace();
-    try {
-      const before = storeView(target);
-      const run = target.as("Operator", ["--json", "import", file]);
-      assert.equal(run.status, 1, `the forged log imported: ${run.stdout}${run.stderr}`);
-      const error = resultOf(run).error;
-      assert.equal(error?.code, "HSK-403-CAPABILITY", JSON.stringify(error));
-      assert.equal(storeView(target), before, "a refused import changed the store");
-      return error?.details ?? {};
-    } finally {
-      target.cleanup();
-    }
-  }
+  const assertRefused = (events: StoredEvent[], name: string) =>
+    assertImportRefused(scratch, events, name, "HSK-403-CAPABILITY");
 
   it("control: the export as it was imports (an Operator holds every right it needs)", () => {
     const target = attackWorkspace();

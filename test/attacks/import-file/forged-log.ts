@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventHash } from "../../../src/domain/events/hash-chain.js";
 import type { StoredEvent } from "../../../src/domain/events/stored-event.js";
-import type { AttackWorkspace } from "../attack-support.js";
+import { type AttackWorkspace, attackWorkspace, resultOf } from "../attack-support.js";
 
 /** The workspace's whole log, as `locus export` writes it. */
 export function exportLog(ws: AttackWorkspace): StoredEvent[] {
@@ -51,4 +51,29 @@ export function storeView(ws: AttackWorkspace): string {
   const log = ws.as("Operator", ["export"]);
   const replay = ws.as("Operator", ["--json", "replay"]);
   return `${log.stdout}\n${replay.stdout}`;
+}
+
+/**
+ * Imports `events` (written as `name` in `folder`) as an Operator into a fresh workspace and asserts the refusal
+ * with `code` and a store left as it was; returns the refusal's details.
+ */
+export function assertImportRefused(
+  folder: string,
+  events: StoredEvent[],
+  name: string,
+  code: string,
+): Record<string, unknown> {
+  const file = writeLog(folder, name, events);
+  const target = attackWorkspace();
+  try {
+    const before = storeView(target);
+    const run = target.as("Operator", ["--json", "import", file]);
+    assert.equal(run.status, 1, `the forged log imported: ${run.stdout}${run.stderr}`);
+    const error = resultOf(run).error;
+    assert.equal(error?.code, code, JSON.stringify(error));
+    assert.equal(storeView(target), before, "a refused import changed the store");
+    return error?.details ?? {};
+  } finally {
+    target.cleanup();
+  }
 }

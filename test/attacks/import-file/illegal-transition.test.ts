@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { StoredEvent } from "../../../src/domain/events/stored-event.js";
-import { type AttackWorkspace, attackWorkspace, resultOf } from "../attack-support.js";
-import { exportLog, reseal, storeView, writeLog } from "./forged-log.js";
+import { type AttackWorkspace, attackWorkspace } from "../attack-support.js";
+import { assertImportRefused, exportLog, reseal, writeLog } from "./forged-log.js";
 
 describe("attack: a forged log with an illegal transition (issue 21 hole 10)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "locus-illegal-transition-"));
@@ -47,21 +47,8 @@ describe("attack: a forged log with an illegal transition (issue 21 hole 10)", (
     ]);
   }
 
-  function assertRefused(events: StoredEvent[], name: string): Record<string, unknown> {
-    const file = writeLog(scratch, name, events);
-    const target = attackWorkspace();
-    try {
-      const before = storeView(target);
-      const run = target.as("Operator", ["--json", "import", file]);
-      assert.equal(run.status, 1, `the forged log imported: ${run.stdout}${run.stderr}`);
-      const error = resultOf(run).error;
-      assert.equal(error?.code, "HSK-409-TRANSITION", JSON.stringify(error));
-      assert.equal(storeView(target), before, "a refused import changed the store");
-      return error?.details ?? {};
-    } finally {
-      target.cleanup();
-    }
-  }
+  const assertRefused = (events: StoredEvent[], name: string) =>
+    assertImportRefused(scratch, events, name, "HSK-409-TRANSITION");
 
   it("control: the real 4-event log imports", () => {
     const target = attackWorkspace();
