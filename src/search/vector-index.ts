@@ -1,11 +1,5 @@
-import {
-  createWasmMemory,
-  createWasmScan,
-  type ScanFunction,
-  STRIDE_MULTIPLE,
-  scanRowsJs,
-  type WasmMemory,
-} from "./vector-scan-kernel.js";
+import { createWasmScan, type ScanFunction, STRIDE_MULTIPLE, scanRowsJs } from "./vector-scan-kernel.js";
+import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.js";
 
 // Gold layer vector index (section 9): exact cosine top-k. Vectors are L2-normalised by every
 // EmbeddingProvider, so cosine similarity is a dot product. Rows live in one contiguous buffer
@@ -38,7 +32,6 @@ export interface VectorIndexOptions {
   readonly forceJavaScript?: boolean;
 }
 
-const PAGE_BYTES = 65_536;
 const FLOAT_BYTES = 4;
 
 /** In-memory exact cosine top-k over L2-normalised Float32Array vectors, with add/remove by id. */
