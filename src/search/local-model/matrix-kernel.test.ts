@@ -40,7 +40,9 @@ describe("the sentence encoder's matrix kernel", () => {
       const actual = WeightMemory.multiplyByWeight(a, weight, m, k, n);
       const expected = expectedProduct(a, weight, m, k, n);
       assert.equal(actual?.length, m * n);
-      expected.forEach((value, i) => assert.ok(Math.abs(actual![i]! - value) < 1e-5, `m=${m} [${i}]`));
+      expected.forEach((value, i) => {
+        assert.ok(Math.abs(actual![i]! - value) < 1e-5, `m=${m} [${i}]`);
+      });
     }
   });
 
@@ -57,9 +59,13 @@ describe("the sentence encoder's matrix kernel", () => {
       return;
     }
     const expected = expectedProduct(a.subarray((m - 2) * k), weight, 2, k, n);
-    expected.forEach((value, i) => assert.ok(Math.abs(actual[(m - 2) * n + i]! - value) < 1e-4, `[${i}]`));
+    expected.forEach((value, i) => {
+      assert.ok(Math.abs(actual[(m - 2) * n + i]! - value) < 1e-4, `[${i}]`);
+    });
     const first = expectedProduct(a.subarray(0, k), weight, 1, k, n);
-    first.forEach((value, i) => assert.ok(Math.abs(actual[i]! - value) < 1e-4, `[${i}]`));
+    first.forEach((value, i) => {
+      assert.ok(Math.abs(actual[i]! - value) < 1e-4, `[${i}]`);
+    });
   });
 
   it("leaves a matrix outside its memory to the caller", () => {
