@@ -100,19 +100,6 @@ export class VectorIndex {
     };
   }
 
-  /** Fills an empty index with rows in the layout `rows()` gives, written by `fill` straight into place. */
-  loadRows(ids: readonly string[], rowStride: number, fill: (target: Uint8Array) => void): void {
-    if (this.ids.length !== 0) throw new Error("loadRows needs an empty index");
-    if (rowStride !== this.stride) throw new RangeError(`row stride ${rowStride}, index has ${this.stride}`);
-    this.reserve(Math.max(1, ids.length));
-    const start = this.rowStart(0) * FLOAT_BYTES;
-    fill(new Uint8Array(this.memory.buffer, start, ids.length * this.stride * FLOAT_BYTES));
-    ids.forEach((id, row) => {
-      this.ids.push(id);
-      this.rowOf.set(id, row);
-    });
-  }
-
   /** Removes the vector stored under id; returns false when there was none. */
   remove(id: string): boolean {
     const row = this.rowOf.get(id);
