@@ -6,8 +6,8 @@ import {
   quantizeQuery,
 } from "./quantized-scan-kernel.js";
 import type { VectorHit } from "./vector-index.js";
-import { scoreRowLikeScan } from "./vector-scan-kernel.js";
-import { createWasmMemory, PAGE_BYTES } from "./wasm-bytecode.js";
+import { createWasmScan, type ScanFunction, scanRowsJs } from "./vector-scan-kernel.js";
+import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.js";
 
 // The vectors a process restored from the snapshot file (vector-snapshot.ts), searched without reading their
 // floats into memory (issue 17: a one-shot `locus search` pays ~4-5 ms for every megabyte of fresh memory it
@@ -34,11 +34,14 @@ export class SnapshotRows {
   private readonly rowOf = new Map<string, number>();
   private readonly removed: Uint8Array;
   private readonly scales: Float32Array;
-  private readonly quantized: Int8Array;
-  private readonly query: Int16Array;
-  private readonly scores: Int32Array;
-  private readonly scan: QuantizedScanFunction | undefined;
-  private readonly floatRow: Buffer;
+  private readonly memory: WasmMemory;
+  private readonly quantizedScan: QuantizedScanFunction | undefined;
+  private readonly floatScan: ScanFunction | undefined;
+  /** Byte offsets in the memory: int16 query, int32 scores, float query, then the float rows being rescored. */
+  private readonly queryAt: number;
+  private readonly scoresAt: number;
+  private readonly floatQueryAt: number;
+  private readonly rescoreAt: number;
   private live: number;
 
   /** Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short. */
@@ -47,19 +50,18 @@ export class SnapshotRows {
     private readonly layout: SnapshotRowsLayout,
   ) {
     const rows = layout.ids.length;
-    const queryAt = align16(rows * layout.stride);
-    const scoresAt = queryAt + align16(layout.stride * 2);
-    const memory = createWasmMemory(Math.max(1, Math.ceil((scoresAt + rows * 4) / PAGE_BYTES)));
-    this.scan = createQuantizedScan(memory);
-    this.quantized = new Int8Array(memory.buffer, 0, rows * layout.stride);
-    this.query = new Int16Array(memory.buffer, queryAt, layout.stride);
-    this.scores = new Int32Array(memory.buffer, scoresAt, rows);
+    this.queryAt = align16(rows * layout.stride);
+    this.scoresAt = this.queryAt + align16(layout.stride * 2);
+    this.floatQueryAt = this.scoresAt + align16(rows * 4);
+    this.rescoreAt = this.floatQueryAt + layout.stride * 4;
+    this.memory = createWasmMemory(Math.ceil(this.rescoreAt / PAGE_BYTES) + 1);
+    this.quantizedScan = createQuantizedScan(this.memory);
+    this.floatScan = createWasmScan(this.memory);
     this.scales = new Float32Array(rows);
-    readFully(fd, new Uint8Array(memory.buffer, 0, rows * layout.stride), layout.int8At);
+    readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
     readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
     this.removed = new Uint8Array(rows);
-    this.floatRow = Buffer.allocUnsafeSlow(layout.stride * 4);
-    layout.ids.forEach((id, row) => this.rowOf.set(id, row));
+    for (let row = 0; row < rows; row++) this.rowOf.set(layout.ids[row]!, row);
     this.live = rows;
   }
 
@@ -83,25 +85,12 @@ export class SnapshotRows {
     return true;
   }
 
-  /** The k best rows for a unit query, best first, ties by id (as VectorIndex.search). */
+  /** The k best rows for a unit query, best first, ties by id: the hits and scores VectorIndex.search gives. */
   search(query: Float32Array, k: number): VectorHit[] {
-    const rows = this.layout.ids.length;
     if (this.live === 0 || k <= 0) return [];
-    quantizeQuery(query, this.query);
-    const { stride } = this.layout;
-    if (this.scan !== undefined) this.scan(0, rows, stride, this.query.byteOffset, this.scores.byteOffset);
-    else quantizedScanJs(this.quantized, rows, stride, this.query, this.scores);
-    const approximate = new Float32Array(rows);
-    for (let row = 0; row < rows; row++)
-      approximate[row] =
-        this.removed[row] === 1 ? Number.NEGATIVE_INFINITY : this.scores[row]! * this.scales[row]!;
-    const wanted = Math.min(this.live, k + Math.max(64, Math.ceil(k / 4)));
-    const threshold = approximate.slice().sort()[rows - wanted]!;
-    const hits: VectorHit[] = [];
-    for (let row = 0; row < rows; row++) {
-      if (this.removed[row] === 1 || approximate[row]! < threshold) continue;
-      hits.push({ id: this.layout.ids[row]!, score: this.exactScore(row, query) });
-    }
+    const candidates = this.approximateBest(query, Math.min(this.live, k + Math.max(64, Math.ceil(k / 4))));
+    const scores = this.exactScores(query, candidates);
+    const hits = candidates.map((row, i) => ({ id: this.layout.ids[row]!, score: scores[i]! }));
     hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return hits.slice(0, k);
   }
@@ -120,11 +109,53 @@ export class SnapshotRows {
     closeSync(this.fd);
   }
 
-  private exactScore(row: number, query: Float32Array): number {
-    const bytes = this.layout.stride * 4;
-    readFully(this.fd, this.floatRow, this.layout.floatsAt + row * bytes);
-    const vector = new Float32Array(this.floatRow.buffer, this.floatRow.byteOffset, this.layout.stride);
-    return scoreRowLikeScan(vector, query, this.layout.stride);
+  /** The `wanted` rows (not removed) of best int8 score, in row order (the file's order). */
+  private approximateBest(query: Float32Array, wanted: number): number[] {
+    const { stride, ids } = this.layout;
+    const rows = ids.length;
+    const buffer = this.memory.buffer;
+    const query16 = new Int16Array(buffer, this.queryAt, stride);
+    const scores = new Int32Array(buffer, this.scoresAt, rows);
+    quantizeQuery(query, query16);
+    if (this.quantizedScan !== undefined) this.quantizedScan(0, rows, stride, this.queryAt, this.scoresAt);
+    else quantizedScanJs(new Int8Array(buffer, 0, rows * stride), rows, stride, query16, scores);
+    const approximate = new Float32Array(rows);
+    for (let row = 0; row < rows; row++)
+      approximate[row] =
+        this.removed[row] === 1 ? Number.NEGATIVE_INFINITY : scores[row]! * this.scales[row]!;
+    const threshold = approximate.slice().sort()[rows - wanted]!;
+    // Every row above the threshold, then rows at it (ties) until `wanted`.
+    const best: number[] = [];
+    for (let row = 0; row < rows; row++) if (approximate[row]! > threshold) best.push(row);
+    for (let row = 0; row < rows && best.length < wanted; row++)
+      if (this.removed[row] === 0 && approximate[row] === threshold) best.push(row);
+    return best.sort((a, b) => a - b);
+  }
+
+  /** The rows' float scores, read from the file and scanned by the index's own kernel (so rounding is the same). */
+  private exactScores(query: Float32Array, rows: readonly number[]): Float32Array {
+    const { stride, floatsAt } = this.layout;
+    const rowBytes = stride * 4;
+    const scoresAt = this.rescoreAt + rows.length * rowBytes;
+    const needed = scoresAt + rows.length * 4;
+    if (needed > this.memory.buffer.byteLength)
+      this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
+    const buffer = this.memory.buffer;
+    const floats = new Float32Array(buffer);
+    floats.fill(0, this.floatQueryAt / 4, this.rescoreAt / 4);
+    floats.set(query, this.floatQueryAt / 4);
+    rows.forEach((row, i) => {
+      readFully(
+        this.fd,
+        new Uint8Array(buffer, this.rescoreAt + i * rowBytes, rowBytes),
+        floatsAt + row * rowBytes,
+      );
+    });
+    const scores = new Float32Array(buffer, scoresAt, rows.length);
+    if (this.floatScan !== undefined)
+      this.floatScan(this.rescoreAt, rows.length, stride, this.floatQueryAt, scoresAt);
+    else scanRowsJs(floats, this.rescoreAt / 4, rows.length, stride, this.floatQueryAt / 4, scores);
+    return scores.slice();
   }
 }
 

@@ -36,7 +36,7 @@ class ChangeLog {
     ): Promise<VectorChanges> => {
       const page = this.changes.slice(afterSeq, afterSeq + maxWps);
       const latest = new Map<string, ChunkVector[]>();
-      page.forEach((change) => latest.set(change.wp, change.vectors));
+      for (const change of page) latest.set(change.wp, change.vectors);
       return {
         wp_ids: [...latest.keys()],
         vectors: [...latest.values()].flat(),

@@ -105,24 +105,3 @@ export function scanRowsJs(
     scores[r] = s0 + s1 + s2 + s3;
   }
 }
-
-/**
- * One row's score rounded exactly as the SIMD kernel rounds it (two f32x4 accumulators, lanes summed in order),
- * so a row scored alone ranks and ties as it would in a scan; `length` is a multiple of 8, zero-padded.
- */
-export function scoreRowLikeScan(row: Float32Array, query: Float32Array, length: number): number {
-  const f = Math.fround;
-  let [a0, a1, a2, a3, b0, b1, b2, b3] = [0, 0, 0, 0, 0, 0, 0, 0];
-  const at = (values: Float32Array, i: number) => values[i] ?? 0;
-  for (let j = 0; j < length; j += 8) {
-    a0 = f(a0 + f(at(row, j) * at(query, j)));
-    a1 = f(a1 + f(at(row, j + 1) * at(query, j + 1)));
-    a2 = f(a2 + f(at(row, j + 2) * at(query, j + 2)));
-    a3 = f(a3 + f(at(row, j + 3) * at(query, j + 3)));
-    b0 = f(b0 + f(at(row, j + 4) * at(query, j + 4)));
-    b1 = f(b1 + f(at(row, j + 5) * at(query, j + 5)));
-    b2 = f(b2 + f(at(row, j + 6) * at(query, j + 6)));
-    b3 = f(b3 + f(at(row, j + 7) * at(query, j + 7)));
-  }
-  return f(f(f(f(a0 + b0) + f(a1 + b1)) + f(a2 + b2)) + f(a3 + b3));
-}
