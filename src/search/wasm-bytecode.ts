@@ -11,7 +11,7 @@ export const VOID = 0x40;
 /** Control instructions. */
 export const [BLOCK, LOOP, END, BR, BR_IF] = [0x02, 0x03, 0x0b, 0x0c, 0x0d];
 /** Scalar instructions. */
-export const [I32_EQZ, I32_GE_U, I32_ADD, I32_SUB, I32_MUL, I32_SHL] = [0x45, 0x4f, 0x6a, 0x6b, 0x6c, 0x74];
+export const [I32_EQZ, I32_GE_U, I32_ADD, I32_SUB, I32_SHL, I32_SHR_U] = [0x45, 0x4f, 0x6a, 0x6b, 0x74, 0x76];
 export const [F32_ADD, F32_LOAD, F32_STORE] = [0x92, 0x2a, 0x38];
 
 export const localGet = (i: number) => [0x20, i];

@@ -11,6 +11,7 @@ import {
   sizeOf,
   type Tensor,
 } from "./graph-tensor.js";
+import { type HalfWeightsFile, halfTensor, openHalfWeights } from "./half-weights.js";
 import { WeightMemory } from "./matrix-kernel.js";
 import { LazyRowTable, ShardedWeights } from "./weight-shards.js";
 
@@ -80,43 +81,66 @@ function rowTablesOf(nodes: readonly GraphNode[], specs: readonly WeightSpec[]):
   );
 }
 
-/** Reads the weights: row tables stay in their files, every other weight is viewed in one WeightMemory. */
-function loadWeights(folder: string, json: ModelJson): Map<string, Tensor> {
+/** Reads the weights: row tables stay in their files, matrices come from `half` when it holds them, every other
+ * weight is read as it is; all are viewed in one WeightMemory. */
+function loadWeights(
+  folder: string,
+  json: ModelJson,
+  half: HalfWeightsFile | undefined,
+): Map<string, Tensor> {
   const constants = new Map<string, Tensor>();
+  const halves = new Map((half?.header.weights ?? []).map((weight) => [weight.name, weight]));
   const groups = json.weightsManifest.map((group) => {
     const shards = new ShardedWeights(folder, group.paths);
     const tables = rowTablesOf(json.modelTopology.node, group.weights);
     let offset = 0;
     const placed = group.weights.map((spec) => {
       if (spec.quantization !== undefined) throw new Error(`quantized weight ${spec.name} is not supported`);
-      const bytes = sizeOf(spec.shape) * 4; // float32 and int32 alike: every view stays aligned
+      const count = sizeOf(spec.shape);
       const at = offset;
-      offset += bytes;
-      return { spec, at, bytes, lazy: tables.has(spec.name) };
+      offset += count * 4; // float32 and int32 alike: every view stays aligned
+      const asHalf = halves.get(spec.name);
+      const kind = tables.has(spec.name)
+        ? ("table" as const)
+        : asHalf !== undefined && asHalf.shape.join() === spec.shape.join()
+          ? ("half" as const)
+          : ("float" as const);
+      return { spec, at, count, kind, halfAt: asHalf?.at ?? 0 };
     });
     if (offset > shards.size) throw new Error("weight shards are shorter than their manifest");
     return { shards, placed };
   });
-  const eager = groups.flatMap((group) => group.placed.filter((weight) => !weight.lazy));
-  const memory = WeightMemory.allocate(eager.reduce((sum, weight) => sum + weight.bytes, 0));
+  const all = groups.flatMap((group) => group.placed);
+  const bytesOf = (weight: (typeof all)[number]) =>
+    weight.kind === "float"
+      ? weight.count * 4
+      : weight.kind === "half"
+        ? Math.ceil(weight.count / 8) * 16
+        : 0;
+  const memory = WeightMemory.allocate(all.reduce((sum, weight) => sum + bytesOf(weight), 0));
+  const bytes = memory.weightBytes();
   let into = 0;
   for (const { shards, placed } of groups) {
-    const wanted = placed.filter((weight) => !weight.lazy);
-    const target = memory.weightBytes().subarray(into);
+    const floats = placed.filter((weight) => weight.kind === "float");
     shards.readRanges(
-      wanted.map((weight): [number, number] => [weight.at, weight.bytes]),
-      target,
+      floats.map((weight): [number, number] => [weight.at, weight.count * 4]),
+      bytes.subarray(into),
     );
-    for (const { spec, at, bytes, lazy } of placed) {
-      if (lazy) {
-        const [rows, width] = spec.shape as [number, number];
-        constants.set(spec.name, lazyTable(spec.shape, new LazyRowTable(shards, at, rows, width)));
-        continue;
-      }
-      const size = bytes / 4;
-      const data = spec.dtype === "float32" ? memory.floats(into, size) : memory.ints(into, size);
+    for (const weight of floats) {
+      const { spec } = weight;
+      const data =
+        spec.dtype === "float32" ? memory.floats(into, weight.count) : memory.ints(into, weight.count);
       constants.set(spec.name, makeTensor(spec.dtype === "float32" ? "float32" : "int32", spec.shape, data));
-      into += bytes;
+      into += weight.count * 4;
+    }
+    for (const weight of placed.filter((w) => w.kind === "half")) {
+      half?.read(weight.halfAt, weight.count * 2, bytes.subarray(into));
+      constants.set(weight.spec.name, halfTensor(weight.spec.shape, memory.halves(into, weight.count)));
+      into += bytesOf(weight);
+    }
+    for (const { spec, at } of placed.filter((w) => w.kind === "table")) {
+      const [rows, width] = spec.shape as [number, number];
+      constants.set(spec.name, lazyTable(spec.shape, new LazyRowTable(shards, at, rows, width)));
     }
   }
   return constants;
@@ -131,10 +155,19 @@ export class GraphModel {
     private readonly output: string,
   ) {}
 
-  /** Loads `model.json` and its shards from `folder`; the output is the one node nothing consumes. */
-  static load(folder: string): GraphModel {
+  /**
+   * Loads `model.json` and its shards from `folder`, the weight matrices from the half-weights file at
+   * `halfWeights` when there is one; the output is the one node nothing consumes.
+   */
+  static load(folder: string, halfWeights?: string): GraphModel {
     const json = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson;
-    const constants = loadWeights(folder, json);
+    const half = halfWeights === undefined ? undefined : openHalfWeights(halfWeights);
+    let constants: Map<string, Tensor>;
+    try {
+      constants = loadWeights(folder, json, half);
+    } finally {
+      half?.close();
+    }
     const nodes = json.modelTopology.node;
     const consumed = new Set(nodes.flatMap((node) => (node.input ?? []).map((name) => parseInput(name)[0])));
     const outputs = nodes.filter((node) => !consumed.has(node.name));

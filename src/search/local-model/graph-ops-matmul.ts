@@ -51,11 +51,11 @@ function multiplyInto(
 }
 
 /** a[m x k] * b[k x n], both row-major and untransposed: in the SIMD kernel when b is a weight, else in JS. */
-function product(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
-  const fast = WeightMemory.multiplyByWeight(a, b, m, k, n);
+function product(a: Float32Array, b: Tensor, m: number, k: number, n: number): Float32Array {
+  const fast = WeightMemory.multiplyByWeight(a, b.halfData ?? floats(b), m, k, n);
   if (fast !== undefined) return fast;
   const out = new Float32Array(m * n);
-  multiplyInto(out, 0, a, layoutOf(0, k, false), b, layoutOf(0, n, false), m, k, n);
+  multiplyInto(out, 0, a, layoutOf(0, k, false), floats(b), layoutOf(0, n, false), m, k, n);
   return out;
 }
 
@@ -67,11 +67,7 @@ const matMul: Kernel = (inputs, attributes) => {
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
   if (!transposeA && !transposeB)
-    return makeTensor(
-      "float32",
-      [m as number, n],
-      product(floats(a), floats(b), m as number, k as number, n),
-    );
+    return makeTensor("float32", [m as number, n], product(floats(a), b, m as number, k as number, n));
   const out = makeTensor("float32", [m as number, n]);
   const [as, bs] = [floats(a), floats(b)];
   const aLayout = layoutOf(0, a.shape[1] as number, transposeA);
@@ -111,7 +107,7 @@ const conv2d: Kernel = (inputs, attributes) => {
   if (height !== 1 || width !== 1 || !unitSteps || attributes.string("data_format", "NHWC") !== "NHWC")
     throw new Error("Conv2D: only 1x1 NHWC convolutions with unit strides are supported");
   const rows = x.data.length / channelsIn;
-  const out = product(floats(x), floats(filter), rows, channelsIn, channelsOut);
+  const out = product(floats(x), filter, rows, channelsIn, channelsOut);
   return makeTensor("float32", [...x.shape.slice(0, -1), channelsOut], out);
 };
 

@@ -12,6 +12,8 @@ export interface Tensor {
   readonly data: Float32Array | Int32Array;
   /** For a constant table left in its file: reads just the given rows (a gather on axis 0 needs no more). */
   readonly readRows?: (rows: ArrayLike<number>) => Float32Array;
+  /** For a weight matrix held as IEEE half floats (half-weights.ts): its bits, which the matrix kernel reads. */
+  readonly halfData?: Uint16Array;
 }
 
 /** A float32 constant left in its file: `data` reads all of it on first use, `readRows` only what it is asked. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fromHalf, toHalf } from "./half-weights.js";
 import { WeightMemory } from "./matrix-kernel.js";
 
 // The SIMD product must equal the plain sum of products (float32 rounding apart) for every row count, including
@@ -65,6 +66,25 @@ describe("the sentence encoder's matrix kernel", () => {
     const first = expectedProduct(a.subarray(0, k), weight, 1, k, n);
     first.forEach((value, i) => {
       assert.ok(Math.abs(actual[i]! - value) < 1e-4, `[${i}]`);
+    });
+  });
+
+  it("multiplies by a weight held as half floats, widening each exactly", () => {
+    const [m, k, n] = [5, 16, 8];
+    const memory = WeightMemory.allocate(k * n * 2);
+    const halves = memory.halves(0, k * n);
+    const source = values(k * n, 5);
+    source[0] = 0;
+    source[1] = -0;
+    source[2] = 3e-6; // a subnormal half
+    source[3] = -60_000;
+    halves.set(Array.from(source, toHalf));
+    const a = values(m * k, 9);
+    const actual = WeightMemory.multiplyByWeight(a, halves, m, k, n);
+    if (actual === undefined) return; // no WebAssembly SIMD: the caller widens the halves itself
+    const expected = expectedProduct(a, Float32Array.from(halves, fromHalf), m, k, n);
+    expected.forEach((value, i) => {
+      assert.ok(Math.abs(actual[i]! - value) < 1e-3 * Math.max(1, Math.abs(value)), `[${i}]`);
     });
   });
 
