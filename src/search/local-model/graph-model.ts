@@ -66,7 +66,9 @@ function rowTablesOf(nodes: readonly GraphNode[], specs: readonly WeightSpec[]):
   for (const node of nodes)
     for (const name of node.input ?? []) {
       const source = parseInput(name)[0];
-      readers.set(source, [...(readers.get(source) ?? []), node]);
+      const list = readers.get(source);
+      if (list === undefined) readers.set(source, [node]);
+      else list.push(node);
     }
   return new Set(
     specs
