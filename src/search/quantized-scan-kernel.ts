@@ -1,23 +1,15 @@
 import {
-  BLOCK,
-  BR,
-  BR_IF,
-  END,
-  I32,
   I32_ADD,
-  I32_GE_U,
   I32_SHL,
+  I32_STORE,
   i32Const,
   instantiateKernel,
-  LOOP,
   localGet,
   localSet,
+  rowScanBody,
   simd,
   singleFunctionModule,
-  V128,
-  VOID,
   v128Load,
-  v128Zero,
   type WasmMemory,
 } from "./wasm-bytecode.js";
 
@@ -42,36 +34,25 @@ const load8x8s = [...simd(0x01), 0, 0];
 const i32x4Add = simd(0xae);
 const i32x4DotI16x8 = simd(0xba);
 const i32x4ExtractLane = (lane: number) => [...simd(0x1b), lane];
-const I32_STORE = 0x36;
 
-// Params: 0 matrix, 1 rows, 2 stride (bytes of a row), 3 query (int16), 4 scores (int32).
-// Locals: 5 r, 6 row pointer, 7 j (bytes of the row), 8 accumulator.
+// One accumulator of four int32 lanes over 8 values a step (int8 row widened to int16, times the int16 query).
 // biome-ignore format: bytecode laid out by statement
-const body = [
-  2, 3, I32, 1, V128, // local declarations
-  ...localGet(0), ...localSet(6),
-  ...i32Const(0), ...localSet(5),
-  BLOCK, VOID, LOOP, VOID,
-  ...localGet(5), ...localGet(1), I32_GE_U, BR_IF, 1,
-  ...v128Zero, ...localSet(8),
-  ...i32Const(0), ...localSet(7),
-  BLOCK, VOID, LOOP, VOID,
-  ...localGet(7), ...localGet(2), I32_GE_U, BR_IF, 1,
-  ...localGet(8),
-  ...localGet(6), ...localGet(7), I32_ADD, ...load8x8s,
-  ...localGet(3), ...localGet(7), ...i32Const(1), I32_SHL, I32_ADD, ...v128Load(),
-  ...i32x4DotI16x8, ...i32x4Add, ...localSet(8),
-  ...localGet(7), ...i32Const(8), I32_ADD, ...localSet(7),
-  BR, 0, END, END,
-  ...localGet(4), ...localGet(5), ...i32Const(2), I32_SHL, I32_ADD,
-  ...localGet(8), ...i32x4ExtractLane(0), ...localGet(8), ...i32x4ExtractLane(1), I32_ADD,
-  ...localGet(8), ...i32x4ExtractLane(2), I32_ADD, ...localGet(8), ...i32x4ExtractLane(3), I32_ADD,
-  I32_STORE, 2, 0,
-  ...localGet(6), ...localGet(2), I32_ADD, ...localSet(6),
-  ...localGet(5), ...i32Const(1), I32_ADD, ...localSet(5),
-  BR, 0, END, END,
-  END,
-];
+const body = rowScanBody({
+  elementShift: 0,
+  accumulators: 1,
+  step: 8,
+  accumulate: [
+    ...localGet(9),
+    ...localGet(6), ...localGet(7), I32_ADD, ...load8x8s,
+    ...localGet(3), ...localGet(7), ...i32Const(1), I32_SHL, I32_ADD, ...v128Load(),
+    ...i32x4DotI16x8, ...i32x4Add, ...localSet(9),
+  ],
+  score: [
+    ...localGet(9), ...i32x4ExtractLane(0), ...localGet(9), ...i32x4ExtractLane(1), I32_ADD,
+    ...localGet(9), ...i32x4ExtractLane(2), I32_ADD, ...localGet(9), ...i32x4ExtractLane(3), I32_ADD,
+  ],
+  store: I32_STORE,
+});
 
 const moduleBytes = singleFunctionModule("scan", 5, body);
 

@@ -1,4 +1,5 @@
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
+import { readFully } from "./binary-file.js";
 import {
   createQuantizedScan,
   type QuantizedScanFunction,
@@ -156,14 +157,5 @@ export class SnapshotRows {
       this.floatScan(this.rescoreAt, rows.length, stride, this.floatQueryAt, scoresAt);
     else scanRowsJs(floats, this.rescoreAt / 4, rows.length, stride, this.floatQueryAt / 4, scores);
     return scores.slice();
-  }
-}
-
-/** Fills `target` from `fd` at `position`; throws when the file ends first. */
-function readFully(fd: number, target: Uint8Array, position: number): void {
-  for (let done = 0; done < target.length; ) {
-    const read = readSync(fd, target, done, target.length - done, position + done);
-    if (read === 0) throw new Error("snapshot file is shorter than its header says");
-    done += read;
   }
 }

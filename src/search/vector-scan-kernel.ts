@@ -1,27 +1,16 @@
 import {
-  BLOCK,
-  BR,
-  BR_IF,
-  END,
   F32_ADD,
   F32_STORE,
   f32x4Add,
   f32x4ExtractLane,
   f32x4Mul,
-  I32,
   I32_ADD,
-  I32_GE_U,
-  I32_SHL,
-  i32Const,
   instantiateKernel,
-  LOOP,
   localGet,
   localSet,
+  rowScanBody,
   singleFunctionModule,
-  V128,
-  VOID,
   v128Load,
-  v128Zero,
   type WasmMemory,
 } from "./wasm-bytecode.js";
 
@@ -43,36 +32,25 @@ export type ScanFunction = (
 /** Byte alignment of rows, query and scores inside the memory, and the stride multiple (8 floats). */
 export const STRIDE_MULTIPLE = 8;
 
-// Params: 0 matrix, 1 rows, 2 stride, 3 query, 4 scores. Locals: 5 r, 6 row pointer, 7 j (bytes),
-// 8 row bytes, 9 acc0, 10 acc1.
+// Two accumulators of four lanes over 8 floats a step; the score is the lanes' sum, in order.
 // biome-ignore format: bytecode laid out by statement
-const body = [
-  2, 4, I32, 2, V128, // local declarations
-  ...localGet(2), ...i32Const(2), I32_SHL, ...localSet(8),
-  ...localGet(0), ...localSet(6),
-  ...i32Const(0), ...localSet(5),
-  BLOCK, VOID, LOOP, VOID,
-  ...localGet(5), ...localGet(1), I32_GE_U, BR_IF, 1,
-  ...v128Zero, ...localSet(9), ...v128Zero, ...localSet(10),
-  ...i32Const(0), ...localSet(7),
-  BLOCK, VOID, LOOP, VOID,
-  ...localGet(7), ...localGet(8), I32_GE_U, BR_IF, 1,
-  ...localGet(9), ...localGet(6), ...localGet(7), I32_ADD, ...v128Load(),
-  ...localGet(3), ...localGet(7), I32_ADD, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...localSet(9),
-  ...localGet(10), ...localGet(6), ...localGet(7), I32_ADD, ...v128Load(16),
-  ...localGet(3), ...localGet(7), I32_ADD, ...v128Load(16), ...f32x4Mul, ...f32x4Add, ...localSet(10),
-  ...localGet(7), ...i32Const(32), I32_ADD, ...localSet(7),
-  BR, 0, END, END,
-  ...localGet(4), ...localGet(5), ...i32Const(2), I32_SHL, I32_ADD,
-  ...localGet(9), ...localGet(10), ...f32x4Add, ...localSet(9),
-  ...localGet(9), ...f32x4ExtractLane(0), ...localGet(9), ...f32x4ExtractLane(1), F32_ADD,
-  ...localGet(9), ...f32x4ExtractLane(2), F32_ADD, ...localGet(9), ...f32x4ExtractLane(3), F32_ADD,
-  F32_STORE, 2, 0,
-  ...localGet(6), ...localGet(8), I32_ADD, ...localSet(6),
-  ...localGet(5), ...i32Const(1), I32_ADD, ...localSet(5),
-  BR, 0, END, END,
-  END,
-];
+const body = rowScanBody({
+  elementShift: 2,
+  accumulators: 2,
+  step: 32,
+  accumulate: [
+    ...localGet(9), ...localGet(6), ...localGet(7), I32_ADD, ...v128Load(),
+    ...localGet(3), ...localGet(7), I32_ADD, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...localSet(9),
+    ...localGet(10), ...localGet(6), ...localGet(7), I32_ADD, ...v128Load(16),
+    ...localGet(3), ...localGet(7), I32_ADD, ...v128Load(16), ...f32x4Mul, ...f32x4Add, ...localSet(10),
+  ],
+  score: [
+    ...localGet(9), ...localGet(10), ...f32x4Add, ...localSet(9),
+    ...localGet(9), ...f32x4ExtractLane(0), ...localGet(9), ...f32x4ExtractLane(1), F32_ADD,
+    ...localGet(9), ...f32x4ExtractLane(2), F32_ADD, ...localGet(9), ...f32x4ExtractLane(3), F32_ADD,
+  ],
+  store: F32_STORE,
+});
 
 const moduleBytes = singleFunctionModule("scan", 5, body);
 

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, renameSync, writeSync } from "node:fs";
+import { jsonHeaderBytes, openWithHeader } from "./binary-file.js";
 import { quantizeRow } from "./quantized-scan-kernel.js";
 import { SnapshotRows } from "./snapshot-rows.js";
 
@@ -36,12 +37,9 @@ export interface RestoredSnapshot {
   readonly rows: SnapshotRows;
 }
 
-// File layout: uint32 header length, uint32 padding; the header (JSON); padding to 16 bytes; the rows as int8
-// (rows x stride); each row's scale (float32); the rows as float32 (rows x stride), as the index holds them.
-const PREFIX_BYTES = 8;
-
-const layoutAfter = (headerBytes: number, rows: number, stride: number) => {
-  const int8At = Math.ceil((PREFIX_BYTES + headerBytes) / 16) * 16;
+// File layout (binary-file.ts): the header; the rows as int8 (rows x stride); each row's scale (float32); the
+// rows as float32 (rows x stride), as the index holds them.
+const layoutAfter = (int8At: number, rows: number, stride: number) => {
   const scalesAt = int8At + rows * stride;
   const floatsAt = scalesAt + rows * 4;
   return { int8At, scalesAt, floatsAt, end: floatsAt + rows * stride * 4 };
@@ -49,19 +47,7 @@ const layoutAfter = (headerBytes: number, rows: number, stride: number) => {
 
 /** The rows of the snapshot at `path` when it matches `key` (read as int8); undefined when it cannot be used. */
 export function readVectorSnapshot(path: string, key: SnapshotKey): RestoredSnapshot | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    if (readSync(fd, prefix, 0, PREFIX_BYTES, 0) !== PREFIX_BYTES) throw new Error("short");
-    const headerBytes = prefix.readUInt32LE(0);
-    const headerBuffer = Buffer.alloc(headerBytes);
-    if (readSync(fd, headerBuffer, 0, headerBytes, PREFIX_BYTES) !== headerBytes) throw new Error("short");
-    const header = JSON.parse(headerBuffer.toString("utf8")) as SnapshotHeader;
+  return openWithHeader(path, (fd, header: SnapshotHeader, dataAt) => {
     const matches =
       header.format === 2 &&
       header.store === key.store &&
@@ -71,7 +57,7 @@ export function readVectorSnapshot(path: string, key: SnapshotKey): RestoredSnap
       header.keys.length === header.wps.length &&
       header.rowStride >= key.dimensions &&
       header.rowStride % 8 === 0;
-    const layout = layoutAfter(headerBytes, header.keys.length, header.rowStride);
+    const layout = layoutAfter(dataAt, header.keys.length, header.rowStride);
     if (!matches || fstatSync(fd).size !== layout.end) throw new Error("not this store's snapshot");
     const rows = new SnapshotRows(fd, {
       ids: header.keys,
@@ -80,10 +66,7 @@ export function readVectorSnapshot(path: string, key: SnapshotKey): RestoredSnap
       ...layout,
     });
     return { seq: header.seq, keys: header.keys, wps: header.wps, rows };
-  } catch {
-    closeSync(fd);
-    return undefined;
-  }
+  });
 }
 
 /** Writes rows (as `VectorIndex.rows()` gives them) with their key and change sequence to `path`, atomically. */
@@ -96,11 +79,7 @@ export function writeVectorSnapshot(
 ): void {
   const { ids, rowStride, data } = rows;
   const header: SnapshotHeader = { format: 2, ...key, seq, rowStride, keys: ids, wps: ids.map(wpOfKey) };
-  const headerBuffer = Buffer.from(JSON.stringify(header), "utf8");
-  const layout = layoutAfter(headerBuffer.length, ids.length, rowStride);
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.writeUInt32LE(headerBuffer.length, 0);
-  prefix.writeUInt32LE(layout.int8At - PREFIX_BYTES - headerBuffer.length, 4);
+  const start = jsonHeaderBytes(header);
   const quantized = new Int8Array(ids.length * rowStride);
   const scales = new Float32Array(ids.length);
   for (let row = 0; row < ids.length; row++)
@@ -115,9 +94,7 @@ export function writeVectorSnapshot(
     const write = (bytes: Uint8Array) => {
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
     };
-    write(prefix);
-    write(headerBuffer);
-    write(Buffer.alloc(layout.int8At - PREFIX_BYTES - headerBuffer.length));
+    write(start.bytes);
     for (const array of [quantized, scales, data])
       write(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   } finally {

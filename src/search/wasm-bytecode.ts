@@ -12,7 +12,7 @@ export const VOID = 0x40;
 export const [BLOCK, LOOP, END, BR, BR_IF] = [0x02, 0x03, 0x0b, 0x0c, 0x0d];
 /** Scalar instructions. */
 export const [I32_EQZ, I32_GE_U, I32_ADD, I32_SUB, I32_SHL, I32_SHR_U] = [0x45, 0x4f, 0x6a, 0x6b, 0x74, 0x76];
-export const [F32_ADD, F32_LOAD, F32_STORE] = [0x92, 0x2a, 0x38];
+export const [F32_ADD, F32_LOAD, F32_STORE, I32_STORE] = [0x92, 0x2a, 0x38, 0x36];
 
 export const localGet = (i: number) => [0x20, i];
 export const localSet = (i: number) => [0x21, i];
@@ -33,6 +33,56 @@ export const f32x4Splat = simd(0x13);
 export const f32x4Add = simd(0xe4);
 export const f32x4Mul = simd(0xe6);
 export const f32x4ExtractLane = (lane: number) => [...simd(0x1f), lane];
+
+/** How one row-scoring kernel differs from another (see rowScanBody). */
+export interface RowScan {
+  /** log2 of the bytes per element: the rows' stride parameter counts elements. */
+  readonly elementShift: number;
+  /** v128 accumulators, locals 9 onwards, zeroed at each row. */
+  readonly accumulators: number;
+  /** Bytes of the row consumed by one step of `accumulate`. */
+  readonly step: number;
+  /** Adds one step's products into the accumulators (the row at local 6, its byte j at local 7, query param 3). */
+  readonly accumulate: readonly number[];
+  /** Leaves the row's score on the stack, from the accumulators. */
+  readonly score: readonly number[];
+  /** The store instruction of the score (f32.store or i32.store). */
+  readonly store: number;
+}
+
+/**
+ * The body of `scan(matrix, rows, stride, query, scores)`: for every row, the accumulators over the row, then
+ * its score stored at scores[r]. Locals: 5 r, 6 row pointer, 7 j (bytes), 8 row bytes, 9... accumulators.
+ */
+export function rowScanBody(scan: RowScan): number[] {
+  const zeroes = Array.from({ length: scan.accumulators }, (_, a) => [
+    ...v128Zero,
+    ...localSet(9 + a),
+  ]).flat();
+  // biome-ignore format: bytecode laid out by statement
+  return [
+    2, 4, I32, scan.accumulators, V128, // local declarations
+    ...localGet(2), ...i32Const(scan.elementShift), I32_SHL, ...localSet(8),
+    ...localGet(0), ...localSet(6),
+    ...i32Const(0), ...localSet(5),
+    BLOCK, VOID, LOOP, VOID,
+    ...localGet(5), ...localGet(1), I32_GE_U, BR_IF, 1,
+    ...zeroes,
+    ...i32Const(0), ...localSet(7),
+    BLOCK, VOID, LOOP, VOID,
+    ...localGet(7), ...localGet(8), I32_GE_U, BR_IF, 1,
+    ...scan.accumulate,
+    ...localGet(7), ...i32Const(scan.step), I32_ADD, ...localSet(7),
+    BR, 0, END, END,
+    ...localGet(4), ...localGet(5), ...i32Const(2), I32_SHL, I32_ADD,
+    ...scan.score,
+    scan.store, 2, 0,
+    ...localGet(6), ...localGet(8), I32_ADD, ...localSet(6),
+    ...localGet(5), ...i32Const(1), I32_ADD, ...localSet(5),
+    BR, 0, END, END,
+    END,
+  ];
+}
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { jsonHeaderBytes, openWithHeader, readFully } from "../binary-file.js";
 import type { GraphNode, Tensor } from "./graph-tensor.js";
 import { ShardedWeights } from "./weight-shards.js";
 
@@ -23,7 +24,6 @@ export interface HalfWeightsHeader {
   }[];
 }
 
-const PREFIX_BYTES = 8;
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 /** Matrices smaller than this stay float32 (they are not worth a second format). */
 const MIN_HALF_BYTES = 256 * 1024;
@@ -126,11 +126,10 @@ export function writeHalfWeights(folder: string, path: string): void {
     format: 1,
     weights: entries.map(({ name, shape, at }) => ({ name, shape, at })),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-  const dataAt = align16(PREFIX_BYTES + headerBytes.length);
+  const start = jsonHeaderBytes(header);
+  const dataAt = start.dataAt;
   const out = Buffer.alloc(dataAt + at);
-  out.writeUInt32LE(headerBytes.length, 0);
-  headerBytes.copy(out, PREFIX_BYTES);
+  start.bytes.copy(out);
   entries.forEach((entry, i) => {
     const floats = new Float32Array(entry.count);
     sources[i]?.readRanges([[entry.from, entry.count * 4]], new Uint8Array(floats.buffer));
@@ -157,36 +156,15 @@ export interface HalfWeightsFile {
 
 /** Opens the half-weights file at `path`; undefined when there is none or it cannot be read. */
 export function openHalfWeights(path: string): HalfWeightsFile | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    if (readSync(fd, prefix, 0, PREFIX_BYTES, 0) !== PREFIX_BYTES) throw new Error("short");
-    const headerBytes = Buffer.alloc(prefix.readUInt32LE(0));
-    if (readSync(fd, headerBytes, 0, headerBytes.length, PREFIX_BYTES) !== headerBytes.length)
-      throw new Error("short");
-    const header = JSON.parse(headerBytes.toString("utf8")) as HalfWeightsHeader;
+  return openWithHeader(path, (fd, header: HalfWeightsHeader, dataAt) => {
     if (header.format !== 1) throw new Error("unknown format");
-    const dataAt = align16(PREFIX_BYTES + headerBytes.length);
     return {
       header,
-      read: (at, length, target) => {
-        for (let done = 0; done < length; ) {
-          const read = readSync(fd, target, done, length - done, dataAt + at + done);
-          if (read === 0) throw new Error("half-weights file is shorter than its header says");
-          done += read;
-        }
-      },
+      read: (at: number, length: number, target: Uint8Array) =>
+        readFully(fd, target.subarray(0, length), dataAt + at),
       close: () => closeSync(fd),
     };
-  } catch {
-    closeSync(fd);
-    return undefined;
-  }
+  });
 }
 
 /** The default half-weights file of this build, when one was written. */
