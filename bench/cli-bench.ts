@@ -2,7 +2,7 @@
 // started as a child process in the generated workspace, as a person or an agent would run it, timed by a
 // small process of its own (cli-timer.ts).
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";
@@ -147,3 +147,34 @@ export async function prepareSearchVectors(dir: string, store: LocusStore): Prom
   };
   await drainEmbeddingQueue(store, provider, { batchSize: 2_000 });
 }
+
+/**
+ * Run alone (`node dist/bench/cli-bench.js [--dir FOLDER] [--runs N] [--keep]`): the CLI rows at 10K WPs on a
+ * generated workspace, or on FOLDER when given (one this command generated and kept before, so repeated
+ * measures skip the minutes of generation); the rows are printed as a table.
+ */
+async function main(argv: string[]): Promise<void> {
+  const option = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const runs = Number(option("--runs") ?? 9);
+  let dir = option("--dir");
+  if (dir === undefined) {
+    const { generateWorkspace } = await import("./workspace-generator.js");
+    const generated = await generateWorkspace(10_000, (line) => process.stderr.write(`${line}\n`));
+    generated.store.rawConnectionForTests().pragma("wal_checkpoint(TRUNCATE)");
+    await prepareSearchVectors(generated.dir, generated.store);
+    await generated.store.close();
+    dir = generated.dir;
+  }
+  const rows = benchCli(dir, 10_000, runs);
+  const { renderTable } = await import("./bench-stats.js");
+  process.stdout.write(`${renderTable(rows)}\n`);
+  if (option("--dir") === undefined) {
+    if (argv.includes("--keep")) process.stderr.write(`kept: ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import { normaliseInPlace } from "./embedding-provider.js";
 import type { ChunkVector, SearchIndexPort } from "./search-index-port.js";
+import type { SnapshotRows } from "./snapshot-rows.js";
 import { type VectorHit, VectorIndex } from "./vector-index.js";
 import { readVectorSnapshot, type SnapshotKey, writeVectorSnapshot } from "./vector-snapshot.js";
 
@@ -24,6 +25,8 @@ interface Loaded {
   readonly model: string;
   readonly generation: number;
   readonly index: VectorIndex;
+  /** Rows restored from the snapshot and not changed since (searched in place, see snapshot-rows.ts). */
+  base: SnapshotRows | undefined;
   readonly chunksOfWp: Map<string, string[]>;
   readonly wpOfChunk: Map<string, string>;
   seq: number;
@@ -47,12 +50,14 @@ export class VectorCache {
     const { generation } = await port.version();
     let readFromStore = 0;
     if (this.loaded?.model !== model || this.loaded.generation !== generation) {
+      this.loaded?.base?.close();
       this.loaded = undefined;
       if (dimensions <= 0) return 0; // a provider that learns its size has not answered yet
       this.loaded = {
         model,
         generation,
         index: new VectorIndex(dimensions),
+        base: undefined,
         chunksOfWp: new Map(),
         wpOfChunk: new Map(),
         seq: 0,
@@ -65,13 +70,14 @@ export class VectorCache {
       const changes = await port.vectorChanges(loaded.seq, model, PAGE_WPS);
       for (const wpId of changes.wp_ids) {
         for (const chunkId of loaded.chunksOfWp.get(wpId) ?? []) {
-          loaded.index.remove(chunkId);
+          if (!loaded.index.remove(chunkId)) loaded.base?.remove(chunkId);
           loaded.wpOfChunk.delete(chunkId);
         }
         loaded.chunksOfWp.delete(wpId);
       }
       for (const [key, wpId, vector] of goldVectors(changes.vectors, loaded.index.dimensions)) {
         readFromStore++;
+        loaded.base?.remove(key);
         loaded.index.add(key, vector);
         const list = loaded.chunksOfWp.get(wpId) ?? [];
         list.push(key);
@@ -81,19 +87,24 @@ export class VectorCache {
       loaded.seq = changes.last_seq;
       if (!changes.more) break;
     }
-    const size = loaded.index.size;
+    const size = loaded.index.size + (loaded.base?.size ?? 0);
     if (
       snapshot !== undefined &&
       size >= SNAPSHOT_MIN_VECTORS &&
       readFromStore > size * SNAPSHOT_STALE_SHARE
     ) {
+      if (loaded.base !== undefined) {
+        for (const [key, vector] of loaded.base.entries()) loaded.index.add(key, vector);
+        loaded.base.close();
+        loaded.base = undefined;
+      }
       const key = { store: snapshot.store, model, generation, dimensions: loaded.index.dimensions };
       try {
         writeVectorSnapshot(
           snapshot.path,
           key,
           loaded.seq,
-          loaded.index,
+          loaded.index.rows(),
           (k) => loaded.wpOfChunk.get(k) ?? "",
         );
       } catch {
@@ -104,8 +115,9 @@ export class VectorCache {
   }
 
   private restore(loaded: Loaded, key: SnapshotKey, path: string): void {
-    const restored = readVectorSnapshot(path, key, loaded.index);
+    const restored = readVectorSnapshot(path, key);
     if (restored === undefined) return;
+    loaded.base = restored.rows;
     restored.keys.forEach((chunkKey, row) => {
       const wpId = restored.wps[row] as string;
       loaded.wpOfChunk.set(chunkKey, wpId);
@@ -122,10 +134,15 @@ export class VectorCache {
    */
   rankWps(query: Float32Array, limit: number, chunkDepth: number): VectorHit[] {
     const loaded = this.loaded;
-    if (loaded === undefined || loaded.index.size === 0) return [];
+    if (loaded === undefined) return [];
+    const hits = loaded.index.search(query, chunkDepth);
+    if (loaded.base !== undefined) {
+      hits.push(...loaded.base.search(query, chunkDepth));
+      hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
     const out: VectorHit[] = [];
     const seen = new Set<string>();
-    for (const hit of loaded.index.search(query, chunkDepth)) {
+    for (const hit of hits.slice(0, chunkDepth)) {
       const wpId = loaded.wpOfChunk.get(hit.id);
       if (wpId === undefined || seen.has(wpId)) continue;
       seen.add(wpId);

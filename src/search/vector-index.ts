@@ -1,11 +1,5 @@
-import {
-  createWasmMemory,
-  createWasmScan,
-  type ScanFunction,
-  STRIDE_MULTIPLE,
-  scanRowsJs,
-  type WasmMemory,
-} from "./vector-scan-kernel.js";
+import { createWasmScan, type ScanFunction, STRIDE_MULTIPLE, scanRowsJs } from "./vector-scan-kernel.js";
+import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.js";
 
 // Gold layer vector index (section 9): exact cosine top-k. Vectors are L2-normalised by every
 // EmbeddingProvider, so cosine similarity is a dot product. Rows live in one contiguous buffer
@@ -38,7 +32,6 @@ export interface VectorIndexOptions {
   readonly forceJavaScript?: boolean;
 }
 
-const PAGE_BYTES = 65_536;
 const FLOAT_BYTES = 4;
 
 /** In-memory exact cosine top-k over L2-normalised Float32Array vectors, with add/remove by id. */
@@ -105,19 +98,6 @@ export class VectorIndex {
       rowStride: this.stride,
       data: this.view.subarray(start, start + this.ids.length * this.stride),
     };
-  }
-
-  /** Fills an empty index with rows in the layout `rows()` gives, written by `fill` straight into place. */
-  loadRows(ids: readonly string[], rowStride: number, fill: (target: Uint8Array) => void): void {
-    if (this.ids.length !== 0) throw new Error("loadRows needs an empty index");
-    if (rowStride !== this.stride) throw new RangeError(`row stride ${rowStride}, index has ${this.stride}`);
-    this.reserve(Math.max(1, ids.length));
-    const start = this.rowStart(0) * FLOAT_BYTES;
-    fill(new Uint8Array(this.memory.buffer, start, ids.length * this.stride * FLOAT_BYTES));
-    ids.forEach((id, row) => {
-      this.ids.push(id);
-      this.rowOf.set(id, row);
-    });
   }
 
   /** Removes the vector stored under id; returns false when there was none. */

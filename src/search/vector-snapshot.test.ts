@@ -7,46 +7,80 @@ import { HashEmbeddingProvider } from "./hash-embedding-provider.js";
 import { VectorIndex } from "./vector-index.js";
 import { readVectorSnapshot, writeVectorSnapshot } from "./vector-snapshot.js";
 
-// Issue 17: the snapshot restores exactly the index it was written from, and only for the store, model and
-// generation it was written for; a damaged file is ignored (and leaves the index empty), never half-used.
+// Issue 17: the snapshot restores rows that search exactly as the index they were written from (the int8 first
+// pass only picks which rows to score again from their floats), and only for the store, model and generation it
+// was written for; a damaged file is ignored, never half-used.
 
 const KEY = { store: "replica-a", model: "m1", generation: 3, dimensions: 24 };
+const hash = new HashEmbeddingProvider(KEY.dimensions);
 
-function filledIndex(): VectorIndex {
-  const hash = new HashEmbeddingProvider(KEY.dimensions);
+function filledIndex(count: number): VectorIndex {
   const index = new VectorIndex(KEY.dimensions);
-  for (let i = 0; i < 40; i++)
-    index.add(`WP-${i}#summary`, hash.embedOne(`work packet ${i} about topic ${i % 7}`));
+  for (let i = 0; i < count; i++)
+    index.add(`WP-${i}#summary`, hash.embedOne(`work packet ${i} about topic ${i % 7} and ${i % 13}`));
   return index;
 }
 
+function withFolder(test: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "locus-snapshot-"));
+  try {
+    test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("vector snapshot", () => {
-  it("restores the same rows for its key, and nothing for another key or a damaged file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "locus-snapshot-"));
-    try {
+  it("restores rows whose top-k, scores and ties are the index's own", () => {
+    withFolder((dir) => {
       const path = join(dir, "search-vectors.bin");
-      const index = filledIndex();
-      writeVectorSnapshot(path, KEY, 17, index, (key) => key.split("#")[0]!);
-      const query = new HashEmbeddingProvider(KEY.dimensions).embedOne("topic 3 work");
-
-      const restored = new VectorIndex(KEY.dimensions);
-      const snapshot = readVectorSnapshot(path, KEY, restored);
-      assert.equal(snapshot?.seq, 17);
-      assert.equal(snapshot?.wps[5], "WP-5");
-      assert.deepEqual(restored.search(query, 10), index.search(query, 10));
-
-      for (const other of [{ generation: 4 }, { store: "replica-b" }, { model: "m2" }, { dimensions: 32 }]) {
-        const empty = new VectorIndex(KEY.dimensions);
-        assert.equal(readVectorSnapshot(path, { ...KEY, ...other }, empty), undefined, JSON.stringify(other));
-        assert.equal(empty.size, 0);
+      const index = filledIndex(3_000);
+      writeVectorSnapshot(path, KEY, 17, index.rows(), (key) => key.split("#")[0]!);
+      const restored = readVectorSnapshot(path, KEY);
+      assert.equal(restored?.seq, 17);
+      assert.equal(restored?.wps[5], "WP-5");
+      assert.equal(restored?.rows.size, 3_000);
+      for (const text of ["topic 3 work", "packet about 12", "nothing alike"]) {
+        const query = hash.embedOne(text);
+        for (const k of [1, 10, 400])
+          assert.deepEqual(restored?.rows.search(query, k), index.search(query, k), `${text} k=${k}`);
       }
+      restored?.rows.close();
+    });
+  });
+
+  it("forgets removed rows, and gives the floats of the others back", () => {
+    withFolder((dir) => {
+      const path = join(dir, "search-vectors.bin");
+      const index = filledIndex(200);
+      writeVectorSnapshot(path, KEY, 1, index.rows(), (key) => key.split("#")[0]!);
+      const rows = readVectorSnapshot(path, KEY)!.rows;
+      const query = hash.embedOne("topic 5 work");
+      const best = index.search(query, 3).map((hit) => hit.id);
+      for (const id of best) {
+        assert.equal(rows.remove(id), true);
+        index.remove(id);
+      }
+      assert.equal(rows.remove(best[0]!), false);
+      assert.equal(rows.has(best[0]!), false);
+      assert.equal(rows.size, 197);
+      assert.deepEqual(rows.search(query, 20), index.search(query, 20));
+      const entries = new Map(rows.entries());
+      assert.equal(entries.size, 197);
+      assert.deepEqual(entries.get("WP-7#summary"), hash.embedOne("work packet 7 about topic 0 and 7"));
+      rows.close();
+    });
+  });
+
+  it("is ignored for another key, and when damaged or missing", () => {
+    withFolder((dir) => {
+      const path = join(dir, "search-vectors.bin");
+      writeVectorSnapshot(path, KEY, 17, filledIndex(40).rows(), (key) => key.split("#")[0]!);
+      for (const other of [{ generation: 4 }, { store: "replica-b" }, { model: "m2" }, { dimensions: 32 }])
+        assert.equal(readVectorSnapshot(path, { ...KEY, ...other }), undefined, JSON.stringify(other));
       truncateSync(path, statSync(path).size - 8);
-      const damaged = new VectorIndex(KEY.dimensions);
-      assert.equal(readVectorSnapshot(path, KEY, damaged), undefined);
-      assert.equal(damaged.size, 0);
-      assert.equal(readVectorSnapshot(join(dir, "missing.bin"), KEY, damaged), undefined);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      assert.equal(readVectorSnapshot(path, KEY), undefined);
+      assert.equal(readVectorSnapshot(join(dir, "missing.bin"), KEY), undefined);
+    });
   });
 });

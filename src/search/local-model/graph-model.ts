@@ -1,22 +1,26 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ELEMENTWISE_KERNELS, type Kernel } from "./graph-ops-elementwise.js";
 import { MATMUL_KERNELS } from "./graph-ops-matmul.js";
 import { SHAPE_KERNELS } from "./graph-ops-shape.js";
 import {
-  type DType,
   type GraphNode,
+  lazyTable,
   makeTensor,
   NodeAttributes,
   sizeOf,
   type Tensor,
 } from "./graph-tensor.js";
+import { type HalfWeightsFile, halfTensor, openHalfWeights } from "./half-weights.js";
+import { WeightMemory } from "./matrix-kernel.js";
+import { LazyRowTable, ShardedWeights } from "./weight-shards.js";
 
 // A TensorFlow.js graph model (model.json + weight shards) run by a small interpreter over typed arrays. Why it
 // exists (DECISIONS, issue 17): TensorFlow.js needs about a second in a fresh process before its first answer
-// (runtime, weight copies into WASM memory, kernel set-up); this reads the weights in one pass into one buffer,
-// views them in place, and answers a one-line query in tens of milliseconds. It knows the ops of the local
-// sentence encoder's graph and refuses any other.
+// (runtime, weight copies into WASM memory, kernel set-up); this reads the weights once into one WebAssembly
+// memory, views them in place and multiplies by them there (matrix-kernel.ts); a table that only gathers read
+// (the 8 MB vocabulary embeddings) stays in its file and is read a row per token (weight-shards.ts). It knows the
+// ops of the local sentence encoder's graph and refuses any other.
 
 const KERNELS: Readonly<Record<string, Kernel>> = {
   ...ELEMENTWISE_KERNELS,
@@ -53,29 +57,95 @@ const parseInput = (name: string): [string, number] => {
   return colon < 0 ? [name, 0] : [name.slice(0, colon), Number(name.slice(colon + 1))];
 };
 
-/** Reads every shard of the manifest, in order, into one buffer (one copy, no concatenation). */
-function readShards(folder: string, paths: readonly string[]): Buffer {
-  const sizes = paths.map((path) => {
-    const fd = openSync(join(folder, path), "r");
-    try {
-      return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
+/** Tables this large that only gathers read stay in their file and are read a row at a time. */
+const LAZY_TABLE_BYTES = 1 << 20;
+
+/** The float32 rank-2 weights of at least LAZY_TABLE_BYTES read by nothing but gathers (as their params). */
+function rowTablesOf(nodes: readonly GraphNode[], specs: readonly WeightSpec[]): Set<string> {
+  const readers = new Map<string, GraphNode[]>();
+  for (const node of nodes)
+    for (const name of node.input ?? []) {
+      const source = parseInput(name)[0];
+      const list = readers.get(source);
+      if (list === undefined) readers.set(source, [node]);
+      else list.push(node);
     }
+  return new Set(
+    specs
+      .filter((spec) => spec.dtype === "float32" && spec.shape.length === 2)
+      .filter((spec) => sizeOf(spec.shape) * 4 >= LAZY_TABLE_BYTES)
+      .filter((spec) =>
+        (readers.get(spec.name) ?? []).every(
+          (node) => node.op === "GatherV2" && parseInput(node.input?.[0] ?? "")[0] === spec.name,
+        ),
+      )
+      .map((spec) => spec.name),
+  );
+}
+
+/** Reads the weights: row tables stay in their files, matrices come from `half` when it holds them, every other
+ * weight is read as it is; all are viewed in one WeightMemory. */
+function loadWeights(
+  folder: string,
+  json: ModelJson,
+  half: HalfWeightsFile | undefined,
+): Map<string, Tensor> {
+  const constants = new Map<string, Tensor>();
+  const halves = new Map((half?.header.weights ?? []).map((weight) => [weight.name, weight]));
+  const groups = json.weightsManifest.map((group) => {
+    const shards = new ShardedWeights(folder, group.paths);
+    const tables = rowTablesOf(json.modelTopology.node, group.weights);
+    let offset = 0;
+    const placed = group.weights.map((spec) => {
+      if (spec.quantization !== undefined) throw new Error(`quantized weight ${spec.name} is not supported`);
+      const count = sizeOf(spec.shape);
+      const at = offset;
+      offset += count * 4; // float32 and int32 alike: every view stays aligned
+      const asHalf = halves.get(spec.name);
+      const kind = tables.has(spec.name)
+        ? ("table" as const)
+        : asHalf !== undefined && asHalf.shape.join() === spec.shape.join()
+          ? ("half" as const)
+          : ("float" as const);
+      return { spec, at, count, kind, halfAt: asHalf?.at ?? 0 };
+    });
+    if (offset > shards.size) throw new Error("weight shards are shorter than their manifest");
+    return { shards, placed };
   });
-  const all = Buffer.allocUnsafeSlow(sizes.reduce((sum, size) => sum + size, 0));
-  let at = 0;
-  paths.forEach((path, i) => {
-    const fd = openSync(join(folder, path), "r");
-    try {
-      const size = sizes[i] as number;
-      for (let read = 0; read < size; ) read += readSync(fd, all, at + read, size - read, read);
-      at += size;
-    } finally {
-      closeSync(fd);
+  const all = groups.flatMap((group) => group.placed);
+  const bytesOf = (weight: (typeof all)[number]) =>
+    weight.kind === "float"
+      ? weight.count * 4
+      : weight.kind === "half"
+        ? Math.ceil(weight.count / 8) * 16
+        : 0;
+  const memory = WeightMemory.allocate(all.reduce((sum, weight) => sum + bytesOf(weight), 0));
+  const bytes = memory.weightBytes();
+  let into = 0;
+  for (const { shards, placed } of groups) {
+    const floats = placed.filter((weight) => weight.kind === "float");
+    shards.readRanges(
+      floats.map((weight): [number, number] => [weight.at, weight.count * 4]),
+      bytes.subarray(into),
+    );
+    for (const weight of floats) {
+      const { spec } = weight;
+      const data =
+        spec.dtype === "float32" ? memory.floats(into, weight.count) : memory.ints(into, weight.count);
+      constants.set(spec.name, makeTensor(spec.dtype === "float32" ? "float32" : "int32", spec.shape, data));
+      into += weight.count * 4;
     }
-  });
-  return all;
+    for (const weight of placed.filter((w) => w.kind === "half")) {
+      half?.read(weight.halfAt, weight.count * 2, bytes.subarray(into));
+      constants.set(weight.spec.name, halfTensor(weight.spec.shape, memory.halves(into, weight.count)));
+      into += bytesOf(weight);
+    }
+    for (const { spec, at } of placed.filter((w) => w.kind === "table")) {
+      const [rows, width] = spec.shape as [number, number];
+      constants.set(spec.name, lazyTable(spec.shape, new LazyRowTable(shards, at, rows, width)));
+    }
+  }
+  return constants;
 }
 
 /** A loaded graph: its constants (views into the weight buffer) and the plan that computes its output. */
@@ -87,26 +157,18 @@ export class GraphModel {
     private readonly output: string,
   ) {}
 
-  /** Loads `model.json` and its shards from `folder`; the output is the one node nothing consumes. */
-  static load(folder: string): GraphModel {
+  /**
+   * Loads `model.json` and its shards from `folder`, the weight matrices from the half-weights file at
+   * `halfWeights` when there is one; the output is the one node nothing consumes.
+   */
+  static load(folder: string, halfWeights?: string): GraphModel {
     const json = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson;
-    const constants = new Map<string, Tensor>();
-    for (const group of json.weightsManifest) {
-      const buffer = readShards(folder, group.paths);
-      let offset = 0;
-      for (const spec of group.weights) {
-        if (spec.quantization !== undefined)
-          throw new Error(`quantized weight ${spec.name} is not supported`);
-        const size = sizeOf(spec.shape);
-        const dtype: DType = spec.dtype === "float32" ? "float32" : "int32";
-        // Every weight is 4 bytes an element, so each view is aligned; no weight is copied.
-        const data =
-          dtype === "float32"
-            ? new Float32Array(buffer.buffer, buffer.byteOffset + offset, size)
-            : new Int32Array(buffer.buffer, buffer.byteOffset + offset, size);
-        constants.set(spec.name, makeTensor(dtype, spec.shape, data));
-        offset += size * 4;
-      }
+    const half = halfWeights === undefined ? undefined : openHalfWeights(halfWeights);
+    let constants: Map<string, Tensor>;
+    try {
+      constants = loadWeights(folder, json, half);
+    } finally {
+      half?.close();
     }
     const nodes = json.modelTopology.node;
     const consumed = new Set(nodes.flatMap((node) => (node.input ?? []).map((name) => parseInput(name)[0])));

@@ -52,6 +52,46 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   );
 }
 
+/**
+ * out[i] = apply(full[i], part[j]) when `part` (of `partShape`, `partLength` values) broadcast to `shape` is
+ * either its whole self repeated (j = i mod partLength) or one value per block of trailing axes (j = i div
+ * block); false, with nothing written, otherwise. Plain loops instead of the odometer: a one-shot query runs
+ * these before V8 optimises anything, where every operation per element counts.
+ */
+function broadcastBlocks(
+  partShape: readonly number[],
+  shape: readonly number[],
+  partLength: number,
+  out: Float32Array | Int32Array,
+  full: Float32Array | Int32Array,
+  part: Float32Array | Int32Array,
+  apply: (fullValue: number, partValue: number) => number,
+): boolean {
+  const n = out.length;
+  const strides = broadcastStrides(partShape, shape);
+  const own = stridesOf(shape);
+  const repeated = (split: number) =>
+    strides.every((stride, axis) => (axis < split ? stride === 0 : stride === own[axis]));
+  const perBlock = (split: number, block: number) =>
+    strides.every((stride, axis) => (axis < split ? stride * block === own[axis] : stride === 0));
+  for (let split = 0; split <= shape.length; split++) {
+    const block = sizeOf(shape.slice(split));
+    if (block === partLength && repeated(split)) {
+      for (let start = 0; start < n; start += block)
+        for (let j = 0; j < block; j++) out[start + j] = apply(full[start + j] as number, part[j] as number);
+      return true;
+    }
+    if (block * partLength === n && perBlock(split, block)) {
+      for (let row = 0, start = 0; row < partLength; row++, start += block) {
+        const value = part[row] as number;
+        for (let j = 0; j < block; j++) out[start + j] = apply(full[start + j] as number, value);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 function binary(apply: (a: number, b: number) => number, resultType?: DType): Kernel {
   return (inputs) => {
     const a = input(inputs, 0);
@@ -70,6 +110,16 @@ function binary(apply: (a: number, b: number) => number, resultType?: DType): Ke
     } else if (ad.length === 1) {
       const av = ad[0] as number;
       for (let i = 0; i < n; i++) od[i] = apply(av, bd[i] as number);
+    } else if (
+      ad.length === n &&
+      broadcastBlocks(b.shape, shape, bd.length, od, ad, bd, (x, y) => apply(x, y))
+    ) {
+      // a full, b repeated along leading axes or constant along trailing ones (layer norms, biases)
+    } else if (
+      bd.length === n &&
+      broadcastBlocks(a.shape, shape, ad.length, od, bd, ad, (y, x) => apply(x, y))
+    ) {
+      // the same with the roles swapped
     } else {
       // General case: walk the output with an odometer and follow both inputs' broadcast strides.
       const as = broadcastStrides(a.shape, shape);

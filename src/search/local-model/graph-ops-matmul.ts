@@ -1,68 +1,62 @@
 import { kernelInput as input, type Kernel } from "./graph-ops-elementwise.js";
 import { makeTensor, sizeOf, type Tensor } from "./graph-tensor.js";
+import { WeightMemory } from "./matrix-kernel.js";
 
 // The matrix kernels of the graph interpreter, where nearly all of the sentence encoder's time goes: MatMul,
-// BatchMatMul, 1x1 Conv2D (a MatMul over the last axis) and BiasAdd.
+// BatchMatMul, 1x1 Conv2D (a MatMul over the last axis) and BiasAdd. A product with one of the model's weight
+// matrices runs in the WebAssembly SIMD kernel (matrix-kernel.ts); the rest (attention's small matrices, and
+// everything when WASM SIMD is missing) in the one JavaScript loop below.
 
 /** The float32 values of a tensor (the matrix kernels read only float32, so their loops stay monomorphic). */
 const floats = (tensor: Tensor): Float32Array =>
   tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data);
 
-/**
- * out[m x n] += a[m x k] * b[k x n], row-major blocks at the given offsets: row by row as scaled additions of
- * b's rows, which V8 keeps in tight loops over contiguous memory.
- */
-function multiplyPlain(
-  out: Float32Array,
-  outOffset: number,
-  a: Float32Array,
-  aOffset: number,
-  b: Float32Array,
-  bOffset: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
-  for (let i = 0; i < m; i++) {
-    const row = outOffset + i * n;
-    for (let p = 0; p < k; p++) {
-      const scale = a[aOffset + i * k + p] as number;
-      if (scale === 0) continue;
-      const from = bOffset + p * n;
-      for (let j = 0; j < n; j++) out[row + j] = (out[row + j] as number) + scale * (b[from + j] as number);
-    }
-  }
+/** How a matrix sits in its array: where it starts and the steps between rows and between columns. */
+interface MatrixLayout {
+  readonly offset: number;
+  readonly rowStep: number;
+  readonly columnStep: number;
 }
 
-/** `multiplyPlain` with either side read transposed (attention's small matrices). */
+/** The layout of a row-major matrix of `columns` columns at `offset`, or of its transpose. */
+const layoutOf = (offset: number, columns: number, transposed: boolean): MatrixLayout =>
+  transposed ? { offset, rowStep: 1, columnStep: columns } : { offset, rowStep: columns, columnStep: 1 };
+
+/**
+ * out[m x n] (row-major at outOffset) += a[m x k] * b[k x n]: row by row as scaled additions of b's rows, which
+ * V8 keeps in tight loops.
+ */
 function multiplyInto(
   out: Float32Array,
   outOffset: number,
   a: Float32Array,
-  aOffset: number,
+  aLayout: MatrixLayout,
   b: Float32Array,
-  bOffset: number,
+  bLayout: MatrixLayout,
   m: number,
   k: number,
   n: number,
-  transposeA: boolean,
-  transposeB: boolean,
 ): void {
-  if (!transposeA && !transposeB) {
-    multiplyPlain(out, outOffset, a, aOffset, b, bOffset, m, k, n);
-    return;
-  }
+  const { rowStep: bRow, columnStep: bColumn } = bLayout;
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) {
-        const av = a[aOffset + (transposeA ? p * m + i : i * k + p)] as number;
-        const bv = b[bOffset + (transposeB ? j * k + p : p * n + j)] as number;
-        sum += av * bv;
-      }
-      out[outOffset + i * n + j] = (out[outOffset + i * n + j] as number) + sum;
+    const row = outOffset + i * n;
+    for (let p = 0; p < k; p++) {
+      const scale = a[aLayout.offset + i * aLayout.rowStep + p * aLayout.columnStep] as number;
+      if (scale === 0) continue;
+      const from = bLayout.offset + p * bRow;
+      for (let j = 0; j < n; j++)
+        out[row + j] = (out[row + j] as number) + scale * (b[from + j * bColumn] as number);
     }
   }
+}
+
+/** a[m x k] * b[k x n], both row-major and untransposed: in the SIMD kernel when b is a weight, else in JS. */
+function product(a: Float32Array, b: Tensor, m: number, k: number, n: number): Float32Array {
+  const fast = WeightMemory.multiplyByWeight(a, b.halfData ?? floats(b), m, k, n);
+  if (fast !== undefined) return fast;
+  const out = new Float32Array(m * n);
+  multiplyInto(out, 0, a, layoutOf(0, k, false), floats(b), layoutOf(0, n, false), m, k, n);
+  return out;
 }
 
 const matMul: Kernel = (inputs, attributes) => {
@@ -72,20 +66,13 @@ const matMul: Kernel = (inputs, attributes) => {
   const transposeB = attributes.bool("transpose_b");
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const n = (transposeB ? b.shape[0] : b.shape[1]) as number;
+  if (!transposeA && !transposeB)
+    return makeTensor("float32", [m as number, n], product(floats(a), b, m as number, k as number, n));
   const out = makeTensor("float32", [m as number, n]);
-  multiplyInto(
-    out.data as Float32Array,
-    0,
-    floats(a),
-    0,
-    floats(b),
-    0,
-    m as number,
-    k as number,
-    n,
-    transposeA,
-    transposeB,
-  );
+  const [as, bs] = [floats(a), floats(b)];
+  const aLayout = layoutOf(0, a.shape[1] as number, transposeA);
+  const bLayout = layoutOf(0, b.shape[1] as number, transposeB);
+  multiplyInto(out.data as Float32Array, 0, as, aLayout, bs, bLayout, m as number, k as number, n);
   return out;
 };
 
@@ -105,19 +92,9 @@ const batchMatMul: Kernel = (inputs, attributes) => {
   const out = makeTensor("float32", [...x.shape.slice(0, -2), m, n]);
   const [xs, ys] = [floats(x), floats(y)];
   for (let batch = 0; batch < batches; batch++) {
-    multiplyInto(
-      out.data as Float32Array,
-      batch * m * n,
-      xs,
-      batch * xr * xc,
-      ys,
-      batch * yr * yc,
-      m,
-      k,
-      n,
-      adjX,
-      adjY,
-    );
+    const aLayout = layoutOf(batch * xr * xc, xc, adjX);
+    const bLayout = layoutOf(batch * yr * yc, yc, adjY);
+    multiplyInto(out.data as Float32Array, batch * m * n, xs, aLayout, ys, bLayout, m, k, n);
   }
   return out;
 };
@@ -130,9 +107,8 @@ const conv2d: Kernel = (inputs, attributes) => {
   if (height !== 1 || width !== 1 || !unitSteps || attributes.string("data_format", "NHWC") !== "NHWC")
     throw new Error("Conv2D: only 1x1 NHWC convolutions with unit strides are supported");
   const rows = x.data.length / channelsIn;
-  const out = makeTensor("float32", [...x.shape.slice(0, -1), channelsOut]);
-  multiplyPlain(out.data as Float32Array, 0, floats(x), 0, floats(filter), 0, rows, channelsIn, channelsOut);
-  return out;
+  const out = product(floats(x), filter, rows, channelsIn, channelsOut);
+  return makeTensor("float32", [...x.shape.slice(0, -1), channelsOut], out);
 };
 
 const biasAdd: Kernel = (inputs) => {

@@ -189,6 +189,8 @@ const gather: Kernel = (inputs) => {
   const inner = sizeOf(params.shape.slice(axis + 1));
   const dim = params.shape[axis] as number;
   const shape = [...params.shape.slice(0, axis), ...indices.shape, ...params.shape.slice(axis + 1)];
+  if (axis === 0 && params.readRows !== undefined)
+    return makeTensor(params.dtype, shape, params.readRows(indices.data));
   const out = makeTensor(params.dtype, shape);
   let o = 0;
   for (let row = 0; row < outer; row++) {

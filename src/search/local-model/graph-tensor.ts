@@ -10,6 +10,27 @@ export interface Tensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly data: Float32Array | Int32Array;
+  /** For a constant table left in its file: reads just the given rows (a gather on axis 0 needs no more). */
+  readonly readRows?: (rows: ArrayLike<number>) => Float32Array;
+  /** For a weight matrix held as IEEE half floats (half-weights.ts): its bits, which the matrix kernel reads. */
+  readonly halfData?: Uint16Array;
+}
+
+/** A float32 constant left in its file: `data` reads all of it on first use, `readRows` only what it is asked. */
+export function lazyTable(
+  shape: readonly number[],
+  table: { readRows(rows: ArrayLike<number>): Float32Array; readAll(): Float32Array },
+): Tensor {
+  let all: Float32Array | undefined;
+  return {
+    dtype: "float32",
+    shape: [...shape],
+    get data() {
+      all ??= table.readAll();
+      return all;
+    },
+    readRows: (rows) => table.readRows(rows),
+  };
 }
 
 /** One node of the graph as the model's JSON stores it (TensorFlow's NodeDef). */

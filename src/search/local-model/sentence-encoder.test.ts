@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadCorpus } from "../relevance-fixtures.test-support.js";
+import { writeHalfWeights } from "./half-weights.js";
 import { modelFolder, SentenceEncoder } from "./sentence-encoder.js";
 
 // The interpreter must be the library's model, not a look-alike: the same token ids as @energetic-ai/embeddings'
@@ -40,7 +41,7 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 
 describe("the local sentence encoder's interpreter", () => {
   it("tokenizes and embeds exactly as @energetic-ai/embeddings on TensorFlow.js", async () => {
-    const encoder = SentenceEncoder.load();
+    const encoder = SentenceEncoder.load(modelFolder(), false);
     const reference = await library.initModel(weights.modelSource);
     const corpus = loadCorpus().slice(0, 30);
     const texts = [...AWKWARD, ...corpus.flatMap((wp) => [wp.title, wp.description])];
@@ -64,6 +65,25 @@ describe("the local sentence encoder's interpreter", () => {
     assert.ok(cosine(encoder.embed([embedded[2]!])[0]!, actual[2]!) > 0.999_999);
   });
 
+  it("embeds with half-float weight matrices within a cosine of 0.99999 of the float weights", () => {
+    const folder = mkdtempSync(join(tmpdir(), "locus-half-"));
+    try {
+      const path = join(folder, "weights-f16.bin");
+      writeHalfWeights(modelFolder(), path);
+      const half = SentenceEncoder.load(modelFolder(), path);
+      const float = SentenceEncoder.load(modelFolder(), false);
+      // One text a call, as queries come (a batch pads every text to the longest, which is slow here).
+      const texts = [...AWKWARD.slice(1), ...loadCorpus().map((wp) => wp.title)].slice(0, 50);
+      const halves = texts.map((text) => half.embed([text])[0]!);
+      const floats = texts.map((text) => float.embed([text])[0]!);
+      const worst = Math.min(...halves.map((vector, i) => cosine(vector, floats[i]!)));
+      assert.ok(worst > 0.999_99, `worst cosine ${worst}`);
+      assert.notDeepEqual(halves[1], floats[1], "the half weights were used");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a graph with an op it does not know instead of guessing", () => {
     const folder = modelFolder();
     const copy = mkdtempSync(join(tmpdir(), "locus-graph-"));
@@ -74,7 +94,7 @@ describe("the local sentence encoder's interpreter", () => {
       writeFileSync(join(copy, "model.json"), JSON.stringify(model));
       for (const path of model.weightsManifest[0].paths) copyFileSync(join(folder, path), join(copy, path));
       copyFileSync(join(folder, "vocab.json"), join(copy, "vocab.json"));
-      assert.throws(() => SentenceEncoder.load(copy), /op Erf .* is not supported/);
+      assert.throws(() => SentenceEncoder.load(copy, false), /op Erf .* is not supported/);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

