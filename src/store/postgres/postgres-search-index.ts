@@ -13,8 +13,9 @@ import type {
   SearchIndexState,
   VectorChanges,
 } from "../../search/search-index-port.js";
+import { quantizeVector } from "../../search/vector-quantization.js";
 import type { WpQuery } from "../store-port.js";
-import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
+import { chunkVectorOf } from "../vector-rows.js";
 import {
   keywordSearchSql,
   REPLACE_SILVER,
@@ -239,7 +240,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
       `UPDATE search_silver s SET embedding = v.embedding, model = $2
        FROM unnest($3::text[], $4::bytea[]) AS v(silver_id, embedding)
        WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL RETURNING s.wp_id`,
-      [model, items.map((i) => i.silver_id), items.map((i) => vectorToBytes(i.vector))],
+      [model, items.map((i) => i.silver_id), items.map((i) => quantizeVector(i.vector))],
     );
     const touched = [...new Set(stored.map((r) => r.wp_id as string))];
     await this.rows(
