@@ -19,8 +19,9 @@ export type LayerBytes = Record<Layer, number> & { total: number };
 export function layerOf(name: string): Layer {
   if (/^(events|purged_events)\b|^events_|_events_/.test(name)) return "events";
   if (/bronze/.test(name)) return "bronze";
-  if (/search_silver|search_docs/.test(name)) return "silver";
-  if (/search_fts|search_titles/.test(name)) return "gold";
+  if (/search_silver/.test(name)) return "silver";
+  // search_docs: on PostgreSQL it holds the keyword text and its tsvector (Gold); on SQLite, a few ids per WP.
+  if (/search_fts|search_titles|search_docs/.test(name)) return "gold";
   if (/^(work_packets|wp_|micro_tasks|dependencies|dep_|board_state)/.test(name)) return "wp_rows";
   return "other";
 }

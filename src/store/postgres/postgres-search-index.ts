@@ -1,5 +1,4 @@
 import type pg from "pg";
-import type { TrackedWorkPacket } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -14,6 +13,7 @@ import type {
   VectorChanges,
 } from "../../search/search-index-port.js";
 import { quantizeVector } from "../../search/vector-quantization.js";
+import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
 import {
@@ -284,7 +284,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     );
     return rows.map((r) => ({
       bronze_id: r.bronze_id as string,
-      snapshot: (JSON.parse(r.doc as string) as { snapshot: TrackedWorkPacket }).snapshot,
+      snapshot: snapshotOfDocColumn(r.doc),
     }));
   }
 
