@@ -12,8 +12,7 @@ import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.j
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { openStore, parseStoreUrl } from "../../src/store/open-store.js";
 import { parsePostgresUrl } from "../../src/store/postgres/postgres-store.js";
-import type { LocusStore } from "../../src/store/store-port.js";
-import { unpackText } from "../../src/store/stored-json.js";
+import type { BronzeSnapshot, LocusStore, StoredEvent } from "../../src/store/store-port.js";
 import { STORE_BACKENDS } from "../support/stores.js";
 
 /** One rewrite of a row: the SQL (with {ws} for PostgreSQL's workspace condition, $n parameters) and its values. */
@@ -57,23 +56,26 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   }
 }
 
-/** The rows' JSON as stored before issue 20: whole payloads and clocks, unpacked Bronze docs. */
+/** The rows as stored before issue 20: whole payloads and clocks, whole Bronze snapshots as JSON text. */
 async function writeLegacyRows(
   url: string,
-  events: Awaited<ReturnType<LocusStore["readEvents"]>>,
+  events: StoredEvent[],
+  snapshots: BronzeSnapshot[],
 ): Promise<void> {
-  await rewriteRows(url, async (read, legacyText) => {
-    const rewrites: Rewrite[] = events.map((event) => [
-      "UPDATE events SET payload = $1, vector_clock = $2 WHERE {ws} AND seq = $3",
-      [legacyText(JSON.stringify(event.payload)), JSON.stringify(event.vector_clock), event.seq],
-    ]);
-    for (const row of await read("SELECT bronze_id, doc FROM bronze WHERE {ws}"))
-      rewrites.push([
+  await rewriteRows(url, async (_read, legacyText) => [
+    ...events.map(
+      (event): Rewrite => [
+        "UPDATE events SET payload = $1, vector_clock = $2 WHERE {ws} AND seq = $3",
+        [legacyText(JSON.stringify(event.payload)), JSON.stringify(event.vector_clock), event.seq],
+      ],
+    ),
+    ...snapshots.map(
+      (snapshot): Rewrite => [
         "UPDATE bronze SET doc = $1 WHERE {ws} AND bronze_id = $2",
-        [legacyText(unpackText(row.doc)), row.bronze_id],
-      ]);
-    return rewrites;
-  });
+        [legacyText(JSON.stringify(snapshot)), snapshot.bronze_id],
+      ],
+    ),
+  ]);
 }
 
 for (const backend of STORE_BACKENDS) {
@@ -88,7 +90,7 @@ for (const backend of STORE_BACKENDS) {
         const events = await store.readEvents();
         const snapshots = await store.transaction((tx) => tx.bronzeSnapshots());
         await store.close();
-        await writeLegacyRows(location.url, events);
+        await writeLegacyRows(location.url, events, snapshots);
         store = await open();
         assert.deepEqual(await store.readEvents(), events);
         assert.equal(

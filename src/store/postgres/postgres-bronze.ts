@@ -1,5 +1,5 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeDocColumn, bronzeFromDocColumns } from "../bronze-rows.js";
+import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -51,7 +51,7 @@ export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[
 export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<BronzeSnapshot[]> {
   const found =
     wpId === undefined
-      ? await rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
-      : await rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
-  return bronzeFromDocColumns(found.map((row) => row.doc));
+      ? await rows("SELECT * FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
+      : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
+  return bronzeFromTableRows(found);
 }

@@ -7,7 +7,7 @@ import type {
   TrackedWorkPacket,
   WorkPacketStatus,
 } from "../../domain/records.js";
-import { bronzeDocColumn, bronzeFromDocColumns } from "../bronze-rows.js";
+import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
 import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type {
@@ -167,10 +167,10 @@ export class SqliteTransaction implements StoreTransaction {
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
     const rows = (
       wpId === undefined
-        ? this.prepared("SELECT doc FROM bronze ORDER BY wp_id, version").all()
-        : this.prepared("SELECT doc FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
+        ? this.prepared("SELECT * FROM bronze ORDER BY wp_id, version").all()
+        : this.prepared("SELECT * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
     ) as Row[];
-    return bronzeFromDocColumns(rows.map((row) => row.doc));
+    return bronzeFromTableRows(rows);
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {
