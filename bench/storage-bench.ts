@@ -115,7 +115,10 @@ async function postgresBytes(wps: number): Promise<BenchRow[]> {
   }
 }
 
-/** The storage bench's rows; `sizes` are the SQLite scales (default 10K and 100K). */
+/**
+ * The storage bench's rows. `sizes` are the SQLite scales (run-bench's: 10K and 100K; a quick run measures 1K);
+ * the local model indexes 10K WPs (1K in a quick run).
+ */
 export async function runStorageBench(options: { quick?: boolean; sizes?: number[] }): Promise<BenchRow[]> {
   const sizes = options.quick ? [1_000] : (options.sizes ?? [10_000, 100_000]);
   const rows: BenchRow[] = [];
