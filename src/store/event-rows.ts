@@ -65,7 +65,8 @@ function payloadFromText(
   if (!text.startsWith(ELIDED)) return JSON.parse(text);
   const mask = Number.parseInt(text.charAt(1), 36);
   const payload = JSON.parse(text.slice(2)) as Record<string, unknown>;
-  if (!(mask > 0) || payload === null || typeof payload !== "object") throw new Error("not a stored payload");
+  if (!(mask > 0) || payload === null || typeof payload !== "object" || Array.isArray(payload))
+    throw new Error("not a stored payload");
   REPEATED.forEach((key, bit) => {
     if (mask & (1 << bit))
       payload[key] = key === "vector_clock" ? Object.assign({}, columns.vector_clock) : columns[key];
