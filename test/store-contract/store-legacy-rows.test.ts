@@ -1,6 +1,6 @@
 // Issue 20 on every backend (STYLE 5): a store whose event payloads, vector clocks and Bronze snapshots are
-// stored as they were before issue 20 (the whole JSON text; on PostgreSQL, its UTF-8 bytes, as migration 7 left
-// them) reads back the same events and snapshots, verifies, replays equal to live, and takes new (packed) writes
+// stored as they were before issue 20 (the whole JSON text; on PostgreSQL in text columns, which migration 7
+// turns into bytea when the store is opened) reads back the same events and snapshots, verifies, replays equal to live, and takes new (packed) writes
 // beside the old rows.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -45,12 +45,16 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   const query = (sql: string, values?: unknown[]) =>
     client.query(sql.replace("{ws}", `workspace_id = '${workspace}'`), values);
   try {
-    // Migration 7 turned the text columns into bytea holding the same UTF-8 text.
+    // Written as bytea (the columns now), as UTF-8 JSON; the columns then go back to text below.
     const rewrites = await plan(
       async (sql) => (await query(sql)).rows,
       (text) => Buffer.from(text, "utf8"),
     );
     for (const [sql, values] of rewrites) await query(sql, values);
+    // Back to the schema before migration 7 (text columns), so that opening the store runs it on these rows.
+    await query("ALTER TABLE events ALTER COLUMN payload TYPE text USING convert_from(payload, 'UTF8')");
+    await query("ALTER TABLE bronze ALTER COLUMN doc TYPE text USING convert_from(doc, 'UTF8')");
+    await query("DELETE FROM locus_schema_version WHERE version >= 7");
   } finally {
     await client.end();
   }
