@@ -25,7 +25,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const k = (n: number): string => (n >= 1000 ? `${n / 1000}K` : String(n));
 /** Issue 20's target: under 6 KB per WP for the standard day, on each backend. */
 export const BYTES_PER_WP_TARGET = 6_000;
-/** Our target for `locus index` of 10K WPs with the local model, in seconds (set after measuring: DECISIONS). */
+/** Our target for `locus index` of 10K WPs with the local model, in seconds: none yet (not made faster; DECISIONS). */
 export const INDEX_10K_TARGET_S = 0;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
 
