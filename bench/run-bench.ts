@@ -186,6 +186,9 @@ for (const size of options.scales) {
   if (options.keep) log(`  kept: ${generated.dir}`);
   else rmSync(generated.dir, { recursive: true, force: true });
 }
+// Storage (issue 20): bytes per WP by layer for a standard day at the scales asked, on SQLite and PostgreSQL, and
+// the local model's index time (bench/storage-bench.ts).
+rows.push(...externalBench("storage-bench.js", options));
 rows.push(...externalBench("search-bench.js", options));
 rows.push(...externalBench("board-bench.js", options));
 // Replica sync (issue 12): 10K new events SQLite -> SQLite and SQLite -> PostgreSQL (bench/sync-bench.ts).

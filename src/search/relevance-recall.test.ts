@@ -5,6 +5,7 @@ import { LocalEmbeddingProvider } from "./local-embedding-provider.js";
 import { reciprocalRankFusion } from "./rank-fusion.js";
 import { loadCorpus, loadQueries, type RelevanceQuery, TestBm25 } from "./relevance-fixtures.test-support.js";
 import { VectorIndex } from "./vector-index.js";
+import { dequantizeVector, quantizeVector } from "./vector-quantization.js";
 
 // Acceptance measure for search (section 9): recall@5 of keyword-only, vector-only and RRF hybrid
 // over the relevance corpus. The keyword side is a plain BM25 written here (the product uses SQLite
@@ -38,18 +39,30 @@ describe("relevance: recall@5 of keyword, vector and hybrid search", () => {
       `embedded ${chunks.length} chunks + ${queries.length} queries in ${(performance.now() - started).toFixed(0)} ms`,
     );
 
-    // Gold: one vector per chunk; a WP ranks by its best chunk.
-    const index = new VectorIndex(provider.dimensions);
-    chunks.forEach((c, i) => {
-      index.add(`${c.wp_id}#${c.chunk.kind}#${c.chunk.ordinal}`, vectors[i]!);
-    });
+    // Gold: one vector per chunk; a WP ranks by its best chunk. Issue 20: Silver stores each vector as int8 with
+    // a scale; the ranking is measured on the vectors as stored and read back, and on the model's float32 ones.
+    const rankByVector = (stored: readonly Float32Array[]): Map<string, string[]> => {
+      const index = new VectorIndex(provider.dimensions);
+      chunks.forEach((c, i) => {
+        index.add(`${c.wp_id}#${c.chunk.kind}#${c.chunk.ordinal}`, stored[i]!);
+      });
+      const ranking = new Map<string, string[]>();
+      queries.forEach((q, i) => {
+        const wpIds = index.search(queryVectors[i]!, DEPTH * 3).map((hit) => hit.id.split("#")[0]!);
+        ranking.set(q.id, [...new Set(wpIds)].slice(0, DEPTH));
+      });
+      return ranking;
+    };
+    const vector = rankByVector(vectors.map((v) => dequantizeVector(quantizeVector(v))));
+    const float32Vector = rankByVector(vectors);
+    const [storedRecall, float32Recall] = [vector, float32Vector].map((ranking) =>
+      recallAt5(queries, ranking),
+    );
+    t.diagnostic(
+      `vector recall@5 as stored (int8): ${storedRecall!.toFixed(3)}; with float32 vectors: ${float32Recall!.toFixed(3)}`,
+    );
+    assert.ok(storedRecall! >= float32Recall!, "int8 vectors as Silver stores them must not lower recall");
     const bm25 = new TestBm25(corpus);
-
-    const vector = new Map<string, string[]>();
-    queries.forEach((q, i) => {
-      const wpIds = index.search(queryVectors[i]!, DEPTH * 3).map((hit) => hit.id.split("#")[0]!);
-      vector.set(q.id, [...new Set(wpIds)].slice(0, DEPTH));
-    });
     // Keyword-side semantics: any term (OR), at least half of the terms, or every term (FTS5's AND).
     const strategies: Record<string, (query: string) => string[]> = {
       any_term: (query) => bm25.search(query, DEPTH, 0),

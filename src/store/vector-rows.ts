@@ -1,16 +1,9 @@
 import type { ChunkKind } from "../search/chunking.js";
 import type { ChunkVector } from "../search/search-index-port.js";
+import { dequantizeVector } from "../search/vector-quantization.js";
 
-// Silver embeddings as both stores keep them: float32 vectors stored as raw bytes (SQLite BLOB, PostgreSQL
-// bytea), in rows with the same columns (silver_id, wp_id, kind, ordinal, embedding).
-
-/** The bytes of a vector, as stored (no copy: a view over the vector's memory). */
-export const vectorToBytes = (vector: Float32Array): Buffer =>
-  Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-
-/** A stored vector read back (copied: the driver's buffer may not be aligned for a Float32Array). */
-export const vectorFromBytes = (bytes: Buffer): Float32Array =>
-  new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+// Silver embeddings as both stores keep them (SQLite BLOB, PostgreSQL bytea), in rows with the same columns
+// (silver_id, wp_id, kind, ordinal, embedding): int8 with a scale per vector (search/vector-quantization.ts).
 
 /** A Silver row with its embedding, as a ChunkVector. */
 export const chunkVectorOf = (row: Record<string, unknown>): ChunkVector => ({
@@ -18,5 +11,5 @@ export const chunkVectorOf = (row: Record<string, unknown>): ChunkVector => ({
   wp_id: row.wp_id as string,
   kind: row.kind as ChunkKind,
   ordinal: row.ordinal as number,
-  vector: vectorFromBytes(row.embedding as Buffer),
+  vector: dequantizeVector(row.embedding as Buffer),
 });

@@ -108,7 +108,9 @@ describe("locus exec, events and verify as real processes", () => {
     // Tamper with one stored event: verify names it and exits 1.
     const db = new Database(join(dir, ".locus", "locus.db"));
     const target = stored[3];
-    db.prepare("UPDATE events SET payload = json_set(payload, '$.tampered', 1) WHERE seq = ?").run(
+    // Issue 20: a payload is stored packed; an edit writes it back as JSON text, which readers still take.
+    db.prepare("UPDATE events SET payload = ? WHERE seq = ?").run(
+      JSON.stringify({ ...target.payload, tampered: 1 }),
       target.seq,
     );
     db.close();

@@ -16,7 +16,7 @@ export interface BronzeInherited {
 }
 
 /** A Bronze row as stored: the snapshot without its inherited notes and gate decisions. */
-type StoredBronze = BronzeSnapshot & { inherited?: BronzeInherited };
+export type StoredBronze = BronzeSnapshot & { inherited?: BronzeInherited };
 
 /** The counts of a WP's append-only parts: what the next snapshot of it inherits. */
 export function inheritedOf(wp: TrackedWorkPacket): BronzeInherited {
@@ -28,11 +28,11 @@ const isEmpty = (inherited: BronzeInherited | undefined): boolean =>
   inherited === undefined || inherited.notes + inherited.pre_work + inherited.post_work === 0;
 
 /**
- * The JSON text of a Bronze row: `snapshot` without the first `inherited` notes and gate decisions (which the
- * row at `previous_bronze_id` holds). Without `inherited` the row holds the whole snapshot.
+ * A Bronze row: `snapshot` without the first `inherited` notes and gate decisions (which the row at
+ * `previous_bronze_id` holds). Without `inherited` the row is the whole snapshot.
  */
-export function storedBronzeDoc(b: BronzeSnapshot, inherited?: BronzeInherited): string {
-  if (inherited === undefined || isEmpty(inherited)) return JSON.stringify(b);
+export function storedBronzeRow(b: BronzeSnapshot, inherited?: BronzeInherited): StoredBronze {
+  if (inherited === undefined || isEmpty(inherited)) return b;
   const wp = b.snapshot;
   const history = wp.governance.gate_history;
   if (
@@ -51,7 +51,12 @@ export function storedBronzeDoc(b: BronzeSnapshot, inherited?: BronzeInherited):
     },
   });
   const snapshot = Object.assign({}, wp, { governance, notes: wp.notes.slice(inherited.notes) });
-  return JSON.stringify(Object.assign({}, b, { snapshot, inherited }));
+  return Object.assign({}, b, { snapshot, inherited });
+}
+
+/** The JSON text of a Bronze row (storedBronzeRow). */
+export function storedBronzeDoc(b: BronzeSnapshot, inherited?: BronzeInherited): string {
+  return JSON.stringify(storedBronzeRow(b, inherited));
 }
 
 /** Prepends `count` leading items of `before` to `own`; a chain that lacks them is corrupt. */
@@ -61,14 +66,15 @@ function inherit<T>(before: readonly T[], count: number, own: T[], what: string)
 }
 
 /**
- * Rebuilds full snapshots from stored rows given in chain order (each WP's rows by version): a row that
- * inherits takes its first notes and gate decisions from the row at its `previous_bronze_id`.
+ * Rebuilds full snapshots from stored rows (JSON text, or rows already parsed) given in chain order (each WP's
+ * rows by version): a row that inherits takes its first notes and gate decisions from the row at its
+ * `previous_bronze_id`.
  */
-export function bronzeFromDocs(docs: Iterable<string>): BronzeSnapshot[] {
+export function bronzeFromDocs(docs: Iterable<string | StoredBronze>): BronzeSnapshot[] {
   const full = new Map<string, BronzeSnapshot>();
   const out: BronzeSnapshot[] = [];
   for (const doc of docs) {
-    const row = JSON.parse(doc) as StoredBronze;
+    const row = typeof doc === "string" ? (JSON.parse(doc) as StoredBronze) : doc;
     const inherited = row.inherited;
     let snapshot: BronzeSnapshot = row;
     if (inherited !== undefined) {

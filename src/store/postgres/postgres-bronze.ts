@@ -1,4 +1,5 @@
-import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
+import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
+import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -19,7 +20,7 @@ export async function putBronze(rows: Rows, b: BronzeSnapshot, inherited?: Bronz
       b.content_hash,
       b.previous_bronze_id ?? null,
       b.created_at,
-      storedBronzeDoc(b, inherited),
+      bronzeDocColumn(b, inherited),
     ],
   );
 }
@@ -32,7 +33,7 @@ export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[])`,
+       $9::bytea[])`,
     [
       column((b) => b.bronze_id),
       column((b) => b.wp_id),
@@ -41,7 +42,7 @@ export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[
       column((b) => b.content_hash),
       column((b) => b.previous_bronze_id ?? null),
       column((b) => b.created_at),
-      column((b) => storedBronzeDoc(b)),
+      column((b) => bronzeDocColumn(b)),
     ],
   );
 }
@@ -50,7 +51,7 @@ export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[
 export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<BronzeSnapshot[]> {
   const found =
     wpId === undefined
-      ? await rows("SELECT doc FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
-      : await rows("SELECT doc FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
-  return bronzeFromDocs(found.map((row) => row.doc as string));
+      ? await rows("SELECT * FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
+      : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
+  return bronzeFromTableRows(found);
 }

@@ -220,4 +220,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS defer_ms BIGINT;
   ALTER TABLE work_packets ADD COLUMN IF NOT EXISTS lease_expires_ms BIGINT;
   `,
+  // Migration 7 (issue 20): event payloads and Bronze snapshots are written once and read rarely; Locus packs them
+  // (src/store/stored-json.ts: deflate with a preset dictionary, what SQLite stores too), so their columns hold
+  // bytes. PostgreSQL's own compression (TOAST) starts at rows of about 2 KB, which none of them reaches. Stored
+  // text becomes its UTF-8 bytes, which readers take as JSON as before: nothing hashed changes.
+  `
+  ALTER TABLE events ALTER COLUMN payload TYPE bytea USING convert_to(payload, 'UTF8');
+  ALTER TABLE bronze ALTER COLUMN doc TYPE bytea USING convert_to(doc, 'UTF8');
+  `,
 ];

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import type { TrackedWorkPacket } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -13,8 +12,10 @@ import type {
   SearchIndexState,
   VectorChanges,
 } from "../../search/search-index-port.js";
+import { quantizeVector } from "../../search/vector-quantization.js";
+import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
-import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
+import { chunkVectorOf } from "../vector-rows.js";
 import {
   keywordSearchSql,
   REPLACE_SILVER,
@@ -239,7 +240,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
       `UPDATE search_silver s SET embedding = v.embedding, model = $2
        FROM unnest($3::text[], $4::bytea[]) AS v(silver_id, embedding)
        WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL RETURNING s.wp_id`,
-      [model, items.map((i) => i.silver_id), items.map((i) => vectorToBytes(i.vector))],
+      [model, items.map((i) => i.silver_id), items.map((i) => quantizeVector(i.vector))],
     );
     const touched = [...new Set(stored.map((r) => r.wp_id as string))];
     await this.rows(
@@ -283,7 +284,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     );
     return rows.map((r) => ({
       bronze_id: r.bronze_id as string,
-      snapshot: (JSON.parse(r.doc as string) as { snapshot: TrackedWorkPacket }).snapshot,
+      snapshot: snapshotOfDocColumn(r.doc),
     }));
   }
 

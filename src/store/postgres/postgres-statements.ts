@@ -1,7 +1,9 @@
 // The multi-part write statements of the PostgreSQL transaction (kept apart for file size). Each is one round trip:
 // data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
+import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
+import { packText } from "../stored-json.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
@@ -16,7 +18,7 @@ export const APPEND_EVENTS = `WITH inserted AS (
            trace_id, job_id, protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
          SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
-           $16::text[], $17::text[], $18::text[])
+           $16::bytea[], $17::text[], $18::text[])
          RETURNING 1),
        head AS (
          INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($19::text[], $20::text[]) AS t(k, v)
@@ -123,8 +125,8 @@ export function appendEventsParams(
         e.trace_id,
         e.job_id,
       ],
-      ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, JSON.stringify(e.vector_clock)],
-      ...[JSON.stringify(e.payload), e.prev_hash, e.hash],
+      ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, storedClock(e)],
+      ...[packText(storedPayload(e)), e.prev_hash, e.hash],
     ];
     for (const [index, value] of values.entries()) columns[index]?.push(value);
     // Only this store's replica advances its per-replica sequence (6).

@@ -1,5 +1,4 @@
 import type Database from "better-sqlite3";
-import type { TrackedWorkPacket } from "../../domain/records.js";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -12,6 +11,7 @@ import type {
   SearchIndexState,
   VectorChanges,
 } from "../../search/search-index-port.js";
+import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
@@ -299,8 +299,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
     const out: LatestSnapshot[] = [];
     for (const r of rows) {
       if (out.length > 0 && out[out.length - 1]?.snapshot.wp_id === r.wp_id) continue;
-      const bronze = JSON.parse(r.doc as string) as { snapshot: TrackedWorkPacket };
-      out.push({ bronze_id: r.bronze_id as string, snapshot: bronze.snapshot });
+      out.push({ bronze_id: r.bronze_id as string, snapshot: snapshotOfDocColumn(r.doc) });
     }
     return out;
   }

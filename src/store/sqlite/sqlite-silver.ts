@@ -5,7 +5,8 @@ import type {
   SearchDocument,
   VectorChanges,
 } from "../../search/search-index-port.js";
-import { chunkVectorOf, vectorToBytes } from "../vector-rows.js";
+import { quantizeVector } from "../../search/vector-quantization.js";
+import { chunkVectorOf } from "../vector-rows.js";
 
 // Section 9 on SQLite, Silver: the chunk rows of each WP (search_silver), whose NULL embedding is the embedding
 // queue, and the embeddings stored as float32 blobs. Used by SqliteSearchIndex, on the job's connection.
@@ -79,7 +80,7 @@ export function putEmbeddings(
   const touched = new Set<string>();
   let stored = 0;
   for (const item of items) {
-    const row = update.get(vectorToBytes(item.vector), model, item.silver_id) as Row | undefined;
+    const row = update.get(quantizeVector(item.vector), model, item.silver_id) as Row | undefined;
     if (row === undefined) continue; // rewritten or deleted since it was read: skip
     touched.add(row.wp_id as string);
     stored++;

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type BronzeInherited, bronzeFromDocs, storedBronzeDoc } from "../../domain/events/bronze-delta.js";
+import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import type {
   DependencyType,
   TrackedDependency,
@@ -7,6 +7,8 @@ import type {
   TrackedWorkPacket,
   WorkPacketStatus,
 } from "../../domain/records.js";
+import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
+import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type {
   BoardWpState,
@@ -20,6 +22,7 @@ import type {
   WpPage,
   WpQuery,
 } from "../store-port.js";
+import { packText } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -95,8 +98,8 @@ export class SqliteTransaction implements StoreTransaction {
         e.actor_id,
         e.replica_id,
         e.sequence,
-        JSON.stringify(e.vector_clock),
-        JSON.stringify(e.payload),
+        storedClock(e),
+        packText(storedPayload(e)),
         e.prev_hash,
         e.hash,
       );
@@ -150,7 +153,7 @@ export class SqliteTransaction implements StoreTransaction {
       b.content_hash,
       b.previous_bronze_id ?? null,
       b.created_at,
-      storedBronzeDoc(b, inherited),
+      bronzeDocColumn(b, inherited),
     );
   }
 
@@ -164,10 +167,10 @@ export class SqliteTransaction implements StoreTransaction {
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
     const rows = (
       wpId === undefined
-        ? this.prepared("SELECT doc FROM bronze ORDER BY wp_id, version").all()
-        : this.prepared("SELECT doc FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
+        ? this.prepared("SELECT * FROM bronze ORDER BY wp_id, version").all()
+        : this.prepared("SELECT * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
     ) as Row[];
-    return bronzeFromDocs(rows.map((row) => row.doc as string));
+    return bronzeFromTableRows(rows);
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {

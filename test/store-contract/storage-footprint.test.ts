@@ -1,0 +1,88 @@
+// Issue 20: the bytes a standard day of work leaves per WP, by layer, on every backend, with bounds a store
+// written as before issue 20 fails (SQLite then: events 12.3 KB, Bronze 10.6 KB, Silver 8.6 KB per WP;
+// PostgreSQL: events 13.0 KB, Bronze 8.8 KB). What is
+// measured is what 100 more WPs add (bytes at 150 WPs less bytes at 50), so the fixed cost of an empty store
+// (its schema, a page per table) does not count. The figures at 10K and 100K WPs: bench/storage-bench.ts.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { indexDay, LAYERS, type LayerBytes, runStandardDay } from "../../bench/storage-footprint.js";
+import { postgresLayerBytes, sqliteLayerBytes } from "../../bench/storage-measure.js";
+import { LocusEngine } from "../../src/operations/locus-engine.js";
+import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
+import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import type { LocusStore } from "../../src/store/store-port.js";
+import { postgresSkipReason, startPostgresCluster } from "../support/postgres-cluster.js";
+
+const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
+const FIRST = 50;
+const MORE = 100;
+
+/** Bytes per WP that MORE more WPs add, by layer. */
+async function perWp(store: LocusStore, measure: () => Promise<LayerBytes>): Promise<LayerBytes> {
+  const engine = new LocusEngine(store, { config: CONFIG });
+  const provider = new HashEmbeddingProvider(512);
+  await runStandardDay(engine, 0, FIRST);
+  await indexDay(store, provider);
+  const before = await measure();
+  await runStandardDay(engine, FIRST, FIRST + MORE);
+  await indexDay(store, provider);
+  const after = await measure();
+  const added = { total: (after.total - before.total) / MORE } as LayerBytes;
+  for (const layer of LAYERS) added[layer] = (after[layer] - before[layer]) / MORE;
+  return added;
+}
+
+/** Asserts each bound (bytes per WP) and prints the figures. */
+function assertBounds(
+  t: { diagnostic(message: string): void },
+  bytes: LayerBytes,
+  bounds: Partial<LayerBytes>,
+): void {
+  t.diagnostic(
+    Object.entries(bytes)
+      .map(([layer, value]) => `${layer} ${Math.round(value)}`)
+      .join(", "),
+  );
+  for (const [layer, bound] of Object.entries(bounds)) {
+    const value = bytes[layer as keyof LayerBytes];
+    assert.ok(value <= bound, `${layer}: ${Math.round(value)} bytes per WP, bound ${bound}`);
+  }
+}
+
+describe("storage per WP of a standard day (issue 20)", () => {
+  it("sqlite: events, Bronze and Silver within their bounds, the whole file under 17 KB per WP", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "locus-footprint-"));
+    const path = join(dir, "locus.db");
+    const store = SqliteStore.open(path);
+    try {
+      const bytes = await perWp(store, async () => sqliteLayerBytes(store.rawConnectionForTests(), path));
+      assertBounds(t, bytes, { events: 8_300, bronze: 3_000, silver: 2_800, total: 17_000 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("postgres: events, Bronze and Silver within their bounds after VACUUM, under 22.5 KB per WP", {
+    skip: postgresSkipReason(),
+  }, async (t) => {
+    const cluster = await startPostgresCluster();
+    try {
+      const url = await cluster.createDatabase("locus_footprint");
+      const store = await PostgresStore.open(`${url}?workspace=footprint`);
+      try {
+        const bytes = await perWp(store, () => postgresLayerBytes(url));
+        assertBounds(t, bytes, { events: 9_600, bronze: 3_500, silver: 3_700, total: 22_500 });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
