@@ -1,17 +1,24 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { STORED_JSON_DICTIONARY_V1 } from "./stored-json-dictionary.js";
 
-// Issue 20: how the SQLite store keeps JSON documents that are written once and read rarely (event payloads,
-// Bronze snapshots): a BLOB of one format byte, then the text deflated (node:zlib, raw deflate) with a preset
-// dictionary of the documents Locus writes. The text is the one the row held before, so what is hashed (the
-// payload, a snapshot's content) is unchanged. Rows written before issue 20 hold the text itself and are read as
-// they are; so is a value edited outside Locus, which then fails as JSON where it used to.
+// Issue 20: how the stores keep JSON documents that are written once and read rarely (Bronze snapshots): a
+// BLOB of one format byte, then the text deflated (node:zlib, raw deflate) with a preset dictionary of the
+// documents Locus writes. The text is the one the row held before, so what is hashed (a snapshot's content) is
+// unchanged. Rows written before issue 20 hold the text itself and are read as they are; so is a value edited
+// outside Locus, which then fails as JSON where it used to. Event payloads are not deflated: every sync, verify,
+// replay and export reads them, and a deflate with the dictionary costs 25-60 us a row (measured in DECISIONS,
+// "Storage that stays small"); they are kept as their text (`plainText`), with no field stored twice.
 
 /** Format 1: deflated with STORED_JSON_DICTIONARY_V1. */
 const DEFLATED_V1 = 0x01;
 const DICTIONARY_V1 = Buffer.from(STORED_JSON_DICTIONARY_V1, "utf8");
 
-/** The stored form of `text`. */
+/** The stored form of a payload's text where the column is bytes (PostgreSQL's bytea): its UTF-8. */
+export function plainText(text: string): Buffer {
+  return Buffer.from(text, "utf8");
+}
+
+/** The stored form of `text`, deflated. */
 export function packText(text: string): Buffer {
   const body = deflateRawSync(text, { dictionary: DICTIONARY_V1 });
   const packed = Buffer.allocUnsafe(body.length + 1);

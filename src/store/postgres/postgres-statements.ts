@@ -3,7 +3,7 @@
 import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
-import { packText } from "../stored-json.js";
+import { plainText } from "../stored-json.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
@@ -126,7 +126,7 @@ export function appendEventsParams(
         e.job_id,
       ],
       ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, storedClock(e)],
-      ...[packText(storedPayload(e)), e.prev_hash, e.hash],
+      ...[plainText(storedPayload(e)), e.prev_hash, e.hash],
     ];
     for (const [index, value] of values.entries()) columns[index]?.push(value);
     // Only this store's replica advances its per-replica sequence (6).

@@ -22,7 +22,6 @@ import type {
   WpPage,
   WpQuery,
 } from "../store-port.js";
-import { packText } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -99,7 +98,7 @@ export class SqliteTransaction implements StoreTransaction {
         e.replica_id,
         e.sequence,
         storedClock(e),
-        packText(storedPayload(e)),
+        storedPayload(e),
         e.prev_hash,
         e.hash,
       );
