@@ -19,6 +19,7 @@ import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { postgresSkipReason, startPostgresCluster } from "../test/support/postgres-cluster.js";
+import { installRoundTripCounter } from "../test/support/round-trip-counter.js";
 import { createParams, prng, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, renderTable, rowOf, timed, valueRow } from "./bench-stats.js";
 import { SAMPLES, type SampleCounts } from "./engine-bench.js";
@@ -26,18 +27,25 @@ import { measureAppendLock } from "./postgres-contention-bench.js";
 import { type GeneratedWorkspace, generateWorkspace } from "./workspace-generator.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-/** The spec's targets are set at 10K WPs: the PostgreSQL part never loads more. */
-const MAX_WPS = 10_000;
+/** The spec's targets are set at 10K WPs, ours for PostgreSQL at 100K (issue 16): the part loads one of the two. */
+const BASE_WPS = 10_000;
+const MAX_WPS = 100_000;
 const k = (n: number): string => (n >= 1000 ? `${n / 1000}K` : String(n));
 
 /** Runs the PostgreSQL bench (rows named "... (postgres)"); one skip row with the reason when it cannot run. */
-export async function runPostgresBench(options: { scale: number; quick: boolean }): Promise<BenchRow[]> {
+export async function runPostgresBench(options: {
+  scale: number;
+  quick: boolean;
+  sizes?: number[];
+}): Promise<BenchRow[]> {
   const skip = postgresSkipReason();
   if (skip !== undefined) {
     log(`postgres bench skipped: ${skip}`);
     return [valueRow("PostgreSQL operations (postgres)", 0, "-", 0, `skipped: ${skip}`)];
   }
-  const size = Math.max(1_000, Math.min(MAX_WPS, Math.round(MAX_WPS * options.scale)));
+  // A full `npm run bench` (10K and 100K) measures at 100K, where our PostgreSQL targets are set; --scale picks one.
+  const full = !options.quick && (options.sizes ?? []).includes(MAX_WPS);
+  const size = full ? MAX_WPS : Math.max(1_000, Math.min(MAX_WPS, Math.round(BASE_WPS * options.scale)));
   const counts = options.quick ? SAMPLES.quick : SAMPLES.full;
   const cluster = await startPostgresCluster();
   let generated: GeneratedWorkspace | undefined;
@@ -50,7 +58,9 @@ export async function runPostgresBench(options: { scale: number; quick: boolean 
     const rows = [await moveToPostgres(generated, store)];
     await analyze(database);
     if (size < MAX_WPS)
-      rows.push(valueRow(`NOTE: measured at ${k(size)} WPs, not 10K (postgres)`, size, "WPs"));
+      rows.push(
+        valueRow(`NOTE: measured at ${k(size)} WPs, our targets are at 100K (postgres)`, size, "WPs"),
+      );
     rows.push(...(await measure(store, generated, counts)));
     log(`  measuring the workspace append lock: 1 vs ${4} concurrent clients`);
     rows.push(...(await measureAppendLock(database, options.quick ? 25 : 100)));
@@ -118,12 +128,14 @@ async function measure(
   const rows: BenchRow[] = [];
   log("  measuring create_wp, update_wp, query_ready, add_dependency, search, replay on PostgreSQL");
 
+  rows.push(...(await roundTrips(engine, random, size, at)));
+
   const creates: number[] = [];
   for (let n = 0; n < counts.writes; n++) {
     const params = { ...createParams(size + n, random), wp_id: `WP-P${String(n).padStart(6, "0")}` };
     creates.push(await timed(() => engine.run("create_wp", params), "create_wp"));
   }
-  rows.push(rowOf(`create_wp ${at}`, creates, 2, 50, "events, Bronze, tsvector row, Silver"));
+  rows.push(rowOf(`create_wp ${at}`, creates, 5, 50, "events, Bronze, tsvector row, Silver"));
 
   const updates: number[] = [];
   for (let n = 0; n < counts.writes; n++) {
@@ -134,7 +146,7 @@ async function measure(
         : { wp_id, updates: { title: `retitled work ${n}`, labels: [`area-${n % 20}`] } };
     updates.push(await timed(() => engine.run("update_wp", params), "update_wp"));
   }
-  rows.push(rowOf(`update_wp ${at}`, updates, 2, 30, "title/labels, or priority + note"));
+  rows.push(rowOf(`update_wp ${at}`, updates, 5, 30, "title/labels, or priority + note"));
 
   const ready: number[] = [];
   for (let n = 0; n < counts.queries; n++)
@@ -205,6 +217,30 @@ async function hybridSearch(
   );
 }
 
+/** Round trips of one create_wp and one update_wp job (issue 16: a job is mostly waiting for the server). */
+async function roundTrips(
+  engine: LocusEngine,
+  random: () => number,
+  size: number,
+  at: string,
+): Promise<BenchRow[]> {
+  const counter = installRoundTripCounter();
+  try {
+    const params = { ...createParams(size, random), wp_id: "WP-RT-000001" };
+    const create = await counter.measure(() => timed(() => engine.run("create_wp", params), "create_wp"));
+    const updates = { wp_id: params.wp_id, updates: { title: "counted", labels: ["area-1"] } };
+    const update = await counter.measure(() => timed(() => engine.run("update_wp", updates), "update_wp"));
+    const note = (cost: { statements: number }) =>
+      `${cost.statements} statements, pipelined; was 10 round trips`;
+    return [
+      valueRow(`round trips per create_wp job ${at}`, create.roundTrips, "trips", 3, note(create)),
+      valueRow(`round trips per update_wp job ${at}`, update.roundTrips, "trips", 3, note(update)),
+    ];
+  } finally {
+    counter.uninstall();
+  }
+}
+
 /** add_dependency on a hub holding 499 edges (the 500th edge), removed again after each sample. */
 async function hubEdges(
   engine: LocusEngine,
@@ -235,7 +271,7 @@ async function hubEdges(
 
 const isMain = process.argv[1]?.endsWith("postgres-bench.js") ?? false;
 if (isMain) {
-  // --scale <fraction of 10K> (e.g. 0.1: 1K WPs, the smallest) for a smoke run; 1 by default.
+  // --scale <multiple of 10K> (0.1: 1K WPs, the smallest; 10: 100K, where our targets are set); 1 by default.
   const scaleAt = process.argv.indexOf("--scale");
   const scale = scaleAt >= 0 ? Number(process.argv[scaleAt + 1]) : 1;
   const rows = await runPostgresBench({ scale, quick: process.argv.includes("--quick") });

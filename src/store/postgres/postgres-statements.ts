@@ -8,6 +8,14 @@ import { EVENTS_CHANNEL } from "./postgres-schema.js";
 export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
 
 /**
+ * A WP's document ($2; NULL when there is none) and the id of its newest Bronze snapshot, which the WP's next
+ * write names as `previous_bronze_id`: one round trip for both (issue 16). Always one row.
+ */
+export const GET_WP = `SELECT w.doc, (SELECT b.bronze_id FROM bronze b WHERE b.workspace_id = $1 AND b.wp_id = $2
+         ORDER BY b.version DESC LIMIT 1) AS last_bronze_id
+       FROM (VALUES (1)) AS one (n) LEFT JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = $2`;
+
+/**
  * The events (unnest of 17 column arrays, $2..$18), the chain head in meta ($19 keys, $20 values) and the NOTIFY
  * ($21 payload) that PostgreSQL delivers only on commit (live changes, `events tail --follow`).
  */

@@ -82,7 +82,8 @@ export class PostgresStore implements LocusStore {
   /** Opens the workspace named by `url` (creating schema and workspace when missing). */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const { connectionString, workspace } = parsePostgresUrl(url);
-    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+    // Pipeline mode: a job's writes go out without waiting for each other (postgres-pipeline.ts, issue 16).
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true });
     // An idle client that loses its server emits here; without a listener the process would crash.
     pool.on("error", () => {});
     // A client that loses its server while checked out (a query in flight, the backend terminated, the server
@@ -125,7 +126,7 @@ export class PostgresStore implements LocusStore {
         const head = await this.begin(client);
         const tx = new PostgresTransaction(client, this.workspace, this.replicaId, head, this.searchCacheKey);
         const result = await fn(tx);
-        await client.query("COMMIT");
+        await tx.commit();
         return result;
       } catch (error) {
         try {

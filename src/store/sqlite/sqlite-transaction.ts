@@ -7,6 +7,7 @@ import type {
   TrackedWorkPacket,
   WorkPacketStatus,
 } from "../../domain/records.js";
+import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type {
   BoardWpState,
@@ -278,23 +279,14 @@ export class SqliteTransaction implements StoreTransaction {
     };
   }
 
-  async openBlockers(
-    wpIds: readonly string[],
-  ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>> {
-    const result = new Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>();
-    if (wpIds.length === 0) return result;
+  async openBlockers(wpIds: readonly string[]): Promise<Map<string, OpenBlocker[]>> {
+    if (wpIds.length === 0) return new Map();
     const rows = this.prepared(
       `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
        WHERE d.to_wp_id IN (SELECT value FROM json_each(?)) AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')
        ORDER BY d.dependency_id`,
     ).all(JSON.stringify(wpIds)) as Row[];
-    for (const row of rows) {
-      const dependency = JSON.parse(row.doc as string) as TrackedDependency;
-      const list = result.get(dependency.to_wp_id) ?? [];
-      list.push({ dependency, status: row.status as WorkPacketStatus });
-      result.set(dependency.to_wp_id, list);
-    }
-    return result;
+    return blockersByWp(rows);
   }
 
   // Section 8 board bookkeeping lives in sqlite-board-state.ts.
