@@ -5,7 +5,6 @@ import type {
   TrackedDependency,
   TrackedMicroTask,
   TrackedWorkPacket,
-  WorkPacketStatus,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
