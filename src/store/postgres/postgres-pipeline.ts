@@ -47,6 +47,13 @@ export class PostgresPipeline {
     this.unanswered.push(sent);
   }
 
+  /** Sends a statement without parameters (BEGIN, COMMIT) without waiting, like a write. */
+  control(sql: string): void {
+    const sent = this.client.query<Row>(sql);
+    sent.catch(() => {}); // reported in order by settle()
+    this.unanswered.push(sent);
+  }
+
   /** COMMIT behind every write sent; throws the first failure of the transaction (then nothing committed). */
   async commit(): Promise<void> {
     const committed = this.client.query("COMMIT");

@@ -32,9 +32,12 @@ import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
   appendEventsParams,
+  chainHeadOf,
   GET_WP,
+  LOCK_WORKSPACE,
   PUT_DEPENDENCY,
   PUT_WP,
+  READ_HEAD,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
@@ -69,6 +72,8 @@ export class PostgresTransaction implements StoreTransaction {
     private readonly replicaId: string,
     private head: ChainHead,
     searchCacheKey: object,
+    /** False for a read-only transaction: it holds no workspace lock until lockForWrite. */
+    private locked: boolean,
   ) {
     this.pipeline = new PostgresPipeline(client, workspace);
     this.search = new PostgresSearchIndex(this.pipeline, searchCacheKey);
@@ -80,7 +85,29 @@ export class PostgresTransaction implements StoreTransaction {
   private readonly rows = this.query;
 
   /** Sends a static write without waiting for it (its failure fails the job at the next read or at COMMIT). */
-  private readonly write = (sql: string, values?: unknown[]) => this.pipeline.write(sql, values);
+  private readonly write = (sql: string, values?: unknown[]) => {
+    // A read-only transaction writes only its events, after lockForWrite: anything else would be unserialized.
+    if (!this.locked)
+      throw new Error("internal: a write in a read-only transaction before the workspace lock");
+    this.pipeline.write(sql, values);
+  };
+
+  /**
+   * The head under the workspace lock. A read-only transaction read in a snapshot of its own, without the lock:
+   * that transaction ends (it wrote nothing) and the one that appends begins with the lock and a fresh read of the
+   * head, all sent together (one round trip; the head's statement runs after the lock is granted, so it sees
+   * every job committed before). The head may have moved past the one the reads began with (DECISIONS, issue 16).
+   */
+  async lockForWrite(): Promise<ChainHead> {
+    if (!this.locked) {
+      this.pipeline.control("COMMIT");
+      this.pipeline.control("BEGIN");
+      this.pipeline.write(LOCK_WORKSPACE);
+      this.head = chainHeadOf(await this.pipeline.read(READ_HEAD));
+      this.locked = true;
+    }
+    return { ...this.head };
+  }
 
   /** COMMIT after every write sent: throws the transaction's first failure (nothing is then committed). */
   async commit(): Promise<void> {
