@@ -1,31 +1,18 @@
 // The multi-part write statements of the PostgreSQL transaction (kept apart for file size). Each is one round trip:
 // data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
 import { eventWpIds } from "../event-wp-ids.js";
+import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
 export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
 
-/** The meta keys of the chain head (6) and the hybrid-logical-time floor (13), as an SQL list. */
-export const HEAD_META_KEYS = "'head_seq', 'head_hash', 'head_sequence', 'hlc_floor'";
-
 /** The workspace lock: the row lock of its `workspaces` row, which every job that writes takes (9). */
 export const LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE workspace_id = $1 FOR NO KEY UPDATE";
 
 /** The chain head's meta rows; read in a statement of its own after the lock, so it sees the latest commit. */
 export const READ_HEAD = `SELECT key, value FROM meta WHERE workspace_id = $1 AND key IN (${HEAD_META_KEYS})`;
-
-/** The chain head held in meta rows (key, value) of HEAD_META_KEYS. */
-export function chainHeadOf(rows: readonly Record<string, unknown>[]): ChainHead {
-  const meta = new Map(rows.map((row) => [row.key as string, row.value as string]));
-  return {
-    seq: Number(meta.get("head_seq") ?? 0),
-    hash: meta.get("head_hash") ?? "",
-    sequence: Number(meta.get("head_sequence") ?? 0),
-    ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
-  };
-}
 
 /**
  * A WP's document ($2; NULL when there is none) and the id of its newest Bronze snapshot, which the WP's next

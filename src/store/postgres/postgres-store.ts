@@ -5,6 +5,7 @@ import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
+import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
   ChainHead,
   EventQuery,
@@ -15,7 +16,6 @@ import type {
 } from "../store-port.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, SCHEMA_VERSION_TABLE } from "./postgres-schema.js";
-import { chainHeadOf, HEAD_META_KEYS } from "./postgres-statements.js";
 import { PostgresTransaction } from "./postgres-transaction.js";
 
 /** Options for opening a PostgreSQL store. */

@@ -9,6 +9,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -32,7 +33,6 @@ import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
   appendEventsParams,
-  chainHeadOf,
   GET_WP,
   LOCK_WORKSPACE,
   PUT_DEPENDENCY,

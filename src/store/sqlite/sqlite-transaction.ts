@@ -8,6 +8,7 @@ import type {
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
+import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -59,16 +60,9 @@ export class SqliteTransaction implements StoreTransaction {
   };
 
   async chainHead(): Promise<ChainHead> {
-    const rows = this.prepared(
-      "SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash', 'head_sequence', 'hlc_floor')",
-    ).all() as Row[];
-    const meta = new Map(rows.map((row) => [row.key as string, row.value as string]));
-    return {
-      seq: Number(meta.get("head_seq") ?? 0),
-      hash: meta.get("head_hash") ?? "",
-      sequence: Number(meta.get("head_sequence") ?? 0),
-      ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
-    };
+    return chainHeadOf(
+      this.prepared(`SELECT key, value FROM meta WHERE key IN (${HEAD_META_KEYS})`).all() as Row[],
+    );
   }
 
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
