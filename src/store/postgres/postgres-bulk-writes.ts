@@ -6,14 +6,14 @@ import { INSERT_NEW_WPS } from "./postgres-statements.js";
 // each; this writes a whole chunk in one (column arrays, unnest). Bronze snapshots: postgres-bronze.ts.
 
 /** Sends a write without waiting for it (postgres-pipeline.ts). */
-type Write = (sql: string, values?: unknown[]) => void;
+type Write = (sql: string, values?: unknown[]) => Promise<void>;
 
 /** WPs none of which is stored yet, with their readiness counters and labels (INSERT_NEW_WPS). */
-export function insertNewWps(write: Write, wps: readonly TrackedWorkPacket[]): void {
+export async function insertNewWps(write: Write, wps: readonly TrackedWorkPacket[]): Promise<void> {
   if (wps.length === 0) return;
   const column = <T>(pick: (wp: TrackedWorkPacket) => T) => wps.map(pick);
   const labels = wps.flatMap((wp) => wp.labels.map((label) => [label, wp.wp_id] as const));
-  write(INSERT_NEW_WPS, [
+  await write(INSERT_NEW_WPS, [
     column((wp) => wp.wp_id),
     column((wp) => wp.status),
     column((wp) => wp.priority),

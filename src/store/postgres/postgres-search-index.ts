@@ -66,7 +66,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     // does not wait for them (issue 16).
     const { title, description, packet } = doc.keyword;
     const c = doc.chunks;
-    this.pipeline.write(INDEX_DOCUMENT, [
+    await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
       doc.keyword_hash,

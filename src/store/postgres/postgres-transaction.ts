@@ -85,11 +85,11 @@ export class PostgresTransaction implements StoreTransaction {
   private readonly rows = this.query;
 
   /** Sends a static write without waiting for it (its failure fails the job at the next read or at COMMIT). */
-  private readonly write = (sql: string, values?: unknown[]) => {
+  private readonly write = async (sql: string, values?: unknown[]): Promise<void> => {
     // A read-only transaction writes only its events, after lockForWrite: anything else would be unserialized.
     if (!this.locked)
       throw new Error("internal: a write in a read-only transaction before the workspace lock");
-    this.pipeline.write(sql, values);
+    await this.pipeline.write(sql, values);
   };
 
   /**
@@ -102,7 +102,7 @@ export class PostgresTransaction implements StoreTransaction {
     if (!this.locked) {
       this.pipeline.control("COMMIT");
       this.pipeline.control("BEGIN");
-      this.pipeline.write(LOCK_WORKSPACE);
+      await this.pipeline.write(LOCK_WORKSPACE);
       this.head = chainHeadOf(await this.pipeline.read(READ_HEAD));
       this.locked = true;
     }
@@ -122,7 +122,7 @@ export class PostgresTransaction implements StoreTransaction {
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const { params, head } = appendEventsParams(events, this.workspace, this.replicaId, this.head);
-    this.write(APPEND_EVENTS, params);
+    await this.write(APPEND_EVENTS, params);
     this.head = head;
     this.appended = true;
   }
@@ -149,7 +149,7 @@ export class PostgresTransaction implements StoreTransaction {
 
   async putWp(wp: TrackedWorkPacket): Promise<void> {
     // One statement: the WP, its readiness counters, its dependents' counters and its labels (PUT_WP).
-    this.write(PUT_WP, [
+    await this.write(PUT_WP, [
       wp.wp_id,
       wp.status,
       wp.priority,
@@ -167,16 +167,16 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
-    putBronze(this.write, b, inherited);
+    await putBronze(this.write, b, inherited);
     this.lastBronze.set(b.wp_id, b.bronze_id);
   }
 
   async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
-    insertNewWps(this.write, wps);
+    await insertNewWps(this.write, wps);
   }
 
   async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
-    putBronzes(this.write, snapshots);
+    await putBronzes(this.write, snapshots);
     // Rows of a sync may not come in version order: the newest is read back when asked.
     for (const b of snapshots) this.lastBronze.delete(b.wp_id);
   }
@@ -208,7 +208,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putMt(mt: TrackedMicroTask): Promise<void> {
-    this.write(
+    await this.write(
       `INSERT INTO micro_tasks (workspace_id, wp_id, mt_id, status, doc) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (workspace_id, wp_id, mt_id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
       [mt.wp_id, mt.mt_id, mt.status, JSON.stringify(mt)],
@@ -233,7 +233,7 @@ export class PostgresTransaction implements StoreTransaction {
   async putDependency(dep: TrackedDependency): Promise<void> {
     // The insert and the readiness counters in one statement; one UPDATE covers both ends, so a self edge
     // (allowed for informational types) is counted like SQLite's two updates would count it.
-    this.write(PUT_DEPENDENCY, [
+    await this.write(PUT_DEPENDENCY, [
       dep.dependency_id,
       dep.from_wp_id,
       dep.to_wp_id,
@@ -245,7 +245,7 @@ export class PostgresTransaction implements StoreTransaction {
   async removeDependency(dependencyId: string): Promise<void> {
     const dep = await this.getDependency(dependencyId);
     if (!dep) return;
-    this.write(REMOVE_DEPENDENCY, [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type]);
+    await this.write(REMOVE_DEPENDENCY, [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type]);
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
@@ -335,17 +335,16 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putIdempotent(key: string, record: IdempotentRecord): Promise<void> {
-    this.write("INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)", [
-      key,
-      record.request_hash,
-      JSON.stringify(record.result),
-    ]);
+    await this.write(
+      "INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)",
+      [key, record.request_hash, JSON.stringify(record.result)],
+    );
   }
 
   /** Empties this workspace's WP/MT/dependency tables (replay --rebuild); other workspaces are untouched. */
   async clearState(): Promise<void> {
     for (const table of ["work_packets", "wp_labels", "micro_tasks", "dependencies"]) {
-      this.write(`DELETE FROM ${table} WHERE workspace_id = $1`);
+      await this.write(`DELETE FROM ${table} WHERE workspace_id = $1`);
     }
   }
 }
