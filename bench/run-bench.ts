@@ -203,6 +203,9 @@ rows.push(...externalBench("postgres-bench.js", options));
 // PostgreSQL at team scale (issue 16): 100 agents on one workspace and on ten, then nothing lost
 // (bench/postgres-load-bench.ts).
 rows.push(...externalBench("postgres-load-bench.js", options));
+// One PostgreSQL server holding 1,000 workspaces (issue 16, docs/SCALING.md): per-job cost, sizes, isolation
+// (bench/postgres-workspaces-sim.ts).
+rows.push(...externalBench("postgres-workspaces-sim.js", options));
 const heap = process.memoryUsage();
 rows.push(
   valueRow(

@@ -267,52 +267,62 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
 
   // The events of the job, once applied: handed to `afterCommit` only after the transaction has committed.
   let applied: readonly StoredEvent[] | undefined;
+  // A query writes only its events: the store may run it without the workspace lock until it appends
+  // (TransactionOptions.readOnly). Not when its id or key must be checked against other jobs under the lock.
+  const readOnly =
+    operation.kind === "read" &&
+    operation.writesIndex !== true &&
+    !callerJobId &&
+    job.idempotency_key === undefined;
   try {
-    const committed = await deps.store.transaction(async (tx) => {
-      if (job.idempotency_key !== undefined) {
-        const previous = await tx.getIdempotent(job.idempotency_key);
-        if (previous) {
-          if (previous.request_hash !== requestHash) {
-            throw new LocusError("HSK-409-CONFLICT", "idempotency_key was used for a different job", {
-              field: "idempotency_key",
-            });
+    const committed = await deps.store.transaction(
+      async (tx) => {
+        if (job.idempotency_key !== undefined) {
+          const previous = await tx.getIdempotent(job.idempotency_key);
+          if (previous) {
+            if (previous.request_hash !== requestHash) {
+              throw new LocusError("HSK-409-CONFLICT", "idempotency_key was used for a different job", {
+                field: "idempotency_key",
+              });
+            }
+            return previous.result as LocusResult;
           }
-          return previous.result as LocusResult;
         }
-      }
-      if (callerJobId) await refuseUsedJobId(tx, jobId);
-      const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
-      recordDecisions(ctx);
+        if (callerJobId) await refuseUsedJobId(tx, jobId);
+        const ctx = new JobContext(tx, identity, deps, await tx.chainHead());
+        recordDecisions(ctx);
 
-      // 3. Binding: the bound WP must exist and be live.
-      await checkBinding(tx, job);
+        // 3. Binding: the bound WP must exist and be live.
+        await checkBinding(tx, job);
 
-      // 4. Apply: state, Bronze, events and board bookkeeping commit together.
-      const data = await operation.run(ctx, params);
-      if (deps.afterApply) await deps.afterApply(ctx, operation, data);
-      await ctx.flush();
+        // 4. Apply: state, Bronze, events and board bookkeeping commit together.
+        const data = await operation.run(ctx, params);
+        if (deps.afterApply) await deps.afterApply(ctx, operation, data);
+        await ctx.flush();
 
-      // 5. Result.
-      const result: LocusResult = {
-        success: true,
-        job_id: jobId,
-        trace_id: traceId,
-        data,
-        events_emitted: ctx.eventIds(),
-        duration_ms: Math.round((monotonicMs() - started) * 1000) / 1000,
-      };
-      if (job.idempotency_key !== undefined) {
-        await tx.putIdempotent(job.idempotency_key, {
-          request_hash: requestHash,
-          result: keptResult(result, operation),
-        });
-      }
-      // Last, with every state write done: work outside the database (the Task Board file, section 8).
-      // A failure here still rolls the transaction back; only a failing COMMIT could leave the file ahead.
-      for (const action of ctx.beforeCommit) await action();
-      applied = ctx.events();
-      return result;
-    });
+        // 5. Result.
+        const result: LocusResult = {
+          success: true,
+          job_id: jobId,
+          trace_id: traceId,
+          data,
+          events_emitted: ctx.eventIds(),
+          duration_ms: Math.round((monotonicMs() - started) * 1000) / 1000,
+        };
+        if (job.idempotency_key !== undefined) {
+          await tx.putIdempotent(job.idempotency_key, {
+            request_hash: requestHash,
+            result: keptResult(result, operation),
+          });
+        }
+        // Last, with every state write done: work outside the database (the Task Board file, section 8).
+        // A failure here still rolls the transaction back; only a failing COMMIT could leave the file ahead.
+        for (const action of ctx.beforeCommit) await action();
+        applied = ctx.events();
+        return result;
+      },
+      { readOnly },
+    );
     if (applied !== undefined && deps.afterCommit) deps.afterCommit(applied, identity);
     return committed;
   } catch (error) {

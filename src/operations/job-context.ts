@@ -57,7 +57,9 @@ export class JobContext {
   /** The records this job loaded, changed in place by its events. */
   readonly state: LocusState = emptyState();
   private readonly touched = emptyTouched();
-  private readonly sealed: StoredEvent[] = [];
+  private sealed: StoredEvent[] = [];
+  /** What each sealed event was emitted with: a read-only job seals them again if the head moved (flush). */
+  private emitted: { name: EventName; payload: unknown }[] = [];
   /** How many of `sealed` are already in the store (appendReceived writes them first, to keep chain order). */
   private appendedCount = 0;
   private readonly plannedWrites = new Map<string, string>();
@@ -98,6 +100,7 @@ export class JobContext {
 
   /** Validates, seals and applies one event (fail fast: a bad event throws and the job rolls back). */
   emit<N extends EventName>(name: N, payload: EmittedPayload<N>): StoredEvent {
+    this.emitted.push({ name, payload });
     const sequence = this.head.sequence + 1;
     const replica = this.services.replicaId;
     // Object.assign onto a new literal, not `{ ...payload, replica_id }`: V8 (Node 20) keeps an object made by a
@@ -260,8 +263,32 @@ export class JobContext {
     this.appendedCount = this.sealed.length;
   }
 
+  /**
+   * A read-only job (TransactionOptions.readOnly) read without the workspace lock; the lock comes with the head
+   * its events must follow, which other jobs' commits may have moved meanwhile. Its events are then sealed again
+   * after that head, as if emitted now: same names, payloads and timestamp, new seq, sequence and hashes. Only a
+   * job that changed nothing can be moved so (its events touch no state). Without lockForWrite (SQLite) or with
+   * the lock held from the start, the head has not moved and nothing is done.
+   */
+  private async sealAfterLockedHead(): Promise<void> {
+    if (this.appendedCount > 0 || this.sealed.length === 0 || this.tx.lockForWrite === undefined) return;
+    const head = await this.tx.lockForWrite();
+    const first = this.sealed[0] as StoredEvent;
+    if (head.seq === first.seq - 1 && head.hash === first.prev_hash && head.sequence === first.sequence - 1)
+      return;
+    const { touched } = this;
+    if (touched.wps.size + touched.mts.size + touched.depsPut.size + touched.depsRemoved.size > 0)
+      throw new Error("internal: a job that changed state ran without the workspace lock");
+    const emitted = this.emitted;
+    this.sealed = [];
+    this.emitted = [];
+    this.head = head;
+    for (const { name, payload } of emitted) this.emit(name, payload as EmittedPayload<typeof name>);
+  }
+
   /** Writes the changed records, one Bronze snapshot per written WP, and the sealed events. */
   async flush(): Promise<void> {
+    await this.sealAfterLockedHead();
     const { tx, state, touched } = this;
     const written: { wp: TrackedWorkPacket; bronze_id: string }[] = []; // for the search index below
     // The last event of each write, found in one pass: a job that writes thousands of WPs (an import, section 15)

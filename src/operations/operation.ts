@@ -14,6 +14,11 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly kind: "read" | "write";
   /** The params schema; unknown params are rejected. */
   readonly params: Schema;
+  /**
+   * Optional, for a read: it may also write the search index (search embeds waiting chunks first), so it holds
+   * the workspace lock from the start like a write. Other reads write only their events and take the lock last.
+   */
+  readonly writesIndex?: true;
   /** Capabilities the operation requires (section 4). */
   readonly capabilities: readonly CapabilityId[];
   /** Events the operation may emit (documentation and tests). */

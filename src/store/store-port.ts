@@ -122,10 +122,27 @@ export interface IdempotentRecord {
   result: Record<string, unknown>;
 }
 
+/** How a transaction runs; a backend may ignore what it has no use for. */
+export interface TransactionOptions {
+  /**
+   * The job changes no state: its only writes are its events (a query and its capability decisions). PostgreSQL
+   * then reads without the workspace's write lock and takes it only to append (lockForWrite), so queries do not
+   * queue behind each other and behind writes (issue 16). SQLite ignores it.
+   */
+  readOnly?: boolean;
+}
+
 /** Everything a job may read or write, inside one transaction. */
 export interface StoreTransaction {
-  /** The chain head, read under the write lock. */
+  /** The chain head, read under the write lock (in a read-only transaction: when it began, see lockForWrite). */
   chainHead(): Promise<ChainHead>;
+  /**
+   * Optional (PostgreSQL): the chain head under the workspace's write lock. A read-only transaction (see
+   * TransactionOptions) takes the lock here, and the head may then be past the one it began with: events sealed
+   * after the old head must be sealed again after this one. Any other transaction already holds the lock and
+   * answers its head without asking the server.
+   */
+  lockForWrite?(): Promise<ChainHead>;
   /** Appends sealed events (their seq, sequence and hashes already computed from chainHead). */
   appendEvents(events: readonly StoredEvent[]): Promise<void>;
   /**
@@ -227,7 +244,7 @@ export interface LocusStore {
   /** The replica id of this store (section 6). */
   readonly replicaId: string;
   /** Runs `fn` in one write transaction: all or nothing. Driver errors surface as HSK-500-STORAGE. */
-  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Reads stored events in seq order. With `wpId`, only events whose (hashed) payload is about the WP. A row
    * whose payload or vector clock is not JSON is HSK-400-INVALID-EVENT naming its seq.

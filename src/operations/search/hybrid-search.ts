@@ -132,8 +132,10 @@ async function graphList(
   filters: WpQuery,
 ): Promise<string[]> {
   const neighbours: string[] = [];
-  for (const seed of seeds) {
-    const { incoming, outgoing } = await tx.dependenciesOf(seed);
+  // Asked all at once: a store that pipelines (PostgreSQL) answers them in one round trip, not one per seed.
+  const edges = await Promise.all(seeds.map((seed) => tx.dependenciesOf(seed)));
+  for (const [index, seed] of seeds.entries()) {
+    const { incoming, outgoing } = edges[index] as Awaited<ReturnType<StoreTransaction["dependenciesOf"]>>;
     const ids = [...outgoing.map((d) => d.to_wp_id), ...incoming.map((d) => d.from_wp_id)].sort();
     for (const id of ids) if (id !== seed && !neighbours.includes(id)) neighbours.push(id);
     if (neighbours.length >= GRAPH_DEPTH * 2) break;

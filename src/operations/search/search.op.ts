@@ -17,6 +17,7 @@ export const search = defineOperation({
   name: "search",
   summary: "Find WPs by keywords or meaning (hybrid search)",
   kind: "read",
+  writesIndex: true,
   params: () => {
     const filterShape = readyFilterShape();
     return z.strictObject({

@@ -6,10 +6,12 @@ import type { BronzeSnapshot } from "../store-port.js";
 // not hold, bronze-delta.ts), many at once for a sync, and read back whole.
 
 type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
+/** Sends a write without waiting for it (postgres-pipeline.ts). */
+type Write = (sql: string, values?: unknown[]) => Promise<void>;
 
 /** One snapshot; `inherited` counts what it shares with the snapshot before it. */
-export async function putBronze(rows: Rows, b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
-  await rows(
+export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
+  await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
@@ -26,10 +28,10 @@ export async function putBronze(rows: Rows, b: BronzeSnapshot, inherited?: Bronz
 }
 
 /** Whole Bronze snapshots (nothing inherited from the one before). */
-export async function putBronzes(rows: Rows, snapshots: readonly BronzeSnapshot[]): Promise<void> {
+export async function putBronzes(write: Write, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
   const column = <T>(pick: (b: BronzeSnapshot) => T) => snapshots.map(pick);
-  await rows(
+  await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],

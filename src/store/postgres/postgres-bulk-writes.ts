@@ -5,14 +5,15 @@ import { INSERT_NEW_WPS } from "./postgres-statements.js";
 // Section 13: a sync writes thousands of WPs in one transaction. One statement per row would cost a round trip
 // each; this writes a whole chunk in one (column arrays, unnest). Bronze snapshots: postgres-bronze.ts.
 
-type Rows = (sql: string, values?: unknown[]) => Promise<unknown[]>;
+/** Sends a write without waiting for it (postgres-pipeline.ts). */
+type Write = (sql: string, values?: unknown[]) => Promise<void>;
 
 /** WPs none of which is stored yet, with their readiness counters and labels (INSERT_NEW_WPS). */
-export async function insertNewWps(rows: Rows, wps: readonly TrackedWorkPacket[]): Promise<void> {
+export async function insertNewWps(write: Write, wps: readonly TrackedWorkPacket[]): Promise<void> {
   if (wps.length === 0) return;
   const column = <T>(pick: (wp: TrackedWorkPacket) => T) => wps.map(pick);
   const labels = wps.flatMap((wp) => wp.labels.map((label) => [label, wp.wp_id] as const));
-  await rows(INSERT_NEW_WPS, [
+  await write(INSERT_NEW_WPS, [
     column((wp) => wp.wp_id),
     column((wp) => wp.status),
     column((wp) => wp.priority),

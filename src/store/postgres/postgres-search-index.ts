@@ -1,4 +1,3 @@
-import type pg from "pg";
 import type { ChunkKind } from "../../search/chunking.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
@@ -16,11 +15,11 @@ import { quantizeVector } from "../../search/vector-quantization.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
+import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
+  INDEX_DOCUMENT,
   keywordSearchSql,
-  REPLACE_SILVER,
   REPLACE_SILVERS,
-  UPSERT_DOC,
   UPSERT_DOCS,
 } from "./postgres-search-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
@@ -35,22 +34,15 @@ type Row = Record<string, unknown>;
 /** SearchIndexPort of the PostgreSQL backend, bound to one transaction's client and one workspace. */
 export class PostgresSearchIndex implements SearchIndexPort {
   constructor(
-    private readonly client: pg.PoolClient,
-    private readonly workspace: string,
+    /** The transaction's statements; `$1` is the workspace. */
+    private readonly pipeline: PostgresPipeline,
     /** One object per store: the in-memory vector index outlives this transaction-bound port (vector-cache.ts). */
     readonly cacheKey: object,
-    private readonly statementName: (sql: string) => string,
   ) {}
 
-  /** A static statement, prepared once per connection; `$1` is the workspace. */
+  /** A static statement, prepared once per connection, and its rows; `$1` is the workspace. */
   private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {
-    const text = sql;
-    const result = await this.client.query<Row>({
-      name: this.statementName(text),
-      text,
-      values: [this.workspace, ...values],
-    });
-    return result.rows;
+    return this.pipeline.read(sql, values);
   }
 
   private async meta(key: string): Promise<string | undefined> {
@@ -71,17 +63,11 @@ export class PostgresSearchIndex implements SearchIndexPort {
   }
 
   async indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void> {
-    const row = (
-      await this.rows(
-        "SELECT keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2",
-        [doc.wp_id],
-      )
-    )[0];
-    const keywordChanged = row?.keyword_hash !== doc.keyword_hash;
-    const silverChanged = row?.silver_hash !== doc.silver_hash;
-    if (!keywordChanged && !silverChanged) return;
+    // One pipelined statement: the stored hashes decide in SQL what is rewritten (INDEX_DOCUMENT), so the job
+    // does not wait for them (issue 16).
     const { title, description, packet } = doc.keyword;
-    await this.rows(UPSERT_DOC, [
+    const c = doc.chunks;
+    await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
       doc.keyword_hash,
@@ -89,13 +75,6 @@ export class PostgresSearchIndex implements SearchIndexPort {
       title,
       description,
       packet,
-    ]);
-    if (!silverChanged) return;
-    // A chunk whose embedded text is unchanged keeps its embedding (no re-embedding): REPLACE_SILVER.
-    const c = doc.chunks;
-    await this.rows(REPLACE_SILVER, [
-      doc.wp_id,
-      doc.bronze_id,
       c.map(() => newSilverId()),
       c.map((chunk) => chunk.kind),
       c.map((chunk) => chunk.ordinal),
@@ -159,7 +138,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     if (query.terms.length === 0 || query.limit <= 0) return [];
     const { where, params } = buildWpQuery(query.filters);
     const { sql, values } = keywordSearchSql(query, where, params.length);
-    const rows = (await this.client.query<Row>(sql, [this.workspace, ...params, ...values])).rows;
+    const rows = await this.pipeline.readDynamic(sql, [...params, ...values]);
     return rows.map((r) => r.wp_id as string);
   }
 
@@ -167,7 +146,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     if (wpIds.length === 0) return new Set();
     const { where, params } = buildWpQuery(filters);
     const sql = `SELECT w.wp_id FROM work_packets w WHERE ${where} AND w.wp_id = ANY($${params.length + 2}::text[])`;
-    const rows = (await this.client.query<Row>(sql, [this.workspace, ...params, [...wpIds]])).rows;
+    const rows = await this.pipeline.readDynamic(sql, [...params, [...wpIds]]);
     return new Set(rows.map((r) => r.wp_id as string));
   }
 

@@ -14,19 +14,44 @@ const RANK_WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'";
 const RANK_NORMALIZATION = 1;
 
 /**
- * Upsert of a WP's keyword row and hashes ($2 wp_id, $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8
- * title, description, packet); the tsvector is a generated column. change_seq takes the workspace's next value:
- * jobs of a workspace run one at a time under its lock, so MAX + 1 cannot race.
+ * A WP's keyword row and Silver chunks after a write, in one statement that nothing waits for (issue 16): $2 wp_id,
+ * $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8 title, description, packet (the tsvector is a generated
+ * column), $9..$14 the chunks' arrays of silver_id, kind, ordinal, prefix, content, text_hash. The hashes stored
+ * before the statement decide: the row is rewritten only when a hash changed, the chunks only when the Silver
+ * hash did, and a chunk whose embedded text was already embedded with the index's current model keeps that
+ * embedding (every other chunk is queued, embedding NULL). change_seq takes the workspace's next value: jobs of a
+ * workspace write one at a time under its lock, so MAX + 1 cannot race.
  */
-export const UPSERT_DOC = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
-         description, packet)
-       VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1),
-         $6, $7, $8)
-       ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
-         keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
-         title = excluded.title, description = excluded.description, packet = excluded.packet`;
+export const INDEX_DOCUMENT = `WITH before AS (
+         SELECT silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2),
+       silver_changed AS (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM before WHERE silver_hash = $5)),
+       doc AS (
+         INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
+           description, packet)
+         VALUES ($1, $2, $3, $4, $5,
+           (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1), $6, $7, $8)
+         ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
+           keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
+           title = excluded.title, description = excluded.description, packet = excluded.packet
+         WHERE search_docs.keyword_hash IS DISTINCT FROM excluded.keyword_hash
+           OR search_docs.silver_hash IS DISTINCT FROM excluded.silver_hash
+         RETURNING 1),
+       old AS (
+         DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2 AND EXISTS (SELECT 1 FROM silver_changed)
+         RETURNING text_hash, model, embedding),
+       current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
+       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
+         text_hash, model, embedding)
+       SELECT $1, c.silver_id, $2, $3, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model, k.embedding
+       FROM unnest($9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::text[])
+         AS c(silver_id, kind, ordinal, prefix, content, text_hash)
+       LEFT JOIN LATERAL (
+         SELECT o.model, o.embedding FROM old o
+         WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL AND o.model = (SELECT value FROM current_model)
+         LIMIT 1) k ON true
+       WHERE EXISTS (SELECT 1 FROM silver_changed)`;
 
-/** UPSERT_DOC for many WPs ($2..$8 arrays, in order): change_seq counts on from the workspace's highest. */
+/** INDEX_DOCUMENT's keyword row for many WPs ($2..$8 arrays, in order): change_seq counts on from the workspace's highest. */
 export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
          description, packet)
        SELECT $1, d.wp_id, d.bronze_id, d.keyword_hash, d.silver_hash,
@@ -38,7 +63,7 @@ export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze
          keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
          title = excluded.title, description = excluded.description, packet = excluded.packet`;
 
-/** REPLACE_SILVER for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id and bronze_id first). */
+/** INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id and bronze_id first). */
 export const REPLACE_SILVERS = `WITH old AS (
          DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = ANY($2::text[])
          RETURNING wp_id, text_hash, model, embedding),
@@ -53,24 +78,6 @@ export const REPLACE_SILVERS = `WITH old AS (
          SELECT o.model, o.embedding FROM old o
          WHERE o.wp_id = c.wp_id AND o.text_hash = c.text_hash AND o.embedding IS NOT NULL
            AND o.model = (SELECT value FROM current_model)
-         LIMIT 1) k ON true`;
-
-/**
- * Replaces a WP's Silver chunks in one round trip ($2 wp_id, $3 bronze_id, $4..$9 arrays of silver_id, kind,
- * ordinal, prefix, content, text_hash): a new chunk whose embedded text was already embedded with the index's
- * current model keeps that embedding; every other chunk is queued (embedding NULL).
- */
-export const REPLACE_SILVER = `WITH old AS (
-         DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2 RETURNING text_hash, model, embedding),
-       current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
-       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
-         text_hash, model, embedding)
-       SELECT $1, c.silver_id, $2, $3, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model, k.embedding
-       FROM unnest($4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[])
-         AS c(silver_id, kind, ordinal, prefix, content, text_hash)
-       LEFT JOIN LATERAL (
-         SELECT o.model, o.embedding FROM old o
-         WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL AND o.model = (SELECT value FROM current_model)
          LIMIT 1) k ON true`;
 
 /** Every `k`-element subset of `0..n-1` in order, stopping after `max` subsets. */

@@ -2,12 +2,27 @@
 // data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
 import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
+import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
 import { plainText } from "../stored-json.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
 export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
+
+/** The workspace lock: the row lock of its `workspaces` row, which every job that writes takes (9). */
+export const LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE workspace_id = $1 FOR NO KEY UPDATE";
+
+/** The chain head's meta rows; read in a statement of its own after the lock, so it sees the latest commit. */
+export const READ_HEAD = `SELECT key, value FROM meta WHERE workspace_id = $1 AND key IN (${HEAD_META_KEYS})`;
+
+/**
+ * A WP's document ($2; NULL when there is none) and the id of its newest Bronze snapshot, which the WP's next
+ * write names as `previous_bronze_id`: one round trip for both (issue 16). Always one row.
+ */
+export const GET_WP = `SELECT w.doc, (SELECT b.bronze_id FROM bronze b WHERE b.workspace_id = $1 AND b.wp_id = $2
+         ORDER BY b.version DESC LIMIT 1) AS last_bronze_id
+       FROM (VALUES (1)) AS one (n) LEFT JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = $2`;
 
 /**
  * The events (unnest of 17 column arrays, $2..$18), the chain head in meta ($19 keys, $20 values) and the NOTIFY

@@ -5,7 +5,15 @@ import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
-import type { ChainHead, EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
+import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
+import type {
+  ChainHead,
+  EventQuery,
+  LocusStore,
+  StoredEvent,
+  StoreTransaction,
+  TransactionOptions,
+} from "../store-port.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, SCHEMA_VERSION_TABLE } from "./postgres-schema.js";
 import { PostgresTransaction } from "./postgres-transaction.js";
@@ -82,7 +90,8 @@ export class PostgresStore implements LocusStore {
   /** Opens the workspace named by `url` (creating schema and workspace when missing). */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const { connectionString, workspace } = parsePostgresUrl(url);
-    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+    // Pipeline mode: a job's writes go out without waiting for each other (postgres-pipeline.ts, issue 16).
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true });
     // An idle client that loses its server emits here; without a listener the process would crash.
     pool.on("error", () => {});
     // A client that loses its server while checked out (a query in flight, the backend terminated, the server
@@ -105,7 +114,11 @@ export class PostgresStore implements LocusStore {
     }
   }
 
-  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    fn: (tx: StoreTransaction) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const readOnly = options.readOnly === true;
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -122,10 +135,17 @@ export class PostgresStore implements LocusStore {
       };
       client.on("error", onLost);
       try {
-        const head = await this.begin(client);
-        const tx = new PostgresTransaction(client, this.workspace, this.replicaId, head, this.searchCacheKey);
+        const head = await this.begin(client, !readOnly);
+        const tx = new PostgresTransaction(
+          client,
+          this.workspace,
+          this.replicaId,
+          head,
+          this.searchCacheKey,
+          !readOnly,
+        );
         const result = await fn(tx);
-        await client.query("COMMIT");
+        await tx.commit();
         return result;
       } catch (error) {
         try {
@@ -147,21 +167,18 @@ export class PostgresStore implements LocusStore {
    * workspace takes the row lock of its `workspaces` row first, so jobs of one workspace run one at a time:
    * the head read here stays the head until COMMIT, `seq` stays gap-free and the chain valid (6), and reads for
    * expected_version checks see the latest committed state (4: compare-and-set). Other workspaces do not wait.
+   * A read-only transaction (`lock` false) reads in one snapshot (REPEATABLE READ READ ONLY: a query's statements
+   * agree with each other, as they did under the lock) without the lock, and takes it to append in a transaction
+   * of its own (PostgresTransaction.lockForWrite); the head read here is then only where its events start.
    */
-  private async begin(client: pg.PoolClient): Promise<ChainHead> {
+  private async begin(client: pg.PoolClient, lock: boolean): Promise<ChainHead> {
     const ws = pg.escapeLiteral(this.workspace);
     const results = (await client.query(
-      `BEGIN;
-       SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE;
-       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN ('head_seq', 'head_hash', 'head_sequence', 'hlc_floor');`,
+      `BEGIN${lock ? "" : " ISOLATION LEVEL REPEATABLE READ READ ONLY"};
+       ${lock ? `SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE;` : ""}
+       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN (${HEAD_META_KEYS});`,
     )) as unknown as pg.QueryResult<Row>[];
-    const meta = new Map((results[2]?.rows ?? []).map((row) => [row.key as string, row.value as string]));
-    return {
-      seq: Number(meta.get("head_seq") ?? 0),
-      hash: meta.get("head_hash") ?? "",
-      sequence: Number(meta.get("head_sequence") ?? 0),
-      ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
-    };
+    return chainHeadOf(results[lock ? 2 : 1]?.rows ?? []);
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import { shortestPath } from "../../domain/dependency-graph.js";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import { readinessColumns } from "../../domain/leases.js";
 import type {
@@ -10,6 +9,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -25,33 +25,25 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
+import { findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
+import { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
   appendEventsParams,
-  OPEN_BLOCKER,
+  GET_WP,
+  LOCK_WORKSPACE,
   PUT_DEPENDENCY,
   PUT_WP,
+  READ_HEAD,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
 type Row = Record<string, unknown>;
 const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as string) as T);
-
-// Server-side prepared statements, one name per static SQL text (each connection prepares a name once).
-const statementNames = new Map<string, string>();
-/** The prepared-statement name of a static SQL text (shared by every statement of this backend). */
-export function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `locus_${statementNames.size + 1}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
 
 /**
  * The StoreTransaction of the PostgreSQL backend: one pooled client inside BEGIN ... COMMIT, holding the
@@ -66,32 +58,60 @@ export class PostgresTransaction implements StoreTransaction {
   /** 13: what replica sync reads and writes besides the state (postgres-replica-log.ts). */
   readonly replicaLog: PostgresReplicaLog;
 
+  /** The statements of this transaction: reads wait for their rows, writes are pipelined (postgres-pipeline.ts). */
+  private readonly pipeline: PostgresPipeline;
+  /**
+   * The newest Bronze id of each WP this transaction read or wrote (null: none): getWp reads it with the WP, so
+   * the job's write needs no round trip of its own for `previous_bronze_id` (issue 16).
+   */
+  private readonly lastBronze = new Map<string, string | null>();
+
   constructor(
-    private readonly client: pg.PoolClient,
+    client: pg.PoolClient,
     private readonly workspace: string,
     private readonly replicaId: string,
     private head: ChainHead,
     searchCacheKey: object,
+    /** False for a read-only transaction: it holds no workspace lock until lockForWrite. */
+    private locked: boolean,
   ) {
-    this.search = new PostgresSearchIndex(client, workspace, searchCacheKey, statementName);
-    this.replicaLog = new PostgresReplicaLog((sql, values) => this.rows(sql, values));
+    this.pipeline = new PostgresPipeline(client, workspace);
+    this.search = new PostgresSearchIndex(this.pipeline, searchCacheKey);
+    this.replicaLog = new PostgresReplicaLog(this.query);
   }
 
-  /** Runs a static statement, prepared once per connection; `$1` is bound to the workspace. */
-  private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {
-    const result = await this.client.query<Row>({
-      name: statementName(sql),
-      text: sql,
-      values: [this.workspace, ...values],
-    });
-    return result.rows;
+  /** Runs a static statement and waits for its rows; `$1` is bound to the workspace. */
+  private readonly query = (sql: string, values?: unknown[]) => this.pipeline.read(sql, values);
+  private readonly rows = this.query;
+
+  /** Sends a static write without waiting for it (its failure fails the job at the next read or at COMMIT). */
+  private readonly write = async (sql: string, values?: unknown[]): Promise<void> => {
+    // A read-only transaction writes only its events, after lockForWrite: anything else would be unserialized.
+    if (!this.locked)
+      throw new Error("internal: a write in a read-only transaction before the workspace lock");
+    await this.pipeline.write(sql, values);
+  };
+
+  /**
+   * The head under the workspace lock. A read-only transaction read in a snapshot of its own, without the lock:
+   * that transaction ends (it wrote nothing) and the one that appends begins with the lock and a fresh read of the
+   * head, all sent together (one round trip; the head's statement runs after the lock is granted, so it sees
+   * every job committed before). The head may have moved past the one the reads began with (DECISIONS, issue 16).
+   */
+  async lockForWrite(): Promise<ChainHead> {
+    if (!this.locked) {
+      this.pipeline.control("COMMIT");
+      this.pipeline.control("BEGIN");
+      await this.pipeline.write(LOCK_WORKSPACE);
+      this.head = chainHeadOf(await this.pipeline.read(READ_HEAD));
+      this.locked = true;
+    }
+    return { ...this.head };
   }
 
-  private readonly query = (sql: string, values?: unknown[]) => this.rows(sql, values);
-
-  /** Runs a dynamic statement (unnamed: its text varies with the filters). */
-  private async dynamicRows(sql: string, values: unknown[]): Promise<Row[]> {
-    return (await this.client.query<Row>(sql, [this.workspace, ...values])).rows;
+  /** COMMIT after every write sent: throws the transaction's first failure (nothing is then committed). */
+  async commit(): Promise<void> {
+    await this.pipeline.commit();
   }
 
   async chainHead(): Promise<ChainHead> {
@@ -102,7 +122,7 @@ export class PostgresTransaction implements StoreTransaction {
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const { params, head } = appendEventsParams(events, this.workspace, this.replicaId, this.head);
-    await this.rows(APPEND_EVENTS, params);
+    await this.write(APPEND_EVENTS, params);
     this.head = head;
     this.appended = true;
   }
@@ -116,10 +136,9 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
-    const rows = await this.rows("SELECT doc FROM work_packets WHERE workspace_id = $1 AND wp_id = $2", [
-      wpId,
-    ]);
-    return docs<TrackedWorkPacket>(rows)[0];
+    const row = (await this.rows(GET_WP, [wpId]))[0];
+    this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
+    return row?.doc == null ? undefined : (JSON.parse(row.doc as string) as TrackedWorkPacket);
   }
 
   async getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]> {
@@ -130,7 +149,7 @@ export class PostgresTransaction implements StoreTransaction {
 
   async putWp(wp: TrackedWorkPacket): Promise<void> {
     // One statement: the WP, its readiness counters, its dependents' counters and its labels (PUT_WP).
-    await this.rows(PUT_WP, [
+    await this.write(PUT_WP, [
       wp.wp_id,
       wp.status,
       wp.priority,
@@ -148,23 +167,30 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
-    await putBronze(this.query, b, inherited);
+    await putBronze(this.write, b, inherited);
+    this.lastBronze.set(b.wp_id, b.bronze_id);
   }
 
   async insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void> {
-    await insertNewWps(this.query, wps);
+    await insertNewWps(this.write, wps);
   }
 
   async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
-    await putBronzes(this.query, snapshots);
+    await putBronzes(this.write, snapshots);
+    // Rows of a sync may not come in version order: the newest is read back when asked.
+    for (const b of snapshots) this.lastBronze.delete(b.wp_id);
   }
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
+    const known = this.lastBronze.get(wpId);
+    if (known !== undefined) return known ?? undefined;
     const rows = await this.rows(
       "SELECT bronze_id FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version DESC LIMIT 1",
       [wpId],
     );
-    return rows[0]?.bronze_id as string | undefined;
+    const found = rows[0]?.bronze_id as string | undefined;
+    this.lastBronze.set(wpId, found ?? null);
+    return found;
   }
 
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
@@ -182,7 +208,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putMt(mt: TrackedMicroTask): Promise<void> {
-    await this.rows(
+    await this.write(
       `INSERT INTO micro_tasks (workspace_id, wp_id, mt_id, status, doc) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (workspace_id, wp_id, mt_id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
       [mt.wp_id, mt.mt_id, mt.status, JSON.stringify(mt)],
@@ -207,7 +233,7 @@ export class PostgresTransaction implements StoreTransaction {
   async putDependency(dep: TrackedDependency): Promise<void> {
     // The insert and the readiness counters in one statement; one UPDATE covers both ends, so a self edge
     // (allowed for informational types) is counted like SQLite's two updates would count it.
-    await this.rows(PUT_DEPENDENCY, [
+    await this.write(PUT_DEPENDENCY, [
       dep.dependency_id,
       dep.from_wp_id,
       dep.to_wp_id,
@@ -219,7 +245,7 @@ export class PostgresTransaction implements StoreTransaction {
   async removeDependency(dependencyId: string): Promise<void> {
     const dep = await this.getDependency(dependencyId);
     if (!dep) return;
-    await this.rows(REMOVE_DEPENDENCY, [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type]);
+    await this.write(REMOVE_DEPENDENCY, [dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type]);
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
@@ -242,17 +268,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
-    // The recursive column must carry the columns' "C" collation in both terms of the union.
-    const rows = await this.rows(
-      `WITH RECURSIVE reach(wp_id) AS (
-         SELECT $2::text COLLATE "C"
-         UNION SELECT d.to_wp_id FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
-           WHERE d.workspace_id = $1 AND d.type = $3)
-       SELECT d.from_wp_id AS source, d.to_wp_id AS target FROM dependencies d JOIN reach r ON d.from_wp_id = r.wp_id
-       WHERE d.workspace_id = $1 AND d.type = $3`,
-      [from, type],
-    );
-    return shortestPath(from, to, rows as { source: string; target: string }[]);
+    return findPath(this.query, from, to, type);
   }
 
   async reachableEdges(
@@ -261,24 +277,17 @@ export class PostgresTransaction implements StoreTransaction {
     direction: "down" | "up",
     maxEdges: number,
   ): Promise<TrackedDependency[]> {
-    const [near, far] = direction === "down" ? ["from_wp_id", "to_wp_id"] : ["to_wp_id", "from_wp_id"];
-    const rows = await this.rows(
-      `WITH RECURSIVE reach(wp_id) AS (
-         SELECT $2::text COLLATE "C"
-         UNION SELECT d.${far} FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
-           WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]))
-       SELECT d.doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
-       WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]) ORDER BY d.dependency_id LIMIT $4`,
-      [wpId, [...types], maxEdges],
-    );
-    return docs(rows);
+    return reachableEdges(this.query, wpId, types, direction, maxEdges);
   }
 
   async queryWps(query: WpQuery): Promise<WpPage> {
     const { where, params, order, orderParams } = buildWpQuery(query);
-    const total = await this.dynamicRows(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, params);
+    const total = await this.pipeline.readDynamic(
+      `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
+      params,
+    );
     const page = params.length + orderParams.length + 2;
-    const rows = await this.dynamicRows(
+    const rows = await this.pipeline.readDynamic(
       `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${page} OFFSET $${page + 1}`,
       [...params, ...orderParams, query.limit, query.offset],
     );
@@ -288,21 +297,7 @@ export class PostgresTransaction implements StoreTransaction {
   async openBlockers(
     wpIds: readonly string[],
   ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>> {
-    const result = new Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>();
-    if (wpIds.length === 0) return result;
-    const rows = await this.rows(
-      `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
-       WHERE d.workspace_id = $1 AND d.to_wp_id = ANY($2::text[]) AND d.type = 'blocks' AND ${OPEN_BLOCKER}
-       ORDER BY d.dependency_id`,
-      [[...wpIds]],
-    );
-    for (const row of rows) {
-      const dependency = JSON.parse(row.doc as string) as TrackedDependency;
-      const list = result.get(dependency.to_wp_id) ?? [];
-      list.push({ dependency, status: row.status as WorkPacketStatus });
-      result.set(dependency.to_wp_id, list);
-    }
-    return result;
+    return openBlockers(this.query, wpIds);
   }
 
   // Task Board bookkeeping (section 8): the board engineer's statements, kept in postgres-board-state.ts (file
@@ -340,7 +335,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async putIdempotent(key: string, record: IdempotentRecord): Promise<void> {
-    await this.rows(
+    await this.write(
       "INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)",
       [key, record.request_hash, JSON.stringify(record.result)],
     );
@@ -349,7 +344,7 @@ export class PostgresTransaction implements StoreTransaction {
   /** Empties this workspace's WP/MT/dependency tables (replay --rebuild); other workspaces are untouched. */
   async clearState(): Promise<void> {
     for (const table of ["work_packets", "wp_labels", "micro_tasks", "dependencies"]) {
-      await this.rows(`DELETE FROM ${table} WHERE workspace_id = $1`);
+      await this.write(`DELETE FROM ${table} WHERE workspace_id = $1`);
     }
   }
 }

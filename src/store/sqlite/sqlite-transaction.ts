@@ -5,11 +5,12 @@ import type {
   TrackedDependency,
   TrackedMicroTask,
   TrackedWorkPacket,
-  WorkPacketStatus,
 } from "../../domain/records.js";
+import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
 import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
+import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
   BoardWpState,
   BronzeSnapshot,
@@ -61,16 +62,9 @@ export class SqliteTransaction implements StoreTransaction {
   };
 
   async chainHead(): Promise<ChainHead> {
-    const rows = this.prepared(
-      "SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash', 'head_sequence', 'hlc_floor')",
-    ).all() as Row[];
-    const meta = new Map(rows.map((row) => [row.key as string, row.value as string]));
-    return {
-      seq: Number(meta.get("head_seq") ?? 0),
-      hash: meta.get("head_hash") ?? "",
-      sequence: Number(meta.get("head_sequence") ?? 0),
-      ...(meta.has("hlc_floor") ? { floor_ms: Number(meta.get("hlc_floor")) } : {}),
-    };
+    return chainHeadOf(
+      this.prepared(`SELECT key, value FROM meta WHERE key IN (${HEAD_META_KEYS})`).all() as Row[],
+    );
   }
 
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
@@ -280,23 +274,14 @@ export class SqliteTransaction implements StoreTransaction {
     };
   }
 
-  async openBlockers(
-    wpIds: readonly string[],
-  ): Promise<Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>> {
-    const result = new Map<string, { dependency: TrackedDependency; status: WorkPacketStatus }[]>();
-    if (wpIds.length === 0) return result;
+  async openBlockers(wpIds: readonly string[]): Promise<Map<string, OpenBlocker[]>> {
+    if (wpIds.length === 0) return new Map();
     const rows = this.prepared(
       `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
        WHERE d.to_wp_id IN (SELECT value FROM json_each(?)) AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')
        ORDER BY d.dependency_id`,
     ).all(JSON.stringify(wpIds)) as Row[];
-    for (const row of rows) {
-      const dependency = JSON.parse(row.doc as string) as TrackedDependency;
-      const list = result.get(dependency.to_wp_id) ?? [];
-      list.push({ dependency, status: row.status as WorkPacketStatus });
-      result.set(dependency.to_wp_id, list);
-    }
-    return result;
+    return blockersByWp(rows);
   }
 
   // Section 8 board bookkeeping lives in sqlite-board-state.ts.

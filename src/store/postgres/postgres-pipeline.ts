@@ -1,0 +1,102 @@
+import type pg from "pg";
+
+// Issue 16: a job on PostgreSQL is mostly waiting for the server. The pool's connections run in pipeline mode, so
+// a write whose answer nothing reads (a WP row, a Bronze snapshot, the search row, the events) is sent without
+// waiting for it; the server runs statements in the order they were sent, so a later read still sees every
+// earlier write. The answers are checked at the next read and at COMMIT: the first failure is the job's error
+// (later statements of an aborted transaction fail too, and COMMIT of an aborted one answers ROLLBACK).
+
+type Row = Record<string, unknown>;
+
+/**
+ * Most writes left unanswered: a sync or an import writes hundreds of thousands of rows in one transaction, and
+ * each unanswered statement holds its parameters in memory (a 100K-WP import held 4 GB without this bound).
+ */
+const MOST_UNANSWERED = 1_000;
+
+// Server-side prepared statements, one name per static SQL text (each connection prepares a name once).
+const statementNames = new Map<string, string>();
+/** The prepared-statement name of a static SQL text (shared by every statement of this backend). */
+export function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `locus_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/** The statements of one transaction on one pipelined client; `$1` is always bound to the workspace (9). */
+export class PostgresPipeline {
+  /** Writes sent and not yet answered, in the order they were sent. */
+  private unanswered: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly workspace: string,
+  ) {}
+
+  /** Runs a static statement (prepared once per connection) and waits for its rows. */
+  async read(sql: string, values: unknown[] = []): Promise<Row[]> {
+    return this.answer(this.send(sql, values, true));
+  }
+
+  /** Runs a dynamic statement (unnamed: its text varies with the filters) and waits for its rows. */
+  async readDynamic(sql: string, values: unknown[]): Promise<Row[]> {
+    return this.answer(this.send(sql, values, false));
+  }
+
+  /**
+   * Sends a static write without waiting: its failure is reported by the next read or by `commit`. Waits only
+   * when MOST_UNANSWERED writes are unanswered (resolves at once otherwise).
+   */
+  async write(sql: string, values: unknown[] = []): Promise<void> {
+    const sent = this.send(sql, values, true);
+    sent.catch(() => {}); // reported in order by settle()
+    this.unanswered.push(sent);
+    if (this.unanswered.length >= MOST_UNANSWERED) await this.settle();
+  }
+
+  /** Sends a statement without parameters (BEGIN, COMMIT) without waiting, like a write. */
+  control(sql: string): void {
+    const sent = this.client.query<Row>(sql);
+    sent.catch(() => {}); // reported in order by settle()
+    this.unanswered.push(sent);
+  }
+
+  /** COMMIT behind every write sent; throws the first failure of the transaction (then nothing committed). */
+  async commit(): Promise<void> {
+    const committed = this.client.query("COMMIT");
+    committed.catch(() => {});
+    await this.settle();
+    const result = await committed;
+    // A transaction that failed earlier answers COMMIT with ROLLBACK: it must never read as committed.
+    if (result.command !== "COMMIT")
+      throw new Error(`COMMIT answered ${result.command}: nothing was committed`);
+  }
+
+  /** Waits for every write sent so far; throws the first one's failure. */
+  async settle(): Promise<void> {
+    while (this.unanswered.length > 0) {
+      const sent = this.unanswered;
+      this.unanswered = [];
+      for (const write of sent) await write;
+    }
+  }
+
+  private send(sql: string, values: unknown[], named: boolean): Promise<pg.QueryResult<Row>> {
+    const all = [this.workspace, ...values];
+    return named
+      ? this.client.query<Row>({ name: statementName(sql), text: sql, values: all })
+      : this.client.query<Row>(sql, all);
+  }
+
+  /** The rows of a read sent behind the unanswered writes; a write's failure comes first. */
+  private async answer(sent: Promise<pg.QueryResult<Row>>): Promise<Row[]> {
+    if (this.unanswered.length > 0) {
+      sent.catch(() => {});
+      await this.settle();
+    }
+    return (await sent).rows;
+  }
+}

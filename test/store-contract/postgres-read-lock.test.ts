@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { steppingClock } from "../../src/domain/clock.js";
+import { verifyStore } from "../../src/operations/flight-recorder.js";
+import { LocusEngine } from "../../src/operations/locus-engine.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { postgresBackend } from "../support/stores.js";
+
+// Issue 16 (DECISIONS "Queries do not queue on the workspace lock"): on PostgreSQL a query reads without the
+// workspace lock and takes it only to append its events, after the head that other jobs' commits moved meanwhile.
+// Here a write job holds the lock (its afterApply hook waits) until the query is seen waiting for that lock with
+// its reads done; then the write commits, and the query's events must follow the write's in a valid chain.
+
+const LOCK_STATEMENT = "SELECT 1 FROM workspaces";
+
+it("a query reads while a write holds the workspace lock, then appends after it", {
+  skip: postgresBackend.skip,
+}, async () => {
+  const { url, cleanup } = await postgresBackend.location();
+  const store = await PostgresStore.open(url);
+  try {
+    const clock = steppingClock("2026-01-01T00:00:00.000Z", 1000);
+    const reader = new LocusEngine(store, { clock });
+    await reader.run("create_wp", { wp_id: "WP-SEEN", title: "there before the query" });
+    let waiting: string | undefined;
+    const writer = new LocusEngine(store, {
+      clock,
+      // Inside the write's transaction, holding the lock: wait until the query waits for it.
+      afterApply: async () => {
+        for (let poll = 0; poll < 500 && waiting === undefined; poll++) {
+          const rows = await store.rawQueryForTests(
+            `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          waiting = rows.map((row) => String(row.query)).find((query) => query.includes("FOR NO KEY UPDATE"));
+          if (waiting === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+    });
+    const write = writer.run("create_wp", { wp_id: "WP-WRITTEN", title: "written while the query reads" });
+    // The write job holds the lock before the query starts (its BEGIN took it).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const query = reader.run("query_ready", { limit: 20 });
+    const [written, queried] = await Promise.all([write, query]);
+    assert.equal(written.success, true, JSON.stringify(written));
+    assert.equal(queried.success, true, JSON.stringify(queried));
+    // The query waited at the lock it takes to append, its reads done: not at BEGIN, as a write does.
+    assert.ok(waiting?.trimStart().startsWith(LOCK_STATEMENT), `the query waited at: ${waiting}`);
+    const events = await store.readEvents();
+    const seqOf = (jobId: string) => events.filter((e) => e.job_id === jobId).map((e) => e.seq);
+    assert.ok(Math.min(...seqOf(queried.job_id)) > Math.max(...seqOf(written.job_id)));
+    assert.ok(events.some((e) => e.job_id === queried.job_id && e.event_name === "work_query_executed"));
+    assert.equal((await verifyStore(store)).ok, true);
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+});
