@@ -1,4 +1,10 @@
-// 9: versioned migrations of the PostgreSQL store. One database holds several workspaces: every table has
+import type pg from "pg";
+import { LocusError } from "../../domain/errors.js";
+import { newReplicaId } from "../../domain/ids.js";
+
+type Row = Record<string, unknown>;
+
+// 9: versioned migrations of the PostgreSQL store, and `migrate`, which applies them. One database holds several workspaces: every table has
 // `workspace_id` first in its primary key, and every query of the backend filters on it (workspace isolation).
 // Identifier and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation)
 // whatever the database's default locale, and the indexes serve those orders.
@@ -229,3 +235,52 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE bronze ALTER COLUMN doc TYPE bytea USING convert_to(doc, 'UTF8');
   `,
 ];
+
+/**
+ * Runs pending migrations and makes the workspace row, under a session advisory lock so that several processes
+ * opening one new database do not race (9). Returns the workspace's replica id (each workspace has its own).
+ */
+export async function migrate(pool: pg.Pool, workspace: string): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query("BEGIN");
+      await client.query(SCHEMA_VERSION_TABLE);
+      const current = Number(
+        (await client.query<Row>("SELECT COALESCE(MAX(version), 0) AS v FROM locus_schema_version")).rows[0]
+          ?.v,
+      );
+      if (current > POSTGRES_MIGRATIONS.length) {
+        throw new LocusError(
+          "HSK-500-STORAGE",
+          `store schema version ${current} is newer than this Locus supports`,
+          {
+            field: "schema_version",
+            supported: POSTGRES_MIGRATIONS.length,
+          },
+        );
+      }
+      for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
+        await client.query(POSTGRES_MIGRATIONS[version - 1] as string);
+        await client.query("INSERT INTO locus_schema_version (version) VALUES ($1)", [version]);
+      }
+      await client.query(
+        "INSERT INTO workspaces (workspace_id, replica_id) VALUES ($1, $2) ON CONFLICT (workspace_id) DO NOTHING",
+        [workspace, newReplicaId()],
+      );
+      const replica = (
+        await client.query<Row>("SELECT replica_id FROM workspaces WHERE workspace_id = $1", [workspace])
+      ).rows[0]?.replica_id as string;
+      await client.query("COMMIT");
+      return replica;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    client.release();
+  }
+}
