@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { StoreBackend } from "../support/stores.js";
 
 /** The `locus` entry point (bin/locus.js) of this checkout. */
 export const LOCUS_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/locus.js");
@@ -84,4 +85,16 @@ export function newWorkspace(prefix = "locus-cli-"): string {
   const init = locus(dir, ["init"]);
   if (init.status !== 0) throw new Error(`locus init failed: ${init.stderr}`);
   return dir;
+}
+
+/**
+ * The environment that points `locus` processes at a fresh store of `backend` (none for SQLite: the workspace's
+ * own file), and how to drop that store.
+ */
+export async function backendEnv(
+  backend: StoreBackend,
+): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (backend.name === "sqlite") return { env: {}, cleanup: async () => {} };
+  const location = await backend.location();
+  return { env: { LOCUS_STORE: location.url }, cleanup: location.cleanup };
 }

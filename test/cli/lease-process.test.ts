@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { STORE_BACKENDS } from "../support/stores.js";
-import { locus, newWorkspace } from "./cli-process.js";
+import { backendEnv, locus, newWorkspace } from "./cli-process.js";
 
 interface Body {
   success: boolean;
@@ -29,11 +29,7 @@ for (const backend of STORE_BACKENDS) {
     };
     before(async () => {
       dir = newWorkspace();
-      if (backend.name !== "sqlite") {
-        const location = await backend.location();
-        env = { LOCUS_STORE: location.url };
-        cleanup = location.cleanup;
-      }
+      ({ env, cleanup } = await backendEnv(backend));
       for (const args of [
         ["create", "Leased work", "--wp-id", "WP-A"],
         ["update", "WP-A", "--status", "ready"],

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { STORE_BACKENDS } from "../support/stores.js";
-import { locus, newWorkspace } from "./cli-process.js";
+import { backendEnv, locus, newWorkspace } from "./cli-process.js";
 
 const HOOKS = [
   `printf '%s %s %s %s\\n' "$LOCUS_WP_ID" "$LOCUS_FROM" "$LOCUS_TO" "$LOCUS_ACTOR" >> hook.log`,
@@ -32,11 +32,7 @@ for (const backend of STORE_BACKENDS) {
         .filter((event) => event.event_name === "diagnostic");
     before(async () => {
       dir = newWorkspace();
-      if (backend.name !== "sqlite") {
-        const location = await backend.location();
-        env = { LOCUS_STORE: location.url };
-        cleanup = location.cleanup;
-      }
+      ({ env, cleanup } = await backendEnv(backend));
       const config = join(dir, ".locus", "config.json");
       const current = JSON.parse(readFileSync(config, "utf8"));
       writeFileSync(

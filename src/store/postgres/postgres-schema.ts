@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { LocusError } from "../../domain/errors.js";
 import { newReplicaId } from "../../domain/ids.js";
+import { refuseNewerSchema } from "../schema-version.js";
 
 type Row = Record<string, unknown>;
 
@@ -251,16 +251,7 @@ export async function migrate(pool: pg.Pool, workspace: string): Promise<string>
         (await client.query<Row>("SELECT COALESCE(MAX(version), 0) AS v FROM locus_schema_version")).rows[0]
           ?.v,
       );
-      if (current > POSTGRES_MIGRATIONS.length) {
-        throw new LocusError(
-          "HSK-500-STORAGE",
-          `store schema version ${current} is newer than this Locus supports`,
-          {
-            field: "schema_version",
-            supported: POSTGRES_MIGRATIONS.length,
-          },
-        );
-      }
+      refuseNewerSchema(current, POSTGRES_MIGRATIONS.length);
       for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
         await client.query(POSTGRES_MIGRATIONS[version - 1] as string);
         await client.query("INSERT INTO locus_schema_version (version) VALUES ($1)", [version]);

@@ -7,6 +7,7 @@ import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
+import { refuseNewerSchema } from "../schema-version.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
@@ -258,16 +259,7 @@ function migrate(db: Database.Database): string {
       (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.value ??
         0,
     );
-    if (current > SQLITE_MIGRATIONS.length) {
-      throw new LocusError(
-        "HSK-500-STORAGE",
-        `store schema version ${current} is newer than this Locus supports`,
-        {
-          field: "schema_version",
-          supported: SQLITE_MIGRATIONS.length,
-        },
-      );
-    }
+    refuseNewerSchema(current, SQLITE_MIGRATIONS.length);
     for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
       db.exec(SQLITE_MIGRATIONS[version - 1] as string);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
