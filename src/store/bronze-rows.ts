@@ -7,6 +7,7 @@ import {
 } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
+import { packTexts } from "./background-packer.js";
 import { packText, unpackText } from "./stored-json.js";
 
 // The doc column of the bronze table, the same in both backends (SQLite BLOB, PostgreSQL bytea), issue 20: the
@@ -38,16 +39,24 @@ const inMakeBronzeOrder = (b: BronzeSnapshot): boolean => {
   return keys.every((key, i) => key === SNAPSHOT_KEYS[i]) && keys.length >= SNAPSHOT_KEYS.length - 1;
 };
 
-/** The doc column of snapshot `b`; `inherited` counts what it shares with the snapshot before it. */
-export function bronzeDocColumn(b: BronzeSnapshot, inherited?: BronzeInherited): Buffer {
+/** The text the doc column of snapshot `b` packs; `inherited` counts what it shares with the one before it. */
+function bronzeDocText(b: BronzeSnapshot, inherited?: BronzeInherited): string {
   const row = storedBronzeRow(b, inherited);
-  if (!inMakeBronzeOrder(b)) return packText(JSON.stringify(row));
+  if (!inMakeBronzeOrder(b)) return JSON.stringify(row);
   const ownClock = canonicalJson(b.vector_clock) !== canonicalJson(b.snapshot.vector_clock);
   const body: Record<string, unknown> = { content_type: row.content_type, snapshot: row.snapshot };
   if (ownClock) body.vector_clock = row.vector_clock;
   if (row.inherited !== undefined) body.inherited = row.inherited;
-  return packText(JSON.stringify(body));
+  return JSON.stringify(body);
 }
+
+/** The doc column of snapshot `b`; `inherited` counts what it shares with the snapshot before it. */
+export const bronzeDocColumn = (b: BronzeSnapshot, inherited?: BronzeInherited): Buffer =>
+  packText(bronzeDocText(b, inherited));
+
+/** The doc columns of whole snapshots (a sync's), packed off the main thread when there are many. */
+export const bronzeDocColumns = (snapshots: readonly BronzeSnapshot[]): Promise<Buffer[]> =>
+  packTexts(snapshots.map((b) => bronzeDocText(b)));
 
 /** A stored row with the fields its columns hold put back, in makeBronze's order. */
 function rowFromColumns(row: BronzeTableRow): StoredBronze {

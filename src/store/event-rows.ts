@@ -32,13 +32,17 @@ export interface DerivedEventColumns {
 const REPEATED = ["replica_id", "sequence", "vector_clock", "actor_id", "job_id"] as const;
 const ELIDED = "~";
 
+/** Equal as JSON; ids and sequences are compared as they are, only a clock is serialized (every event has one). */
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === "object" && typeof b === "object" && canonicalJson(a) === canonicalJson(b));
+
 /** The payload column of `event` (JSON without the fields its columns hold; SQLite packs it further). */
 export function storedPayload(event: StoredEvent): string {
   const payload = event.payload;
   let mask = 0;
   REPEATED.forEach((key, bit) => {
     const value = payload[key];
-    if (value !== undefined && canonicalJson(value) === canonicalJson(event[key])) mask |= 1 << bit;
+    if (value !== undefined && sameValue(value, event[key])) mask |= 1 << bit;
   });
   if (mask === 0) return JSON.stringify(payload);
   const copy: Record<string, unknown> = Object.assign({}, payload);

@@ -10,8 +10,15 @@ import { STORED_JSON_DICTIONARY_V1 } from "./stored-json-dictionary.js";
 // "Storage that stays small"); they are kept as their text (`plainText`), with no field stored twice.
 
 /** Format 1: deflated with STORED_JSON_DICTIONARY_V1. */
-const DEFLATED_V1 = 0x01;
+export const DEFLATED_V1 = 0x01;
 const DICTIONARY_V1 = Buffer.from(STORED_JSON_DICTIONARY_V1, "utf8");
+/**
+ * A window just large enough for the dictionary (8 KB) and a smaller hash table than zlib's defaults: a fresh
+ * context is made for every row (Node has no synchronous way to reuse one), and most of a row's cost is making
+ * and priming it (measured 27 -> 23 us a row, same bytes). Any raw inflate reads a stream with a smaller window.
+ */
+export const DEFLATE_SETTINGS = { windowBits: 13, memLevel: 4 } as const;
+const DEFLATE_OPTIONS = { dictionary: DICTIONARY_V1, ...DEFLATE_SETTINGS };
 
 /** The stored form of a payload's text where the column is bytes (PostgreSQL's bytea): its UTF-8. */
 export function plainText(text: string): Buffer {
@@ -20,7 +27,7 @@ export function plainText(text: string): Buffer {
 
 /** The stored form of `text`, deflated. */
 export function packText(text: string): Buffer {
-  const body = deflateRawSync(text, { dictionary: DICTIONARY_V1 });
+  const body = deflateRawSync(text, DEFLATE_OPTIONS);
   const packed = Buffer.allocUnsafe(body.length + 1);
   packed[0] = DEFLATED_V1;
   body.copy(packed, 1);

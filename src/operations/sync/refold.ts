@@ -96,13 +96,31 @@ export async function refoldWorkPackets(
       snapshots.push(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
       written.push({ wp, bronze_id: bronzeId });
     }
-    // WPs new to this store, and whole snapshots (nothing inherited): many at once where the backend can.
-    if (fresh.length > 0) await tx.insertNewWps?.(fresh);
-    if (tx.putBronzes !== undefined) await tx.putBronzes(snapshots);
-    else for (const snapshot of snapshots) await tx.putBronze(snapshot);
-    await indexWrittenWorkPackets(tx, written, services);
+    // Whole snapshots (nothing inherited) many at once where the backend can: their packing runs on a worker
+    // thread while this one writes the WP rows and the search entries (store/background-packer.ts).
+    const bronzes = tx.putBronzes !== undefined ? tx.putBronzes(snapshots) : putEach(tx, snapshots);
+    await allSettledFirst([
+      bronzes,
+      (async () => {
+        if (fresh.length > 0) await tx.insertNewWps?.(fresh);
+        await indexWrittenWorkPackets(tx, written, services);
+      })(),
+    ]);
   }
   return found;
+}
+
+async function putEach(tx: StoreTransaction, snapshots: readonly BronzeSnapshot[]): Promise<void> {
+  for (const snapshot of snapshots) await tx.putBronze(snapshot);
+}
+
+/**
+ * Waits for every write and then throws the first failure: a write still running when another failed must not
+ * land after the job's transaction was rolled back (on SQLite it would commit on its own).
+ */
+async function allSettledFirst(writes: readonly Promise<void>[]): Promise<void> {
+  for (const outcome of await Promise.allSettled(writes))
+    if (outcome.status === "rejected") throw outcome.reason;
 }
 
 /**

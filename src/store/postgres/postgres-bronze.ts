@@ -1,5 +1,5 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
+import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -30,6 +30,7 @@ export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: Bro
 /** Whole Bronze snapshots (nothing inherited from the one before). */
 export async function putBronzes(write: Write, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
+  const docs = await bronzeDocColumns(snapshots);
   const column = <T>(pick: (b: BronzeSnapshot) => T) => snapshots.map(pick);
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
@@ -44,7 +45,7 @@ export async function putBronzes(write: Write, snapshots: readonly BronzeSnapsho
       column((b) => b.content_hash),
       column((b) => b.previous_bronze_id ?? null),
       column((b) => b.created_at),
-      column((b) => bronzeDocColumn(b)),
+      docs,
     ],
   );
 }

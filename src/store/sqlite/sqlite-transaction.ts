@@ -7,7 +7,7 @@ import type {
   TrackedWorkPacket,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
-import { bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
+import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
 import { storedClock, storedPayload } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
@@ -135,6 +135,17 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
+    this.insertBronze(b, bronzeDocColumn(b, inherited));
+  }
+
+  async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
+    const docs = await bronzeDocColumns(snapshots);
+    snapshots.forEach((b, i) => {
+      this.insertBronze(b, docs[i] as Buffer);
+    });
+  }
+
+  private insertBronze(b: BronzeSnapshot, doc: Buffer): void {
     this.prepared(
       `INSERT INTO bronze (bronze_id, wp_id, version, operation, content_hash, previous_bronze_id, created_at, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -146,7 +157,7 @@ export class SqliteTransaction implements StoreTransaction {
       b.content_hash,
       b.previous_bronze_id ?? null,
       b.created_at,
-      bronzeDocColumn(b, inherited),
+      doc,
     );
   }
 

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { BACKGROUND_BATCH, packTexts } from "./background-packer.js";
+import { packText, unpackText } from "./stored-json.js";
+
+// Issue 12: a large batch of Bronze docs is deflated on a worker thread; what comes back must be, doc for doc and
+// in order, the bytes the main thread would have written, whatever batches are out at the same time.
+
+const texts = (tag: string, n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ tag, i, title: `work ${i} \u00e9\u4e2d\ud83d\ude00`, notes: "x".repeat(i % 97) }),
+  );
+
+describe("packing Bronze docs in the background", () => {
+  it("a large batch comes back as packText's bytes, in order, and reads back", async () => {
+    const batch = texts("one", BACKGROUND_BATCH * 3 + 5);
+    const packed = await packTexts(batch);
+    assert.equal(packed.length, batch.length);
+    packed.forEach((bytes, i) => {
+      assert.ok(bytes.equals(packText(batch[i] as string)), `doc ${i} differs from packText`);
+      assert.equal(unpackText(bytes), batch[i]);
+    });
+  });
+
+  it("batches out at the same time each get their own docs back", async () => {
+    const batches = ["a", "b", "c"].map((tag, k) => texts(tag, BACKGROUND_BATCH + k * 11));
+    const results = await Promise.all(batches.map(packTexts));
+    results.forEach((packed, k) => {
+      assert.deepEqual(
+        packed.map((bytes) => unpackText(bytes)),
+        batches[k],
+      );
+    });
+  });
+
+  it("a small batch is packed the same way on the calling thread", async () => {
+    const batch = texts("small", 3);
+    assert.deepEqual(
+      (await packTexts(batch)).map((bytes) => bytes.toString("base64")),
+      batch.map((text) => packText(text).toString("base64")),
+    );
+  });
+});
