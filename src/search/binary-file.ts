@@ -25,6 +25,14 @@ export function readJsonHeader<T>(fd: number): { header: T; dataAt: number } {
   return { header: JSON.parse(json.toString("utf8")) as T, dataAt: align16(PREFIX_BYTES + json.length) };
 }
 
+/** The JSON header of a whole file's bytes and the offset where its data starts; throws when damaged. */
+export function parseJsonHeader<T>(file: Buffer): { header: T; dataAt: number } {
+  const length = file.readUInt32LE(0);
+  if (PREFIX_BYTES + length > file.length) throw new Error("file is shorter than its header says");
+  const json = file.toString("utf8", PREFIX_BYTES, PREFIX_BYTES + length);
+  return { header: JSON.parse(json) as T, dataAt: align16(PREFIX_BYTES + length) };
+}
+
 /** The bytes that start a file with this header (prefix, JSON, padding); the data follows at `dataAt`. */
 export function jsonHeaderBytes(header: unknown): { bytes: Buffer; dataAt: number } {
   const json = Buffer.from(JSON.stringify(header), "utf8");

@@ -30,12 +30,15 @@ const KERNELS: Readonly<Record<string, Kernel>> = {
 
 interface WeightSpec {
   readonly name: string;
+  /** The weight's name in the model package, when `name` is a prebuilt short one (prebuilt-encoder.ts). */
+  readonly source?: string;
   readonly shape: readonly number[];
   readonly dtype: string;
   readonly quantization?: unknown;
 }
 
-interface ModelJson {
+/** A TensorFlow.js graph model's model.json (the parts the interpreter reads). */
+export interface ModelJson {
   readonly modelTopology: { readonly node: readonly GraphNode[] };
   readonly weightsManifest: readonly {
     readonly paths: readonly string[];
@@ -101,7 +104,7 @@ function loadWeights(
       const count = sizeOf(spec.shape);
       const at = offset;
       offset += count * 4; // float32 and int32 alike: every view stays aligned
-      const asHalf = halves.get(spec.name);
+      const asHalf = halves.get(spec.source ?? spec.name);
       const kind = tables.has(spec.name)
         ? ("table" as const)
         : asHalf !== undefined && asHalf.shape.join() === spec.shape.join()
@@ -162,7 +165,15 @@ export class GraphModel {
    * `halfWeights` when there is one; the output is the one node nothing consumes.
    */
   static load(folder: string, halfWeights?: string): GraphModel {
-    const json = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson;
+    return GraphModel.fromJson(
+      folder,
+      JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson,
+      halfWeights,
+    );
+  }
+
+  /** The graph `json` (model.json, or its prebuilt form) over the shards in `folder`; see load. */
+  static fromJson(folder: string, json: ModelJson, halfWeights?: string): GraphModel {
     const half = halfWeights === undefined ? undefined : openHalfWeights(halfWeights);
     let constants: Map<string, Tensor>;
     try {

@@ -9,7 +9,7 @@ import { ShardedWeights } from "./weight-shards.js";
 // every megabyte it reads into fresh memory, and the matrices are 20 MB as float32, 10 MB as halves. A query
 // embedded with them has a cosine above 0.99999 to the float model's vector (sentence-encoder.test.ts), so it
 // ranks the same; batches (`locus index`) keep the float weights of TensorFlow.js. `npm run build` writes the
-// file (scripts/half-weights.js); without it the interpreter reads the float weights.
+// file (scripts/prebuild-encoder.js); without it the interpreter reads the float weights.
 
 /** The file name, in the build's `model` folder. */
 export const HALF_WEIGHTS_FILE = "encoder-weights-f16.bin";
