@@ -80,7 +80,8 @@ if (cachedData === undefined || script.cachedDataRejected) {
 }
 const module_ = { exports: {} };
 script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, dirname(bundle));
-if (prefetched !== undefined) module_.exports.offerPrefetchedFile(prefetched.path, prefetched.read);
+// A bundle built before read-ahead existed has no taker: the read is then left unused.
+if (prefetched !== undefined) module_.exports.offerPrefetchedFile?.(prefetched.path, prefetched.read);
 module_.exports.runCli(process.argv).catch((error) => {
   process.stderr.write(`locus: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;

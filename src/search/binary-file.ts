@@ -7,6 +7,15 @@ import { closeSync, openSync, readSync } from "node:fs";
 const PREFIX_BYTES = 8;
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/** The file at `path` open for reading; undefined when it cannot be opened (missing, unreadable). */
+export function openForReading(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Fills `target` from `fd` at `position`; throws when the file ends first. */
 export function readFully(fd: number, target: Uint8Array, position: number): void {
   for (let done = 0; done < target.length; ) {
@@ -52,12 +61,8 @@ export function openWithHeader<T, R>(
   path: string,
   open: (fd: number, header: T, dataAt: number) => R,
 ): R | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
+  const fd = openForReading(path);
+  if (fd === undefined) return undefined;
   try {
     const { header, dataAt } = readJsonHeader<T>(fd);
     return open(fd, header, dataAt);

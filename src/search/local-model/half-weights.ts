@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jsonHeaderBytes, parseJsonHeader, readFully } from "../binary-file.js";
+import { jsonHeaderBytes, openForReading, parseJsonHeader, readFully } from "../binary-file.js";
 import { createWasmMemory, hasWebAssembly, PAGE_BYTES, type WasmMemory } from "../wasm-bytecode.js";
 import type { GraphNode, Tensor } from "./graph-tensor.js";
 import { ShardedWeights } from "./weight-shards.js";
@@ -180,13 +180,8 @@ export function halfWeightsImage(memory: WasmMemory, bytes: number): HalfWeights
 
 /** Reads the half-weights file at `path` into a fresh memory; undefined when there is none or it cannot be used. */
 export function readHalfWeights(path: string): HalfWeightsImage | undefined {
-  if (!hasWebAssembly()) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
+  const fd = hasWebAssembly() ? openForReading(path) : undefined;
+  if (fd === undefined) return undefined;
   try {
     const bytes = fstatSync(fd).size;
     const memory = createWasmMemory(Math.ceil(bytes / PAGE_BYTES));

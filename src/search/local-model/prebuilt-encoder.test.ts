@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadCorpus } from "../relevance-fixtures.test-support.js";
+import { AWKWARD_TEXTS } from "./awkward-texts.test-support.js";
 import { defaultHalfWeightsPath } from "./half-weights.js";
 import { readPrebuiltEncoder, writePrebuiltEncoder } from "./prebuilt-encoder.js";
 import { modelFolder, SentenceEncoder } from "./sentence-encoder.js";
@@ -11,15 +12,6 @@ import { modelFolder, SentenceEncoder } from "./sentence-encoder.js";
 // The prebuilt graph and vocabulary are a faster way to the same encoder, never another one: the same token ids
 // and the same vectors, bit for bit, as the encoder read from model.json and vocab.json; and a file that is
 // damaged, cut short or built from other model files is refused (the encoder then reads the JSON).
-
-const AWKWARD = [
-  " ",
-  "cannot sign in after password reset",
-  "héllo wörld ☃ 𝔘nicode ½ ﬁle",
-  "double  spaces   and\ttabs\nnewlines",
-  "ЮНИКОД 日本語のテキスト 🙂🙂",
-  "x".repeat(300),
-];
 
 describe("the prebuilt encoder file", () => {
   let folder: string;
@@ -35,10 +27,10 @@ describe("the prebuilt encoder file", () => {
     const prebuilt = SentenceEncoder.load(modelFolder(), defaultHalfWeightsPath(), path);
     const json = SentenceEncoder.load(modelFolder(), defaultHalfWeightsPath(), false);
     const corpus = loadCorpus();
-    const texts = [...AWKWARD, ...corpus.flatMap((wp) => [wp.title, wp.description])];
+    const texts = [...AWKWARD_TEXTS, ...corpus.flatMap((wp) => [wp.title, wp.description])];
     for (const text of texts)
       assert.deepEqual(prebuilt.tokenize(text), json.tokenize(text), `tokens of ${JSON.stringify(text)}`);
-    for (const text of [...AWKWARD, ...corpus.slice(0, 12).map((wp) => wp.title)])
+    for (const text of [...AWKWARD_TEXTS, ...corpus.slice(0, 12).map((wp) => wp.title)])
       assert.deepEqual(prebuilt.embed([text])[0], json.embed([text])[0], `vector of ${JSON.stringify(text)}`);
   });
 
