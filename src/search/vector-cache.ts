@@ -2,7 +2,13 @@ import { normaliseInPlace } from "./embedding-provider.js";
 import type { ChunkVector, SearchIndexPort } from "./search-index-port.js";
 import type { SnapshotRows } from "./snapshot-rows.js";
 import { type VectorHit, VectorIndex } from "./vector-index.js";
-import { readVectorSnapshot, type SnapshotKey, writeVectorSnapshot } from "./vector-snapshot.js";
+import {
+  readVectorSnapshot,
+  readVectorSnapshotAhead,
+  type SnapshotKey,
+  type SnapshotReadAhead,
+  writeVectorSnapshot,
+} from "./vector-snapshot.js";
 
 // Section 9, Gold vector index: an in-memory exact index over the Silver chunk embeddings of one store
 // (goldVectors says how chunks map to vectors), kept per process and caught up before each search from
@@ -35,6 +41,18 @@ interface Loaded {
 /** One store's in-memory vector index, caught up on demand. */
 export class VectorCache {
   private loaded: Loaded | undefined;
+  private ahead: { readonly path: string; readonly read: SnapshotReadAhead } | undefined;
+
+  /**
+   * Starts reading the snapshot at `snapshot` when the next sync for `model` would start from it (nothing is loaded
+   * yet), so its rows are read on libuv's thread pool while this thread embeds the query (issue 17).
+   */
+  readAhead(snapshot: SnapshotPlace | undefined, model: string, dimensions: number): void {
+    if (snapshot === undefined || this.loaded !== undefined || this.ahead !== undefined || dimensions <= 0)
+      return;
+    const read = readVectorSnapshotAhead(snapshot.path, { store: snapshot.store, model, dimensions });
+    if (read !== undefined) this.ahead = { path: snapshot.path, read };
+  }
 
   /**
    * Brings the index up to date with the port for `model`; returns how many chunk vectors it holds. With a
@@ -63,8 +81,15 @@ export class VectorCache {
         seq: 0,
       };
       if (snapshot !== undefined)
-        this.restore(this.loaded, { store: snapshot.store, model, generation, dimensions }, snapshot.path);
+        await this.restore(
+          this.loaded,
+          { store: snapshot.store, model, generation, dimensions },
+          snapshot.path,
+        );
     }
+    // A read ahead that this sync did not restore from (another place) only closes its file once read.
+    void this.ahead?.read.take({ store: "", model: "", generation: -1, dimensions: -1 });
+    this.ahead = undefined;
     const loaded = this.loaded;
     for (;;) {
       const changes = await port.vectorChanges(loaded.seq, model, PAGE_WPS);
@@ -114,8 +139,10 @@ export class VectorCache {
     return size;
   }
 
-  private restore(loaded: Loaded, key: SnapshotKey, path: string): void {
-    const restored = readVectorSnapshot(path, key);
+  private async restore(loaded: Loaded, key: SnapshotKey, path: string): Promise<void> {
+    const ahead = this.ahead?.path === path ? this.ahead.read : undefined;
+    if (ahead !== undefined) this.ahead = undefined;
+    const restored = ahead === undefined ? readVectorSnapshot(path, key) : await ahead.take(key);
     if (restored === undefined) return;
     loaded.base = restored.rows;
     restored.keys.forEach((chunkKey, row) => {

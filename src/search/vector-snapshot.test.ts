@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { HashEmbeddingProvider } from "./hash-embedding-provider.js";
 import { VectorIndex } from "./vector-index.js";
-import { readVectorSnapshot, writeVectorSnapshot } from "./vector-snapshot.js";
+import { readVectorSnapshot, readVectorSnapshotAhead, writeVectorSnapshot } from "./vector-snapshot.js";
 
 // Issue 17: the snapshot restores rows that search exactly as the index they were written from (the int8 first
 // pass only picks which rows to score again from their floats), and only for the store, model and generation it
@@ -82,5 +82,33 @@ describe("vector snapshot", () => {
       assert.equal(readVectorSnapshot(path, KEY), undefined);
       assert.equal(readVectorSnapshot(join(dir, "missing.bin"), KEY), undefined);
     });
+  });
+
+  it("read ahead, restores the same rows, and only for its key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locus-snapshot-"));
+    try {
+      const path = join(dir, "search-vectors.bin");
+      const index = filledIndex(1_000);
+      writeVectorSnapshot(path, KEY, 9, index.rows(), (key) => key.split("#")[0]!);
+      const { generation: _, ...partial } = KEY;
+      const restored = await readVectorSnapshotAhead(path, partial)?.take(KEY);
+      assert.equal(restored?.seq, 9);
+      assert.equal(restored?.wps[3], "WP-3");
+      const query = hash.embedOne("topic 2 work");
+      for (const k of [1, 10, 200]) assert.deepEqual(restored?.rows.search(query, k), index.search(query, k));
+      restored?.rows.close();
+      assert.equal(await readVectorSnapshotAhead(path, partial)?.take({ ...KEY, generation: 4 }), undefined);
+      for (const other of [{ store: "replica-b" }, { model: "m2" }, { dimensions: 32 }])
+        assert.equal(
+          readVectorSnapshotAhead(path, { ...partial, ...other }),
+          undefined,
+          JSON.stringify(other),
+        );
+      truncateSync(path, statSync(path).size - 8);
+      assert.equal(readVectorSnapshotAhead(path, partial), undefined);
+      assert.equal(readVectorSnapshotAhead(join(dir, "missing.bin"), partial), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

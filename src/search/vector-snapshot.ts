@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, renameSync, writeSync } from "node:fs";
 import { jsonHeaderBytes, openWithHeader } from "./binary-file.js";
 import { quantizeRow } from "./quantized-scan-kernel.js";
-import { SnapshotRows } from "./snapshot-rows.js";
+import { SnapshotRows, type SnapshotRowsLayout } from "./snapshot-rows.js";
 
 // Issue 17: a one-shot `locus search` must not read every embedding out of the store. At 10K WPs, loading the
 // vector index from Silver (20,000 blobs) took over a second in a fresh process; this file holds the Gold
@@ -45,28 +45,86 @@ const layoutAfter = (int8At: number, rows: number, stride: number) => {
   return { int8At, scalesAt, floatsAt, end: floatsAt + rows * stride * 4 };
 };
 
+const matchesKey = (header: SnapshotHeader, key: SnapshotKey): boolean =>
+  header.format === 2 &&
+  header.store === key.store &&
+  header.model === key.model &&
+  header.generation === key.generation &&
+  header.dimensions === key.dimensions &&
+  header.keys.length === header.wps.length &&
+  header.rowStride >= key.dimensions &&
+  header.rowStride % 8 === 0;
+
+/** Opens the snapshot at `path` when `usable(header)` and its size is the header's; `rows` then owns the file. */
+function openSnapshot<R>(
+  path: string,
+  usable: (header: SnapshotHeader) => boolean,
+  rows: (fd: number, layout: SnapshotRowsLayout) => R,
+): { header: SnapshotHeader; rows: R } | undefined {
+  return openWithHeader(path, (fd, header: SnapshotHeader, dataAt) => {
+    const layout = layoutAfter(dataAt, header.keys.length, header.rowStride);
+    if (!usable(header) || fstatSync(fd).size !== layout.end) throw new Error("not this store's snapshot");
+    const ids = header.keys;
+    return {
+      header,
+      rows: rows(fd, { ids, dimensions: header.dimensions, stride: header.rowStride, ...layout }),
+    };
+  });
+}
+
 /** The rows of the snapshot at `path` when it matches `key` (read as int8); undefined when it cannot be used. */
 export function readVectorSnapshot(path: string, key: SnapshotKey): RestoredSnapshot | undefined {
-  return openWithHeader(path, (fd, header: SnapshotHeader, dataAt) => {
-    const matches =
-      header.format === 2 &&
-      header.store === key.store &&
-      header.model === key.model &&
-      header.generation === key.generation &&
-      header.dimensions === key.dimensions &&
-      header.keys.length === header.wps.length &&
-      header.rowStride >= key.dimensions &&
-      header.rowStride % 8 === 0;
-    const layout = layoutAfter(dataAt, header.keys.length, header.rowStride);
-    if (!matches || fstatSync(fd).size !== layout.end) throw new Error("not this store's snapshot");
-    const rows = new SnapshotRows(fd, {
-      ids: header.keys,
-      dimensions: header.dimensions,
-      stride: header.rowStride,
-      ...layout,
-    });
-    return { seq: header.seq, keys: header.keys, wps: header.wps, rows };
-  });
+  const opened = openSnapshot(
+    path,
+    (header) => matchesKey(header, key),
+    (fd, layout) => new SnapshotRows(fd, layout),
+  );
+  if (opened === undefined) return undefined;
+  const { header, rows } = opened;
+  return { seq: header.seq, keys: header.keys, wps: header.wps, rows };
+}
+
+/** A snapshot whose int8 rows are being read on the thread pool (readVectorSnapshotAhead). */
+export interface SnapshotReadAhead {
+  /** The snapshot once read, when it matches `key`; undefined (the file closed) when it does not or the read failed. */
+  take(key: SnapshotKey): Promise<RestoredSnapshot | undefined>;
+}
+
+/**
+ * Starts reading the snapshot at `path` (its header now, its int8 rows on libuv's thread pool) when it holds
+ * vectors of `partial`'s store, model and size; undefined when it cannot be used. The generation is checked by take.
+ */
+export function readVectorSnapshotAhead(
+  path: string,
+  partial: Omit<SnapshotKey, "generation">,
+): SnapshotReadAhead | undefined {
+  let fileOf: number | undefined;
+  const opened = openSnapshot(
+    path,
+    (header) => matchesKey(header, { ...partial, generation: header.generation }),
+    (fd, layout) => {
+      fileOf = fd;
+      return SnapshotRows.readAhead(fd, layout);
+    },
+  );
+  if (opened === undefined) return undefined;
+  const { header, rows } = opened;
+  const fd = fileOf as number;
+  return {
+    take: (key) =>
+      rows.then(
+        (read) => {
+          if (matchesKey(header, key))
+            return { seq: header.seq, keys: header.keys, wps: header.wps, rows: read };
+          read.close();
+          return undefined;
+        },
+        () => {
+          closeSync(fd);
+          return undefined;
+        },
+      ),
+  };
 }
 
 /** Writes rows (as `VectorIndex.rows()` gives them) with their key and change sequence to `path`, atomically. */

@@ -137,6 +137,9 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Bytes in a WebAssembly memory page. */
 export const PAGE_BYTES = 65_536;
 
+/** True when this runtime has WebAssembly (the kernels then validate their own features, such as SIMD). */
+export const hasWebAssembly = (): boolean => wasm !== undefined;
+
 /** A new growable WebAssembly memory of `pages` pages (pages are committed when first written). */
 export function createWasmMemory(pages = 1): WasmMemory {
   return new wasm.Memory({ initial: pages });

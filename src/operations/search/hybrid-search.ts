@@ -108,8 +108,10 @@ async function vectorList(
 ): Promise<VectorHit[]> {
   await embedPendingChunks(port, provider, request.drainBound, request.onPending);
   await port.useModel(provider.model_id);
-  const [query] = await provider.embed([request.query]);
   const cache = vectorCacheOf(port);
+  // The snapshot's rows are read on the thread pool while this thread embeds the query (issue 17).
+  cache.readAhead(request.snapshot, provider.model_id, provider.dimensions);
+  const [query] = await provider.embed([request.query]);
   if (
     query === undefined ||
     (await cache.sync(port, provider.model_id, query.length, request.snapshot)) === 0

@@ -11,7 +11,7 @@ import {
   sizeOf,
   type Tensor,
 } from "./graph-tensor.js";
-import { type HalfWeightsFile, halfTensor, openHalfWeights } from "./half-weights.js";
+import { type HalfWeightsImage, halfTensor, readHalfWeights } from "./half-weights.js";
 import { WeightMemory } from "./matrix-kernel.js";
 import { LazyRowTable, ShardedWeights } from "./weight-shards.js";
 
@@ -30,12 +30,15 @@ const KERNELS: Readonly<Record<string, Kernel>> = {
 
 interface WeightSpec {
   readonly name: string;
+  /** The weight's name in the model package, when `name` is a prebuilt short one (prebuilt-encoder.ts). */
+  readonly source?: string;
   readonly shape: readonly number[];
   readonly dtype: string;
   readonly quantization?: unknown;
 }
 
-interface ModelJson {
+/** A TensorFlow.js graph model's model.json (the parts the interpreter reads). */
+export interface ModelJson {
   readonly modelTopology: { readonly node: readonly GraphNode[] };
   readonly weightsManifest: readonly {
     readonly paths: readonly string[];
@@ -83,12 +86,12 @@ function rowTablesOf(nodes: readonly GraphNode[], specs: readonly WeightSpec[]):
   );
 }
 
-/** Reads the weights: row tables stay in their files, matrices come from `half` when it holds them, every other
- * weight is read as it is; all are viewed in one WeightMemory. */
+/** Reads the weights: row tables stay in their files, matrices are viewed in `half` when it holds them (in its
+ * memory, where they lie), every other weight is read as it is; all are viewed in one WeightMemory. */
 function loadWeights(
   folder: string,
   json: ModelJson,
-  half: HalfWeightsFile | undefined,
+  half: HalfWeightsImage | undefined,
 ): Map<string, Tensor> {
   const constants = new Map<string, Tensor>();
   const halves = new Map((half?.header.weights ?? []).map((weight) => [weight.name, weight]));
@@ -101,27 +104,27 @@ function loadWeights(
       const count = sizeOf(spec.shape);
       const at = offset;
       offset += count * 4; // float32 and int32 alike: every view stays aligned
-      const asHalf = halves.get(spec.name);
+      const asHalf = halves.get(spec.source ?? spec.name);
       const kind = tables.has(spec.name)
         ? ("table" as const)
         : asHalf !== undefined && asHalf.shape.join() === spec.shape.join()
           ? ("half" as const)
           : ("float" as const);
-      return { spec, at, count, kind, halfAt: asHalf?.at ?? 0 };
+      return { spec, at, count, kind, halfAt: (half?.dataAt ?? 0) + (asHalf?.at ?? 0) };
     });
     if (offset > shards.size) throw new Error("weight shards are shorter than their manifest");
     return { shards, placed };
   });
   const all = groups.flatMap((group) => group.placed);
-  const bytesOf = (weight: (typeof all)[number]) =>
-    weight.kind === "float"
-      ? weight.count * 4
-      : weight.kind === "half"
-        ? Math.ceil(weight.count / 8) * 16
-        : 0;
-  const memory = WeightMemory.allocate(all.reduce((sum, weight) => sum + bytesOf(weight), 0));
+  // The float weights follow the half-weights file's image, when there is one.
+  const start = half === undefined ? 0 : Math.ceil(half.bytes / 16) * 16;
+  const floatBytes = all.reduce((sum, weight) => sum + (weight.kind === "float" ? weight.count * 4 : 0), 0);
+  const memory =
+    half === undefined
+      ? WeightMemory.allocate(floatBytes)
+      : WeightMemory.adopt(half.memory, start + floatBytes);
   const bytes = memory.weightBytes();
-  let into = 0;
+  let into = start;
   for (const { shards, placed } of groups) {
     const floats = placed.filter((weight) => weight.kind === "float");
     shards.readRanges(
@@ -135,11 +138,11 @@ function loadWeights(
       constants.set(spec.name, makeTensor(spec.dtype === "float32" ? "float32" : "int32", spec.shape, data));
       into += weight.count * 4;
     }
-    for (const weight of placed.filter((w) => w.kind === "half")) {
-      half?.read(weight.halfAt, weight.count * 2, bytes.subarray(into));
-      constants.set(weight.spec.name, halfTensor(weight.spec.shape, memory.halves(into, weight.count)));
-      into += bytesOf(weight);
-    }
+    for (const weight of placed.filter((w) => w.kind === "half"))
+      constants.set(
+        weight.spec.name,
+        halfTensor(weight.spec.shape, memory.halves(weight.halfAt, weight.count)),
+      );
     for (const { spec, at } of placed.filter((w) => w.kind === "table")) {
       const [rows, width] = spec.shape as [number, number];
       constants.set(spec.name, lazyTable(spec.shape, new LazyRowTable(shards, at, rows, width)));
@@ -161,15 +164,19 @@ export class GraphModel {
    * Loads `model.json` and its shards from `folder`, the weight matrices from the half-weights file at
    * `halfWeights` when there is one; the output is the one node nothing consumes.
    */
-  static load(folder: string, halfWeights?: string): GraphModel {
-    const json = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson;
-    const half = halfWeights === undefined ? undefined : openHalfWeights(halfWeights);
-    let constants: Map<string, Tensor>;
-    try {
-      constants = loadWeights(folder, json, half);
-    } finally {
-      half?.close();
-    }
+  static load(folder: string, halfWeights?: string | HalfWeightsImage): GraphModel {
+    return GraphModel.fromJson(
+      folder,
+      JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson,
+      halfWeights,
+    );
+  }
+
+  /** The graph `json` (model.json, or its prebuilt form) over the shards in `folder`; see load. */
+  static fromJson(folder: string, json: ModelJson, halfWeights?: string | HalfWeightsImage): GraphModel {
+    // A file given by path is read here; an image was read before (ahead of time, by the CLI's start).
+    const half = typeof halfWeights === "string" ? readHalfWeights(halfWeights) : halfWeights;
+    const constants = loadWeights(folder, json, half);
     const nodes = json.modelTopology.node;
     const consumed = new Set(nodes.flatMap((node) => (node.input ?? []).map((name) => parseInput(name)[0])));
     const outputs = nodes.filter((node) => !consumed.has(node.name));

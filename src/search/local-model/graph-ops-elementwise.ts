@@ -1,3 +1,4 @@
+import { type BinaryOp, binaryInWasm } from "./elementwise-kernel.js";
 import {
   type DType,
   intsOf,
@@ -53,21 +54,17 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 }
 
 /**
- * out[i] = apply(full[i], part[j]) when `part` (of `partShape`, `partLength` values) broadcast to `shape` is
- * either its whole self repeated (j = i mod partLength) or one value per block of trailing axes (j = i div
- * block); false, with nothing written, otherwise. Plain loops instead of the odometer: a one-shot query runs
- * these before V8 optimises anything, where every operation per element counts.
+ * How `part` (of `partShape`, `partLength` values) broadcast to `shape` is read: element i of the result takes
+ * part[(i / block) % partLength] when part is its whole self repeated along leading axes (block 1) or one value
+ * per block of trailing axes (block > 1), which covers the whole tensor and the scalar too; undefined otherwise.
  */
-function broadcastBlocks(
+function broadcastBlock(
   partShape: readonly number[],
   shape: readonly number[],
   partLength: number,
-  out: Float32Array | Int32Array,
-  full: Float32Array | Int32Array,
-  part: Float32Array | Int32Array,
-  apply: (fullValue: number, partValue: number) => number,
-): boolean {
-  const n = out.length;
+): number | undefined {
+  const n = sizeOf(shape);
+  if (partLength === n || partLength === 1) return 1;
   const strides = broadcastStrides(partShape, shape);
   const own = stridesOf(shape);
   const repeated = (split: number) =>
@@ -76,23 +73,16 @@ function broadcastBlocks(
     strides.every((stride, axis) => (axis < split ? stride * block === own[axis] : stride === 0));
   for (let split = 0; split <= shape.length; split++) {
     const block = sizeOf(shape.slice(split));
-    if (block === partLength && repeated(split)) {
-      for (let start = 0; start < n; start += block)
-        for (let j = 0; j < block; j++) out[start + j] = apply(full[start + j] as number, part[j] as number);
-      return true;
-    }
-    if (block * partLength === n && perBlock(split, block)) {
-      for (let row = 0, start = 0; row < partLength; row++, start += block) {
-        const value = part[row] as number;
-        for (let j = 0; j < block; j++) out[start + j] = apply(full[start + j] as number, value);
-      }
-      return true;
-    }
+    if (block === partLength && repeated(split)) return 1;
+    if (block * partLength === n && perBlock(split, block)) return block;
   }
-  return false;
+  return undefined;
 }
 
-function binary(apply: (a: number, b: number) => number, resultType?: DType): Kernel {
+/** Tensors smaller than this stay in JavaScript (the copies in and out would cost more than the loop). */
+const WASM_MIN_ELEMENTS = 256;
+
+function binary(apply: (a: number, b: number) => number, resultType?: DType, op?: BinaryOp): Kernel {
   return (inputs) => {
     const a = input(inputs, 0);
     const b = input(inputs, 1);
@@ -102,24 +92,27 @@ function binary(apply: (a: number, b: number) => number, resultType?: DType): Ke
     const bd = b.data;
     const od = out.data;
     const n = od.length;
-    if (ad.length === n && bd.length === n) {
-      for (let i = 0; i < n; i++) od[i] = apply(ad[i] as number, bd[i] as number);
-    } else if (bd.length === 1) {
-      const bv = bd[0] as number;
-      for (let i = 0; i < n; i++) od[i] = apply(ad[i] as number, bv);
-    } else if (ad.length === 1) {
-      const av = ad[0] as number;
-      for (let i = 0; i < n; i++) od[i] = apply(av, bd[i] as number);
-    } else if (
-      ad.length === n &&
-      broadcastBlocks(b.shape, shape, bd.length, od, ad, bd, (x, y) => apply(x, y))
-    ) {
-      // a full, b repeated along leading axes or constant along trailing ones (layer norms, biases)
-    } else if (
-      bd.length === n &&
-      broadcastBlocks(a.shape, shape, ad.length, od, bd, ad, (y, x) => apply(x, y))
-    ) {
-      // the same with the roles swapped
+    const aBlock = broadcastBlock(a.shape, shape, ad.length);
+    const bBlock = broadcastBlock(b.shape, shape, bd.length);
+    if (
+      op !== undefined &&
+      n >= WASM_MIN_ELEMENTS &&
+      ad instanceof Float32Array &&
+      bd instanceof Float32Array &&
+      od instanceof Float32Array &&
+      aBlock !== undefined &&
+      bBlock !== undefined &&
+      binaryInWasm(op, od, { data: ad, block: aBlock }, { data: bd, block: bBlock })
+    )
+      return out;
+    if (aBlock !== undefined && bBlock !== undefined) {
+      // Plain loops instead of the odometer: a one-shot query runs these before V8 optimises anything.
+      const al = ad.length;
+      const bl = bd.length;
+      if (al === n && bl === n) for (let i = 0; i < n; i++) od[i] = apply(ad[i] as number, bd[i] as number);
+      else
+        for (let i = 0; i < n; i++)
+          od[i] = apply(ad[Math.floor(i / aBlock) % al] as number, bd[Math.floor(i / bBlock) % bl] as number);
     } else {
       // General case: walk the output with an odometer and follow both inputs' broadcast strides.
       const as = broadcastStrides(a.shape, shape);
@@ -214,11 +207,11 @@ export const ELEMENTWISE_KERNELS: Readonly<Record<string, Kernel>> = {
   Rsqrt: unary((x) => 1 / Math.sqrt(x)),
   Relu: unary((x) => Math.max(x, 0)),
   LogicalNot: unary((x) => (x === 0 ? 1 : 0)),
-  Add: binary((a, b) => a + b),
-  Sub: binary((a, b) => a - b),
-  Mul: binary((a, b) => a * b),
-  RealDiv: binary((a, b) => a / b),
-  Maximum: binary((a, b) => Math.max(a, b)),
+  Add: binary((a, b) => a + b, undefined, "add"),
+  Sub: binary((a, b) => a - b, undefined, "sub"),
+  Mul: binary((a, b) => a * b, undefined, "mul"),
+  RealDiv: binary((a, b) => a / b, undefined, "div"),
+  Maximum: binary((a, b) => Math.max(a, b), undefined, "max"),
   Less: binary((a, b) => (a < b ? 1 : 0), "bool"),
   Greater: binary((a, b) => (a > b ? 1 : 0), "bool"),
   Cast: cast,

@@ -1,3 +1,4 @@
+import { binaryInWasm } from "./elementwise-kernel.js";
 import { kernelInput as input, type Kernel } from "./graph-ops-elementwise.js";
 import { makeTensor, sizeOf, type Tensor } from "./graph-tensor.js";
 import { WeightMemory } from "./matrix-kernel.js";
@@ -116,6 +117,15 @@ const biasAdd: Kernel = (inputs) => {
   const bias: Tensor = input(inputs, 1);
   const width = bias.data.length;
   const out = makeTensor("float32", x.shape);
+  const [xd, bd, od] = [x.data, bias.data, out.data];
+  if (
+    xd instanceof Float32Array &&
+    bd instanceof Float32Array &&
+    od instanceof Float32Array &&
+    xd.length >= 256 &&
+    binaryInWasm("add", od, { data: xd, block: 1 }, { data: bd, block: 1 })
+  )
+    return out;
   for (let i = 0; i < x.data.length; i++)
     out.data[i] = (x.data[i] as number) + (bias.data[i % width] as number);
   return out;

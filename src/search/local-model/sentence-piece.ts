@@ -1,14 +1,14 @@
 // The sentence encoder's tokenizer: a SentencePiece-style Viterbi segmentation over the model's vocabulary, the
 // same algorithm as @energetic-ai/embeddings' tokenizer, step for step (including how it walks back over an
 // unknown character), so the ids are the ones the stored embeddings were computed from (sentence-piece.test.ts
-// compares both). It looks pieces up in a Map instead of building a trie: the library's trie takes ~100 ms to
-// build in a fresh process, the Map a few milliseconds.
+// compares both). It looks pieces up in a table instead of building a trie: the library's trie takes ~100 ms to
+// build in a fresh process; a Map built from vocab.json ~25 ms, a prebuilt hash table nothing (issue 17).
 
 /** One vocabulary entry: the piece and its log-probability score. */
 export type VocabularyEntry = readonly [piece: string, score: number];
 
 /** Ids below this are reserved symbols (unknown, <s>, </s>, ...) and never matched. */
-const RESERVED_SYMBOLS = 6;
+export const RESERVED_SYMBOLS = 6;
 /** The word-start marker that replaces spaces. */
 const SEPARATOR = "\u2581";
 
@@ -18,10 +18,20 @@ interface Piece {
   readonly index: number;
 }
 
-/** Turns text into vocabulary ids. */
-export class SentencePieceTokenizer {
+/** Where the tokenizer looks pieces up: built from the vocabulary here, or prebuilt (prebuilt-encoder.ts). */
+export interface PieceTable {
+  /** The entry of `piece` (a repeated piece: its last id), or undefined. */
+  find(piece: string): Piece | undefined;
+  /** The length in UTF-16 code units of the piece with this id. */
+  pieceLength(id: number): number;
+  /** The most symbols (code points) in a piece. */
+  readonly longest: number;
+}
+
+/** A Map from piece to entry, built from the vocabulary's entries (a few milliseconds; the library's trie ~100). */
+export class VocabularyMap implements PieceTable {
   private readonly pieces = new Map<string, Piece>();
-  private readonly longest: number;
+  readonly longest: number;
 
   constructor(private readonly vocabulary: readonly VocabularyEntry[]) {
     let longest = 1;
@@ -32,6 +42,23 @@ export class SentencePieceTokenizer {
       this.pieces.set(piece, { symbols, score, index }); // a repeated piece keeps its last id, as a trie would
     }
     this.longest = longest;
+  }
+
+  find(piece: string): Piece | undefined {
+    return this.pieces.get(piece);
+  }
+
+  pieceLength(id: number): number {
+    return (this.vocabulary[id] as VocabularyEntry)[0].length;
+  }
+}
+
+/** Turns text into vocabulary ids. */
+export class SentencePieceTokenizer {
+  private readonly longest: number;
+
+  constructor(private readonly table: PieceTable) {
+    this.longest = table.longest;
   }
 
   /** The ids of `text`; consecutive unknown characters give one unknown id (0). */
@@ -48,7 +75,7 @@ export class SentencePieceTokenizer {
       let piece = "";
       for (let length = 1; length <= this.longest && start + length <= n; length++) {
         piece += symbols[start + length - 1];
-        const match = this.pieces.get(piece);
+        const match = this.table.find(piece);
         if (match === undefined) continue;
         found = true;
         (ending[start + length] as Piece[][])[start] ??= [];
@@ -79,7 +106,7 @@ export class SentencePieceTokenizer {
     for (let at = n; at > 0; ) {
       const id = words[at] as number;
       ids.push(id);
-      at -= (this.vocabulary[id] as VocabularyEntry)[0].length;
+      at -= this.table.pieceLength(id);
     }
     const merged: number[] = [];
     let previousUnknown = false;
