@@ -174,9 +174,25 @@ function prevHashOfRow(row: Row): string {
 export const packedUuidHex = (id: string): string | undefined =>
   UUID_TEXT.test(id) ? id.replaceAll("-", "") : undefined;
 
-/** The events columns of a SQLite row (alias `e`) with the hash of the row before, for an empty prev_hash. */
-export const EVENT_ROW_SQLITE = `e.*, CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
-    (SELECT b.hash FROM events b WHERE b.seq = e.seq - 1),
+/** SQLite's text of a uuid column `c` stored as 16 bytes (hex in C: a Buffer a row costs more to make in JS). */
+const uuidTextSqlite = (c: string) => `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 16 THEN lower(
+    substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' ||
+    substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21)) ELSE ${c} END`;
+
+/** SQLite's text of a hash column `c` stored as 32 bytes. */
+const hashTextSqlite = (c: string) =>
+  `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 32 THEN lower(hex(${c})) ELSE ${c} END`;
+
+/**
+ * The events columns of a SQLite row (alias `e`), ids and hashes as text, with the hash of the row before for an
+ * empty prev_hash. Any other stored form reaches eventFromRow as it is, which reads it.
+ */
+export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS event_uuid, e.event_id, e.event_name,
+  e.wp_id, e.related_wp_id, e.timestamp, ${uuidTextSqlite("e.trace_id")} AS trace_id,
+  ${uuidTextSqlite("e.job_id")} AS job_id, e.protocol_id, e.actor_id, e.replica_id, e.sequence, e.vector_clock,
+  e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
+  CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
+    (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
     (SELECT b.hash FROM purged_events b WHERE b.seq = e.seq - 1)) END AS hash_before`;
 
 /**

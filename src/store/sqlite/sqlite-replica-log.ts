@@ -28,13 +28,12 @@ export class SqliteReplicaLog implements ReplicaLog {
     if (uuids.length === 0) return new Set();
     // Either stored form of a uuid (event-rows.ts): its bytes, or the text of rows written before; the answer is
     // the uuid asked for, as it was asked.
-    const texts = JSON.stringify(uuids);
-    const packed = JSON.stringify(uuids.map((uuid) => packedUuidHex(uuid) ?? null));
+    const pairs = JSON.stringify(uuids.map((uuid) => [uuid, packedUuidHex(uuid) ?? null]));
     const rows = this.prepared(
-      `SELECT a.value AS event_uuid FROM json_each(?) a JOIN json_each(?) p ON p.key = a.key
-       WHERE EXISTS (SELECT 1 FROM events WHERE event_uuid IN (a.value, unhex(p.value)))
-          OR EXISTS (SELECT 1 FROM purged_events WHERE event_uuid = a.value)`,
-    ).all(texts, packed) as Row[];
+      `SELECT j.value ->> 0 AS event_uuid FROM json_each(?) j
+       WHERE EXISTS (SELECT 1 FROM events WHERE event_uuid IN (j.value ->> 0, unhex(j.value ->> 1)))
+          OR EXISTS (SELECT 1 FROM purged_events WHERE event_uuid = j.value ->> 0)`,
+    ).all(pairs) as Row[];
     return new Set(rows.map((row) => row.event_uuid as string));
   }
 
