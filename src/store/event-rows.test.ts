@@ -3,7 +3,19 @@ import { describe, it } from "node:test";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { isLocusError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
-import { eventFromRow, storedClock, storedPayload } from "./event-rows.js";
+import {
+  columnBytes,
+  eventFromRow,
+  hashBytes,
+  hashFromColumn,
+  storedClock,
+  storedHash,
+  storedPayload,
+  storedPrevHash,
+  storedUuid,
+  uuidBytes,
+  uuidFromColumn,
+} from "./event-rows.js";
 import { packText, unpackText } from "./stored-json.js";
 
 // Issue 20: an events row stores each payload field its columns hold once, a local clock as "", and the
@@ -50,7 +62,11 @@ describe("events rows (issue 20)", () => {
       vector_clock: { [REPLICA]: 7 },
     });
     const stored = storedPayload(written);
-    assert.ok(stored.startsWith("~v{"), stored);
+    // actor_id and job_id (bits 3, 4: "o") kept as null in their place; the last three (bits 0-2: "7") left out.
+    assert.equal(
+      stored,
+      '^o7{"capability_id":"locus.write","actor_id":null,"job_id":null,"decision_outcome":"allow"}',
+    );
     assert.equal(storedClock(written), "");
     const read = eventFromRow(rowOf(written));
     assert.deepEqual(read, written);
@@ -97,5 +113,41 @@ describe("events rows (issue 20)", () => {
     assert.ok(packText(text).length < Buffer.byteLength(text) / 2);
     assert.equal(unpackText(text), text);
     assert.equal(unpackText(Buffer.from(text)), text);
+  });
+
+  it("stores ids and hashes as bytes, other values as their text, and reads back each as written", () => {
+    const uuid = "01a23fb1-eafb-735f-b4e0-bb2fff997e20";
+    assert.equal((storedUuid(uuid) as Buffer).length, 16);
+    assert.equal(uuidFromColumn(storedUuid(uuid)), uuid);
+    assert.equal(uuidFromColumn(uuidBytes(uuid)), uuid);
+    const hash = "0d98a318ca5ebcd4e7b00479cce8306921cd4468c0e5a467c4c32b90397271b1";
+    assert.equal((storedHash(hash) as Buffer).length, 32);
+    assert.equal(hashFromColumn(hashBytes(hash)), hash);
+    // An uppercase uuid a caller gave, text of the packed length, text starting with a zero byte, the empty text:
+    // kept as text (SQLite) or as UTF-8 told apart from packed bytes (PostgreSQL).
+    for (const text of [uuid.toUpperCase(), "sixteen-chars-id", "\u0000x", ""]) {
+      assert.equal(storedUuid(text), text);
+      assert.equal(uuidFromColumn(uuidBytes(text)), text);
+    }
+    for (const text of ["a".repeat(32), hash.toUpperCase(), "edited"]) {
+      assert.equal(storedHash(text), text);
+      assert.equal(hashFromColumn(columnBytes(storedHash(text), 32)), text);
+    }
+  });
+
+  it("stores prev_hash empty when it is the hash of the row before, and reads it from that row", () => {
+    const written = event({ wp_id: "WP-1" });
+    assert.equal(storedPrevHash(written, written.prev_hash), "");
+    assert.equal(hashFromColumn(storedPrevHash(written, "c".repeat(64))), written.prev_hash);
+    assert.equal(hashFromColumn(storedPrevHash(written, undefined)), written.prev_hash);
+    const row = (hashBefore: unknown) =>
+      Object.assign(rowOf(written), { prev_hash: "", hash_before: hashBefore });
+    assert.deepEqual(eventFromRow(row(hashBytes(written.prev_hash))), written);
+    assert.deepEqual(
+      eventFromRow(row(Buffer.from(written.prev_hash))),
+      written,
+      "a purged row's hash, as text",
+    );
+    assert.equal(eventFromRow(row(null)).prev_hash, "", "no row before (the first event, or a deleted row)");
   });
 });

@@ -31,6 +31,8 @@ export interface DerivedEventColumns {
 // whole JSON and are read as they are.
 const REPEATED = ["replica_id", "sequence", "vector_clock", "actor_id", "job_id"] as const;
 const ELIDED = "~";
+// Issue 20, second part: `^`, a digit of the fields kept as null, a digit of the fields left out at the end.
+const ELIDED_AT_END = "^";
 
 /** Equal as JSON; ids and sequences are compared as they are, only a clock is serialized (every event has one). */
 const sameValue = (a: unknown, b: unknown): boolean =>
@@ -45,11 +47,30 @@ export function storedPayload(event: StoredEvent): string {
     if (value !== undefined && sameValue(value, event[key])) mask |= 1 << bit;
   });
   if (mask === 0) return JSON.stringify(payload);
+  const trailing = trailingMask(Object.keys(payload), mask);
   const copy: Record<string, unknown> = Object.assign({}, payload);
   REPEATED.forEach((key, bit) => {
-    if (mask & (1 << bit)) copy[key] = null;
+    if (trailing & (1 << bit)) delete copy[key];
+    else if (mask & (1 << bit)) copy[key] = null;
   });
-  return `${ELIDED}${mask.toString(36)}${JSON.stringify(copy)}`;
+  if (trailing === 0) return `${ELIDED}${mask.toString(36)}${JSON.stringify(copy)}`;
+  return `${ELIDED_AT_END}${(mask & ~trailing).toString(36)}${trailing.toString(36)}${JSON.stringify(copy)}`;
+}
+
+/**
+ * The elided fields that end the payload's keys in REPEATED's order (most payloads end with replica_id, sequence,
+ * vector_clock): those are left out altogether, not even as null, and the reader appends them in that order.
+ */
+function trailingMask(keys: readonly string[], mask: number): number {
+  let trailing = 0;
+  let below: number = REPEATED.length;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const bit = REPEATED.indexOf(keys[i] as (typeof REPEATED)[number]);
+    if (bit < 0 || bit >= below || !(mask & (1 << bit))) break;
+    trailing |= 1 << bit;
+    below = bit;
+  }
+  return trailing;
 }
 
 /** The vector_clock column of `event`: "" for a local event's clock, else its JSON. */
@@ -66,17 +87,126 @@ function payloadFromText(
   text: string,
   columns: Pick<StoredEvent, (typeof REPEATED)[number]>,
 ): Record<string, unknown> {
-  if (!text.startsWith(ELIDED)) return JSON.parse(text);
+  const atEnd = text.startsWith(ELIDED_AT_END);
+  if (!atEnd && !text.startsWith(ELIDED)) return JSON.parse(text);
   const mask = Number.parseInt(text.charAt(1), 36);
-  const payload = JSON.parse(text.slice(2)) as Record<string, unknown>;
-  if (!(mask > 0) || payload === null || typeof payload !== "object" || Array.isArray(payload))
+  const trailing = atEnd ? Number.parseInt(text.charAt(2), 36) : 0;
+  const payload = JSON.parse(text.slice(atEnd ? 3 : 2)) as Record<string, unknown>;
+  if (!(mask >= 0 && trailing >= 0 && mask + trailing > 0) || (mask & trailing) !== 0)
     throw new Error("not a stored payload");
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload))
+    throw new Error("not a stored payload");
+  const value = (key: (typeof REPEATED)[number]) =>
+    key === "vector_clock" ? Object.assign({}, columns.vector_clock) : columns[key];
   REPEATED.forEach((key, bit) => {
-    if (mask & (1 << bit))
-      payload[key] = key === "vector_clock" ? Object.assign({}, columns.vector_clock) : columns[key];
+    if (mask & (1 << bit)) payload[key] = value(key);
+  });
+  REPEATED.forEach((key, bit) => {
+    if (trailing & (1 << bit)) payload[key] = value(key);
   });
   return payload;
 }
+
+// Issue 20, second part: ids and hashes as bytes, and prev_hash stored once. event_uuid, trace_id and job_id hold
+// the 16 bytes of a lowercase uuid (a BLOB on SQLite, bytea on PostgreSQL), hash and prev_hash the 32 bytes of a
+// lowercase hex SHA-256; any other value keeps its text (rows written before, an uppercase job_id a caller gave,
+// a value edited outside Locus), so every value reads back as it was written. A prev_hash stored empty is the
+// hash of the row before (seq - 1), in events or, once retention removed that row, in purged_events: the reader
+// selects it as `hash_before` (EVENT_ROW_SQLITE, EVENT_ROW_POSTGRES). The hash still seals the prev_hash read
+// back: a row before that is deleted or whose hash is edited breaks the chain at that row, as it did.
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HASH_TEXT = /^[0-9a-f]{64}$/;
+
+/** The stored form of a uuid column (event_uuid, trace_id, job_id): 16 bytes for a lowercase uuid, else its text. */
+export const storedUuid = (id: string): Buffer | string =>
+  UUID_TEXT.test(id) ? Buffer.from(id.replaceAll("-", ""), "hex") : id;
+
+/** The stored form of a hash column: 32 bytes for lowercase hex SHA-256, else its text. */
+export const storedHash = (hash: string): Buffer | string =>
+  HASH_TEXT.test(hash) ? Buffer.from(hash, "hex") : hash;
+
+/** The prev_hash column: empty when it is `hashBefore`, the hash of the row stored before it; else stored whole. */
+export const storedPrevHash = (event: StoredEvent, hashBefore: string | undefined): Buffer | string =>
+  hashBefore !== undefined && event.prev_hash === hashBefore ? "" : storedHash(event.prev_hash);
+
+/**
+ * The stored form where the column is bytes (PostgreSQL's bytea): packed bytes as they are; text as its UTF-8,
+ * behind a zero byte when it would otherwise look packed (`packedLength` bytes, or a leading zero byte).
+ */
+export function columnBytes(value: Buffer | string, packedLength: number): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  const text = Buffer.from(value, "utf8");
+  return text.length === packedLength || text[0] === 0 ? Buffer.concat([Buffer.alloc(1), text]) : text;
+}
+
+/** A uuid column's value where the column is bytes. */
+export const uuidBytes = (id: string): Buffer => columnBytes(storedUuid(id), 16);
+
+/** A hash column's value where the column is bytes. */
+export const hashBytes = (hash: string): Buffer => columnBytes(storedHash(hash), 32);
+
+/** The text of bytes read from a column: packed (`packedLength` bytes) turned by `unpack`, else the text kept. */
+function textOfBytes(value: Buffer, packedLength: number, unpack: (bytes: Buffer) => string): string {
+  if (value.length === packedLength) return unpack(value);
+  return (value[0] === 0 ? value.subarray(1) : value).toString("utf8");
+}
+
+/** The text of a uuid column, whichever form it was stored in. */
+export function uuidFromColumn(value: unknown): string {
+  if (!Buffer.isBuffer(value)) return value as string;
+  return textOfBytes(value, 16, (bytes) => {
+    const hex = bytes.toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  });
+}
+
+/** The text of a hash column, whichever form it was stored in. */
+export function hashFromColumn(value: unknown): string {
+  if (!Buffer.isBuffer(value)) return value as string;
+  return textOfBytes(value, 32, (bytes) => bytes.toString("hex"));
+}
+
+/** The prev_hash of an events row: its own column, or when that is empty the `hash_before` the query selected. */
+function prevHashOfRow(row: Row): string {
+  const stored = row.prev_hash;
+  if ((typeof stored === "string" || Buffer.isBuffer(stored)) && stored.length === 0)
+    return row.hash_before == null ? "" : hashFromColumn(row.hash_before);
+  return hashFromColumn(stored);
+}
+
+/** A uuid as SQLite's `unhex` takes it when stored as bytes (lowercase uuids); undefined when kept as text. */
+export const packedUuidHex = (id: string): string | undefined =>
+  UUID_TEXT.test(id) ? id.replaceAll("-", "") : undefined;
+
+/** SQLite's text of a uuid column `c` stored as 16 bytes (hex in C: a Buffer a row costs more to make in JS). */
+const uuidTextSqlite = (c: string) => `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 16 THEN lower(
+    substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' ||
+    substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21)) ELSE ${c} END`;
+
+/** SQLite's text of a hash column `c` stored as 32 bytes. */
+const hashTextSqlite = (c: string) =>
+  `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 32 THEN lower(hex(${c})) ELSE ${c} END`;
+
+/**
+ * The events columns of a SQLite row (alias `e`), ids and hashes as text, with the hash of the row before for an
+ * empty prev_hash. Any other stored form reaches eventFromRow as it is, which reads it.
+ */
+export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS event_uuid, e.event_id, e.event_name,
+  e.wp_id, e.related_wp_id, e.timestamp, ${uuidTextSqlite("e.trace_id")} AS trace_id,
+  ${uuidTextSqlite("e.job_id")} AS job_id, e.protocol_id, e.actor_id, e.replica_id, e.sequence, e.vector_clock,
+  e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
+  CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
+    (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
+    (SELECT b.hash FROM purged_events b WHERE b.seq = e.seq - 1)) END AS hash_before`;
+
+/**
+ * The events columns of a PostgreSQL row (alias `e`) with the hash of the row before, for an empty prev_hash
+ * (purged_events keeps its hashes as text: their UTF-8 bytes read back as that text).
+ */
+export const EVENT_ROW_POSTGRES = `e.*, CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
+    (SELECT b.hash FROM events b WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1),
+    (SELECT convert_to(b.hash, 'UTF8') FROM purged_events b
+      WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1)) END AS hash_before`;
 
 /** Decodes one JSON column of a row; a row edited outside Locus is named (issue 21), not a storage error. */
 function decodeColumn<T>(row: Row, column: "payload" | "vector_clock", decode: (text: string) => T): T {
@@ -103,15 +233,15 @@ export function eventFromRow(row: Row): StoredEvent {
     sequence,
     vector_clock: clock,
     actor_id: row.actor_id as string,
-    job_id: row.job_id as string,
+    job_id: uuidFromColumn(row.job_id),
   };
   return {
     seq: Number(row.seq),
-    event_uuid: row.event_uuid as string,
+    event_uuid: uuidFromColumn(row.event_uuid),
     event_id: row.event_id as string,
     event_name: row.event_name as string,
     timestamp: row.timestamp as string,
-    trace_id: row.trace_id as string,
+    trace_id: uuidFromColumn(row.trace_id),
     job_id: columns.job_id,
     protocol_id: row.protocol_id as string,
     actor_id: columns.actor_id,
@@ -119,8 +249,8 @@ export function eventFromRow(row: Row): StoredEvent {
     sequence,
     vector_clock: clock,
     payload: decodeColumn(row, "payload", (text) => payloadFromText(text, columns)),
-    prev_hash: row.prev_hash as string,
-    hash: row.hash as string,
+    prev_hash: prevHashOfRow(row),
+    hash: hashFromColumn(row.hash),
   };
 }
 

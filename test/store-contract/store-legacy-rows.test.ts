@@ -1,6 +1,6 @@
 // Issue 20 on every backend (STYLE 5): a store whose event payloads, vector clocks and Bronze snapshots are
-// stored as they were before issue 20 (the whole JSON text; on PostgreSQL in text columns, which migration 7
-// turns into bytea when the store is opened) reads back the same events and snapshots, verifies, replays equal to live, and takes new (packed) writes
+// stored as they were before issue 20 (the whole JSON text; ids, hashes and every prev_hash as text; on
+// PostgreSQL in text columns, which migrations 7 and 8 turn into bytea when the store is opened) reads back the same events and snapshots, verifies, replays equal to live, and takes new (packed) writes
 // beside the old rows.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -45,7 +45,11 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   const query = (sql: string, values?: unknown[]) =>
     client.query(sql.replace("{ws}", `workspace_id = '${workspace}'`), values);
   try {
-    // Written as bytea (the columns now), as UTF-8 JSON; the columns then go back to text below.
+    // The ids and hashes back to text first (as before migration 8), so the rewrites below give them as text.
+    await query(
+      `ALTER TABLE events ${ID_COLUMNS.map((c) => `ALTER COLUMN ${c} TYPE text USING ${textOf(c)}`).join(", ")}`,
+    );
+    // Payloads and docs written as bytea (the columns now), as UTF-8 JSON; the columns then go back to text below.
     const rewrites = await plan(
       async (sql) => (await query(sql)).rows,
       (text) => Buffer.from(text, "utf8"),
@@ -60,7 +64,21 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   }
 }
 
-/** The rows as stored before issue 20: whole payloads and clocks, whole Bronze snapshots as JSON text. */
+/** The events columns that migration 8 turns into bytes (issue 20, second part). */
+const ID_COLUMNS = ["event_uuid", "trace_id", "job_id", "prev_hash", "hash"];
+
+/** The text a bytea column of migration 8 held before it (event-rows.ts's stored forms, read back in SQL). */
+const textOf = (c: string) => `CASE
+  WHEN octet_length(${c}) = 16 THEN
+    regexp_replace(encode(${c}, 'hex'), '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')
+  WHEN octet_length(${c}) = 32 THEN encode(${c}, 'hex')
+  WHEN substring(${c} from 1 for 1) = decode('00', 'hex') THEN convert_from(substring(${c} from 2), 'UTF8')
+  ELSE convert_from(${c}, 'UTF8') END`;
+
+/**
+ * The rows as stored before issue 20: whole payloads and clocks, whole Bronze snapshots as JSON text, ids and
+ * hashes as their text, every prev_hash whole.
+ */
 async function writeLegacyRows(
   url: string,
   events: StoredEvent[],
@@ -69,8 +87,13 @@ async function writeLegacyRows(
   await rewriteRows(url, async (_read, legacyText) => [
     ...events.map(
       (event): Rewrite => [
-        "UPDATE events SET payload = $1, vector_clock = $2 WHERE {ws} AND seq = $3",
-        [legacyText(JSON.stringify(event.payload)), JSON.stringify(event.vector_clock), event.seq],
+        `UPDATE events SET payload = $1, vector_clock = $2, event_uuid = $3, trace_id = $4, job_id = $5,
+           prev_hash = $6, hash = $7 WHERE {ws} AND seq = $8`,
+        [
+          legacyText(JSON.stringify(event.payload)),
+          JSON.stringify(event.vector_clock),
+          ...[event.event_uuid, event.trace_id, event.job_id, event.prev_hash, event.hash, event.seq],
+        ],
       ],
     ),
     ...snapshots.map(

@@ -1,5 +1,5 @@
 import type { TrackedDependency } from "../../domain/records.js";
-import { eventFromRow } from "../event-rows.js";
+import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
 
@@ -31,22 +31,23 @@ export class PostgresReplicaLog implements ReplicaLog {
   async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
     if (uuids.length === 0) return new Set();
     const rows = await this.rows(
-      `SELECT event_uuid FROM events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])
-       UNION ALL SELECT event_uuid FROM purged_events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])`,
-      [[...uuids]],
+      // events holds uuids as bytes (event-rows.ts), purged_events as text.
+      `SELECT event_uuid, NULL::text AS purged_uuid FROM events WHERE workspace_id = $1 AND event_uuid = ANY($3::bytea[])
+       UNION ALL SELECT NULL::bytea, event_uuid FROM purged_events WHERE workspace_id = $1 AND event_uuid = ANY($2::text[])`,
+      [[...uuids], uuids.map(uuidBytes)],
     );
-    return new Set(rows.map((row) => row.event_uuid as string));
+    return new Set(rows.map((row) => (row.purged_uuid as string | null) ?? uuidFromColumn(row.event_uuid)));
   }
 
   async eventsAfter(query: LogPageQuery): Promise<StoredEvent[]> {
     const rows =
       query.replicaId === undefined
-        ? await this.rows("SELECT * FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", [
-            query.afterSeq,
-            query.limit,
-          ])
+        ? await this.rows(
+            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+            [query.afterSeq, query.limit],
+          )
         : await this.rows(
-            `SELECT * FROM events WHERE workspace_id = $1 AND seq > $2 AND replica_id = $3 AND sequence > $4
+            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 AND replica_id = $3 AND sequence > $4
              ORDER BY seq LIMIT $5`,
             [query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit],
           );
@@ -56,7 +57,8 @@ export class PostgresReplicaLog implements ReplicaLog {
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
     if (wpIds.length === 0) return [];
     const rows = await this.rows(
-      `SELECT * FROM events WHERE workspace_id = $1 AND (wp_id = ANY($2::text[]) OR related_wp_id = ANY($2::text[]))
+      `SELECT ${EVENT_ROW_POSTGRES} FROM events e
+       WHERE workspace_id = $1 AND (wp_id = ANY($2::text[]) OR related_wp_id = ANY($2::text[]))
        ORDER BY seq`,
       [[...wpIds]],
     );
@@ -81,7 +83,8 @@ export class PostgresReplicaLog implements ReplicaLog {
 
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = await this.rows(
-      `SELECT * FROM events WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')
+      `SELECT ${EVENT_ROW_POSTGRES} FROM events e
+       WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')
        ORDER BY seq`,
     );
     return rows.map(eventFromRow);

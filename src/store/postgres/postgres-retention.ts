@@ -1,3 +1,4 @@
+import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
 
 // Section 16, retention, on the PostgreSQL backend (twin of sqlite-retention.ts): which events a purge may
@@ -17,7 +18,12 @@ export async function purgeCandidates(rows: Rows, before: string): Promise<Purge
      ORDER BY e.seq`,
     [before],
   );
-  return found.map((row) => ({ ...(row as unknown as PurgeCandidate), seq: Number(row.seq) }));
+  return found.map((row) => ({
+    ...(row as unknown as PurgeCandidate),
+    seq: Number(row.seq),
+    event_uuid: uuidFromColumn(row.event_uuid),
+    hash: hashFromColumn(row.hash),
+  }));
 }
 
 /** Removes the events' rows, keeping their seq, uuid and hash under `checkpointSeq`, in one statement. */
@@ -28,10 +34,16 @@ export async function purgeEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   await rows(
-    `WITH gone AS (
-       DELETE FROM events WHERE workspace_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq, event_uuid, hash)
+    // purged_events keeps text; the uuids and hashes come decoded from the candidates, for the rows deleted.
+    `WITH gone AS (DELETE FROM events WHERE workspace_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq)
      INSERT INTO purged_events (workspace_id, seq, event_uuid, hash, checkpoint_seq)
-       SELECT $1, seq, event_uuid, hash, $3 FROM gone`,
-    [events.map((event) => event.seq), checkpointSeq],
+       SELECT $1, t.seq, t.event_uuid, t.hash, $3
+         FROM unnest($2::bigint[], $4::text[], $5::text[]) AS t (seq, event_uuid, hash) JOIN gone USING (seq)`,
+    [
+      events.map((event) => event.seq),
+      checkpointSeq,
+      events.map((event) => event.event_uuid),
+      events.map((event) => event.hash),
+    ],
   );
 }

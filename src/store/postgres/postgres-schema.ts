@@ -24,6 +24,16 @@ export const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS locus_schema_ver
   applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )`;
 
+const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+const HASH_PATTERN = "^[0-9a-f]{64}$";
+
+/** The bytes event-rows.ts's columnBytes stores for a text column's value (migration 8). */
+function bytesOf(column: string, pattern: string, packed: string, packedLength: number): string {
+  return `CASE WHEN ${column} ~ '${pattern}' THEN ${packed}
+    WHEN octet_length(${column}) = ${packedLength} THEN decode('00', 'hex') || convert_to(${column}, 'UTF8')
+    ELSE convert_to(${column}, 'UTF8') END`;
+}
+
 /** Migrations, index = version - 1. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -233,6 +243,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE events ALTER COLUMN payload TYPE bytea USING convert_to(payload, 'UTF8');
   ALTER TABLE bronze ALTER COLUMN doc TYPE bytea USING convert_to(doc, 'UTF8');
+  `,
+  // Migration 8 (issue 20, second part): the events' ids and hashes as bytes, in the forms of event-rows.ts (16
+  // bytes of a lowercase uuid, 32 of a lowercase hex hash, other text as its UTF-8, behind a zero byte when it
+  // has the packed length); their indexes are rebuilt with them. prev_hash stored before keeps its value (new
+  // rows store it empty when it is the hash of the row before); purged_events keeps text.
+  `
+  ALTER TABLE events
+    ALTER COLUMN event_uuid TYPE bytea USING ${bytesOf("event_uuid", UUID_PATTERN, "decode(replace(event_uuid, '-', ''), 'hex')", 16)},
+    ALTER COLUMN trace_id TYPE bytea USING ${bytesOf("trace_id", UUID_PATTERN, "decode(replace(trace_id, '-', ''), 'hex')", 16)},
+    ALTER COLUMN job_id TYPE bytea USING ${bytesOf("job_id", UUID_PATTERN, "decode(replace(job_id, '-', ''), 'hex')", 16)},
+    ALTER COLUMN prev_hash TYPE bytea USING ${bytesOf("prev_hash", HASH_PATTERN, "decode(prev_hash, 'hex')", 32)},
+    ALTER COLUMN hash TYPE bytea USING ${bytesOf("hash", HASH_PATTERN, "decode(hash, 'hex')", 32)};
   `,
 ];
 

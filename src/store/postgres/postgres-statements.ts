@@ -1,6 +1,13 @@
 // The multi-part write statements of the PostgreSQL transaction (kept apart for file size). Each is one round trip:
 // data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
-import { storedClock, storedPayload } from "../event-rows.js";
+import {
+  columnBytes,
+  hashBytes,
+  storedClock,
+  storedPayload,
+  storedPrevHash,
+  uuidBytes,
+} from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
@@ -31,9 +38,9 @@ export const GET_WP = `SELECT w.doc, (SELECT b.bronze_id FROM bronze b WHERE b.w
 export const APPEND_EVENTS = `WITH inserted AS (
          INSERT INTO events (workspace_id, seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp,
            trace_id, job_id, protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
-           $16::bytea[], $17::text[], $18::text[])
+         SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::bytea[], $10::bytea[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[],
+           $16::bytea[], $17::bytea[], $18::bytea[])
          RETURNING 1),
        head AS (
          INSERT INTO meta (workspace_id, key, value) SELECT $1, k, v FROM unnest($19::text[], $20::text[]) AS t(k, v)
@@ -126,23 +133,26 @@ export function appendEventsParams(
 ): { params: unknown[]; head: ChainHead } {
   const columns: unknown[][] = Array.from({ length: 17 }, () => []);
   let sequence = head.sequence;
+  // The hash of the row stored before each event, whose prev_hash it usually is (stored once, event-rows.ts).
+  let hashBefore = head.seq === (events[0] as StoredEvent).seq - 1 ? head.hash : undefined;
   for (const e of events) {
     const [wpId, relatedWpId] = eventWpIds(e.payload);
     const values = [
       ...[
         e.seq,
-        e.event_uuid,
+        uuidBytes(e.event_uuid),
         e.event_id,
         e.event_name,
         wpId,
         relatedWpId,
         e.timestamp,
-        e.trace_id,
-        e.job_id,
+        uuidBytes(e.trace_id),
+        uuidBytes(e.job_id),
       ],
       ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, storedClock(e)],
-      ...[plainText(storedPayload(e)), e.prev_hash, e.hash],
+      ...[plainText(storedPayload(e)), columnBytes(storedPrevHash(e, hashBefore), 32), hashBytes(e.hash)],
     ];
+    hashBefore = e.hash;
     for (const [index, value] of values.entries()) columns[index]?.push(value);
     // Only this store's replica advances its per-replica sequence (6).
     if (e.replica_id === replicaId) sequence = e.sequence;

@@ -3,7 +3,14 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
+import {
+  type DerivedEventColumns,
+  derivedColumnsFromRow,
+  EVENT_ROW_POSTGRES,
+  eventFromRow,
+  isAboutWp,
+  uuidBytes,
+} from "../event-rows.js";
 import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
   ChainHead,
@@ -183,14 +190,14 @@ export class PostgresStore implements LocusStore {
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
     for (const failure of this.liveFailures) if (failure.error !== undefined) throw failure.error;
     const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
-    let sql = "SELECT * FROM events WHERE workspace_id = $1 AND seq > $2";
+    let sql = `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2`;
     if (query.wpId !== undefined) {
       params.push(query.wpId);
       sql += " AND (wp_id = $3 OR related_wp_id = $3)";
     }
     if (query.jobIds !== undefined) {
-      params.push([...query.jobIds]);
-      sql += ` AND job_id = ANY($${params.length}::text[])`;
+      params.push(query.jobIds.map(uuidBytes));
+      sql += ` AND job_id = ANY($${params.length}::bytea[])`;
     }
     sql += " ORDER BY seq";
     if (query.limit !== undefined) {

@@ -9,6 +9,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { hashFromColumn, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
@@ -317,13 +318,13 @@ export class PostgresTransaction implements StoreTransaction {
   async eventHashAt(seq: number): Promise<string | undefined> {
     const sql = "SELECT hash FROM events WHERE workspace_id = $1 AND seq = $2";
     const rows = await this.rows(sql, [seq]);
-    return rows[0] === undefined ? undefined : String(rows[0].hash);
+    return rows[0] === undefined ? undefined : hashFromColumn(rows[0].hash);
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
     const sql =
       "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 AND event_name <> 'capability_decision' LIMIT 1";
-    return (await this.rows(sql, [jobId])).length > 0;
+    return (await this.rows(sql, [uuidBytes(jobId)])).length > 0;
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { TrackedDependency } from "../../domain/records.js";
-import { eventFromRow } from "../event-rows.js";
+import { EVENT_ROW_SQLITE, eventFromRow, packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
 
@@ -26,22 +26,27 @@ export class SqliteReplicaLog implements ReplicaLog {
 
   async knownEvents(uuids: readonly string[]): Promise<Set<string>> {
     if (uuids.length === 0) return new Set();
+    // Either stored form of a uuid (event-rows.ts): its bytes, or the text of rows written before; the answer is
+    // the uuid asked for, as it was asked.
+    const pairs = JSON.stringify(uuids.map((uuid) => [uuid, packedUuidHex(uuid) ?? null]));
     const rows = this.prepared(
-      `SELECT event_uuid FROM events WHERE event_uuid IN (SELECT value FROM json_each(?))
-       UNION ALL SELECT event_uuid FROM purged_events WHERE event_uuid IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(uuids), JSON.stringify(uuids)) as Row[];
+      `SELECT j.value ->> 0 AS event_uuid FROM json_each(?) j
+       WHERE EXISTS (SELECT 1 FROM events WHERE event_uuid IN (j.value ->> 0, unhex(j.value ->> 1)))
+          OR EXISTS (SELECT 1 FROM purged_events WHERE event_uuid = j.value ->> 0)`,
+    ).all(pairs) as Row[];
     return new Set(rows.map((row) => row.event_uuid as string));
   }
 
   async eventsAfter(query: LogPageQuery): Promise<StoredEvent[]> {
     const rows =
       query.replicaId === undefined
-        ? this.prepared("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(
+        ? this.prepared(`SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE seq > ? ORDER BY seq LIMIT ?`).all(
             query.afterSeq,
             query.limit,
           )
         : this.prepared(
-            "SELECT * FROM events WHERE seq > ? AND replica_id = ? AND sequence > ? ORDER BY seq LIMIT ?",
+            `SELECT ${EVENT_ROW_SQLITE} FROM events e
+             WHERE seq > ? AND replica_id = ? AND sequence > ? ORDER BY seq LIMIT ?`,
           ).all(query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit);
     return (rows as Row[]).map(eventFromRow);
   }
@@ -49,7 +54,7 @@ export class SqliteReplicaLog implements ReplicaLog {
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
     if (wpIds.length === 0) return [];
     const rows = this.prepared(
-      `SELECT * FROM events WHERE seq IN (
+      `SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE e.seq IN (
          SELECT seq FROM events WHERE wp_id IN (SELECT value FROM json_each(?))
          UNION SELECT seq FROM events WHERE related_wp_id IN (SELECT value FROM json_each(?)))
        ORDER BY seq`,
@@ -75,7 +80,8 @@ export class SqliteReplicaLog implements ReplicaLog {
 
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = this.prepared(
-      "SELECT * FROM events WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq",
+      `SELECT ${EVENT_ROW_SQLITE} FROM events e
+       WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq`,
     ).all() as Row[];
     return rows.map(eventFromRow);
   }

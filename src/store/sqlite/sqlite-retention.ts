@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
 
 // Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
@@ -15,7 +16,17 @@ export function purgeCandidates(prepared: Prepare, before: string): PurgeCandida
          SELECT 1 FROM events s WHERE s.job_id = e.job_id
            AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
      ORDER BY e.seq`,
-  ).all(before) as PurgeCandidate[];
+  )
+    .all(before)
+    .map((row) => {
+      const { seq, event_uuid, event_name, hash } = row as Record<string, unknown>;
+      return {
+        seq,
+        event_uuid: uuidFromColumn(event_uuid),
+        event_name,
+        hash: hashFromColumn(hash),
+      } as PurgeCandidate;
+    });
 }
 
 /** Removes the events' rows, keeping their seq, uuid and hash under `checkpointSeq`. */

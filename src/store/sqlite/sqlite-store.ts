@@ -6,7 +6,14 @@ import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import { type DerivedEventColumns, derivedColumnsFromRow, eventFromRow, isAboutWp } from "../event-rows.js";
+import {
+  type DerivedEventColumns,
+  derivedColumnsFromRow,
+  EVENT_ROW_SQLITE,
+  eventFromRow,
+  isAboutWp,
+  packedUuidHex,
+} from "../event-rows.js";
 import { refuseNewerSchema } from "../schema-version.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
@@ -122,14 +129,17 @@ export class SqliteStore implements LocusStore {
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
     const params: unknown[] = [query.afterSeq ?? 0];
-    let sql = "SELECT * FROM events WHERE seq > ?";
+    let sql = `SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE seq > ?`;
     if (query.wpId !== undefined) {
       sql += " AND (wp_id = ? OR related_wp_id = ?)";
       params.push(query.wpId, query.wpId);
     }
     if (query.jobIds !== undefined) {
-      sql += " AND job_id IN (SELECT value FROM json_each(?))";
-      params.push(JSON.stringify(query.jobIds));
+      // Either stored form of a job id (event-rows.ts): its bytes, or the text of rows written before.
+      sql +=
+        " AND job_id IN (SELECT value FROM json_each(?) UNION ALL SELECT unhex(value) FROM json_each(?))";
+      const packed = query.jobIds.map(packedUuidHex).filter((hex) => hex !== undefined);
+      params.push(JSON.stringify(query.jobIds), JSON.stringify(packed));
     }
     sql += " ORDER BY seq";
     if (query.limit !== undefined) {

@@ -8,7 +8,14 @@ import type {
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
-import { storedClock, storedPayload } from "../event-rows.js";
+import {
+  hashFromColumn,
+  storedClock,
+  storedHash,
+  storedPayload,
+  storedPrevHash,
+  storedUuid,
+} from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
@@ -75,27 +82,34 @@ export class SqliteTransaction implements StoreTransaction {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let ownSequence: number | undefined;
+    // The hash of the row stored before each event, whose prev_hash it usually is (stored once, event-rows.ts).
+    const first = events[0] as StoredEvent;
+    const before = this.prepared("SELECT hash FROM events WHERE seq = ?").get(first.seq - 1) as
+      | Row
+      | undefined;
+    let hashBefore = before === undefined ? undefined : hashFromColumn(before.hash);
     for (const e of events) {
       const [wpId, relatedWpId] = eventWpIds(e.payload);
       insert.run(
         e.seq,
-        e.event_uuid,
+        storedUuid(e.event_uuid),
         e.event_id,
         e.event_name,
         wpId,
         relatedWpId,
         e.timestamp,
-        e.trace_id,
-        e.job_id,
+        storedUuid(e.trace_id),
+        storedUuid(e.job_id),
         e.protocol_id,
         e.actor_id,
         e.replica_id,
         e.sequence,
         storedClock(e),
         storedPayload(e),
-        e.prev_hash,
-        e.hash,
+        storedPrevHash(e, hashBefore),
+        storedHash(e.hash),
       );
+      hashBefore = e.hash;
       if (e.replica_id === this.replicaId) ownSequence = e.sequence;
     }
     const last = events[events.length - 1] as StoredEvent;
@@ -310,12 +324,13 @@ export class SqliteTransaction implements StoreTransaction {
 
   async eventHashAt(seq: number): Promise<string | undefined> {
     const row = this.prepared("SELECT hash FROM events WHERE seq = ?").get(seq) as Row | undefined;
-    return row === undefined ? undefined : (row.hash as string);
+    return row === undefined ? undefined : hashFromColumn(row.hash);
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
-    const sql = "SELECT 1 FROM events WHERE job_id = ? AND event_name <> 'capability_decision' LIMIT 1";
-    return this.prepared(sql).get(jobId) !== undefined;
+    // Either stored form of the id (event-rows.ts): bytes, or the text of rows written before.
+    const sql = "SELECT 1 FROM events WHERE job_id IN (?, ?) AND event_name <> 'capability_decision' LIMIT 1";
+    return this.prepared(sql).get(storedUuid(jobId), jobId) !== undefined;
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
