@@ -167,7 +167,9 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       runAsServerUser(binaries.pgCtl, pgCtlStart(dataDir, logFile, port)).then(() => undefined);
     return makeCluster(live, dataDir, port, restart);
   } catch (error) {
-    cleanupSync(live);
+    // A kept cluster that did not start may be another process's, running on the same folder: leave it be.
+    if (kept) forget(live);
+    else cleanupSync(live);
     throw error;
   }
 }
@@ -278,6 +280,12 @@ function killWatchdog(live: LiveCluster): void {
     // already gone
   }
   live.watchdogPid = undefined;
+}
+
+/** Stops watching a cluster this process did not start after all. */
+function forget(live: LiveCluster): void {
+  liveClusters.delete(live);
+  killWatchdog(live);
 }
 
 function cleanupSync(live: LiveCluster): void {
