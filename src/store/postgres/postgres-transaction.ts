@@ -282,15 +282,15 @@ export class PostgresTransaction implements StoreTransaction {
 
   async queryWps(query: WpQuery): Promise<WpPage> {
     const { where, params, order, orderParams } = buildWpQuery(query);
-    const total = await this.pipeline.readDynamic(
-      `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
-      params,
-    );
     const page = params.length + orderParams.length + 2;
-    const rows = await this.pipeline.readDynamic(
-      `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${page} OFFSET $${page + 1}`,
-      [...params, ...orderParams, query.limit, query.offset],
-    );
+    // The count and the page are sent together: one wait for the server, not two (issue 16).
+    const [total, rows] = await Promise.all([
+      this.pipeline.readDynamic(`SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, params),
+      this.pipeline.readDynamic(
+        `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${page} OFFSET $${page + 1}`,
+        [...params, ...orderParams, query.limit, query.offset],
+      ),
+    ]);
     return { wps: docs(rows), total_count: Number(total[0]?.n ?? 0) };
   }
 
