@@ -2,6 +2,8 @@
 // tsvector): "at least m of n terms" as the OR of every m-term AND group, with a guard against common words.
 // Pure: each backend writes the plan in its own query language (sqlite-keyword-match.ts,
 // postgres-search-statements.ts) and counts which terms are common in its own index.
+import { WP_STATUSES } from "../domain/records.js";
+import type { WpQuery } from "../store/store-port.js";
 
 /** Most AND groups in one expression (C(8,4) = 70: every query of up to 8 terms is matched exactly). */
 export const MAX_GROUPS = 70;
@@ -53,4 +55,21 @@ export function keywordPlan(termCount: number, required: number, common: Readonl
   // Only common terms ("user login fix"): ranking every WP that holds them is unbounded work, so such a query
   // matches on titles.
   return { groups: kept, exact, titles: rare.length === 0 && common.size > 0 };
+}
+
+/**
+ * True when a query keeps every live WP (all statuses, no other filter): deleted WPs leave the keyword index in
+ * their delete job, so such a search needs no join with the WPs' table (on either store).
+ */
+export function isUnfiltered(filters: WpQuery): boolean {
+  return (
+    !filters.include_deleted &&
+    WP_STATUSES.every((status) => filters.statuses.includes(status)) &&
+    filters.assignee === undefined &&
+    filters.priority_min === undefined &&
+    filters.priority_max === undefined &&
+    filters.phases === undefined &&
+    (filters.labels ?? []).length === 0 &&
+    filters.types === undefined
+  );
 }

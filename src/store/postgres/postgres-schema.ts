@@ -242,6 +242,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS title_tsv TSVECTOR GENERATED ALWAYS AS (
     CASE WHEN title IS NULL THEN NULL ELSE to_tsvector('locus_english'::regconfig, title) END) STORED;
   CREATE INDEX IF NOT EXISTS search_docs_titles ON search_docs USING GIN (title_tsv);
+  ANALYZE search_docs;
   `,
 ];
 

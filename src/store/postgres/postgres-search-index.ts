@@ -1,5 +1,5 @@
 import type { ChunkKind } from "../../search/chunking.js";
-import { keywordPlan } from "../../search/keyword-plan.js";
+import { isUnfiltered, keywordPlan } from "../../search/keyword-plan.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
   ChunkVector,
@@ -145,7 +145,9 @@ export class PostgresSearchIndex implements SearchIndexPort {
       query.terms,
     );
     const plan = keywordPlan(query.terms.length, required, common);
-    const { where, params } = buildWpQuery(query.filters);
+    const { where, params } = isUnfiltered(query.filters)
+      ? { where: undefined, params: [] }
+      : buildWpQuery(query.filters);
     const { sql, values } = keywordSearchSql(query, plan, where, params.length);
     const rows = await this.pipeline.readDynamic(sql, [...params, ...values]);
     return rows.map((r) => r.wp_id as string);

@@ -91,7 +91,8 @@ export const REPLACE_SILVERS = `WITH old AS (
 export function keywordSearchSql(
   query: KeywordQuery,
   plan: KeywordPlan,
-  where: string,
+  /** The section 7 filters over `w`; undefined when the search keeps every live WP (isUnfiltered). */
+  where: string | undefined,
   filterParams: number,
 ): { sql: string; values: unknown[] } {
   const { terms } = query;
@@ -107,9 +108,12 @@ export function keywordSearchSql(
   const rank = plan.titles
     ? `ts_rank_cd(d.title_tsv, ${tsquery}, ${RANK_NORMALIZATION})`
     : `ts_rank_cd(${RANK_WEIGHTS}, d.tsv, ${tsquery}, ${RANK_NORMALIZATION})`;
+  // Without filters (deleted WPs leave the index in their delete job) the WPs' table is not joined: the join read
+  // every WP of the workspace to keep them all (at 100K WPs, more than the search itself).
+  const join = where === undefined ? "" : " JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = d.wp_id";
   const sql = `SELECT d.wp_id, ${rank} AS rank
-    FROM search_docs d JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = d.wp_id
-    WHERE d.workspace_id = $1 AND ${plan.titles ? "d.title_tsv" : "d.tsv"} @@ (${tsquery}) AND ${where}${enough}
+    FROM search_docs d${join}
+    WHERE d.workspace_id = $1 AND ${plan.titles ? "d.title_tsv" : "d.tsv"} @@ (${tsquery})${where === undefined ? "" : ` AND ${where}`}${enough}
     ORDER BY rank DESC, d.wp_id LIMIT $${first + used.length}`;
   return { sql, values: [...used.map((i) => terms[i]), query.limit] };
 }

@@ -1,6 +1,4 @@
-import { WP_STATUSES } from "../../domain/records.js";
 import { keywordPlan } from "../../search/keyword-plan.js";
-import type { WpQuery } from "../store-port.js";
 
 // Section 9 on SQLite: the FTS5 MATCH expression of a keyword search, built from its stemmed terms. Pure: the
 // search index (sqlite-search-index.ts) runs it and ranks with bm25().
@@ -26,18 +24,4 @@ export function keywordMatch(
   if (!plan.exact) return { match: terms.map(quoteTerm).join(" OR "), exact: false, titles: false };
   const match = plan.groups.map((group) => `(${group.map(term).join(" AND ")})`).join(" OR ");
   return { match, exact: true, titles: plan.titles };
-}
-
-/** True when a query keeps every live WP (all statuses, no other filter): the FTS-only path applies. */
-export function isUnfiltered(filters: WpQuery): boolean {
-  return (
-    !filters.include_deleted &&
-    WP_STATUSES.every((status) => filters.statuses.includes(status)) &&
-    filters.assignee === undefined &&
-    filters.priority_min === undefined &&
-    filters.priority_max === undefined &&
-    filters.phases === undefined &&
-    (filters.labels ?? []).length === 0 &&
-    filters.types === undefined
-  );
 }

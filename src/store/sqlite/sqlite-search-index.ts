@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ChunkKind } from "../../search/chunking.js";
-import { COMMON_MIN_DOCS, COMMON_SHARE } from "../../search/keyword-plan.js";
+import { COMMON_MIN_DOCS, COMMON_SHARE, isUnfiltered } from "../../search/keyword-plan.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
   KeywordFields,
@@ -14,7 +14,7 @@ import type {
 } from "../../search/search-index-port.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
-import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
+import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
