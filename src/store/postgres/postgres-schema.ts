@@ -244,6 +244,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS search_docs_titles ON search_docs USING GIN (title_tsv);
   ANALYZE search_docs;
   `,
+  // Migration 9 (issue 16; what SQLite's migration 7 did to its readiness index): the readiness index carries the
+  // columns query_ready filters and sorts on beyond its key (deferral, the hybrid sort's age and unblock inputs,
+  // the lease), so the count and the page's order are read from the index alone; only the page's WPs' documents
+  // are read from the table. Measured at 100K WPs (7,500 ready candidates): both statements read every candidate's
+  // row before, ~20 ms of the server's time a query_ready.
+  `
+  DROP INDEX IF EXISTS wp_by_readiness;
+  CREATE INDEX wp_by_readiness ON work_packets (workspace_id, deleted, open_blockers, status, priority, created_at, wp_id)
+    INCLUDE (created_ms, blocks_out, defer_ms, assignee, lease_expires_ms);
+  `,
 ];
 
 /**
