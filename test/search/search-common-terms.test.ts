@@ -6,7 +6,7 @@ import { hashConfig, ok, search, searchEngine } from "./search-support.js";
 
 // A query made only of words that most WPs hold ("fix user error"). Once the store holds 2,000 WPs, such a
 // query is ranked on titles (src/search/keyword-plan.ts): on SQLite from a title index brought up to date by the
-// search that needs it rather than by every write, on PostgreSQL from a title tsvector (migration 8). What a user sees must not change: a write is findable by the next
+// search that needs it rather than by every write, on PostgreSQL from a table of title tsvectors (migration 8). What a user sees must not change: a write is findable by the next
 // search, a rename or a delete takes the WP out at once, and every hit holds enough of the words in its title.
 
 const WORDS = ["alpha", "beta", "gamma"];

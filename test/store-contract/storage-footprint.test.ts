@@ -68,7 +68,7 @@ describe("storage per WP of a standard day (issue 20)", () => {
     }
   });
 
-  it("postgres: events, Bronze and Silver within their bounds after VACUUM, under 23 KB per WP", {
+  it("postgres: events, Bronze and Silver within their bounds after VACUUM, under 24.5 KB per WP", {
     skip: postgresSkipReason(),
   }, async (t) => {
     const cluster = await startPostgresCluster();
@@ -77,7 +77,9 @@ describe("storage per WP of a standard day (issue 20)", () => {
       const store = await PostgresStore.open(`${url}?workspace=footprint`);
       try {
         const bytes = await perWp(store, () => postgresLayerBytes(url));
-        assertBounds(t, bytes, { events: 11_300, bronze: 3_500, silver: 3_700, total: 23_000 });
+        // Issue 16 added search_titles (a heap, its key and a GIN index): ~216 bytes per WP at 100K WPs, but at
+        // the 150 WPs measured here its new pages count ~1.2 KB per WP, hence 24.5 KB (was 23 KB) for the total.
+        assertBounds(t, bytes, { events: 11_300, bronze: 3_500, silver: 3_700, total: 24_500 });
       } finally {
         await store.close();
       }
