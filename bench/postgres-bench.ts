@@ -140,7 +140,13 @@ async function measure(
     return timed(() => engine.run("search", { query, mode: "keyword", limit: 20 }), "search (keyword)");
   });
   rows.push(
-    costRow(`search (keyword) limit 20 ${at}`, keyword, 50, 200, "tsvector + ts_rank_cd; target is hybrid's"),
+    costRow(
+      `search (keyword) limit 20 ${at}`,
+      keyword,
+      50,
+      200,
+      "tsvector + ts_rank_cd; only common words: titles, ts_rank; target is hybrid's",
+    ),
   );
   rows.push(await hybridSearch(engine, store, dataDir, queries, counts.queries, at));
 
