@@ -239,18 +239,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // query ranked most of the workspace's WPs (at 100K WPs, hundreds of ms). The titles' tsvectors live in a narrow
   // table of their own: ranking 13,500 titles read their rows from search_docs' wide ones (~800 bytes: the texts
   // and the full tsvector), ~20 ms of heap reads at 100K WPs. A trigger keeps it equal to search_docs' titles on
-  // every path that writes them (a job, a sync, a rebuild, a removal), in the statement that writes them.
+  // every path that writes them (a job, a sync, a rebuild, a removal), in the statement that writes them. Written
+  // to run again safely, as the other migrations are (a store whose version was set back runs it twice).
   `
-  CREATE TABLE search_titles (
+  CREATE TABLE IF NOT EXISTS search_titles (
     workspace_id TEXT COLLATE "C" NOT NULL,
     wp_id TEXT COLLATE "C" NOT NULL,
     title_tsv TSVECTOR NOT NULL,
     PRIMARY KEY (workspace_id, wp_id)
   );
   INSERT INTO search_titles (workspace_id, wp_id, title_tsv)
-    SELECT workspace_id, wp_id, to_tsvector('locus_english'::regconfig, title) FROM search_docs WHERE title IS NOT NULL;
-  CREATE INDEX search_titles_keyword ON search_titles USING GIN (title_tsv);
-  CREATE FUNCTION locus_follow_search_titles() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    SELECT workspace_id, wp_id, to_tsvector('locus_english'::regconfig, title) FROM search_docs WHERE title IS NOT NULL
+    ON CONFLICT (workspace_id, wp_id) DO UPDATE SET title_tsv = excluded.title_tsv;
+  CREATE INDEX IF NOT EXISTS search_titles_keyword ON search_titles USING GIN (title_tsv);
+  CREATE OR REPLACE FUNCTION locus_follow_search_titles() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
     IF TG_OP = 'UPDATE' AND OLD.title IS NOT DISTINCT FROM NEW.title THEN RETURN NULL; END IF;
     IF TG_OP <> 'INSERT' THEN
@@ -262,6 +264,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     END IF;
     RETURN NULL;
   END $fn$;
+  DROP TRIGGER IF EXISTS search_titles_follow ON search_docs;
   CREATE TRIGGER search_titles_follow AFTER INSERT OR UPDATE OR DELETE ON search_docs
     FOR EACH ROW EXECUTE FUNCTION locus_follow_search_titles();
   ANALYZE search_titles;
