@@ -4,9 +4,9 @@ import { rebuildGold, rebuildSilver } from "../../src/operations/search/search-m
 import { STORE_BACKENDS } from "../support/stores.js";
 import { hashConfig, ok, search, searchEngine } from "./search-support.js";
 
-// A query made only of words that most WPs hold ("fix user error"). On SQLite, once the store holds 2,000
-// WPs, such a query is ranked on titles, from a title index that is brought up to date by the search that
-// needs it rather than by every write. What a user sees must not change: a write is findable by the next
+// A query made only of words that most WPs hold ("fix user error"). Once the store holds 2,000 WPs, such a
+// query is ranked on titles (src/search/keyword-plan.ts): on SQLite from a title index brought up to date by the
+// search that needs it rather than by every write, on PostgreSQL from a table of title tsvectors (migration 8). What a user sees must not change: a write is findable by the next
 // search, a rename or a delete takes the WP out at once, and every hit holds enough of the words in its title.
 
 const WORDS = ["alpha", "beta", "gamma"];
@@ -36,6 +36,17 @@ for (const backend of STORE_BACKENDS) {
           const held = WORDS.filter((w) => hit.wp.title.split(" ").includes(w));
           assert.ok(held.length >= 2, `${hit.wp_id} "${hit.wp.title}" holds ${held.length} of the words`);
         }
+
+        // A rarer word beside a common one: a hit must hold the rare word (a common word alone no longer
+        // qualifies a WP, whatever it holds), on both stores alike (src/search/keyword-plan.ts).
+        await ok(engine, "create_wp", { wp_id: "WP-rare", title: "zeta checklist", description: "alpha" });
+        const rare = await search(engine, "alpha zeta", { mode: "hybrid", limit: 20 });
+        assert.equal(rare[0]?.wp_id, "WP-rare");
+        const strict = await search(engine, "alpha zeta", { mode: "keyword", limit: 20 });
+        assert.deepEqual(
+          strict.map((hit) => hit.wp_id),
+          ["WP-rare"],
+        );
 
         // A new WP whose title is exactly the query ranks first in the very next search.
         await ok(engine, "create_wp", { wp_id: "WP-fresh", title: "Alpha beta gamma" });

@@ -69,7 +69,7 @@ describe("storage per WP of a standard day (issue 20)", () => {
     }
   });
 
-  it("postgres: events, Bronze and Silver within their bounds after VACUUM, under 20 KB per WP", {
+  it("postgres: events, Bronze and Silver within their bounds after VACUUM, under 21.5 KB per WP", {
     skip: postgresSkipReason(),
   }, async (t) => {
     const cluster = await startPostgresCluster();
@@ -78,7 +78,9 @@ describe("storage per WP of a standard day (issue 20)", () => {
       const store = await PostgresStore.open(`${url}?workspace=footprint`);
       try {
         const bytes = await perWp(store, () => postgresLayerBytes(url));
-        assertBounds(t, bytes, { events: 8_500, bronze: 3_500, silver: 3_700, total: 20_000 });
+        // Issue 16 added search_titles (a heap, its key and a GIN index): ~216 bytes per WP at 100K WPs, but at
+        // the 150 WPs measured here its new pages count ~1.2 KB per WP, hence 21.5 KB (20 KB without it).
+        assertBounds(t, bytes, { events: 8_500, bronze: 3_500, silver: 3_700, total: 21_500 });
       } finally {
         await store.close();
       }

@@ -45,7 +45,7 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   const query = (sql: string, values?: unknown[]) =>
     client.query(sql.replace("{ws}", `workspace_id = '${workspace}'`), values);
   try {
-    // The ids and hashes back to text first (as before migration 8), so the rewrites below give them as text.
+    // The ids and hashes back to text first (as before migration 10), so the rewrites below give them as text.
     await query(
       `ALTER TABLE events ${ID_COLUMNS.map((c) => `ALTER COLUMN ${c} TYPE text USING ${textOf(c)}`).join(", ")}`,
     );
@@ -64,10 +64,10 @@ async function rewriteRows(url: string, plan: Plan): Promise<void> {
   }
 }
 
-/** The events columns that migration 8 turns into bytes (issue 20, second part). */
+/** The events columns that migration 10 turns into bytes (issue 20, second part). */
 const ID_COLUMNS = ["event_uuid", "trace_id", "job_id", "prev_hash", "hash"];
 
-/** The text a bytea column of migration 8 held before it (event-rows.ts's stored forms, read back in SQL). */
+/** The text a bytea column of migration 10 held before it (event-rows.ts's stored forms, read back in SQL). */
 const textOf = (c: string) => `CASE
   WHEN octet_length(${c}) = 16 THEN
     regexp_replace(encode(${c}, 'hex'), '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import pg from "pg";
 import { postgresSkipReason, startPostgresCluster, withPostgres } from "./postgres-cluster.js";
@@ -76,4 +78,33 @@ test("withPostgres gives each caller its own database on one shared cluster", { 
     "select to_regclass('public.mine')::text as found",
   );
   assert.deepEqual(seen, [{ found: null }]);
+});
+
+test("a kept cluster keeps its data between starts, and a second start on it leaves the running one alone", {
+  skip,
+}, async () => {
+  // The benches keep a 100K-WP workspace this way (bench/postgres-workspace-cache.ts).
+  const keptIn = mkdtempSync(join(process.env["LOCUS_PG_TMPDIR"] ?? tmpdir(), "locus-kept-"));
+  chmodSync(keptIn, 0o755); // the server user must reach it when the tests run as root
+  try {
+    const first = await startPostgresCluster({ keptIn });
+    const url = await first.createDatabase("kept_db");
+    await queryOnce(url, "create table kept (id int); insert into kept values (42)");
+    await first.stop();
+    assert.equal(existsSync(first.dataDir), true, "a kept cluster's data outlives stop()");
+    assert.equal(await portAcceptsConnections(first.port), false);
+
+    const again = await startPostgresCluster({ keptIn });
+    try {
+      const kept = again.url.replace(/\/postgres$/, "/kept_db");
+      assert.deepEqual(await queryOnce(kept, "select id from kept"), [{ id: 42 }]);
+      // Another process (here: another start) cannot run on the same folder, and its failure stops nothing.
+      await assert.rejects(startPostgresCluster({ keptIn }), /failed to start/);
+      assert.deepEqual(await queryOnce(kept, "select id from kept"), [{ id: 42 }]);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(keptIn, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,16 @@
 // Locally (CI unset) it is skipped with the reason; with CI=true it is NOT skipped, so it fails with
 // POSTGRES_MISSING_MESSAGE: CI must always exercise the PostgreSQL backend (`.ci/run` installs it).
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,6 +56,12 @@ export interface ClusterOptions {
    * after acknowledging a commit still has it. Other tests keep the faster setting.
    */
   durable?: boolean;
+  /**
+   * Benches: a cluster kept in this folder between runs (a 100K-WP workspace takes many minutes to fill). Its data
+   * is made by initdb the first time and started as it is afterwards; stop() shuts it down cleanly (fast mode, a
+   * checkpoint, no crash recovery at the next start) and leaves the folder. The path must be short (unix socket).
+   */
+  keptIn?: string;
 }
 
 // Durability is irrelevant for a throwaway server; 200 connections for concurrency tests.
@@ -74,6 +89,9 @@ export function postgresSkipReason(): string | undefined {
 interface LiveCluster {
   readonly baseDir: string;
   readonly stopCommand: { file: string; args: string[] };
+  readonly crashCommand: { file: string; args: string[] };
+  /** A kept cluster (ClusterOptions.keptIn): its folder is never removed. */
+  readonly kept: boolean;
   watchdogPid: number | undefined;
 }
 
@@ -85,13 +103,26 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
   const binaries = findPostgresBinaries();
   if (!binaries) throw new Error(POSTGRES_MISSING_MESSAGE);
   const user = serverUser();
-  const baseDir = mkdtempSync(join(tempRoot(user), "locus-pg-"));
+  const kept = options.keptIn !== undefined;
+  const baseDir = options.keptIn ?? mkdtempSync(join(tempRoot(user), "locus-pg-"));
+  mkdirSync(baseDir, { recursive: true });
   if (user.switchUser) chownSync(baseDir, user.uid, user.gid);
   const dataDir = join(baseDir, "data");
   const logFile = join(baseDir, "server.log");
   const live: LiveCluster = {
     baseDir,
-    stopCommand: asServerUser(binaries.pgCtl, ["stop", "-D", dataDir, "-m", "immediate", "-w"]),
+    // A kept cluster is stopped cleanly so its next start needs no recovery (its fsync is off: a crash of the
+    // machine could still lose it, which only costs a new fill).
+    stopCommand: asServerUser(binaries.pgCtl, [
+      "stop",
+      "-D",
+      dataDir,
+      "-m",
+      kept ? "fast" : "immediate",
+      "-w",
+    ]),
+    crashCommand: asServerUser(binaries.pgCtl, ["stop", "-D", dataDir, "-m", "immediate", "-w"]),
+    kept,
     watchdogPid: undefined,
   };
   installExitHook();
@@ -110,6 +141,14 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       "--locale=C",
       "--no-sync",
     ];
+    if (kept && existsSync(join(dataDir, "PG_VERSION"))) {
+      const port = await startOnFreePort(binaries, dataDir, logFile);
+      live.watchdogPid = startWatchdog(live);
+      const restart = () =>
+        runAsServerUser(binaries.pgCtl, pgCtlStart(dataDir, logFile, port)).then(() => undefined);
+      return makeCluster(live, dataDir, port, restart);
+    }
+    rmSync(dataDir, { recursive: true, force: true }); // a kept folder whose initdb did not finish
     await runAsServerUser(binaries.initdb, initdbArgs);
     const settings = {
       ...SERVER_SETTINGS,
@@ -128,7 +167,9 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       runAsServerUser(binaries.pgCtl, pgCtlStart(dataDir, logFile, port)).then(() => undefined);
     return makeCluster(live, dataDir, port, restart);
   } catch (error) {
-    cleanupSync(live);
+    // A kept cluster that did not start may be another process's, running on the same folder: leave it be.
+    if (kept) forget(live);
+    else cleanupSync(live);
     throw error;
   }
 }
@@ -201,7 +242,7 @@ function makeCluster(
       return stopping;
     },
     async crash(): Promise<void> {
-      await runFile(live.stopCommand.file, live.stopCommand.args, "/");
+      await runFile(live.crashCommand.file, live.crashCommand.args, "/");
     },
     restart,
   };
@@ -213,7 +254,7 @@ async function stopLive(live: LiveCluster): Promise<void> {
   try {
     await runFile(live.stopCommand.file, live.stopCommand.args, "/");
   } finally {
-    rmSync(live.baseDir, { recursive: true, force: true });
+    if (!live.kept) rmSync(live.baseDir, { recursive: true, force: true });
   }
 }
 
@@ -223,7 +264,7 @@ function startWatchdog(live: LiveCluster): number | undefined {
   const stop = [live.stopCommand.file, ...live.stopCommand.args].map(shellQuote).join(" ");
   const script =
     `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
-    `${stop} >/dev/null 2>&1; rm -rf ${shellQuote(live.baseDir)}`;
+    `${stop} >/dev/null 2>&1${live.kept ? "" : `; rm -rf ${shellQuote(live.baseDir)}`}`;
   const child = spawn("/bin/sh", ["-c", script], { detached: true, stdio: "ignore", cwd: "/" });
   child.on("error", () => {});
   child.unref();
@@ -241,11 +282,17 @@ function killWatchdog(live: LiveCluster): void {
   live.watchdogPid = undefined;
 }
 
+/** Stops watching a cluster this process did not start after all. */
+function forget(live: LiveCluster): void {
+  liveClusters.delete(live);
+  killWatchdog(live);
+}
+
 function cleanupSync(live: LiveCluster): void {
   liveClusters.delete(live);
   killWatchdog(live);
   spawnSync(live.stopCommand.file, live.stopCommand.args, { stdio: "ignore", cwd: "/" });
-  rmSync(live.baseDir, { recursive: true, force: true });
+  if (!live.kept) rmSync(live.baseDir, { recursive: true, force: true });
 }
 
 function installExitHook(): void {

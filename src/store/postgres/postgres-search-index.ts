@@ -1,4 +1,5 @@
 import type { ChunkKind } from "../../search/chunking.js";
+import { isUnfiltered, keywordPlan } from "../../search/keyword-plan.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
   ChunkVector,
@@ -15,6 +16,7 @@ import { quantizeVector } from "../../search/vector-quantization.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
+import { commonTermIndexes } from "./postgres-common-terms.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
   INDEX_DOCUMENT,
@@ -136,8 +138,17 @@ export class PostgresSearchIndex implements SearchIndexPort {
 
   async keywordSearch(query: KeywordQuery): Promise<string[]> {
     if (query.terms.length === 0 || query.limit <= 0) return [];
-    const { where, params } = buildWpQuery(query.filters);
-    const { sql, values } = keywordSearchSql(query, where, params.length);
+    const required = Math.min(Math.max(1, query.minimum_should_match), query.terms.length);
+    const common = await commonTermIndexes(
+      (sql, values) => this.rows(sql, values),
+      this.cacheKey,
+      query.terms,
+    );
+    const plan = keywordPlan(query.terms.length, required, common);
+    const { where, params } = isUnfiltered(query.filters)
+      ? { where: undefined, params: [] }
+      : buildWpQuery(query.filters);
+    const { sql, values } = keywordSearchSql(query, plan, where, params.length);
     const rows = await this.pipeline.readDynamic(sql, [...params, ...values]);
     return rows.map((r) => r.wp_id as string);
   }

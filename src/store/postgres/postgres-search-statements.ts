@@ -1,9 +1,7 @@
 // The search statements of the PostgreSQL backend (kept apart from postgres-search-index.ts for file size).
 // `$1` is always the workspace id (9).
+import type { KeywordPlan } from "../../search/keyword-plan.js";
 import type { KeywordQuery } from "../../search/search-index-port.js";
-
-/** Most OR'ed AND groups in one tsquery (C(8,4) = 70: every query of up to 8 terms is matched exactly). */
-const MAX_GROUPS = 70;
 
 /**
  * ts_rank_cd weights {D, C, B, A}: wp_id D, packet C, description B, title A, in the ratios of SQLite's bm25
@@ -80,53 +78,56 @@ export const REPLACE_SILVERS = `WITH old AS (
            AND o.model = (SELECT value FROM current_model)
          LIMIT 1) k ON true`;
 
-/** Every `k`-element subset of `0..n-1` in order, stopping after `max` subsets. */
-function indexCombinations(n: number, k: number, max: number): number[][] {
-  const out: number[][] = [];
-  const walk = (start: number, picked: number[]): void => {
-    if (out.length >= max) return;
-    if (picked.length === k) {
-      out.push(picked);
-      return;
-    }
-    for (let i = start; i <= n - (k - picked.length); i++) walk(i + 1, [...picked, i]);
-  };
-  walk(0, []);
-  return out;
-}
-
 /**
  * The keyword query: WPs passing the section 7 filters (`where` over `w`, with `filterParams` parameters from $2)
- * whose tsvector holds at least `minimum_should_match` distinct terms, best ts_rank_cd first, ties by WP id (so a
- * rebuild ranks exactly like the incremental path). "At least m of n" is SQLite's rule: the OR of every m-term
- * AND group as one tsquery, which the GIN index answers directly; past MAX_GROUPS groups, the OR of the terms
- * plus a count of the terms each candidate holds (exact too, only slower). Each term is a phraseto_tsquery, so a
- * term with inner punctuation ("sign-in", "wp-7") is matched as a phrase, as FTS5 does with a quoted term.
- * SQLite's extra guard against very common terms (only titles rank when every term is common) is not copied
- * yet: bench/postgres-bench.ts measured keyword search at 10K WPs with its deliberately small vocabulary (every
- * query term is common) at p50 25 ms, p99 42 ms, within section 12's 50 ms; a weight-A-only tsquery is the
- * next step if larger stores need it.
+ * that hold what `plan` asks (src/search/keyword-plan.ts: at least m of the n distinct terms, as the OR of m-term
+ * AND groups, without the groups of common terms only when the query has a rarer one), best ts_rank_cd first,
+ * ties by WP id (so a rebuild ranks exactly like the incremental path). The GIN index answers the tsquery
+ * directly; past MAX_GROUPS groups it is the OR of the terms plus a count of the terms each candidate holds (exact
+ * too, only slower). A plan of common terms only matches and ranks the titles' tsvectors (search_titles, migration 8),
+ * as SQLite ranks its title index. Each term is a phraseto_tsquery, so a term with inner punctuation ("sign-in",
+ * "wp-7") is matched as a phrase, as FTS5 does with a quoted term.
  */
 export function keywordSearchSql(
   query: KeywordQuery,
-  where: string,
+  plan: KeywordPlan,
+  /** The section 7 filters over `w`; undefined when the search keeps every live WP (isUnfiltered). */
+  where: string | undefined,
   filterParams: number,
 ): { sql: string; values: unknown[] } {
   const { terms } = query;
   const required = Math.min(Math.max(1, query.minimum_should_match), terms.length);
   const first = filterParams + 2;
-  const term = (i: number): string => `phraseto_tsquery('locus_english', $${first + i})`;
-  const groups = indexCombinations(terms.length, required, MAX_GROUPS + 1);
-  const exact = groups.length <= MAX_GROUPS;
-  const tsquery = exact
-    ? groups.map((group) => `(${group.map(term).join(" && ")})`).join(" || ")
-    : terms.map((_, i) => term(i)).join(" || ");
-  const enough = exact
+  // Only the terms the plan keeps are bound (a parameter no statement names has no type PostgreSQL can infer).
+  const used = [...new Set(plan.groups.flat())].sort((a, b) => a - b);
+  const term = (i: number): string => `phraseto_tsquery('locus_english', $${first + used.indexOf(i)})`;
+  const tsquery = plan.groups.map((group) => `(${group.map(term).join(" && ")})`).join(" || ");
+  const enough = plan.exact
     ? ""
     : ` AND (${terms.map((_, i) => `(d.tsv @@ ${term(i)})::int`).join(" + ")}) >= ${required}`;
-  const sql = `SELECT d.wp_id, ts_rank_cd(${RANK_WEIGHTS}, d.tsv, ${tsquery}, ${RANK_NORMALIZATION}) AS rank
-    FROM search_docs d JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = d.wp_id
-    WHERE d.workspace_id = $1 AND d.tsv @@ (${tsquery}) AND ${where}${enough}
-    ORDER BY rank DESC, d.wp_id LIMIT $${first + terms.length}`;
-  return { sql, values: [...terms, query.limit] };
+  // Titles rank by ts_rank: a title is a few words, so cover density adds nothing there, and over the many titles
+  // holding common words ts_rank costs about half as much (at 100K WPs, ~13,500 titles for two such words).
+  const rank = plan.titles
+    ? `ts_rank(d.title_tsv, ${tsquery}, ${RANK_NORMALIZATION})`
+    : `ts_rank_cd(${RANK_WEIGHTS}, d.tsv, ${tsquery}, ${RANK_NORMALIZATION})`;
+  // Without filters (deleted WPs leave the index in their delete job) the WPs' table is not joined: the join read
+  // every WP of the workspace to keep them all (at 100K WPs, more than the search itself).
+  const join = where === undefined ? "" : " JOIN work_packets w ON w.workspace_id = $1 AND w.wp_id = d.wp_id";
+  const sql = `SELECT d.wp_id, ${rank} AS rank
+    FROM ${plan.titles ? "search_titles" : "search_docs"} d${join}
+    WHERE d.workspace_id = $1 AND ${plan.titles ? "d.title_tsv" : "d.tsv"} @@ (${tsquery})${where === undefined ? "" : ` AND ${where}`}${enough}
+    ORDER BY rank DESC, d.wp_id LIMIT $${first + used.length}`;
+  return { sql, values: [...used.map((i) => terms[i]), query.limit] };
 }
+
+/** The documents of the workspace holding `$2` (a term), counted up to `$3` (enough to know it is common). */
+export const COUNT_TERM_DOCS = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_docs
+       WHERE workspace_id = $1 AND tsv @@ phraseto_tsquery('locus_english', $2) LIMIT $3) AS found`;
+
+/** The workspace's newest change_seq: a cheap clock of how much the index changed (one index probe). */
+export const LAST_CHANGE_SEQ =
+  "SELECT COALESCE(MAX(change_seq), 0) AS seq FROM search_docs WHERE workspace_id = $1";
+
+/** The workspace's indexed WPs (an index scan of the workspace's rows: counted rarely, see commonTerms). */
+export const COUNT_DOCS =
+  "SELECT COUNT(*) AS n FROM search_docs WHERE workspace_id = $1 AND title IS NOT NULL";

@@ -41,7 +41,7 @@ import {
   READ_HEAD,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
-import { buildWpQuery } from "./postgres-wp-query.js";
+import { wpPageStatements } from "./postgres-wp-query.js";
 
 type Row = Record<string, unknown>;
 const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as string) as T);
@@ -282,16 +282,12 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async queryWps(query: WpQuery): Promise<WpPage> {
-    const { where, params, order, orderParams } = buildWpQuery(query);
-    const total = await this.pipeline.readDynamic(
-      `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
-      params,
-    );
-    const page = params.length + orderParams.length + 2;
-    const rows = await this.pipeline.readDynamic(
-      `SELECT doc FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${page} OFFSET $${page + 1}`,
-      [...params, ...orderParams, query.limit, query.offset],
-    );
+    const { count, page } = wpPageStatements(query);
+    // The count and the page are sent together: one wait for the server, not two (issue 16).
+    const [total, rows] = await Promise.all([
+      this.pipeline.readDynamic(count.sql, count.values),
+      this.pipeline.readDynamic(page.sql, page.values),
+    ]);
     return { wps: docs(rows), total_count: Number(total[0]?.n ?? 0) };
   }
 

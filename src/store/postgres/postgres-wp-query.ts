@@ -57,3 +57,25 @@ export function buildWpQuery(query: WpQuery): {
     ` - LEAST(w.blocks_out, ${UNBLOCK_CAP})::float8 / ${UNBLOCK_CAP}::float8), w.created_at, w.wp_id`;
   return { where: clauses.join(" AND "), params, order, orderParams: [query.now_ms] };
 }
+
+/**
+ * The count and the page of a WP query (section 7), `$1` the workspace. The page is chosen on the readiness index
+ * (its ids, in order: the index carries what the filters and the sort read, migration 9), and only those WPs'
+ * documents are read from the table. Reading `doc` in the sorted scan itself made the server read every
+ * candidate's row (at 100K WPs, 7,500 rows for the default query_ready).
+ */
+export function wpPageStatements(
+  query: WpQuery,
+): Record<"count" | "page", { sql: string; values: unknown[] }> {
+  const { where, params, order, orderParams } = buildWpQuery(query);
+  const at = params.length + orderParams.length + 2;
+  return {
+    count: { sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, values: params },
+    page: {
+      sql: `SELECT x.doc FROM unnest(ARRAY(SELECT w.wp_id FROM work_packets w WHERE ${where} ORDER BY ${order}
+          LIMIT $${at} OFFSET $${at + 1})) WITH ORDINALITY AS p (wp_id, n)
+        JOIN work_packets x ON x.workspace_id = $1 AND x.wp_id = p.wp_id ORDER BY p.n`,
+      values: [...params, ...orderParams, query.limit, query.offset],
+    },
+  };
+}

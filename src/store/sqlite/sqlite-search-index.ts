@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ChunkKind } from "../../search/chunking.js";
+import { COMMON_MIN_DOCS, COMMON_SHARE, isUnfiltered } from "../../search/keyword-plan.js";
 import { keywordFieldsOf, keywordHashOf } from "../../search/search-document.js";
 import type {
   KeywordFields,
@@ -13,7 +14,7 @@ import type {
 } from "../../search/search-index-port.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
-import { isUnfiltered, keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
+import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
@@ -29,10 +30,6 @@ type Row = Record<string, unknown>;
 
 /** OR candidates ranked before the share-of-terms filter (queries with too many AND groups). */
 const CANDIDATES = 200;
-/** Share of WPs above which a term is common (cannot qualify a hit alone). */
-const COMMON_SHARE = 0.05;
-/** Below this many WPs no term counts as common (ranking everything is cheap there). */
-const COMMON_MIN_DOCS = 2_000;
 /** search_meta key: the last search_docs.change_seq copied into the title index. */
 const TITLES_SEQ = "titles_seq";
 
