@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BACKGROUND_BATCH, packTexts } from "./background-packer.js";
+import { startedBackgroundPacker } from "../../test/support/background-packer.js";
+import { BACKGROUND_BATCH, backgroundPackerState, packTexts } from "./background-packer.js";
 import { packText, unpackText } from "./stored-json.js";
 
 // Issue 12: a large batch of Bronze docs is deflated on a worker thread; what comes back must be, doc for doc and
@@ -12,6 +13,11 @@ const texts = (tag: string, n: number) =>
   );
 
 describe("packing Bronze docs in the background", () => {
+  it("the batches given before the worker has started are packed here, the later ones by the worker", async () => {
+    assert.equal(backgroundPackerState(), "none");
+    await startedBackgroundPacker();
+  });
+
   it("a large batch comes back as packText's bytes, in order, and reads back", async () => {
     const batch = texts("one", BACKGROUND_BATCH * 3 + 5);
     const packed = await packTexts(batch);

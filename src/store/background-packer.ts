@@ -6,8 +6,9 @@ import { STORED_JSON_DICTIONARY_V1 } from "./stored-json-dictionary.js";
 // deflate costs ~23 us on the main thread, almost all of it zlib making and priming a fresh context (Node has no
 // synchronous way to reuse one). A batch that large is deflated on a worker thread instead, while the main
 // thread folds and indexes the same WPs; the bytes are the ones packText writes (same zlib, same settings).
-// The worker is started on first use, kept for the process (unref'd: it never keeps a command alive), and
-// replaced by packing here if it cannot start or fails.
+// The worker is started on first use and takes batches once it has started (earlier ones are packed here, not
+// waited for), kept for the process (unref'd: it never keeps a command alive), and replaced by packing here if it
+// cannot start or fails.
 
 /** Batches smaller than this are packed on the calling thread: posting them costs about what it saves. */
 export const BACKGROUND_BATCH = 256;
@@ -17,6 +18,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { deflateRawSync } = require("node:zlib");
 const options = { ...workerData.settings, dictionary: Buffer.from(workerData.dictionary, "utf8") };
+parentPort.postMessage({ ready: true });
 parentPort.on("message", ({ id, texts }) => {
   try {
     const bodies = texts.map((text) => deflateRawSync(text, options));
@@ -37,6 +39,7 @@ parentPort.on("message", ({ id, texts }) => {
 });`;
 
 interface Reply {
+  ready?: true;
   id: number;
   bytes?: Uint8Array;
   ends?: number[];
@@ -54,6 +57,8 @@ class BackgroundPacker {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   broken = false;
+  /** Set when the worker has started: until then batches are packed here (a start takes ~100 ms, cold). */
+  ready = false;
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, {
@@ -76,7 +81,11 @@ class BackgroundPacker {
     });
   }
 
-  private answer({ id, bytes, ends, error }: Reply): void {
+  private answer({ ready, id, bytes, ends, error }: Reply): void {
+    if (ready) {
+      this.ready = true;
+      return;
+    }
     const waiting = this.waiting.get(id);
     if (waiting === undefined) return;
     this.waiting.delete(id);
@@ -115,6 +124,13 @@ export async function packTexts(texts: readonly string[]): Promise<Buffer[]> {
       packer = "unavailable";
     }
   }
-  if (packer === "unavailable" || packer.broken) return texts.map(packText);
+  if (packer === "unavailable" || packer.broken || !packer.ready) return texts.map(packText);
   return packer.pack(texts);
+}
+
+/** Where the process' worker is: not started, starting, taking batches, or given up (packing here). */
+export function backgroundPackerState(): "none" | "starting" | "ready" | "unavailable" {
+  if (packer === undefined) return "none";
+  if (packer === "unavailable" || packer.broken) return "unavailable";
+  return packer.ready ? "ready" : "starting";
 }

@@ -1,11 +1,13 @@
 // A sync that brings hundreds of new WPs at once (issue 12's bulk case): their Bronze snapshots are packed on a
-// worker thread while the WP rows and search entries are written (store/background-packer.ts). On both stores,
+// worker thread (started before the pull, so that it takes them) while the WP rows and search entries are
+// written (store/background-packer.ts). On both stores,
 // every WP arrives with one `sync` snapshot whose content hash is its state's, keyword search finds it, and the
 // receiving chain verifies and replays to its live state.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { canonicalSha256 } from "../../src/domain/canonical-json.js";
 import { BACKGROUND_BATCH } from "../../src/store/background-packer.js";
+import { startedBackgroundPacker } from "../support/background-packer.js";
 import { postgresBackend, sqliteBackend } from "../support/stores.js";
 import { assertSameState, assertSound, openReplicas, type Replica, sync } from "./sync-support.js";
 
@@ -21,6 +23,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         const made = await source.engine.run("create_wp", { title: `bulk item ${i} quokka${i}` });
         assert.ok(made.success, JSON.stringify(made));
       }
+      await startedBackgroundPacker();
       const result = await sync(target, source.url, "pull");
       assert.equal(result.applied, WPS * 2);
       await assertSameState(source, target);

@@ -52,72 +52,102 @@ export async function refoldWorkPackets(
   whole: ReadonlyMap<string, readonly OriginEvent[]> = new Map(),
 ): Promise<MergeConflict[]> {
   const found: MergeConflict[] = [];
-  for (let start = 0; start < wpIds.length; start += CHUNK) {
-    const chunk = wpIds.slice(start, start + CHUNK);
-    const events: OriginEvent[] = [];
-    const unread = chunk.filter((wpId) => !whole.has(wpId));
-    for (const event of await tx.replicaLog.eventsOfWps(unread))
-      if (isWpStateEvent(event)) events.push(event);
-    for (const wpId of chunk) events.push(...(whole.get(wpId) ?? []));
-    const state = emptyState();
-    const conflicts: MergeConflict[] = [];
-    for (const event of inFoldOrder(events)) foldWorkPacketEvent(state, event, conflicts);
-    const byUuid = new Map<string, OrderedEvent>(events.map((e) => [e.event_uuid, e]));
-    for (const wpId of chunk) {
-      const from = earliest.get(wpId);
-      found.push(
-        ...since(
-          conflicts.filter((c) => c.wp_id === wpId),
-          byUuid,
-          from,
-        ),
-      );
+  // The Bronze write of the chunk before, whose snapshots are still packed on a worker thread while this chunk
+  // is folded and its WP rows and search entries written (store/background-packer.ts).
+  let packing: Promise<void> = Promise.resolve();
+  try {
+    for (let start = 0; start < wpIds.length; start += CHUNK) {
+      const chunk = wpIds.slice(start, start + CHUNK);
+      const { conflicts, fresh, snapshots, written } = await foldChunk(tx, chunk, earliest, services, whole);
+      found.push(...conflicts);
+      const previous = packing;
+      packing = tx.putBronzes !== undefined ? tx.putBronzes(snapshots) : putEach(tx, snapshots);
+      packing.catch(() => undefined); // reported below, in order
+      await allSettledFirst([
+        previous,
+        (async () => {
+          if (fresh.length > 0) await tx.insertNewWps?.(fresh);
+          await indexWrittenWorkPackets(tx, written, services);
+        })(),
+      ]);
     }
-    const stored = new Map((await tx.getWps(chunk)).map((wp) => [wp.wp_id, canonicalJson(wp)]));
-    const written: { wp: TrackedWorkPacket; bronze_id: string }[] = [];
-    const snapshots: BronzeSnapshot[] = [];
-    const fresh: TrackedWorkPacket[] = [];
-    for (const wp of state.wps.values()) {
-      const before = stored.get(wp.wp_id);
-      // MTs change without their WP (an iteration): compare and write them on their own.
-      if (wp.micro_tasks.mt_ids.length > 0) {
-        const storedMts = new Map((await tx.getMts(wp.wp_id)).map((mt) => [mt.mt_id, canonicalJson(mt)]));
-        for (const mtId of wp.micro_tasks.mt_ids) {
-          const mt = state.mts.get(mtKey(wp.wp_id, mtId));
-          if (mt !== undefined && storedMts.get(mtId) !== canonicalJson(mt)) await tx.putMt(mt);
-        }
-      }
-      if (before !== undefined && before === canonicalJson(wp)) continue;
-      if (before === undefined && tx.insertNewWps !== undefined) fresh.push(wp);
-      else await tx.putWp(wp);
-      const bronzeId = newBronzeId(services.ids);
-      // A WP new to this store has no snapshot before this one.
-      const previous = before === undefined ? undefined : await tx.lastBronzeId(wp.wp_id);
-      snapshots.push(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
-      written.push({ wp, bronze_id: bronzeId });
-    }
-    // Whole snapshots (nothing inherited) many at once where the backend can: their packing runs on a worker
-    // thread while this one writes the WP rows and the search entries (store/background-packer.ts).
-    const bronzes = tx.putBronzes !== undefined ? tx.putBronzes(snapshots) : putEach(tx, snapshots);
-    await allSettledFirst([
-      bronzes,
-      (async () => {
-        if (fresh.length > 0) await tx.insertNewWps?.(fresh);
-        await indexWrittenWorkPackets(tx, written, services);
-      })(),
-    ]);
+  } catch (error) {
+    // Nothing may land after the job's transaction is rolled back (on SQLite it would commit on its own).
+    await packing.catch(() => undefined);
+    throw error;
   }
+  await packing;
   return found;
+}
+
+/** What folding one chunk of WPs again found and has to write. */
+interface FoldedChunk {
+  conflicts: MergeConflict[];
+  /** WPs new to this store (many at once where the backend can). */
+  fresh: TrackedWorkPacket[];
+  /** Whole snapshots (nothing inherited). */
+  snapshots: BronzeSnapshot[];
+  written: { wp: TrackedWorkPacket; bronze_id: string }[];
+}
+
+/** Folds one chunk of WPs from all their events; writes what changed of WPs already stored, and their MTs. */
+async function foldChunk(
+  tx: StoreTransaction,
+  chunk: readonly string[],
+  earliest: ReadonlyMap<string, OrderedEvent>,
+  services: Pick<JobServices, "ids"> & { timestamp: string },
+  whole: ReadonlyMap<string, readonly OriginEvent[]>,
+): Promise<FoldedChunk> {
+  const found: MergeConflict[] = [];
+  const events: OriginEvent[] = [];
+  const unread = chunk.filter((wpId) => !whole.has(wpId));
+  for (const event of await tx.replicaLog.eventsOfWps(unread)) if (isWpStateEvent(event)) events.push(event);
+  for (const wpId of chunk) events.push(...(whole.get(wpId) ?? []));
+  const state = emptyState();
+  const conflicts: MergeConflict[] = [];
+  for (const event of inFoldOrder(events)) foldWorkPacketEvent(state, event, conflicts);
+  const byUuid = new Map<string, OrderedEvent>(events.map((e) => [e.event_uuid, e]));
+  for (const wpId of chunk) {
+    const from = earliest.get(wpId);
+    found.push(
+      ...since(
+        conflicts.filter((c) => c.wp_id === wpId),
+        byUuid,
+        from,
+      ),
+    );
+  }
+  const stored = new Map((await tx.getWps(chunk)).map((wp) => [wp.wp_id, canonicalJson(wp)]));
+  const written: { wp: TrackedWorkPacket; bronze_id: string }[] = [];
+  const snapshots: BronzeSnapshot[] = [];
+  const fresh: TrackedWorkPacket[] = [];
+  for (const wp of state.wps.values()) {
+    const before = stored.get(wp.wp_id);
+    // MTs change without their WP (an iteration): compare and write them on their own.
+    if (wp.micro_tasks.mt_ids.length > 0) {
+      const storedMts = new Map((await tx.getMts(wp.wp_id)).map((mt) => [mt.mt_id, canonicalJson(mt)]));
+      for (const mtId of wp.micro_tasks.mt_ids) {
+        const mt = state.mts.get(mtKey(wp.wp_id, mtId));
+        if (mt !== undefined && storedMts.get(mtId) !== canonicalJson(mt)) await tx.putMt(mt);
+      }
+    }
+    if (before !== undefined && before === canonicalJson(wp)) continue;
+    if (before === undefined && tx.insertNewWps !== undefined) fresh.push(wp);
+    else await tx.putWp(wp);
+    const bronzeId = newBronzeId(services.ids);
+    // A WP new to this store has no snapshot before this one.
+    const previous = before === undefined ? undefined : await tx.lastBronzeId(wp.wp_id);
+    snapshots.push(makeBronze(wp, bronzeId, "sync", services.timestamp, previous));
+    written.push({ wp, bronze_id: bronzeId });
+  }
+  return { conflicts: found, fresh, snapshots, written };
 }
 
 async function putEach(tx: StoreTransaction, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   for (const snapshot of snapshots) await tx.putBronze(snapshot);
 }
 
-/**
- * Waits for every write and then throws the first failure: a write still running when another failed must not
- * land after the job's transaction was rolled back (on SQLite it would commit on its own).
- */
+/** Waits for every write and then throws the first failure (no write left running behind a failed one). */
 async function allSettledFirst(writes: readonly Promise<void>[]): Promise<void> {
   for (const outcome of await Promise.allSettled(writes))
     if (outcome.status === "rejected") throw outcome.reason;
