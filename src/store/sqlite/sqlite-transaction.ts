@@ -7,7 +7,6 @@ import type {
   TrackedWorkPacket,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
-import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
 import {
   hashFromColumn,
   storedClock,
@@ -31,6 +30,7 @@ import type {
   WpQuery,
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
+import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
@@ -148,47 +148,21 @@ export class SqliteTransaction implements StoreTransaction {
     insertNewWpRows(this.prepared, wps);
   }
 
+  // Bronze snapshots live in sqlite-bronze.ts.
   async putBronze(b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
-    this.insertBronze(b, bronzeDocColumn(b, inherited));
+    putBronze(this.prepared, b, inherited);
   }
 
   async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
-    const docs = await bronzeDocColumns(snapshots);
-    snapshots.forEach((b, i) => {
-      this.insertBronze(b, docs[i] as Buffer);
-    });
-  }
-
-  private insertBronze(b: BronzeSnapshot, doc: Buffer): void {
-    this.prepared(
-      `INSERT INTO bronze (bronze_id, wp_id, version, operation, content_hash, previous_bronze_id, created_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      b.bronze_id,
-      b.wp_id,
-      b.version,
-      b.operation,
-      b.content_hash,
-      b.previous_bronze_id ?? null,
-      b.created_at,
-      doc,
-    );
+    await putBronzes(this.prepared, snapshots);
   }
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
-    const row = this.prepared(
-      "SELECT bronze_id FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1",
-    ).get(wpId) as Row | undefined;
-    return row?.bronze_id as string | undefined;
+    return lastBronzeId(this.prepared, wpId);
   }
 
   async bronzeSnapshots(wpId?: string): Promise<BronzeSnapshot[]> {
-    const rows = (
-      wpId === undefined
-        ? this.prepared("SELECT * FROM bronze ORDER BY wp_id, version").all()
-        : this.prepared("SELECT * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
-    ) as Row[];
-    return bronzeFromTableRows(rows);
+    return bronzeSnapshots(this.prepared, wpId);
   }
 
   async getMt(wpId: string, mtId: string): Promise<TrackedMicroTask | undefined> {

@@ -1,0 +1,58 @@
+import type Database from "better-sqlite3";
+import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
+import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
+import type { BronzeSnapshot } from "../store-port.js";
+
+// Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
+// hold, bronze-delta.ts), many at once for a sync (their docs packed on a worker thread), and read back whole.
+// The twin of postgres/postgres-bronze.ts.
+
+type Prepare = (sql: string) => Database.Statement;
+type Row = Record<string, unknown>;
+
+const INSERT_BRONZE = `INSERT INTO bronze (bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
+  created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertBronze(prepared: Prepare, b: BronzeSnapshot, doc: Buffer): void {
+  prepared(INSERT_BRONZE).run(
+    b.bronze_id,
+    b.wp_id,
+    b.version,
+    b.operation,
+    b.content_hash,
+    b.previous_bronze_id ?? null,
+    b.created_at,
+    doc,
+  );
+}
+
+/** One snapshot; `inherited` counts what it shares with the snapshot before it. */
+export function putBronze(prepared: Prepare, b: BronzeSnapshot, inherited?: BronzeInherited): void {
+  insertBronze(prepared, b, bronzeDocColumn(b, inherited));
+}
+
+/** Whole Bronze snapshots (nothing inherited). */
+export async function putBronzes(prepared: Prepare, snapshots: readonly BronzeSnapshot[]): Promise<void> {
+  const docs = await bronzeDocColumns(snapshots);
+  snapshots.forEach((b, i) => {
+    insertBronze(prepared, b, docs[i] as Buffer);
+  });
+}
+
+/** The id of a WP's last snapshot. */
+export function lastBronzeId(prepared: Prepare, wpId: string): string | undefined {
+  const row = prepared("SELECT bronze_id FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1").get(
+    wpId,
+  ) as Row | undefined;
+  return row?.bronze_id as string | undefined;
+}
+
+/** Every snapshot of a WP (all WPs when omitted), oldest first, whole. */
+export function bronzeSnapshots(prepared: Prepare, wpId?: string): BronzeSnapshot[] {
+  const rows = (
+    wpId === undefined
+      ? prepared("SELECT * FROM bronze ORDER BY wp_id, version").all()
+      : prepared("SELECT * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
+  ) as Row[];
+  return bronzeFromTableRows(rows);
+}
