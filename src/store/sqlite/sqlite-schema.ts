@@ -1,6 +1,11 @@
-// 9: versioned migrations of the SQLite store (the `meta` table itself is made before them). Each entry moves the schema one version up; the applied
-// version is kept in `meta.schema_version`, and migrations run under the write lock so that several
-// processes opening one new file do not race.
+import type Database from "better-sqlite3";
+import { newReplicaId } from "../../domain/ids.js";
+import { refuseNewerSchema } from "../schema-version.js";
+
+// 9: versioned migrations of the SQLite store, and `migrate`, which applies them (the `meta` table itself is made
+// before them; the twin of postgres-schema.ts). Each entry moves the schema one version up; the applied version is
+// kept in `meta.schema_version`, and migrations run under the write lock so that several processes opening one new
+// file do not race.
 
 /** Migrations, index = version - 1. */
 export const SQLITE_MIGRATIONS: readonly string[] = [
@@ -171,3 +176,55 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out, defer_ms, assignee, lease_expires_ms);
   `,
 ];
+
+type Row = Record<string, unknown>;
+
+/**
+ * Brings a store's schema up to this Locus' version and returns its replica id (made on a new store). A store
+ * written by a newer Locus is refused (schema-version.ts).
+ */
+export function migrate(db: Database.Database): string {
+  // Fast path, no write lock: a store that is up to date is only read, so a command opening it never waits
+  // behind another process's write transaction (the usual case: every command but the first).
+  const current = readMeta(db);
+  if (current?.version === SQLITE_MIGRATIONS.length && current.replica !== undefined) return current.replica;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+    const current = Number(
+      (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.value ??
+        0,
+    );
+    refuseNewerSchema(current, SQLITE_MIGRATIONS.length);
+    for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
+      db.exec(SQLITE_MIGRATIONS[version - 1] as string);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
+        String(version),
+      );
+    }
+    let replica = (db.prepare("SELECT value FROM meta WHERE key = 'replica_id'").get() as Row | undefined)
+      ?.value as string | undefined;
+    if (replica === undefined) {
+      replica = newReplicaId();
+      db.prepare("INSERT INTO meta (key, value) VALUES ('replica_id', ?)").run(replica);
+    }
+    db.exec("COMMIT");
+    return replica;
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** The schema version and replica id of an existing store, or undefined for a new file. */
+export function readMeta(
+  db: Database.Database,
+): { version: number; replica: string | undefined } | undefined {
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get();
+  if (exists === undefined) return undefined;
+  const rows = db
+    .prepare("SELECT key, value FROM meta WHERE key IN ('schema_version', 'replica_id')")
+    .all() as Row[];
+  const value = (key: string) => rows.find((row) => row.key === key)?.value as string | undefined;
+  return { version: Number(value("schema_version") ?? 0), replica: value("replica_id") };
+}

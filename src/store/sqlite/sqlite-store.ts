@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
-import { newReplicaId } from "../../domain/ids.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import {
   type DerivedEventColumns,
@@ -14,11 +13,10 @@ import {
   isAboutWp,
   packedUuidHex,
 } from "../event-rows.js";
-import { refuseNewerSchema } from "../schema-version.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
-import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
+import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
 
 /** Options for opening a SQLite store. */
@@ -255,48 +253,4 @@ export class SqliteStore implements LocusStore {
   rawConnectionForTests(): Database.Database {
     return this.db;
   }
-}
-
-function migrate(db: Database.Database): string {
-  // Fast path, no write lock: a store that is up to date is only read, so a command opening it never waits
-  // behind another process's write transaction (the usual case: every command but the first).
-  const current = readMeta(db);
-  if (current?.version === SQLITE_MIGRATIONS.length && current.replica !== undefined) return current.replica;
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
-    const current = Number(
-      (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.value ??
-        0,
-    );
-    refuseNewerSchema(current, SQLITE_MIGRATIONS.length);
-    for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
-      db.exec(SQLITE_MIGRATIONS[version - 1] as string);
-      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
-        String(version),
-      );
-    }
-    let replica = (db.prepare("SELECT value FROM meta WHERE key = 'replica_id'").get() as Row | undefined)
-      ?.value as string | undefined;
-    if (replica === undefined) {
-      replica = newReplicaId();
-      db.prepare("INSERT INTO meta (key, value) VALUES ('replica_id', ?)").run(replica);
-    }
-    db.exec("COMMIT");
-    return replica;
-  } catch (error) {
-    if (db.inTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
-}
-
-/** The schema version and replica id of an existing store, or undefined for a new file. */
-function readMeta(db: Database.Database): { version: number; replica: string | undefined } | undefined {
-  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get();
-  if (exists === undefined) return undefined;
-  const rows = db
-    .prepare("SELECT key, value FROM meta WHERE key IN ('schema_version', 'replica_id')")
-    .all() as Row[];
-  const value = (key: string) => rows.find((row) => row.key === key)?.value as string | undefined;
-  return { version: Number(value("schema_version") ?? 0), replica: value("replica_id") };
 }
