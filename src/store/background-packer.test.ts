@@ -13,12 +13,13 @@ const texts = (tag: string, n: number) =>
   );
 
 describe("packing Bronze docs in the background", () => {
-  it("the batches given before the worker has started are packed here, the later ones by the worker", async () => {
+  it("the worker starts on the first large batch and then takes batches", async () => {
     assert.equal(backgroundPackerState(), "none");
     await startedBackgroundPacker();
   });
 
   it("a large batch comes back as packText's bytes, in order, and reads back", async () => {
+    await startedBackgroundPacker();
     const batch = texts("one", BACKGROUND_BATCH * 3 + 5);
     const packed = await packTexts(batch);
     assert.equal(packed.length, batch.length);
@@ -29,6 +30,7 @@ describe("packing Bronze docs in the background", () => {
   });
 
   it("batches out at the same time each get their own docs back", async () => {
+    await startedBackgroundPacker();
     const batches = ["a", "b", "c"].map((tag, k) => texts(tag, BACKGROUND_BATCH + k * 11));
     const results = await Promise.all(batches.map(packTexts));
     results.forEach((packed, k) => {

@@ -50,6 +50,20 @@ function bronzeDocText(b: BronzeSnapshot, inherited?: BronzeInherited): string {
   return JSON.stringify(body);
 }
 
+/**
+ * The values of the bronze table's columns other than the doc (and PostgreSQL's workspace), in the order both
+ * backends insert them: bronze_id, wp_id, version, operation, content_hash, previous_bronze_id, created_at.
+ */
+export const bronzeColumnValues = (b: BronzeSnapshot): unknown[] => [
+  b.bronze_id,
+  b.wp_id,
+  b.version,
+  b.operation,
+  b.content_hash,
+  b.previous_bronze_id ?? null,
+  b.created_at,
+];
+
 /** The doc column of snapshot `b`; `inherited` counts what it shares with the snapshot before it. */
 export const bronzeDocColumn = (b: BronzeSnapshot, inherited?: BronzeInherited): Buffer =>
   packText(bronzeDocText(b, inherited));

@@ -158,15 +158,15 @@ export interface StoreTransaction {
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;
   /** Inserts or replaces a WP and keeps the readiness indexes exact. */
   putWp(wp: TrackedWorkPacket): Promise<void>;
-  /** Optional: `putWp` for many WPs none of which is stored yet, in one round trip (a sync writes thousands). */
-  insertNewWps?(wps: readonly TrackedWorkPacket[]): Promise<void>;
+  /** `putWp` for many WPs none of which is stored yet, in one round trip (a sync writes thousands). */
+  insertNewWps(wps: readonly TrackedWorkPacket[]): Promise<void>;
   /**
    * Stores a Bronze snapshot. `inherited` (section 9, bronze-delta.ts): how many leading notes and gate
    * decisions it shares with the snapshot at its `previous_bronze_id`; the row keeps only the rest.
    */
   putBronze(snapshot: BronzeSnapshot, inherited?: BronzeInherited): Promise<void>;
-  /** Optional: many whole snapshots (nothing inherited) in one round trip (a sync writes thousands). */
-  putBronzes?(snapshots: readonly BronzeSnapshot[]): Promise<void>;
+  /** Many whole snapshots (nothing inherited) in one round trip (a sync writes thousands). */
+  putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void>;
   lastBronzeId(wpId: string): Promise<string | undefined>;
   /**
    * Every Bronze snapshot of a WP, oldest first, whole (inherited notes and gate decisions put back; 2.3.14.5.2:

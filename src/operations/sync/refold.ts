@@ -61,12 +61,12 @@ export async function refoldWorkPackets(
       const { conflicts, fresh, snapshots, written } = await foldChunk(tx, chunk, earliest, services, whole);
       found.push(...conflicts);
       const previous = packing;
-      packing = tx.putBronzes !== undefined ? tx.putBronzes(snapshots) : putEach(tx, snapshots);
+      packing = tx.putBronzes(snapshots);
       packing.catch(() => undefined); // reported below, in order
       await allSettledFirst([
         previous,
         (async () => {
-          if (fresh.length > 0) await tx.insertNewWps?.(fresh);
+          if (fresh.length > 0) await tx.insertNewWps(fresh);
           await indexWrittenWorkPackets(tx, written, services);
         })(),
       ]);
@@ -83,7 +83,7 @@ export async function refoldWorkPackets(
 /** What folding one chunk of WPs again found and has to write. */
 interface FoldedChunk {
   conflicts: MergeConflict[];
-  /** WPs new to this store (many at once where the backend can). */
+  /** WPs new to this store, inserted many at once. */
   fresh: TrackedWorkPacket[];
   /** Whole snapshots (nothing inherited). */
   snapshots: BronzeSnapshot[];
@@ -132,7 +132,7 @@ async function foldChunk(
       }
     }
     if (before !== undefined && before === canonicalJson(wp)) continue;
-    if (before === undefined && tx.insertNewWps !== undefined) fresh.push(wp);
+    if (before === undefined) fresh.push(wp);
     else await tx.putWp(wp);
     const bronzeId = newBronzeId(services.ids);
     // A WP new to this store has no snapshot before this one.
@@ -141,10 +141,6 @@ async function foldChunk(
     written.push({ wp, bronze_id: bronzeId });
   }
   return { conflicts: found, fresh, snapshots, written };
-}
-
-async function putEach(tx: StoreTransaction, snapshots: readonly BronzeSnapshot[]): Promise<void> {
-  for (const snapshot of snapshots) await tx.putBronze(snapshot);
 }
 
 /** Waits for every write and then throws the first failure (no write left running behind a failed one). */

@@ -1,5 +1,10 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
+import {
+  bronzeColumnValues,
+  bronzeDocColumn,
+  bronzeDocColumns,
+  bronzeFromTableRows,
+} from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -14,16 +19,7 @@ export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: Bro
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      b.bronze_id,
-      b.wp_id,
-      b.version,
-      b.operation,
-      b.content_hash,
-      b.previous_bronze_id ?? null,
-      b.created_at,
-      bronzeDocColumn(b, inherited),
-    ],
+    [...bronzeColumnValues(b), bronzeDocColumn(b, inherited)],
   );
 }
 
@@ -31,22 +27,15 @@ export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: Bro
 export async function putBronzes(write: Write, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
   const docs = await bronzeDocColumns(snapshots);
-  const column = <T>(pick: (b: BronzeSnapshot) => T) => snapshots.map(pick);
+  const rows = snapshots.map(bronzeColumnValues);
+  // One array a column, for unnest.
+  const columns = (rows[0] as unknown[]).map((_, at) => rows.map((row) => row[at]));
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
        $9::bytea[])`,
-    [
-      column((b) => b.bronze_id),
-      column((b) => b.wp_id),
-      column((b) => b.version),
-      column((b) => b.operation),
-      column((b) => b.content_hash),
-      column((b) => b.previous_bronze_id ?? null),
-      column((b) => b.created_at),
-      docs,
-    ],
+    [...columns, docs],
   );
 }
 

@@ -1,6 +1,11 @@
 import type Database from "better-sqlite3";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeDocColumn, bronzeDocColumns, bronzeFromTableRows } from "../bronze-rows.js";
+import {
+  bronzeColumnValues,
+  bronzeDocColumn,
+  bronzeDocColumns,
+  bronzeFromTableRows,
+} from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
@@ -14,16 +19,7 @@ const INSERT_BRONZE = `INSERT INTO bronze (bronze_id, wp_id, version, operation,
   created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function insertBronze(prepared: Prepare, b: BronzeSnapshot, doc: Buffer): void {
-  prepared(INSERT_BRONZE).run(
-    b.bronze_id,
-    b.wp_id,
-    b.version,
-    b.operation,
-    b.content_hash,
-    b.previous_bronze_id ?? null,
-    b.created_at,
-    doc,
-  );
+  prepared(INSERT_BRONZE).run(...bronzeColumnValues(b), doc);
 }
 
 /** One snapshot; `inherited` counts what it shares with the snapshot before it. */
