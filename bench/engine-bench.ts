@@ -3,6 +3,7 @@
 import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import { replay } from "../src/domain/events/merge-fold.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
+import type { LocusStore } from "../src/store/store-port.js";
 import { createParams, prng, statusOf, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, rowOf, timed } from "./bench-stats.js";
 import type { GeneratedWorkspace } from "./workspace-generator.js";
@@ -22,6 +23,20 @@ export const SAMPLES: Record<"full" | "quick", SampleCounts> = {
 };
 
 const k = (size: number): string => (size >= 1000 ? `${size / 1000}K` : String(size));
+
+/** The replay row of either backend: `runs` times, the store's first 10K events read and replayed. */
+export async function replayRow(store: LocusStore, runs: number, at: string): Promise<BenchRow> {
+  const replays: number[] = [];
+  let replayed = 0;
+  for (let n = 0; n < runs; n++) {
+    const started = performance.now();
+    const events = await store.readEvents({ limit: 10_000 });
+    replay(events);
+    replays.push(performance.now() - started);
+    replayed = events.length;
+  }
+  return rowOf(`replay ${k(replayed)} events (read + replay) ${at}`, replays, 500, 2_000);
+}
 
 /** Runs every in-process measure; `withBoard` adds sync_task_board (when bench/board-bench.ts is absent). */
 export async function benchEngine(
@@ -92,16 +107,7 @@ export async function benchEngine(
 
   rows.push(...(await benchHubEdges(generated, engine, counts.writes, random, at)));
 
-  const replays: number[] = [];
-  let replayedEvents = 0;
-  for (let n = 0; n < counts.replays; n++) {
-    const started = performance.now();
-    const events = await store.readEvents({ limit: 10_000 });
-    replay(events);
-    replays.push(performance.now() - started);
-    replayedEvents = events.length;
-  }
-  rows.push(rowOf(`replay ${k(replayedEvents)} events (read + replay) ${at}`, replays, 500, 2_000));
+  rows.push(await replayRow(store, counts.replays, at));
 
   if (withBoard) {
     // Each sample: one WP changes status without auto-sync (untimed), then a timed sync moves its entry.

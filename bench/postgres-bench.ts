@@ -6,7 +6,6 @@
 // synchronous_commit off (a throwaway server), so writes are cheaper than on a durable production server by the
 // cost of a WAL flush per commit. Beside each wall-clock row: the CPU a job cost this process and the server
 // (bench/postgres-cpu.ts), the figures that do not depend on what else runs on the machine.
-import { replay } from "../src/domain/events/merge-fold.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
@@ -16,7 +15,7 @@ import { postgresSkipReason } from "../test/support/postgres-cluster.js";
 import { installRoundTripCounter } from "../test/support/round-trip-counter.js";
 import { createParams, prng, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, renderTable, rowOf, timed, valueRow } from "./bench-stats.js";
-import { SAMPLES, type SampleCounts } from "./engine-bench.js";
+import { replayRow, SAMPLES, type SampleCounts } from "./engine-bench.js";
 import { measureAppendLock } from "./postgres-contention-bench.js";
 import { cpuNote, type JobSamples, sampleJobs } from "./postgres-cpu.js";
 import {
@@ -150,16 +149,7 @@ async function measure(
   );
   rows.push(await hybridSearch(engine, store, dataDir, queries, counts.queries, at));
 
-  const replays: number[] = [];
-  let replayed = 0;
-  for (let n = 0; n < counts.replays; n++) {
-    const started = performance.now();
-    const events = await store.readEvents({ limit: 10_000 });
-    replay(events);
-    replays.push(performance.now() - started);
-    replayed = events.length;
-  }
-  rows.push(rowOf(`replay ${k(replayed)} events (read + replay) ${at}`, replays, 500, 2_000));
+  rows.push(await replayRow(store, counts.replays, at));
   return rows;
 }
 

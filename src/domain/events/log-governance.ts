@@ -1,8 +1,9 @@
 import { BUILT_IN_PROFILES, CAPABILITY_REGISTRY, type CapabilityId, grantCovers } from "../capabilities.js";
 import { isLocusError } from "../errors.js";
-import { type EventName, type EventPayload, validateEventPayload } from "./event-registry.js";
+import { EVENT_REGISTRY, type EventName, type EventPayload, validateEventPayload } from "./event-registry.js";
 import { applyEvent, emptyState, emptyTouched, type LocusState } from "./evolve.js";
 import { type LogFault, transitionFault } from "./log-transitions.js";
+import { fitsPayloadSchemaFast } from "./payload-checks.js";
 
 // Governance over a log that arrives from outside (issue 21; section 13 "Governance holds across replicas"). A
 // Locus job records a capability_decision (allow or deny) for every capability it needs, before it emits
@@ -152,6 +153,12 @@ export class JobDecisions {
 
 /** Rule (1): the event is registered under its own FR id and its payload fits the registry's schema. */
 export function schemaFault(event: JudgedEvent): LogFault | undefined {
+  // The generated check first (payload-checks.ts): it accepts only what zod accepts, without copying.
+  if (fitsPayloadSchemaFast(event.event_name, event.payload)) {
+    const eventId = EVENT_REGISTRY[event.event_name as EventName].event_id;
+    if (eventId === event.event_id) return undefined;
+    return { code: "HSK-400-INVALID-EVENT", reason: `its event_id is not ${eventId}`, details: {} };
+  }
   try {
     const { event_id } = validateEventPayload(event.event_name, event.payload);
     if (event_id === event.event_id) return undefined;
