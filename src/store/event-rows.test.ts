@@ -109,6 +109,10 @@ describe("events rows (issue 20)", () => {
     const moved = { ...read, sequence: 8, vector_clock: { [REPLICA]: 8 } };
     assert.notEqual(storedPayload(moved), text);
     assert.deepEqual(eventFromRow(rowOf(moved)), moved);
+    // Only the texts of the last 4,096 payloads read are kept: after as many other reads, it is encoded anew.
+    for (let i = 0; i < 4_096; i++) eventFromRow(rowOf(written));
+    assert.equal(storedPayload(read), storedPayload(written));
+    assert.notEqual(storedPayload(read), text);
   });
 
   it("reads a row written before issue 20 (whole JSON text) as it was", () => {

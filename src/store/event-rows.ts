@@ -47,6 +47,21 @@ type ElidedColumns = Pick<StoredEvent, (typeof REPEATED)[number]>;
  * written again instead of encoding the payload anew (a third of what appending them cost, cold).
  */
 const READ_FROM = new WeakMap<object, { text: string; columns: ElidedColumns }>();
+/**
+ * Only the texts of the last KEPT payloads read are kept (a sync appends each page right after reading it), so a
+ * process that reads a whole log and holds it (replay, verify) does not hold every text as well.
+ */
+const KEPT = 4_096;
+const keptPayloads: object[] = [];
+let keptNext = 0;
+
+function keepTextRead(payload: object, text: string, columns: ElidedColumns): void {
+  const dropped = keptPayloads[keptNext];
+  if (dropped !== undefined) READ_FROM.delete(dropped);
+  keptPayloads[keptNext] = payload;
+  keptNext = (keptNext + 1) % KEPT;
+  READ_FROM.set(payload, { text, columns });
+}
 
 /** The text `payload` was read from, when `event` has the very columns it was read with. */
 function textReadFor(event: StoredEvent): string | undefined {
@@ -127,7 +142,7 @@ function payloadFromText(text: string, columns: ElidedColumns): Record<string, u
   REPEATED.forEach((key, bit) => {
     if (trailing & (1 << bit)) payload[key] = value(key);
   });
-  if (atEnd) READ_FROM.set(payload, { text, columns });
+  if (atEnd) keepTextRead(payload, text, columns);
   return payload;
 }
 
