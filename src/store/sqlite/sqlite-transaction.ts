@@ -32,6 +32,7 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
+import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
@@ -117,6 +118,10 @@ export class SqliteTransaction implements StoreTransaction {
     setMeta.run("head_seq", String(last.seq));
     setMeta.run("head_hash", last.hash);
     if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
+  }
+
+  async packColdEvents(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
+    return packColdBlocks(this.prepared, (sql) => this.db.exec(sql), maxBlocks);
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
