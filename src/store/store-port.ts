@@ -155,10 +155,10 @@ export interface StoreTransaction {
   purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void>;
   /**
    * Optional (SQLite; issue 20, third part): packs up to `maxBlocks` blocks of cold events (event-payload-blocks.ts)
-   * that are not packed yet, oldest first; says how many it packed and whether more are cold. Maintenance, never
+   * and cold Bronze rows not packed yet, oldest first; says how many it packed and whether more are cold. Maintenance, never
    * called by a job (operations/maintenance/compact-store.ts). PostgreSQL does not pack (docs/DECISIONS.md).
    */
-  packColdEvents?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;
+  packColdRows?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;
 
   getWp(wpId: string): Promise<TrackedWorkPacket | undefined>;
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;

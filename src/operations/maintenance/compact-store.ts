@@ -1,6 +1,7 @@
 import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
 
-// Issue 20, third part: packing cold events in blocks (store/event-payload-blocks.ts) is maintenance, a step no job
+// Issue 20, third part: packing cold events and Bronze rows in blocks (event-payload-blocks.ts, SQLite's
+// sqlite-bronze-blocks.ts) is maintenance, a step no job
 // waits for. It runs where nobody waits on a job: `locus compact`, the git hooks Locus installs (after the board
 // sync and anchor of a commit, after a pull's replica sync), and the idle time of the long-running processes
 // (`locus serve`, `locus mcp`). Each transaction packs a few blocks (~1-2 ms each) so a writer of another process
@@ -73,4 +74,4 @@ export function idleCompactor(store: LocusStore, delayMs = IDLE_DELAY_MS): IdleC
 const packSome =
   (blocks: number) =>
   async (tx: StoreTransaction): Promise<{ packed: number; more: boolean }> =>
-    (await tx.packColdEvents?.(blocks)) ?? { packed: 0, more: false };
+    (await tx.packColdRows?.(blocks)) ?? { packed: 0, more: false };

@@ -25,11 +25,7 @@ const NEXT_BLOCK_KEY = "packed_before_seq";
  * transaction. A block is cold once the head is PAYLOAD_COLD events past its last seq. Maintenance calls this
  * (compact-store.ts), never a job: packing inside an append put several ms in one job of 64 (DECISIONS).
  */
-export function packColdBlocks(
-  prepared: Prepare,
-  exec: (sql: string) => void,
-  maxBlocks: number,
-): { packed: number; more: boolean } {
+export function packColdBlocks(prepared: Prepare, maxBlocks: number): { packed: number; more: boolean } {
   const meta = prepared("SELECT key, value FROM meta WHERE key IN ('head_seq', ?)").all(
     NEXT_BLOCK_KEY,
   ) as Row[];
@@ -42,12 +38,8 @@ export function packColdBlocks(
     packBlock(prepared, first);
     packed += 1;
   }
-  if (packed > 0) {
+  if (packed > 0)
     prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(NEXT_BLOCK_KEY, String(first));
-    // The pages the rows written again no longer fill go back to the file system (a file made with auto_vacuum
-    // INCREMENTAL; on an older file this does nothing and later writes reuse them).
-    exec("PRAGMA incremental_vacuum"); // run to its end (a prepared statement's one step frees one page)
-  }
   return { packed, more: isCold(first) };
 }
 

@@ -180,6 +180,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE IF NOT EXISTS event_payload_blocks (first_seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
   `,
+  // Migration 9 (issue 20, third part): cold Bronze rows packed in blocks of 128 rowids, by the first rowid of
+  // each (sqlite-bronze-blocks.ts); a packed bronze row keeps an empty doc.
+  `
+  CREATE TABLE IF NOT EXISTS bronze_blocks (first_rowid INTEGER PRIMARY KEY, body BLOB NOT NULL);
+  `,
 ];
 
 type Row = Record<string, unknown>;

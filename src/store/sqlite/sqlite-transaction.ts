@@ -31,6 +31,7 @@ import type {
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
+import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -120,8 +121,14 @@ export class SqliteTransaction implements StoreTransaction {
     if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
   }
 
-  async packColdEvents(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
-    return packColdBlocks(this.prepared, (sql) => this.db.exec(sql), maxBlocks);
+  // Issue 20, third part: maintenance packs cold events, then cold Bronze rows, within one budget of blocks.
+  async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
+    const events = packColdBlocks(this.prepared, maxBlocks);
+    const bronze = packColdBronze(this.prepared, maxBlocks - events.packed);
+    // The pages the packed rows left go back to the file system (a file made with auto_vacuum INCREMENTAL; an
+    // older file's later writes reuse them). exec runs it to its end: a prepared statement's step frees one page.
+    if (events.packed + bronze.packed > 0) this.db.exec("PRAGMA incremental_vacuum");
+    return { packed: events.packed + bronze.packed, more: events.more || bronze.more };
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
