@@ -7,9 +7,8 @@ import { packText, unpackText } from "./stored-json.js";
 // path cost create_wp p50 +40-65% (DECISIONS, issue 20, first part), and packing a block inside the append that
 // made it cold put several ms in one job of 64 (second part), so no job packs: maintenance does (third part:
 // `locus compact`, the git hooks, the idle time of `locus serve` and `locus mcp`; compact-store.ts), packing the
-// blocks whose last seq is PAYLOAD_COLD events behind the head, which no writer touches any more.
-// The block's row holds,
-// for each of its events, the texts of the columns no query selects on (COLD_COLUMNS: the payload as stored, in
+// blocks whose last seq is PAYLOAD_COLD events behind the head, which no writer touches any more. The block's row
+// holds, for each of its events, the texts of the columns no query selects on (COLD_COLUMNS: the payload as stored, in
 // every form event-rows.ts reads, rows written before included; event_id, trace_id, protocol_id, actor_id),
 // deflated together with the stored JSON codec. Each packed events row keeps the columns queries and indexes use
 // and an empty payload (which no event has: a payload is a JSON object) and empty cold columns. The reader puts
