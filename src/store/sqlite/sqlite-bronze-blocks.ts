@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { packText, unpackText } from "../stored-json.js";
+import { packColdSeries } from "./sqlite-cold-series.js";
 
 // Issue 20, third part, on SQLite: cold Bronze rows packed in blocks, as cold events are (sqlite-payload-blocks.ts),
 // by maintenance only (compact-store.ts). A Bronze row is ~450 bytes: its doc (deflated alone with the preset
@@ -16,7 +17,6 @@ import { packText, unpackText } from "../stored-json.js";
 export const BRONZE_BLOCK = 128;
 /** How many rows after a block's last one must exist before it is packed (recent rows stay as written). */
 export const BRONZE_COLD = 128;
-const NEXT_BLOCK_KEY = "bronze_packed_before_rowid";
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -29,18 +29,14 @@ const blockOf = (rowid: number): number => Math.floor((rowid - 1) / BRONZE_BLOCK
 
 /** Packs up to `maxBlocks` cold Bronze blocks not packed yet, oldest first, in the caller's write transaction. */
 export function packColdBronze(prepared: Prepare, maxBlocks: number): { packed: number; more: boolean } {
-  const last = Number((prepared("SELECT max(rowid) AS last FROM bronze").get() as Row).last ?? 0);
-  const isCold = (first: number) => first + BRONZE_BLOCK - 1 + BRONZE_COLD <= last;
-  const next = prepared("SELECT value FROM meta WHERE key = ?").get(NEXT_BLOCK_KEY) as Row | undefined;
-  let first = Number(next?.value ?? 1);
-  let packed = 0;
-  for (; packed < maxBlocks && isCold(first); first += BRONZE_BLOCK) {
-    packBlock(prepared, first);
-    packed += 1;
-  }
-  if (packed > 0)
-    prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(NEXT_BLOCK_KEY, String(first));
-  return { packed, more: isCold(first) };
+  const series = {
+    metaKey: "bronze_packed_before_rowid",
+    last: Number((prepared("SELECT max(rowid) AS last FROM bronze").get() as Row).last ?? 0),
+    size: BRONZE_BLOCK,
+    cold: BRONZE_COLD,
+    pack: (first: number) => packBlock(prepared, first),
+  };
+  return packColdSeries(prepared, series, maxBlocks);
 }
 
 function packBlock(prepared: Prepare, first: number): void {

@@ -8,6 +8,7 @@ import {
   PAYLOAD_COLD,
   withBlockPayloads,
 } from "../event-payload-blocks.js";
+import { packColdSeries } from "./sqlite-cold-series.js";
 
 // Issue 20, second and third parts, on the SQLite backend: cold events' payloads (and the other columns no query
 // selects on) packed in blocks (event-payload-blocks.ts), in the table event_payload_blocks (migration 8), by
@@ -17,30 +18,21 @@ import {
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
 
-/** The meta key holding the first seq of the next block maintenance packs (blocks before it are done). */
-const NEXT_BLOCK_KEY = "packed_before_seq";
-
 /**
  * Issue 20, third part: packs up to `maxBlocks` cold blocks not packed yet, oldest first, in the caller's (write)
  * transaction. A block is cold once the head is PAYLOAD_COLD events past its last seq. Maintenance calls this
  * (compact-store.ts), never a job: packing inside an append put several ms in one job of 64 (DECISIONS).
  */
 export function packColdBlocks(prepared: Prepare, maxBlocks: number): { packed: number; more: boolean } {
-  const meta = prepared("SELECT key, value FROM meta WHERE key IN ('head_seq', ?)").all(
-    NEXT_BLOCK_KEY,
-  ) as Row[];
-  const value = (key: string) => meta.find((row) => row.key === key)?.value;
-  const head = Number(value("head_seq") ?? 0);
-  const isCold = (first: number) => first + PAYLOAD_BLOCK - 1 + PAYLOAD_COLD <= head;
-  let first = Number(value(NEXT_BLOCK_KEY) ?? 1);
-  let packed = 0;
-  for (; packed < maxBlocks && isCold(first); first += PAYLOAD_BLOCK) {
-    packBlock(prepared, first);
-    packed += 1;
-  }
-  if (packed > 0)
-    prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(NEXT_BLOCK_KEY, String(first));
-  return { packed, more: isCold(first) };
+  const head = prepared("SELECT value FROM meta WHERE key = 'head_seq'").get() as Row | undefined;
+  const series = {
+    metaKey: "packed_before_seq",
+    last: Number(head?.value ?? 0),
+    size: PAYLOAD_BLOCK,
+    cold: PAYLOAD_COLD,
+    pack: (first: number) => packBlock(prepared, first),
+  };
+  return packColdSeries(prepared, series, maxBlocks);
 }
 
 /** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */
