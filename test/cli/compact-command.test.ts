@@ -23,9 +23,11 @@ describe("locus compact", () => {
         (db.prepare("SELECT count(*) AS n FROM bronze_blocks").get() as { n: number }).n;
       try {
         assert.equal(blocks(), 0, "no job packs");
+        const bounded = locus(dir, ["compact", "--max-blocks", "1", "--json"]);
+        assert.equal(JSON.parse(bounded.stdout).data.blocks, 1, "the hooks' bound holds");
         const run = locus(dir, ["compact", "--json"]);
         assert.equal(run.status, 0, run.stderr);
-        const packed = JSON.parse(run.stdout).data.blocks as number;
+        const packed = 1 + (JSON.parse(run.stdout).data.blocks as number);
         assert.ok(packed >= 3, `${packed} blocks: 600 events and 300 snapshots have cold blocks`);
         assert.equal(blocks(), packed);
         assert.equal(JSON.parse(locus(dir, ["compact", "--json"]).stdout).data.blocks, 0, "packed once");
