@@ -68,9 +68,10 @@ export class SqliteStore implements LocusStore {
         timeout: options.busyTimeoutMs ?? 10_000,
         nativeBinding: sqliteAddonPath(),
       });
-      // Issue 20, third part: a new file gives pages back (compaction runs incremental_vacuum after packing); on a
-      // file that has tables already this changes nothing, and its freed pages are reused by later writes.
-      db.pragma("auto_vacuum = INCREMENTAL");
+      // Issue 20, third part: a new file gives pages back (compaction runs incremental_vacuum after packing). Set
+      // only on an empty file: on one with tables it changes nothing but waits for the write lock (an opening
+      // process must not); such a file's freed pages are reused by later writes.
+      if (db.pragma("page_count", { simple: true }) === 0) db.pragma("auto_vacuum = INCREMENTAL");
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       // Section 12 (write p99). A job writes ~33 WAL pages, and the checkpoint runs inside the COMMIT of the
