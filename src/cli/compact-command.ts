@@ -30,7 +30,7 @@ export function registerCompact(program: Command): void {
         process.stdout.write(
           globalOptions(command).json
             ? commandJson(report)
-            : `packed ${blocks} blocks of cold events in ${report.ms} ms\n`,
+            : `packed ${blocks} blocks of cold events and Bronze snapshots in ${report.ms} ms\n`,
         );
       } finally {
         await engine.close();

@@ -29,7 +29,7 @@ test("the README's audit, session log and retention commands run as written", ()
     assert.match(outputs[2] ?? "", /WP-1 +\S+: created "Add login"\n$/);
     assert.match(outputs[3] ?? "", /dry run: would remove .*; nothing changed/);
     assert.match(outputs[4] ?? "", /chain ok/);
-    assert.match(outputs[5] ?? "", /^packed 0 blocks of cold events in \d+ ms\n$/); // a day of 2 jobs: none cold
+    assert.match(outputs[5] ?? "", /^packed 0 blocks of cold events and Bronze snapshots in \d+ ms\n$/); // a day of 2 jobs: none cold
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
