@@ -55,7 +55,9 @@ export function idleCompactor(store: LocusStore, delayMs = IDLE_DELAY_MS): IdleC
       .transaction(packSome(1))
       .then(
         (done) => {
-          if (done.more && timer === undefined) schedule(IDLE_STEP_MS); // no job came meanwhile
+          if (!done.packs)
+            stopped = true; // a store that does not pack (PostgreSQL): no more transactions for it
+          else if (done.more && timer === undefined) schedule(IDLE_STEP_MS); // no job came meanwhile
         },
         () => {},
       )
@@ -73,8 +75,10 @@ export function idleCompactor(store: LocusStore, delayMs = IDLE_DELAY_MS): IdleC
   };
 }
 
-/** One transaction's packing: up to `blocks` blocks (none on a store that does not pack). */
+/** One transaction's packing: up to `blocks` blocks; `packs` false on a store that does not pack. */
 const packSome =
   (blocks: number) =>
-  async (tx: StoreTransaction): Promise<{ packed: number; more: boolean }> =>
-    (await tx.packColdRows?.(blocks)) ?? { packed: 0, more: false };
+  async (tx: StoreTransaction): Promise<{ packed: number; more: boolean; packs: boolean }> => {
+    const done = await tx.packColdRows?.(blocks);
+    return done === undefined ? { packed: 0, more: false, packs: false } : { ...done, packs: true };
+  };
