@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startedBackgroundPacker } from "../../test/support/background-packer.js";
-import { BACKGROUND_BATCH, backgroundPackerState, packTexts } from "./background-packer.js";
+import {
+  BACKGROUND_BATCH,
+  backgroundPackerPieces,
+  backgroundPackerState,
+  packTexts,
+} from "./background-packer.js";
 import { packText, unpackText } from "./stored-json.js";
 
 // Issue 12: a large batch of Bronze docs is deflated on a worker thread; what comes back must be, doc for doc and
@@ -38,6 +43,21 @@ describe("packing Bronze docs in the background", () => {
         packed.map((bytes) => unpackText(bytes)),
         batches[k],
       );
+    });
+  });
+
+  it("while the calling thread waits it packs pieces too, and every doc is packed once, in its place", async () => {
+    await startedBackgroundPacker();
+    const before = backgroundPackerPieces();
+    const batch = texts("shared", BACKGROUND_BATCH * 10 + 7);
+    const packed = await packTexts(batch);
+    const after = backgroundPackerPieces();
+    const pieces = after.worker - before.worker + (after.here - before.here);
+    assert.equal(pieces, Math.ceil(batch.length / 64), "each piece is packed by exactly one thread");
+    assert.ok(after.worker > before.worker, "the worker packed part of the batch");
+    assert.ok(after.here > before.here, "the waiting thread packed part of the batch");
+    packed.forEach((bytes, i) => {
+      assert.ok(bytes.equals(packText(batch[i] as string)), `doc ${i} differs from packText`);
     });
   });
 

@@ -7,7 +7,7 @@ import {
 } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
-import { packTexts } from "./background-packer.js";
+import { expectTexts, packTexts } from "./background-packer.js";
 import { packText, unpackText } from "./stored-json.js";
 
 // The doc column of the bronze table, the same in both backends (SQLite BLOB, PostgreSQL bytea), issue 20: the
@@ -71,6 +71,9 @@ export const bronzeDocColumn = (b: BronzeSnapshot, inherited?: BronzeInherited):
 /** The doc columns of whole snapshots (a sync's), packed off the main thread when there are many. */
 export const bronzeDocColumns = (snapshots: readonly BronzeSnapshot[]): Promise<Buffer[]> =>
   packTexts(snapshots.map((b) => bronzeDocText(b)));
+
+/** Readies what packs the doc columns of `count` whole snapshots coming soon (see expectBronzes). */
+export const expectBronzeDocs = (count: number): void => expectTexts(count);
 
 /** A stored row with the fields its columns hold put back, in makeBronze's order. */
 function rowFromColumns(row: BronzeTableRow): StoredBronze {

@@ -87,6 +87,30 @@ describe("events rows (issue 20)", () => {
     assert.deepEqual(eventFromRow(rowOf(plain)), plain);
   });
 
+  it("writes an event read from a row again with the text it was read from, and only with its own columns", () => {
+    const written = event({
+      capability_id: "locus.write",
+      note: "x",
+      replica_id: REPLICA,
+      sequence: 7,
+      vector_clock: { [REPLICA]: 7 },
+    });
+    // A valid text in the current form that encoding the payload would not give (spaces): it is what comes back.
+    const text = '^07{ "capability_id": "locus.write", "note": "x" }';
+    assert.notEqual(storedPayload(written), text);
+    const read = eventFromRow(rowOf(written, text));
+    assert.deepEqual(read, written);
+    assert.equal(
+      storedPayload({ ...read, seq: 90, prev_hash: "c".repeat(64) }),
+      text,
+      "a sync's re-chained copy",
+    );
+    // Other columns than the row's: the text read would mean another payload, so the payload is encoded anew.
+    const moved = { ...read, sequence: 8, vector_clock: { [REPLICA]: 8 } };
+    assert.notEqual(storedPayload(moved), text);
+    assert.deepEqual(eventFromRow(rowOf(moved)), moved);
+  });
+
   it("reads a row written before issue 20 (whole JSON text) as it was", () => {
     const written = event({ capability_id: "locus.write", replica_id: REPLICA, sequence: 7 });
     const legacy = Object.assign({}, written, {

@@ -173,6 +173,11 @@ export interface StoreTransaction {
   putBronze(snapshot: BronzeSnapshot, inherited?: BronzeInherited): Promise<void>;
   /** Many whole snapshots (nothing inherited) in one round trip (a sync writes thousands). */
   putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void>;
+  /**
+   * Says that about `count` whole snapshots will come through putBronzes later in this transaction, so the store
+   * can get ready to pack them off this thread meanwhile (a sync says so as soon as it knows). Only a hint.
+   */
+  expectBronzes(count: number): void;
   lastBronzeId(wpId: string): Promise<string | undefined>;
   /**
    * Every Bronze snapshot of a WP, oldest first, whole (inherited notes and gate decisions put back; 2.3.14.5.2:

@@ -46,8 +46,12 @@ export function capabilityOfEvent(event: { event_name: string; payload: unknown 
 }
 
 /** The part of a stored event the governance reads. */
-export interface GovernedEvent {
+export interface GovernedEvent extends JudgedEvent {
   seq: number;
+}
+
+/** What the rules that judge one event by itself read (its place in a log aside). */
+export interface JudgedEvent {
   event_id: string;
   event_name: string;
   job_id: string;
@@ -97,7 +101,7 @@ export class JobDecisions {
   ) {}
 
   /** Takes in a capability_decision event; a decision that cannot be true is a fault. */
-  observe(event: GovernedEvent): LogFault | undefined {
+  observe(event: JudgedEvent): LogFault | undefined {
     if (event.event_name !== "capability_decision") return undefined;
     const p = event.payload as EventPayload<"capability_decision">;
     if (p.job_id !== event.job_id)
@@ -133,7 +137,7 @@ export class JobDecisions {
   }
 
   /** Rule (2) for one event: undefined when its job allows the capability the event needs. */
-  fault(event: GovernedEvent): LogFault | undefined {
+  fault(event: JudgedEvent): LogFault | undefined {
     const capability = capabilityOfEvent(event);
     if (capability === undefined) return undefined;
     const decision = this.decision(event.job_id, capability);
@@ -147,7 +151,7 @@ export class JobDecisions {
 }
 
 /** Rule (1): the event is registered under its own FR id and its payload fits the registry's schema. */
-export function schemaFault(event: GovernedEvent): LogFault | undefined {
+export function schemaFault(event: JudgedEvent): LogFault | undefined {
   try {
     const { event_id } = validateEventPayload(event.event_name, event.payload);
     if (event_id === event.event_id) return undefined;

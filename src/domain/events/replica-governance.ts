@@ -23,11 +23,10 @@ export function judgeIncomingJob(
 ): JobRefusal | undefined {
   const decisions = new JobDecisions(profiles, true);
   for (const event of events) {
-    const governed = { ...event, seq: 0 };
     const found =
-      schemaFault(governed) ??
-      decisions.observe(governed) ??
-      decisions.fault(governed) ??
+      schemaFault(event) ??
+      decisions.observe(event) ??
+      decisions.fault(event) ??
       (event.event_name === "work_packet_created"
         ? newWpFault(event.payload as EventPayload<"work_packet_created">)
         : undefined);

@@ -9,6 +9,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { expectBronzeDocs } from "../bronze-rows.js";
 import { hashFromColumn, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
@@ -180,6 +181,10 @@ export class PostgresTransaction implements StoreTransaction {
     await putBronzes(this.write, snapshots);
     // Rows of a sync may not come in version order: the newest is read back when asked.
     for (const b of snapshots) this.lastBronze.delete(b.wp_id);
+  }
+
+  expectBronzes(count: number): void {
+    expectBronzeDocs(count);
   }
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {

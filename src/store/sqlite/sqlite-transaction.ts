@@ -7,6 +7,7 @@ import type {
   TrackedWorkPacket,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
+import { expectBronzeDocs } from "../bronze-rows.js";
 import {
   hashFromColumn,
   storedClock,
@@ -167,6 +168,10 @@ export class SqliteTransaction implements StoreTransaction {
 
   async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
     await putBronzes(this.prepared, snapshots);
+  }
+
+  expectBronzes(count: number): void {
+    expectBronzeDocs(count);
   }
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
