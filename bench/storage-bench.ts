@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocusEngine } from "../src/operations/locus-engine.js";
+import { compactStore } from "../src/operations/maintenance/compact-store.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../src/search/hash-embedding-provider.js";
 import { LocalEmbeddingProvider } from "../src/search/local-embedding-provider.js";
@@ -37,7 +38,7 @@ export function layerRows(bytes: LayerBytes, wps: number, where: string): BenchR
       bytes.total / wps,
       "bytes",
       BYTES_PER_WP_TARGET,
-      `${(bytes.total / 1e6).toFixed(1)} MB for ${wps} WPs (issue 20: create, 3 updates, a note, a dependency, indexed)`,
+      `${(bytes.total / 1e6).toFixed(1)} MB for ${wps} WPs (issue 20: create, 3 updates, a note, a dependency, indexed; after locus compact)`,
     ),
   ];
   for (const layer of LAYERS) rows.push(valueRow(`  of which ${layer}`, bytes[layer] / wps, "bytes"));
@@ -62,6 +63,7 @@ async function sqliteBytes(wps: number): Promise<BenchRow[]> {
   const { dir, store, path } = await sqliteDay(wps);
   try {
     await indexDay(store, new HashEmbeddingProvider(512), 512);
+    await compactStore(store); // issue 20, third part: measured after the maintenance step (`locus compact`)
     return layerRows(sqliteLayerBytes(store.rawConnectionForTests(), path), wps, `${k(wps)}`);
   } finally {
     await store.close();
@@ -103,6 +105,7 @@ async function postgresBytes(wps: number): Promise<BenchRow[]> {
       const started = performance.now();
       await runStandardDay(new LocusEngine(store, { config: CONFIG }), 0, wps);
       await indexDay(store, new HashEmbeddingProvider(512), 512);
+      await compactStore(store); // PostgreSQL does not pack: nothing changes, as `locus compact` there
       log(
         `  standard day on ${k(wps)} WPs (PostgreSQL): ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );

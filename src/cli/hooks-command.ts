@@ -61,6 +61,8 @@ export function preCommitScript(
           `${locus} sync ${single(replicas)} --direction push >/dev/null || { echo "locus: replica sync failed; commit stopped" >&2; exit 1; }`,
           `git add -- ${single(replicas)}`,
         ]),
+    // Issue 20, third part: cold events packed while a person waits on the commit anyway; never stops it.
+    `${locus} compact --max-blocks 64 >/dev/null 2>&1 || true`,
     "",
   ].join("\n");
 }
@@ -77,6 +79,7 @@ export function postMergeScript(
     POST_MERGE_MARKER,
     cdWorkspace(workspaceRoot, "exit 0"),
     `${single(nodePath)} ${single(cliPath)} sync ${single(replicas)} --direction pull >/dev/null || echo "locus: replica sync failed; run: locus sync ${replicas}" >&2`,
+    `${single(nodePath)} ${single(cliPath)} compact --max-blocks 64 >/dev/null 2>&1`, // issue 20: the pull's events packed
     "exit 0",
     "",
   ].join("\n");

@@ -1,4 +1,5 @@
 // First: zod reads its configuration when each schema is built, so it must be set before the catalog loads.
+import { registerCompact } from "./compact-command.js";
 import "./zod-setup.js";
 import { Command, CommanderError } from "commander";
 import { OPERATIONS } from "../operations/catalog.js";
@@ -105,6 +106,7 @@ export function buildProgram(only?: string): Command {
   if (wants("exec")) registerExec(program);
   if (wants("events", "replay", "audit", "session-log")) registerEvents(program);
   if (wants("index")) registerIndex(program); // section 9: locus index, locus index rebuild
+  if (wants("compact")) registerCompact(program); // issue 20: cold events packed in blocks
   if (wants("export", "import", "events")) registerTransfer(program);
   if (wants("hooks")) registerHooks(program); // section 8: locus hooks install
   // section 8: locus import board (after registerTransfer's `import <file>`)

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { LocusEngine } from "../operations/locus-engine.js";
+import { idleCompactor } from "../operations/maintenance/compact-store.js";
 import { hasMembers } from "../operations/members/member-records.js";
 import { EventHub } from "./event-hub.js";
 import { buildHttpApp } from "./http-app.js";
@@ -30,9 +31,16 @@ export async function startServer(engine: LocusEngine, options: ServeOptions): P
     );
   });
   const app = buildHttpApp(engine, hub, options.version);
+  // Issue 20, third part: cold events are packed while no request comes (compact-store.ts).
+  const compactor = idleCompactor(engine.store);
+  compactor.touch();
+  const fetch: typeof app.fetch = (...args) => {
+    compactor.touch();
+    return app.fetch(...args);
+  };
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
     (resolve, reject) => {
-      const started = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) =>
+      const started = serve({ fetch, hostname: options.host, port: options.port }, (info) =>
         resolve({ server: started, address: info }),
       );
       started.once("error", reject);
@@ -42,6 +50,7 @@ export async function startServer(engine: LocusEngine, options: ServeOptions): P
   return {
     url: `http://${host}:${address.port}`,
     close: async () => {
+      await compactor.stop();
       await hub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

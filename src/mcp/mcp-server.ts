@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { globalOptions, openEngine } from "../cli/cli-context.js";
 import { OPERATIONS } from "../operations/catalog.js";
 import type { LocusEngine } from "../operations/locus-engine.js";
+import { idleCompactor } from "../operations/maintenance/compact-store.js";
 import { allProfiles } from "../operations/workspace-config.js";
 import { resultText } from "./mcp-results.js";
 import { LocusStdioTransport } from "./mcp-stdio-transport.js";
@@ -75,13 +76,17 @@ export async function serveMcp(command: Command): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
+  // Issue 20, third part: cold events are packed while no call comes (compact-store.ts).
+  const compactor = idleCompactor(engine.store);
+  compactor.touch();
   // Lines are bounded like `locus exec` jobs, and a call's arguments reach the envelope as sent (the transport).
-  const transport = new LocusStdioTransport(
-    (name, args) => callTool(engine, name, args),
-    engine.config.limits.job_bytes,
-  );
+  const transport = new LocusStdioTransport((name, args) => {
+    compactor.touch();
+    return callTool(engine, name, args);
+  }, engine.config.limits.job_bytes);
   // The transport closes the session at the end of stdin, once every request read has its answer.
   await server.connect(transport);
   await closed;
+  await compactor.stop();
   await engine.close();
 }

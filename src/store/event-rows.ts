@@ -13,6 +13,8 @@ import { unpackText } from "./stored-json.js";
 //   keeps only events whose hashed payload is about the WP (isAboutWp).
 // - PostgreSQL only: workspace_id, the tenancy key (9). A row moved to another workspace leaves a gap in this
 //   workspace's seq, which verify reports.
+// - SQLite only (issue 20, second part): a cold row's payload, event_id, trace_id, protocol_id and actor_id are
+//   packed in a block (event-payload-blocks.ts); the store puts them back in the row before eventFromRow reads it.
 
 type Row = Record<string, unknown>;
 

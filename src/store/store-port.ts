@@ -153,6 +153,12 @@ export interface StoreTransaction {
   purgeCandidates(before: string): Promise<PurgeCandidate[]>;
   /** Removes these events' rows, keeping their seq, uuid and hash under the checkpoint event `checkpointSeq`. */
   purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void>;
+  /**
+   * Optional (SQLite; issue 20, third part): packs up to `maxBlocks` blocks of cold events and cold Bronze rows
+   * not packed yet, oldest first; says how many it packed and whether more are cold. Maintenance, never called by
+   * a job (operations/maintenance/compact-store.ts). PostgreSQL does not pack (docs/DECISIONS.md).
+   */
+  packColdRows?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;
 
   getWp(wpId: string): Promise<TrackedWorkPacket | undefined>;
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;

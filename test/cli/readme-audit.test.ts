@@ -9,7 +9,7 @@ import { readmeBlockLines } from "../support/readme.js";
 
 test("the README's audit, session log and retention commands run as written", () => {
   const lines = readmeBlockLines(/^## Audit, retention and the Spec Session Log/m, "Audit, retention");
-  assert.equal(lines.length, 5);
+  assert.equal(lines.length, 6);
   const dir = tempWorkspace();
   try {
     assert.equal(locus(dir, ["create", "Add login", "--wp-id", "WP-1"]).status, 0);
@@ -29,6 +29,7 @@ test("the README's audit, session log and retention commands run as written", ()
     assert.match(outputs[2] ?? "", /WP-1 +\S+: created "Add login"\n$/);
     assert.match(outputs[3] ?? "", /dry run: would remove .*; nothing changed/);
     assert.match(outputs[4] ?? "", /chain ok/);
+    assert.match(outputs[5] ?? "", /^packed 0 blocks of cold events and Bronze snapshots in \d+ ms\n$/); // a day of 2 jobs: none cold
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

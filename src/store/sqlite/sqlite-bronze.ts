@@ -7,6 +7,7 @@ import {
   bronzeFromTableRows,
 } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
+import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 
 // Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
 // hold, bronze-delta.ts), many at once for a sync (their docs packed on a worker thread), and read back whole.
@@ -47,8 +48,8 @@ export function lastBronzeId(prepared: Prepare, wpId: string): string | undefine
 export function bronzeSnapshots(prepared: Prepare, wpId?: string): BronzeSnapshot[] {
   const rows = (
     wpId === undefined
-      ? prepared("SELECT * FROM bronze ORDER BY wp_id, version").all()
-      : prepared("SELECT * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
+      ? prepared("SELECT rowid AS bronze_rowid, * FROM bronze ORDER BY wp_id, version").all()
+      : prepared("SELECT rowid AS bronze_rowid, * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
   ) as Row[];
-  return bronzeFromTableRows(rows);
+  return bronzeFromTableRows(withBronzeBlocks(prepared, rows)); // issue 20: packed rows put back whole
 }

@@ -3,6 +3,7 @@ import type { TrackedDependency } from "../../domain/records.js";
 import { EVENT_ROW_SQLITE, eventFromRow, packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+import { withPayloads } from "./sqlite-payload-blocks.js";
 
 type Row = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export class SqliteReplicaLog implements ReplicaLog {
             `SELECT ${EVENT_ROW_SQLITE} FROM events e
              WHERE seq > ? AND replica_id = ? AND sequence > ? ORDER BY seq LIMIT ?`,
           ).all(query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit);
-    return (rows as Row[]).map(eventFromRow);
+    return withPayloads(this.prepared, rows as Row[]).map(eventFromRow);
   }
 
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
@@ -61,10 +62,12 @@ export class SqliteReplicaLog implements ReplicaLog {
     ).all(JSON.stringify(wpIds), JSON.stringify(wpIds)) as Row[];
     // The wp_id columns are outside the hash: keep what the hashed payload says is about the WPs (issue 21).
     const wanted = new Set(wpIds);
-    return rows.map(eventFromRow).filter((event) => {
-      const [wpId, relatedWpId] = eventWpIds(event.payload);
-      return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
-    });
+    return withPayloads(this.prepared, rows)
+      .map(eventFromRow)
+      .filter((event) => {
+        const [wpId, relatedWpId] = eventWpIds(event.payload);
+        return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
+      });
   }
 
   async wpsWithEventsUpTo(wpIds: readonly string[], seq: number): Promise<Set<string>> {
@@ -83,7 +86,7 @@ export class SqliteReplicaLog implements ReplicaLog {
       `SELECT ${EVENT_ROW_SQLITE} FROM events e
        WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq`,
     ).all() as Row[];
-    return rows.map(eventFromRow);
+    return withPayloads(this.prepared, rows).map(eventFromRow);
   }
 
   async allDependencies(): Promise<TrackedDependency[]> {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
+import { forgetPayloads } from "./sqlite-payload-blocks.js";
 
 // Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
 // and hash into purged_events under the checkpoint that removed them.
@@ -43,4 +44,8 @@ export function purgeEvents(
     keep.run(event.seq, event.event_uuid, event.hash, checkpointSeq);
     remove.run(event.seq);
   }
+  forgetPayloads(
+    prepared,
+    events.map((event) => event.seq),
+  );
 }

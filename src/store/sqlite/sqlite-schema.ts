@@ -175,6 +175,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP INDEX wp_by_readiness;
   CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out, defer_ms, assignee, lease_expires_ms);
   `,
+  // Migration 8 (issue 20, second part): the payloads of cold events packed in blocks of 128 seqs, by the first
+  // seq of each (src/store/event-payload-blocks.ts); a packed events row keeps an empty payload.
+  `
+  CREATE TABLE IF NOT EXISTS event_payload_blocks (first_seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+  `,
+  // Migration 9 (issue 20, third part): cold Bronze rows packed in blocks of 128 rowids, by the first rowid of
+  // each (sqlite-bronze-blocks.ts); a packed bronze row keeps an empty doc.
+  `
+  CREATE TABLE IF NOT EXISTS bronze_blocks (first_rowid INTEGER PRIMARY KEY, body BLOB NOT NULL);
+  `,
 ];
 
 type Row = Record<string, unknown>;

@@ -14,6 +14,7 @@ import type {
 } from "../../search/search-index-port.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
+import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
@@ -288,13 +289,13 @@ export class SqliteSearchIndex implements SearchIndexPort {
 
   async latestSnapshots(afterWpId: string, limit: number): Promise<LatestSnapshot[]> {
     const rows = this.prepared(
-      `SELECT b.wp_id, b.bronze_id, b.doc FROM bronze b
+      `SELECT b.rowid AS bronze_rowid, b.wp_id, b.bronze_id, b.doc FROM bronze b
        WHERE b.wp_id IN (SELECT DISTINCT wp_id FROM bronze WHERE wp_id > ? ORDER BY wp_id LIMIT ?)
          AND b.version = (SELECT MAX(x.version) FROM bronze x WHERE x.wp_id = b.wp_id)
        ORDER BY b.wp_id, b.bronze_id DESC`,
     ).all(afterWpId, limit) as Row[];
     const out: LatestSnapshot[] = [];
-    for (const r of rows) {
+    for (const r of withBronzeBlocks((sql) => this.prepared(sql), rows)) {
       if (out.length > 0 && out[out.length - 1]?.snapshot.wp_id === r.wp_id) continue;
       out.push({ bronze_id: r.bronze_id as string, snapshot: snapshotOfDocColumn(r.doc) });
     }

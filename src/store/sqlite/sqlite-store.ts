@@ -16,6 +16,7 @@ import {
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
+import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
 
@@ -67,6 +68,10 @@ export class SqliteStore implements LocusStore {
         timeout: options.busyTimeoutMs ?? 10_000,
         nativeBinding: sqliteAddonPath(),
       });
+      // Issue 20, third part: a new file gives pages back (compaction runs incremental_vacuum after packing). Set
+      // only on an empty file: on one with tables it changes nothing but waits for the write lock (an opening
+      // process must not); such a file's freed pages are reused by later writes.
+      if (db.pragma("page_count", { simple: true }) === 0) db.pragma("auto_vacuum = INCREMENTAL");
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       // Section 12 (write p99). A job writes ~33 WAL pages, and the checkpoint runs inside the COMMIT of the
@@ -145,7 +150,8 @@ export class SqliteStore implements LocusStore {
       params.push(query.limit);
     }
     try {
-      const events = (this.db.prepare(sql).all(...params) as Row[]).map(eventFromRow);
+      const rows = this.db.prepare(sql).all(...params) as Row[];
+      const events = withPayloads((text) => this.db.prepare(text), rows).map(eventFromRow);
       // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
       const wpId = query.wpId;
       return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));

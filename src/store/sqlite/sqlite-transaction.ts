@@ -32,7 +32,9 @@ import type {
 } from "../store-port.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
+import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
+import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
@@ -118,6 +120,16 @@ export class SqliteTransaction implements StoreTransaction {
     setMeta.run("head_seq", String(last.seq));
     setMeta.run("head_hash", last.hash);
     if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
+  }
+
+  // Issue 20, third part: maintenance packs cold events, then cold Bronze rows, within one budget of blocks.
+  async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
+    const events = packColdBlocks(this.prepared, maxBlocks);
+    const bronze = packColdBronze(this.prepared, maxBlocks - events.packed);
+    // The pages the packed rows left go back to the file system (a file made with auto_vacuum INCREMENTAL; an
+    // older file's later writes reuse them). exec runs it to its end: a prepared statement's step frees one page.
+    if (events.packed + bronze.packed > 0) this.db.exec("PRAGMA incremental_vacuum");
+    return { packed: events.packed + bronze.packed, more: events.more || bronze.more };
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {

@@ -1,0 +1,84 @@
+import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
+
+// Issue 20, third part: packing cold events and Bronze rows in blocks (event-payload-blocks.ts, SQLite's
+// sqlite-bronze-blocks.ts) is maintenance, a step no job waits for. It runs where nobody waits on a job: `locus
+// compact`, the git hooks Locus installs (after a commit's board sync and anchor, after a pull's replica sync),
+// and the idle time of the long-running processes (`locus serve`, `locus mcp`). Each transaction packs a few
+// blocks (~2-7 ms each) so a writer of another process waits that long at most for the lock. Nothing hashed
+// changes: every event and snapshot reads back as it was written.
+
+/** Blocks one maintenance transaction packs: short, so another writer waits a few ms at most. */
+export const BLOCKS_PER_TRANSACTION = 8;
+
+/** Packs every cold block not packed yet (at most `maxBlocks`); returns how many it packed. */
+export async function compactStore(store: LocusStore, maxBlocks = Number.POSITIVE_INFINITY): Promise<number> {
+  let packed = 0;
+  while (packed < maxBlocks) {
+    const step = Math.min(BLOCKS_PER_TRANSACTION, maxBlocks - packed);
+    const done = await store.transaction(packSome(step));
+    packed += done.packed;
+    if (!done.more || done.packed === 0) break;
+  }
+  return packed;
+}
+
+/** How long a long-running process waits after its last job before packing. */
+export const IDLE_DELAY_MS = 2_000;
+/** The pause between two idle packings while nothing else comes (each packs one block: ~2-7 ms). */
+const IDLE_STEP_MS = 25;
+
+/** A packer of idle time: `touch()` after each job, `stop()` (awaited) before the store closes. */
+export interface IdleCompactor {
+  touch(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Packs in the idle time of a long-running process: once `delayMs` pass with no `touch()`, one transaction packs
+ * one block (a job arriving meanwhile waits a few ms at most), then the next after a short pause while cold
+ * blocks remain and no job came; a job puts the next packing `delayMs` after it. The timer never keeps the
+ * process alive; a failure is left alone (the next job meets the store's trouble and reports it with its code).
+ */
+export function idleCompactor(store: LocusStore, delayMs = IDLE_DELAY_MS): IdleCompactor {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const schedule = (after: number) => {
+    if (stopped) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(run, after);
+    timer.unref();
+  };
+  const run = () => {
+    timer = undefined;
+    running = store
+      .transaction(packSome(1))
+      .then(
+        (done) => {
+          if (!done.packs)
+            stopped = true; // a store that does not pack (PostgreSQL): no more transactions for it
+          else if (done.more && timer === undefined) schedule(IDLE_STEP_MS); // no job came meanwhile
+        },
+        () => {},
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  return {
+    touch: () => schedule(delayMs),
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** One transaction's packing: up to `blocks` blocks; `packs` false on a store that does not pack. */
+const packSome =
+  (blocks: number) =>
+  async (tx: StoreTransaction): Promise<{ packed: number; more: boolean; packs: boolean }> => {
+    const done = await tx.packColdRows?.(blocks);
+    return done === undefined ? { packed: 0, more: false, packs: false } : { ...done, packs: true };
+  };

@@ -1,0 +1,85 @@
+import type Database from "better-sqlite3";
+import {
+  blockBody,
+  blockOf,
+  blocksOfRows,
+  blockWithout,
+  PAYLOAD_BLOCK,
+  PAYLOAD_COLD,
+  withBlockPayloads,
+} from "../event-payload-blocks.js";
+import { packColdSeries } from "./sqlite-cold-series.js";
+
+// Issue 20, second and third parts, on the SQLite backend: cold events' payloads (and the other columns no query
+// selects on) packed in blocks (event-payload-blocks.ts), in the table event_payload_blocks (migration 8), by
+// maintenance (packColdBlocks), never by a job. A packed row shrinks in its page; SQLite merges pages left
+// two-thirds empty with their neighbours, and the pages freed are reused by the rows written next.
+
+type Prepare = (sql: string) => Database.Statement;
+type Row = Record<string, unknown>;
+
+/**
+ * Issue 20, third part: packs up to `maxBlocks` cold blocks not packed yet, oldest first, in the caller's (write)
+ * transaction. A block is cold once the head is PAYLOAD_COLD events past its last seq. Maintenance calls this
+ * (compact-store.ts), never a job: packing inside an append put several ms in one job of 64 (DECISIONS).
+ */
+export function packColdBlocks(prepared: Prepare, maxBlocks: number): { packed: number; more: boolean } {
+  const head = prepared("SELECT value FROM meta WHERE key = 'head_seq'").get() as Row | undefined;
+  const series = {
+    metaKey: "packed_before_seq",
+    last: Number(head?.value ?? 0),
+    size: PAYLOAD_BLOCK,
+    cold: PAYLOAD_COLD,
+    pack: (first: number) => packBlock(prepared, first),
+  };
+  return packColdSeries(prepared, series, maxBlocks);
+}
+
+/** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */
+function packBlock(prepared: Prepare, first: number): void {
+  const last = first + PAYLOAD_BLOCK - 1;
+  const rows = prepared("SELECT * FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq").all(
+    first,
+    last,
+  ) as Row[];
+  const packed = blockBody(first, rows);
+  if (packed === undefined) return;
+  const kept = prepared("INSERT OR IGNORE INTO event_payload_blocks (first_seq, body) VALUES (?, ?)");
+  if (kept.run(first, packed.body).changes === 0) return; // packed already (a block is written once)
+  // Deleted and written again, not updated: a row updated smaller leaves its page half empty, while pages
+  // emptied by the delete are freed and the rows written again fill pages whole (measured: an UPDATE saved
+  // no page at all). The cold columns are written empty: the block holds them.
+  prepared("DELETE FROM events WHERE seq BETWEEN ? AND ?").run(first, last);
+  const insert = prepared(
+    `INSERT INTO events (seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp, trace_id, job_id,
+      protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
+     VALUES (@seq, @event_uuid, '', @event_name, @wp_id, @related_wp_id, @timestamp, '', @job_id,
+      '', '', @replica_id, @sequence, @vector_clock, '', @prev_hash, @hash)`,
+  );
+  for (const row of rows) insert.run(row);
+}
+
+/** Events rows with the cold columns of packed rows put back from their blocks. */
+export function withPayloads(prepared: Prepare, rows: Row[]): Row[] {
+  const blocks = blocksOfRows(rows);
+  if (blocks.length === 0) return rows;
+  const found = prepared(
+    "SELECT first_seq, body FROM event_payload_blocks WHERE first_seq IN (SELECT value FROM json_each(?))",
+  ).all(JSON.stringify(blocks)) as Row[];
+  return withBlockPayloads(rows, new Map(found.map((row) => [Number(row.first_seq), row.body])));
+}
+
+/** Removes the texts of purged events from their blocks (retention must not keep what it removed). */
+export function forgetPayloads(prepared: Prepare, seqs: readonly number[]): void {
+  const byBlock = new Map<number, number[]>();
+  for (const seq of seqs) byBlock.set(blockOf(seq), [...(byBlock.get(blockOf(seq)) ?? []), seq]);
+  for (const [first, purged] of byBlock) {
+    const row = prepared("SELECT body FROM event_payload_blocks WHERE first_seq = ?").get(first) as
+      | Row
+      | undefined;
+    if (row === undefined) continue;
+    const body = blockWithout(row.body, first, purged);
+    if (body === undefined) prepared("DELETE FROM event_payload_blocks WHERE first_seq = ?").run(first);
+    else prepared("UPDATE event_payload_blocks SET body = ? WHERE first_seq = ?").run(body, first);
+  }
+}

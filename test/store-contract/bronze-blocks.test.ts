@@ -1,0 +1,124 @@
+// Issue 20, third part: on SQLite, cold Bronze rows are packed in blocks of 128 rowids by maintenance
+// (compactStore), never by a job. Every snapshot reads back byte for byte, matching its content hash, rows of
+// every stored form (whole docs written before issue 20, rows that inherit from the one before), Silver
+// regenerated from packed Bronze is the Silver indexed before, and a dropped block fails loudly instead of
+// reading as something else. PostgreSQL does not pack (docs/DECISIONS.md), so this contract is SQLite's.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { indexDay, runStandardDay } from "../../bench/storage-footprint.js";
+import { canonicalSha256 } from "../../src/domain/canonical-json.js";
+import { steppingClock } from "../../src/domain/clock.js";
+import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
+import { LocusEngine } from "../../src/operations/locus-engine.js";
+import { compactStore } from "../../src/operations/maintenance/compact-store.js";
+import { rebuildSilver } from "../../src/operations/search/search-maintenance.js";
+import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
+import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
+import { BRONZE_BLOCK } from "../../src/store/sqlite/sqlite-bronze-blocks.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+
+type Row = Record<string, unknown>;
+const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
+
+/** A SQLite store in a fresh folder after a standard day on `wps` WPs, indexed, with its raw connection. */
+async function dayStore(wps: number) {
+  const dir = mkdtempSync(join(tmpdir(), "locus-bronze-blocks-"));
+  const store = SqliteStore.open(join(dir, "locus.db"));
+  const engine = new LocusEngine(store, {
+    config: CONFIG,
+    clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
+  });
+  await runStandardDay(engine, 0, wps);
+  await indexDay(store, new HashEmbeddingProvider(512));
+  const db = store.rawConnectionForTests();
+  return {
+    dir,
+    store,
+    db,
+    blocks: () =>
+      (db.prepare("SELECT first_rowid FROM bronze_blocks ORDER BY first_rowid").all() as Row[]).map((r) =>
+        Number(r.first_rowid),
+      ),
+    packedRows: () =>
+      Number((db.prepare("SELECT count(*) AS n FROM bronze WHERE length(doc) = 0").get() as Row).n),
+    snapshots: () => store.transaction((tx) => tx.bronzeSnapshots()),
+    silver: () =>
+      db
+        .prepare(
+          "SELECT wp_id, kind, ordinal, contextual_prefix, content, text_hash FROM search_silver ORDER BY wp_id, kind, ordinal",
+        )
+        .all(),
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("cold Bronze rows packed in blocks (issue 20, third part, SQLite)", () => {
+  it("no job packs; compaction packs blocks 128 rows behind the last; every snapshot reads back byte for byte", async () => {
+    const s = await dayStore(60); // 5 snapshots a WP: 300 rows, block 1 cold (its last row + 128 <= 300)
+    try {
+      assert.deepEqual(s.blocks(), [], "no job packs");
+      const before = await s.snapshots();
+      await compactStore(s.store);
+      assert.deepEqual(s.blocks(), [1]);
+      assert.equal(s.packedRows(), BRONZE_BLOCK);
+      const after = await s.snapshots();
+      assert.equal(JSON.stringify(after), JSON.stringify(before));
+      for (const snapshot of after) assert.equal(snapshot.content_hash, canonicalSha256(snapshot.snapshot));
+      const wp = before[3]?.wp_id as string;
+      assert.equal(
+        JSON.stringify(await s.store.transaction((tx) => tx.bronzeSnapshots(wp))),
+        JSON.stringify(before.filter((b) => b.wp_id === wp)),
+      );
+      assert.equal((await verifyStore(s.store)).ok, true);
+      assert.deepEqual((await replayCheck(s.store)).mismatches, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("Silver regenerated from packed Bronze is the Silver indexed before", async () => {
+    const s = await dayStore(60);
+    try {
+      const silver = s.silver();
+      await compactStore(s.store);
+      await rebuildSilver(s.store, { workspaceRoot: s.dir });
+      assert.deepEqual(s.silver(), silver);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("rows of the old form (whole docs as text) are packed and read back as they were", async () => {
+    const s = await dayStore(60);
+    try {
+      const before = await s.snapshots();
+      const legacy = s.db.prepare("UPDATE bronze SET doc = ? WHERE bronze_id = ?");
+      for (const b of before.slice(0, 40)) legacy.run(JSON.stringify(b), b.bronze_id);
+      assert.equal(JSON.stringify(await s.snapshots()), JSON.stringify(before));
+      await compactStore(s.store);
+      assert.equal(s.packedRows(), BRONZE_BLOCK);
+      assert.equal(JSON.stringify(await s.snapshots()), JSON.stringify(before));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a block dropped or edited outside Locus fails the read instead of reading as another snapshot", async () => {
+    const s = await dayStore(60);
+    try {
+      await compactStore(s.store);
+      s.db.prepare("UPDATE bronze_blocks SET body = X'00' WHERE first_rowid = 1").run();
+      await assert.rejects(s.snapshots());
+      s.db.prepare("DELETE FROM bronze_blocks WHERE first_rowid = 1").run();
+      await assert.rejects(s.snapshots());
+    } finally {
+      await s.close();
+    }
+  });
+});
