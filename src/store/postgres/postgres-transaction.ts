@@ -183,9 +183,7 @@ export class PostgresTransaction implements StoreTransaction {
     for (const b of snapshots) this.lastBronze.delete(b.wp_id);
   }
 
-  expectBronzes(count: number): void {
-    expectBronzeDocs(count);
-  }
+  readonly expectBronzes = expectBronzeDocs;
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
     const known = this.lastBronze.get(wpId);

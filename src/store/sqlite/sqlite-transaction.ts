@@ -170,9 +170,7 @@ export class SqliteTransaction implements StoreTransaction {
     await putBronzes(this.prepared, snapshots);
   }
 
-  expectBronzes(count: number): void {
-    expectBronzeDocs(count);
-  }
+  readonly expectBronzes = expectBronzeDocs;
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
     return lastBronzeId(this.prepared, wpId);
