@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { isLocusError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events/stored-event.js";
@@ -148,6 +149,12 @@ describe("events rows (issue 20)", () => {
     assert.equal((storedUuid(uuid) as Buffer).length, 16);
     assert.equal(uuidFromColumn(storedUuid(uuid)), uuid);
     assert.equal(uuidFromColumn(uuidBytes(uuid)), uuid);
+    fc.assert(
+      fc.property(fc.uuid(), (id) => {
+        assert.equal((storedUuid(id) as Buffer).toString("hex"), id.replaceAll("-", ""));
+        assert.equal(uuidFromColumn(storedUuid(id)), id);
+      }),
+    );
     const hash = "0d98a318ca5ebcd4e7b00479cce8306921cd4468c0e5a467c4c32b90397271b1";
     assert.equal((storedHash(hash) as Buffer).length, 32);
     assert.equal(hashFromColumn(hashBytes(hash)), hash);
