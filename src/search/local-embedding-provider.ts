@@ -58,6 +58,8 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   private readonly interpreterMaxChars: number;
   private readonly threads: number;
   private workers: EmbeddingWorker[] | undefined;
+  /** Batches worker threads embedded so far (what a test reads). */
+  workerBatches = 0;
   private modelPromise: Promise<LoadedModel> | undefined;
   private encoder: SentenceEncoder | undefined;
   /** See LocalEmbeddingProviderOptions.onLoading; settable so a surface can attach to a shared provider. */
@@ -104,6 +106,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     const shared = workers.map((worker) =>
       worker.share(batches, next, (batch, vectors) => {
         results[batch] = vectors;
+        this.workerBatches += 1;
       }),
     );
     for (;;) {
