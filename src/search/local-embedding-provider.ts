@@ -40,6 +40,12 @@ export interface LocalEmbeddingProviderOptions {
   readonly onLoading?: (phase: "start" | "end") => void;
 }
 
+/**
+ * Batches in one embed() before worker threads share them: a worker's model load (1-2 s of its own CPU) is worth
+ * it for a drain round of `locus index` (256 chunks), not for the few chunks a search embeds first.
+ */
+const WORKER_MIN_BATCHES = 8;
+
 /** Texts of at most this many characters in all go to the interpreter (a query, or a few). */
 const INTERPRETER_MAX_CHARS = 600;
 
@@ -99,7 +105,7 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     const batches: string[][] = [];
     for (let start = 0; start < order.length; start += this.batchSize)
       batches.push(order.slice(start, start + this.batchSize).map((i) => clipped[i] as string));
-    const workers = batches.length > 1 ? this.startWorkers() : [];
+    const workers = batches.length >= WORKER_MIN_BATCHES ? this.startWorkers() : [];
     const model = await this.model();
     const results: (readonly ArrayLike<number>[] | undefined)[] = new Array(batches.length);
     const next = new Int32Array(new SharedArrayBuffer(4));
