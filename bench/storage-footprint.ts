@@ -89,6 +89,10 @@ export async function runStandardDay(engine: LocusEngine, from: number, to: numb
 }
 
 /** Embeds every waiting chunk of `store` with `provider` (the day's "search indexed"); returns the chunks. */
-export function indexDay(store: LocusStore, provider: EmbeddingProvider, batchSize = 64): Promise<number> {
-  return drainEmbeddingQueue(store, provider, { batchSize });
+export function indexDay(
+  store: LocusStore,
+  provider: EmbeddingProvider,
+  batchSize?: number,
+): Promise<number> {
+  return drainEmbeddingQueue(store, provider, batchSize === undefined ? {} : { batchSize });
 }

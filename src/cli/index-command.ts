@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import {
+  DRAIN_BATCH,
   drainEmbeddingQueue,
   type IndexProgress,
   rebuildGold,
@@ -43,7 +44,7 @@ export function registerIndex(program: Command): void {
   const index = program
     .command("index")
     .description("Compute waiting search embeddings (section 9); shows progress on stderr")
-    .option("--batch <n>", "chunks per embedding batch", wholeNumber(1), 64)
+    .option("--batch <n>", "chunks per embedding round", wholeNumber(1), DRAIN_BATCH)
     .action(async (options: { batch: number }, command: Command) => {
       const { workspace, engine } = await openEngine(command);
       try {

