@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { builtFolder } from "../built-folder.js";
 
 // Issue 12: a sync or an import checks every incoming event against the registry's payload schema, and zod takes
 // ~30 us an event in a fresh process (building each parse's result, and its own code still cold), which made the
@@ -16,12 +16,8 @@ type Check = (payload: unknown) => boolean;
 
 let checks: Readonly<Record<string, Check>> | null | undefined;
 
-/** The build's `generated` folder, beside the module that asks (dist/src/... or the CLI bundle in dist/cli/). */
-export function generatedFolder(moduleUrl: string): string | undefined {
-  const path = fileURLToPath(moduleUrl);
-  const at = path.lastIndexOf("/dist/");
-  return at < 0 ? undefined : join(path.slice(0, at + "/dist/".length), "generated");
-}
+/** The build's `generated` folder, beside the module that asks. */
+export const generatedFolder = (moduleUrl: string): string | undefined => builtFolder(moduleUrl, "generated");
 
 function loadedChecks(): Readonly<Record<string, Check>> | null {
   if (checks !== undefined) return checks;

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { builtFolder } from "../../domain/built-folder.js";
 import { jsonHeaderBytes, openForReading, parseJsonHeader, readFully } from "../binary-file.js";
 import { createWasmMemory, hasWebAssembly, PAGE_BYTES, type WasmMemory } from "../wasm-bytecode.js";
 import type { GraphNode, Tensor } from "./graph-tensor.js";
@@ -30,11 +30,7 @@ const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 const MIN_HALF_BYTES = 256 * 1024;
 
 /** The build's `model` folder, beside the module that asks (dist/src/... or the CLI bundle in dist/cli/). */
-export function builtModelFolder(moduleUrl: string): string | undefined {
-  const path = fileURLToPath(moduleUrl);
-  const at = path.lastIndexOf("/dist/");
-  return at < 0 ? undefined : join(path.slice(0, at + "/dist/".length), "model");
-}
+export const builtModelFolder = (moduleUrl: string): string | undefined => builtFolder(moduleUrl, "model");
 
 /** The float32 weights only matrix products read (as their right-hand side), large enough to be worth halving. */
 export function matrixWeights(
