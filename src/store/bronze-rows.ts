@@ -7,8 +7,7 @@ import {
 } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { TrackedWorkPacket } from "../domain/records.js";
-import { expectTexts, packTexts } from "./background-packer.js";
-import { packText, unpackText } from "./stored-json.js";
+import { packText, plainText, unpackText } from "./stored-json.js";
 
 // The doc column of the bronze table, the same in both backends (SQLite BLOB, PostgreSQL bytea), issue 20: the
 // row (what its chain does not hold yet, bronze-delta.ts) without the fields the table's own columns hold
@@ -68,12 +67,13 @@ export const bronzeColumnValues = (b: BronzeSnapshot): unknown[] => [
 export const bronzeDocColumn = (b: BronzeSnapshot, inherited?: BronzeInherited): Buffer =>
   packText(bronzeDocText(b, inherited));
 
-/** The doc columns of whole snapshots (a sync's), packed off the main thread when there are many. */
-export const bronzeDocColumns = (snapshots: readonly BronzeSnapshot[]): Promise<Buffer[]> =>
-  packTexts(snapshots.map((b) => bronzeDocText(b)));
-
-/** Readies what packs the doc columns of `count` whole snapshots coming soon (see expectBronzes). */
-export const expectBronzeDocs = (count: number): void => expectTexts(count);
+/**
+ * The doc columns of whole snapshots (a sync's) as their text, not packed: on SQLite, where maintenance packs
+ * cold rows in blocks (`locus compact`, the git hooks, the idle time of `locus serve` and `locus mcp`), deflating
+ * each row first would be paid twice, and a bulk pull paid most of it (issue 12).
+ */
+export const bronzeDocTexts = (snapshots: readonly BronzeSnapshot[]): Buffer[] =>
+  snapshots.map((b) => plainText(bronzeDocText(b)));
 
 /** A stored row with the fields its columns hold put back, in makeBronze's order. */
 function rowFromColumns(row: BronzeTableRow): StoredBronze {

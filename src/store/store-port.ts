@@ -171,13 +171,11 @@ export interface StoreTransaction {
    * decisions it shares with the snapshot at its `previous_bronze_id`; the row keeps only the rest.
    */
   putBronze(snapshot: BronzeSnapshot, inherited?: BronzeInherited): Promise<void>;
-  /** Many whole snapshots (nothing inherited) in one round trip (a sync writes thousands). */
-  putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void>;
   /**
-   * Says that about `count` whole snapshots will come through putBronzes later in this transaction, so the store
-   * can get ready to pack them off this thread meanwhile (a sync says so as soon as it knows). Only a hint.
+   * Many whole snapshots (nothing inherited) in one round trip (a sync writes thousands). A store that packs cold
+   * rows in blocks may keep their docs unpacked until then (SQLite, issue 12).
    */
-  expectBronzes(count: number): void;
+  putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void>;
   lastBronzeId(wpId: string): Promise<string | undefined>;
   /**
    * Every Bronze snapshot of a WP, oldest first, whole (inherited notes and gate decisions put back; 2.3.14.5.2:

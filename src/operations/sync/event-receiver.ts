@@ -55,11 +55,6 @@ const REPORT_LIMIT = 500;
  * a WP with no event stored before this sync is folded from them, without reading its events back.
  */
 const HOLD_LIMIT = 20_000;
-/**
- * When this many WPs are touched, the store is told that as many Bronze snapshots will come at the end (it can
- * start what packs them meanwhile, so that the refold does not wait for it or pack them itself).
- */
-const MANY_SNAPSHOTS = 256;
 
 /** Receives pages of events from one source into one store. */
 export class EventReceiver {
@@ -179,8 +174,6 @@ export class EventReceiver {
     if (isEdge) this.depsChanged = true;
     else {
       this.touched.add(key);
-      if (this.touched.size === MANY_SNAPSHOTS && !this.setup.dryRun)
-        this.setup.tx.expectBronzes(MANY_SNAPSHOTS);
       this.hold(key, event);
     }
     // A new WP can make an edge to it whole again (an edge is kept only when both WPs exist).

@@ -52,31 +52,14 @@ export async function refoldWorkPackets(
   whole: ReadonlyMap<string, readonly OriginEvent[]> = new Map(),
 ): Promise<MergeConflict[]> {
   const found: MergeConflict[] = [];
-  // The Bronze write of the chunk before, whose snapshots are still packed on a worker thread while this chunk
-  // is folded and its WP rows and search entries written (store/background-packer.ts).
-  let packing: Promise<void> = Promise.resolve();
-  try {
-    for (let start = 0; start < wpIds.length; start += CHUNK) {
-      const chunk = wpIds.slice(start, start + CHUNK);
-      const { conflicts, fresh, snapshots, written } = await foldChunk(tx, chunk, earliest, services, whole);
-      found.push(...conflicts);
-      const previous = packing;
-      packing = tx.putBronzes(snapshots);
-      packing.catch(() => undefined); // reported below, in order
-      await allSettledFirst([
-        previous,
-        (async () => {
-          if (fresh.length > 0) await tx.insertNewWps(fresh);
-          await indexWrittenWorkPackets(tx, written, services);
-        })(),
-      ]);
-    }
-  } catch (error) {
-    // Nothing may land after the job's transaction is rolled back (on SQLite it would commit on its own).
-    await packing.catch(() => undefined);
-    throw error;
+  for (let start = 0; start < wpIds.length; start += CHUNK) {
+    const chunk = wpIds.slice(start, start + CHUNK);
+    const { conflicts, fresh, snapshots, written } = await foldChunk(tx, chunk, earliest, services, whole);
+    found.push(...conflicts);
+    await tx.putBronzes(snapshots);
+    if (fresh.length > 0) await tx.insertNewWps(fresh);
+    await indexWrittenWorkPackets(tx, written, services);
   }
-  await packing;
   return found;
 }
 
@@ -141,12 +124,6 @@ async function foldChunk(
     written.push({ wp, bronze_id: bronzeId });
   }
   return { conflicts: found, fresh, snapshots, written };
-}
-
-/** Waits for every write and then throws the first failure (no write left running behind a failed one). */
-async function allSettledFirst(writes: readonly Promise<void>[]): Promise<void> {
-  for (const outcome of await Promise.allSettled(writes))
-    if (outcome.status === "rejected") throw outcome.reason;
 }
 
 /**

@@ -1,10 +1,5 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import {
-  bronzeColumnValues,
-  bronzeDocColumn,
-  bronzeDocColumns,
-  bronzeFromTableRows,
-} from "../bronze-rows.js";
+import { bronzeColumnValues, bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -26,7 +21,7 @@ export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: Bro
 /** Whole Bronze snapshots (nothing inherited from the one before). */
 export async function putBronzes(write: Write, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
-  const docs = await bronzeDocColumns(snapshots);
+  const docs = snapshots.map((b) => bronzeDocColumn(b));
   const rows = snapshots.map(bronzeColumnValues);
   // One array a column, for unnest.
   const columns = (rows[0] as unknown[]).map((_, at) => rows.map((row) => row[at]));

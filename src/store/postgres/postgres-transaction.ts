@@ -9,7 +9,6 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
-import { expectBronzeDocs } from "../bronze-rows.js";
 import { hashFromColumn, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
@@ -182,8 +181,6 @@ export class PostgresTransaction implements StoreTransaction {
     // Rows of a sync may not come in version order: the newest is read back when asked.
     for (const b of snapshots) this.lastBronze.delete(b.wp_id);
   }
-
-  readonly expectBronzes = expectBronzeDocs;
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
     const known = this.lastBronze.get(wpId);

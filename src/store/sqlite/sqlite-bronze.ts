@@ -1,16 +1,12 @@
 import type Database from "better-sqlite3";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import {
-  bronzeColumnValues,
-  bronzeDocColumn,
-  bronzeDocColumns,
-  bronzeFromTableRows,
-} from "../bronze-rows.js";
+import { bronzeColumnValues, bronzeDocColumn, bronzeDocTexts, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 
 // Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
-// hold, bronze-delta.ts), many at once for a sync (their docs packed on a worker thread), and read back whole.
+// hold, bronze-delta.ts), many at once for a sync (their docs left unpacked for the cold blocks), and read back
+// whole.
 // The twin of postgres/postgres-bronze.ts.
 
 type Prepare = (sql: string) => Database.Statement;
@@ -29,8 +25,8 @@ export function putBronze(prepared: Prepare, b: BronzeSnapshot, inherited?: Bron
 }
 
 /** Whole Bronze snapshots (nothing inherited). */
-export async function putBronzes(prepared: Prepare, snapshots: readonly BronzeSnapshot[]): Promise<void> {
-  const docs = await bronzeDocColumns(snapshots);
+export function putBronzes(prepared: Prepare, snapshots: readonly BronzeSnapshot[]): void {
+  const docs = bronzeDocTexts(snapshots);
   snapshots.forEach((b, i) => {
     insertBronze(prepared, b, docs[i] as Buffer);
   });

@@ -7,7 +7,6 @@ import type {
   TrackedWorkPacket,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
-import { expectBronzeDocs } from "../bronze-rows.js";
 import {
   hashFromColumn,
   storedClock,
@@ -167,10 +166,8 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async putBronzes(snapshots: readonly BronzeSnapshot[]): Promise<void> {
-    await putBronzes(this.prepared, snapshots);
+    putBronzes(this.prepared, snapshots);
   }
-
-  readonly expectBronzes = expectBronzeDocs;
 
   async lastBronzeId(wpId: string): Promise<string | undefined> {
     return lastBronzeId(this.prepared, wpId);
