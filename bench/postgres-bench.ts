@@ -105,6 +105,7 @@ async function measure(
   log("  measuring create_wp, update_wp, query_ready, add_dependency, search, replay on PostgreSQL");
 
   rows.push(...(await roundTrips(engine, random, size, at)));
+  rows.push(await warmUp(engine, size, random, pick, at, counts.writes * WARM_UP_PER_SAMPLE));
 
   const creates = await sampleJobs(dataDir, counts.writes, (n) => {
     const params = { ...createParams(size + n, random), wp_id: `WP-P${String(n).padStart(6, "0")}` };
@@ -151,6 +152,41 @@ async function measure(
 
   rows.push(await replayRow(store, counts.replays, at));
   return rows;
+}
+
+/**
+ * Write jobs a process runs before the rows held to our targets, per sample of those rows. The targets are the
+ * steady state of a long-running client (`locus serve`, an MCP server, an agent's loop), which a process reaches
+ * once V8 has compiled and re-compiled the hot code of Locus and the driver: measured at 100K WPs, its compiling
+ * took 1.4 s of CPU in the first 500 jobs, 0.4-0.65 s in each of the next 1,500, and 0.02-0.3 s after 2,000
+ * (docs/DECISIONS.md, "PostgreSQL at 100,000 WPs").
+ */
+const WARM_UP_PER_SAMPLE = 3;
+
+/** The first `count` write jobs of the process (create and update alternating), on a row of their own. */
+async function warmUp(
+  engine: LocusEngine,
+  size: number,
+  random: () => number,
+  pick: () => number,
+  at: string,
+  count: number,
+): Promise<BenchRow> {
+  const samples: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const params =
+      n % 2 === 0
+        ? { ...createParams(size + n, random), wp_id: `WP-W${String(n).padStart(6, "0")}` }
+        : { wp_id: wpIdOf(pick()), updates: { title: `warmed work ${n}` } };
+    samples.push(await timed(() => engine.run(n % 2 === 0 ? "create_wp" : "update_wp", params), "warm-up"));
+  }
+  return rowOf(
+    `create_wp + update_wp, the process' first ${count} jobs ${at}`,
+    samples,
+    0,
+    0,
+    "V8 still compiling: not held to a target",
+  );
 }
 
 /**
