@@ -6,6 +6,7 @@ import { LocusEngine } from "../src/operations/locus-engine.js";
 import type { LocusStore } from "../src/store/store-port.js";
 import { createParams, prng, statusOf, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, rowOf, timed } from "./bench-stats.js";
+import { sampleHubEdges } from "./hub-edges.js";
 import type { GeneratedWorkspace } from "./workspace-generator.js";
 
 /** How many samples each measure takes. */
@@ -151,24 +152,7 @@ async function benchHubEdges(
       }[]
     ).map((row) => row.to_wp_id),
   );
-  const adds: number[] = [];
-  const removes: number[] = [];
-  for (let n = 0; n < samples; n++) {
-    let target = "";
-    do target = wpIdOf(hub + 1 + Math.floor(random() * (generated.size - hub - 1)));
-    while (linked.has(target) || generated.hubs.includes(Number(target.slice(3))));
-    const started = performance.now();
-    const added = await engine.run("add_dependency", { from_wp_id: hubId, to_wp_id: target, type: "blocks" });
-    adds.push(performance.now() - started);
-    if (!added.success) throw new Error(`add_dependency failed during the benchmark: ${added.error.message}`);
-    const dependency = added.data.dependency as { dependency_id: string };
-    removes.push(
-      await timed(
-        () => engine.run("remove_dependency", { dependency_id: dependency.dependency_id }),
-        "remove_dependency",
-      ),
-    );
-  }
+  const { adds, removes } = await sampleHubEdges(engine, generated, linked, samples, random);
   return [
     rowOf(
       `add_dependency (blocks), hub at 500 edges ${at}`,

@@ -16,6 +16,7 @@ import { installRoundTripCounter } from "../test/support/round-trip-counter.js";
 import { createParams, prng, wpIdOf } from "./bench-shape.js";
 import { type BenchRow, renderTable, rowOf, timed, valueRow } from "./bench-stats.js";
 import { replayRow, SAMPLES, type SampleCounts } from "./engine-bench.js";
+import { sampleHubEdges } from "./hub-edges.js";
 import { measureAppendLock } from "./postgres-contention-bench.js";
 import { cpuNote, type JobSamples, sampleJobs } from "./postgres-cpu.js";
 import {
@@ -256,18 +257,7 @@ async function hubEdges(
   const hubId = wpIdOf(hub);
   const { outgoing } = await store.transaction((tx) => tx.dependenciesOf(hubId));
   const linked = new Set(outgoing.map((dep) => dep.to_wp_id));
-  const adds: number[] = [];
-  for (let n = 0; n < samples; n++) {
-    let target = "";
-    do target = wpIdOf(hub + 1 + Math.floor(random() * (generated.size - hub - 1)));
-    while (linked.has(target) || generated.hubs.includes(Number(target.slice(3))));
-    const started = performance.now();
-    const added = await engine.run("add_dependency", { from_wp_id: hubId, to_wp_id: target, type: "blocks" });
-    adds.push(performance.now() - started);
-    if (!added.success) throw new Error(`add_dependency failed during the benchmark: ${added.error.message}`);
-    const { dependency_id } = added.data.dependency as { dependency_id: string };
-    await timed(() => engine.run("remove_dependency", { dependency_id }), "remove_dependency");
-  }
+  const { adds } = await sampleHubEdges(engine, generated, linked, samples, random);
   return rowOf(`add_dependency (blocks), hub at 500 edges ${at}`, adds, 2, 30, "the 500th edge; cycle check");
 }
 
