@@ -233,11 +233,16 @@ async function roundTrips(
     const create = await counter.measure(() => timed(() => engine.run("create_wp", params), "create_wp"));
     const updates = { wp_id: params.wp_id, updates: { title: "counted", labels: ["area-1"] } };
     const update = await counter.measure(() => timed(() => engine.run("update_wp", updates), "update_wp"));
-    const note = (cost: { statements: number }) =>
-      `${cost.statements} statements, pipelined; was 10 round trips`;
+    const edge = { from_wp_id: params.wp_id, to_wp_id: wpIdOf(size - 1), type: "blocks" };
+    const add = await counter.measure(() =>
+      timed(() => engine.run("add_dependency", edge), "add_dependency"),
+    );
+    const note = (cost: { statements: number }, before: number) =>
+      `${cost.statements} statements, pipelined; was ${before} round trips`;
     return [
-      valueRow(`round trips per create_wp job ${at}`, create.roundTrips, "trips", 3, note(create)),
-      valueRow(`round trips per update_wp job ${at}`, update.roundTrips, "trips", 3, note(update)),
+      valueRow(`round trips per create_wp job ${at}`, create.roundTrips, "trips", 3, note(create, 10)),
+      valueRow(`round trips per update_wp job ${at}`, update.roundTrips, "trips", 3, note(update, 10)),
+      valueRow(`round trips per add_dependency job ${at}`, add.roundTrips, "trips", 4, note(add, 8)),
     ];
   } finally {
     counter.uninstall();

@@ -31,9 +31,8 @@ export function normaliseEdge(
   return type === "blocked_by" ? { from: to, to: from, type: "blocks" } : { from, to, type };
 }
 
-async function checkEdgeBound(ctx: JobContext, wpId: string, field: string): Promise<void> {
+function checkEdgeBound(ctx: JobContext, wpId: string, edges: number, field: string): void {
   const limit = ctx.config.limits.edges_per_wp;
-  const edges = await ctx.tx.edgeCount(wpId);
   if (edges >= limit) {
     throw new LocusError("HSK-413-LIMIT", `${wpId} already has ${edges} dependency edges (limit ${limit})`, {
       field,
@@ -41,6 +40,12 @@ async function checkEdgeBound(ctx: JobContext, wpId: string, field: string): Pro
       actual: edges,
     });
   }
+}
+
+/** The value of a settled read, or its failure thrown. */
+function settledValue<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === "rejected") throw outcome.reason;
+  return outcome.value;
 }
 
 /** add_dependency: a typed edge; cycles among blocks and among parent-child edges are refused with the path. */
@@ -70,12 +75,21 @@ export const addDependency = defineOperation({
         field: "params.to_wp_id",
       });
     }
-    await ctx.wp(edge.from, { field: `params.${fromField}` });
-    await ctx.wp(edge.to, { field: `params.${toField}` });
-    const existing = await ctx.tx.findDependency(edge.from, edge.to, edge.type);
-    if (existing) return { dependency: existing, created: false };
-    await checkEdgeBound(ctx, edge.from, `params.${fromField}`);
-    await checkEdgeBound(ctx, edge.to, `params.${toField}`);
+    // The reads the refusals below need do not depend on each other, so they are asked together (one round trip
+    // on PostgreSQL's pipeline instead of five); their refusals still come in this order.
+    const [from, to, existing, fromEdges, toEdges] = await Promise.allSettled([
+      ctx.wp(edge.from, { field: `params.${fromField}` }),
+      ctx.wp(edge.to, { field: `params.${toField}` }),
+      ctx.tx.findDependency(edge.from, edge.to, edge.type),
+      ctx.tx.edgeCount(edge.from),
+      ctx.tx.edgeCount(edge.to),
+    ]);
+    settledValue(from);
+    settledValue(to);
+    const found = settledValue(existing);
+    if (found) return { dependency: found, created: false };
+    checkEdgeBound(ctx, edge.from, settledValue(fromEdges), `params.${fromField}`);
+    checkEdgeBound(ctx, edge.to, settledValue(toEdges), `params.${toField}`);
     if (ACYCLIC_TYPES.has(edge.type)) {
       const back = await ctx.tx.findPath(edge.to, edge.from, edge.type);
       if (back) {
