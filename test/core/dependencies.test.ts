@@ -55,6 +55,34 @@ for (const backend of STORE_BACKENDS) {
       }
     });
 
+    it("names the first missing WP of the edge as stored: from before to, blocked_by's turned round", async () => {
+      const { engine, cleanup } = await freshEngine(backend);
+      try {
+        await wpIn(engine, "WP-here", "ready");
+        const field = async (params: Record<string, unknown>) =>
+          (await refused(engine, "add_dependency", params, "HSK-404-NOT-FOUND")).details?.field;
+        assert.equal(
+          await field({ from_wp_id: "WP-gone", to_wp_id: "WP-lost", type: "blocks" }),
+          "params.from_wp_id",
+        );
+        assert.equal(
+          await field({ from_wp_id: "WP-here", to_wp_id: "WP-lost", type: "blocks" }),
+          "params.to_wp_id",
+        );
+        assert.equal(
+          await field({ from_wp_id: "WP-gone", to_wp_id: "WP-here", type: "blocks" }),
+          "params.from_wp_id",
+        );
+        // blocked_by A -> B is stored as blocks B -> A: B is read first, and named by its own parameter.
+        assert.equal(
+          await field({ from_wp_id: "WP-gone", to_wp_id: "WP-lost", type: "blocked_by" }),
+          "params.to_wp_id",
+        );
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("stores blocked_by as the inverse blocks, repeats idempotently, removes by id or triple", async () => {
       const { engine, cleanup } = await freshEngine(backend);
       try {
