@@ -10,6 +10,7 @@ import {
 } from "../../domain/records.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 
 const params = () =>
   z.strictObject({
@@ -42,12 +43,6 @@ function checkEdgeBound(ctx: JobContext, wpId: string, edges: number, field: str
   }
 }
 
-/** The value of a settled read, or its failure thrown. */
-function settledValue<T>(outcome: PromiseSettledResult<T>): T {
-  if (outcome.status === "rejected") throw outcome.reason;
-  return outcome.value;
-}
-
 /** add_dependency: a typed edge; cycles among blocks and among parent-child edges are refused with the path. */
 export const addDependency = defineOperation({
   name: "add_dependency",
@@ -75,21 +70,17 @@ export const addDependency = defineOperation({
         field: "params.to_wp_id",
       });
     }
-    // The reads the refusals below need do not depend on each other, so they are asked together (one round trip
-    // on PostgreSQL's pipeline instead of five); their refusals still come in this order.
-    const [from, to, existing, fromEdges, toEdges] = await Promise.allSettled([
+    // The reads the refusals below need do not depend on each other: one round trip on PostgreSQL, not five.
+    const [, , existing, fromEdges, toEdges] = await readTogether([
       ctx.wp(edge.from, { field: `params.${fromField}` }),
       ctx.wp(edge.to, { field: `params.${toField}` }),
       ctx.tx.findDependency(edge.from, edge.to, edge.type),
       ctx.tx.edgeCount(edge.from),
       ctx.tx.edgeCount(edge.to),
     ]);
-    settledValue(from);
-    settledValue(to);
-    const found = settledValue(existing);
-    if (found) return { dependency: found, created: false };
-    checkEdgeBound(ctx, edge.from, settledValue(fromEdges), `params.${fromField}`);
-    checkEdgeBound(ctx, edge.to, settledValue(toEdges), `params.${toField}`);
+    if (existing) return { dependency: existing, created: false };
+    checkEdgeBound(ctx, edge.from, fromEdges, `params.${fromField}`);
+    checkEdgeBound(ctx, edge.to, toEdges, `params.${toField}`);
     if (ACYCLIC_TYPES.has(edge.type)) {
       const back = await ctx.tx.findPath(edge.to, edge.from, edge.type);
       if (back) {

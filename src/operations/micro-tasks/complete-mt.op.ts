@@ -4,6 +4,7 @@ import { checkArtifactPaths } from "../../domain/path-safety.js";
 import { mtIdSchema, text, validationResultSchema, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 import { requireLeaseHolder, requireOpenWp } from "./mt-common.js";
 
 const params = () =>
@@ -31,7 +32,8 @@ export const completeMt = defineOperation({
   capabilities: ["locus.write"],
   events: ["mt_completed", "mt_failed"],
   async run(ctx, p) {
-    const wp = await ctx.wp(p.wp_id);
+    // The WP and its MTs together (readTogether): one round trip on PostgreSQL; ctx.mt reads them from the job.
+    const [wp] = await readTogether([ctx.wp(p.wp_id), ctx.mts(p.wp_id)]);
     requireLeaseHolder(ctx, wp); // section 17
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
     if (mt.status === p.outcome) return { wp, mt, changed: false, task_board_updated: false };

@@ -14,6 +14,7 @@ import {
 import { checkExpectedVersion, expectedVersionSchema, makeNote } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 import { chainOf, requireLeaseHolder, requireNotHeld, requireOpenWp } from "./mt-common.js";
 
 const count = () => z.number().int().nonnegative();
@@ -50,7 +51,8 @@ export const recordIteration = defineOperation({
   capabilities: ["locus.write"],
   events: ["mt_iteration_completed", "mt_escalated", "mt_failed"],
   async run(ctx, p) {
-    const wp = await ctx.wp(p.wp_id);
+    // The WP and its MTs together (readTogether): the totals below need every MT.
+    const [wp, mts] = await readTogether([ctx.wp(p.wp_id), ctx.mts(p.wp_id)]);
     requireLeaseHolder(ctx, wp); // section 17
     const mt = await ctx.mt(wp.wp_id, p.mt_id);
     const level = p.escalation_level ?? mt.escalation.current_level;
@@ -122,7 +124,8 @@ export const recordIteration = defineOperation({
     const lastLevel = lastUsableLevel(chain, policy.cloud_escalation_allowed);
     const exhausted = atLevel.length + 1 >= mt.max_iterations && p.outcome === "RETRY";
     let hold: ExecutionHold | undefined;
-    const total = totalIterations(await ctx.mts(wp.wp_id));
+    // The job's own MT records, which the iteration just emitted was added to (applyEvent changes them in place).
+    const total = totalIterations(mts);
     if (p.outcome === "ESCALATE" || exhausted) {
       if (level < lastLevel) {
         const model = chain[level + 1]?.model_id;

@@ -12,6 +12,7 @@ import {
 } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 import type { ExecutionPolicy } from "../workspace-config.js";
 import { requireLeaseHolder, requireWpStatus } from "./mt-common.js";
 
@@ -73,11 +74,12 @@ export const registerMts = defineOperation({
   capabilities: ["locus.write"],
   events: ["micro_tasks_registered"],
   async run(ctx, p) {
-    const wp = await ctx.wp(p.wp_id);
+    // The WP and its MTs together (readTogether): one round trip on PostgreSQL.
+    const [wp, stored] = await readTogether([ctx.wp(p.wp_id), ctx.mts(p.wp_id)]);
     requireLeaseHolder(ctx, wp); // section 17
     checkExpectedVersion(wp, p.expected_version);
     requireWpStatus(wp, ["ready", "in_progress"], "register micro-tasks");
-    const existing = new Map((await ctx.mts(wp.wp_id)).map((mt) => [mt.mt_id, mt]));
+    const existing = new Map(stored.map((mt) => [mt.mt_id, mt]));
     const seen = new Set<string>();
     const fresh: Definition[] = [];
     p.micro_tasks

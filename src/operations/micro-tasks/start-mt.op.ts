@@ -4,6 +4,7 @@ import { assertMtTransition } from "../../domain/mt-state-machine.js";
 import { mtIdSchema, text, wpIdSchema } from "../../domain/records.js";
 import { checkExpectedVersion, expectedVersionSchema } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 import { chainOf, requireLeaseHolder, requireNotHeld, requireWpStatus } from "./mt-common.js";
 
 const params = () =>
@@ -25,7 +26,8 @@ export const startMt = defineOperation({
   capabilities: ["locus.write"],
   events: ["mt_started"],
   async run(ctx, p) {
-    const wp = await ctx.wp(p.wp_id);
+    // The WP and its MTs together (readTogether): one round trip on PostgreSQL; ctx.mt reads them from the job.
+    const [wp] = await readTogether([ctx.wp(p.wp_id), ctx.mts(p.wp_id)]);
     requireLeaseHolder(ctx, wp); // section 17
     checkExpectedVersion(wp, p.expected_version);
     // An unknown MT is named as such before the WP's status is judged (issue 18: the id is the likelier typo).

@@ -4,6 +4,7 @@ import { type ChildrenRollup, rollupOf } from "../../domain/rollup.js";
 import { recordQuery } from "../common.js";
 import type { JobContext } from "../job-context.js";
 import { defineOperation } from "../operation.js";
+import { readTogether } from "../read-together.js";
 import { blockingChain, GRAPH_EDGE_BOUND } from "./blocking-chain.js";
 
 /**
@@ -32,13 +33,14 @@ export const getWpStatus = defineOperation({
   capabilities: ["locus.read"],
   events: ["work_query_executed"],
   async run(ctx, p) {
-    const wp = await ctx.wp(p.wp_id, { allowDeleted: p.include_deleted });
-    const [microTasks, dependencies, chain] = [
-      await ctx.tx.getMts(wp.wp_id),
-      await ctx.tx.dependenciesOf(wp.wp_id),
-      await blockingChain(ctx.tx, wp.wp_id),
-    ];
-    const children = await childrenRollup(ctx, wp.wp_id);
+    // Independent reads, asked together (readTogether); the WP's refusal comes first.
+    const [wp, microTasks, dependencies, chain, children] = await readTogether([
+      ctx.wp(p.wp_id, { allowDeleted: p.include_deleted }),
+      ctx.tx.getMts(p.wp_id),
+      ctx.tx.dependenciesOf(p.wp_id),
+      blockingChain(ctx.tx, p.wp_id),
+      childrenRollup(ctx, p.wp_id),
+    ]);
     recordQuery(ctx, "get_wp_status", { wp_id: wp.wp_id }, { result_count: 1 });
     return {
       wp,
