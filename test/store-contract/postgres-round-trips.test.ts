@@ -61,6 +61,37 @@ for (const [label, operation, params] of JOBS) {
   });
 }
 
+/**
+ * An agent's day on one WP (readTogether): the WP and its MTs (or the edge's checks) asked together. Each job's
+ * most round trips, and what it took before.
+ */
+const AGENT_JOBS: [string, Record<string, unknown>, number, number][] = [
+  ["update_wp", { wp_id: "WP-RT-A", updates: { status: "ready" } }, 3, 3],
+  ["register_mts", { wp_id: "WP-RT-A", micro_tasks: [{ mt_id: "MT-001", name: "one" }] }, 3, 4],
+  ["gate_wp", { wp_id: "WP-RT-A", gate: "pre_work", result: { status: "pass" } }, 3, 3],
+  ["start_mt", { wp_id: "WP-RT-A", mt_id: "MT-001" }, 3, 4],
+  [
+    "record_iteration",
+    { wp_id: "WP-RT-A", mt_id: "MT-001", iteration: 1, model_id: "m", outcome: "SUCCESS" },
+    3,
+    5,
+  ],
+  ["complete_mt", { wp_id: "WP-RT-A", mt_id: "MT-001", outcome: "completed" }, 3, 4],
+  ["get_wp_status", { wp_id: "WP-RT-A" }, 4, 8],
+  ["add_dependency", { from_wp_id: "WP-RT-A", to_wp_id: "WP-RT-1", type: "blocks" }, 4, 8],
+];
+
+it("an agent's jobs on one WP wait for the server as few times as their reads allow", { skip }, async () => {
+  await engine.run("create_wp", { wp_id: "WP-RT-A", title: "an agent's work" });
+  for (const [operation, params, most, before] of AGENT_JOBS) {
+    const cost = await counted(async () => {
+      const result = await engine.run(operation, params);
+      assert.equal(result.success, true, `${operation}: ${JSON.stringify(result)}`);
+    });
+    assert.ok(cost.roundTrips <= most, `${operation} took ${cost.roundTrips} round trips (was ${before})`);
+  }
+});
+
 it("query_ready waits for the server at most 4 times, the workspace lock only for its events", {
   skip,
 }, async () => {
