@@ -32,7 +32,8 @@ const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Restored snapshot rows: exact top-k over them, removal by id; holds the file open for the float rows. */
 export class SnapshotRows {
-  private readonly rowOf = new Map<string, number>();
+  /** Row of each id, made on the first removal by id (a one-shot search that removes nothing never needs it). */
+  private rowOfId: Map<string, number> | undefined;
   private readonly removed: Uint8Array;
   private readonly scales: Float32Array;
   private readonly memory: WasmMemory;
@@ -68,7 +69,6 @@ export class SnapshotRows {
       readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
     }
     this.removed = new Uint8Array(rows);
-    for (let row = 0; row < rows; row++) this.rowOf.set(layout.ids[row]!, row);
     this.live = rows;
   }
 
@@ -108,17 +108,38 @@ export class SnapshotRows {
 
   /** True when `id` is a row here and not removed. */
   has(id: string): boolean {
-    const row = this.rowOf.get(id);
+    const row = this.rowOf(id);
     return row !== undefined && this.removed[row] === 0;
   }
 
   /** Removes a row; false when there was none. */
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
+    const row = this.rowOf(id);
     if (row === undefined || this.removed[row] === 1) return false;
     this.removed[row] = 1;
     this.live--;
     return true;
+  }
+
+  /** Removes every row whose `groupOf(id)` is in `groups` (the rows of some WPs) in one pass over the ids. */
+  removeGroups(groups: ReadonlySet<string>, groupOf: (id: string) => string): void {
+    const { ids } = this.layout;
+    for (let row = 0; row < ids.length; row++)
+      if (this.removed[row] === 0 && groups.has(groupOf(ids[row]!))) {
+        this.removed[row] = 1;
+        this.live--;
+      }
+  }
+
+  private rowOf(id: string): number | undefined {
+    if (this.rowOfId === undefined) {
+      const rows = new Map<string, number>();
+      this.layout.ids.forEach((rowId, row) => {
+        rows.set(rowId, row);
+      });
+      this.rowOfId = rows;
+    }
+    return this.rowOfId.get(id);
   }
 
   /** The k best rows for a unit query, best first, ties by id: the hits and scores VectorIndex.search gives. */

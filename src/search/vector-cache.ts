@@ -33,12 +33,11 @@ interface Loaded {
   readonly index: VectorIndex;
   /** Rows restored from the snapshot and not changed since (searched in place, see snapshot-rows.ts). */
   base: SnapshotRows | undefined;
-  readonly chunksOfWp: Map<string, string[]>;
   /**
-   * Keys restored from the snapshot and not yet in chunksOfWp: a one-shot search with nothing changed since the
-   * snapshot never needs that map (issue 17, fifth round: 20,000 entries cost ~15-25 ms of CPU and garbage).
+   * The keys in `index` of each WP. Rows restored into `base` are found by their key's WP when their WP changes
+   * (issue 17, fifth round: a map of the 20,000 restored keys cost a one-shot search ~15-25 ms and its garbage).
    */
-  unindexed: readonly string[] | undefined;
+  readonly chunksOfWp: Map<string, string[]>;
   seq: number;
 }
 
@@ -81,7 +80,6 @@ export class VectorCache {
         index: new VectorIndex(dimensions),
         base: undefined,
         chunksOfWp: new Map(),
-        unindexed: undefined,
         seq: 0,
       };
       if (snapshot !== undefined)
@@ -97,15 +95,14 @@ export class VectorCache {
     const loaded = this.loaded;
     for (;;) {
       const changes = await port.vectorChanges(loaded.seq, model, PAGE_WPS);
-      if (changes.wp_ids.length > 0 || changes.vectors.length > 0) indexRestored(loaded);
+      // The changed WPs' restored rows go (the vectors below are theirs: VectorChanges).
+      if (changes.wp_ids.length > 0) loaded.base?.removeGroups(new Set(changes.wp_ids), wpOfKey);
       for (const wpId of changes.wp_ids) {
-        for (const chunkId of loaded.chunksOfWp.get(wpId) ?? [])
-          if (!loaded.index.remove(chunkId)) loaded.base?.remove(chunkId);
+        for (const chunkId of loaded.chunksOfWp.get(wpId) ?? []) loaded.index.remove(chunkId);
         loaded.chunksOfWp.delete(wpId);
       }
       for (const [key, wpId, vector] of goldVectors(changes.vectors, loaded.index.dimensions)) {
         readFromStore++;
-        loaded.base?.remove(key);
         loaded.index.add(key, vector);
         const list = loaded.chunksOfWp.get(wpId) ?? [];
         list.push(key);
@@ -121,7 +118,11 @@ export class VectorCache {
       readFromStore > size * SNAPSHOT_STALE_SHARE
     ) {
       if (loaded.base !== undefined) {
-        for (const [key, vector] of loaded.base.entries()) loaded.index.add(key, vector);
+        for (const [key, vector] of loaded.base.entries()) {
+          loaded.index.add(key, vector);
+          const wpId = wpOfKey(key);
+          loaded.chunksOfWp.set(wpId, [...(loaded.chunksOfWp.get(wpId) ?? []), key]);
+        }
         loaded.base.close();
         loaded.base = undefined;
       }
@@ -141,7 +142,6 @@ export class VectorCache {
     const restored = ahead === undefined ? readVectorSnapshot(path, key) : await ahead.take(key);
     if (restored === undefined) return;
     loaded.base = restored.rows;
-    loaded.unindexed = restored.keys;
     loaded.seq = restored.seq;
   }
 
@@ -168,17 +168,6 @@ export class VectorCache {
     }
     return out;
   }
-}
-
-/** Puts the keys restored from the snapshot into chunksOfWp (before changes remove or add chunks). */
-function indexRestored(loaded: Loaded): void {
-  for (const key of loaded.unindexed ?? []) {
-    const wpId = wpOfKey(key);
-    const list = loaded.chunksOfWp.get(wpId);
-    if (list === undefined) loaded.chunksOfWp.set(wpId, [key]);
-    else list.push(key);
-  }
-  loaded.unindexed = undefined;
 }
 
 /** The WP of a Gold vector key (goldVectors: `WP-…#summary` or `WP-…#kind#ordinal`; a WP id holds no `#`). */

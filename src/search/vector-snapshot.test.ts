@@ -68,6 +68,15 @@ describe("vector snapshot", () => {
       const entries = new Map(rows.entries());
       assert.equal(entries.size, 197);
       assert.deepEqual(entries.get("WP-7#summary"), hash.embedOne("work packet 7 about topic 0 and 7"));
+      // A group's rows (a WP's, by key) go in one pass; rows already removed are not counted twice.
+      const gone = new Set(
+        [...best.slice(0, 1), "WP-7#summary", "WP-8#summary"].map((id) => id.split("#")[0]!),
+      );
+      rows.removeGroups(gone, (id) => id.split("#")[0]!);
+      for (const wp of gone) index.remove(`${wp}#summary`);
+      assert.equal(rows.size, 195);
+      assert.equal(rows.has("WP-8#summary"), false);
+      assert.deepEqual(rows.search(query, 20), index.search(query, 20));
       rows.close();
     });
   });
