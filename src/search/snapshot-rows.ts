@@ -17,9 +17,15 @@ import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.j
 // position: the hits and their scores are those of an exact search, unless a row's int8 score is off by more
 // than the margin's worth of ranks (int8 error is ~1e-3 of a cosine; the margin spans far more).
 
+/** The key of each row: an array, or a snapshot's keys kept as one string (vector-snapshot.ts) and cut on demand. */
+export interface RowKeys {
+  readonly length: number;
+  at(row: number): string | undefined;
+}
+
 /** Where a snapshot file keeps its rows: int8 rows, their scales, and the float rows, each at a byte offset. */
 export interface SnapshotRowsLayout {
-  readonly ids: readonly string[];
+  readonly ids: RowKeys;
   readonly dimensions: number;
   /** Elements per row (dimensions rounded up to a multiple of 8), in each of the three arrays. */
   readonly stride: number;
@@ -125,7 +131,7 @@ export class SnapshotRows {
   removeGroups(groups: ReadonlySet<string>, groupOf: (id: string) => string): void {
     const { ids } = this.layout;
     for (let row = 0; row < ids.length; row++)
-      if (this.removed[row] === 0 && groups.has(groupOf(ids[row]!))) {
+      if (this.removed[row] === 0 && groups.has(groupOf(ids.at(row)!))) {
         this.removed[row] = 1;
         this.live--;
       }
@@ -134,9 +140,7 @@ export class SnapshotRows {
   private rowOf(id: string): number | undefined {
     if (this.rowOfId === undefined) {
       const rows = new Map<string, number>();
-      this.layout.ids.forEach((rowId, row) => {
-        rows.set(rowId, row);
-      });
+      for (let row = 0; row < this.layout.ids.length; row++) rows.set(this.layout.ids.at(row)!, row);
       this.rowOfId = rows;
     }
     return this.rowOfId.get(id);
@@ -147,7 +151,7 @@ export class SnapshotRows {
     if (this.live === 0 || k <= 0) return [];
     const candidates = this.approximateBest(query, Math.min(this.live, k + Math.max(64, Math.ceil(k / 4))));
     const scores = this.exactScores(query, candidates);
-    const hits = candidates.map((row, i) => ({ id: this.layout.ids[row]!, score: scores[i]! }));
+    const hits = candidates.map((row, i) => ({ id: this.layout.ids.at(row)!, score: scores[i]! }));
     hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return hits.slice(0, k);
   }
@@ -158,7 +162,8 @@ export class SnapshotRows {
     const all = new Float32Array(ids.length * stride);
     readFully(this.fd, new Uint8Array(all.buffer), floatsAt);
     for (let row = 0; row < ids.length; row++)
-      if (this.removed[row] === 0) yield [ids[row]!, all.subarray(row * stride, row * stride + dimensions)];
+      if (this.removed[row] === 0)
+        yield [ids.at(row)!, all.subarray(row * stride, row * stride + dimensions)];
   }
 
   /** Closes the file. */

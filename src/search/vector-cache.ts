@@ -128,7 +128,7 @@ export class VectorCache {
       }
       const key = { store: snapshot.store, model, generation, dimensions: loaded.index.dimensions };
       try {
-        writeVectorSnapshot(snapshot.path, key, loaded.seq, loaded.index.rows(), wpOfKey);
+        writeVectorSnapshot(snapshot.path, key, loaded.seq, loaded.index.rows());
       } catch {
         // A cache that cannot be written (read-only workspace, full disk) only costs the next process time.
       }
