@@ -154,18 +154,14 @@ function loadWeights(
     }
     for (const { spec, count, halfAt } of placed.filter((w) => w.kind === "half")) {
       // A matrix serves one product per query: read into the window just before it (halfTensor reads it anew).
-      const read = (): Uint16Array => {
-        readHalfWeightsRange(
-          (file as HalfWeightsFile).path,
-          bytes.subarray(windowAt, windowAt + count * 2),
-          halfAt,
-        );
-        return memory.halves(windowAt, count);
-      };
-      constants.set(
-        spec.name,
-        halfTensor(spec.shape, file === undefined ? memory.halves(halfAt, count) : read),
-      );
+      const halves =
+        file === undefined
+          ? memory.halves(halfAt, count)
+          : () => {
+              readHalfWeightsRange(file.path, bytes.subarray(windowAt, windowAt + count * 2), halfAt);
+              return memory.halves(windowAt, count);
+            };
+      constants.set(spec.name, halfTensor(spec.shape, halves));
     }
     for (const { spec, at } of placed.filter((w) => w.kind === "table")) {
       const [rows, width] = spec.shape as [number, number];
