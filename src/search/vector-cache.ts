@@ -35,7 +35,7 @@ interface Loaded {
   base: SnapshotRows | undefined;
   /**
    * The keys in `index` of each WP. Rows restored into `base` are found by their key's WP when their WP changes
-   * (issue 17, fifth round: a map of the 20,000 restored keys cost a one-shot search ~15-25 ms and its garbage).
+   * (issue 17, fifth round: two maps of the 10,000 restored keys cost a one-shot search 10-30 ms and their garbage).
    */
   readonly chunksOfWp: Map<string, string[]>;
   seq: number;
