@@ -107,6 +107,8 @@ describe("vector snapshot", () => {
       assert.ok(readVectorSnapshot(path, KEY) === undefined); // nothing written yet
       edit("WP-1#summary\\nWP-2", "WP-1#summary||WP-2"); // JSON's escaped newline gone: 39 keys for 40 rows
       assert.equal(readVectorSnapshot(path, KEY), undefined);
+      edit("WP-10#summary", "WP-1\\nsummary"); // the same length, one key more: 41 keys for 40 rows
+      assert.equal(readVectorSnapshot(path, KEY), undefined);
       edit('"format":3', '"format":2');
       assert.equal(readVectorSnapshot(path, KEY), undefined);
       edit('"format":3', '"format":3'); // the unedited file is read

@@ -50,14 +50,15 @@ class JoinedKeys implements RowKeys {
     count: number,
   ) {
     this.ends = new Int32Array(count);
+    if (count === 0 && joined.length > 0) throw new Error("snapshot keys are more than its rows");
     let at = 0;
     for (let row = 0; row < count; row++) {
-      const end = row === count - 1 ? joined.length : joined.indexOf("\n", at);
-      if (end < 0) throw new Error("snapshot keys are fewer than its rows");
-      this.ends[row] = end;
-      at = end + 1;
+      const next = joined.indexOf("\n", at);
+      const last = row === count - 1;
+      if (last ? next >= 0 : next < 0) throw new Error("snapshot keys are not one per row");
+      this.ends[row] = last ? joined.length : next;
+      at = next + 1;
     }
-    if (count > 0 && joined.indexOf("\n", at) >= 0) throw new Error("snapshot keys are more than its rows");
   }
 
   get length(): number {
