@@ -221,9 +221,6 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** The `locus` process: what bin/locus.js calls with process.argv once the bundle is loaded. */
-/** bin/locus.js hands over the files it started reading before it loaded the bundle (file-prefetch.ts). */
-export { offerPrefetchedFile } from "../search/local-model/file-prefetch.js";
-
 export async function runCli(argv: string[]): Promise<void> {
   // A reader that stops early (`locus events | head`) is not an error, and no write error prints a stack trace.
   watchStdout();

@@ -3,8 +3,7 @@ import { availableParallelism } from "node:os";
 import { LocusError } from "../domain/errors.js";
 import { type EmbeddingProvider, toUnitVector } from "./embedding-provider.js";
 import { EmbeddingWorker } from "./embedding-worker.js";
-import { takePrefetchedFile } from "./local-model/file-prefetch.js";
-import { defaultHalfWeightsPath, halfWeightsImage } from "./local-model/half-weights.js";
+import { defaultHalfWeightsPath, openHalfWeights } from "./local-model/half-weights.js";
 import { modelFolder, SentenceEncoder } from "./local-model/sentence-encoder.js";
 import { registerFastSplitV, type TfjsKernels } from "./tfjs-split-kernel.js";
 
@@ -68,6 +67,8 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   workerBatches = 0;
   private modelPromise: Promise<LoadedModel> | undefined;
   private encoder: SentenceEncoder | undefined;
+  /** Whether `encoder` reads its weight matrices from the file at each product (its first query's way). */
+  private streamedEncoder = false;
   /** See LocalEmbeddingProviderOptions.onLoading; settable so a surface can attach to a shared provider. */
   onLoading: ((phase: "start" | "end") => void) | undefined;
 
@@ -162,16 +163,21 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
   }
 
   /**
-   * The interpreter's vectors (loaded on first use: tens of milliseconds), its half weights from the read the CLI
-   * started ahead (file-prefetch.ts) when there is one.
+   * The interpreter's vectors (loaded on first use: tens of milliseconds). The first call reads each weight matrix
+   * just before its product (half-weights.ts, HalfWeightsFile: a one-shot `locus search` embeds one query and touches
+   * the least memory that way); a process that embeds again (a server, an MCP session) then loads the weights whole,
+   * so its later queries read nothing.
    */
   private async embedInterpreted(texts: string[]): Promise<Float32Array[]> {
     try {
+      const path = defaultHalfWeightsPath();
       if (this.encoder === undefined) {
-        const path = defaultHalfWeightsPath();
-        const read = path === undefined ? undefined : await takePrefetchedFile(path);
-        const image = read === undefined ? undefined : halfWeightsImage(read.memory, read.bytes);
-        this.encoder ??= SentenceEncoder.load(modelFolder(), image ?? path);
+        const file = path === undefined ? undefined : openHalfWeights(path);
+        this.encoder = SentenceEncoder.load(modelFolder(), file ?? path);
+        this.streamedEncoder = file !== undefined;
+      } else if (this.streamedEncoder) {
+        this.encoder = SentenceEncoder.load(modelFolder(), path);
+        this.streamedEncoder = false;
       }
       return this.encoder.embed(texts).map((vector) => toUnitVector(vector));
     } catch (cause) {

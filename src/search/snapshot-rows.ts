@@ -17,9 +17,15 @@ import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.j
 // position: the hits and their scores are those of an exact search, unless a row's int8 score is off by more
 // than the margin's worth of ranks (int8 error is ~1e-3 of a cosine; the margin spans far more).
 
+/** The key of each row: an array, or a snapshot's keys kept as one string (vector-snapshot.ts) and cut on demand. */
+export interface RowKeys {
+  readonly length: number;
+  at(row: number): string | undefined;
+}
+
 /** Where a snapshot file keeps its rows: int8 rows, their scales, and the float rows, each at a byte offset. */
 export interface SnapshotRowsLayout {
-  readonly ids: readonly string[];
+  readonly ids: RowKeys;
   readonly dimensions: number;
   /** Elements per row (dimensions rounded up to a multiple of 8), in each of the three arrays. */
   readonly stride: number;
@@ -32,7 +38,8 @@ const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Restored snapshot rows: exact top-k over them, removal by id; holds the file open for the float rows. */
 export class SnapshotRows {
-  private readonly rowOf = new Map<string, number>();
+  /** Row of each id, made on the first removal by id (a one-shot search that removes nothing never needs it). */
+  private rowOfId: Map<string, number> | undefined;
   private readonly removed: Uint8Array;
   private readonly scales: Float32Array;
   private readonly memory: WasmMemory;
@@ -68,7 +75,6 @@ export class SnapshotRows {
       readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
     }
     this.removed = new Uint8Array(rows);
-    for (let row = 0; row < rows; row++) this.rowOf.set(layout.ids[row]!, row);
     this.live = rows;
   }
 
@@ -108,17 +114,36 @@ export class SnapshotRows {
 
   /** True when `id` is a row here and not removed. */
   has(id: string): boolean {
-    const row = this.rowOf.get(id);
+    const row = this.rowOf(id);
     return row !== undefined && this.removed[row] === 0;
   }
 
   /** Removes a row; false when there was none. */
   remove(id: string): boolean {
-    const row = this.rowOf.get(id);
+    const row = this.rowOf(id);
     if (row === undefined || this.removed[row] === 1) return false;
     this.removed[row] = 1;
     this.live--;
     return true;
+  }
+
+  /** Removes every row whose `groupOf(id)` is in `groups` (the rows of some WPs) in one pass over the ids. */
+  removeGroups(groups: ReadonlySet<string>, groupOf: (id: string) => string): void {
+    const { ids } = this.layout;
+    for (let row = 0; row < ids.length; row++)
+      if (this.removed[row] === 0 && groups.has(groupOf(ids.at(row)!))) {
+        this.removed[row] = 1;
+        this.live--;
+      }
+  }
+
+  private rowOf(id: string): number | undefined {
+    if (this.rowOfId === undefined) {
+      const rows = new Map<string, number>();
+      for (let row = 0; row < this.layout.ids.length; row++) rows.set(this.layout.ids.at(row)!, row);
+      this.rowOfId = rows;
+    }
+    return this.rowOfId.get(id);
   }
 
   /** The k best rows for a unit query, best first, ties by id: the hits and scores VectorIndex.search gives. */
@@ -126,7 +151,7 @@ export class SnapshotRows {
     if (this.live === 0 || k <= 0) return [];
     const candidates = this.approximateBest(query, Math.min(this.live, k + Math.max(64, Math.ceil(k / 4))));
     const scores = this.exactScores(query, candidates);
-    const hits = candidates.map((row, i) => ({ id: this.layout.ids[row]!, score: scores[i]! }));
+    const hits = candidates.map((row, i) => ({ id: this.layout.ids.at(row)!, score: scores[i]! }));
     hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return hits.slice(0, k);
   }
@@ -137,7 +162,8 @@ export class SnapshotRows {
     const all = new Float32Array(ids.length * stride);
     readFully(this.fd, new Uint8Array(all.buffer), floatsAt);
     for (let row = 0; row < ids.length; row++)
-      if (this.removed[row] === 0) yield [ids[row]!, all.subarray(row * stride, row * stride + dimensions)];
+      if (this.removed[row] === 0)
+        yield [ids.at(row)!, all.subarray(row * stride, row * stride + dimensions)];
   }
 
   /** Closes the file. */

@@ -33,8 +33,11 @@ interface Loaded {
   readonly index: VectorIndex;
   /** Rows restored from the snapshot and not changed since (searched in place, see snapshot-rows.ts). */
   base: SnapshotRows | undefined;
+  /**
+   * The keys in `index` of each WP. Rows restored into `base` are found by their key's WP when their WP changes
+   * (issue 17, fifth round: two maps of the 10,000 restored keys cost a one-shot search 10-30 ms and their garbage).
+   */
   readonly chunksOfWp: Map<string, string[]>;
-  readonly wpOfChunk: Map<string, string>;
   seq: number;
 }
 
@@ -77,7 +80,6 @@ export class VectorCache {
         index: new VectorIndex(dimensions),
         base: undefined,
         chunksOfWp: new Map(),
-        wpOfChunk: new Map(),
         seq: 0,
       };
       if (snapshot !== undefined)
@@ -93,21 +95,18 @@ export class VectorCache {
     const loaded = this.loaded;
     for (;;) {
       const changes = await port.vectorChanges(loaded.seq, model, PAGE_WPS);
+      // The changed WPs' restored rows go (the vectors below are theirs: VectorChanges).
+      if (changes.wp_ids.length > 0) loaded.base?.removeGroups(new Set(changes.wp_ids), wpOfKey);
       for (const wpId of changes.wp_ids) {
-        for (const chunkId of loaded.chunksOfWp.get(wpId) ?? []) {
-          if (!loaded.index.remove(chunkId)) loaded.base?.remove(chunkId);
-          loaded.wpOfChunk.delete(chunkId);
-        }
+        for (const chunkId of loaded.chunksOfWp.get(wpId) ?? []) loaded.index.remove(chunkId);
         loaded.chunksOfWp.delete(wpId);
       }
       for (const [key, wpId, vector] of goldVectors(changes.vectors, loaded.index.dimensions)) {
         readFromStore++;
-        loaded.base?.remove(key);
         loaded.index.add(key, vector);
         const list = loaded.chunksOfWp.get(wpId) ?? [];
         list.push(key);
         loaded.chunksOfWp.set(wpId, list);
-        loaded.wpOfChunk.set(key, wpId);
       }
       loaded.seq = changes.last_seq;
       if (!changes.more) break;
@@ -119,19 +118,17 @@ export class VectorCache {
       readFromStore > size * SNAPSHOT_STALE_SHARE
     ) {
       if (loaded.base !== undefined) {
-        for (const [key, vector] of loaded.base.entries()) loaded.index.add(key, vector);
+        for (const [key, vector] of loaded.base.entries()) {
+          loaded.index.add(key, vector);
+          const wpId = wpOfKey(key);
+          loaded.chunksOfWp.set(wpId, [...(loaded.chunksOfWp.get(wpId) ?? []), key]);
+        }
         loaded.base.close();
         loaded.base = undefined;
       }
       const key = { store: snapshot.store, model, generation, dimensions: loaded.index.dimensions };
       try {
-        writeVectorSnapshot(
-          snapshot.path,
-          key,
-          loaded.seq,
-          loaded.index.rows(),
-          (k) => loaded.wpOfChunk.get(k) ?? "",
-        );
+        writeVectorSnapshot(snapshot.path, key, loaded.seq, loaded.index.rows());
       } catch {
         // A cache that cannot be written (read-only workspace, full disk) only costs the next process time.
       }
@@ -145,13 +142,6 @@ export class VectorCache {
     const restored = ahead === undefined ? readVectorSnapshot(path, key) : await ahead.take(key);
     if (restored === undefined) return;
     loaded.base = restored.rows;
-    restored.keys.forEach((chunkKey, row) => {
-      const wpId = restored.wps[row] as string;
-      loaded.wpOfChunk.set(chunkKey, wpId);
-      const list = loaded.chunksOfWp.get(wpId);
-      if (list === undefined) loaded.chunksOfWp.set(wpId, [chunkKey]);
-      else list.push(chunkKey);
-    });
     loaded.seq = restored.seq;
   }
 
@@ -170,14 +160,20 @@ export class VectorCache {
     const out: VectorHit[] = [];
     const seen = new Set<string>();
     for (const hit of hits.slice(0, chunkDepth)) {
-      const wpId = loaded.wpOfChunk.get(hit.id);
-      if (wpId === undefined || seen.has(wpId)) continue;
+      const wpId = wpOfKey(hit.id);
+      if (seen.has(wpId)) continue;
       seen.add(wpId);
       out.push({ id: wpId, score: hit.score });
       if (out.length >= limit) break;
     }
     return out;
   }
+}
+
+/** The WP of a Gold vector key (goldVectors: `WP-…#summary` or `WP-…#kind#ordinal`; a WP id holds no `#`). */
+export function wpOfKey(key: string): string {
+  const at = key.indexOf("#");
+  return at < 0 ? key : key.slice(0, at);
 }
 
 /**

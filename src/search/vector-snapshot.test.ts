@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -35,10 +35,10 @@ describe("vector snapshot", () => {
     withFolder((dir) => {
       const path = join(dir, "search-vectors.bin");
       const index = filledIndex(3_000);
-      writeVectorSnapshot(path, KEY, 17, index.rows(), (key) => key.split("#")[0]!);
+      writeVectorSnapshot(path, KEY, 17, index.rows());
       const restored = readVectorSnapshot(path, KEY);
       assert.equal(restored?.seq, 17);
-      assert.equal(restored?.wps[5], "WP-5");
+      assert.equal(restored?.keys.at(5), "WP-5#summary");
       assert.equal(restored?.rows.size, 3_000);
       for (const text of ["topic 3 work", "packet about 12", "nothing alike"]) {
         const query = hash.embedOne(text);
@@ -53,7 +53,7 @@ describe("vector snapshot", () => {
     withFolder((dir) => {
       const path = join(dir, "search-vectors.bin");
       const index = filledIndex(200);
-      writeVectorSnapshot(path, KEY, 1, index.rows(), (key) => key.split("#")[0]!);
+      writeVectorSnapshot(path, KEY, 1, index.rows());
       const rows = readVectorSnapshot(path, KEY)!.rows;
       const query = hash.embedOne("topic 5 work");
       const best = index.search(query, 3).map((hit) => hit.id);
@@ -68,6 +68,15 @@ describe("vector snapshot", () => {
       const entries = new Map(rows.entries());
       assert.equal(entries.size, 197);
       assert.deepEqual(entries.get("WP-7#summary"), hash.embedOne("work packet 7 about topic 0 and 7"));
+      // A group's rows (a WP's, by key) go in one pass; rows already removed are not counted twice.
+      const gone = new Set(
+        [...best.slice(0, 1), "WP-7#summary", "WP-8#summary"].map((id) => id.split("#")[0]!),
+      );
+      rows.removeGroups(gone, (id) => id.split("#")[0]!);
+      for (const wp of gone) index.remove(`${wp}#summary`);
+      assert.equal(rows.size, 195);
+      assert.equal(rows.has("WP-8#summary"), false);
+      assert.deepEqual(rows.search(query, 20), index.search(query, 20));
       rows.close();
     });
   });
@@ -75,7 +84,7 @@ describe("vector snapshot", () => {
   it("is ignored for another key, and when damaged or missing", () => {
     withFolder((dir) => {
       const path = join(dir, "search-vectors.bin");
-      writeVectorSnapshot(path, KEY, 17, filledIndex(40).rows(), (key) => key.split("#")[0]!);
+      writeVectorSnapshot(path, KEY, 17, filledIndex(40).rows());
       for (const other of [{ generation: 4 }, { store: "replica-b" }, { model: "m2" }, { dimensions: 32 }])
         assert.equal(readVectorSnapshot(path, { ...KEY, ...other }), undefined, JSON.stringify(other));
       truncateSync(path, statSync(path).size - 8);
@@ -84,16 +93,39 @@ describe("vector snapshot", () => {
     });
   });
 
+  it("is ignored when its keys are not one per row, or it is of the format before", () => {
+    withFolder((dir) => {
+      const path = join(dir, "search-vectors.bin");
+      const edit = (from: string, to: string) => {
+        writeVectorSnapshot(path, KEY, 17, filledIndex(40).rows());
+        const bytes = readFileSync(path);
+        const at = bytes.indexOf(from);
+        assert.ok(at > 0 && from.length === to.length);
+        bytes.write(to, at, "latin1"); // same length: the header and the data keep their places
+        writeFileSync(path, bytes);
+      };
+      assert.ok(readVectorSnapshot(path, KEY) === undefined); // nothing written yet
+      edit("WP-1#summary\\nWP-2", "WP-1#summary||WP-2"); // JSON's escaped newline gone: 39 keys for 40 rows
+      assert.equal(readVectorSnapshot(path, KEY), undefined);
+      edit("WP-10#summary", "WP-1\\nsummary"); // the same length, one key more: 41 keys for 40 rows
+      assert.equal(readVectorSnapshot(path, KEY), undefined);
+      edit('"format":3', '"format":2');
+      assert.equal(readVectorSnapshot(path, KEY), undefined);
+      edit('"format":3', '"format":3'); // the unedited file is read
+      assert.equal(readVectorSnapshot(path, KEY)?.rows.size, 40);
+    });
+  });
+
   it("read ahead, restores the same rows, and only for its key", async () => {
     const dir = mkdtempSync(join(tmpdir(), "locus-snapshot-"));
     try {
       const path = join(dir, "search-vectors.bin");
       const index = filledIndex(1_000);
-      writeVectorSnapshot(path, KEY, 9, index.rows(), (key) => key.split("#")[0]!);
+      writeVectorSnapshot(path, KEY, 9, index.rows());
       const { generation: _, ...partial } = KEY;
       const restored = await readVectorSnapshotAhead(path, partial)?.take(KEY);
       assert.equal(restored?.seq, 9);
-      assert.equal(restored?.wps[3], "WP-3");
+      assert.equal(restored?.keys.at(3), "WP-3#summary");
       const query = hash.embedOne("topic 2 work");
       for (const k of [1, 10, 200]) assert.deepEqual(restored?.rows.search(query, k), index.search(query, k));
       restored?.rows.close();

@@ -11,7 +11,13 @@ import {
   sizeOf,
   type Tensor,
 } from "./graph-tensor.js";
-import { type HalfWeightsImage, halfTensor, readHalfWeights } from "./half-weights.js";
+import {
+  type HalfWeightsFile,
+  type HalfWeightsImage,
+  halfTensor,
+  readHalfWeights,
+  readHalfWeightsRange,
+} from "./half-weights.js";
 import { WeightMemory } from "./matrix-kernel.js";
 import { LazyRowTable, ShardedWeights } from "./weight-shards.js";
 
@@ -86,12 +92,15 @@ function rowTablesOf(nodes: readonly GraphNode[], specs: readonly WeightSpec[]):
   );
 }
 
-/** Reads the weights: row tables stay in their files, matrices are viewed in `half` when it holds them (in its
- * memory, where they lie), every other weight is read as it is; all are viewed in one WeightMemory. */
+/**
+ * Reads the weights: row tables stay in their files; matrices are viewed in `half` when it is an image that holds
+ * them (in its memory, where they lie), or read one at a time into a window after the other weights when it is a
+ * file left on disk; every other weight is read as it is; all are viewed in one WeightMemory.
+ */
 function loadWeights(
   folder: string,
   json: ModelJson,
-  half: HalfWeightsImage | undefined,
+  half: HalfWeightsImage | HalfWeightsFile | undefined,
 ): Map<string, Tensor> {
   const constants = new Map<string, Tensor>();
   const halves = new Map((half?.header.weights ?? []).map((weight) => [weight.name, weight]));
@@ -116,13 +125,18 @@ function loadWeights(
     return { shards, placed };
   });
   const all = groups.flatMap((group) => group.placed);
-  // The float weights follow the half-weights file's image, when there is one.
-  const start = half === undefined ? 0 : Math.ceil(half.bytes / 16) * 16;
+  const image = half !== undefined && "memory" in half ? half : undefined;
+  const file = half !== undefined && "path" in half ? half : undefined;
+  // The float weights follow the half-weights file's image, when there is one; the window follows them.
+  const start = image === undefined ? 0 : Math.ceil(image.bytes / 16) * 16;
   const floatBytes = all.reduce((sum, weight) => sum + (weight.kind === "float" ? weight.count * 4 : 0), 0);
+  const windowAt = Math.ceil(floatBytes / 16) * 16;
+  const windowBytes =
+    file === undefined ? 0 : Math.max(0, ...all.map((w) => (w.kind === "half" ? w.count * 2 : 0)));
   const memory =
-    half === undefined
-      ? WeightMemory.allocate(floatBytes)
-      : WeightMemory.adopt(half.memory, start + floatBytes);
+    image === undefined
+      ? WeightMemory.allocate(windowAt + windowBytes)
+      : WeightMemory.adopt(image.memory, start + floatBytes);
   const bytes = memory.weightBytes();
   let into = start;
   for (const { shards, placed } of groups) {
@@ -138,11 +152,17 @@ function loadWeights(
       constants.set(spec.name, makeTensor(spec.dtype === "float32" ? "float32" : "int32", spec.shape, data));
       into += weight.count * 4;
     }
-    for (const weight of placed.filter((w) => w.kind === "half"))
-      constants.set(
-        weight.spec.name,
-        halfTensor(weight.spec.shape, memory.halves(weight.halfAt, weight.count)),
-      );
+    for (const { spec, count, halfAt } of placed.filter((w) => w.kind === "half")) {
+      // A matrix serves one product per query: read into the window just before it (halfTensor reads it anew).
+      const halves =
+        file === undefined
+          ? memory.halves(halfAt, count)
+          : () => {
+              readHalfWeightsRange(file.path, bytes.subarray(windowAt, windowAt + count * 2), halfAt);
+              return memory.halves(windowAt, count);
+            };
+      constants.set(spec.name, halfTensor(spec.shape, halves));
+    }
     for (const { spec, at } of placed.filter((w) => w.kind === "table")) {
       const [rows, width] = spec.shape as [number, number];
       constants.set(spec.name, lazyTable(spec.shape, new LazyRowTable(shards, at, rows, width)));
@@ -162,9 +182,9 @@ export class GraphModel {
 
   /**
    * Loads `model.json` and its shards from `folder`, the weight matrices from the half-weights file at
-   * `halfWeights` when there is one; the output is the one node nothing consumes.
+   * `halfWeights` when there is one (read whole when given by path); the output is the one node nothing consumes.
    */
-  static load(folder: string, halfWeights?: string | HalfWeightsImage): GraphModel {
+  static load(folder: string, halfWeights?: string | HalfWeightsImage | HalfWeightsFile): GraphModel {
     return GraphModel.fromJson(
       folder,
       JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as ModelJson,
@@ -173,8 +193,12 @@ export class GraphModel {
   }
 
   /** The graph `json` (model.json, or its prebuilt form) over the shards in `folder`; see load. */
-  static fromJson(folder: string, json: ModelJson, halfWeights?: string | HalfWeightsImage): GraphModel {
-    // A file given by path is read here; an image was read before (ahead of time, by the CLI's start).
+  static fromJson(
+    folder: string,
+    json: ModelJson,
+    halfWeights?: string | HalfWeightsImage | HalfWeightsFile,
+  ): GraphModel {
+    // A file given by path is read here, whole; an image was read before; an open file is read a matrix at a time.
     const half = typeof halfWeights === "string" ? readHalfWeights(halfWeights) : halfWeights;
     const constants = loadWeights(folder, json, half);
     const nodes = json.modelTopology.node;

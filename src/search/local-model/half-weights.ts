@@ -1,7 +1,13 @@
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { builtFolder } from "../../domain/built-folder.js";
-import { jsonHeaderBytes, openForReading, parseJsonHeader, readFully } from "../binary-file.js";
+import {
+  jsonHeaderBytes,
+  openForReading,
+  parseJsonHeader,
+  readFully,
+  readJsonHeader,
+} from "../binary-file.js";
 import { createWasmMemory, hasWebAssembly, PAGE_BYTES, type WasmMemory } from "../wasm-bytecode.js";
 import type { GraphNode, Tensor } from "./graph-tensor.js";
 import { ShardedWeights } from "./weight-shards.js";
@@ -145,7 +151,7 @@ export function writeHalfWeights(folder: string, path: string): void {
 
 /**
  * A half-weights file held whole in a WebAssembly memory from byte 0 (the matrix kernel reads the halves where
- * they lie): read here, or read ahead on libuv's thread pool while the CLI starts (file-prefetch.ts).
+ * they lie): what a process that embeds many queries keeps.
  */
 export interface HalfWeightsImage {
   readonly header: HalfWeightsHeader;
@@ -157,18 +163,37 @@ export interface HalfWeightsImage {
 }
 
 /**
+ * A half-weights file left on disk, its header checked against its size: a first query reads each matrix just
+ * before its product, into one window of warm memory (graph-model.ts). Issue 17, fifth round: in this VM a page a
+ * process touches for the first time costs ~6 ms per MB (the read into it, then the first pass over it), a page it
+ * touched before ~1.6; the ten matrices each serve one product of a query, so a one-shot search touches 1.5 MB of
+ * window instead of 10 MB of image.
+ */
+export interface HalfWeightsFile {
+  readonly path: string;
+  readonly header: HalfWeightsHeader;
+  /** Where the data starts in the file: a weight's halves are at dataAt + its `at`. */
+  readonly dataAt: number;
+}
+
+/** Whether every weight of `header` is aligned and lies inside `bytes` (a cache is never trusted past what it can prove). */
+function fitsIn(header: HalfWeightsHeader, dataAt: number, bytes: number): boolean {
+  if (header.format !== 1 || !Array.isArray(header.weights)) return false;
+  return header.weights.every(
+    (weight) =>
+      weight.at % 16 === 0 &&
+      dataAt + weight.at + weight.shape.reduce((a: number, b: number) => a * b, 1) * 2 <= bytes,
+  );
+}
+
+/**
  * The image of a file already in `memory` (`bytes` long, from byte 0); undefined when its header is damaged, of
- * another format, or names data past its end (a cache is never trusted past what it can prove).
+ * another format, or names data past its end.
  */
 export function halfWeightsImage(memory: WasmMemory, bytes: number): HalfWeightsImage | undefined {
   try {
     const { header, dataAt } = parseJsonHeader<HalfWeightsHeader>(Buffer.from(memory.buffer, 0, bytes));
-    if (header.format !== 1 || !Array.isArray(header.weights)) return undefined;
-    for (const weight of header.weights) {
-      const count = weight.shape.reduce((a: number, b: number) => a * b, 1);
-      if (weight.at % 16 !== 0 || dataAt + weight.at + count * 2 > bytes) return undefined;
-    }
-    return { header, dataAt, memory, bytes };
+    return fitsIn(header, dataAt, bytes) ? { header, dataAt, memory, bytes } : undefined;
   } catch {
     return undefined;
   }
@@ -190,22 +215,53 @@ export function readHalfWeights(path: string): HalfWeightsImage | undefined {
   }
 }
 
+/** The half-weights file at `path`, its header read and checked, its matrices left on disk; undefined as readHalfWeights. */
+export function openHalfWeights(path: string): HalfWeightsFile | undefined {
+  const fd = hasWebAssembly() ? openForReading(path) : undefined;
+  if (fd === undefined) return undefined;
+  try {
+    const { header, dataAt } = readJsonHeader<HalfWeightsHeader>(fd);
+    return fitsIn(header, dataAt, fstatSync(fd).size) ? { path, header, dataAt } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads `target.length` bytes of the file at `path` from `position` into `target` (one matrix of a HalfWeightsFile). */
+export function readHalfWeightsRange(path: string, target: Uint8Array, position: number): void {
+  const fd = openSync(path, "r");
+  try {
+    readFully(fd, target, position);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The default half-weights file of this build, when one was written. */
 export function defaultHalfWeightsPath(): string | undefined {
   const folder = builtModelFolder(import.meta.url);
   return folder === undefined ? undefined : join(folder, HALF_WEIGHTS_FILE);
 }
 
-/** A float32 constant held as half floats: the matrix kernel reads `halfData`, any other reader gets floats. */
-export function halfTensor(shape: readonly number[], halves: Uint16Array): Tensor {
+/**
+ * A float32 constant held as half floats: the matrix kernel reads `halfData`, any other reader gets floats.
+ * `halves` is the bits, or a function that reads them afresh at each use (a HalfWeightsFile's window, valid until
+ * the next matrix is read into it).
+ */
+export function halfTensor(shape: readonly number[], halves: Uint16Array | (() => Uint16Array)): Tensor {
   let floats: Float32Array | undefined;
+  const bits = typeof halves === "function" ? halves : () => halves;
   return {
     dtype: "float32",
     shape: [...shape],
     get data() {
-      floats ??= Float32Array.from(halves, fromHalf);
+      floats ??= Float32Array.from(bits(), fromHalf);
       return floats;
     },
-    halfData: halves,
+    get halfData() {
+      return bits();
+    },
   };
 }

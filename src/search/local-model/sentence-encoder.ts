@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { GraphModel } from "./graph-model.js";
 import { makeTensor } from "./graph-tensor.js";
-import { defaultHalfWeightsPath, type HalfWeightsImage } from "./half-weights.js";
+import { defaultHalfWeightsPath, type HalfWeightsFile, type HalfWeightsImage } from "./half-weights.js";
 import { defaultPrebuiltEncoderPath, readPrebuiltEncoder } from "./prebuilt-encoder.js";
 import { SentencePieceTokenizer, type VocabularyEntry, VocabularyMap } from "./sentence-piece.js";
 
@@ -27,13 +27,14 @@ export class SentenceEncoder {
 
   /**
    * Reads the model from its package (or `folder`), its weight matrices as half floats from the build's file
-   * (half-weights.ts) unless `halfWeights` is false, names another file or is one already read, its graph and vocabulary from the
+   * (half-weights.ts) unless `halfWeights` is false, names another file, is one already read or one left on disk
+   * to be read a matrix at a time (openHalfWeights), its graph and vocabulary from the
    * build's prebuilt file (prebuilt-encoder.ts) when `prebuilt` names one that matches the package's files, from
    * model.json and vocab.json otherwise. The build's prebuilt file is the default only for the package's folder.
    */
   static load(
     folder = modelFolder(),
-    halfWeights: string | HalfWeightsImage | false | undefined = defaultHalfWeightsPath(),
+    halfWeights: string | HalfWeightsImage | HalfWeightsFile | false | undefined = defaultHalfWeightsPath(),
     prebuilt: string | false | undefined = folder === modelFolder() ? defaultPrebuiltEncoderPath() : false,
   ): SentenceEncoder {
     const half = halfWeights === false ? undefined : halfWeights;

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { REPO_ROOT } from "../support/cli.js";
+
+// bin/locus.js runs `locus search` without V8's optimizing compiler (issue 17, fifth round), a flag set after the
+// bundle is compiled from the code cache. V8 refuses a cache written under other flags, so a search that writes
+// the cache must write it under the flags every command starts with, or the next command would compile the whole
+// bundle again (and write the cache again, and so on).
+
+/** A copy of the CLI's files (bin and bundle; the rest of the build and node_modules linked) without a cache. */
+function cliCopy(): string {
+  const root = mkdtempSync(join(tmpdir(), "locus-cli-copy-"));
+  mkdirSync(join(root, "bin"));
+  mkdirSync(join(root, "dist", "cli"), { recursive: true });
+  for (const file of ["locus.js", "package.json"])
+    copyFileSync(join(REPO_ROOT, "bin", file), join(root, "bin", file));
+  copyFileSync(join(REPO_ROOT, "dist", "cli", "locus.cjs"), join(root, "dist", "cli", "locus.cjs"));
+  for (const entry of readdirSync(join(REPO_ROOT, "dist")))
+    if (entry !== "cli") symlinkSync(join(REPO_ROOT, "dist", entry), join(root, "dist", entry));
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"));
+  symlinkSync(join(REPO_ROOT, "package.json"), join(root, "package.json"));
+  return root;
+}
+
+/** Whether a process started with no V8 flags accepts the cache beside `bundle`. */
+function acceptedByAFreshProcess(bundle: string): boolean {
+  const check = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const fs = require("node:fs"), vm = require("node:vm"), b = ${JSON.stringify(bundle)};
+       const s = new vm.Script(fs.readFileSync(b, "latin1"), { filename: b, cachedData: fs.readFileSync(b + ".v8cache") });
+       process.stdout.write(String(!s.cachedDataRejected));`,
+    ],
+    { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+  );
+  assert.equal(check.status, 0, check.stderr);
+  return check.stdout === "true";
+}
+
+describe("the CLI's code cache", () => {
+  it("written by a search, is accepted by the next command's process", () => {
+    const root = cliCopy();
+    const workspace = mkdtempSync(join(tmpdir(), "locus-cache-ws-"));
+    try {
+      const run = (...args: string[]) => {
+        const result = spawnSync(process.execPath, [join(root, "bin", "locus.js"), ...args], {
+          cwd: workspace,
+          encoding: "utf8",
+          env: { ...process.env, NODE_OPTIONS: "" },
+        });
+        assert.equal(result.status, 0, result.stderr);
+      };
+      run("init");
+      writeFileSync(
+        join(workspace, ".locus", "config.json"),
+        JSON.stringify({ search: { provider: "hash" } }),
+      );
+      run("create", "Fix the login page", "--json");
+      const bundle = join(root, "dist", "cli", "locus.cjs");
+      rmSync(`${bundle}.v8cache`, { force: true });
+      run("search", "login page", "--json");
+      assert.ok(existsSync(`${bundle}.v8cache`), "the search wrote the cache");
+      assert.equal(acceptedByAFreshProcess(bundle), true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+});
