@@ -61,6 +61,21 @@ for (const [label, operation, params] of JOBS) {
   });
 }
 
+it("create_wp with an id Locus makes waits for the server twice: no earlier snapshot to look for", {
+  skip,
+}, async () => {
+  let wpId = "";
+  const cost = await counted(async () => {
+    const result = await engine.run("create_wp", { title: "an id of Locus' own" });
+    assert.ok(result.success, JSON.stringify(result));
+    wpId = (result.data.wp as { wp_id: string }).wp_id;
+  });
+  assert.ok(cost.roundTrips <= 2, `create_wp took ${cost.roundTrips} round trips (was 3)`);
+  const snapshots = await store.transaction((tx) => tx.bronzeSnapshots(wpId));
+  assert.equal(snapshots.length, 1);
+  assert.equal(snapshots[0]?.previous_bronze_id, undefined);
+});
+
 /**
  * An agent's day on one WP (readTogether): the WP and its MTs (or the edge's checks) asked together. Each job's
  * most round trips, and what it took before.

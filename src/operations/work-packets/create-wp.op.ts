@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { canonicalSha256 } from "../../domain/canonical-json.js";
 import { LocusError } from "../../domain/errors.js";
-import { newWpId } from "../../domain/ids.js";
 import {
   DEFAULT_BOARD_TOKENS,
   labelSchema,
@@ -63,7 +62,7 @@ export const createWp = defineOperation({
         };
       }
     }
-    const wpId = p.wp_id ?? newWpId(ctx.services.ids);
+    const wpId = p.wp_id ?? ctx.newWpId();
     const taskPacketPath =
       p.task_packet_path === undefined ? undefined : checkTaskPacketPath(ctx, p.task_packet_path);
     const write = ctx.planWpWrite({ wp_id: wpId, version: 0 });
