@@ -185,6 +185,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE IF NOT EXISTS bronze_blocks (first_rowid INTEGER PRIMARY KEY, body BLOB NOT NULL);
   `,
+  // Migration 10 (issue 20, fourth part): the texts a packed events row names by a key of one or two bytes (its
+  // event_name and replica_id; sqlite-event-columns.ts). Rows packed before keep their text and read as before.
+  `
+  CREATE TABLE IF NOT EXISTS event_terms (term_key BLOB PRIMARY KEY, term TEXT NOT NULL UNIQUE) WITHOUT ROWID;
+  `,
 ];
 
 type Row = Record<string, unknown>;

@@ -8,7 +8,6 @@ import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../
 import {
   type DerivedEventColumns,
   derivedColumnsFromRow,
-  EVENT_ROW_SQLITE,
   eventFromRow,
   isAboutWp,
   packedUuidHex,
@@ -16,6 +15,7 @@ import {
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
+import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";

@@ -33,6 +33,7 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
+import { termInSqlite } from "./sqlite-event-columns.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -318,7 +319,8 @@ export class SqliteTransaction implements StoreTransaction {
 
   async jobIdUsed(jobId: string): Promise<boolean> {
     // Either stored form of the id (event-rows.ts): bytes, or the text of rows written before.
-    const sql = "SELECT 1 FROM events WHERE job_id IN (?, ?) AND event_name <> 'capability_decision' LIMIT 1";
+    const decision = termInSqlite("event_name", ["capability_decision"]);
+    const sql = `SELECT 1 FROM events WHERE job_id IN (?, ?) AND NOT ${decision} LIMIT 1`;
     return this.prepared(sql).get(storedUuid(jobId), jobId) !== undefined;
   }
 
