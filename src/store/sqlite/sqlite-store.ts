@@ -19,6 +19,7 @@ import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
+import { docOf } from "./sqlite-wp-docs.js";
 
 /** Options for opening a SQLite store. */
 export interface SqliteStoreOptions {
@@ -196,7 +197,7 @@ export class SqliteStore implements LocusStore {
   async loadState(): Promise<LocusState> {
     const state: LocusState = { wps: new Map(), mts: new Map(), deps: new Map() };
     for (const row of this.db.prepare("SELECT doc FROM work_packets ORDER BY wp_id").all() as Row[]) {
-      const wp = JSON.parse(row.doc as string) as TrackedWorkPacket;
+      const wp = docOf<TrackedWorkPacket>(row.doc);
       state.wps.set(wp.wp_id, wp);
     }
     for (const row of this.db.prepare("SELECT doc FROM micro_tasks ORDER BY wp_id, mt_id").all() as Row[]) {

@@ -39,12 +39,12 @@ import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
+import { docOf, packColdWpDocs } from "./sqlite-wp-docs.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
 
 type Row = Record<string, unknown>;
-const parse = <T>(row: Row | undefined): T | undefined =>
-  row ? (JSON.parse(row.doc as string) as T) : undefined;
+const parse = <T>(row: Row | undefined): T | undefined => (row ? docOf<T>(row.doc) : undefined);
 
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
 export class SqliteTransaction implements StoreTransaction {
@@ -123,14 +123,17 @@ export class SqliteTransaction implements StoreTransaction {
     if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
   }
 
-  // Issue 20, third part: maintenance packs cold events, then cold Bronze rows, within one budget of blocks.
+  // Issue 20, third and fourth parts: maintenance packs cold events, cold Bronze rows, then cold WP documents,
+  // within one budget of blocks (a batch of WP documents counts as one).
   async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
     const events = packColdBlocks(this.prepared, maxBlocks);
     const bronze = packColdBronze(this.prepared, maxBlocks - events.packed);
+    const docs = packColdWpDocs(this.prepared, maxBlocks - events.packed - bronze.packed);
+    const packed = events.packed + bronze.packed + docs.packed;
     // The pages the packed rows left go back to the file system (a file made with auto_vacuum INCREMENTAL; an
     // older file's later writes reuse them). exec runs it to its end: a prepared statement's step frees one page.
-    if (events.packed + bronze.packed > 0) this.db.exec("PRAGMA incremental_vacuum");
-    return { packed: events.packed + bronze.packed, more: events.more || bronze.more };
+    if (packed > 0) this.db.exec("PRAGMA incremental_vacuum");
+    return { packed, more: events.more || bronze.more || docs.more };
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
@@ -142,7 +145,7 @@ export class SqliteTransaction implements StoreTransaction {
     const rows = this.db
       .prepare(`SELECT doc FROM work_packets WHERE wp_id IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(wpIds)) as Row[];
-    return rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket);
+    return rows.map((row) => docOf<TrackedWorkPacket>(row.doc));
   }
 
   // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
@@ -284,7 +287,7 @@ export class SqliteTransaction implements StoreTransaction {
         .n as number);
     const doc = this.prepared("SELECT doc FROM work_packets WHERE wp_id = ?");
     return {
-      wps: page.map((row) => JSON.parse((doc.get(row.wp_id) as Row).doc as string) as TrackedWorkPacket),
+      wps: page.map((row) => docOf<TrackedWorkPacket>((doc.get(row.wp_id) as Row).doc)),
       total_count: total,
     };
   }
