@@ -8,17 +8,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { dayWpId, runStandardDay } from "../../bench/storage-footprint.js";
+import { dayWpId, indexDay, runStandardDay } from "../../bench/storage-footprint.js";
 import { steppingClock } from "../../src/domain/clock.js";
 import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
+import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
+import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
+import { silverTexts } from "../../src/store/sqlite/sqlite-silver.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { WP_DOC_BATCH } from "../../src/store/sqlite/sqlite-wp-docs.js";
 import type { LocusStore } from "../../src/store/store-port.js";
 import { ok } from "../support/drive.js";
 
 type Row = Record<string, unknown>;
+const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
 
 /** Everything a reader of WPs sees: each WP alone, all at once, a ready page, the state, the board's listing. */
 async function everyRead(store: LocusStore, wpIds: readonly string[]) {
@@ -78,6 +82,81 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
         "BLOCKED",
       );
       assert.deepEqual((await replayCheck(store)).mismatches, []);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("packs the embedded Silver rows of those WPs: the same texts, vectors, keyword rebuild and queue", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locus-wp-docs-"));
+    const store = SqliteStore.open(join(dir, "locus.db"));
+    try {
+      const engine = new LocusEngine(store, {
+        config: CONFIG,
+        clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
+      });
+      await runStandardDay(engine, 0, 160);
+      await indexDay(store, new HashEmbeddingProvider(512));
+      const db = store.rawConnectionForTests();
+      const silver = () =>
+        (db.prepare("SELECT * FROM search_silver ORDER BY silver_id").all() as Row[]).map(
+          (row): Row => ({
+            ...row,
+            ...silverTexts(row),
+            text_hash: Buffer.isBuffer(row.text_hash) ? row.text_hash.toString("hex") : row.text_hash,
+          }),
+        );
+      const gold = () => db.prepare("SELECT rowid, * FROM search_fts ORDER BY rowid").all();
+      const before = { silver: silver(), gold: gold() };
+      await compactStore(store);
+      const packed = db
+        .prepare("SELECT COUNT(*) AS n FROM search_silver WHERE typeof(content) = 'blob'")
+        .get() as Row;
+      assert.equal(packed.n, 2 * WP_DOC_BATCH, "a title and a description chunk for each WP packed");
+      assert.deepEqual(silver(), before.silver);
+      // Gold rebuilt from packed Silver is the same; a new model puts every chunk back in the queue with its text.
+      await store.transaction(async (tx) => tx.search?.rebuildKeywordIndex());
+      assert.deepEqual(gold(), before.gold);
+      const queue = await store.transaction(async (tx) => {
+        await tx.search?.useModel("another-model");
+        return tx.search?.pendingChunks(10_000);
+      });
+      const texts = new Map(
+        before.silver.map((row) => [row.silver_id, `${row.contextual_prefix}\n${row.content}`]),
+      );
+      assert.equal(queue?.length, before.silver.length);
+      for (const chunk of queue ?? []) assert.equal(chunk.text, texts.get(chunk.silver_id));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a packed chunk whose text a job leaves as it was keeps its embedding", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locus-wp-docs-"));
+    const store = SqliteStore.open(join(dir, "locus.db"));
+    try {
+      const engine = new LocusEngine(store, {
+        config: CONFIG,
+        clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
+      });
+      await runStandardDay(engine, 0, 160);
+      await indexDay(store, new HashEmbeddingProvider(512));
+      await compactStore(store);
+      const db = store.rawConnectionForTests();
+      const target = dayWpId(5);
+      const vectors = () =>
+        db
+          .prepare("SELECT kind, embedding FROM search_silver WHERE wp_id = ? ORDER BY kind")
+          .all(target) as Row[];
+      const title = vectors().find((row) => row.kind === "title");
+      assert.ok(Buffer.isBuffer(title?.embedding));
+      // The title chunk's text (prefix and title) is unchanged: its packed row's hash still matches.
+      await ok(engine, "update_wp", { wp_id: target, updates: { description: "A new description." } });
+      const after = vectors();
+      assert.equal(after.find((row) => row.kind === "description")?.embedding, null, "the new text waits");
+      assert.deepEqual(after.find((row) => row.kind === "title")?.embedding, title?.embedding);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { packText, unpackText } from "../stored-json.js";
+import { packedSilverRow } from "./sqlite-silver.js";
 
 // Issue 20, fourth part: the documents of cold WPs deflated, on SQLite. A WP document (~1.1 KB of JSON the day
 // it is made, more with notes) is the largest part of its row, and most WPs are not written for a long time once
@@ -8,7 +9,8 @@ import { packText, unpackText } from "../stored-json.js";
 // Readers take either form (wpOfDoc); a job that writes a packed WP writes its document as text again, and
 // maintenance packs it again once it is cold. Each packed row is deleted and written again (a new rowid, at
 // the table's end), as event blocks are: a row rewritten smaller in place leaves its page as full as it was.
-// The board's token has its own column (migration 11): the index wp_board_view read it from the document.
+// The board's token has its own column (migration 11): the index wp_board_view read it from the document. The
+// embedded Silver rows of those WPs are packed with them (their texts deflated, sqlite-silver.ts).
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -40,15 +42,33 @@ export function packColdWpDocs(prepared: Prepare, maxBatches: number): { packed:
   return { packed, more: (cold.all(coldBefore, WP_DOC_BATCH) as Row[]).length === WP_DOC_BATCH };
 }
 
-/** Deletes the rows and writes them again with their documents deflated (every other column as it was). */
+/**
+ * Deletes the rows and writes them again with their documents deflated (every other column as it was), and so
+ * the embedded Silver rows of the same WPs (their texts deflated, sqlite-silver.ts); a chunk still waiting for its
+ * embedding stays as it is, since the embedding queue reads it next.
+ */
 function packBatch(prepared: Prepare, rows: readonly Row[]): void {
   const remove = prepared("DELETE FROM work_packets WHERE wp_id = ?");
-  const columns = Object.keys(rows[0] ?? {});
-  const insert = prepared(
-    `INSERT INTO work_packets (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`,
+  const insert = insertOf(prepared, "work_packets", rows[0] ?? {});
+  const silver = prepared(
+    `SELECT * FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL AND typeof(content) = 'text'
+     ORDER BY kind, ordinal`,
   );
+  const removeSilver = prepared("DELETE FROM search_silver WHERE silver_id = ?");
   for (const row of rows) {
     remove.run(row.wp_id);
     insert.run({ ...row, doc: packText(row.doc as string) });
+    for (const chunk of silver.all(row.wp_id) as Row[]) {
+      removeSilver.run(chunk.silver_id);
+      insertOf(prepared, "search_silver", chunk).run(packedSilverRow(chunk));
+    }
   }
+}
+
+/** An INSERT of every column `row` has (as SELECT * read it) into `table`. */
+function insertOf(prepared: Prepare, table: string, row: Row): Database.Statement {
+  const columns = Object.keys(row);
+  return prepared(
+    `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`,
+  );
 }
