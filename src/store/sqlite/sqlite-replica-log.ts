@@ -3,6 +3,7 @@ import type { TrackedDependency } from "../../domain/records.js";
 import { eventFromRow, packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE, termInSqlite, termIsParameterSqlite } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 
@@ -91,7 +92,9 @@ export class SqliteReplicaLog implements ReplicaLog {
   }
 
   async allDependencies(): Promise<TrackedDependency[]> {
-    const rows = this.prepared("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[];
+    const rows = this.prepared(
+      `SELECT ${dependencyDocSqlite("d")} AS doc FROM dependencies d ORDER BY dependency_id`,
+    ).all() as Row[];
     return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
   }
 }

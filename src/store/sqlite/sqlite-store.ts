@@ -15,6 +15,7 @@ import {
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
+import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
@@ -204,7 +205,8 @@ export class SqliteStore implements LocusStore {
       const mt = JSON.parse(row.doc as string) as TrackedMicroTask;
       state.mts.set(mtKey(mt.wp_id, mt.mt_id), mt);
     }
-    for (const row of this.db.prepare("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[]) {
+    const deps = `SELECT ${dependencyDocSqlite("d")} AS doc FROM dependencies d ORDER BY dependency_id`;
+    for (const row of this.db.prepare(deps).all() as Row[]) {
       const dep = JSON.parse(row.doc as string) as TrackedDependency;
       state.deps.set(dep.dependency_id, dep);
     }

@@ -33,6 +33,7 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
+import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
 import { termInSqlite } from "./sqlite-event-columns.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
@@ -44,6 +45,7 @@ import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
 
 type Row = Record<string, unknown>;
+const DEP_DOC = dependencyDocSqlite("d");
 const parse = <T>(row: Row | undefined): T | undefined => (row ? docOf<T>(row.doc) : undefined);
 
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
@@ -208,9 +210,9 @@ export class SqliteTransaction implements StoreTransaction {
 
   async getDependency(dependencyId: string): Promise<TrackedDependency | undefined> {
     return parse(
-      this.prepared("SELECT doc FROM dependencies WHERE dependency_id = ?").get(dependencyId) as
-        | Row
-        | undefined,
+      this.prepared(`SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE dependency_id = ?`).get(
+        dependencyId,
+      ) as Row | undefined,
     );
   }
 
@@ -219,14 +221,14 @@ export class SqliteTransaction implements StoreTransaction {
     to: string,
     type: DependencyType,
   ): Promise<TrackedDependency | undefined> {
-    const sql = "SELECT doc FROM dependencies WHERE from_wp_id = ? AND type = ? AND to_wp_id = ?";
+    const sql = `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE from_wp_id = ? AND type = ? AND to_wp_id = ?`;
     return parse(this.prepared(sql).get(from, type, to) as Row | undefined);
   }
 
   async putDependency(dep: TrackedDependency): Promise<void> {
     this.prepared(
       "INSERT INTO dependencies (dependency_id, from_wp_id, to_wp_id, type, doc) VALUES (?, ?, ?, ?, ?)",
-    ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep));
+    ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, storedDependencyDoc(dep));
     if (dep.type === "blocks") adjustBlockCounters(this.prepared, dep, 1);
   }
 
@@ -239,10 +241,10 @@ export class SqliteTransaction implements StoreTransaction {
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
     const incoming = this.prepared(
-      "SELECT doc FROM dependencies WHERE to_wp_id = ? ORDER BY dependency_id",
+      `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE to_wp_id = ? ORDER BY dependency_id`,
     ).all(wpId) as Row[];
     const outgoing = this.prepared(
-      "SELECT doc FROM dependencies WHERE from_wp_id = ? ORDER BY dependency_id",
+      `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE from_wp_id = ? ORDER BY dependency_id`,
     ).all(wpId) as Row[];
     const decode = (rows: Row[]) => rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
     return { incoming: decode(incoming), outgoing: decode(outgoing) };
@@ -295,7 +297,7 @@ export class SqliteTransaction implements StoreTransaction {
   async openBlockers(wpIds: readonly string[]): Promise<Map<string, OpenBlocker[]>> {
     if (wpIds.length === 0) return new Map();
     const rows = this.prepared(
-      `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+      `SELECT ${DEP_DOC} AS doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
        WHERE d.to_wp_id IN (SELECT value FROM json_each(?)) AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')
        ORDER BY d.dependency_id`,
     ).all(JSON.stringify(wpIds)) as Row[];
