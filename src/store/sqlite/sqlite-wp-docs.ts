@@ -37,7 +37,7 @@ export function docOf<T>(doc: unknown): T {
   if (!Buffer.isBuffer(doc)) return JSON.parse(unpackText(doc)) as T;
   const key = `${doc.length}:${doc.toString("latin1", Math.max(0, doc.length - 24))}`;
   const kept = inflated.get(key);
-  if (kept !== undefined && kept.bytes.equals(doc)) return JSON.parse(kept.text) as T;
+  if (kept?.bytes.equals(doc)) return JSON.parse(kept.text) as T;
   const text = unpackText(doc);
   if (kept === undefined && inflated.size >= INFLATED_KEPT)
     inflated.delete(inflated.keys().next().value as string);
