@@ -24,6 +24,19 @@ import { ok } from "../support/drive.js";
 type Row = Record<string, unknown>;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
 
+/** A SQLite store after a standard day on 160 WPs (the first ~150 cold), indexed with the hash provider. */
+async function indexedDay() {
+  const dir = mkdtempSync(join(tmpdir(), "locus-wp-docs-"));
+  const store = SqliteStore.open(join(dir, "locus.db"));
+  const engine = new LocusEngine(store, {
+    config: CONFIG,
+    clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
+  });
+  await runStandardDay(engine, 0, 160);
+  await indexDay(store, new HashEmbeddingProvider(512));
+  return { dir, store, engine };
+}
+
 /** Everything a reader of WPs sees: each WP alone, all at once, a ready page, the state, the board's listing. */
 async function everyRead(store: LocusStore, wpIds: readonly string[]) {
   return store.transaction(async (tx) => ({
@@ -89,15 +102,8 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
   });
 
   it("packs the embedded Silver rows of those WPs: the same texts, vectors, keyword rebuild and queue", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "locus-wp-docs-"));
-    const store = SqliteStore.open(join(dir, "locus.db"));
+    const { dir, store } = await indexedDay();
     try {
-      const engine = new LocusEngine(store, {
-        config: CONFIG,
-        clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
-      });
-      await runStandardDay(engine, 0, 160);
-      await indexDay(store, new HashEmbeddingProvider(512));
       const db = store.rawConnectionForTests();
       const silver = () =>
         (db.prepare("SELECT * FROM search_silver ORDER BY silver_id").all() as Row[]).map(
@@ -134,15 +140,8 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
   });
 
   it("a packed chunk whose text a job leaves as it was keeps its embedding", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "locus-wp-docs-"));
-    const store = SqliteStore.open(join(dir, "locus.db"));
+    const { dir, store, engine } = await indexedDay();
     try {
-      const engine = new LocusEngine(store, {
-        config: CONFIG,
-        clock: steppingClock("2026-01-01T00:00:00.000Z", 1000),
-      });
-      await runStandardDay(engine, 0, 160);
-      await indexDay(store, new HashEmbeddingProvider(512));
       await compactStore(store);
       const db = store.rawConnectionForTests();
       const target = dayWpId(5);
