@@ -17,7 +17,8 @@ export type LayerBytes = Record<Layer, number> & { total: number };
 
 /** The layer a table or index belongs to, by its name (the same names in both backends). */
 export function layerOf(name: string): Layer {
-  if (/^(events|purged_events|event_payload_blocks)\b|^events_|_events_/.test(name)) return "events";
+  if (/^(events|purged_events|event_payload_blocks|event_terms)\b|^events_|_events_|_event_terms_/.test(name))
+    return "events";
   if (/bronze/.test(name)) return "bronze";
   if (/search_silver/.test(name)) return "silver";
   // search_docs: on PostgreSQL it holds the keyword text and its tsvector (Gold); on SQLite, a few ids per WP.

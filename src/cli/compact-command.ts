@@ -8,13 +8,14 @@ import { wholeNumber } from "./number-option.js";
 // waits for. The git hooks Locus installs run it after a commit's board sync and after a pull's replica sync;
 // `locus serve` and `locus mcp` do it in their idle time. The hooks pack a bounded number of blocks, so the first
 // commit after an upgrade of a large store does not wait for its whole history (`locus compact` packs it all). Nothing read changes: every event reads back as written.
+// Fourth part: it also deflates cold WP documents and their search texts, 128 WPs a block.
 
 /** `locus compact`. */
 export function registerCompact(program: Command): void {
   program
     .command("compact")
     .description(
-      "Pack cold Flight Recorder events in compressed blocks (SQLite; nothing read changes); the git hooks run it",
+      "Pack cold events, Bronze snapshots and WP documents in compressed blocks (SQLite; nothing read changes); the git hooks run it",
     )
     .option(
       "--max-blocks <n>",

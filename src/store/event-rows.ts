@@ -231,27 +231,6 @@ function prevHashOfRow(row: Row): string {
 export const packedUuidHex = (id: string): string | undefined =>
   UUID_TEXT.test(id) ? id.replaceAll("-", "") : undefined;
 
-/** SQLite's text of a uuid column `c` stored as 16 bytes (hex in C: a Buffer a row costs more to make in JS). */
-const uuidTextSqlite = (c: string) => `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 16 THEN lower(
-    substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' ||
-    substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21)) ELSE ${c} END`;
-
-/** SQLite's text of a hash column `c` stored as 32 bytes. */
-const hashTextSqlite = (c: string) =>
-  `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 32 THEN lower(hex(${c})) ELSE ${c} END`;
-
-/**
- * The events columns of a SQLite row (alias `e`), ids and hashes as text, with the hash of the row before for an
- * empty prev_hash. Any other stored form reaches eventFromRow as it is, which reads it.
- */
-export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS event_uuid, e.event_id, e.event_name,
-  e.wp_id, e.related_wp_id, e.timestamp, ${uuidTextSqlite("e.trace_id")} AS trace_id,
-  ${uuidTextSqlite("e.job_id")} AS job_id, e.protocol_id, e.actor_id, e.replica_id, e.sequence, e.vector_clock,
-  e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
-  CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
-    (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
-    (SELECT b.hash FROM purged_events b WHERE b.seq = e.seq - 1)) END AS hash_before`;
-
 /**
  * The events columns of a PostgreSQL row (alias `e`) with the hash of the row before, for an empty prev_hash
  * (purged_events keeps its hashes as text: their UTF-8 bytes read back as that text).
@@ -293,7 +272,7 @@ export function eventFromRow(row: Row): StoredEvent {
     event_uuid: uuidFromColumn(row.event_uuid),
     event_id: row.event_id as string,
     event_name: row.event_name as string,
-    timestamp: row.timestamp as string,
+    timestamp: timestampOfRow(row),
     trace_id: uuidFromColumn(row.trace_id),
     job_id: columns.job_id,
     protocol_id: row.protocol_id as string,
@@ -305,6 +284,17 @@ export function eventFromRow(row: Row): StoredEvent {
     prev_hash: prevHashOfRow(row),
     hash: hashFromColumn(row.hash),
   };
+}
+
+/**
+ * The timestamp of an events row: its column, or on SQLite a packed row's milliseconds (`timestamp_ms_hex`,
+ * sqlite-event-columns.ts) as the RFC 3339 text they were packed from.
+ */
+function timestampOfRow(row: Row): string {
+  const hex = row.timestamp_ms_hex;
+  return typeof hex === "string"
+    ? new Date(Number.parseInt(hex, 16)).toISOString()
+    : (row.timestamp as string);
 }
 
 /** Decodes the derived columns of an events row. */

@@ -154,8 +154,9 @@ export interface StoreTransaction {
   /** Removes these events' rows, keeping their seq, uuid and hash under the checkpoint event `checkpointSeq`. */
   purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void>;
   /**
-   * Optional (SQLite; issue 20, third part): packs up to `maxBlocks` blocks of cold events and cold Bronze rows
-   * not packed yet, oldest first; says how many it packed and whether more are cold. Maintenance, never called by
+   * Optional (SQLite; issue 20, third and fourth parts): packs up to `maxBlocks` blocks of cold events, cold
+   * Bronze rows and cold WP documents (128 WPs a block) not packed yet, oldest first; says how many it packed and
+   * whether more are cold. Maintenance, never called by
    * a job (operations/maintenance/compact-store.ts). PostgreSQL does not pack (docs/DECISIONS.md).
    */
   packColdRows?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;

@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { jobLine, locus, tempWorkspace } from "../support/cli.js";
 
 // Issue 20, third part: `locus compact` as a real process packs the cold events and Bronze rows of a SQLite store
-// in blocks (the maintenance step no job waits for); `events verify`, `replay` and every event read stay as before.
+// in blocks (the maintenance step no job waits for), and (fourth part) deflates cold WP documents; `events
+// verify`, `replay` and every event read stay as before.
 
 describe("locus compact", () => {
   it("packs cold blocks once; the chain verifies, replay matches and events read as before", () => {
@@ -18,9 +19,12 @@ describe("locus compact", () => {
       assert.equal(locus(dir, ["exec"], `${jobs.join("\n")}\n`).status, 0);
       const events = locus(dir, ["events", "--json"]).stdout;
       const db = new Database(join(dir, ".locus", "locus.db"), { readonly: true });
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      // Issue 20, fourth part: a batch of 128 cold WP documents deflated counts as one block.
       const blocks = () =>
-        (db.prepare("SELECT count(*) AS n FROM event_payload_blocks").get() as { n: number }).n +
-        (db.prepare("SELECT count(*) AS n FROM bronze_blocks").get() as { n: number }).n;
+        count("SELECT count(*) AS n FROM event_payload_blocks") +
+        count("SELECT count(*) AS n FROM bronze_blocks") +
+        count("SELECT count(*) / 128 AS n FROM work_packets WHERE typeof(doc) = 'blob'");
       try {
         assert.equal(blocks(), 0, "no job packs");
         const bounded = locus(dir, ["compact", "--max-blocks", "1", "--json"]);

@@ -94,6 +94,52 @@ describe("cold event payloads packed in blocks (issue 20, SQLite)", () => {
     }
   });
 
+  it("packed rows keep name, replica and timestamp in small forms, found by every query as before", async () => {
+    const s = freshStore();
+    try {
+      // A refused job leaves only its capability decisions: its id is not taken (section 3).
+      const refused = await s.engine.run("update_wp", { wp_id: "WP-none", updates: { title: "t" } });
+      assert.equal(refused.success, false);
+      await runStandardDay(s.engine, 0, 40);
+      const events = await s.store.readEvents();
+      await compactStore(s.store);
+      const forms = s.db
+        .prepare(
+          `SELECT typeof(event_name) AS name, typeof(replica_id) AS replica, typeof(timestamp) AS ts,
+             length(event_name) + length(replica_id) + length(timestamp) AS bytes FROM events WHERE seq = 3`,
+        )
+        .get() as Row;
+      assert.deepEqual(
+        forms,
+        { name: "blob", replica: "blob", ts: "blob", bytes: 8 },
+        "issue 20, fourth part",
+      );
+      assert.deepEqual(await s.store.readEvents(), events);
+      const replica = events[0]?.replica_id as string;
+      const packedJob = events.find((e) => e.event_name === "work_packet_created")?.job_id as string;
+      const found = await s.store.transaction(async (tx) => ({
+        ofReplica: await tx.replicaLog.eventsAfter({ afterSeq: 0, limit: 1000, replicaId: replica }),
+        ofOther: await tx.replicaLog.eventsAfter({ afterSeq: 0, limit: 1000, replicaId: "rep_other" }),
+        dependencies: await tx.replicaLog.dependencyEvents(),
+        jobUsed: await tx.jobIdUsed(packedJob),
+        refusedUsed: await tx.jobIdUsed(refused.job_id),
+      }));
+      assert.deepEqual(found.ofReplica, events);
+      assert.deepEqual(found.ofOther, []);
+      assert.deepEqual(
+        found.dependencies,
+        events.filter((e) => e.event_name === "dependency_added" || e.event_name === "dependency_removed"),
+      );
+      assert.ok((found.dependencies[0]?.seq ?? Infinity) < 256, "packed dependency events are found");
+      assert.equal(found.jobUsed, true, "a packed job's id is still refused to a new job");
+      assert.equal(found.refusedUsed, false, "a packed refused job's decisions do not take its id");
+      assert.equal((await verifyStore(s.store)).ok, true);
+      assert.deepEqual((await replayCheck(s.store)).mismatches, []);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a sync from a store with packed blocks brings every event; the receiver packs its own", async () => {
     const source = freshStore();
     const target = freshStore();

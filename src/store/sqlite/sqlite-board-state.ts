@@ -8,10 +8,9 @@ type Prepare = (sql: string) => Database.Statement;
 /** The board-visible state of every WP, deleted included (a tombstoned WP is `cancelled`), in created order. */
 export function listBoardWps(prepared: Prepare): BoardWpState[] {
   // The board status is the status in capitals (section 5); the token comes from the covering index
-  // wp_board_view, so no document is parsed.
+  // wp_board_view, so no document is read (its own column since migration 11: a cold document is deflated).
   const rows = prepared(
-    `SELECT wp_id, upper(status), json_extract(doc, '$.governance.task_board_token')
-     FROM work_packets ORDER BY created_at, wp_id`,
+    `SELECT wp_id, upper(status), board_token FROM work_packets ORDER BY created_at, wp_id`,
   )
     .raw(true)
     .all() as [string, BoardWpState["board_status"], string][];

@@ -3,6 +3,7 @@
 import type Database from "better-sqlite3";
 import { shortestPath } from "../../domain/dependency-graph.js";
 import type { DependencyType, TrackedDependency } from "../../domain/records.js";
+import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 
 type Prepare = (sql: string) => Database.Statement;
 
@@ -79,7 +80,7 @@ export function reachableEdges(
     `WITH RECURSIVE reach(wp_id) AS (
        SELECT @wp UNION SELECT d.${far} FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
        WHERE d.type IN (SELECT value FROM json_each(@types)))
-     SELECT d.doc FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
+     SELECT ${dependencyDocSqlite("d")} AS doc FROM reach r CROSS JOIN dependencies d ON d.${near} = r.wp_id
      WHERE d.type IN (SELECT value FROM json_each(@types)) ORDER BY d.dependency_id LIMIT @max`,
   ).all({ wp: wpId, types: JSON.stringify(types), max: maxEdges }) as { doc: string }[];
   return rows.map((row) => JSON.parse(row.doc) as TrackedDependency);

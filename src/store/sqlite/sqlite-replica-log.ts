@@ -1,8 +1,10 @@
 import type Database from "better-sqlite3";
 import type { TrackedDependency } from "../../domain/records.js";
-import { EVENT_ROW_SQLITE, eventFromRow, packedUuidHex } from "../event-rows.js";
+import { eventFromRow, packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
+import { EVENT_ROW_SQLITE, termInSqlite, termIsParameterSqlite } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 
 type Row = Record<string, unknown>;
@@ -47,8 +49,8 @@ export class SqliteReplicaLog implements ReplicaLog {
           )
         : this.prepared(
             `SELECT ${EVENT_ROW_SQLITE} FROM events e
-             WHERE seq > ? AND replica_id = ? AND sequence > ? ORDER BY seq LIMIT ?`,
-          ).all(query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit);
+             WHERE e.seq > ? AND ${termIsParameterSqlite("e.replica_id")} AND e.sequence > ? ORDER BY e.seq LIMIT ?`,
+          ).all(query.afterSeq, query.replicaId, query.replicaId, query.afterSequence ?? 0, query.limit);
     return withPayloads(this.prepared, rows as Row[]).map(eventFromRow);
   }
 
@@ -84,13 +86,15 @@ export class SqliteReplicaLog implements ReplicaLog {
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = this.prepared(
       `SELECT ${EVENT_ROW_SQLITE} FROM events e
-       WHERE event_name IN ('dependency_added', 'dependency_removed') ORDER BY seq`,
+       WHERE ${termInSqlite("e.event_name", ["dependency_added", "dependency_removed"])} ORDER BY e.seq`,
     ).all() as Row[];
     return withPayloads(this.prepared, rows).map(eventFromRow);
   }
 
   async allDependencies(): Promise<TrackedDependency[]> {
-    const rows = this.prepared("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[];
+    const rows = this.prepared(
+      `SELECT ${dependencyDocSqlite("d")} AS doc FROM dependencies d ORDER BY dependency_id`,
+    ).all() as Row[];
     return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
   }
 }

@@ -1,6 +1,12 @@
 import type Database from "better-sqlite3";
 import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
+import {
+  termInSqlite,
+  termTextSqlite,
+  timestampBeforeSqlite,
+  timestampBound,
+} from "./sqlite-event-columns.js";
 import { forgetPayloads } from "./sqlite-payload-blocks.js";
 
 // Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
@@ -8,17 +14,19 @@ import { forgetPayloads } from "./sqlite-payload-blocks.js";
 
 type Prepare = (sql: string) => Database.Statement;
 
+/** The events retention may remove (section 16). */
+const PURGEABLE = ["work_query_executed", "capability_decision"];
+
 /** Query events, and decisions of jobs that recorded nothing else, older than `before`; oldest first. */
 export function purgeCandidates(prepared: Prepare, before: string): PurgeCandidate[] {
   return prepared(
-    `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
-     WHERE e.timestamp < ? AND e.event_name IN ('work_query_executed', 'capability_decision')
-       AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
-         SELECT 1 FROM events s WHERE s.job_id = e.job_id
-           AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+    `SELECT e.seq, e.event_uuid, ${termTextSqlite("e.event_name")} AS event_name, e.hash FROM events e
+     WHERE ${timestampBeforeSqlite("e.timestamp")} AND ${termInSqlite("e.event_name", PURGEABLE)}
+       AND (${termInSqlite("e.event_name", ["work_query_executed"])} OR NOT EXISTS (
+         SELECT 1 FROM events s WHERE s.job_id = e.job_id AND NOT ${termInSqlite("s.event_name", PURGEABLE)}))
      ORDER BY e.seq`,
   )
-    .all(before)
+    .all(...timestampBound(before))
     .map((row) => {
       const { seq, event_uuid, event_name, hash } = row as Record<string, unknown>;
       return {

@@ -24,9 +24,13 @@ describe("SQLite schema migrations", () => {
         const result = await engine.run("create_wp", { wp_id: `WP-M${i}`, title });
         assert.equal(result.success, true, JSON.stringify(result));
       }
-      // Back to version 3: what migrations 4, 6 and 7 add is gone (5's index is created only when missing).
+      // Back to version 3: what migrations 4, 6, 7 and 11 add is gone (5's, 8's, 9's and 10's tables and index are
+      // created only when missing).
       const db = store.rawConnectionForTests();
-      db.exec(`DROP TABLE search_titles; DROP TABLE purged_events; DROP INDEX wp_by_readiness;
+      db.exec(`DROP INDEX wp_board_view; DROP INDEX wp_plain_docs; ALTER TABLE work_packets DROP COLUMN board_token;
+        CREATE INDEX wp_board_view ON work_packets (
+          created_at, wp_id, status, json_extract(doc, '$.governance.task_board_token'));
+        DROP TABLE search_titles; DROP TABLE purged_events; DROP INDEX wp_by_readiness;
         ALTER TABLE work_packets DROP COLUMN defer_ms; ALTER TABLE work_packets DROP COLUMN lease_expires_ms;
         CREATE INDEX wp_by_readiness ON work_packets (deleted, open_blockers, status, priority, created_at, wp_id, created_ms, blocks_out);
         UPDATE meta SET value = '3' WHERE key = 'schema_version'`);

@@ -185,6 +185,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE IF NOT EXISTS bronze_blocks (first_rowid INTEGER PRIMARY KEY, body BLOB NOT NULL);
   `,
+  // Migration 10 (issue 20, fourth part): the texts a packed events row names by a key of one or two bytes (its
+  // event_name and replica_id; sqlite-event-columns.ts). Rows packed before keep their text and read as before.
+  `
+  CREATE TABLE IF NOT EXISTS event_terms (term_key BLOB PRIMARY KEY, term TEXT NOT NULL UNIQUE) WITHOUT ROWID;
+  `,
+  // Migration 11 (issue 20, fourth part): cold WP documents are deflated by maintenance (sqlite-wp-docs.ts), so
+  // the board's token, which wp_board_view read from the document, gets a column of its own; wp_plain_docs
+  // finds the documents still stored as text (the WPs written lately, and those maintenance has not reached).
+  `
+  ALTER TABLE work_packets ADD COLUMN board_token TEXT;
+  UPDATE work_packets SET board_token = json_extract(doc, '$.governance.task_board_token');
+  DROP INDEX wp_board_view;
+  CREATE INDEX wp_board_view ON work_packets (created_at, wp_id, status, board_token);
+  CREATE INDEX wp_plain_docs ON work_packets (wp_id) WHERE typeof(doc) = 'text';
+  `,
 ];
 
 type Row = Record<string, unknown>;

@@ -16,7 +16,7 @@ import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
-import { pendingChunks, putEmbeddings, replaceSilver, vectorChanges } from "./sqlite-silver.js";
+import { pendingChunks, putEmbeddings, replaceSilver, silverTexts, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 // Section 9 on SQLite (tables: migrations 3 and 4 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
@@ -329,7 +329,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
       const byWp = new Map<string, { docId: number; chunks: { kind: ChunkKind; content: string }[] }>();
       for (const r of rows) {
         const entry = byWp.get(r.wp_id as string) ?? { docId: r.doc_id as number, chunks: [] };
-        entry.chunks.push({ kind: r.kind as ChunkKind, content: r.content as string });
+        entry.chunks.push({ kind: r.kind as ChunkKind, content: silverTexts(r).content });
         byWp.set(r.wp_id as string, entry);
       }
       for (const [wpId, { docId, chunks }] of byWp) {

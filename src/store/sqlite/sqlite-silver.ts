@@ -6,12 +6,41 @@ import type {
   VectorChanges,
 } from "../../search/search-index-port.js";
 import { quantizeVector } from "../../search/vector-quantization.js";
+import { packText, unpackText } from "../stored-json.js";
 import { chunkVectorOf } from "../vector-rows.js";
 
 // Section 9 on SQLite, Silver: the chunk rows of each WP (search_silver), whose NULL embedding is the embedding
 // queue, and the embeddings stored as float32 blobs. Used by SqliteSearchIndex, on the job's connection.
 
 type Row = Record<string, unknown>;
+
+// Issue 20, fourth part: maintenance packs the Silver rows of cold WPs with their documents (sqlite-wp-docs.ts):
+// a packed row's contextual prefix and content are deflated together in `content` (a BLOB; the prefix column is
+// empty) and its text hash is its 32 bytes. The readers below take both forms; a job's rewrite writes text.
+
+/** The text hash of a Silver row as hex, stored as text or (packed) as its 32 bytes. */
+const textHashOf = (stored: unknown): string =>
+  Buffer.isBuffer(stored) ? stored.toString("hex") : (stored as string);
+
+/** The contextual prefix and content of a Silver row (`contextual_prefix`, `content`), packed or not. */
+export function silverTexts(row: Row): { contextual_prefix: string; content: string } {
+  if (!Buffer.isBuffer(row.content))
+    return { contextual_prefix: row.contextual_prefix as string, content: row.content as string };
+  const [prefix, content] = JSON.parse(unpackText(row.content)) as [string, string];
+  return { contextual_prefix: prefix, content };
+}
+
+/** The packed form of Silver rows (SELECT * of search_silver), as maintenance writes them. */
+export function packedSilverRow(row: Row): Row {
+  return {
+    ...row,
+    contextual_prefix: "",
+    content: packText(JSON.stringify([row.contextual_prefix, row.content])),
+    text_hash: /^[0-9a-f]{64}$/.test(row.text_hash as string)
+      ? Buffer.from(row.text_hash as string, "hex")
+      : row.text_hash,
+  };
+}
 
 /** What the Silver functions need of the search index: its statements and its meta values. */
 export interface SilverIndex {
@@ -29,7 +58,7 @@ export function replaceSilver(index: SilverIndex, doc: SearchDocument, newSilver
       "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
     )
     .all(doc.wp_id) as Row[];
-  for (const r of old) if (r.model === model) kept.set(r.text_hash as string, r.embedding as Buffer);
+  for (const r of old) if (r.model === model) kept.set(textHashOf(r.text_hash), r.embedding as Buffer);
   index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
   const insert = index.prepared(
     `INSERT INTO search_silver (silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content, text_hash,
@@ -60,11 +89,14 @@ export function pendingChunks(index: SilverIndex, limit: number): PendingChunk[]
      ORDER BY wp_id LIMIT ?`,
     )
     .all(limit) as Row[];
-  return rows.map((r) => ({
-    silver_id: r.silver_id as string,
-    wp_id: r.wp_id as string,
-    text: `${r.contextual_prefix as string}\n${r.content as string}`,
-  }));
+  return rows.map((r) => {
+    const { contextual_prefix, content } = silverTexts(r);
+    return {
+      silver_id: r.silver_id as string,
+      wp_id: r.wp_id as string,
+      text: `${contextual_prefix}\n${content}`,
+    };
+  });
 }
 
 /** Stores embeddings of the current model for chunks still waiting; returns how many were stored. */

@@ -8,7 +8,6 @@ import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../
 import {
   type DerivedEventColumns,
   derivedColumnsFromRow,
-  EVENT_ROW_SQLITE,
   eventFromRow,
   isAboutWp,
   packedUuidHex,
@@ -16,9 +15,12 @@ import {
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
+import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
+import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
+import { docOf } from "./sqlite-wp-docs.js";
 
 /** Options for opening a SQLite store. */
 export interface SqliteStoreOptions {
@@ -196,14 +198,15 @@ export class SqliteStore implements LocusStore {
   async loadState(): Promise<LocusState> {
     const state: LocusState = { wps: new Map(), mts: new Map(), deps: new Map() };
     for (const row of this.db.prepare("SELECT doc FROM work_packets ORDER BY wp_id").all() as Row[]) {
-      const wp = JSON.parse(row.doc as string) as TrackedWorkPacket;
+      const wp = docOf<TrackedWorkPacket>(row.doc);
       state.wps.set(wp.wp_id, wp);
     }
     for (const row of this.db.prepare("SELECT doc FROM micro_tasks ORDER BY wp_id, mt_id").all() as Row[]) {
       const mt = JSON.parse(row.doc as string) as TrackedMicroTask;
       state.mts.set(mtKey(mt.wp_id, mt.mt_id), mt);
     }
-    for (const row of this.db.prepare("SELECT doc FROM dependencies ORDER BY dependency_id").all() as Row[]) {
+    const deps = `SELECT ${dependencyDocSqlite("d")} AS doc FROM dependencies d ORDER BY dependency_id`;
+    for (const row of this.db.prepare(deps).all() as Row[]) {
       const dep = JSON.parse(row.doc as string) as TrackedDependency;
       state.deps.set(dep.dependency_id, dep);
     }

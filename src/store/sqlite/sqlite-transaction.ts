@@ -32,17 +32,20 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
+import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
+import { termInSqlite } from "./sqlite-event-columns.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
+import { docOf, packColdWpDocs } from "./sqlite-wp-docs.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
 
 type Row = Record<string, unknown>;
-const parse = <T>(row: Row | undefined): T | undefined =>
-  row ? (JSON.parse(row.doc as string) as T) : undefined;
+const DEP_DOC = dependencyDocSqlite("d");
+const parse = <T>(row: Row | undefined): T | undefined => (row ? docOf<T>(row.doc) : undefined);
 
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
 export class SqliteTransaction implements StoreTransaction {
@@ -121,14 +124,17 @@ export class SqliteTransaction implements StoreTransaction {
     if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
   }
 
-  // Issue 20, third part: maintenance packs cold events, then cold Bronze rows, within one budget of blocks.
+  // Issue 20, third and fourth parts: maintenance packs cold events, cold Bronze rows, then cold WP documents,
+  // within one budget of blocks (a batch of WP documents counts as one).
   async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
     const events = packColdBlocks(this.prepared, maxBlocks);
     const bronze = packColdBronze(this.prepared, maxBlocks - events.packed);
+    const docs = packColdWpDocs(this.prepared, maxBlocks - events.packed - bronze.packed);
+    const packed = events.packed + bronze.packed + docs.packed;
     // The pages the packed rows left go back to the file system (a file made with auto_vacuum INCREMENTAL; an
     // older file's later writes reuse them). exec runs it to its end: a prepared statement's step frees one page.
-    if (events.packed + bronze.packed > 0) this.db.exec("PRAGMA incremental_vacuum");
-    return { packed: events.packed + bronze.packed, more: events.more || bronze.more };
+    if (packed > 0) this.db.exec("PRAGMA incremental_vacuum");
+    return { packed, more: events.more || bronze.more || docs.more };
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
@@ -140,7 +146,7 @@ export class SqliteTransaction implements StoreTransaction {
     const rows = this.db
       .prepare(`SELECT doc FROM work_packets WHERE wp_id IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(wpIds)) as Row[];
-    return rows.map((row) => JSON.parse(row.doc as string) as TrackedWorkPacket);
+    return rows.map((row) => docOf<TrackedWorkPacket>(row.doc));
   }
 
   // The work_packets row, its labels and the readiness counters live in sqlite-wp-rows.ts.
@@ -201,9 +207,9 @@ export class SqliteTransaction implements StoreTransaction {
 
   async getDependency(dependencyId: string): Promise<TrackedDependency | undefined> {
     return parse(
-      this.prepared("SELECT doc FROM dependencies WHERE dependency_id = ?").get(dependencyId) as
-        | Row
-        | undefined,
+      this.prepared(`SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE dependency_id = ?`).get(
+        dependencyId,
+      ) as Row | undefined,
     );
   }
 
@@ -212,14 +218,14 @@ export class SqliteTransaction implements StoreTransaction {
     to: string,
     type: DependencyType,
   ): Promise<TrackedDependency | undefined> {
-    const sql = "SELECT doc FROM dependencies WHERE from_wp_id = ? AND type = ? AND to_wp_id = ?";
+    const sql = `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE from_wp_id = ? AND type = ? AND to_wp_id = ?`;
     return parse(this.prepared(sql).get(from, type, to) as Row | undefined);
   }
 
   async putDependency(dep: TrackedDependency): Promise<void> {
     this.prepared(
       "INSERT INTO dependencies (dependency_id, from_wp_id, to_wp_id, type, doc) VALUES (?, ?, ?, ?, ?)",
-    ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, JSON.stringify(dep));
+    ).run(dep.dependency_id, dep.from_wp_id, dep.to_wp_id, dep.type, storedDependencyDoc(dep));
     if (dep.type === "blocks") adjustBlockCounters(this.prepared, dep, 1);
   }
 
@@ -232,10 +238,10 @@ export class SqliteTransaction implements StoreTransaction {
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
     const incoming = this.prepared(
-      "SELECT doc FROM dependencies WHERE to_wp_id = ? ORDER BY dependency_id",
+      `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE to_wp_id = ? ORDER BY dependency_id`,
     ).all(wpId) as Row[];
     const outgoing = this.prepared(
-      "SELECT doc FROM dependencies WHERE from_wp_id = ? ORDER BY dependency_id",
+      `SELECT ${DEP_DOC} AS doc FROM dependencies d WHERE from_wp_id = ? ORDER BY dependency_id`,
     ).all(wpId) as Row[];
     const decode = (rows: Row[]) => rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
     return { incoming: decode(incoming), outgoing: decode(outgoing) };
@@ -280,7 +286,7 @@ export class SqliteTransaction implements StoreTransaction {
         .n as number);
     const doc = this.prepared("SELECT doc FROM work_packets WHERE wp_id = ?");
     return {
-      wps: page.map((row) => JSON.parse((doc.get(row.wp_id) as Row).doc as string) as TrackedWorkPacket),
+      wps: page.map((row) => docOf<TrackedWorkPacket>((doc.get(row.wp_id) as Row).doc)),
       total_count: total,
     };
   }
@@ -288,7 +294,7 @@ export class SqliteTransaction implements StoreTransaction {
   async openBlockers(wpIds: readonly string[]): Promise<Map<string, OpenBlocker[]>> {
     if (wpIds.length === 0) return new Map();
     const rows = this.prepared(
-      `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
+      `SELECT ${DEP_DOC} AS doc, b.status FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
        WHERE d.to_wp_id IN (SELECT value FROM json_each(?)) AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')
        ORDER BY d.dependency_id`,
     ).all(JSON.stringify(wpIds)) as Row[];
@@ -315,7 +321,8 @@ export class SqliteTransaction implements StoreTransaction {
 
   async jobIdUsed(jobId: string): Promise<boolean> {
     // Either stored form of the id (event-rows.ts): bytes, or the text of rows written before.
-    const sql = "SELECT 1 FROM events WHERE job_id IN (?, ?) AND event_name <> 'capability_decision' LIMIT 1";
+    const decision = termInSqlite("event_name", ["capability_decision"]);
+    const sql = `SELECT 1 FROM events WHERE job_id IN (?, ?) AND NOT ${decision} LIMIT 1`;
     return this.prepared(sql).get(storedUuid(jobId), jobId) !== undefined;
   }
 

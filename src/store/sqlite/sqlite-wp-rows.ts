@@ -33,7 +33,11 @@ export function putWpRow(prepared: Prepare, wp: TrackedWorkPacket): void {
   // upsert below rewrites every indexed column, so SQLite rewrites the entries of every index of the table;
   // an UPDATE of doc alone touches only the index that reads doc (wp_board_view). Same row either way.
   if (before !== undefined && sameColumns(before, columns)) {
-    prepared("UPDATE work_packets SET doc = ? WHERE wp_id = ?").run(JSON.stringify(wp), wp.wp_id);
+    prepared("UPDATE work_packets SET doc = ?, board_token = ? WHERE wp_id = ?").run(
+      JSON.stringify(wp),
+      boardToken(wp),
+      wp.wp_id,
+    );
     putLabels(prepared, wp);
     return;
   }
@@ -63,7 +67,10 @@ export function insertNewWpRows(prepared: Prepare, wps: readonly TrackedWorkPack
 
 const UPSERT = `ON CONFLICT (wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority, type = excluded.type,
        phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted, doc = excluded.doc,
-       defer_ms = excluded.defer_ms, lease_expires_ms = excluded.lease_expires_ms`;
+       defer_ms = excluded.defer_ms, lease_expires_ms = excluded.lease_expires_ms, board_token = excluded.board_token`;
+
+/** The board's token of a WP, kept in its own column for wp_board_view (sqlite-wp-docs.ts). */
+const boardToken = (wp: TrackedWorkPacket): string | null => wp.governance.task_board_token ?? null;
 
 /** The indexed columns of a WP row. */
 function indexedColumns(wp: TrackedWorkPacket): Record<string, string | number | null> {
@@ -87,9 +94,9 @@ function insertWpRow(
 ): void {
   prepared(
     `INSERT INTO work_packets (wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc,
-       defer_ms, lease_expires_ms, open_blockers, blocks_out)
+       defer_ms, lease_expires_ms, board_token, open_blockers, blocks_out)
      VALUES (@wp_id, @status, @priority, @type, @phase, @assignee, @created_at, @created_ms, @deleted, @doc,
-       @defer_ms, @lease_expires_ms,
+       @defer_ms, @lease_expires_ms, @board_token,
        (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.wp_id = d.from_wp_id
          WHERE d.to_wp_id = @wp_id AND d.type = 'blocks' AND b.status NOT IN ('done', 'cancelled')),
        (SELECT COUNT(*) FROM dependencies d WHERE d.from_wp_id = @wp_id AND d.type = 'blocks'))
@@ -100,6 +107,7 @@ function insertWpRow(
     created_at: wp.created_at,
     created_ms: Date.parse(wp.created_at),
     doc: JSON.stringify(wp),
+    board_token: boardToken(wp),
   });
 }
 

@@ -1,0 +1,124 @@
+import type Database from "better-sqlite3";
+
+// Issue 20, fourth part: the events columns of a SQLite row as read, and the smaller forms maintenance gives a
+// packed row (sqlite-payload-blocks.ts). A packed row keeps the columns queries select on, and three of them
+// were text repeated on every row: event_name (~20 bytes, one of ~25 names), replica_id (30 bytes, one per
+// replica the store has seen) and timestamp (24 bytes). Packing stores the first two as the key of their text
+// in event_terms (migration 10; a key of one or two bytes) and the timestamp as its milliseconds (6 bytes, big
+// endian), each as a BLOB: the columns have TEXT affinity, which would turn an integer into its text, and a BLOB
+// stays apart from every value written before. A timestamp is packed only when it is the text its milliseconds
+// print (toISOString), so every row reads back as written and hashed; rows of every other form read as they are.
+// Only maintenance writes these forms, so a job's append is as before.
+
+type Prepare = (sql: string) => Database.Statement;
+type Row = Record<string, unknown>;
+
+/** SQLite's text of a uuid column `c` stored as 16 bytes (hex in C: a Buffer a row costs more to make in JS). */
+const uuidTextSqlite = (c: string) => `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 16 THEN lower(
+    substr(hex(${c}), 1, 8) || '-' || substr(hex(${c}), 9, 4) || '-' || substr(hex(${c}), 13, 4) || '-' ||
+    substr(hex(${c}), 17, 4) || '-' || substr(hex(${c}), 21)) ELSE ${c} END`;
+
+/** SQLite's text of a hash column `c` stored as 32 bytes. */
+const hashTextSqlite = (c: string) =>
+  `CASE WHEN typeof(${c}) = 'blob' AND length(${c}) = 32 THEN lower(hex(${c})) ELSE ${c} END`;
+
+/** SQLite's text of a term column `c` (event_name, replica_id): the term its key names, or its text. */
+export const termTextSqlite = (c: string) =>
+  `CASE WHEN typeof(${c}) = 'blob' THEN (SELECT t.term FROM event_terms t WHERE t.term_key = ${c}) ELSE ${c} END`;
+
+/** A condition: term column `c` is one of `terms` (constants, in either stored form). */
+export const termInSqlite = (c: string, terms: readonly string[]): string => {
+  const list = terms.map((term) => `'${term.replaceAll("'", "''")}'`).join(", ");
+  return `(${c} IN (${list}) OR ${c} IN (SELECT t.term_key FROM event_terms t WHERE t.term IN (${list})))`;
+};
+
+/** A condition: term column `c` is the value of the next two parameters (bind the same text to both). */
+export const termIsParameterSqlite = (c: string): string =>
+  `${c} IN (?, (SELECT t.term_key FROM event_terms t WHERE t.term = ?))`;
+
+/** A condition: timestamp column `c` is before the next two parameters, `timestampBound(before)`'s pair. */
+export const timestampBeforeSqlite = (c: string): string =>
+  `(CASE WHEN typeof(${c}) = 'blob' THEN ${c} < ? ELSE ${c} < ? END)`;
+
+/**
+ * The events columns of a SQLite row (alias `e`), ids and hashes as text, terms as their text, a packed
+ * timestamp as `timestamp_ms_hex` (eventFromRow prints it), with the hash of the row before for an empty
+ * prev_hash. Any other stored form reaches eventFromRow as it is, which reads it.
+ */
+export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS event_uuid, e.event_id,
+  ${termTextSqlite("e.event_name")} AS event_name, e.wp_id, e.related_wp_id,
+  CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN NULL ELSE e.timestamp END AS timestamp,
+  CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN hex(e.timestamp) END AS timestamp_ms_hex,
+  ${uuidTextSqlite("e.trace_id")} AS trace_id, ${uuidTextSqlite("e.job_id")} AS job_id, e.protocol_id, e.actor_id,
+  ${termTextSqlite("e.replica_id")} AS replica_id, e.sequence, e.vector_clock,
+  e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
+  CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
+    (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
+    (SELECT b.hash FROM purged_events b WHERE b.seq = e.seq - 1)) END AS hash_before`;
+
+/**
+ * The largest milliseconds a packed timestamp holds: the end of the year 9999, the last one toISOString prints
+ * in four digits, so packed timestamps order as their texts do (retention compares them with a bound).
+ */
+const MAX_PACKED_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** The packed form of a timestamp: its milliseconds in 6 bytes when it prints back the same, else undefined. */
+export function packedTimestamp(timestamp: string): Buffer | undefined {
+  const ms = Date.parse(timestamp);
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_PACKED_MS) return undefined;
+  if (new Date(ms).toISOString() !== timestamp) return undefined;
+  const bytes = Buffer.alloc(6);
+  bytes.writeUIntBE(ms, 0, 6);
+  return bytes;
+}
+
+/** The parameters of timestampBeforeSqlite for `before`: the packed bound (milliseconds) and the text one. */
+export function timestampBound(before: string): [Buffer, string] {
+  const ms = Date.parse(before);
+  const bound = Buffer.alloc(6);
+  // A bound that is not a date compares as before every packed timestamp (zero) or after them all.
+  if (Number.isFinite(ms)) bound.writeUIntBE(Math.min(Math.max(ms, 0), MAX_PACKED_MS), 0, 6);
+  return [bound, before];
+}
+
+/** The key of term number `n` in event_terms: its big-endian bytes, shortest form (one byte up to 255). */
+function termKey(n: number): Buffer {
+  const bytes: number[] = [];
+  let rest = n;
+  do {
+    bytes.unshift(rest % 256);
+    rest = Math.floor(rest / 256);
+  } while (rest > 0);
+  return Buffer.from(bytes);
+}
+
+/**
+ * Gives events rows (as SELECT * reads them) their packed term and timestamp columns, adding terms to event_terms
+ * as needed, in the caller's write transaction. A value in any other form than text is kept as it is.
+ */
+export function packTermColumns(prepared: Prepare, rows: readonly Row[]): Row[] {
+  const keys = new Map<string, Buffer>();
+  let next = 0; // one past the largest key: a key is never given twice, even after a term row was removed
+  for (const row of prepared("SELECT term_key, term FROM event_terms").all() as Row[]) {
+    const key = row.term_key as Buffer;
+    keys.set(row.term as string, key);
+    next = Math.max(next, key.length === 0 ? 0 : key.readUIntBE(0, Math.min(key.length, 6)) + 1);
+  }
+  const keyOf = (term: unknown): unknown => {
+    if (typeof term !== "string") return term;
+    let key = keys.get(term);
+    if (key === undefined) {
+      key = termKey(next++);
+      prepared("INSERT INTO event_terms (term_key, term) VALUES (?, ?)").run(key, term);
+      keys.set(term, key);
+    }
+    return key;
+  };
+  return rows.map((row) => ({
+    ...row,
+    event_name: keyOf(row.event_name),
+    replica_id: keyOf(row.replica_id),
+    timestamp:
+      typeof row.timestamp === "string" ? (packedTimestamp(row.timestamp) ?? row.timestamp) : row.timestamp,
+  }));
+}
