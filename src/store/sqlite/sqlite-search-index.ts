@@ -16,7 +16,8 @@ import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
-import { pendingChunks, putEmbeddings, replaceSilver, silverTexts, vectorChanges } from "./sqlite-silver.js";
+import { writeKeywordRow, writeSearchDocument } from "./sqlite-search-docs.js";
+import { pendingChunks, putEmbeddings, silverTexts, vectorChanges } from "./sqlite-silver.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 // Section 9 on SQLite (tables: migrations 3 and 4 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
@@ -89,34 +90,14 @@ export class SqliteSearchIndex implements SearchIndexPort {
   }
 
   async indexDocument(doc: SearchDocument, newSilverId: () => string): Promise<void> {
-    const row = this.prepared(
-      "SELECT doc_id, keyword_hash, silver_hash FROM search_docs WHERE wp_id = ?",
-    ).get(doc.wp_id) as Row | undefined;
-    const keywordChanged = row?.keyword_hash !== doc.keyword_hash;
-    const silverChanged = row?.silver_hash !== doc.silver_hash;
-    if (!keywordChanged && !silverChanged) return;
-    const seq = this.nextChangeSeq();
-    let docId: number;
-    if (row === undefined) {
-      const inserted = this.prepared(
-        "INSERT INTO search_docs (wp_id, bronze_id, keyword_hash, silver_hash, change_seq) VALUES (?, ?, ?, ?, ?)",
-      ).run(doc.wp_id, doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq);
-      docId = Number(inserted.lastInsertRowid);
-    } else {
-      docId = row.doc_id as number;
-      this.prepared(
-        "UPDATE search_docs SET bronze_id = ?, keyword_hash = ?, silver_hash = ?, change_seq = ? WHERE doc_id = ?",
-      ).run(doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq, docId);
-    }
-    if (keywordChanged) this.writeKeywordRow(docId, doc.wp_id, doc.keyword, row?.keyword_hash != null);
-    if (silverChanged) replaceSilver(this, doc, newSilverId);
+    writeSearchDocument(this, doc, newSilverId, this.meta("model"), () => this.nextChangeSeq());
   }
 
-  private writeKeywordRow(docId: number, wpId: string, fields: KeywordFields, exists: boolean): void {
-    if (exists) this.prepared("DELETE FROM search_fts WHERE rowid = ?").run(docId);
-    this.prepared(
-      "INSERT INTO search_fts (rowid, wp_id, title, description, packet) VALUES (?, ?, ?, ?, ?)",
-    ).run(docId, wpId, fields.title, fields.description, fields.packet);
+  /** Many documents at once (a sync's): the model and the change sequence are read once, not once a WP. */
+  async indexDocuments(docs: readonly SearchDocument[], newSilverId: () => string): Promise<void> {
+    const model = this.meta("model");
+    let next = this.nextChangeSeq();
+    for (const doc of docs) writeSearchDocument(this, doc, newSilverId, model, () => next++);
   }
 
   async removeWp(wpId: string): Promise<void> {
@@ -334,7 +315,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
       }
       for (const [wpId, { docId, chunks }] of byWp) {
         const fields = keywordFieldsOf(chunks);
-        this.writeKeywordRow(docId, wpId, fields, false);
+        writeKeywordRow(this, docId, wpId, fields, false);
         setHash.run(keywordHashOf(fields), docId);
         count++;
         after = wpId;

@@ -49,17 +49,27 @@ export interface SilverIndex {
   nextChangeSeq(): number;
 }
 
-/** Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). */
-export function replaceSilver(index: SilverIndex, doc: SearchDocument, newSilverId: () => string): void {
-  const model = index.meta("model");
+/**
+ * Rewrites the chunks of a WP; a chunk whose text is unchanged keeps its embedding (no re-embedding). `fresh`: the
+ * WP has no search_docs row yet, so no chunk either (they are written only beside one), and none is looked for.
+ */
+export function replaceSilver(
+  index: SilverIndex,
+  doc: SearchDocument,
+  newSilverId: () => string,
+  model = index.meta("model"),
+  fresh = false,
+): void {
   const kept = new Map<string, Buffer>();
-  const old = index
-    .prepared(
-      "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
-    )
-    .all(doc.wp_id) as Row[];
-  for (const r of old) if (r.model === model) kept.set(textHashOf(r.text_hash), r.embedding as Buffer);
-  index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
+  if (!fresh) {
+    const old = index
+      .prepared(
+        "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
+      )
+      .all(doc.wp_id) as Row[];
+    for (const r of old) if (r.model === model) kept.set(textHashOf(r.text_hash), r.embedding as Buffer);
+    index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
+  }
   const insert = index.prepared(
     `INSERT INTO search_silver (silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content, text_hash,
        model, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
