@@ -137,23 +137,28 @@ export function appendEventsParams(
   let hashBefore = head.seq === (events[0] as StoredEvent).seq - 1 ? head.hash : undefined;
   for (const e of events) {
     const [wpId, relatedWpId] = eventWpIds(e.payload);
+    // One array an event, written into the columns by index (a job's write path: no spread or entry pairs).
     const values = [
-      ...[
-        e.seq,
-        uuidBytes(e.event_uuid),
-        e.event_id,
-        e.event_name,
-        wpId,
-        relatedWpId,
-        e.timestamp,
-        uuidBytes(e.trace_id),
-        uuidBytes(e.job_id),
-      ],
-      ...[e.protocol_id, e.actor_id, e.replica_id, e.sequence, storedClock(e)],
-      ...[plainText(storedPayload(e)), columnBytes(storedPrevHash(e, hashBefore), 32), hashBytes(e.hash)],
+      e.seq,
+      uuidBytes(e.event_uuid),
+      e.event_id,
+      e.event_name,
+      wpId,
+      relatedWpId,
+      e.timestamp,
+      uuidBytes(e.trace_id),
+      uuidBytes(e.job_id),
+      e.protocol_id,
+      e.actor_id,
+      e.replica_id,
+      e.sequence,
+      storedClock(e),
+      plainText(storedPayload(e)),
+      columnBytes(storedPrevHash(e, hashBefore), 32),
+      hashBytes(e.hash),
     ];
     hashBefore = e.hash;
-    for (const [index, value] of values.entries()) columns[index]?.push(value);
+    for (let index = 0; index < values.length; index++) (columns[index] as unknown[]).push(values[index]);
     // Only this store's replica advances its per-replica sequence (6).
     if (e.replica_id === replicaId) sequence = e.sequence;
   }
