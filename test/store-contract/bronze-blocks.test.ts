@@ -11,7 +11,6 @@ import { describe, it } from "node:test";
 import { indexDay, runStandardDay } from "../../bench/storage-footprint.js";
 import { canonicalSha256 } from "../../src/domain/canonical-json.js";
 import { steppingClock } from "../../src/domain/clock.js";
-import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { rebuildSilver } from "../../src/operations/search/search-maintenance.js";
@@ -19,6 +18,7 @@ import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
 import { BRONZE_BLOCK } from "../../src/store/sqlite/sqlite-bronze-blocks.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { assertLogSound } from "../support/log-sound.js";
 
 type Row = Record<string, unknown>;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
@@ -75,8 +75,7 @@ describe("cold Bronze rows packed in blocks (issue 20, third part, SQLite)", () 
         JSON.stringify(await s.store.transaction((tx) => tx.bronzeSnapshots(wp))),
         JSON.stringify(before.filter((b) => b.wp_id === wp)),
       );
-      assert.equal((await verifyStore(s.store)).ok, true);
-      assert.deepEqual((await replayCheck(s.store)).mismatches, []);
+      await assertLogSound(s.store);
     } finally {
       await s.close();
     }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { dayWpId, indexDay, runStandardDay } from "../../bench/storage-footprint.js";
 import { steppingClock } from "../../src/domain/clock.js";
-import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
+import { replayCheck } from "../../src/operations/flight-recorder.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
@@ -20,6 +20,7 @@ import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { WP_DOC_BATCH } from "../../src/store/sqlite/sqlite-wp-docs.js";
 import type { LocusStore } from "../../src/store/store-port.js";
 import { ok } from "../support/drive.js";
+import { assertLogSound } from "../support/log-sound.js";
 
 type Row = Record<string, unknown>;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
@@ -78,8 +79,7 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
       assert.equal(packed.length, WP_DOC_BATCH, "one batch of 128 cold WPs");
       assert.ok(!packed.includes(dayWpId(159)), "the WPs written last stay as text");
       assert.deepEqual(await everyRead(store, wpIds), before);
-      assert.deepEqual((await replayCheck(store)).mismatches, []);
-      assert.equal((await verifyStore(store)).ok, true);
+      await assertLogSound(store);
       // A job on a packed WP: its document is text again, and the board's token follows the status.
       const target = packed[3] as string;
       await ok(engine, "update_wp", { wp_id: target, updates: { status: "blocked" } });
