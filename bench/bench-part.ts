@@ -4,6 +4,8 @@
 // goes to stderr. A part then measures in a heap that holds its own workspace only, as a user's server would,
 // not the garbage of the 10K and 100K parts measured before it in run-bench.ts.
 
+import "./locus-process.js";
+
 const [file, optionsJson] = process.argv.slice(2);
 if (file === undefined || !/^[\w-]+\.js$/.test(file) || optionsJson === undefined) {
   process.stderr.write("usage: bench-part <file.js> '<options json>'\n");

@@ -1,6 +1,7 @@
 // Task Board benchmark (LOCUS_SPEC section 12: sync_task_board < 150 ms at 10K WPs; spec: < 500 ms at 1K).
 // A real workspace folder and SQLite file; the 10K WPs are adopted from a generated board in one sync.
 // Runnable alone: `node dist/bench/board-bench.js [--quick] [--scale N]`.
+import "./locus-process.js";
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -1,6 +1,7 @@
 // Whole-process measures (section 12: `locus ready --json` < 150 ms at 10K WPs): the real `locus` command
 // started as a child process in the generated workspace, as a person or an agent would run it, timed by a
 // small process of its own (cli-timer.ts).
+import "./locus-process.js";
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -3,6 +3,7 @@
 // with 10K WPs in Chromium (< 1 s), and 32 concurrent clients for 30 s (5 s with --quick): throughput and p99,
 // nothing lost. The server runs in this process (startServer), as `locus serve` runs it.
 // Run alone: node dist/bench/http-bench.js [--quick]
+import "./locus-process.js";
 import { existsSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";

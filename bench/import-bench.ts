@@ -2,6 +2,7 @@
 // issue 14): the real Beads file (3,003 issues), the same grown to 5,700 issues (a second copy of the first 2,697
 // under other ids, edges included), and the Backlog.md repository's own folder, each a whole `locus import`
 // process into a fresh workspace. Runnable alone: `node dist/bench/import-bench.js [--quick]`.
+import "./locus-process.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

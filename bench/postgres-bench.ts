@@ -6,6 +6,7 @@
 // synchronous_commit off (a throwaway server), so writes are cheaper than on a durable production server by the
 // cost of a WAL flush per commit. Beside each wall-clock row: the CPU a job cost this process and the server
 // (bench/postgres-cpu.ts), the figures that do not depend on what else runs on the machine.
+import "./locus-process.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { drainEmbeddingQueue } from "../src/operations/search/search-maintenance.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";

@@ -5,6 +5,7 @@
 // the others ask for. Then the same 100 agents over 10 workspaces (10 each). After each run, nothing may be
 // lost: every acknowledged note is on its WP, every claimed WP has one assignee, the chain verifies and replay
 // equals live. Run alone: node dist/bench/postgres-load-bench.js [--quick]
+import "./locus-process.js";
 import type { TrackedWorkPacket } from "../src/domain/records.js";
 import { replayCheck, verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";

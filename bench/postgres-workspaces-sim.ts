@@ -6,6 +6,7 @@
 // the per-job cost as one workspace grows from 100 to 10,000 WPs, and jobs/s of 4 writers sharing one workspace
 // against 4 writers in 4 (the isolation control). A few minutes; run alone: node dist/bench/postgres-workspaces-sim.js
 // [--quick]
+import "./locus-process.js";
 import pg from "pg";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";

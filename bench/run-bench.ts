@@ -5,6 +5,7 @@
 // Options: --scale 10000|100000 (one scale only), --quick (few samples, 10K only unless --scale: a smoke run
 // for CI), --keep (keep the generated workspaces and print their folders).
 
+import "./locus-process.js";
 import { spawnSync } from "node:child_process";
 import {
   closeSync,

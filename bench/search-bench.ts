@@ -4,6 +4,7 @@
 // are the same (512 dimensions), only the model's per-query cost differs (~5-15 ms for the local model,
 // measured below when not quick, alone and added per query to the largest size's hybrid searches). Run alone: `node dist/bench/search-bench.js [--quick]`.
 
+import "./locus-process.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -6,6 +6,7 @@
 //   (100K WPs would take it many minutes and measure the same per-chunk cost).
 // - PostgreSQL runs each job in its own transaction (no batching path there), so it is measured at 2K WPs
 //   (500 in a quick run): the bytes per WP of this workload do not grow with the WP count.
+import "./locus-process.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

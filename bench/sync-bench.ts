@@ -2,6 +2,7 @@
 // < 1 s; the spec says < 2 s), and from SQLite into PostgreSQL (spec < 5 s), each a whole sync_events job
 // through the envelope: read in pages, judged job by job, appended, the touched WPs folded again. Also a sync
 // with nothing new (the cursor makes it cheap). Run alone: node dist/bench/sync-bench.js [--quick]
+import "./locus-process.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -10,6 +10,10 @@ const { createRequire } = require("node:module");
 const { dirname, join } = require("node:path");
 const v8 = require("node:v8");
 const vm = require("node:vm");
+const { applyLocusV8Flags } = require("./v8-flags.js");
+
+// Before the bundle compiles, so its code cache is checked and written under the same flags.
+applyLocusV8Flags(v8);
 
 const bundle = join(__dirname, "..", "dist", "cli", "locus.cjs");
 

@@ -25,7 +25,7 @@ function cliCopy(): string {
   const root = mkdtempSync(join(tmpdir(), "locus-cli-copy-"));
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "dist", "cli"), { recursive: true });
-  for (const file of ["locus.js", "package.json"])
+  for (const file of ["locus.js", "package.json", "v8-flags.js"])
     copyFileSync(join(REPO_ROOT, "bin", file), join(root, "bin", file));
   copyFileSync(join(REPO_ROOT, "dist", "cli", "locus.cjs"), join(root, "dist", "cli", "locus.cjs"));
   for (const entry of readdirSync(join(REPO_ROOT, "dist")))
@@ -35,13 +35,15 @@ function cliCopy(): string {
   return root;
 }
 
-/** Whether a process started with no V8 flags accepts the cache beside `bundle`. */
+/** Whether a fresh process with the V8 flags every command sets (bin/v8-flags.js) accepts the cache of `bundle`. */
 function acceptedByAFreshProcess(bundle: string): boolean {
+  const flags = join(REPO_ROOT, "bin", "v8-flags.js");
   const check = spawnSync(
     process.execPath,
     [
       "-e",
-      `const fs = require("node:fs"), vm = require("node:vm"), b = ${JSON.stringify(bundle)};
+      `require(${JSON.stringify(flags)}).applyLocusV8Flags(require("node:v8"));
+       const fs = require("node:fs"), vm = require("node:vm"), b = ${JSON.stringify(bundle)};
        const s = new vm.Script(fs.readFileSync(b, "latin1"), { filename: b, cachedData: fs.readFileSync(b + ".v8cache") });
        process.stdout.write(String(!s.cachedDataRejected));`,
     ],
@@ -79,5 +81,23 @@ describe("the CLI's code cache", () => {
       rmSync(root, { recursive: true, force: true });
       rmSync(workspace, { recursive: true, force: true });
     }
+  });
+
+  it("is compiled under Locus' V8 flags, set before any Locus code runs", () => {
+    // Spies on node:v8 (the very module bin/locus.js requires) and records each flag with whether the bundle's
+    // entry had run yet: a flag set after the bundle would miss the code that ran before it.
+    const spy = `const v8 = require("node:v8"), set = v8.setFlagsFromString, seen = [];
+      v8.setFlagsFromString = (flag) => { seen.push([flag, typeof globalThis.__bundleRan]); set(flag); };
+      const vm = require("node:vm"), run = vm.Script.prototype.runInThisContext;
+      vm.Script.prototype.runInThisContext = function (...a) { globalThis.__bundleRan = true; return run.apply(this, a); };
+      process.argv = [process.argv[0], ${JSON.stringify(join(REPO_ROOT, "bin", "locus.js"))}, "--version"];
+      process.on("exit", () => process.stderr.write(JSON.stringify(seen)));
+      require(process.argv[1]);`;
+    const result = spawnSync(process.execPath, ["-e", spy], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stderr), [["--no-allocation-site-pretenuring", "undefined"]]);
   });
 });
