@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { replayCheck, verifyStore } from "../../src/operations/flight-recorder.js";
 import type { LocusStore } from "../../src/store/store-port.js";
 
-/** The store's hash chain verifies and replaying its log gives its live state, with no mismatch (section 6). */
-export async function assertLogSound(store: LocusStore): Promise<void> {
+/**
+ * The store's hash chain verifies and replaying its log gives its live state, with no mismatch (section 6).
+ * `name` (a replica's) starts the failure messages.
+ */
+export async function assertLogSound(store: LocusStore, name = "store"): Promise<void> {
   const chain = await verifyStore(store);
-  assert.equal(chain.ok, true, `events verify: ${JSON.stringify(chain)}`);
-  assert.deepEqual((await replayCheck(store)).mismatches, []);
+  assert.equal(chain.ok, true, `${name}: events verify failed: ${JSON.stringify(chain)}`);
+  assert.deepEqual((await replayCheck(store)).mismatches, [], `${name}: replay differs from live state`);
 }
