@@ -12,6 +12,8 @@ import { postgresBackend } from "../support/stores.js";
 // its reads done; then the write commits, and the query's events must follow the write's in a valid chain.
 
 const LOCK_STATEMENT = "SELECT 1 FROM workspaces";
+/** A read-only transaction ends its snapshot in the message that takes the lock to append (lockForWrite). */
+const SNAPSHOT_END = "COMMIT;";
 
 it("a query reads while a write holds the workspace lock, then appends after it", {
   skip: postgresBackend.skip,
@@ -43,8 +45,10 @@ it("a query reads while a write holds the workspace lock, then appends after it"
     const [written, queried] = await Promise.all([write, query]);
     assert.equal(written.success, true, JSON.stringify(written));
     assert.equal(queried.success, true, JSON.stringify(queried));
-    // The query waited at the lock it takes to append, its reads done: not at BEGIN, as a write does.
-    assert.ok(waiting?.trimStart().startsWith(LOCK_STATEMENT), `the query waited at: ${waiting}`);
+    // The query waited at the lock it takes to append, its reads done and its snapshot ended: not at the BEGIN
+    // that starts a write's transaction.
+    assert.ok(waiting?.trimStart().startsWith(SNAPSHOT_END), `the query waited at: ${waiting}`);
+    assert.ok(waiting?.includes(LOCK_STATEMENT), `the query waited at: ${waiting}`);
     const events = await store.readEvents();
     const seqOf = (jobId: string) => events.filter((e) => e.job_id === jobId).map((e) => e.seq);
     assert.ok(Math.min(...seqOf(queried.job_id)) > Math.max(...seqOf(written.job_id)));

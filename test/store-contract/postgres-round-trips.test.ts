@@ -110,8 +110,8 @@ it("an agent's jobs on one WP wait for the server as few times as their reads al
 it("query_ready waits for the server at most 4 times, the workspace lock only for its events", {
   skip,
 }, async () => {
-  // BEGIN + head (a snapshot, no lock), the count and the page sent together, the lock + the head, COMMIT behind
-  // the events.
+  // BEGIN + head (a snapshot, no lock), the count and the page sent together, the snapshot's COMMIT + BEGIN + the
+  // lock + the head in one message, COMMIT behind the events.
   const cost = await counted(async () => {
     const result = await engine.run("query_ready", { limit: 20 });
     assert.equal(result.success, true, JSON.stringify(result));
@@ -121,6 +121,8 @@ it("query_ready waits for the server at most 4 times, the workspace lock only fo
     cost.roundTrips <= 4,
     `query_ready took ${cost.roundTrips} round trips (5 before the count and the page were sent together)`,
   );
+  // Each statement is a socket write of its own: 9 before the lock and the head went in one message.
+  assert.ok(cost.statements <= 6, `query_ready sent ${cost.statements} statements (was 9)`);
 });
 
 it("a pipelined write that fails fails its job: HSK-500-STORAGE, nothing of it committed", {

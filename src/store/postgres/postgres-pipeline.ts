@@ -57,6 +57,20 @@ export class PostgresPipeline {
     if (this.unanswered.length >= MOST_UNANSWERED) await this.settle();
   }
 
+  /**
+   * Runs a script of statements without parameters, sent as one message (one socket write, one round trip),
+   * behind the unanswered writes; the rows of each statement, in order.
+   */
+  async script(sql: string): Promise<Row[][]> {
+    const sent = this.client.query<Row>(sql) as Promise<unknown>;
+    if (this.unanswered.length > 0) {
+      sent.catch(() => {});
+      await this.settle();
+    }
+    const results = (await sent) as pg.QueryResult<Row> | pg.QueryResult<Row>[];
+    return (Array.isArray(results) ? results : [results]).map((result) => result.rows);
+  }
+
   /** Sends a statement without parameters (BEGIN, COMMIT) without waiting, like a write. */
   control(sql: string): void {
     const sent = this.client.query<Row>(sql);

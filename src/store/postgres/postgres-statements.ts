@@ -1,5 +1,6 @@
 // The multi-part write statements of the PostgreSQL transaction (kept apart for file size). Each is one round trip:
 // data-modifying CTEs run exactly once and all see the same snapshot. `$1` is always the workspace id (9).
+import pg from "pg";
 import {
   columnBytes,
   hashBytes,
@@ -17,11 +18,27 @@ import { EVENTS_CHANNEL } from "./postgres-schema.js";
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
 export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
 
-/** The workspace lock: the row lock of its `workspaces` row, which every job that writes takes (9). */
-export const LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE workspace_id = $1 FOR NO KEY UPDATE";
-
-/** The chain head's meta rows; read in a statement of its own after the lock, so it sees the latest commit. */
-export const READ_HEAD = `SELECT key, value FROM meta WHERE workspace_id = $1 AND key IN (${HEAD_META_KEYS})`;
+/**
+ * A transaction's start as one script (statements without parameters, so one message and one round trip):
+ * BEGIN, the workspace lock (the row lock of its `workspaces` row, which every job that writes takes, 9), then the
+ * chain head's meta rows, in a statement of its own after the lock so it sees the latest commit. `lock` false: a
+ * read-only snapshot without the lock. `before`: a statement sent first in the same message (the COMMIT of a
+ * read-only transaction that now appends). `headAt`: the index of the head's rows among the script's results.
+ */
+export function beginScript(
+  workspace: string,
+  lock: boolean,
+  before?: "COMMIT",
+): { sql: string; headAt: number } {
+  const ws = pg.escapeLiteral(workspace);
+  const statements = [
+    ...(before ? [before] : []),
+    lock ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    ...(lock ? [`SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE`] : []),
+    `SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN (${HEAD_META_KEYS})`,
+  ];
+  return { sql: `${statements.join(";\n")};`, headAt: statements.length - 1 };
+}
 
 /**
  * A WP's document ($2; NULL when there is none) and the id of its newest Bronze snapshot, which the WP's next

@@ -11,7 +11,7 @@ import {
   isAboutWp,
   uuidBytes,
 } from "../event-rows.js";
-import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
+import { chainHeadOf } from "../meta-rows.js";
 import type {
   ChainHead,
   EventQuery,
@@ -22,6 +22,7 @@ import type {
 } from "../store-port.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { migrate } from "./postgres-schema.js";
+import { beginScript } from "./postgres-statements.js";
 import { PostgresTransaction } from "./postgres-transaction.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -178,13 +179,9 @@ export class PostgresStore implements LocusStore {
    * of its own (PostgresTransaction.lockForWrite); the head read here is then only where its events start.
    */
   private async begin(client: pg.PoolClient, lock: boolean): Promise<ChainHead> {
-    const ws = pg.escapeLiteral(this.workspace);
-    const results = (await client.query(
-      `BEGIN${lock ? "" : " ISOLATION LEVEL REPEATABLE READ READ ONLY"};
-       ${lock ? `SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE;` : ""}
-       SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN (${HEAD_META_KEYS});`,
-    )) as unknown as pg.QueryResult<Row>[];
-    return chainHeadOf(results[lock ? 2 : 1]?.rows ?? []);
+    const { sql, headAt } = beginScript(this.workspace, lock);
+    const results = (await client.query(sql)) as unknown as pg.QueryResult<Row>[];
+    return chainHeadOf(results[headAt]?.rows ?? []);
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {

@@ -34,11 +34,10 @@ import { PostgresSearchIndex } from "./postgres-search-index.js";
 import {
   APPEND_EVENTS,
   appendEventsParams,
+  beginScript,
   GET_WP,
-  LOCK_WORKSPACE,
   PUT_DEPENDENCY,
   PUT_WP,
-  READ_HEAD,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
 import { wpPageStatements } from "./postgres-wp-query.js";
@@ -96,15 +95,14 @@ export class PostgresTransaction implements StoreTransaction {
   /**
    * The head under the workspace lock. A read-only transaction read in a snapshot of its own, without the lock:
    * that transaction ends (it wrote nothing) and the one that appends begins with the lock and a fresh read of the
-   * head, all sent together (one round trip; the head's statement runs after the lock is granted, so it sees
-   * every job committed before). The head may have moved past the one the reads began with (DECISIONS, issue 16).
+   * head, all in one message (one socket write and one round trip; the head's statement runs after the lock is
+   * granted, so it sees every job committed before). The head may have moved past the one the reads began with
+   * (DECISIONS, issue 16).
    */
   async lockForWrite(): Promise<ChainHead> {
     if (!this.locked) {
-      this.pipeline.control("COMMIT");
-      this.pipeline.control("BEGIN");
-      await this.pipeline.write(LOCK_WORKSPACE);
-      this.head = chainHeadOf(await this.pipeline.read(READ_HEAD));
+      const { sql, headAt } = beginScript(this.workspace, true, "COMMIT");
+      this.head = chainHeadOf((await this.pipeline.script(sql))[headAt] ?? []);
       this.locked = true;
     }
     return { ...this.head };
