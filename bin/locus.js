@@ -10,20 +10,13 @@ const { createRequire } = require("node:module");
 const { dirname, join } = require("node:path");
 const v8 = require("node:v8");
 const vm = require("node:vm");
+const { commandOf, keywordMode } = require("./command-word.js");
 const { applyLocusV8Flags } = require("./v8-flags.js");
 
 // Before the bundle compiles, so its code cache is checked and written under the same flags.
 applyLocusV8Flags(v8);
 
 const bundle = join(__dirname, "..", "dist", "cli", "locus.cjs");
-
-/** The command word of `argv` (after the global options, which may take a value), or undefined. */
-function commandOf(argv) {
-  const valued = new Set(["--store", "--profile", "--actor", "--token"]);
-  let at = 2;
-  while (at < argv.length && argv[at].startsWith("-")) at += valued.has(argv[at]) ? 2 : 1;
-  return argv[at];
-}
 
 /**
  * Issue 17, fifth round: `locus search` runs once and exits, and V8's optimizing compiler only costs it. Its first
@@ -34,12 +27,6 @@ function commandOf(argv) {
  * does a keyword search (measured ~20 ms of CPU slower without it).
  */
 const baselineOnly = commandOf(process.argv) === "search" && !keywordMode(process.argv);
-
-/** Whether `argv` asks for `--mode keyword` (a search that embeds nothing, and gains nothing from the above). */
-function keywordMode(argv) {
-  const at = argv.findIndex((word) => word === "--mode" || word.startsWith("--mode="));
-  return at >= 0 && (argv[at] === "--mode=keyword" || argv[at + 1] === "keyword");
-}
 
 const cacheFile = `${bundle}.v8cache`;
 let source;

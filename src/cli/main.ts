@@ -52,8 +52,8 @@ const GLOBAL_OPTIONS: readonly (readonly [flags: string, description: string])[]
 ];
 
 /** Global options that take a value (the word after them is not a command). */
-const GLOBAL_VALUE_OPTIONS = new Set(
-  GLOBAL_OPTIONS.filter(([flags]) => flags.includes("<")).map(([flags]) => flags.split(" ")[0]),
+export const GLOBAL_VALUE_OPTIONS: ReadonlySet<string> = new Set(
+  GLOBAL_OPTIONS.filter(([flags]) => flags.includes("<")).map(([flags]) => flags.split(" ")[0] as string),
 );
 
 /**

@@ -25,7 +25,7 @@ function cliCopy(): string {
   const root = mkdtempSync(join(tmpdir(), "locus-cli-copy-"));
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "dist", "cli"), { recursive: true });
-  for (const file of ["locus.js", "package.json", "v8-flags.js"])
+  for (const file of ["locus.js", "package.json", "v8-flags.js", "command-word.js"])
     copyFileSync(join(REPO_ROOT, "bin", file), join(root, "bin", file));
   copyFileSync(join(REPO_ROOT, "dist", "cli", "locus.cjs"), join(root, "dist", "cli", "locus.cjs"));
   for (const entry of readdirSync(join(REPO_ROOT, "dist")))
