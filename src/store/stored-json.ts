@@ -1,4 +1,10 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  deflateRawSync,
+  inflateRawSync,
+} from "node:zlib";
 import { STORED_JSON_DICTIONARY_V1 } from "./stored-json-dictionary.js";
 
 // Issue 20: how the stores keep JSON documents that are written once and read rarely (Bronze snapshots): a
@@ -20,6 +26,17 @@ const DICTIONARY_V1 = Buffer.from(STORED_JSON_DICTIONARY_V1, "utf8");
 export const DEFLATE_SETTINGS = { windowBits: 13, memLevel: 4 } as const;
 const DEFLATE_OPTIONS = { dictionary: DICTIONARY_V1, ...DEFLATE_SETTINGS };
 
+/** Format 2 (issue 20, fifth part): brotli, for blocks of many rows (a block's own repeats stand for a dictionary). */
+export const BROTLI_V2 = 0x02;
+/**
+ * Quality 5 and a 256 KB window: measured on the standard day's blocks (44 KB of events' texts, 153 KB of Bronze
+ * snapshots a block) 14-16% smaller than deflate with the dictionary, ~1-1.5 ms a block against 0.6-0.8; quality 9
+ * saves 1% more for 50-100 ms a block, too long for idle-time packing (a request waits behind one block).
+ */
+const BROTLI_OPTIONS = {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_LGWIN]: 18 },
+} as const;
+
 /** The stored form of a payload's text where the column is bytes (PostgreSQL's bytea): its UTF-8. */
 export function plainText(text: string): Buffer {
   return Buffer.from(text, "utf8");
@@ -35,12 +52,25 @@ export function packText(text: string): Buffer {
 }
 
 /**
- * The text of a stored value: a packed BLOB inflated, text as it is (rows written before, and PostgreSQL's text
+ * The stored form of a block's text (many rows of JSON, packed by maintenance only): brotli, which no single row
+ * gains from (a row is small, and deflate's preset dictionary is what shrinks it).
+ */
+export function packBlockText(text: string): Buffer {
+  const body = brotliCompressSync(text, BROTLI_OPTIONS);
+  const packed = Buffer.allocUnsafe(body.length + 1);
+  packed[0] = BROTLI_V2;
+  body.copy(packed, 1);
+  return packed;
+}
+
+/**
+ * The text of a stored value: a packed BLOB inflated (either format), text as it is (rows written before, and PostgreSQL's text
  * columns), other bytes as UTF-8. Throws when a packed value does not inflate (a row edited outside Locus).
  */
 export function unpackText(value: unknown): string {
   if (typeof value === "string") return value;
   if (!Buffer.isBuffer(value)) return String(value);
+  if (value[0] === BROTLI_V2) return brotliDecompressSync(value.subarray(1)).toString("utf8");
   if (value[0] !== DEFLATED_V1) return value.toString("utf8");
   return inflateRawSync(value.subarray(1), { dictionary: DICTIONARY_V1 }).toString("utf8");
 }

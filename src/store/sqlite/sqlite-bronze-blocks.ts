@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { packText, unpackText } from "../stored-json.js";
+import { packBlockText, unpackText } from "../stored-json.js";
 import { packColdSeries } from "./sqlite-cold-series.js";
 
 // Issue 20, third part, on SQLite: cold Bronze rows packed in blocks, as cold events are (sqlite-payload-blocks.ts),
@@ -54,7 +54,7 @@ function packBlock(prepared: Prepare, first: number): void {
       row.created_at as string,
     ];
   const block = prepared("INSERT OR IGNORE INTO bronze_blocks (first_rowid, body) VALUES (?, ?)");
-  if (block.run(first, packText(JSON.stringify(slots))).changes === 0) return; // packed already
+  if (block.run(first, packBlockText(JSON.stringify(slots))).changes === 0) return; // packed already
   // Deleted and written again (pages fill whole; an UPDATE in place saved no page, as for events).
   const remove = prepared("DELETE FROM bronze WHERE rowid = ?");
   const insert = prepared(
