@@ -11,7 +11,7 @@ import {
 import { eventWpIds } from "../event-wp-ids.js";
 import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
-import { plainText } from "../stored-json.js";
+import { packText } from "../stored-json.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
@@ -153,7 +153,7 @@ export function appendEventsParams(
       e.replica_id,
       e.sequence,
       storedClock(e),
-      plainText(storedPayload(e)),
+      packText(storedPayload(e)), // issue 20, fifth part: deflated (no maintenance packs blocks here)
       columnBytes(storedPrevHash(e, hashBefore), 32),
       hashBytes(e.hash),
     ];
