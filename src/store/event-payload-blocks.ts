@@ -1,5 +1,5 @@
 import { uuidFromColumn } from "./event-rows.js";
-import { packText, unpackText } from "./stored-json.js";
+import { packBlockText, unpackText } from "./stored-json.js";
 
 // Issue 20, second part: the payloads of cold events, packed in blocks. A payload column is the largest part of
 // an events row (~230 of ~510 bytes on SQLite) and is JSON much like its neighbours': deflated alone with the
@@ -56,7 +56,7 @@ export function blockBody(first: number, rows: readonly Row[]): { body: Buffer; 
     ];
     seqs.push(seq);
   }
-  return seqs.length === 0 ? undefined : { body: packText(JSON.stringify(texts)), seqs };
+  return seqs.length === 0 ? undefined : { body: packBlockText(JSON.stringify(texts)), seqs };
 }
 
 /** What a block's body holds, by seq - first (null where it holds nothing). */
@@ -73,7 +73,7 @@ export function blockTexts(body: unknown): Slot[] {
 export function blockWithout(body: unknown, first: number, seqs: readonly number[]): Buffer | undefined {
   const texts = blockTexts(body);
   for (const seq of seqs) if (seq - first < texts.length) texts[seq - first] = null;
-  return texts.some((text) => text !== null) ? packText(JSON.stringify(texts)) : undefined;
+  return texts.some((text) => text !== null) ? packBlockText(JSON.stringify(texts)) : undefined;
 }
 
 /** The blocks (first seqs) that hold payloads of these events rows. */

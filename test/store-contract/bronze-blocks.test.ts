@@ -108,6 +108,34 @@ describe("cold Bronze rows packed in blocks (issue 20, third part, SQLite)", () 
     }
   });
 
+  it("superseded packed rows leave their ids to the block; the latest keeps its own, which a new write links to", async () => {
+    const s = await dayStore(60);
+    try {
+      const before = await s.snapshots();
+      await compactStore(s.store);
+      const ids = s.db
+        .prepare("SELECT rowid, wp_id, version, bronze_id FROM bronze WHERE rowid <= ?")
+        .all(BRONZE_BLOCK) as Row[];
+      const latest = new Map(before.map((b) => [b.wp_id, b.version])); // by version order: the last one stays
+      for (const row of ids) {
+        const superseded = Number(row.version) < (latest.get(row.wp_id as string) ?? 0);
+        assert.equal(row.bronze_id === null, superseded, `rowid ${row.rowid} (${row.wp_id} v${row.version})`);
+      }
+      assert.ok(ids.filter((row) => row.bronze_id === null).length >= 100);
+      assert.equal(JSON.stringify(await s.snapshots()), JSON.stringify(before));
+      const wp = before[0]?.wp_id as string; // its five snapshots are all in block 1
+      const last = before.filter((b) => b.wp_id === wp).at(-1);
+      const engine = new LocusEngine(s.store, { config: CONFIG });
+      const done = await engine.run("update_wp", { wp_id: wp, updates: { priority: 3 } });
+      assert.equal(done.success, true);
+      const written = (await s.store.transaction((tx) => tx.bronzeSnapshots(wp))).at(-1);
+      assert.equal(written?.previous_bronze_id, last?.bronze_id);
+      await assertLogSound(s.store);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a block dropped or edited outside Locus fails the read instead of reading as another snapshot", async () => {
     const s = await dayStore(60);
     try {

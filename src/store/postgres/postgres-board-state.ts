@@ -14,10 +14,9 @@ const toState = (row: Row): BoardWpState => ({
 
 /** The board-visible state of every WP, deleted included (a tombstoned WP is `cancelled`), in created order. */
 export async function listBoardWps(query: WorkspaceQuery): Promise<BoardWpState[]> {
-  // json (not jsonb) reads two fields without building a binary document: this runs on each sync (section 12).
+  // Columns of their own (issue 20, fifth part: the document is deflated; it ran each sync, section 12).
   const rows = await query(
-    `SELECT wp_id, doc::json #>> '{governance,task_board_status}' AS board_status,
-       doc::json #>> '{governance,task_board_token}' AS token
+    `SELECT wp_id, board_status, board_token AS token
      FROM work_packets WHERE workspace_id = $1 ORDER BY created_at, wp_id`,
   );
   return rows.map(toState);

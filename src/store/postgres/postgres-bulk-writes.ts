@@ -1,6 +1,7 @@
 import { readinessColumns } from "../../domain/leases.js";
 import type { TrackedWorkPacket } from "../../domain/records.js";
 import { INSERT_NEW_WPS } from "./postgres-statements.js";
+import { wpBoardColumns, wpDocColumn } from "./postgres-wp-docs.js";
 
 // Section 13: a sync writes thousands of WPs in one transaction. One statement per row would cost a round trip
 // each; this writes a whole chunk in one (column arrays, unnest). Bronze snapshots: postgres-bronze.ts.
@@ -23,10 +24,12 @@ export async function insertNewWps(write: Write, wps: readonly TrackedWorkPacket
     column((wp) => wp.created_at),
     column((wp) => Date.parse(wp.created_at)),
     column((wp) => wp.tombstone !== undefined),
-    column((wp) => JSON.stringify(wp)),
+    column(wpDocColumn),
     labels.map(([label]) => label),
     labels.map(([, wpId]) => wpId),
     column((wp) => readinessColumns(wp).defer_ms),
     column((wp) => readinessColumns(wp).lease_expires_ms),
+    column((wp) => wpBoardColumns(wp)[0]),
+    column((wp) => wpBoardColumns(wp)[1]),
   ]);
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
+import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 type Row = Record<string, unknown>;
 
@@ -301,6 +302,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ALTER COLUMN prev_hash TYPE bytea USING ${bytesOf("prev_hash", HASH_PATTERN, "decode(prev_hash, 'hex')", 32)},
     ALTER COLUMN hash TYPE bytea USING ${bytesOf("hash", HASH_PATTERN, "decode(hash, 'hex')", 32)};
   `,
+  WP_DOCS_MIGRATION, // Migration 11 (issue 20, fifth part): WP documents deflated, postgres-wp-docs.ts
 ];
 
 /**

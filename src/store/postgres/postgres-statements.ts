@@ -12,7 +12,7 @@ import {
 import { eventWpIds } from "../event-wp-ids.js";
 import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
-import { plainText } from "../stored-json.js";
+import { packText } from "../stored-json.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
@@ -66,7 +66,8 @@ export const APPEND_EVENTS = `WITH inserted AS (
        SELECT pg_notify('${EVENTS_CHANNEL}', $21)`;
 
 /**
- * 7: upsert of a WP ($2..$11, and section 17's $14 defer_ms, $15 lease_expires_ms) with its readiness counters
+ * 7: upsert of a WP ($2..$11, section 17's $14 defer_ms, $15 lease_expires_ms, the board's $16 status and $17
+ * token, issue 20's migration 11) with its readiness counters
  * computed for a new row, the open_blockers of its dependents when it opens or closes ($12: is open now), and the
  * label index ($13): removing stale labels and adding new ones touch disjoint rows, so one statement does both.
  */
@@ -74,14 +75,15 @@ export const PUT_WP = `WITH before AS (
          SELECT status FROM work_packets WHERE workspace_id = $1 AND wp_id = $2),
        upsert AS (
          INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
-           created_ms, deleted, doc, defer_ms, lease_expires_ms, open_blockers, blocks_out)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $15,
+           created_ms, deleted, doc, defer_ms, lease_expires_ms, board_status, board_token, open_blockers, blocks_out)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $15, $16, $17,
            (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
              WHERE d.workspace_id = $1 AND d.to_wp_id = $2 AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
            (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = $2 AND d.type = 'blocks'))
          ON CONFLICT (workspace_id, wp_id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
            type = excluded.type, phase = excluded.phase, assignee = excluded.assignee, deleted = excluded.deleted,
-           doc = excluded.doc, defer_ms = excluded.defer_ms, lease_expires_ms = excluded.lease_expires_ms
+           doc = excluded.doc, defer_ms = excluded.defer_ms, lease_expires_ms = excluded.lease_expires_ms,
+           board_status = excluded.board_status, board_token = excluded.board_token
          RETURNING 1),
        dependents AS (
          UPDATE work_packets SET open_blockers = open_blockers + CASE WHEN $12 THEN 1 ELSE -1 END
@@ -102,16 +104,16 @@ export const PUT_WP = `WITH before AS (
  */
 export const INSERT_NEW_WPS = `WITH upsert AS (
          INSERT INTO work_packets (workspace_id, wp_id, status, priority, type, phase, assignee, created_at,
-           created_ms, deleted, doc, defer_ms, lease_expires_ms, open_blockers, blocks_out)
+           created_ms, deleted, doc, defer_ms, lease_expires_ms, board_status, board_token, open_blockers, blocks_out)
          SELECT $1, w.wp_id, w.status, w.priority, w.type, w.phase, w.assignee, w.created_at, w.created_ms, w.deleted,
-           w.doc, w.defer_ms, w.lease_expires_ms,
+           w.doc, w.defer_ms, w.lease_expires_ms, w.board_status, w.board_token,
            (SELECT COUNT(*) FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
              WHERE d.workspace_id = $1 AND d.to_wp_id = w.wp_id AND d.type = 'blocks' AND ${OPEN_BLOCKER}),
            (SELECT COUNT(*) FROM dependencies d WHERE d.workspace_id = $1 AND d.from_wp_id = w.wp_id AND d.type = 'blocks')
          FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
-           $10::boolean[], $11::text[], $14::bigint[], $15::bigint[])
+           $10::boolean[], $11::bytea[], $14::bigint[], $15::bigint[], $16::text[], $17::text[])
            AS w(wp_id, status, priority, type, phase, assignee, created_at, created_ms, deleted, doc, defer_ms,
-             lease_expires_ms)
+             lease_expires_ms, board_status, board_token)
          RETURNING 1)
        INSERT INTO wp_labels (workspace_id, label, wp_id) SELECT $1, l.label, l.wp_id
        FROM unnest($12::text[], $13::text[]) AS l(label, wp_id)
@@ -170,7 +172,7 @@ export function appendEventsParams(
       e.replica_id,
       e.sequence,
       storedClock(e),
-      plainText(storedPayload(e)),
+      packText(storedPayload(e)), // issue 20, fifth part: deflated (no maintenance packs blocks here)
       columnBytes(storedPrevHash(e, hashBefore), 32),
       hashBytes(e.hash),
     ];

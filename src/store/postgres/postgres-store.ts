@@ -24,6 +24,7 @@ import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "
 import { migrate } from "./postgres-schema.js";
 import { beginScript } from "./postgres-statements.js";
 import { PostgresTransaction } from "./postgres-transaction.js";
+import { docOfColumn } from "./postgres-wp-docs.js";
 
 /** Options for opening a PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -236,7 +237,7 @@ export class PostgresStore implements LocusStore {
       "SELECT doc FROM work_packets WHERE workspace_id = $1 ORDER BY wp_id",
       ws,
     )) {
-      const wp = JSON.parse(row.doc as string) as TrackedWorkPacket;
+      const wp = docOfColumn<TrackedWorkPacket>(row.doc);
       state.wps.set(wp.wp_id, wp);
     }
     const mtSql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 ORDER BY wp_id, mt_id";

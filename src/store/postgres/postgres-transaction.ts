@@ -40,10 +40,11 @@ import {
   PUT_WP,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
+import { docOfColumn, wpBoardColumns, wpDocColumn } from "./postgres-wp-docs.js";
 import { wpPageStatements } from "./postgres-wp-query.js";
 
 type Row = Record<string, unknown>;
-const docs = <T>(rows: Row[]): T[] => rows.map((row) => JSON.parse(row.doc as string) as T);
+const docs = <T>(rows: Row[]): T[] => rows.map((row) => docOfColumn<T>(row.doc));
 
 /**
  * The StoreTransaction of the PostgreSQL backend: one pooled client inside BEGIN ... COMMIT, holding the
@@ -137,7 +138,7 @@ export class PostgresTransaction implements StoreTransaction {
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
     const row = (await this.rows(GET_WP, [wpId]))[0];
     this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
-    return row?.doc == null ? undefined : (JSON.parse(row.doc as string) as TrackedWorkPacket);
+    return row?.doc == null ? undefined : docOfColumn<TrackedWorkPacket>(row.doc);
   }
 
   async getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]> {
@@ -158,10 +159,11 @@ export class PostgresTransaction implements StoreTransaction {
       wp.created_at,
       Date.parse(wp.created_at),
       wp.tombstone !== undefined,
-      JSON.stringify(wp),
+      wpDocColumn(wp), // deflated (issue 20, fifth part)
       !isClosedStatus(wp.status),
       wp.labels,
       ...Object.values(readinessColumns(wp)), // $14 defer_ms, $15 lease_expires_ms (section 17)
+      ...wpBoardColumns(wp), // $16 board_status, $17 board_token
     ]);
   }
 

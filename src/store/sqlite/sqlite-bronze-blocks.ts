@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { packText, unpackText } from "../stored-json.js";
+import { packBlockText, unpackText } from "../stored-json.js";
 import { packColdSeries } from "./sqlite-cold-series.js";
 
 // Issue 20, third part, on SQLite: cold Bronze rows packed in blocks, as cold events are (sqlite-payload-blocks.ts),
@@ -11,7 +11,10 @@ import { packColdSeries } from "./sqlite-cold-series.js";
 // what queries select on (bronze_id, wp_id, version, operation) and an empty doc. A reader puts the block's
 // values back before bronze-rows.ts reads the row, so every snapshot reads back byte for byte, matching its
 // content hash. A block is packed once the table holds BRONZE_COLD rows after its last one. PostgreSQL does not
-// pack (an UPDATE there leaves dead row versions, DECISIONS).
+// pack (an UPDATE there leaves dead row versions, DECISIONS). Fifth part: a packed row that is not its WP's latest
+// snapshot also leaves its bronze_id to the block (the column NULL, which the primary key's index holds in a few
+// bytes instead of ~35): no query looks a snapshot up by its id, and the latest one, whose id every WP write reads
+// (lastBronzeId), keeps it in its row. Blocks packed before hold no id, and their rows keep theirs.
 
 /** The rows a Bronze block covers: rowids first .. first + BRONZE_BLOCK - 1, first = k * BRONZE_BLOCK + 1. */
 export const BRONZE_BLOCK = 128;
@@ -20,8 +23,11 @@ export const BRONZE_COLD = 128;
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
-/** What a block holds for one row: doc text, content_hash, previous_bronze_id, created_at; null: not held. */
-type Slot = [string, string, string | null, string] | null;
+/**
+ * What a block holds for one row: doc text, content_hash, previous_bronze_id, created_at, and (fifth part) the
+ * bronze_id when the row left it to the block; null: not held.
+ */
+type Slot = [string, string, string | null, string, (string | null)?] | null;
 
 const isPacked = (doc: unknown): boolean =>
   (typeof doc === "string" || Buffer.isBuffer(doc)) && doc.length === 0;
@@ -46,15 +52,19 @@ function packBlock(prepared: Prepare, first: number): void {
   const slots: Slot[] = new Array(BRONZE_BLOCK).fill(null);
   const kept = rows.filter((row) => !isPacked(row.doc));
   if (kept.length === 0) return;
-  for (const row of kept)
+  const latest = latestVersions(prepared, kept);
+  for (const row of kept) {
+    const superseded = Number(row.version) < (latest.get(row.wp_id as string) ?? 0);
     slots[Number(row.bronze_rowid) - first] = [
       unpackText(row.doc),
       row.content_hash as string,
       (row.previous_bronze_id as string | null) ?? null,
       row.created_at as string,
+      superseded && typeof row.bronze_id === "string" ? row.bronze_id : null,
     ];
+  }
   const block = prepared("INSERT OR IGNORE INTO bronze_blocks (first_rowid, body) VALUES (?, ?)");
-  if (block.run(first, packText(JSON.stringify(slots))).changes === 0) return; // packed already
+  if (block.run(first, packBlockText(JSON.stringify(slots))).changes === 0) return; // packed already
   // Deleted and written again (pages fill whole; an UPDATE in place saved no page, as for events).
   const remove = prepared("DELETE FROM bronze WHERE rowid = ?");
   const insert = prepared(
@@ -62,7 +72,19 @@ function packBlock(prepared: Prepare, first: number): void {
      VALUES (@bronze_rowid, @bronze_id, @wp_id, @version, @operation, '', NULL, '', X'')`,
   );
   for (const row of kept) remove.run(row.bronze_rowid);
-  for (const row of kept) insert.run(row);
+  for (const row of kept) {
+    const id = slots[Number(row.bronze_rowid) - first]?.[4];
+    insert.run(typeof id === "string" ? { ...row, bronze_id: null } : row);
+  }
+}
+
+/** The latest version of each WP these rows are snapshots of. */
+function latestVersions(prepared: Prepare, rows: readonly Row[]): Map<string, number> {
+  const wps = JSON.stringify([...new Set(rows.map((row) => row.wp_id))]);
+  const found = prepared(
+    "SELECT wp_id, MAX(version) AS latest FROM bronze WHERE wp_id IN (SELECT value FROM json_each(?)) GROUP BY wp_id",
+  ).all(wps) as Row[];
+  return new Map(found.map((row) => [row.wp_id as string, Number(row.latest)]));
 }
 
 /** Bronze rows (selected with `rowid AS bronze_rowid`) with packed rows' values put back from their blocks. */
@@ -81,6 +103,7 @@ export function withBronzeBlocks(prepared: Prepare, rows: Row[]): Row[] {
     const slot = blocks.get(blockOf(rowid))?.[rowid - blockOf(rowid)];
     if (!Array.isArray(slot)) continue; // a block dropped outside Locus: the empty doc fails to read
     [row.doc, row.content_hash, row.previous_bronze_id, row.created_at] = slot;
+    if (row.bronze_id == null && typeof slot[4] === "string") row.bronze_id = slot[4];
   }
   return rows;
 }

@@ -32,12 +32,14 @@ export function putBronzes(prepared: Prepare, snapshots: readonly BronzeSnapshot
   });
 }
 
-/** The id of a WP's last snapshot. */
+/** The id of a WP's last snapshot (kept in its row even when packed, sqlite-bronze-blocks.ts). */
 export function lastBronzeId(prepared: Prepare, wpId: string): string | undefined {
-  const row = prepared("SELECT bronze_id FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1").get(
-    wpId,
-  ) as Row | undefined;
-  return row?.bronze_id as string | undefined;
+  const row = prepared(
+    "SELECT rowid AS bronze_rowid, bronze_id, doc FROM bronze WHERE wp_id = ? ORDER BY version DESC LIMIT 1",
+  ).get(wpId) as Row | undefined;
+  if (row === undefined) return undefined;
+  if (row.bronze_id == null) withBronzeBlocks(prepared, [row]); // never expected: the block holds it then
+  return row.bronze_id as string | undefined;
 }
 
 /** Every snapshot of a WP (all WPs when omitted), oldest first, whole. */

@@ -49,7 +49,9 @@ export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS eve
   ${termTextSqlite("e.event_name")} AS event_name, e.wp_id, e.related_wp_id,
   CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN NULL ELSE e.timestamp END AS timestamp,
   CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN hex(e.timestamp) END AS timestamp_ms_hex,
-  ${uuidTextSqlite("e.trace_id")} AS trace_id, ${uuidTextSqlite("e.job_id")} AS job_id, e.protocol_id, e.actor_id,
+  ${uuidTextSqlite("e.trace_id")} AS trace_id, CASE WHEN e.job_id = X'' THEN (SELECT ${uuidTextSqlite("jb.job_id")}
+    FROM events jb WHERE jb.seq < e.seq AND +jb.job_id <> X'' ORDER BY jb.seq DESC LIMIT 1)
+    ELSE ${uuidTextSqlite("e.job_id")} END AS job_id, e.protocol_id, e.actor_id,
   ${termTextSqlite("e.replica_id")} AS replica_id, e.sequence, e.vector_clock,
   e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
   CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(

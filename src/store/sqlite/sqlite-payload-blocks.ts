@@ -10,11 +10,12 @@ import {
 } from "../event-payload-blocks.js";
 import { packColdSeries } from "./sqlite-cold-series.js";
 import { packTermColumns } from "./sqlite-event-columns.js";
+import { packJobIds } from "./sqlite-event-jobs.js";
 
 // Issue 20, second and third parts, on the SQLite backend: cold events' payloads (and the other columns no query
 // selects on) packed in blocks (event-payload-blocks.ts), in the table event_payload_blocks (migration 8), by
 // maintenance (packColdBlocks), never by a job; the packed row's name, replica and timestamp in their smaller
-// forms (sqlite-event-columns.ts, fourth part). A packed row shrinks in its page; SQLite merges pages left
+// forms (sqlite-event-columns.ts, fourth part), its job_id empty when the row before holds it (sqlite-event-jobs.ts). A packed row shrinks in its page; SQLite merges pages left
 // two-thirds empty with their neighbours, and the pages freed are reused by the rows written next.
 
 type Prepare = (sql: string) => Database.Statement;
@@ -58,7 +59,7 @@ function packBlock(prepared: Prepare, first: number): void {
      VALUES (@seq, @event_uuid, '', @event_name, @wp_id, @related_wp_id, @timestamp, '', @job_id,
       '', '', @replica_id, @sequence, @vector_clock, '', @prev_hash, @hash)`,
   );
-  for (const row of packTermColumns(prepared, rows)) insert.run(row);
+  for (const row of packJobIds(packTermColumns(prepared, rows))) insert.run(row);
 }
 
 /** Events rows with the cold columns of packed rows put back from their blocks. */

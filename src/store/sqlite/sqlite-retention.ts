@@ -7,6 +7,7 @@ import {
   timestampBeforeSqlite,
   timestampBound,
 } from "./sqlite-event-columns.js";
+import { heldJobSqlite, jobEventSeqsSqlite, keepHeldJob } from "./sqlite-event-jobs.js";
 import { forgetPayloads } from "./sqlite-payload-blocks.js";
 
 // Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
@@ -23,7 +24,8 @@ export function purgeCandidates(prepared: Prepare, before: string): PurgeCandida
     `SELECT e.seq, e.event_uuid, ${termTextSqlite("e.event_name")} AS event_name, e.hash FROM events e
      WHERE ${timestampBeforeSqlite("e.timestamp")} AND ${termInSqlite("e.event_name", PURGEABLE)}
        AND (${termInSqlite("e.event_name", ["work_query_executed"])} OR NOT EXISTS (
-         SELECT 1 FROM events s WHERE s.job_id = e.job_id AND NOT ${termInSqlite("s.event_name", PURGEABLE)}))
+         SELECT 1 FROM events s WHERE s.seq IN (${jobEventSeqsSqlite(`jh.job_id = ${heldJobSqlite("e")}`)})
+           AND NOT ${termInSqlite("s.event_name", PURGEABLE)}))
      ORDER BY e.seq`,
   )
     .all(...timestampBound(before))
@@ -48,8 +50,9 @@ export function purgeEvents(
     "INSERT INTO purged_events (seq, event_uuid, hash, checkpoint_seq) VALUES (?, ?, ?, ?)",
   );
   const remove = prepared("DELETE FROM events WHERE seq = ?");
-  for (const event of events) {
+  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
     keep.run(event.seq, event.event_uuid, event.hash, checkpointSeq);
+    keepHeldJob(prepared, event.seq); // the row after may read its job_id through this one (fifth part)
     remove.run(event.seq);
   }
   forgetPayloads(

@@ -200,6 +200,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX wp_board_view ON work_packets (created_at, wp_id, status, board_token);
   CREATE INDEX wp_plain_docs ON work_packets (wp_id) WHERE typeof(doc) = 'text';
   `,
+  // Migration 12 (issue 20, fifth part): a packed events row whose job_id is the row before's stores it empty
+  // (sqlite-event-jobs.ts), so the job index holds only the rows that hold a job_id (JOB_HELD, the same term).
+  `
+  DROP INDEX IF EXISTS events_by_job;
+  CREATE INDEX events_by_job ON events (job_id) WHERE job_id <> X'';
+  `,
 ];
 
 type Row = Record<string, unknown>;

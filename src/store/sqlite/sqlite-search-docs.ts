@@ -1,8 +1,11 @@
 import type { KeywordFields, SearchDocument } from "../../search/search-index-port.js";
+import { hashFromColumn, storedHash } from "../event-rows.js";
 import { replaceSilver, type SilverIndex } from "./sqlite-silver.js";
 
 // Section 9 on SQLite, the write side of a WP's search rows: its search_docs row (the hashes that tell what
 // changed, and the change sequence vector caches follow), its keyword row in search_fts, and its Silver chunks.
+// Issue 20, fifth part: the two hashes are stored as their 32 bytes (storedHash; any other text as it is), and
+// read back as hex (hashFromColumn), so rows written before, as text, compare as they did.
 
 type Row = Record<string, unknown>;
 
@@ -20,8 +23,8 @@ export function writeSearchDocument(
   const row = index
     .prepared("SELECT doc_id, keyword_hash, silver_hash FROM search_docs WHERE wp_id = ?")
     .get(doc.wp_id) as Row | undefined;
-  const keywordChanged = row?.keyword_hash !== doc.keyword_hash;
-  const silverChanged = row?.silver_hash !== doc.silver_hash;
+  const keywordChanged = row?.keyword_hash == null || hashFromColumn(row.keyword_hash) !== doc.keyword_hash;
+  const silverChanged = row?.silver_hash == null || hashFromColumn(row.silver_hash) !== doc.silver_hash;
   if (!keywordChanged && !silverChanged) return;
   const seq = nextSeq();
   let docId: number;
@@ -30,7 +33,7 @@ export function writeSearchDocument(
       .prepared(
         "INSERT INTO search_docs (wp_id, bronze_id, keyword_hash, silver_hash, change_seq) VALUES (?, ?, ?, ?, ?)",
       )
-      .run(doc.wp_id, doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq);
+      .run(doc.wp_id, doc.bronze_id, storedHash(doc.keyword_hash), storedHash(doc.silver_hash), seq);
     docId = Number(inserted.lastInsertRowid);
   } else {
     docId = row.doc_id as number;
@@ -38,7 +41,7 @@ export function writeSearchDocument(
       .prepared(
         "UPDATE search_docs SET bronze_id = ?, keyword_hash = ?, silver_hash = ?, change_seq = ? WHERE doc_id = ?",
       )
-      .run(doc.bronze_id, doc.keyword_hash, doc.silver_hash, seq, docId);
+      .run(doc.bronze_id, storedHash(doc.keyword_hash), storedHash(doc.silver_hash), seq, docId);
   }
   if (keywordChanged) writeKeywordRow(index, docId, doc.wp_id, doc.keyword, row?.keyword_hash != null);
   if (silverChanged) replaceSilver(index, doc, newSilverId, model, row === undefined);

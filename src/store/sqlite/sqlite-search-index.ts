@@ -13,6 +13,7 @@ import type {
   VectorChanges,
 } from "../../search/search-index-port.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
+import { storedHash } from "../event-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
@@ -316,7 +317,7 @@ export class SqliteSearchIndex implements SearchIndexPort {
       for (const [wpId, { docId, chunks }] of byWp) {
         const fields = keywordFieldsOf(chunks);
         writeKeywordRow(this, docId, wpId, fields, false);
-        setHash.run(keywordHashOf(fields), docId);
+        setHash.run(storedHash(keywordHashOf(fields)), docId); // as writeSearchDocument stores it
         count++;
         after = wpId;
       }

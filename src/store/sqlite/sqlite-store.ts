@@ -17,6 +17,7 @@ import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../s
 import { sqliteAddonPath } from "./sqlite-addon.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
+import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { withPayloads } from "./sqlite-payload-blocks.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
@@ -141,8 +142,9 @@ export class SqliteStore implements LocusStore {
     }
     if (query.jobIds !== undefined) {
       // Either stored form of a job id (event-rows.ts): its bytes, or the text of rows written before.
-      sql +=
-        " AND job_id IN (SELECT value FROM json_each(?) UNION ALL SELECT unhex(value) FROM json_each(?))";
+      sql += ` AND seq IN (${jobEventSeqsSqlite(
+        "jh.job_id IN (SELECT value FROM json_each(?) UNION ALL SELECT unhex(value) FROM json_each(?))",
+      )})`;
       const packed = query.jobIds.map(packedUuidHex).filter((hex) => hex !== undefined);
       params.push(JSON.stringify(query.jobIds), JSON.stringify(packed));
     }

@@ -34,6 +34,7 @@ import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-b
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
 import { termInSqlite } from "./sqlite-event-columns.js";
+import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -322,7 +323,7 @@ export class SqliteTransaction implements StoreTransaction {
   async jobIdUsed(jobId: string): Promise<boolean> {
     // Either stored form of the id (event-rows.ts): bytes, or the text of rows written before.
     const decision = termInSqlite("event_name", ["capability_decision"]);
-    const sql = `SELECT 1 FROM events WHERE job_id IN (?, ?) AND NOT ${decision} LIMIT 1`;
+    const sql = `SELECT 1 FROM events WHERE seq IN (${jobEventSeqsSqlite("jh.job_id IN (?, ?)")}) AND NOT ${decision} LIMIT 1`;
     return this.prepared(sql).get(storedUuid(jobId), jobId) !== undefined;
   }
 
