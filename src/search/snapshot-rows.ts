@@ -1,4 +1,4 @@
-import { closeSync, read } from "node:fs";
+import { closeSync, fstat, fstatSync, read } from "node:fs";
 import { readFully } from "./binary-file.js";
 import {
   createQuantizedScan,
@@ -12,7 +12,7 @@ import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.j
 
 // The vectors a process restored from the snapshot file (vector-snapshot.ts), searched without reading their
 // floats into memory (issue 17: a one-shot `locus search` pays ~4-5 ms for every megabyte of fresh memory it
-// fills, and 10K WPs hold 20 MB of vectors). The rows are held as int8 (5 MB), scanned by an integer SIMD
+// fills, and 10K WPs hold 20 MB of vectors). The rows are read as int8 (5 MB) through a small window, scanned by an integer SIMD
 // kernel, and the best `k + margin` of them are scored again from their float copies, read from the file by
 // position: the hits and their scores are those of an exact search, unless a row's int8 score is off by more
 // than the margin's worth of ranks (int8 error is ~1e-3 of a cosine; the margin spans far more).
@@ -36,6 +36,17 @@ export interface SnapshotRowsLayout {
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/**
+ * Int8 rows scanned per read (256 KB at 512 dimensions). Issue 17, sixth round: the rows are read from the file
+ * into one small window of the memory a block at a time during the scan, instead of all of them (5 MB at 10K WPs)
+ * into fresh memory ahead of it, which this VM charges ~3 ms a megabyte at first touch.
+ */
+const WINDOW_ROWS = 512;
+
+/** The end of the int8 rows and scales in the file, which must be there (the float rows are read by position). */
+const rowsEnd = (layout: SnapshotRowsLayout) =>
+  Math.max(layout.int8At + layout.ids.length * layout.stride, layout.scalesAt + layout.ids.length * 4);
+
 /** Restored snapshot rows: exact top-k over them, removal by id; holds the file open for the float rows. */
 export class SnapshotRows {
   /** Row of each id, made on the first removal by id (a one-shot search that removes nothing never needs it). */
@@ -45,6 +56,8 @@ export class SnapshotRows {
   private readonly memory: WasmMemory;
   private readonly quantizedScan: QuantizedScanFunction | undefined;
   private readonly floatScan: ScanFunction | undefined;
+  /** Int8 rows the window at the memory's start holds. */
+  private readonly windowRows: number;
   /** Byte offsets in the memory: int16 query, int32 scores, float query, then the float rows being rescored. */
   private readonly queryAt: number;
   private readonly scoresAt: number;
@@ -53,8 +66,8 @@ export class SnapshotRows {
   private live: number;
 
   /**
-   * Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short.
-   * With `read`, they are already in its memory and scales (readAhead).
+   * Reads the scales of `layout` from `fd` (which it then owns); throws when the file is short of them or of the
+   * int8 rows, which each search reads through its window. With `read`, the scales are read and the size checked (readAhead).
    */
   constructor(
     private readonly fd: number,
@@ -62,7 +75,8 @@ export class SnapshotRows {
     read?: { readonly memory: WasmMemory; readonly scales: Float32Array },
   ) {
     const rows = layout.ids.length;
-    this.queryAt = align16(rows * layout.stride);
+    this.windowRows = Math.min(rows, WINDOW_ROWS);
+    this.queryAt = align16(this.windowRows * layout.stride);
     this.scoresAt = this.queryAt + align16(layout.stride * 2);
     this.floatQueryAt = this.scoresAt + align16(rows * 4);
     this.rescoreAt = this.floatQueryAt + layout.stride * 4;
@@ -71,7 +85,8 @@ export class SnapshotRows {
     this.floatScan = createWasmScan(this.memory);
     this.scales = read?.scales ?? new Float32Array(rows);
     if (read === undefined) {
-      readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
+      if (fstatSync(fd).size < rowsEnd(layout))
+        throw new Error("snapshot file is shorter than its header says");
       readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
     }
     this.removed = new Uint8Array(rows);
@@ -79,8 +94,9 @@ export class SnapshotRows {
   }
 
   /**
-   * The rows of `layout`, their int8 rows and scales read on libuv's thread pool (issue 17: a search reads them
-   * while it embeds its query); rejects when the file is short or cannot be read, and the caller closes `fd`.
+   * The rows of `layout`, their scales read and the file's size checked on libuv's thread pool (issue 17: a
+   * search does that while it embeds its query); rejects when the file is short or cannot be read, and the caller
+   * closes `fd`.
    */
   static readAhead(fd: number, layout: SnapshotRowsLayout): Promise<SnapshotRows> {
     const memory = SnapshotRows.memoryFor(layout);
@@ -93,17 +109,26 @@ export class SnapshotRows {
             : resolve(),
         ),
       );
-    return Promise.all([
-      readInto(new Uint8Array(memory.buffer, 0, layout.ids.length * layout.stride), layout.int8At),
-      readInto(new Uint8Array(scales.buffer), layout.scalesAt),
-    ]).then(() => new SnapshotRows(fd, layout, { memory, scales }));
+    const sizeChecked = new Promise<void>((resolve, reject) =>
+      fstat(fd, (error, stats) =>
+        error !== null || stats.size < rowsEnd(layout)
+          ? reject(error ?? new Error("snapshot file is shorter than its header says"))
+          : resolve(),
+      ),
+    );
+    return Promise.all([sizeChecked, readInto(new Uint8Array(scales.buffer), layout.scalesAt)]).then(
+      () => new SnapshotRows(fd, layout, { memory, scales }),
+    );
   }
 
-  /** A memory for the int8 rows and the scan's room after them (see the constructor's offsets). */
+  /** A memory for the int8 rows' window and the scan's room after it (see the constructor's offsets). */
   private static memoryFor(layout: SnapshotRowsLayout): WasmMemory {
     const rows = layout.ids.length;
     const end =
-      align16(rows * layout.stride) + align16(layout.stride * 2) + align16(rows * 4) + layout.stride * 4;
+      align16(Math.min(rows, WINDOW_ROWS) * layout.stride) +
+      align16(layout.stride * 2) +
+      align16(rows * 4) +
+      layout.stride * 4;
     return createWasmMemory(Math.ceil(end / PAGE_BYTES) + 1);
   }
 
@@ -173,14 +198,26 @@ export class SnapshotRows {
 
   /** The `wanted` rows (not removed) of best int8 score, in row order (the file's order). */
   private approximateBest(query: Float32Array, wanted: number): number[] {
-    const { stride, ids } = this.layout;
+    const { stride, ids, int8At } = this.layout;
     const rows = ids.length;
     const buffer = this.memory.buffer;
     const query16 = new Int16Array(buffer, this.queryAt, stride);
     const scores = new Int32Array(buffer, this.scoresAt, rows);
     quantizeQuery(query, query16);
-    if (this.quantizedScan !== undefined) this.quantizedScan(0, rows, stride, this.queryAt, this.scoresAt);
-    else quantizedScanJs(new Int8Array(buffer, 0, rows * stride), rows, stride, query16, scores);
+    for (let first = 0; first < rows; first += this.windowRows) {
+      const count = Math.min(this.windowRows, rows - first);
+      readFully(this.fd, new Uint8Array(buffer, 0, count * stride), int8At + first * stride);
+      if (this.quantizedScan !== undefined)
+        this.quantizedScan(0, count, stride, this.queryAt, this.scoresAt + first * 4);
+      else
+        quantizedScanJs(
+          new Int8Array(buffer, 0, count * stride),
+          count,
+          stride,
+          query16,
+          scores.subarray(first),
+        );
+    }
     const approximate = new Float32Array(rows);
     for (let row = 0; row < rows; row++)
       approximate[row] =
