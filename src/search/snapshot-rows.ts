@@ -43,6 +43,31 @@ const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
  */
 const WINDOW_ROWS = 512;
 
+/**
+ * Where a search keeps its data in the scan's memory: the window (a block of int8 rows, or of float rows being
+ * rescored: a quarter as many), the int16 query, the int32 scores of every row, the float query, the float scores
+ * of a rescored block. Sized once, so the memory never grows (fresh pages) during a search.
+ */
+function scanPlaces(layout: SnapshotRowsLayout) {
+  const { stride } = layout;
+  const rows = layout.ids.length;
+  const windowRows = Math.min(rows, WINDOW_ROWS);
+  const rescoreRows = Math.max(1, Math.floor(windowRows / 4));
+  const queryAt = align16(Math.max(windowRows * stride, rescoreRows * stride * 4));
+  const scoresAt = queryAt + align16(stride * 2);
+  const floatQueryAt = scoresAt + align16(rows * 4);
+  const rescoreScoresAt = floatQueryAt + stride * 4;
+  return {
+    windowRows,
+    rescoreRows,
+    queryAt,
+    scoresAt,
+    floatQueryAt,
+    rescoreScoresAt,
+    end: rescoreScoresAt + rescoreRows * 4,
+  };
+}
+
 /** The end of the int8 rows and scales in the file, which must be there (the float rows are read by position). */
 const rowsEnd = (layout: SnapshotRowsLayout) =>
   Math.max(layout.int8At + layout.ids.length * layout.stride, layout.scalesAt + layout.ids.length * 4);
@@ -56,13 +81,8 @@ export class SnapshotRows {
   private readonly memory: WasmMemory;
   private readonly quantizedScan: QuantizedScanFunction | undefined;
   private readonly floatScan: ScanFunction | undefined;
-  /** Int8 rows the window at the memory's start holds. */
-  private readonly windowRows: number;
-  /** Byte offsets in the memory: int16 query, int32 scores, float query, then the float rows being rescored. */
-  private readonly queryAt: number;
-  private readonly scoresAt: number;
-  private readonly floatQueryAt: number;
-  private readonly rescoreAt: number;
+  /** Where a search keeps its data in the memory (scanPlaces). */
+  private readonly places: ReturnType<typeof scanPlaces>;
   private live: number;
 
   /**
@@ -75,11 +95,7 @@ export class SnapshotRows {
     read?: { readonly memory: WasmMemory; readonly scales: Float32Array },
   ) {
     const rows = layout.ids.length;
-    this.windowRows = Math.min(rows, WINDOW_ROWS);
-    this.queryAt = align16(this.windowRows * layout.stride);
-    this.scoresAt = this.queryAt + align16(layout.stride * 2);
-    this.floatQueryAt = this.scoresAt + align16(rows * 4);
-    this.rescoreAt = this.floatQueryAt + layout.stride * 4;
+    this.places = scanPlaces(layout);
     this.memory = read?.memory ?? SnapshotRows.memoryFor(layout);
     this.quantizedScan = createQuantizedScan(this.memory);
     this.floatScan = createWasmScan(this.memory);
@@ -121,15 +137,9 @@ export class SnapshotRows {
     );
   }
 
-  /** A memory for the int8 rows' window and the scan's room after it (see the constructor's offsets). */
+  /** A memory for the window and the scan's room after it (scanPlaces). */
   private static memoryFor(layout: SnapshotRowsLayout): WasmMemory {
-    const rows = layout.ids.length;
-    const end =
-      align16(Math.min(rows, WINDOW_ROWS) * layout.stride) +
-      align16(layout.stride * 2) +
-      align16(rows * 4) +
-      layout.stride * 4;
-    return createWasmMemory(Math.ceil(end / PAGE_BYTES) + 1);
+    return createWasmMemory(Math.ceil(scanPlaces(layout).end / PAGE_BYTES) + 1);
   }
 
   /** Rows not removed. */
@@ -199,16 +209,17 @@ export class SnapshotRows {
   /** The `wanted` rows (not removed) of best int8 score, in row order (the file's order). */
   private approximateBest(query: Float32Array, wanted: number): number[] {
     const { stride, ids, int8At } = this.layout;
+    const { windowRows, queryAt, scoresAt } = this.places;
     const rows = ids.length;
     const buffer = this.memory.buffer;
-    const query16 = new Int16Array(buffer, this.queryAt, stride);
-    const scores = new Int32Array(buffer, this.scoresAt, rows);
+    const query16 = new Int16Array(buffer, queryAt, stride);
+    const scores = new Int32Array(buffer, scoresAt, rows);
     quantizeQuery(query, query16);
-    for (let first = 0; first < rows; first += this.windowRows) {
-      const count = Math.min(this.windowRows, rows - first);
+    for (let first = 0; first < rows; first += windowRows) {
+      const count = Math.min(windowRows, rows - first);
       readFully(this.fd, new Uint8Array(buffer, 0, count * stride), int8At + first * stride);
       if (this.quantizedScan !== undefined)
-        this.quantizedScan(0, count, stride, this.queryAt, this.scoresAt + first * 4);
+        this.quantizedScan(0, count, stride, queryAt, scoresAt + first * 4);
       else
         quantizedScanJs(
           new Int8Array(buffer, 0, count * stride),
@@ -231,29 +242,32 @@ export class SnapshotRows {
     return best.sort((a, b) => a - b);
   }
 
-  /** The rows' float scores, read from the file and scanned by the index's own kernel (so rounding is the same). */
+  /**
+   * The rows' float scores, read from the file a window's worth at a time and scanned by the index's own kernel
+   * (so rounding is the same).
+   */
   private exactScores(query: Float32Array, rows: readonly number[]): Float32Array {
     const { stride, floatsAt } = this.layout;
+    const { rescoreRows, floatQueryAt, rescoreScoresAt } = this.places;
     const rowBytes = stride * 4;
-    const scoresAt = this.rescoreAt + rows.length * rowBytes;
-    const needed = scoresAt + rows.length * 4;
-    if (needed > this.memory.buffer.byteLength)
-      this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
     const buffer = this.memory.buffer;
     const floats = new Float32Array(buffer);
-    floats.fill(0, this.floatQueryAt / 4, this.rescoreAt / 4);
-    floats.set(query, this.floatQueryAt / 4);
-    rows.forEach((row, i) => {
-      readFully(
-        this.fd,
-        new Uint8Array(buffer, this.rescoreAt + i * rowBytes, rowBytes),
-        floatsAt + row * rowBytes,
-      );
-    });
-    const scores = new Float32Array(buffer, scoresAt, rows.length);
-    if (this.floatScan !== undefined)
-      this.floatScan(this.rescoreAt, rows.length, stride, this.floatQueryAt, scoresAt);
-    else scanRowsJs(floats, this.rescoreAt / 4, rows.length, stride, this.floatQueryAt / 4, scores);
-    return scores.slice();
+    floats.fill(0, floatQueryAt / 4, floatQueryAt / 4 + stride);
+    floats.set(query, floatQueryAt / 4);
+    const out = new Float32Array(rows.length);
+    const blockScores = new Float32Array(buffer, rescoreScoresAt, rescoreRows);
+    for (let first = 0; first < rows.length; first += rescoreRows) {
+      const count = Math.min(rescoreRows, rows.length - first);
+      for (let i = 0; i < count; i++)
+        readFully(
+          this.fd,
+          new Uint8Array(buffer, i * rowBytes, rowBytes),
+          floatsAt + (rows[first + i] as number) * rowBytes,
+        );
+      if (this.floatScan !== undefined) this.floatScan(0, count, stride, floatQueryAt, rescoreScoresAt);
+      else scanRowsJs(floats, 0, count, stride, floatQueryAt / 4, blockScores);
+      out.set(blockScores.subarray(0, count), first);
+    }
+    return out;
   }
 }
