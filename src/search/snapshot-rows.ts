@@ -258,12 +258,12 @@ export class SnapshotRows {
     const blockScores = new Float32Array(buffer, rescoreScoresAt, rescoreRows);
     for (let first = 0; first < rows.length; first += rescoreRows) {
       const count = Math.min(rescoreRows, rows.length - first);
-      for (let i = 0; i < count; i++)
-        readFully(
-          this.fd,
-          new Uint8Array(buffer, i * rowBytes, rowBytes),
-          floatsAt + (rows[first + i] as number) * rowBytes,
-        );
+      // Rows next to each other in the file (a WP's chunks often are) are read in one call.
+      for (let i = 0, run = 1; i < count; i += run) {
+        const row = rows[first + i] as number;
+        for (run = 1; i + run < count && rows[first + i + run] === row + run; ) run++;
+        readFully(this.fd, new Uint8Array(buffer, i * rowBytes, run * rowBytes), floatsAt + row * rowBytes);
+      }
       if (this.floatScan !== undefined) this.floatScan(0, count, stride, floatQueryAt, rescoreScoresAt);
       else scanRowsJs(floats, 0, count, stride, floatQueryAt / 4, blockScores);
       out.set(blockScores.subarray(0, count), first);
