@@ -90,8 +90,9 @@ if (/[^\x00-\x7f]/.test(bundled))
   throw new Error("dist/cli/locus.cjs is not pure ASCII; bin/locus.js reads it as Latin-1");
 
 // Warm the code cache: the cache is written by the first start that finds none, with the functions that
-// start compiled. After `init` and a few WPs, the cache is dropped and written again by `ready`, the command
-// section 12 times, so its path is compiled code at the next start.
+// start compiled. After `init` and a few WPs, the cache is dropped and written again by one process that runs
+// `ready` (the command section 12 times) and then `search` (issue 17), so both paths are compiled code at the
+// next start (scripts/warm-cli-cache.cjs).
 const scratch = mkdtempSync(join(tmpdir(), "locus-build-"));
 try {
   const store = ["--store", join(scratch, "warm.db")];
@@ -109,7 +110,12 @@ try {
     locus("update", id, "--status", "ready", "--json");
   }
   rmSync("dist/cli/locus.cjs.v8cache");
-  locus("ready", "--json");
+  const warm = spawnSync(
+    process.execPath,
+    [join(process.cwd(), "scripts", "warm-cli-cache.cjs"), store[1], scratch],
+    { encoding: "utf8" },
+  );
+  if (warm.status !== 0) throw new Error(`warming the CLI cache failed\n${warm.stderr}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

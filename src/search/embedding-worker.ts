@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import { registerFastSplitV } from "./tfjs-split-kernel.js";
 
 // Issue 20: indexing with the local model is compute-bound (TF.js' SIMD kernels run one thread), so a large
@@ -61,6 +62,10 @@ export class EmbeddingWorker {
 
   /** `packages`: the paths of the runtime, the weights and TF.js' core (local-embedding-provider.ts). */
   constructor(packages: { embeddings: string; weights: string; core: string }) {
+    // Required here, not imported: a one-shot search that starts no worker skips loading worker_threads (issue 17).
+    const { Worker } = createRequire(import.meta.url)(
+      "node:worker_threads",
+    ) as typeof import("node:worker_threads");
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: packages });
     this.worker.on("message", (reply: Reply) => this.answer(reply));
     this.worker.on("error", () => this.fail());

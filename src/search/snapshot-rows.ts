@@ -1,4 +1,4 @@
-import { closeSync, read } from "node:fs";
+import { closeSync, fstat, fstatSync, read } from "node:fs";
 import { readFully } from "./binary-file.js";
 import {
   createQuantizedScan,
@@ -12,7 +12,7 @@ import { createWasmMemory, PAGE_BYTES, type WasmMemory } from "./wasm-bytecode.j
 
 // The vectors a process restored from the snapshot file (vector-snapshot.ts), searched without reading their
 // floats into memory (issue 17: a one-shot `locus search` pays ~4-5 ms for every megabyte of fresh memory it
-// fills, and 10K WPs hold 20 MB of vectors). The rows are held as int8 (5 MB), scanned by an integer SIMD
+// fills, and 10K WPs hold 20 MB of vectors). The rows are read as int8 (5 MB) through a small window, scanned by an integer SIMD
 // kernel, and the best `k + margin` of them are scored again from their float copies, read from the file by
 // position: the hits and their scores are those of an exact search, unless a row's int8 score is off by more
 // than the margin's worth of ranks (int8 error is ~1e-3 of a cosine; the margin spans far more).
@@ -36,6 +36,42 @@ export interface SnapshotRowsLayout {
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/**
+ * Int8 rows scanned per read (256 KB at 512 dimensions). Issue 17, sixth round: the rows are read from the file
+ * into one small window of the memory a block at a time during the scan, instead of all of them (5 MB at 10K WPs)
+ * into fresh memory ahead of it, which this VM charges ~3 ms a megabyte at first touch.
+ */
+const WINDOW_ROWS = 512;
+
+/**
+ * Where a search keeps its data in the scan's memory: the window (a block of int8 rows, or of float rows being
+ * rescored: a quarter as many), the int16 query, the int32 scores of every row, the float query, the float scores
+ * of a rescored block. Sized once, so the memory never grows (fresh pages) during a search.
+ */
+function scanPlaces(layout: SnapshotRowsLayout) {
+  const { stride } = layout;
+  const rows = layout.ids.length;
+  const windowRows = Math.min(rows, WINDOW_ROWS);
+  const rescoreRows = Math.max(1, Math.floor(windowRows / 4));
+  const queryAt = align16(Math.max(windowRows * stride, rescoreRows * stride * 4));
+  const scoresAt = queryAt + align16(stride * 2);
+  const floatQueryAt = scoresAt + align16(rows * 4);
+  const rescoreScoresAt = floatQueryAt + stride * 4;
+  return {
+    windowRows,
+    rescoreRows,
+    queryAt,
+    scoresAt,
+    floatQueryAt,
+    rescoreScoresAt,
+    end: rescoreScoresAt + rescoreRows * 4,
+  };
+}
+
+/** The end of the int8 rows and scales in the file, which must be there (the float rows are read by position). */
+const rowsEnd = (layout: SnapshotRowsLayout) =>
+  Math.max(layout.int8At + layout.ids.length * layout.stride, layout.scalesAt + layout.ids.length * 4);
+
 /** Restored snapshot rows: exact top-k over them, removal by id; holds the file open for the float rows. */
 export class SnapshotRows {
   /** Row of each id, made on the first removal by id (a one-shot search that removes nothing never needs it). */
@@ -45,16 +81,13 @@ export class SnapshotRows {
   private readonly memory: WasmMemory;
   private readonly quantizedScan: QuantizedScanFunction | undefined;
   private readonly floatScan: ScanFunction | undefined;
-  /** Byte offsets in the memory: int16 query, int32 scores, float query, then the float rows being rescored. */
-  private readonly queryAt: number;
-  private readonly scoresAt: number;
-  private readonly floatQueryAt: number;
-  private readonly rescoreAt: number;
+  /** Where a search keeps its data in the memory (scanPlaces). */
+  private readonly places: ReturnType<typeof scanPlaces>;
   private live: number;
 
   /**
-   * Reads the int8 rows and scales of `layout` from `fd` (which it then owns); throws when the file is short.
-   * With `read`, they are already in its memory and scales (readAhead).
+   * Reads the scales of `layout` from `fd` (which it then owns); throws when the file is short of them or of the
+   * int8 rows, which each search reads through its window. With `read`, the scales are read and the size checked (readAhead).
    */
   constructor(
     private readonly fd: number,
@@ -62,16 +95,14 @@ export class SnapshotRows {
     read?: { readonly memory: WasmMemory; readonly scales: Float32Array },
   ) {
     const rows = layout.ids.length;
-    this.queryAt = align16(rows * layout.stride);
-    this.scoresAt = this.queryAt + align16(layout.stride * 2);
-    this.floatQueryAt = this.scoresAt + align16(rows * 4);
-    this.rescoreAt = this.floatQueryAt + layout.stride * 4;
+    this.places = scanPlaces(layout);
     this.memory = read?.memory ?? SnapshotRows.memoryFor(layout);
     this.quantizedScan = createQuantizedScan(this.memory);
     this.floatScan = createWasmScan(this.memory);
     this.scales = read?.scales ?? new Float32Array(rows);
     if (read === undefined) {
-      readFully(fd, new Uint8Array(this.memory.buffer, 0, rows * layout.stride), layout.int8At);
+      if (fstatSync(fd).size < rowsEnd(layout))
+        throw new Error("snapshot file is shorter than its header says");
       readFully(fd, new Uint8Array(this.scales.buffer), layout.scalesAt);
     }
     this.removed = new Uint8Array(rows);
@@ -79,8 +110,9 @@ export class SnapshotRows {
   }
 
   /**
-   * The rows of `layout`, their int8 rows and scales read on libuv's thread pool (issue 17: a search reads them
-   * while it embeds its query); rejects when the file is short or cannot be read, and the caller closes `fd`.
+   * The rows of `layout`, their scales read and the file's size checked on libuv's thread pool (issue 17: a
+   * search does that while it embeds its query); rejects when the file is short or cannot be read, and the caller
+   * closes `fd`.
    */
   static readAhead(fd: number, layout: SnapshotRowsLayout): Promise<SnapshotRows> {
     const memory = SnapshotRows.memoryFor(layout);
@@ -93,18 +125,21 @@ export class SnapshotRows {
             : resolve(),
         ),
       );
-    return Promise.all([
-      readInto(new Uint8Array(memory.buffer, 0, layout.ids.length * layout.stride), layout.int8At),
-      readInto(new Uint8Array(scales.buffer), layout.scalesAt),
-    ]).then(() => new SnapshotRows(fd, layout, { memory, scales }));
+    const sizeChecked = new Promise<void>((resolve, reject) =>
+      fstat(fd, (error, stats) =>
+        error !== null || stats.size < rowsEnd(layout)
+          ? reject(error ?? new Error("snapshot file is shorter than its header says"))
+          : resolve(),
+      ),
+    );
+    return Promise.all([sizeChecked, readInto(new Uint8Array(scales.buffer), layout.scalesAt)]).then(
+      () => new SnapshotRows(fd, layout, { memory, scales }),
+    );
   }
 
-  /** A memory for the int8 rows and the scan's room after them (see the constructor's offsets). */
+  /** A memory for the window and the scan's room after it (scanPlaces). */
   private static memoryFor(layout: SnapshotRowsLayout): WasmMemory {
-    const rows = layout.ids.length;
-    const end =
-      align16(rows * layout.stride) + align16(layout.stride * 2) + align16(rows * 4) + layout.stride * 4;
-    return createWasmMemory(Math.ceil(end / PAGE_BYTES) + 1);
+    return createWasmMemory(Math.ceil(scanPlaces(layout).end / PAGE_BYTES) + 1);
   }
 
   /** Rows not removed. */
@@ -173,14 +208,27 @@ export class SnapshotRows {
 
   /** The `wanted` rows (not removed) of best int8 score, in row order (the file's order). */
   private approximateBest(query: Float32Array, wanted: number): number[] {
-    const { stride, ids } = this.layout;
+    const { stride, ids, int8At } = this.layout;
+    const { windowRows, queryAt, scoresAt } = this.places;
     const rows = ids.length;
     const buffer = this.memory.buffer;
-    const query16 = new Int16Array(buffer, this.queryAt, stride);
-    const scores = new Int32Array(buffer, this.scoresAt, rows);
+    const query16 = new Int16Array(buffer, queryAt, stride);
+    const scores = new Int32Array(buffer, scoresAt, rows);
     quantizeQuery(query, query16);
-    if (this.quantizedScan !== undefined) this.quantizedScan(0, rows, stride, this.queryAt, this.scoresAt);
-    else quantizedScanJs(new Int8Array(buffer, 0, rows * stride), rows, stride, query16, scores);
+    for (let first = 0; first < rows; first += windowRows) {
+      const count = Math.min(windowRows, rows - first);
+      readFully(this.fd, new Uint8Array(buffer, 0, count * stride), int8At + first * stride);
+      if (this.quantizedScan !== undefined)
+        this.quantizedScan(0, count, stride, queryAt, scoresAt + first * 4);
+      else
+        quantizedScanJs(
+          new Int8Array(buffer, 0, count * stride),
+          count,
+          stride,
+          query16,
+          scores.subarray(first),
+        );
+    }
     const approximate = new Float32Array(rows);
     for (let row = 0; row < rows; row++)
       approximate[row] =
@@ -194,29 +242,32 @@ export class SnapshotRows {
     return best.sort((a, b) => a - b);
   }
 
-  /** The rows' float scores, read from the file and scanned by the index's own kernel (so rounding is the same). */
+  /**
+   * The rows' float scores, read from the file a window's worth at a time and scanned by the index's own kernel
+   * (so rounding is the same).
+   */
   private exactScores(query: Float32Array, rows: readonly number[]): Float32Array {
     const { stride, floatsAt } = this.layout;
+    const { rescoreRows, floatQueryAt, rescoreScoresAt } = this.places;
     const rowBytes = stride * 4;
-    const scoresAt = this.rescoreAt + rows.length * rowBytes;
-    const needed = scoresAt + rows.length * 4;
-    if (needed > this.memory.buffer.byteLength)
-      this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE_BYTES));
     const buffer = this.memory.buffer;
     const floats = new Float32Array(buffer);
-    floats.fill(0, this.floatQueryAt / 4, this.rescoreAt / 4);
-    floats.set(query, this.floatQueryAt / 4);
-    rows.forEach((row, i) => {
-      readFully(
-        this.fd,
-        new Uint8Array(buffer, this.rescoreAt + i * rowBytes, rowBytes),
-        floatsAt + row * rowBytes,
-      );
-    });
-    const scores = new Float32Array(buffer, scoresAt, rows.length);
-    if (this.floatScan !== undefined)
-      this.floatScan(this.rescoreAt, rows.length, stride, this.floatQueryAt, scoresAt);
-    else scanRowsJs(floats, this.rescoreAt / 4, rows.length, stride, this.floatQueryAt / 4, scores);
-    return scores.slice();
+    floats.fill(0, floatQueryAt / 4, floatQueryAt / 4 + stride);
+    floats.set(query, floatQueryAt / 4);
+    const out = new Float32Array(rows.length);
+    const blockScores = new Float32Array(buffer, rescoreScoresAt, rescoreRows);
+    for (let first = 0; first < rows.length; first += rescoreRows) {
+      const count = Math.min(rescoreRows, rows.length - first);
+      // Rows next to each other in the file (a WP's chunks often are) are read in one call.
+      for (let i = 0, run = 1; i < count; i += run) {
+        const row = rows[first + i] as number;
+        for (run = 1; i + run < count && rows[first + i + run] === row + run; ) run++;
+        readFully(this.fd, new Uint8Array(buffer, i * rowBytes, run * rowBytes), floatsAt + row * rowBytes);
+      }
+      if (this.floatScan !== undefined) this.floatScan(0, count, stride, floatQueryAt, rescoreScoresAt);
+      else scanRowsJs(floats, 0, count, stride, floatQueryAt / 4, blockScores);
+      out.set(blockScores.subarray(0, count), first);
+    }
+    return out;
   }
 }

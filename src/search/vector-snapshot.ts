@@ -122,14 +122,14 @@ export function readVectorSnapshot(path: string, key: SnapshotKey): RestoredSnap
   return { seq: header.seq, keys, rows };
 }
 
-/** A snapshot whose int8 rows are being read on the thread pool (readVectorSnapshotAhead). */
+/** A snapshot whose scales are being read on the thread pool (readVectorSnapshotAhead). */
 export interface SnapshotReadAhead {
   /** The snapshot once read, when it matches `key`; undefined (the file closed) when it does not or the read failed. */
   take(key: SnapshotKey): Promise<RestoredSnapshot | undefined>;
 }
 
 /**
- * Starts reading the snapshot at `path` (its header now, its int8 rows on libuv's thread pool) when it holds
+ * Starts reading the snapshot at `path` (its header now, its scales on libuv's thread pool) when it holds
  * vectors of `partial`'s store, model and size; undefined when it cannot be used. The generation is checked by take.
  */
 export function readVectorSnapshotAhead(

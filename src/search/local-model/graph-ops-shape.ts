@@ -13,20 +13,41 @@ import {
 // scatters, with TensorFlow's semantics for the cases the sentence encoder's graph uses (a case it does not use,
 // such as a negative slice stride, throws rather than guess).
 
-/** Copies the elements of `x` at the multi-indices `pick` gives, per axis, into a tensor of `shape`. */
+/**
+ * Copies the elements of `x` at the multi-indices `pick` gives, per axis, into a tensor of `shape`. When the
+ * last axis's picks are consecutive (every split and slice of the encoder's graph), each run of them is one
+ * copy of a subarray rather than an element at a time: issue 17, a query's SplitV nodes took ~50 ms of CPU
+ * element by element with the optimizing compiler off.
+ */
 function pickAxes(x: Tensor, picks: readonly (readonly number[])[], shape: readonly number[]): Tensor {
   const out = makeTensor(x.dtype, shape);
   const strides = stridesOf(x.shape);
+  const data = x.data;
+  const last = picks.length - 1;
+  const lastPicks = (picks[last] ?? []) as number[];
+  const run = last >= 0 && isConsecutive(lastPicks) ? lastPicks.length : 0;
   let o = 0;
   const walk = (axis: number, offset: number): void => {
     if (axis === picks.length) {
-      out.data[o++] = x.data[offset] as number;
+      out.data[o++] = data[offset] as number;
+      return;
+    }
+    if (axis === last && run > 0) {
+      const start = offset + (lastPicks[0] as number) * (strides[axis] as number);
+      out.data.set(data.subarray(start, start + run), o);
+      o += run;
       return;
     }
     for (const index of picks[axis] as number[]) walk(axis + 1, offset + index * (strides[axis] as number));
   };
   walk(0, 0);
   return out;
+}
+
+/** Whether `indices` count up by one (an empty list is not a run). */
+function isConsecutive(indices: readonly number[]): boolean {
+  for (let i = 1; i < indices.length; i++) if (indices[i] !== (indices[0] as number) + i) return false;
+  return indices.length > 0;
 }
 
 const range = (start: number, end: number, step = 1): number[] => {
