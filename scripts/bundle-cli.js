@@ -116,6 +116,20 @@ try {
     { encoding: "utf8" },
   );
   if (warm.status !== 0) throw new Error(`warming the CLI cache failed\n${warm.stderr}`);
+  // A start compiles the bundle under Locus' V8 flags (bin/v8-flags.js) and V8 refuses a cache written under
+  // others: one no start accepts would be compiled again, and rewritten, by every command.
+  const accepted = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require("./bin/v8-flags.js").applyLocusV8Flags(require("node:v8"));
+       const fs = require("node:fs"), vm = require("node:vm"), b = "dist/cli/locus.cjs";
+       const s = new vm.Script(fs.readFileSync(b, "latin1"), { filename: b, cachedData: fs.readFileSync(b + ".v8cache") });
+       process.exit(s.cachedDataRejected ? 1 : 0);`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (accepted.status !== 0) throw new Error(`the CLI's code cache is refused at start\n${accepted.stderr}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -9,7 +9,12 @@
 const { readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { dirname, join } = require("node:path");
+const v8 = require("node:v8");
 const vm = require("node:vm");
+const { applyLocusV8Flags } = require("../bin/v8-flags.js");
+
+// Before the bundle compiles, as bin/locus.js does: V8 accepts a cache only under the flags it was written with.
+applyLocusV8Flags(v8);
 
 const [store, workspace] = process.argv.slice(2);
 const bundle = join(__dirname, "..", "dist", "cli", "locus.cjs");
