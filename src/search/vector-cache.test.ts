@@ -77,6 +77,18 @@ describe("vector cache with a snapshot", () => {
         assert.deepEqual(ranked, fresh.rankWps(query, 100, 400), text);
         assert.ok(!ranked.some((hit) => hit.id === "WP-8"), "a deleted WP is gone");
       }
+      // Searched once in place; a process that searches again holds the rows in memory, ranking the same.
+      assert.ok(restored.restoredInPlace > 0, "the first searches read the snapshot's rows in place");
+      log.put("WP-9", ["changed after the first searches"]);
+      assert.equal(
+        await restored.sync(log.port(), "m", DIMENSIONS, place),
+        await fresh.sync(log.port(), "m", DIMENSIONS),
+      );
+      assert.equal(restored.restoredInPlace, 0, "the second search's sync moved them into memory");
+      for (const text of ["topic 4", "changed after", "body 9"]) {
+        const query = hash.embedOne(text);
+        assert.deepEqual(restored.rankWps(query, 100, 400), fresh.rankWps(query, 100, 400), text);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

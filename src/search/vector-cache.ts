@@ -39,6 +39,8 @@ interface Loaded {
    */
   readonly chunksOfWp: Map<string, string[]>;
   seq: number;
+  /** Whether a search has read `base` in place: the process searches more than once, so it moves into `index`. */
+  baseSearched: boolean;
 }
 
 /** One store's in-memory vector index, caught up on demand. */
@@ -81,6 +83,7 @@ export class VectorCache {
         base: undefined,
         chunksOfWp: new Map(),
         seq: 0,
+        baseSearched: false,
       };
       if (snapshot !== undefined)
         await this.restore(
@@ -93,6 +96,9 @@ export class VectorCache {
     void this.ahead?.read.take({ store: "", model: "", generation: -1, dimensions: -1 });
     this.ahead = undefined;
     const loaded = this.loaded;
+    // A one-shot search reads the restored rows through a window (snapshot-rows.ts); a process that searches
+    // again (serve, mcp) would read the whole file at each query, so its second search holds them in memory.
+    if (loaded.baseSearched) foldBase(loaded);
     for (;;) {
       const changes = await port.vectorChanges(loaded.seq, model, PAGE_WPS);
       // The changed WPs' restored rows go (the vectors below are theirs: VectorChanges).
@@ -117,15 +123,7 @@ export class VectorCache {
       size >= SNAPSHOT_MIN_VECTORS &&
       readFromStore > size * SNAPSHOT_STALE_SHARE
     ) {
-      if (loaded.base !== undefined) {
-        for (const [key, vector] of loaded.base.entries()) {
-          loaded.index.add(key, vector);
-          const wpId = wpOfKey(key);
-          loaded.chunksOfWp.set(wpId, [...(loaded.chunksOfWp.get(wpId) ?? []), key]);
-        }
-        loaded.base.close();
-        loaded.base = undefined;
-      }
+      foldBase(loaded);
       const key = { store: snapshot.store, model, generation, dimensions: loaded.index.dimensions };
       try {
         writeVectorSnapshot(snapshot.path, key, loaded.seq, loaded.index.rows());
@@ -145,6 +143,11 @@ export class VectorCache {
     loaded.seq = restored.seq;
   }
 
+  /** Rows restored from the snapshot and searched in place in its file, not in memory (0 when none). */
+  get restoredInPlace(): number {
+    return this.loaded?.base?.size ?? 0;
+  }
+
   /**
    * WPs ranked by their best chunk among the `chunkDepth` nearest chunks (with that chunk's cosine), at most
    * `limit`; call after sync.
@@ -154,6 +157,7 @@ export class VectorCache {
     if (loaded === undefined) return [];
     const hits = loaded.index.search(query, chunkDepth);
     if (loaded.base !== undefined) {
+      loaded.baseSearched = true;
       hits.push(...loaded.base.search(query, chunkDepth));
       hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     }
@@ -168,6 +172,18 @@ export class VectorCache {
     }
     return out;
   }
+}
+
+/** Moves the rows restored from the snapshot (`base`) into the in-memory index, and closes the file. */
+function foldBase(loaded: Loaded): void {
+  if (loaded.base === undefined) return;
+  for (const [key, vector] of loaded.base.entries()) {
+    loaded.index.add(key, vector);
+    const wpId = wpOfKey(key);
+    loaded.chunksOfWp.set(wpId, [...(loaded.chunksOfWp.get(wpId) ?? []), key]);
+  }
+  loaded.base.close();
+  loaded.base = undefined;
 }
 
 /** The WP of a Gold vector key (goldVectors: `WP-…#summary` or `WP-…#kind#ordinal`; a WP id holds no `#`). */
