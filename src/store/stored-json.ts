@@ -38,18 +38,14 @@ const BROTLI_OPTIONS = {
   params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_LGWIN]: 18 },
 } as const;
 
-/** The stored form of a payload's text where the column is bytes (PostgreSQL's bytea): its UTF-8. */
+/** The stored form of a text kept unpacked in a bytes column (PostgreSQL's bytea, a pulled Bronze doc): its UTF-8. */
 export function plainText(text: string): Buffer {
   return Buffer.from(text, "utf8");
 }
 
 /** The stored form of `text`, deflated. */
 export function packText(text: string): Buffer {
-  const body = deflateRawSync(text, DEFLATE_OPTIONS);
-  const packed = Buffer.allocUnsafe(body.length + 1);
-  packed[0] = DEFLATED_V1;
-  body.copy(packed, 1);
-  return packed;
+  return withFormat(DEFLATED_V1, deflateRawSync(text, DEFLATE_OPTIONS));
 }
 
 /**
@@ -57,9 +53,13 @@ export function packText(text: string): Buffer {
  * gains from (a row is small, and deflate's preset dictionary is what shrinks it).
  */
 export function packBlockText(text: string): Buffer {
-  const body = brotliCompressSync(text, BROTLI_OPTIONS);
+  return withFormat(BROTLI_V2, brotliCompressSync(text, BROTLI_OPTIONS));
+}
+
+/** `body` behind its format byte. */
+function withFormat(format: number, body: Buffer): Buffer {
   const packed = Buffer.allocUnsafe(body.length + 1);
-  packed[0] = BROTLI_V2;
+  packed[0] = format;
   body.copy(packed, 1);
   return packed;
 }
