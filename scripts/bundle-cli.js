@@ -120,16 +120,11 @@ try {
   // others: one no start accepts would be compiled again, and rewritten, by every command.
   const accepted = spawnSync(
     process.execPath,
-    [
-      "-e",
-      `require("./bin/v8-flags.js").applyLocusV8Flags(require("node:v8"));
-       const fs = require("node:fs"), vm = require("node:vm"), b = "dist/cli/locus.cjs";
-       const s = new vm.Script(fs.readFileSync(b, "latin1"), { filename: b, cachedData: fs.readFileSync(b + ".v8cache") });
-       process.exit(s.cachedDataRejected ? 1 : 0);`,
-    ],
+    [join(process.cwd(), "scripts", "cli-cache-accepted.cjs"), "dist/cli/locus.cjs"],
     { encoding: "utf8" },
   );
-  if (accepted.status !== 0) throw new Error(`the CLI's code cache is refused at start\n${accepted.stderr}`);
+  if (accepted.status !== 0 || accepted.stdout !== "accepted")
+    throw new Error(`the CLI's code cache is refused at start\n${accepted.stderr}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
