@@ -38,12 +38,12 @@ export class PostgresPipeline {
 
   /** Runs a static statement (prepared once per connection) and waits for its rows. */
   async read(sql: string, values: unknown[] = []): Promise<Row[]> {
-    return this.answer(this.send(sql, values, true));
+    return (await this.answer(this.send(sql, values, true))).rows;
   }
 
   /** Runs a dynamic statement (unnamed: its text varies with the filters) and waits for its rows. */
   async readDynamic(sql: string, values: unknown[]): Promise<Row[]> {
-    return this.answer(this.send(sql, values, false));
+    return (await this.answer(this.send(sql, values, false))).rows;
   }
 
   /**
@@ -62,20 +62,10 @@ export class PostgresPipeline {
    * behind the unanswered writes; the rows of each statement, in order.
    */
   async script(sql: string): Promise<Row[][]> {
-    const sent = this.client.query<Row>(sql) as Promise<unknown>;
-    if (this.unanswered.length > 0) {
-      sent.catch(() => {});
-      await this.settle();
-    }
-    const results = (await sent) as pg.QueryResult<Row> | pg.QueryResult<Row>[];
+    const results = await this.answer(
+      this.client.query<Row>(sql) as Promise<unknown> as Promise<pg.QueryResult<Row> | pg.QueryResult<Row>[]>,
+    );
     return (Array.isArray(results) ? results : [results]).map((result) => result.rows);
-  }
-
-  /** Sends a statement without parameters (BEGIN, COMMIT) without waiting, like a write. */
-  control(sql: string): void {
-    const sent = this.client.query<Row>(sql);
-    sent.catch(() => {}); // reported in order by settle()
-    this.unanswered.push(sent);
   }
 
   /** COMMIT behind every write sent; throws the first failure of the transaction (then nothing committed). */
@@ -105,12 +95,12 @@ export class PostgresPipeline {
       : this.client.query<Row>(sql, all);
   }
 
-  /** The rows of a read sent behind the unanswered writes; a write's failure comes first. */
-  private async answer(sent: Promise<pg.QueryResult<Row>>): Promise<Row[]> {
+  /** The answer of a read sent behind the unanswered writes; a write's failure comes first. */
+  private async answer<T>(sent: Promise<T>): Promise<T> {
     if (this.unanswered.length > 0) {
       sent.catch(() => {});
       await this.settle();
     }
-    return (await sent).rows;
+    return sent;
   }
 }
