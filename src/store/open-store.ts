@@ -40,8 +40,9 @@ export async function openStore(
  */
 export async function openPeerStore(location: StoreLocation): Promise<LocusStore> {
   if (location.kind === "sqlite") {
-    const { SqliteStore } = await import("./sqlite/sqlite-store.js");
-    return SqliteStore.openExisting(location.path);
+    const { BULK_PAGE_CACHE_KIB, SqliteStore } = await import("./sqlite/sqlite-store.js");
+    // Read once in order, or written in bulk: no use for a large page cache (sqlite-transaction.ts).
+    return SqliteStore.openExisting(location.path, { pageCacheKiB: BULK_PAGE_CACHE_KIB });
   }
   const { PostgresStore } = await import("./postgres/postgres-store.js");
   return PostgresStore.open(location.url);

@@ -143,6 +143,11 @@ export interface StoreTransaction {
    * answers its head without asking the server.
    */
   lockForWrite?(): Promise<ChainHead>;
+  /**
+   * Optional (SQLite): this transaction writes a bulk of rows it will hardly read again (a sync's pages, section
+   * 13), so the backend may keep fewer of them in memory until the transaction ends. Changes no result.
+   */
+  bulkWrite?(): void;
   /** Appends sealed events (their seq, sequence and hashes already computed from chainHead). */
   appendEvents(events: readonly StoredEvent[]): Promise<void>;
   /**

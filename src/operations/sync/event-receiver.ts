@@ -55,6 +55,11 @@ const REPORT_LIMIT = 500;
  * a WP with no event stored before this sync is folded from them, without reading its events back.
  */
 const HOLD_LIMIT = 20_000;
+/**
+ * New events from which a sync is a bulk write for the receiving store (StoreTransaction.bulkWrite): a page of
+ * them. Below it, a sync is an ordinary job.
+ */
+const BULK_EVENTS = 1_000;
 
 /** Receives pages of events from one source into one store. */
 export class EventReceiver {
@@ -67,6 +72,8 @@ export class EventReceiver {
   /** Accepted WP state events by WP (edges apart), while they fit HOLD_LIMIT; undefined once they did not. */
   private held: Map<string, OriginEvent[]> | undefined = new Map();
   private heldCount = 0;
+  /** New events offered so far (not known by the heads). */
+  private offered = 0;
   private readonly report: ReceiveReport = { received: 0, applied: 0, refused: [], conflicts: [] };
 
   private constructor(
@@ -92,6 +99,8 @@ export class EventReceiver {
   /** Takes one page of the source's log, in its order; the last job may continue on the next page. */
   async offer(page: readonly OriginEvent[]): Promise<void> {
     const fresh = page.filter((event) => event.sequence > (this.heads.get(event.replica_id) ?? 0));
+    this.offered += fresh.length;
+    if (this.offered >= BULK_EVENTS && !this.setup.dryRun) this.setup.tx.bulkWrite?.();
     const events = [...this.pending, ...fresh];
     const jobs = groupJobs(events);
     this.pending = jobs.pop() ?? [];

@@ -46,6 +46,13 @@ import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows
 
 type Row = Record<string, unknown>;
 const DEP_DOC = dependencyDocSqlite("d");
+/**
+ * Issue 12, the first pull of a process: the page cache of a connection that writes or reads a bulk once
+ * (SQLite's own default, 2 MB, instead of better-sqlite3's 16 MB). The cache's memory is allocated as it fills,
+ * and a one-shot process pays for every page of memory it touches first (docs/DECISIONS.md).
+ */
+export const BULK_PAGE_CACHE_KIB = 2_000;
+
 const parse = <T>(row: Row | undefined): T | undefined => (row ? docOf<T>(row.doc) : undefined);
 
 /** The StoreTransaction of the SQLite backend: prepared statements on one connection. */
@@ -78,6 +85,25 @@ export class SqliteTransaction implements StoreTransaction {
     return chainHeadOf(
       this.prepared(`SELECT key, value FROM meta WHERE key IN (${HEAD_META_KEYS})`).all() as Row[],
     );
+  }
+
+  /** The page cache size to restore when this transaction ends, while a bulk write has lowered it. */
+  private cacheBeforeBulk: number | undefined;
+
+  bulkWrite(): void {
+    if (this.cacheBeforeBulk !== undefined) return;
+    const current = this.db.pragma("cache_size", { simple: true }) as number;
+    // A size in KiB (negative) already as small stays as it is.
+    if (current < 0 && -current <= BULK_PAGE_CACHE_KIB) return;
+    this.cacheBeforeBulk = current;
+    this.db.pragma(`cache_size = ${-BULK_PAGE_CACHE_KIB}`);
+  }
+
+  /** Called by the store when a transaction ends (committed or not): the page cache gets its size back. */
+  endBulkWrite(): void {
+    if (this.cacheBeforeBulk === undefined) return;
+    this.db.pragma(`cache_size = ${this.cacheBeforeBulk}`);
+    this.cacheBeforeBulk = undefined;
   }
 
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
