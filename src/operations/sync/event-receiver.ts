@@ -61,6 +61,8 @@ const HOLD_LIMIT = 20_000;
  */
 const BULK_EVENTS = 1_000;
 
+const NOTHING_KNOWN: ReadonlySet<string> = new Set();
+
 /** Receives pages of events from one source into one store. */
 export class EventReceiver {
   private pending: OriginEvent[] = [];
@@ -136,14 +138,23 @@ export class EventReceiver {
   private async wholeInMemory(touched: readonly string[]): Promise<ReadonlyMap<string, OriginEvent[]>> {
     const whole = new Map<string, OriginEvent[]>();
     if (this.held === undefined) return whole;
-    const before = await this.setup.tx.replicaLog.wpsWithEventsUpTo(touched, this.startSeq);
+    const before =
+      this.startSeq === 0
+        ? NOTHING_KNOWN
+        : await this.setup.tx.replicaLog.wpsWithEventsUpTo(touched, this.startSeq);
     for (const [wpId, events] of this.held) if (!before.has(wpId)) whole.set(wpId, events);
     return whole;
   }
 
   private async take(jobs: OriginEvent[][]): Promise<void> {
     if (jobs.length === 0) return;
-    const known = await this.setup.tx.replicaLog.knownEvents(jobs.flat().map((event) => event.event_uuid));
+    // A store that held no event before this sync knows none of them (a fresh replica's first pull skips the
+    // look-up of every uuid); one event offered twice in a sync would meet the events table's unique uuid, which
+    // fails the sync whole, rather than be applied twice.
+    const known =
+      this.startSeq === 0
+        ? NOTHING_KNOWN
+        : await this.setup.tx.replicaLog.knownEvents(jobs.flat().map((event) => event.event_uuid));
     const accepted: OriginEvent[] = [];
     for (const whole of jobs) {
       const job = whole.filter((event) => !known.has(event.event_uuid));
