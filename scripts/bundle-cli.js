@@ -96,26 +96,23 @@ if (/[^\x00-\x7f]/.test(bundled))
 const scratch = mkdtempSync(join(tmpdir(), "locus-build-"));
 try {
   const store = ["--store", join(scratch, "warm.db")];
-  const peer = join(scratch, "peer.db");
   const locus = (...args) => {
-    const run = spawnSync(process.execPath, [join(process.cwd(), "bin", "locus.js"), ...args], {
+    const run = spawnSync(process.execPath, [join(process.cwd(), "bin", "locus.js"), ...store, ...args], {
       cwd: scratch,
       encoding: "utf8",
     });
     if (run.status !== 0)
       throw new Error(`warming the CLI cache failed: locus ${args.join(" ")}\n${run.stderr}`);
   };
-  locus(...store, "init");
+  locus("init");
   for (const id of ["WP-WARM-1", "WP-WARM-2"]) {
-    locus(...store, "create", `Warm ${id}`, "--wp-id", id, "--json");
-    locus(...store, "update", id, "--status", "ready", "--json");
+    locus("create", `Warm ${id}`, "--wp-id", id, "--json");
+    locus("update", id, "--status", "ready", "--json");
   }
-  // Another replica's store with a little work, for the warming process to pull (`locus sync`).
-  for (const id of ["WP-PEER-1", "WP-PEER-2"]) locus("--store", peer, "create", `Peer ${id}`, "--wp-id", id, "--json");
   rmSync("dist/cli/locus.cjs.v8cache");
   const warm = spawnSync(
     process.execPath,
-    [join(process.cwd(), "scripts", "warm-cli-cache.cjs"), store[1], scratch, peer],
+    [join(process.cwd(), "scripts", "warm-cli-cache.cjs"), store[1], scratch],
     { encoding: "utf8" },
   );
   if (warm.status !== 0) throw new Error(`warming the CLI cache failed\n${warm.stderr}`);

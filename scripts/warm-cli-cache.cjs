@@ -16,7 +16,7 @@ const { applyLocusV8Flags } = require("../bin/v8-flags.js");
 // Before the bundle compiles, as bin/locus.js does: V8 accepts a cache only under the flags it was written with.
 applyLocusV8Flags(v8);
 
-const [store, workspace, peer] = process.argv.slice(2);
+const [store, workspace] = process.argv.slice(2);
 const bundle = join(__dirname, "..", "dist", "cli", "locus.cjs");
 const bin = join(__dirname, "..", "bin", "locus.js");
 const argvOf = (...args) => [process.execPath, bin, "--store", store, ...args];
@@ -34,7 +34,6 @@ async function main() {
   try {
     await runCli(argvOf("ready", "--json"));
     await runCli(argvOf("search", "warm work packet", "--json"));
-    if (peer !== undefined) await runCli(argvOf("sync", peer, "--direction", "pull", "--json"));
   } finally {
     process.stdout.write = out;
   }
