@@ -28,6 +28,11 @@ const wpFields = fc.record({
   assignee: fc.option(fc.constantFrom("ann", "bob"), { nil: undefined }),
   phase: fc.option(fc.constantFrom(...PHASES.slice(0, 3)), { nil: undefined }),
   deleted: fc.boolean(),
+  // Section 17: deferral is decided at the query's time (queries' now_ms fall between 2025-10 and 2026-03).
+  defer_until: fc.option(
+    fc.constantFrom("2025-09-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"),
+    { nil: undefined },
+  ),
 });
 type WpFields = typeof wpFields extends fc.Arbitrary<infer T> ? T : never;
 

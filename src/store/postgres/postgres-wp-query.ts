@@ -1,5 +1,6 @@
 import { AGE_HORIZON_MS, UNBLOCK_CAP } from "../../domain/ready-rules.js";
 import type { WpQuery } from "../store-port.js";
+import { countFromReadyCounts } from "./postgres-ready-counts.js";
 
 /**
  * The WHERE clause, its parameters and the ORDER BY of a WP query (section 7), for the PostgreSQL dialect.
@@ -58,7 +59,8 @@ export function buildWpQuery(query: WpQuery): {
 }
 
 /**
- * The count and the page of a WP query (section 7), `$1` the workspace. The page is chosen on the readiness index
+ * The count and the page of a WP query (section 7), `$1` the workspace. The count of a plain ready query comes
+ * from the kept counts (postgres-ready-counts.ts); any other is counted on the readiness index. The page is chosen on the readiness index
  * (its ids, in order: the index carries what the filters and the sort read, migration 9), and only those WPs'
  * documents are read from the table. Reading `doc` in the sorted scan itself made the server read every
  * candidate's row (at 100K WPs, 7,500 rows for the default query_ready).
@@ -71,7 +73,10 @@ export function wpPageStatements(
   const bounded = query.sort === "hybrid" && query.readiness === "ready" && query.limit > 0;
   const bound = bounded ? ` AND w.priority <= ${priorityBound(besidesStatus, statuses, `$${at + 2}`)}` : "";
   return {
-    count: { sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, values: params },
+    count: countFromReadyCounts(query, where, params, statuses) ?? {
+      sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
+      values: params,
+    },
     page: {
       sql: `SELECT x.doc FROM unnest(ARRAY(SELECT w.wp_id FROM work_packets w WHERE ${where}${bound}
           ORDER BY ${order} LIMIT $${at} OFFSET $${at + 1})) WITH ORDINALITY AS p (wp_id, n)
