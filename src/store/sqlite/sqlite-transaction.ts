@@ -35,6 +35,7 @@ import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
 import { termInSqlite } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
+import { eventHashAtSqlite, isShort } from "./sqlite-event-reads.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -317,7 +318,9 @@ export class SqliteTransaction implements StoreTransaction {
 
   async eventHashAt(seq: number): Promise<string | undefined> {
     const row = this.prepared("SELECT hash FROM events WHERE seq = ?").get(seq) as Row | undefined;
-    return row === undefined ? undefined : hashFromColumn(row.hash);
+    if (row === undefined) return undefined;
+    // A packed row may keep 4 bytes of its hash (sqlite-event-reads.ts): computed through its block.
+    return isShort(row.hash) ? eventHashAtSqlite(this.prepared, seq) : hashFromColumn(row.hash);
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
