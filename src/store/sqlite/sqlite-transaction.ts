@@ -139,6 +139,12 @@ export class SqliteTransaction implements StoreTransaction {
     return { packed, more: events.more || bronze.more || docs.more };
   }
 
+  async rebuildPackedIndexes(): Promise<void> {
+    // Packing removes index entries (a job id held by the row before, a superseded snapshot's id) and rewrites
+    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them.
+    this.db.exec("REINDEX events; REINDEX bronze; PRAGMA incremental_vacuum");
+  }
+
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
     return parse(this.prepared("SELECT doc FROM work_packets WHERE wp_id = ?").get(wpId) as Row | undefined);
   }
