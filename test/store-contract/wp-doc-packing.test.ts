@@ -15,7 +15,7 @@ import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
-import { silverTextHash, silverTexts } from "../../src/store/sqlite/sqlite-silver.js";
+import { silverTexts } from "../../src/store/sqlite/sqlite-silver.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { WP_DOC_BATCH } from "../../src/store/sqlite/sqlite-wp-docs.js";
 import type { LocusStore } from "../../src/store/store-port.js";
@@ -110,7 +110,7 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
           (row): Row => ({
             ...row,
             ...silverTexts(row),
-            text_hash: silverTextHash(row),
+            text_hash: Buffer.isBuffer(row.text_hash) ? row.text_hash.toString("hex") : row.text_hash,
           }),
         );
       const gold = () => db.prepare("SELECT rowid, * FROM search_fts ORDER BY rowid").all();

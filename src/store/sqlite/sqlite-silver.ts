@@ -1,5 +1,4 @@
 import type Database from "better-sqlite3";
-import { sha256 } from "../../domain/canonical-json.js";
 import type {
   ChunkVector,
   PendingChunk,
@@ -18,17 +17,10 @@ type Row = Record<string, unknown>;
 // Issue 20, fourth part: maintenance packs the Silver rows of cold WPs with their documents (sqlite-wp-docs.ts):
 // a packed row's contextual prefix and content are deflated together in `content` (a BLOB; the prefix column is
 // empty) and its text hash is its 32 bytes. The readers below take both forms; a job's rewrite writes text.
-// Sixth part: a packed row whose text hash is the hash of the texts it holds (section 9: prefix, a newline,
-// content) stores none (an empty BLOB); the hash is computed from the texts when read.
 
-/** The text hash of a Silver row (with its texts) as hex: stored as text, as its 32 bytes, or (none) computed. */
-export function silverTextHash(row: Row): string {
-  const stored = row.text_hash;
-  if (!Buffer.isBuffer(stored)) return stored as string;
-  if (stored.length > 0) return stored.toString("hex");
-  const texts = silverTexts(row);
-  return sha256(`${texts.contextual_prefix}\n${texts.content}`);
-}
+/** The text hash of a Silver row as hex, stored as text or (packed) as its 32 bytes. */
+const textHashOf = (stored: unknown): string =>
+  Buffer.isBuffer(stored) ? stored.toString("hex") : (stored as string);
 
 /** The contextual prefix and content of a Silver row (`contextual_prefix`, `content`), packed or not. */
 export function silverTexts(row: Row): { contextual_prefix: string; content: string } {
@@ -44,12 +36,9 @@ export function packedSilverRow(row: Row): Row {
     ...row,
     contextual_prefix: "",
     content: packText(JSON.stringify([row.contextual_prefix, row.content])),
-    text_hash:
-      row.text_hash === sha256(`${row.contextual_prefix}\n${row.content}`)
-        ? Buffer.alloc(0)
-        : /^[0-9a-f]{64}$/.test(row.text_hash as string)
-          ? Buffer.from(row.text_hash as string, "hex")
-          : row.text_hash,
+    text_hash: /^[0-9a-f]{64}$/.test(row.text_hash as string)
+      ? Buffer.from(row.text_hash as string, "hex")
+      : row.text_hash,
   };
 }
 
@@ -75,11 +64,10 @@ export function replaceSilver(
   if (!fresh) {
     const old = index
       .prepared(
-        `SELECT text_hash, contextual_prefix, content, model, embedding FROM search_silver
-         WHERE wp_id = ? AND embedding IS NOT NULL`,
+        "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
       )
       .all(doc.wp_id) as Row[];
-    for (const r of old) if (r.model === model) kept.set(silverTextHash(r), r.embedding as Buffer);
+    for (const r of old) if (r.model === model) kept.set(textHashOf(r.text_hash), r.embedding as Buffer);
     index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
   }
   const insert = index.prepared(
