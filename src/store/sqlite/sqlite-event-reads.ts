@@ -2,18 +2,19 @@ import type Database from "better-sqlite3";
 import { eventHash } from "../../domain/events/hash-chain.js";
 import type { StoredEvent } from "../../domain/events/stored-event.js";
 import { blockOf, blocksOfRows, withBlockPayloads } from "../event-payload-blocks.js";
-import { eventFromRow } from "../event-rows.js";
+import { eventFromRow, hashFromColumn } from "../event-rows.js";
 import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 
-// Issue 20, sixth part: a packed event row keeps 4 bytes of its hash instead of 32. A hash is SHA-256 over the
-// hash before it and the event (section 6), so it can be computed again from what the row and its block hold;
-// maintenance keeps the short form only where it computed the stored hash back (a row edited before packing
-// keeps its hash whole) and never on the last row of a block, whose whole hash anchors the block: the first
-// row of the next block links to it. Readers compute a short row's hash from the row before it (its stored hash,
-// one computed through the block, or a purged one) and return it when it begins with the 4 bytes kept; a row
-// whose content no longer computes to them (its payload, a column or its block edited) reads with those 4 bytes
-// and zeros, which is not its hash, so `events verify` names that row (and, in the 1 in 2^32 case where an edit
-// still computes to the same 4 bytes, the block's last row, whose whole hash no longer links).
+// Issue 20, sixth part: a packed event row keeps 4 bytes of its hash instead of 32. A hash is SHA-256 over the hash
+// before it and the event (section 6), so it can be computed again from what the row and its block hold;
+// maintenance keeps the short form only where it computed the stored hash back (a row edited before packing keeps
+// its hash whole), never on the last row of a block (the first row of the next block links to it) nor on a seq that
+// is a multiple of ANCHOR_EVERY (a read of a few events computes at most that many hashes). Readers compute a short
+// row's hash from the row before it (its stored hash, one computed through the block, or a purged one) and return
+// it when it begins with the 4 bytes kept; a row whose content no longer computes to them (its payload, a column or
+// its block edited) reads with those 4 bytes and zeros, which is not its hash, so `events verify` names that row
+// (and, in the 1 in 2^32 case where an edit still computes to the same 4 bytes, the block's last row, whose whole
+// hash no longer links).
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -63,8 +64,6 @@ export function eventHashAtSqlite(prepared: Prepare, seq: number): string | unde
 class BlockChain {
   /** Hashes read or computed, by seq. */
   private readonly hashes = new Map<number, string>();
-  /** The highest seq walked in each block (by its first seq): rows up to it are in `hashes`. */
-  private readonly reach = new Map<number, number>();
 
   constructor(private readonly prepared: Prepare) {}
 
@@ -82,24 +81,37 @@ class BlockChain {
     return event;
   }
 
-  /** The hash of the row at `seq`, walking its block from the last row walked (or its first) up to it. */
+  /**
+   * The hash of the row at `seq`: read from the nearest row at or before it that keeps its hash whole (one every
+   * ANCHOR_EVERY seqs), then computed row by row up to it, each row before it walked at most once.
+   */
   private hashAt(seq: number): string | undefined {
     const known = this.hashes.get(seq);
     if (known !== undefined) return known;
-    const first = blockOf(seq);
-    const from = (this.reach.get(first) ?? first - 1) + 1;
-    this.reach.set(first, Math.max(seq, this.reach.get(first) ?? 0));
+    const from = Math.max(blockOf(seq), seq - (seq % ANCHOR_EVERY));
     const rows = this.prepared(
       `SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`,
-    ).all(Math.min(from, seq), seq) as Row[];
-    for (const row of withPayloads(this.prepared, rows)) this.event(row);
+    ).all(from, seq) as Row[];
+    const walked = rows.filter((row) => !this.hashes.has(Number(row.seq)));
+    const withTexts = walked.some((row) => isShort(row.hash)) ? withPayloads(this.prepared, walked) : walked;
+    for (const row of withTexts) {
+      // A row keeping its hash whole needs no decoding to give it; the rows after it link to it.
+      if (isShort(row.hash)) this.event(row);
+      else this.hashes.set(Number(row.seq), hashFromColumn(row.hash));
+    }
     return this.hashes.get(seq);
   }
 }
 
 /**
+ * A packed row whose seq is a multiple of this keeps its hash whole, so that a read of a few events (a WP's, one
+ * seq's) computes at most this many hashes before each (a walk from the block's first row measured 6 ms a WP).
+ */
+export const ANCHOR_EVERY = 16;
+
+/**
  * The seqs of a block's rows (as SELECT * reads them, in seq order) that may keep a short hash: every row whose
- * stored hash is 32 bytes and is the one its event computes to, but the last.
+ * stored hash is 32 bytes and is the one its event computes to, but the last and the anchors (ANCHOR_EVERY).
  */
 export function shortHashSeqs(prepared: Prepare, first: number, last: number): Set<number> {
   const rows = prepared(
@@ -109,7 +121,8 @@ export function shortHashSeqs(prepared: Prepare, first: number, last: number): S
   const short = new Set<number>();
   events.forEach((event, i) => {
     const stored = rows[i]?.hash;
-    if (i === events.length - 1 || !(typeof stored === "string" && stored.length === 64)) return;
+    if (i === events.length - 1 || event.seq % ANCHOR_EVERY === 0) return;
+    if (!(typeof stored === "string" && stored.length === 64)) return;
     const { hash, ...unsealed } = event;
     if (eventHash(unsealed) === hash) short.add(event.seq);
   });
