@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { eventHash } from "../../domain/events/hash-chain.js";
 import type { StoredEvent } from "../../domain/events/stored-event.js";
-import { blockOf, blocksOfRows, withBlockPayloads } from "../event-payload-blocks.js";
+import { blockOf, blocksOfRows, type Slot, withBlockPayloads } from "../event-payload-blocks.js";
 import { eventFromRow, hashFromColumn } from "../event-rows.js";
 import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 
@@ -13,20 +13,27 @@ import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 // row's hash from the row before it (its stored hash, one computed through the block, or a purged one) and return
 // it when it begins with the 4 bytes kept; a row whose content no longer computes to them (its payload, a column or
 // its block edited) reads with those 4 bytes and zeros, which is not its hash, so `events verify` names that row
-// (and, in the 1 in 2^32 case where an edit still computes to the same 4 bytes, the block's last row, whose whole
-// hash no longer links).
+// (and, in the 1 in 2^32 case where an edit still computes to the same 4 bytes, the row after it, whose hash no
+// longer follows).
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
 
-/** Events rows with the cold columns of packed rows put back from their blocks (sqlite-payload-blocks.ts). */
-export function withPayloads(prepared: Prepare, rows: Row[]): Row[] {
+/**
+ * Events rows with the cold columns of packed rows put back from their blocks (sqlite-payload-blocks.ts); `texts`:
+ * blocks inflated already by this caller (by first seq), which it keeps for its next rows.
+ */
+export function withPayloads(prepared: Prepare, rows: Row[], texts: Map<number, Slot[]> = new Map()): Row[] {
   const blocks = blocksOfRows(rows);
   if (blocks.length === 0) return rows;
-  const found = prepared(
-    "SELECT first_seq, body FROM event_payload_blocks WHERE first_seq IN (SELECT value FROM json_each(?))",
-  ).all(JSON.stringify(blocks)) as Row[];
-  return withBlockPayloads(rows, new Map(found.map((row) => [Number(row.first_seq), row.body])));
+  const missing = blocks.filter((first) => !texts.has(first));
+  const found =
+    missing.length === 0
+      ? []
+      : (prepared(
+          "SELECT first_seq, body FROM event_payload_blocks WHERE first_seq IN (SELECT value FROM json_each(?))",
+        ).all(JSON.stringify(missing)) as Row[]);
+  return withBlockPayloads(rows, new Map(found.map((row) => [Number(row.first_seq), row.body])), texts);
 }
 
 /** The bytes of its hash a packed row keeps. */
@@ -45,9 +52,10 @@ const brokenHash = (short: Buffer): string => short.toString("hex").padEnd(64, "
  * computed through its block. Rows that hold their hash whole decode as they did, at no extra cost.
  */
 export function eventsOfRows(prepared: Prepare, rows: Row[]): StoredEvent[] {
-  const full = withPayloads(prepared, rows);
+  const texts = new Map<number, Slot[]>();
+  const full = withPayloads(prepared, rows, texts);
   if (!full.some((row) => isShort(row.hash) || isShort(row.hash_before))) return full.map(eventFromRow);
-  const chain = new BlockChain(prepared);
+  const chain = new BlockChain(prepared, texts);
   const ordered = [...full].sort((a, b) => Number(a.seq) - Number(b.seq));
   const bySeq = new Map<number, StoredEvent>();
   for (const row of ordered) bySeq.set(Number(row.seq), chain.event(row));
@@ -65,7 +73,10 @@ class BlockChain {
   /** Hashes read or computed, by seq. */
   private readonly hashes = new Map<number, string>();
 
-  constructor(private readonly prepared: Prepare) {}
+  constructor(
+    private readonly prepared: Prepare,
+    private readonly texts: Map<number, Slot[]>,
+  ) {}
 
   /** The event of a row with its cold columns back, its hash and prev_hash whole. */
   event(row: Row): StoredEvent {
@@ -93,7 +104,9 @@ class BlockChain {
       `SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`,
     ).all(from, seq) as Row[];
     const walked = rows.filter((row) => !this.hashes.has(Number(row.seq)));
-    const withTexts = walked.some((row) => isShort(row.hash)) ? withPayloads(this.prepared, walked) : walked;
+    const withTexts = walked.some((row) => isShort(row.hash))
+      ? withPayloads(this.prepared, walked, this.texts)
+      : walked;
     for (const row of withTexts) {
       // A row keeping its hash whole needs no decoding to give it; the rows after it link to it.
       if (isShort(row.hash)) this.event(row);
