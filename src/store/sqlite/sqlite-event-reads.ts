@@ -68,7 +68,7 @@ export function eventHashAtSqlite(prepared: Prepare, seq: number): string | unde
   return eventsOfRows(prepared, rows)[0]?.hash;
 }
 
-/** The hashes of short rows computed in one read, each block walked at most once from its first row. */
+/** The hashes of short rows computed in one read, each row walked at most once, from the nearest whole hash. */
 class BlockChain {
   /** Hashes read or computed, by seq. */
   private readonly hashes = new Map<number, string>();

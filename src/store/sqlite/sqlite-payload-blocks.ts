@@ -9,7 +9,8 @@ import { shortHash, shortHashSeqs } from "./sqlite-event-reads.js";
 // selects on) packed in blocks (event-payload-blocks.ts), in the table event_payload_blocks (migration 8), by
 // maintenance (packColdBlocks), never by a job; the packed row's name, replica and timestamp in their smaller
 // forms (sqlite-event-columns.ts, fourth part), its job_id empty when the row before holds it (sqlite-event-jobs.ts). A packed row shrinks in its page; SQLite merges pages left
-// two-thirds empty with their neighbours, and the pages freed are reused by the rows written next.
+// two-thirds empty with their neighbours, and the pages freed are reused by the rows written next. Sixth part: a
+// packed row keeps 4 bytes of its hash where its content computes it back (sqlite-event-reads.ts, which reads them).
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
