@@ -155,7 +155,35 @@ export class VectorCache {
   rankWps(query: Float32Array, limit: number, chunkDepth: number): VectorHit[] {
     const loaded = this.loaded;
     if (loaded === undefined) return [];
-    const hits = loaded.index.search(query, chunkDepth);
+    return this.bestOfWps(loaded, loaded.index.search(query, chunkDepth), query, limit, chunkDepth);
+  }
+
+  /**
+   * As `rankWps`, the in-memory rows scanned in slices with `pause` awaited between them (VectorIndex.searchInTurns):
+   * the same hits, while the process' other work (a store's answers) goes on.
+   */
+  async rankWpsInTurns(
+    query: Float32Array,
+    limit: number,
+    chunkDepth: number,
+    pause: () => Promise<void>,
+  ): Promise<VectorHit[]> {
+    const loaded = this.loaded;
+    if (loaded === undefined) return [];
+    const hits = await loaded.index.searchInTurns(query, chunkDepth, pause);
+    // A pause may have let another search load or fold the rows: rank with what is loaded now.
+    if (this.loaded !== loaded) return this.rankWps(query, limit, chunkDepth);
+    return this.bestOfWps(loaded, hits, query, limit, chunkDepth);
+  }
+
+  /** The snapshot's rows' hits beside `hits`, then each WP once, by its best chunk. */
+  private bestOfWps(
+    loaded: Loaded,
+    hits: VectorHit[],
+    query: Float32Array,
+    limit: number,
+    chunkDepth: number,
+  ): VectorHit[] {
     if (loaded.base !== undefined) {
       loaded.baseSearched = true;
       hits.push(...loaded.base.search(query, chunkDepth));

@@ -63,6 +63,56 @@ describe("VectorIndex", () => {
     });
   }
 
+  for (const forceJavaScript of [false, true]) {
+    const kernel = forceJavaScript ? "JavaScript" : "WASM SIMD";
+    it(`property (${kernel}): a search in turns equals brute force, also when the index changes during a pause`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 0, max: 30 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 1000 }),
+          fc.option(fc.tuple(fc.nat(), fc.boolean(), fc.integer({ min: 0, max: 40 })), { nil: undefined }),
+          async (dimensions, count, turns, k, seed, change) => {
+            const pool = randomVectors(41, dimensions, seed);
+            const index = new VectorIndex(dimensions, { initialCapacity: 2, forceJavaScript });
+            const model = new Map<string, Float32Array>();
+            for (let n = 0; n < count; n++) {
+              index.add(`WP-${n}`, pool[n]!);
+              model.set(`WP-${n}`, pool[n]!);
+            }
+            const query = randomVectors(1, dimensions, seed + 7)[0]!;
+            let pauses = 0;
+            // A change (an add that may grow the buffer, or a remove) made during one of the pauses.
+            const pause = async () => {
+              await new Promise((resolve) => setImmediate(resolve));
+              if (change !== undefined && pauses++ === change[0] % turns) {
+                const [, isAdd, n] = change;
+                if (isAdd) {
+                  index.add(`WP-${n}`, pool[n]!);
+                  model.set(`WP-${n}`, pool[n]!);
+                } else {
+                  index.remove(`WP-${n}`);
+                  model.delete(`WP-${n}`);
+                }
+              }
+            };
+            const got = await index.searchInTurns(query, k, pause, turns);
+            const expected = bruteForce(model, query, k);
+            assert.deepEqual(
+              got.map((h) => h.id),
+              expected.map((h) => h.id),
+            );
+            for (let i = 0; i < got.length; i++)
+              assert.ok(Math.abs(got[i]!.score - expected[i]!.score) < 1e-5);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  }
+
   it("replaces a vector added twice under the same id", () => {
     const [a, b] = randomVectors(2, 16);
     const index = new VectorIndex(16);

@@ -28,7 +28,7 @@ type Row = Record<string, unknown>;
 /** The columns a block holds for each event, in this order. */
 export const COLD_COLUMNS = ["payload", "event_id", "trace_id", "protocol_id", "actor_id"] as const;
 /** What a block holds for one event: its cold columns' texts, or null for a seq it does not hold. */
-type Slot = string[] | null;
+export type Slot = string[] | null;
 
 /** The first seq of the block that holds `seq`. */
 export const blockOf = (seq: number): number => Math.floor((seq - 1) / PAYLOAD_BLOCK) * PAYLOAD_BLOCK + 1;
@@ -83,9 +83,15 @@ export function blocksOfRows(rows: readonly Row[]): number[] {
   return [...blocks];
 }
 
-/** Puts each packed row's cold columns back from its block (`bodies`: body by first seq); returns `rows`. */
-export function withBlockPayloads(rows: Row[], bodies: ReadonlyMap<number, unknown>): Row[] {
-  const texts = new Map<number, Slot[]>();
+/**
+ * Puts each packed row's cold columns back from its block (`bodies`: body by first seq); returns `rows`. `texts`:
+ * blocks read already (by first seq), shared by the reads of one caller so each block is inflated once.
+ */
+export function withBlockPayloads(
+  rows: Row[],
+  bodies: ReadonlyMap<number, unknown>,
+  texts: Map<number, Slot[]> = new Map(),
+): Row[] {
   for (const row of rows) {
     if (!isPacked(row.payload)) continue;
     const seq = Number(row.seq);

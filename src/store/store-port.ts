@@ -166,6 +166,12 @@ export interface StoreTransaction {
    */
   packColdRows?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;
 
+  /**
+   * Optional (SQLite; issue 20, sixth part): rebuilds the indexes of the tables packing rewrites (events, Bronze),
+   * whose pages packing leaves part empty, and gives the freed pages back. Maintenance only (compact-store.ts).
+   */
+  rebuildPackedIndexes?(): Promise<void>;
+
   getWp(wpId: string): Promise<TrackedWorkPacket | undefined>;
   getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]>;
   /** Inserts or replaces a WP and keeps the readiness indexes exact. */

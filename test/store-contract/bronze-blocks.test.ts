@@ -16,8 +16,9 @@ import { compactStore } from "../../src/operations/maintenance/compact-store.js"
 import { rebuildSilver } from "../../src/operations/search/search-maintenance.js";
 import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
-import { BRONZE_BLOCK } from "../../src/store/sqlite/sqlite-bronze-blocks.js";
+import { BRONZE_BLOCK, SHORT_CONTENT_HASH } from "../../src/store/sqlite/sqlite-bronze-blocks.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { packBlockText, unpackText } from "../../src/store/stored-json.js";
 import { assertLogSound } from "../support/log-sound.js";
 
 type Row = Record<string, unknown>;
@@ -131,6 +132,33 @@ describe("cold Bronze rows packed in blocks (issue 20, third part, SQLite)", () 
       const written = (await s.store.transaction((tx) => tx.bronzeSnapshots(wp))).at(-1);
       assert.equal(written?.previous_bronze_id, last?.bronze_id);
       await assertLogSound(s.store);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a block keeps 8 digits of each content hash; a snapshot edited in it reads with a hash it does not have", async () => {
+    const s = await dayStore(60);
+    try {
+      const before = await s.snapshots();
+      await compactStore(s.store);
+      const body = (s.db.prepare("SELECT body FROM bronze_blocks WHERE first_rowid = 1").get() as Row).body;
+      const slots = JSON.parse(unpackText(body)) as ([string, string, ...unknown[]] | null)[];
+      assert.ok(slots.every((slot) => slot === null || slot[1].length === SHORT_CONTENT_HASH));
+      assert.equal(
+        JSON.stringify(await s.snapshots()),
+        JSON.stringify(before),
+        "read back with whole hashes",
+      );
+      // A note's text edited in the block: the snapshot still reads, with a content hash its content does not have.
+      const slot = slots.find((x) => x?.[0].includes("Looked at")) as [string, string];
+      slot[0] = slot[0].replace("Looked at", "Looked past");
+      s.db
+        .prepare("UPDATE bronze_blocks SET body = ? WHERE first_rowid = 1")
+        .run(packBlockText(JSON.stringify(slots)));
+      const edited = (await s.snapshots()).filter((b) => b.content_hash !== canonicalSha256(b.snapshot));
+      assert.ok(edited.length >= 1, "the edit shows");
+      for (const b of edited) assert.ok(b.content_hash.endsWith("0".repeat(64 - SHORT_CONTENT_HASH)));
     } finally {
       await s.close();
     }

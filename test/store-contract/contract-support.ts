@@ -15,7 +15,10 @@ import type { ChainHead, StoredEvent, WpQuery } from "../../src/store/store-port
 export function makeWp(
   wpId: string,
   fields: Partial<
-    Pick<TrackedWorkPacket, "status" | "priority" | "type" | "labels" | "assignee" | "created_at">
+    Pick<
+      TrackedWorkPacket,
+      "status" | "priority" | "type" | "labels" | "assignee" | "created_at" | "defer_until"
+    >
   > & {
     phase?: TrackedWorkPacket["governance"]["phase"];
     deleted?: boolean;
@@ -41,6 +44,7 @@ export function makeWp(
     type: fields.type ?? "feature",
     labels: fields.labels ?? [],
     ...(fields.assignee !== undefined ? { assignee: fields.assignee } : {}),
+    ...(fields.defer_until !== undefined ? { defer_until: fields.defer_until } : {}),
     reporter: "tester",
     micro_tasks: { total: 0, completed: 0, failed: 0, in_progress: 0, skipped: 0, mt_ids: [] },
     created_at: createdAt,
@@ -130,7 +134,9 @@ export function referenceQuery(
   const matches = [...wps.values()].filter((wp) => {
     if (!query.include_deleted && wp.tombstone) return false;
     if (!query.statuses.includes(wp.status)) return false;
-    const blocked = referenceOpenBlockers(wps, deps, wp.wp_id).length > 0;
+    // Section 17: a WP deferred past the query's time is not ready, and counts as blocked.
+    const deferred = wp.defer_until !== undefined && Date.parse(wp.defer_until) > query.now_ms;
+    const blocked = referenceOpenBlockers(wps, deps, wp.wp_id).length > 0 || deferred;
     if (query.readiness === "ready" && blocked) return false;
     if (query.readiness === "blocked" && !blocked) return false;
     if (query.assignee !== undefined && wp.assignee !== query.assignee) return false;

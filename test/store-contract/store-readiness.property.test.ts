@@ -28,6 +28,11 @@ const wpFields = fc.record({
   assignee: fc.option(fc.constantFrom("ann", "bob"), { nil: undefined }),
   phase: fc.option(fc.constantFrom(...PHASES.slice(0, 3)), { nil: undefined }),
   deleted: fc.boolean(),
+  // Section 17: deferral is decided at the query's time (queries' now_ms fall between 2025-10 and 2026-03).
+  defer_until: fc.option(
+    fc.constantFrom("2025-09-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"),
+    { nil: undefined },
+  ),
 });
 type WpFields = typeof wpFields extends fc.Arbitrary<infer T> ? T : never;
 
@@ -76,6 +81,9 @@ for (const backend of STORE_BACKENDS) {
     it("property: queryWps and openBlockers equal the reference after random puts and edge changes", async () => {
       const { store, cleanup } = await backend.create();
       let run = 0;
+      // Every earlier run's WPs and edges, as the store holds them: paged queries are compared over the whole store.
+      const earlierWps = new Map<string, TrackedWorkPacket>();
+      const earlierDeps: TrackedDependency[] = [];
       try {
         await fc.assert(
           fc.asyncProperty(
@@ -131,6 +139,20 @@ for (const backend of STORE_BACKENDS) {
                   const reference = referenceQuery(wps, deps, { ...q, offset: 0, limit: 1000 });
                   assert.deepEqual(mine, reference.ids, `query ${JSON.stringify(q)}`);
                 }
+                // Paged, over every run's WPs: the page and the count before paging. PostgreSQL bounds a hybrid
+                // ready page by priority (wpPageStatements); the bound must never drop a WP of the page.
+                const everyWp = new Map([...earlierWps, ...wps]);
+                const everyDep = [...earlierDeps, ...deps];
+                for (const q of queries) {
+                  const page = await tx.queryWps(q);
+                  const reference = referenceQuery(everyWp, everyDep, q);
+                  assert.deepEqual(
+                    page.wps.map((wp) => wp.wp_id),
+                    reference.ids,
+                    `paged query ${JSON.stringify(q)}`,
+                  );
+                  assert.equal(page.total_count, reference.total, `count of ${JSON.stringify(q)}`);
+                }
                 const blockers = await tx.openBlockers([...wps.keys()]);
                 for (const wpId of wps.keys()) {
                   const expected = referenceOpenBlockers(wps, deps, wpId).map((d) => d.dependency_id);
@@ -138,10 +160,73 @@ for (const backend of STORE_BACKENDS) {
                   assert.deepEqual(actual, expected, `open blockers of ${wpId}`);
                 }
               });
+              for (const [wpId, wp] of wps) earlierWps.set(wpId, wp);
+              earlierDeps.push(...deps);
             },
           ),
           { numRuns: backend.name === "sqlite" ? 120 : 60 },
         );
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it("a hybrid ready page takes WPs up to two priorities below the page's own (the score's range)", async () => {
+      // A and D: priority 0, new, blocking nothing: score 0. B: priority 2, 60 days old, blocks 10: score 0, created
+      // before A and D, so it ranks before them. C: priority 1, 60 days old, blocks 5: score -0.5. The order is C, B,
+      // A, D, though the two first WPs by priority are A and D (priority 0): a page of two holds B, whose priority is
+      // two above theirs, so a bound below priority + 2 would lose it.
+      const { store, cleanup } = await backend.create();
+      try {
+        const now = Date.parse("2026-03-01T00:00:00.000Z");
+        const old = "2025-12-31T00:00:00.000Z";
+        const wps = new Map<string, TrackedWorkPacket>();
+        const deps: TrackedDependency[] = [];
+        await store.transaction(async (tx) => {
+          const put = async (wp: TrackedWorkPacket) => {
+            wps.set(wp.wp_id, wp);
+            await tx.putWp(wp);
+          };
+          await put(makeWp("WP-A", { priority: 0, created_at: new Date(now).toISOString() }));
+          await put(makeWp("WP-D", { priority: 0, created_at: new Date(now).toISOString() }));
+          await put(makeWp("WP-B", { priority: 2, created_at: old }));
+          await put(makeWp("WP-C", { priority: 1, created_at: old }));
+          for (let i = 0; i < 10; i++) {
+            await put(makeWp(`WP-T${i}`, { priority: 0, created_at: old }));
+            for (const from of i < 5 ? ["WP-B", "WP-C"] : ["WP-B"]) {
+              const dep = makeDep(from, `WP-T${i}`, "blocks");
+              deps.push(dep);
+              await tx.putDependency(dep);
+            }
+          }
+        });
+        const q = (offset: number, limit: number): WpQuery => ({
+          statuses: ["ready"],
+          readiness: "ready",
+          include_deleted: false,
+          sort: "hybrid",
+          now_ms: now,
+          offset,
+          limit,
+        });
+        assert.deepEqual(referenceQuery(wps, deps, q(0, 4)).ids, ["WP-C", "WP-B", "WP-A", "WP-D"]);
+        for (const [offset, limit] of [
+          [0, 1],
+          [0, 2],
+          [1, 1],
+          [1, 2],
+          [2, 1],
+          [0, 4],
+        ] as const) {
+          const page = await store.transaction((tx) => tx.queryWps(q(offset, limit)));
+          const expected = referenceQuery(wps, deps, q(offset, limit));
+          assert.deepEqual(
+            page.wps.map((wp) => wp.wp_id),
+            expected.ids,
+            `offset ${offset}, limit ${limit}`,
+          );
+          assert.equal(page.total_count, 4);
+        }
       } finally {
         await cleanup();
       }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
+import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 type Row = Record<string, unknown>;
@@ -303,6 +304,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ALTER COLUMN hash TYPE bytea USING ${bytesOf("hash", HASH_PATTERN, "decode(hash, 'hex')", 32)};
   `,
   WP_DOCS_MIGRATION, // Migration 11 (issue 20, fifth part): WP documents deflated, postgres-wp-docs.ts
+  READY_COUNTS_MIGRATION, // Migration 12 (issue 16): ready WPs counted as they change, postgres-ready-counts.ts
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { AGE_HORIZON_MS, UNBLOCK_CAP } from "../../domain/ready-rules.js";
 import type { WpQuery } from "../store-port.js";
+import { countFromReadyCounts } from "./postgres-ready-counts.js";
 
 /**
  * The WHERE clause, its parameters and the ORDER BY of a WP query (section 7), for the PostgreSQL dialect.
@@ -10,6 +11,9 @@ export function buildWpQuery(query: WpQuery): {
   params: unknown[];
   order: string;
   orderParams: unknown[];
+  /** The statuses' parameter (`$n`, a text[]), and the WHERE clause without the status filter. */
+  statuses: string;
+  besidesStatus: string;
 } {
   const params: unknown[] = [];
   const next = (value: unknown): string => {
@@ -19,7 +23,8 @@ export function buildWpQuery(query: WpQuery): {
   // Workspace isolation (9): every query starts with the workspace filter.
   const clauses: string[] = ["w.workspace_id = $1"];
   if (!query.include_deleted) clauses.push("NOT w.deleted");
-  clauses.push(`w.status = ANY(${next([...query.statuses])}::text[])`);
+  const statuses = next([...query.statuses]);
+  const statusAt = clauses.push(`w.status = ANY(${statuses}::text[])`) - 1;
   // Section 17: deferral and lease expiry are decided against the query's time, so no job has to wake them up.
   if (query.readiness === "ready") {
     const now = next(query.now_ms);
@@ -38,28 +43,24 @@ export function buildWpQuery(query: WpQuery): {
       `EXISTS (SELECT 1 FROM wp_labels l WHERE l.workspace_id = $1 AND l.label = ${next(label)} AND l.wp_id = w.wp_id)`,
     );
   }
-  if (query.sort === "priority") {
-    return {
-      where: clauses.join(" AND "),
-      params,
-      order: "w.priority, w.created_at, w.wp_id",
-      orderParams: [],
-    };
-  }
-  if (query.sort === "age") {
-    return { where: clauses.join(" AND "), params, order: "w.created_at, w.wp_id", orderParams: [] };
-  }
+  const where = clauses.join(" AND ");
+  const besidesStatus = clauses.filter((_, at) => at !== statusAt).join(" AND ");
+  const filters = { where, params, statuses, besidesStatus };
+  if (query.sort === "priority")
+    return { ...filters, order: "w.priority, w.created_at, w.wp_id", orderParams: [] };
+  if (query.sort === "age") return { ...filters, order: "w.created_at, w.wp_id", orderParams: [] };
   // Same arithmetic, in the same order, as hybridScore() in the domain, in float8 (IEEE double like JS):
   // priority - age - unblock, so ties and rounding agree with SQLite and with the reference.
   const now = `$${params.length + 2}::bigint`;
   const order =
     `(w.priority - GREATEST(0, LEAST(${now} - w.created_ms, ${AGE_HORIZON_MS}))::float8 / ${AGE_HORIZON_MS}::float8` +
     ` - LEAST(w.blocks_out, ${UNBLOCK_CAP})::float8 / ${UNBLOCK_CAP}::float8), w.created_at, w.wp_id`;
-  return { where: clauses.join(" AND "), params, order, orderParams: [query.now_ms] };
+  return { ...filters, order, orderParams: [query.now_ms] };
 }
 
 /**
- * The count and the page of a WP query (section 7), `$1` the workspace. The page is chosen on the readiness index
+ * The count and the page of a WP query (section 7), `$1` the workspace. The count of a plain ready query comes
+ * from the kept counts (postgres-ready-counts.ts); any other is counted on the readiness index. The page is chosen on the readiness index
  * (its ids, in order: the index carries what the filters and the sort read, migration 9), and only those WPs'
  * documents are read from the table. Reading `doc` in the sorted scan itself made the server read every
  * candidate's row (at 100K WPs, 7,500 rows for the default query_ready).
@@ -67,15 +68,41 @@ export function buildWpQuery(query: WpQuery): {
 export function wpPageStatements(
   query: WpQuery,
 ): Record<"count" | "page", { sql: string; values: unknown[] }> {
-  const { where, params, order, orderParams } = buildWpQuery(query);
+  const { where, params, order, orderParams, statuses, besidesStatus } = buildWpQuery(query);
   const at = params.length + orderParams.length + 2;
+  const bounded = query.sort === "hybrid" && query.readiness === "ready" && query.limit > 0;
+  const bound = bounded ? ` AND w.priority <= ${priorityBound(besidesStatus, statuses, `$${at + 2}`)}` : "";
   return {
-    count: { sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`, values: params },
+    count: countFromReadyCounts(query, where, params, statuses) ?? {
+      sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
+      values: params,
+    },
     page: {
-      sql: `SELECT x.doc FROM unnest(ARRAY(SELECT w.wp_id FROM work_packets w WHERE ${where} ORDER BY ${order}
-          LIMIT $${at} OFFSET $${at + 1})) WITH ORDINALITY AS p (wp_id, n)
+      sql: `SELECT x.doc FROM unnest(ARRAY(SELECT w.wp_id FROM work_packets w WHERE ${where}${bound}
+          ORDER BY ${order} LIMIT $${at} OFFSET $${at + 1})) WITH ORDINALITY AS p (wp_id, n)
         JOIN work_packets x ON x.workspace_id = $1 AND x.wp_id = p.wp_id ORDER BY p.n`,
-      values: [...params, ...orderParams, query.limit, query.offset],
+      values: [
+        ...params,
+        ...orderParams,
+        query.limit,
+        query.offset,
+        ...(bounded ? [query.offset + query.limit - 1] : []),
+      ],
     },
   };
+}
+
+/**
+ * The highest priority a WP of a hybrid page may have (issue 16: the page then sorts ~60% of the ready WPs at 100K
+ * instead of all). The hybrid score is the priority less two terms each within [0, 1] (hybridScore), so it lies
+ * within [priority - 2, priority]. Take any status S of the query whose `offset + limit` first WPs by priority
+ * (the query's other filters applied) end at priority P: those WPs all score at most P, and a WP of priority above
+ * P + 2 scores above P, so it ranks after all of them and is not on the page. The readiness index gives each
+ * status' WPs in priority order, so P costs `offset + limit` index entries a status; the lowest P is the bound.
+ * No status with that many WPs: no bound.
+ */
+function priorityBound(besidesStatus: string, statuses: string, nth: string): string {
+  return `COALESCE((SELECT min(b.priority) + 2 FROM unnest(${statuses}::text[]) AS s (status),
+      LATERAL (SELECT w.priority FROM work_packets w WHERE ${besidesStatus} AND w.status = s.status
+        ORDER BY w.priority LIMIT 1 OFFSET ${nth}) AS b), 2147483647)`;
 }

@@ -1,4 +1,7 @@
 import type Database from "better-sqlite3";
+import { canonicalSha256 } from "../../domain/canonical-json.js";
+import { bronzeFromTableRows } from "../bronze-rows.js";
+import type { BronzeSnapshot } from "../store-port.js";
 import { packBlockText, unpackText } from "../stored-json.js";
 import { packColdSeries } from "./sqlite-cold-series.js";
 
@@ -15,6 +18,13 @@ import { packColdSeries } from "./sqlite-cold-series.js";
 // snapshot also leaves its bronze_id to the block (the column NULL, which the primary key's index holds in a few
 // bytes instead of ~35): no query looks a snapshot up by its id, and the latest one, whose id every WP write reads
 // (lastBronzeId), keeps it in its row. Blocks packed before hold no id, and their rows keep theirs.
+// Sixth part: the block holds the first 8 hex digits of a row's content hash when the whole snapshot computes to
+// the hash stored (a row edited before packing keeps it whole): the reader computes the hash of the snapshot it
+// rebuilt, and one whose content no longer computes to those digits reads with them and zeros, which is not its
+// content's hash, so the edit shows (withContentHashes).
+
+/** The hex digits of a content hash a block keeps when the snapshot computes to it. */
+export const SHORT_CONTENT_HASH = 8;
 
 /** The rows a Bronze block covers: rowids first .. first + BRONZE_BLOCK - 1, first = k * BRONZE_BLOCK + 1. */
 export const BRONZE_BLOCK = 128;
@@ -53,11 +63,13 @@ function packBlock(prepared: Prepare, first: number): void {
   const kept = rows.filter((row) => !isPacked(row.doc));
   if (kept.length === 0) return;
   const latest = latestVersions(prepared, kept);
+  const computed = computedContentHashes(prepared, kept);
   for (const row of kept) {
     const superseded = Number(row.version) < (latest.get(row.wp_id as string) ?? 0);
+    const hash = row.content_hash as string;
     slots[Number(row.bronze_rowid) - first] = [
       unpackText(row.doc),
-      row.content_hash as string,
+      computed.get(`${row.wp_id}\n${row.version}`) === hash ? hash.slice(0, SHORT_CONTENT_HASH) : hash,
       (row.previous_bronze_id as string | null) ?? null,
       row.created_at as string,
       superseded && typeof row.bronze_id === "string" ? row.bronze_id : null,
@@ -76,6 +88,34 @@ function packBlock(prepared: Prepare, first: number): void {
     const id = slots[Number(row.bronze_rowid) - first]?.[4];
     insert.run(typeof id === "string" ? { ...row, bronze_id: null } : row);
   }
+}
+
+/**
+ * The hash each of these rows' whole snapshots computes to, by wp_id and version: every snapshot of their WPs
+ * rebuilt (a row stores what its chain does not hold, bronze-delta.ts), read before the rows change.
+ */
+function computedContentHashes(prepared: Prepare, rows: readonly Row[]): Map<string, string> {
+  const wps = JSON.stringify([...new Set(rows.map((row) => row.wp_id))]);
+  const all = prepared(
+    "SELECT rowid AS bronze_rowid, * FROM bronze WHERE wp_id IN (SELECT value FROM json_each(?)) ORDER BY wp_id, version",
+  ).all(wps) as Row[];
+  const computed = new Map<string, string>();
+  for (const b of withContentHashes(bronzeFromTableRows(withBronzeBlocks(prepared, all))))
+    computed.set(`${b.wp_id}\n${b.version}`, canonicalSha256(b.snapshot));
+  return computed;
+}
+
+/**
+ * Snapshots with the whole content hash of those whose block kept its first digits: the hash of the snapshot
+ * rebuilt when it begins with them, else those digits and zeros (not a hash its content has: the edit shows).
+ */
+export function withContentHashes(snapshots: BronzeSnapshot[]): BronzeSnapshot[] {
+  for (const b of snapshots) {
+    if (b.content_hash.length !== SHORT_CONTENT_HASH) continue;
+    const hash = canonicalSha256(b.snapshot);
+    b.content_hash = hash.startsWith(b.content_hash) ? hash : b.content_hash.padEnd(64, "0");
+  }
+  return snapshots;
 }
 
 /** The latest version of each WP these rows are snapshots of. */

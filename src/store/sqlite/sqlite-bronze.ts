@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import { bronzeColumnValues, bronzeDocColumn, bronzeDocTexts, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
-import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
+import { withBronzeBlocks, withContentHashes } from "./sqlite-bronze-blocks.js";
 
 // Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
 // hold, bronze-delta.ts), many at once for a sync (their docs left unpacked for the cold blocks), and read back
@@ -49,5 +49,6 @@ export function bronzeSnapshots(prepared: Prepare, wpId?: string): BronzeSnapsho
       ? prepared("SELECT rowid AS bronze_rowid, * FROM bronze ORDER BY wp_id, version").all()
       : prepared("SELECT rowid AS bronze_rowid, * FROM bronze WHERE wp_id = ? ORDER BY version").all(wpId)
   ) as Row[];
-  return bronzeFromTableRows(withBronzeBlocks(prepared, rows)); // issue 20: packed rows put back whole
+  // Issue 20: packed rows put back whole, with the content hashes their blocks keep the first digits of.
+  return withContentHashes(bronzeFromTableRows(withBronzeBlocks(prepared, rows)));
 }

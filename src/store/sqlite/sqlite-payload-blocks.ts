@@ -1,22 +1,16 @@
 import type Database from "better-sqlite3";
-import {
-  blockBody,
-  blockOf,
-  blocksOfRows,
-  blockWithout,
-  PAYLOAD_BLOCK,
-  PAYLOAD_COLD,
-  withBlockPayloads,
-} from "../event-payload-blocks.js";
+import { blockBody, blockOf, blockWithout, PAYLOAD_BLOCK, PAYLOAD_COLD } from "../event-payload-blocks.js";
 import { packColdSeries } from "./sqlite-cold-series.js";
 import { packTermColumns } from "./sqlite-event-columns.js";
 import { packJobIds } from "./sqlite-event-jobs.js";
+import { shortHash, shortHashSeqs } from "./sqlite-event-reads.js";
 
 // Issue 20, second and third parts, on the SQLite backend: cold events' payloads (and the other columns no query
 // selects on) packed in blocks (event-payload-blocks.ts), in the table event_payload_blocks (migration 8), by
 // maintenance (packColdBlocks), never by a job; the packed row's name, replica and timestamp in their smaller
 // forms (sqlite-event-columns.ts, fourth part), its job_id empty when the row before holds it (sqlite-event-jobs.ts). A packed row shrinks in its page; SQLite merges pages left
-// two-thirds empty with their neighbours, and the pages freed are reused by the rows written next.
+// two-thirds empty with their neighbours, and the pages freed are reused by the rows written next. Sixth part: a
+// packed row keeps 4 bytes of its hash where its content computes it back (sqlite-event-reads.ts, which reads them).
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -47,6 +41,7 @@ function packBlock(prepared: Prepare, first: number): void {
   ) as Row[];
   const packed = blockBody(first, rows);
   if (packed === undefined) return;
+  const short = shortHashSeqs(prepared, first, last); // sixth part: read before the rows change
   const kept = prepared("INSERT OR IGNORE INTO event_payload_blocks (first_seq, body) VALUES (?, ?)");
   if (kept.run(first, packed.body).changes === 0) return; // packed already (a block is written once)
   // Deleted and written again, not updated: a row updated smaller leaves its page half empty, while pages
@@ -59,17 +54,8 @@ function packBlock(prepared: Prepare, first: number): void {
      VALUES (@seq, @event_uuid, '', @event_name, @wp_id, @related_wp_id, @timestamp, '', @job_id,
       '', '', @replica_id, @sequence, @vector_clock, '', @prev_hash, @hash)`,
   );
-  for (const row of packJobIds(packTermColumns(prepared, rows))) insert.run(row);
-}
-
-/** Events rows with the cold columns of packed rows put back from their blocks. */
-export function withPayloads(prepared: Prepare, rows: Row[]): Row[] {
-  const blocks = blocksOfRows(rows);
-  if (blocks.length === 0) return rows;
-  const found = prepared(
-    "SELECT first_seq, body FROM event_payload_blocks WHERE first_seq IN (SELECT value FROM json_each(?))",
-  ).all(JSON.stringify(blocks)) as Row[];
-  return withBlockPayloads(rows, new Map(found.map((row) => [Number(row.first_seq), row.body])));
+  for (const row of packJobIds(packTermColumns(prepared, rows)))
+    insert.run(short.has(Number(row.seq)) ? { ...row, hash: shortHash(row.hash as Buffer | string) } : row);
 }
 
 /** Removes the texts of purged events from their blocks (retention must not keep what it removed). */

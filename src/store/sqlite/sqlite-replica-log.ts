@@ -1,11 +1,11 @@
 import type Database from "better-sqlite3";
 import type { TrackedDependency } from "../../domain/records.js";
-import { eventFromRow, packedUuidHex } from "../event-rows.js";
+import { packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE, termInSqlite, termIsParameterSqlite } from "./sqlite-event-columns.js";
-import { withPayloads } from "./sqlite-payload-blocks.js";
+import { eventsOfRows } from "./sqlite-event-reads.js";
 
 type Row = Record<string, unknown>;
 
@@ -51,7 +51,7 @@ export class SqliteReplicaLog implements ReplicaLog {
             `SELECT ${EVENT_ROW_SQLITE} FROM events e
              WHERE e.seq > ? AND ${termIsParameterSqlite("e.replica_id")} AND e.sequence > ? ORDER BY e.seq LIMIT ?`,
           ).all(query.afterSeq, query.replicaId, query.replicaId, query.afterSequence ?? 0, query.limit);
-    return withPayloads(this.prepared, rows as Row[]).map(eventFromRow);
+    return eventsOfRows(this.prepared, rows as Row[]);
   }
 
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
@@ -64,12 +64,10 @@ export class SqliteReplicaLog implements ReplicaLog {
     ).all(JSON.stringify(wpIds), JSON.stringify(wpIds)) as Row[];
     // The wp_id columns are outside the hash: keep what the hashed payload says is about the WPs (issue 21).
     const wanted = new Set(wpIds);
-    return withPayloads(this.prepared, rows)
-      .map(eventFromRow)
-      .filter((event) => {
-        const [wpId, relatedWpId] = eventWpIds(event.payload);
-        return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
-      });
+    return eventsOfRows(this.prepared, rows).filter((event) => {
+      const [wpId, relatedWpId] = eventWpIds(event.payload);
+      return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
+    });
   }
 
   async wpsWithEventsUpTo(wpIds: readonly string[], seq: number): Promise<Set<string>> {
@@ -88,7 +86,7 @@ export class SqliteReplicaLog implements ReplicaLog {
       `SELECT ${EVENT_ROW_SQLITE} FROM events e
        WHERE ${termInSqlite("e.event_name", ["dependency_added", "dependency_removed"])} ORDER BY e.seq`,
     ).all() as Row[];
-    return withPayloads(this.prepared, rows).map(eventFromRow);
+    return eventsOfRows(this.prepared, rows);
   }
 
   async allDependencies(): Promise<TrackedDependency[]> {

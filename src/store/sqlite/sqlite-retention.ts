@@ -8,6 +8,7 @@ import {
   timestampBound,
 } from "./sqlite-event-columns.js";
 import { heldJobSqlite, jobEventSeqsSqlite, keepHeldJob } from "./sqlite-event-jobs.js";
+import { hashesAt, isShort } from "./sqlite-event-reads.js";
 import { forgetPayloads } from "./sqlite-payload-blocks.js";
 
 // Section 16, retention, on the SQLite backend: which events a purge may remove, and the move of their seq, uuid
@@ -29,15 +30,18 @@ export function purgeCandidates(prepared: Prepare, before: string): PurgeCandida
      ORDER BY e.seq`,
   )
     .all(...timestampBound(before))
-    .map((row) => {
-      const { seq, event_uuid, event_name, hash } = row as Record<string, unknown>;
-      return {
-        seq,
-        event_uuid: uuidFromColumn(event_uuid),
-        event_name,
-        hash: hashFromColumn(hash),
-      } as PurgeCandidate;
-    });
+    .map((row) => withWholeHash(prepared, row as Record<string, unknown>));
+}
+
+/** A candidate with its hash whole: a packed row keeping 4 bytes of it has it computed (sqlite-event-reads.ts). */
+function withWholeHash(prepared: Prepare, row: Record<string, unknown>): PurgeCandidate {
+  const { seq, event_uuid, event_name, hash } = row;
+  return {
+    seq,
+    event_uuid: uuidFromColumn(event_uuid),
+    event_name,
+    hash: isShort(hash) ? hashesAt(prepared, [Number(seq)]).get(Number(seq)) : hashFromColumn(hash),
+  } as PurgeCandidate;
 }
 
 /** Removes the events' rows, keeping their seq, uuid and hash under `checkpointSeq`. */

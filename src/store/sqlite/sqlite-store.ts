@@ -5,20 +5,14 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import {
-  type DerivedEventColumns,
-  derivedColumnsFromRow,
-  eventFromRow,
-  isAboutWp,
-  packedUuidHex,
-} from "../event-rows.js";
+import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp, packedUuidHex } from "../event-rows.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
-import { withPayloads } from "./sqlite-payload-blocks.js";
+import { eventsOfRows } from "./sqlite-event-reads.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
 
@@ -166,7 +160,7 @@ export class SqliteStore implements LocusStore {
     }
     try {
       const rows = this.db.prepare(sql).all(...params) as Row[];
-      const events = withPayloads((text) => this.db.prepare(text), rows).map(eventFromRow);
+      const events = eventsOfRows((text) => this.db.prepare(text), rows);
       // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
       const wpId = query.wpId;
       return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));

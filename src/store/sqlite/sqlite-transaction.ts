@@ -35,6 +35,7 @@ import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
 import { termInSqlite } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
+import { eventHashAtSqlite, isShort } from "./sqlite-event-reads.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
 import { packColdBlocks } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
@@ -162,6 +163,12 @@ export class SqliteTransaction implements StoreTransaction {
     // older file's later writes reuse them). exec runs it to its end: a prepared statement's step frees one page.
     if (packed > 0) this.db.exec("PRAGMA incremental_vacuum");
     return { packed, more: events.more || bronze.more || docs.more };
+  }
+
+  async rebuildPackedIndexes(): Promise<void> {
+    // Packing removes index entries (a job id held by the row before, a superseded snapshot's id) and rewrites
+    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them.
+    this.db.exec("REINDEX events; REINDEX bronze; PRAGMA incremental_vacuum");
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
@@ -343,7 +350,9 @@ export class SqliteTransaction implements StoreTransaction {
 
   async eventHashAt(seq: number): Promise<string | undefined> {
     const row = this.prepared("SELECT hash FROM events WHERE seq = ?").get(seq) as Row | undefined;
-    return row === undefined ? undefined : hashFromColumn(row.hash);
+    if (row === undefined) return undefined;
+    // A packed row may keep 4 bytes of its hash (sqlite-event-reads.ts): computed through its block.
+    return isShort(row.hash) ? eventHashAtSqlite(this.prepared, seq) : hashFromColumn(row.hash);
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
