@@ -61,6 +61,7 @@ const HOLD_LIMIT = 20_000;
  */
 const BULK_EVENTS = 1_000;
 
+/** What a store that held no event before this sync knows of the incoming ones: nothing. */
 const NOTHING_KNOWN: ReadonlySet<string> = new Set();
 
 /** Receives pages of events from one source into one store. */

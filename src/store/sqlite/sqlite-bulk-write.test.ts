@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type Database from "better-sqlite3";
 import { openPeerStore } from "../open-store.js";
 import { BULK_PAGE_CACHE_KIB, SqliteStore } from "./sqlite-store.js";
 
 // Issue 12: a bulk write (a sync's pages) runs with a small page cache, and only until its transaction ends.
 const cacheOf = (store: SqliteStore): number =>
-  (store as unknown as { db: Database.Database }).db.pragma("cache_size", { simple: true }) as number;
+  store.rawConnectionForTests().pragma("cache_size", { simple: true }) as number;
 
 describe("sqlite bulk write", () => {
   it("lowers the page cache for the transaction only, committed or rolled back", async () => {

@@ -15,10 +15,10 @@ import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventsOfRows } from "./sqlite-event-reads.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
-
-export { BULK_PAGE_CACHE_KIB } from "./sqlite-transaction.js";
-
 import { docOf } from "./sqlite-wp-docs.js";
+
+/** The page cache of a connection that reads or writes a bulk once (sqlite-transaction.ts). */
+export { BULK_PAGE_CACHE_KIB } from "./sqlite-transaction.js";
 
 /** Options for opening a SQLite store. */
 export interface SqliteStoreOptions {
