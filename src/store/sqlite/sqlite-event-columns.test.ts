@@ -3,9 +3,11 @@ import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import {
+  packedSequenceColumn,
   packedTimestamp,
   packedTimestampColumn,
   packTermColumns,
+  sequenceSqlite,
   TIMESTAMP_ROW_SQLITE,
   termInSqlite,
   termTextSqlite,
@@ -82,6 +84,25 @@ describe("packed events columns (issue 20, fourth part)", () => {
     assert.equal(
       packedTimestampColumn({ timestamp: "2026-12-04T14:53:24Z", event_uuid: Buffer.alloc(16) }),
       "2026-12-04T14:53:24Z",
+    );
+    db.close();
+  });
+
+  it("a sequence equal to its seq packs to an empty BLOB, reads back as written, and compares the same", () => {
+    const db = new Database(":memory:");
+    const read = db.prepare(
+      `SELECT ${sequenceSqlite("e")} AS sequence, ${sequenceSqlite("e")} > ? AS after
+         FROM (SELECT ? AS seq, ? AS sequence) e`,
+    );
+    const seqs = fc.integer({ min: 1, max: 2 ** 40 });
+    fc.assert(
+      fc.property(seqs, fc.oneof(seqs, fc.integer({ min: 0, max: 2 ** 40 })), seqs, (seq, drawn, bound) => {
+        const sequence = drawn % 3 === 0 ? seq : drawn; // a third equal to their seq
+        const stored = packedSequenceColumn({ seq, sequence });
+        assert.equal(Buffer.isBuffer(stored) && stored.length === 0, sequence === seq, "seventh part");
+        const row = read.get(bound, seq, stored) as { sequence: number; after: number };
+        assert.deepEqual(row, { sequence, after: sequence > bound ? 1 : 0 });
+      }),
     );
     db.close();
   });

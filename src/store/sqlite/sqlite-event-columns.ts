@@ -10,7 +10,8 @@ import type Database from "better-sqlite3";
 // print (toISOString), so every row reads back as written and hashed; rows of every other form read as they are.
 // Only maintenance writes these forms, so a job's append is as before. Seventh part: a packed timestamp that is
 // the first 6 bytes of the row's event_uuid (a UUIDv7 holds its milliseconds there; ~95% of packed rows) is
-// stored as an empty BLOB, read back from the uuid; a 6-byte BLOB and text read as before.
+// stored as an empty BLOB, read back from the uuid; a 6-byte BLOB and text read as before. So is a `sequence`
+// equal to the row's seq (every event of a store that never pulled another replica's): read back as the seq.
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -52,6 +53,10 @@ const packedMsSqlite = (a: string): string =>
 export const timestampBeforeSqlite = (a: string): string =>
   `(CASE WHEN typeof(${a}.timestamp) = 'blob' THEN (${packedMsSqlite(a)}) < ? ELSE ${a}.timestamp < ? END)`;
 
+/** The sequence of the events row `a`: its column, or its seq for an empty BLOB (seventh part). */
+export const sequenceSqlite = (a: string): string =>
+  `(CASE WHEN typeof(${a}.sequence) = 'blob' AND length(${a}.sequence) = 0 THEN ${a}.seq ELSE ${a}.sequence END)`;
+
 /**
  * The timestamp columns of the events row `e` as eventFromRow reads them: `timestamp` (text, or NULL when packed)
  * and `timestamp_ms_hex` (the packed milliseconds, from the column or, for an empty BLOB, from the uuid's first 6
@@ -75,7 +80,7 @@ export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS eve
   ${uuidTextSqlite("e.trace_id")} AS trace_id, CASE WHEN e.job_id = X'' THEN (SELECT ${uuidTextSqlite("jb.job_id")}
     FROM events jb WHERE jb.seq < e.seq AND +jb.job_id <> X'' ORDER BY jb.seq DESC LIMIT 1)
     ELSE ${uuidTextSqlite("e.job_id")} END AS job_id, e.protocol_id, e.actor_id,
-  ${termTextSqlite("e.replica_id")} AS replica_id, e.sequence, e.vector_clock,
+  ${termTextSqlite("e.replica_id")} AS replica_id, ${sequenceSqlite("e")} AS sequence, e.vector_clock,
   e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
   CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
     (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
@@ -144,7 +149,13 @@ export function packTermColumns(prepared: Prepare, rows: readonly Row[]): Row[] 
     event_name: keyOf(row.event_name),
     replica_id: keyOf(row.replica_id),
     timestamp: packedTimestampColumn(row),
+    sequence: packedSequenceColumn(row),
   }));
+}
+
+/** The packed sequence column of an events row (SELECT * of it): an empty BLOB when it is the row's seq. */
+export function packedSequenceColumn(row: Row): unknown {
+  return typeof row.sequence === "number" && row.sequence === row.seq ? Buffer.alloc(0) : row.sequence;
 }
 
 /**

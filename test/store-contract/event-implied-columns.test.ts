@@ -1,7 +1,9 @@
-// Issue 20, seventh part: on SQLite a packed event row whose timestamp is the first 6 bytes of its uuid (a UUIDv7,
-// as the engine's real clock gives) stores it as an empty BLOB and reads it back from the uuid. Every event reads
-// back as written and hashed, verify and replay pass, and retention's time bound selects the same events as before
-// packing. The engine of event-payload-blocks.test.ts steps its clock, so its timestamps are not its uuids'.
+// Issue 20, seventh part: on SQLite a packed event row stores empty (a BLOB of no bytes) two columns its other
+// columns give: a timestamp that is the first 6 bytes of its uuid (a UUIDv7, as the engine's real clock gives),
+// and a sequence equal to its seq (a store that never pulled another replica's events). Every event reads back as
+// written and hashed, verify and replay pass, and retention's time bound and a sync's page of one replica after a
+// sequence select the same events as before packing. The engine of event-payload-blocks.test.ts steps its clock,
+// so its timestamps are not its uuids'.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,8 +19,8 @@ import { assertLogSound } from "../support/log-sound.js";
 
 type Row = Record<string, unknown>;
 
-describe("packed timestamps held by the event uuid (issue 20, seventh part, SQLite)", () => {
-  it("are stored empty, read back as written, and found by retention's bound as before", async () => {
+describe("packed columns other columns imply (issue 20, seventh part, SQLite)", () => {
+  it("timestamps and sequences are stored empty, read back as written, and found by the same queries", async () => {
     const dir = mkdtempSync(join(tmpdir(), "locus-uuid-ts-"));
     const store = SqliteStore.open(join(dir, "locus.db"));
     try {
@@ -32,6 +34,13 @@ describe("packed timestamps held by the event uuid (issue 20, seventh part, SQLi
       const candidates = (before: string) =>
         purgeCandidates((sql) => db.prepare(sql), before).map((c) => c.seq);
       const selected = bounds.map(candidates);
+      const replica = events[0]?.replica_id as string;
+      const page = (afterSequence: number) =>
+        store.transaction((tx) =>
+          tx.replicaLog.eventsAfter({ afterSeq: 0, limit: 10_000, replicaId: replica, afterSequence }),
+        );
+      const pages = [await page(0), await page(100), await page(400)];
+      assert.equal(pages[1]?.[0]?.sequence, 101);
       assert.ok((selected[0]?.length ?? 0) > 0, "the middle bound selects some events");
       await compactStore(store);
       const forms = db
@@ -42,6 +51,13 @@ describe("packed timestamps held by the event uuid (issue 20, seventh part, SQLi
         .all() as Row[];
       assert.equal(forms[0]?.bytes, 0, `timestamps read from the uuid: ${JSON.stringify(forms)}`);
       assert.ok(Number(forms[0]?.rows) > 100, JSON.stringify(forms));
+      const sequences = db
+        .prepare(
+          "SELECT COUNT(*) AS rows FROM events WHERE typeof(sequence) = 'blob' AND length(sequence) = 0",
+        )
+        .get() as Row;
+      assert.ok(Number(sequences.rows) >= 256, `sequences read as the seq: ${sequences.rows}`);
+      assert.deepEqual([await page(0), await page(100), await page(400)], pages, "a sync's pages");
       assert.deepEqual(await store.readEvents(), events);
       assert.deepEqual(bounds.map(candidates), selected, "retention selects the same events");
       await assertLogSound(store);
