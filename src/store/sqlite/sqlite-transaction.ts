@@ -37,7 +37,7 @@ import { termInSqlite } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventHashAtSqlite, isShort } from "./sqlite-event-reads.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
-import { packColdBlocks } from "./sqlite-payload-blocks.js";
+import { packColdBlocks, rewritePackedRows } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
@@ -141,7 +141,9 @@ export class SqliteTransaction implements StoreTransaction {
 
   async rebuildPackedIndexes(): Promise<void> {
     // Packing removes index entries (a job id held by the row before, a superseded snapshot's id) and rewrites
-    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them.
+    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them. The
+    // rows packed since the last rebuild are written again first, filling the table's pages (seventh part).
+    rewritePackedRows(this.prepared);
     this.db.exec("REINDEX events; REINDEX bronze; PRAGMA incremental_vacuum");
   }
 
