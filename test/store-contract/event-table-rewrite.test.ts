@@ -1,6 +1,6 @@
 // Issue 20, seventh part: `locus compact` without a bound writes the events rows packed since its last run (and
-// the rows after them) again in seq order, so the table's pages are as full as rows appended in order fill them;
-// the hooks and idle time (bounded) never do. Every event reads back as written and hashed, verify and replay
+// the rows after them) again in seq order, so the table's pages are as full as rows appended in order fill them,
+// and rebuilds every index; the hooks and idle time (bounded) never do. Every event reads back as written and hashed, verify and replay
 // pass, jobs append after it, and a run with nothing packed since moves nothing.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -63,6 +63,29 @@ describe("events rows written again in order by an unbounded compaction (issue 2
       assert.deepEqual((await store.readEvents()).slice(0, all.length), all);
       await compactStore(store);
       await assertLogSound(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rebuilds every index, not only the events and Bronze ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locus-reindex-"));
+    const store = SqliteStore.open(join(dir, "locus.db"));
+    try {
+      const db = store.rawConnectionForTests();
+      // An index filled out of key order, as jobs fill the WP, dependency and Silver indexes: pages part empty.
+      db.exec(`CREATE TABLE probe (k BLOB); CREATE INDEX probe_by_k ON probe (k);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+        INSERT INTO probe SELECT randomblob(24) FROM n`);
+      const pages = () =>
+        Number((db.prepare("SELECT COUNT(*) AS n FROM dbstat WHERE name = 'probe_by_k'").get() as Row).n);
+      const scattered = pages();
+      await store.transaction(async (tx) => tx.rebuildPackedIndexes?.());
+      const rebuilt = pages();
+      db.exec("REINDEX probe_by_k");
+      assert.ok(rebuilt < scattered, `${scattered} -> ${rebuilt} pages`);
+      assert.equal(rebuilt, pages(), "as a rebuild of that index leaves it");
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

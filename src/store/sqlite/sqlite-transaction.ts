@@ -142,9 +142,11 @@ export class SqliteTransaction implements StoreTransaction {
   async rebuildPackedIndexes(): Promise<void> {
     // Packing removes index entries (a job id held by the row before, a superseded snapshot's id) and rewrites
     // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them. The
-    // rows packed since the last rebuild are written again first, filling the table's pages (seventh part).
+    // rows packed since the last rebuild are written again first, filling the table's pages, and every index is
+    // rebuilt, not only those two: jobs leave the WP, dependency and Silver indexes ~12% empty (~78 bytes a WP at
+    // 10K) as they insert out of key order (seventh part).
     rewritePackedRows(this.prepared);
-    this.db.exec("REINDEX events; REINDEX bronze; PRAGMA incremental_vacuum");
+    this.db.exec("REINDEX; PRAGMA incremental_vacuum");
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
