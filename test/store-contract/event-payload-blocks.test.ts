@@ -110,10 +110,12 @@ describe("cold event payloads packed in blocks (issue 20, SQLite)", () => {
         )
         .get() as Row;
       assert.deepEqual(
-        forms,
-        { name: "blob", replica: "blob", ts: "blob", bytes: 8 },
+        { ...forms, bytes: undefined },
+        { name: "blob", replica: "blob", ts: "blob", bytes: undefined },
         "issue 20, fourth part",
       );
+      // Seventh part: a timestamp the row's UUIDv7 holds is stored empty (event-uuid-timestamps.test.ts).
+      assert.ok([2, 8].includes(Number(forms.bytes)), `${forms.bytes} bytes`);
       assert.deepEqual(await s.store.readEvents(), events);
       const replica = events[0]?.replica_id as string;
       const packedJob = events.find((e) => e.event_name === "work_packet_created")?.job_id as string;

@@ -8,7 +8,10 @@ import type Database from "better-sqlite3";
 // endian), each as a BLOB: the columns have TEXT affinity, which would turn an integer into its text, and a BLOB
 // stays apart from every value written before. A timestamp is packed only when it is the text its milliseconds
 // print (toISOString), so every row reads back as written and hashed; rows of every other form read as they are.
-// Only maintenance writes these forms, so a job's append is as before.
+// Only maintenance writes these forms, so a job's append is as before. Seventh part: a packed timestamp that is
+// the first 6 bytes of the row's event_uuid (a UUIDv7 holds its milliseconds there; ~95% of packed rows) is
+// stored as an empty BLOB, read back from the uuid; a 6-byte BLOB and text read as before. So is a `sequence`
+// equal to the row's seq (every event of a store that never pulled another replica's): read back as the seq.
 
 type Prepare = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
@@ -36,9 +39,35 @@ export const termInSqlite = (c: string, terms: readonly string[]): string => {
 export const termIsParameterSqlite = (c: string): string =>
   `${c} IN (?, (SELECT t.term_key FROM event_terms t WHERE t.term = ?))`;
 
-/** A condition: timestamp column `c` is before the next two parameters, `timestampBound(before)`'s pair. */
-export const timestampBeforeSqlite = (c: string): string =>
-  `(CASE WHEN typeof(${c}) = 'blob' THEN ${c} < ? ELSE ${c} < ? END)`;
+/**
+ * The packed milliseconds of the events row `a` (a BLOB of 6 bytes) when its timestamp is a BLOB: the column, or
+ * for an empty one (seventh part) the first 6 bytes of its uuid.
+ */
+const packedMsSqlite = (a: string): string =>
+  `CASE WHEN length(${a}.timestamp) = 0 THEN substr(${a}.event_uuid, 1, 6) ELSE ${a}.timestamp END`;
+
+/**
+ * A condition: the timestamp of the events row `a` (an alias with `timestamp` and `event_uuid`) is before the next
+ * two parameters, `timestampBound(before)`'s pair.
+ */
+export const timestampBeforeSqlite = (a: string): string =>
+  `(CASE WHEN typeof(${a}.timestamp) = 'blob' THEN (${packedMsSqlite(a)}) < ? ELSE ${a}.timestamp < ? END)`;
+
+/** The sequence of the events row `a`: its column, or its seq for an empty BLOB (seventh part). */
+export const sequenceSqlite = (a: string): string =>
+  `(CASE WHEN typeof(${a}.sequence) = 'blob' AND length(${a}.sequence) = 0 THEN ${a}.seq ELSE ${a}.sequence END)`;
+
+/**
+ * The timestamp columns of the events row `e` as eventFromRow reads them: `timestamp` (text, or NULL when packed)
+ * and `timestamp_ms_hex` (the packed milliseconds, from the column or, for an empty BLOB, from the uuid's first 6
+ * bytes). An empty BLOB beside a uuid not stored as 16 bytes reads as it is (Locus never writes one).
+ */
+export const TIMESTAMP_ROW_SQLITE = `CASE WHEN typeof(e.timestamp) = 'blob' AND (length(e.timestamp) = 6 OR
+    (length(e.timestamp) = 0 AND typeof(e.event_uuid) = 'blob' AND length(e.event_uuid) = 16)) THEN NULL
+    ELSE e.timestamp END AS timestamp,
+  CASE WHEN typeof(e.timestamp) = 'blob' AND (length(e.timestamp) = 6 OR
+    (length(e.timestamp) = 0 AND typeof(e.event_uuid) = 'blob' AND length(e.event_uuid) = 16))
+    THEN hex(${packedMsSqlite("e")}) END AS timestamp_ms_hex`;
 
 /**
  * The events columns of a SQLite row (alias `e`), ids and hashes as text, terms as their text, a packed
@@ -47,12 +76,11 @@ export const timestampBeforeSqlite = (c: string): string =>
  */
 export const EVENT_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS event_uuid, e.event_id,
   ${termTextSqlite("e.event_name")} AS event_name, e.wp_id, e.related_wp_id,
-  CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN NULL ELSE e.timestamp END AS timestamp,
-  CASE WHEN typeof(e.timestamp) = 'blob' AND length(e.timestamp) = 6 THEN hex(e.timestamp) END AS timestamp_ms_hex,
+  ${TIMESTAMP_ROW_SQLITE},
   ${uuidTextSqlite("e.trace_id")} AS trace_id, CASE WHEN e.job_id = X'' THEN (SELECT ${uuidTextSqlite("jb.job_id")}
     FROM events jb WHERE jb.seq < e.seq AND +jb.job_id <> X'' ORDER BY jb.seq DESC LIMIT 1)
     ELSE ${uuidTextSqlite("e.job_id")} END AS job_id, e.protocol_id, e.actor_id,
-  ${termTextSqlite("e.replica_id")} AS replica_id, e.sequence, e.vector_clock,
+  ${termTextSqlite("e.replica_id")} AS replica_id, ${sequenceSqlite("e")} AS sequence, e.vector_clock,
   e.payload, ${hashTextSqlite("e.prev_hash")} AS prev_hash, ${hashTextSqlite("e.hash")} AS hash,
   CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
     (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
@@ -120,7 +148,25 @@ export function packTermColumns(prepared: Prepare, rows: readonly Row[]): Row[] 
     ...row,
     event_name: keyOf(row.event_name),
     replica_id: keyOf(row.replica_id),
-    timestamp:
-      typeof row.timestamp === "string" ? (packedTimestamp(row.timestamp) ?? row.timestamp) : row.timestamp,
+    timestamp: packedTimestampColumn(row),
+    sequence: packedSequenceColumn(row),
   }));
+}
+
+/** The packed sequence column of an events row (SELECT * of it): an empty BLOB when it is the row's seq. */
+export function packedSequenceColumn(row: Row): unknown {
+  return typeof row.sequence === "number" && row.sequence === row.seq ? Buffer.alloc(0) : row.sequence;
+}
+
+/**
+ * The packed timestamp column of an events row (SELECT * of it): an empty BLOB when its milliseconds are the first
+ * 6 bytes of its uuid stored as 16 bytes (seventh part), else packedTimestamp's 6 bytes, else the text as it is.
+ */
+export function packedTimestampColumn(row: Row): unknown {
+  if (typeof row.timestamp !== "string") return row.timestamp;
+  const packed = packedTimestamp(row.timestamp);
+  if (packed === undefined) return row.timestamp;
+  const uuid = row.event_uuid;
+  const inUuid = Buffer.isBuffer(uuid) && uuid.length === 16 && uuid.subarray(0, 6).equals(packed);
+  return inUuid ? Buffer.alloc(0) : packed;
 }

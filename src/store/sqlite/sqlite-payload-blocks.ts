@@ -58,6 +58,36 @@ function packBlock(prepared: Prepare, first: number): void {
     insert.run(short.has(Number(row.seq)) ? { ...row, hash: shortHash(row.hash as Buffer | string) } : row);
 }
 
+/**
+ * Issue 20, seventh part: writes the events rows again in seq order from the first one packed since the last such
+ * rewrite to the head, in the caller's (write) transaction. A block packed between rows not packed yet leaves the
+ * page at that boundary part empty (~80 bytes a WP at 10K); rows written again after everything before them are
+ * appended, and fill their pages whole. The rows are copied as stored (a temporary table without types keeps every
+ * value as it is); only `locus compact` without a bound runs this, before its index rebuild, and the next one
+ * starts where this one found the packed rows ending, so it moves what was packed since and the rows after.
+ */
+export function rewritePackedRows(prepared: Prepare): number {
+  const meta = (key: string) =>
+    Number((prepared("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined)?.value ?? 1);
+  const from = meta("dense_before_seq");
+  const packedBefore = meta("packed_before_seq");
+  if (packedBefore <= from) return 0; // nothing packed since the last rewrite
+  const columns = (prepared("PRAGMA table_info(events)").all() as Row[]).map((c) => String(c.name));
+  const untyped = columns.map((c) => (c === "seq" ? "seq INTEGER PRIMARY KEY" : `"${c}"`)).join(", ");
+  prepared("DROP TABLE IF EXISTS temp.events_rewrite").run();
+  prepared(`CREATE TEMP TABLE events_rewrite (${untyped})`).run();
+  const moved = prepared("INSERT INTO temp.events_rewrite SELECT * FROM main.events WHERE seq >= ?").run(
+    from,
+  );
+  prepared("DELETE FROM main.events WHERE seq >= ?").run(from);
+  prepared("INSERT INTO main.events SELECT * FROM temp.events_rewrite ORDER BY seq").run();
+  prepared("DROP TABLE temp.events_rewrite").run();
+  prepared("INSERT OR REPLACE INTO meta (key, value) VALUES ('dense_before_seq', ?)").run(
+    String(packedBefore),
+  );
+  return moved.changes;
+}
+
 /** Removes the texts of purged events from their blocks (retention must not keep what it removed). */
 export function forgetPayloads(prepared: Prepare, seqs: readonly number[]): void {
   const byBlock = new Map<number, number[]>();

@@ -4,7 +4,12 @@ import { packedUuidHex } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
-import { EVENT_ROW_SQLITE, termInSqlite, termIsParameterSqlite } from "./sqlite-event-columns.js";
+import {
+  EVENT_ROW_SQLITE,
+  sequenceSqlite,
+  termInSqlite,
+  termIsParameterSqlite,
+} from "./sqlite-event-columns.js";
 import { eventsOfRows } from "./sqlite-event-reads.js";
 
 type Row = Record<string, unknown>;
@@ -49,7 +54,7 @@ export class SqliteReplicaLog implements ReplicaLog {
           )
         : this.prepared(
             `SELECT ${EVENT_ROW_SQLITE} FROM events e
-             WHERE e.seq > ? AND ${termIsParameterSqlite("e.replica_id")} AND e.sequence > ? ORDER BY e.seq LIMIT ?`,
+             WHERE e.seq > ? AND ${termIsParameterSqlite("e.replica_id")} AND ${sequenceSqlite("e")} > ? ORDER BY e.seq LIMIT ?`,
           ).all(query.afterSeq, query.replicaId, query.replicaId, query.afterSequence ?? 0, query.limit);
     return eventsOfRows(this.prepared, rows as Row[]);
   }

@@ -23,7 +23,7 @@ const PURGEABLE = ["work_query_executed", "capability_decision"];
 export function purgeCandidates(prepared: Prepare, before: string): PurgeCandidate[] {
   return prepared(
     `SELECT e.seq, e.event_uuid, ${termTextSqlite("e.event_name")} AS event_name, e.hash FROM events e
-     WHERE ${timestampBeforeSqlite("e.timestamp")} AND ${termInSqlite("e.event_name", PURGEABLE)}
+     WHERE ${timestampBeforeSqlite("e")} AND ${termInSqlite("e.event_name", PURGEABLE)}
        AND (${termInSqlite("e.event_name", ["work_query_executed"])} OR NOT EXISTS (
          SELECT 1 FROM events s WHERE s.seq IN (${jobEventSeqsSqlite(`jh.job_id = ${heldJobSqlite("e")}`)})
            AND NOT ${termInSqlite("s.event_name", PURGEABLE)}))

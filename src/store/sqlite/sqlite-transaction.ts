@@ -37,7 +37,7 @@ import { termInSqlite } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventHashAtSqlite, isShort } from "./sqlite-event-reads.js";
 import { findPath, reachableEdges } from "./sqlite-graph-walk.js";
-import { packColdBlocks } from "./sqlite-payload-blocks.js";
+import { packColdBlocks, rewritePackedRows } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
@@ -167,8 +167,12 @@ export class SqliteTransaction implements StoreTransaction {
 
   async rebuildPackedIndexes(): Promise<void> {
     // Packing removes index entries (a job id held by the row before, a superseded snapshot's id) and rewrites
-    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them.
-    this.db.exec("REINDEX events; REINDEX bronze; PRAGMA incremental_vacuum");
+    // rows, leaving index pages part empty (~80 bytes a WP in the job index alone); a rebuild fills them. The
+    // rows packed since the last rebuild are written again first, filling the table's pages, and every index is
+    // rebuilt, not only those two: jobs leave the WP, dependency and Silver indexes ~12% empty (~78 bytes a WP at
+    // 10K) as they insert out of key order (seventh part).
+    rewritePackedRows(this.prepared);
+    this.db.exec("REINDEX; PRAGMA incremental_vacuum");
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
