@@ -23,6 +23,21 @@ function bruteForce(vectors: Map<string, Float32Array>, query: Float32Array, k: 
     .slice(0, k);
 }
 
+/** The hits equal brute force's: the same ids in order, scores within float rounding. */
+function assertBruteForce(
+  got: readonly { id: string; score: number }[],
+  vectors: Map<string, Float32Array>,
+  query: Float32Array,
+  k: number,
+): void {
+  const expected = bruteForce(vectors, query, k);
+  assert.deepEqual(
+    got.map((h) => h.id),
+    expected.map((h) => h.id),
+  );
+  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]!.score - expected[i]!.score) < 1e-5);
+}
+
 describe("VectorIndex", () => {
   for (const forceJavaScript of [false, true]) {
     const kernel = forceJavaScript ? "JavaScript" : "WASM SIMD";
@@ -49,13 +64,7 @@ describe("VectorIndex", () => {
             assert.equal(index.size, model.size);
             const query = randomVectors(1, dimensions, seed + 7)[0]!;
             const got = index.search(query, k);
-            const expected = bruteForce(model, query, k);
-            assert.deepEqual(
-              got.map((h) => h.id),
-              expected.map((h) => h.id),
-            );
-            for (let i = 0; i < got.length; i++)
-              assert.ok(Math.abs(got[i]!.score - expected[i]!.score) < 1e-5);
+            assertBruteForce(got, model, query, k);
           },
         ),
         { numRuns: 150 },
@@ -99,13 +108,7 @@ describe("VectorIndex", () => {
               }
             };
             const got = await index.searchInTurns(query, k, pause, turns);
-            const expected = bruteForce(model, query, k);
-            assert.deepEqual(
-              got.map((h) => h.id),
-              expected.map((h) => h.id),
-            );
-            for (let i = 0; i < got.length; i++)
-              assert.ok(Math.abs(got[i]!.score - expected[i]!.score) < 1e-5);
+            assertBruteForce(got, model, query, k);
           },
         ),
         { numRuns: 150 },
