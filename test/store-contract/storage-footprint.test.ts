@@ -106,13 +106,15 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // the 150 WPs measured here its new pages count ~1.2 KB per WP. Issue 20, fifth part (payloads and WP
         // documents deflated when written): measured 17,940 (events 6,226, Bronze 3,113, Silver 3,359, Gold 3,932,
         // WP rows 1,311) and 18,104 (WP rows 1,475: the free space row versions leave varies between runs);
-        // before, 21,463 with events 8,192 and WP rows 2,867.
+        // before, 21,463 with events 8,192 and WP rows 2,867. WP rows measured 1,884 and 1,966 while other test
+        // files ran beside it (row versions pruned later; issue 16's ready counts are WP rows too): bounded at 2,100,
+        // which the form before still fails.
         assertBounds(t, bytes, {
           events: 6_600,
           bronze: 3_300,
           silver: 3_600,
           gold: 4_200,
-          wp_rows: 1_800,
+          wp_rows: 2_100,
           total: 19_000,
         });
       } finally {
