@@ -7,15 +7,7 @@ import type {
   TrackedWorkPacket,
 } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
-import {
-  hashFromColumn,
-  storedClock,
-  storedHash,
-  storedPayload,
-  storedPrevHash,
-  storedUuid,
-} from "../event-rows.js";
-import { eventWpIds } from "../event-wp-ids.js";
+import { hashFromColumn, storedUuid } from "../event-rows.js";
 import { chainHeadOf, HEAD_META_KEYS } from "../meta-rows.js";
 import type {
   BoardWpState,
@@ -33,6 +25,7 @@ import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
 import { dependencyDocSqlite, storedDependencyDoc } from "./sqlite-dependency-docs.js";
+import { appendEventRows } from "./sqlite-event-append.js";
 import { termInSqlite } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventHashAtSqlite, isShort } from "./sqlite-event-reads.js";
@@ -108,48 +101,7 @@ export class SqliteTransaction implements StoreTransaction {
   }
 
   async appendEvents(events: readonly StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const insert = this.prepared(
-      `INSERT INTO events (seq, event_uuid, event_id, event_name, wp_id, related_wp_id, timestamp, trace_id, job_id,
-        protocol_id, actor_id, replica_id, sequence, vector_clock, payload, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    let ownSequence: number | undefined;
-    // The hash of the row stored before each event, whose prev_hash it usually is (stored once, event-rows.ts).
-    const first = events[0] as StoredEvent;
-    const before = this.prepared("SELECT hash FROM events WHERE seq = ?").get(first.seq - 1) as
-      | Row
-      | undefined;
-    let hashBefore = before === undefined ? undefined : hashFromColumn(before.hash);
-    for (const e of events) {
-      const [wpId, relatedWpId] = eventWpIds(e.payload);
-      insert.run(
-        e.seq,
-        storedUuid(e.event_uuid),
-        e.event_id,
-        e.event_name,
-        wpId,
-        relatedWpId,
-        e.timestamp,
-        storedUuid(e.trace_id),
-        storedUuid(e.job_id),
-        e.protocol_id,
-        e.actor_id,
-        e.replica_id,
-        e.sequence,
-        storedClock(e),
-        storedPayload(e),
-        storedPrevHash(e, hashBefore),
-        storedHash(e.hash),
-      );
-      hashBefore = e.hash;
-      if (e.replica_id === this.replicaId) ownSequence = e.sequence;
-    }
-    const last = events[events.length - 1] as StoredEvent;
-    const setMeta = this.prepared("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-    setMeta.run("head_seq", String(last.seq));
-    setMeta.run("head_hash", last.hash);
-    if (ownSequence !== undefined) setMeta.run("head_sequence", String(ownSequence));
+    appendEventRows(this.prepared, events, this.replicaId);
   }
 
   // Issue 20, third and fourth parts: maintenance packs cold events, cold Bronze rows, then cold WP documents,
