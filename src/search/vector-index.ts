@@ -137,7 +137,7 @@ export class VectorIndex {
     }
     const rows = this.ids.length;
     if (rows === 0 || k <= 0) return [];
-    const scores = this.scoreAll(query, rows);
+    const scores = this.scoreRows(query, 0, rows);
     return this.topK(scores, Math.min(Math.floor(k), rows), options);
   }
 
@@ -184,10 +184,6 @@ export class VectorIndex {
     this.view = new Float32Array(this.memory.buffer); // growing detaches the old buffer
     // Rows keep their offsets; the scores region (scratch, rewritten by every search) moves up.
     this.capacity = capacity;
-  }
-
-  private scoreAll(query: Float32Array, rows: number): Float32Array {
-    return this.scoreRows(query, 0, rows);
   }
 
   /** Scores rows `from` to `to` (the query written again: it is scratch too); the scores of rows 0 to `to`. */
