@@ -177,6 +177,14 @@ async function checkBinding(tx: StoreTransaction, job: ParsedJob): Promise<void>
   }
 }
 
+/** The WPs a write job reads before writing: its bound WP and the WP its `wp_id` names (TransactionOptions). */
+function wpsReadFirst(job: ParsedJob, params: Record<string, unknown>): string[] {
+  const wpIds = typeof params.wp_id === "string" ? [params.wp_id] : [];
+  const bound = job.work_packet_binding?.work_packet_id;
+  if (bound !== undefined && !wpIds.includes(bound)) wpIds.push(bound);
+  return wpIds;
+}
+
 /** What the idempotency record keeps of a result: its secret fields (shown once) as null. */
 function keptResult(result: LocusResult, operation: OperationDefinition): LocusResult {
   if (operation.secret === undefined || !result.success) return result;
@@ -321,7 +329,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
         applied = ctx.events();
         return result;
       },
-      { readOnly },
+      { readOnly, readsWps: readOnly ? undefined : wpsReadFirst(job, params) },
     );
     if (applied !== undefined && deps.afterCommit) deps.afterCommit(applied, identity);
     return committed;

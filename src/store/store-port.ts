@@ -130,6 +130,11 @@ export interface TransactionOptions {
    * queue behind each other and behind writes (issue 16). SQLite ignores it.
    */
   readOnly?: boolean;
+  /**
+   * WPs the job reads before it writes anything (its `wp_id`, its binding). PostgreSQL asks for them with BEGIN, in
+   * the same round trip, and answers getWp from that until the transaction's first write. SQLite ignores it.
+   */
+  readsWps?: readonly string[];
 }
 
 /** Everything a job may read or write, inside one transaction. */

@@ -1,12 +1,37 @@
-// Graph walks of the PostgreSQL backend over dependency edges (2.3.15.7 cycle check, blocking chains, blockers),
+// Graph walks of the PostgreSQL backend over dependency edges (2.3.15.7 cycle check, blocking chains, blockers,
+// a WP's edges),
 // the twin of sqlite-graph-walk.ts, kept apart from postgres-transaction.ts (file size). `rows` runs a static
 // statement with `$1` bound to the workspace (9).
 import { shortestPath } from "../../domain/dependency-graph.js";
 import type { DependencyType, TrackedDependency } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
+import type { WpDependencies } from "../store-port.js";
 import { OPEN_BLOCKER } from "./postgres-statements.js";
+import { docOfColumn } from "./postgres-wp-docs.js";
 
 type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** A WP's edges, incoming and outgoing, in dependency id order. */
+export async function dependenciesOf(rows: Rows, wpId: string): Promise<WpDependencies> {
+  const found = await rows(
+    `SELECT doc, to_wp_id = $2 AS incoming, from_wp_id = $2 AS outgoing FROM dependencies
+     WHERE workspace_id = $1 AND (to_wp_id = $2 OR from_wp_id = $2) ORDER BY dependency_id`,
+    [wpId],
+  );
+  const decode = (flag: string) =>
+    found.filter((row) => row[flag] === true).map((row) => docOfColumn<TrackedDependency>(row.doc));
+  return { incoming: decode("incoming"), outgoing: decode("outgoing") };
+}
+
+/** How many edges start or end at a WP. */
+export async function edgeCount(rows: Rows, wpId: string): Promise<number> {
+  const found = await rows(
+    `SELECT (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2)
+      + (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND to_wp_id = $2) AS n`,
+    [wpId],
+  );
+  return Number(found[0]?.n ?? 0);
+}
 
 /** The shortest path `from` -> ... -> `to` over edges of `type`, or undefined. */
 export async function findPath(

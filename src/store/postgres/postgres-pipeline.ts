@@ -44,6 +44,13 @@ export class PostgresPipeline {
     return (await this.answer(this.send(sql, values, true))).rows;
   }
 
+  /** Sends a static read now and answers its rows later: a failure is kept until the answer is asked for. */
+  early(sql: string, values: unknown[]): Promise<Row[]> {
+    const rows = this.send(sql, values, true).then((result) => result.rows);
+    rows.catch(() => {});
+    return rows;
+  }
+
   /** Runs a dynamic statement (unnamed: its text varies with the filters) and waits for its rows. */
   async readDynamic(sql: string, values: unknown[]): Promise<Row[]> {
     return (await this.answer(this.send(sql, values, false))).rows;

@@ -13,7 +13,6 @@ import {
 } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
-  ChainHead,
   EventQuery,
   LocusStore,
   StoredEvent,
@@ -21,9 +20,10 @@ import type {
   TransactionOptions,
 } from "../store-port.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
+import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
-import { beginScript } from "./postgres-statements.js";
-import { PostgresTransaction } from "./postgres-transaction.js";
+import { beginScript, GET_WP } from "./postgres-statements.js";
+import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
 import { docOfColumn } from "./postgres-wp-docs.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -143,14 +143,14 @@ export class PostgresStore implements LocusStore {
       };
       client.on("error", onLost);
       try {
-        const head = await this.begin(client, !readOnly);
+        const pipeline = new PostgresPipeline(client, this.workspace);
+        const begun = this.begin(pipeline, !readOnly, options.readsWps ?? []);
         const tx = new PostgresTransaction(
-          client,
+          pipeline,
           this.workspace,
           this.replicaId,
-          head,
+          await begun,
           this.searchCacheKey,
-          !readOnly,
         );
         const result = await fn(tx);
         await tx.commit();
@@ -178,11 +178,14 @@ export class PostgresStore implements LocusStore {
    * A read-only transaction (`lock` false) reads in one snapshot (REPEATABLE READ READ ONLY: a query's statements
    * agree with each other, as they did under the lock) without the lock, and takes it to append in a transaction
    * of its own (PostgresTransaction.lockForWrite); the head read here is then only where its events start.
+   * The WPs the job reads first (TransactionOptions.readsWps) are asked for in the same round trip.
    */
-  private async begin(client: pg.PoolClient, lock: boolean): Promise<ChainHead> {
+  private async begin(pipeline: PostgresPipeline, lock: boolean, wpIds: readonly string[]): Promise<Begun> {
     const { sql, headAt } = beginScript(this.workspace, lock);
-    const results = (await client.query(sql)) as unknown as pg.QueryResult<Row>[];
-    return chainHeadOf(results[headAt]?.rows ?? []);
+    const begun = pipeline.script(sql);
+    // Sent in the same turn, so in the same socket write as BEGIN; run after the lock is granted (issue 16).
+    const early = new Map(wpIds.map((wpId) => [wpId, pipeline.early(GET_WP, [wpId])]));
+    return { head: chainHeadOf((await begun)[headAt] ?? []), locked: lock, early };
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {

@@ -1,4 +1,3 @@
-import type pg from "pg";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import { readinessColumns } from "../../domain/leases.js";
 import type {
@@ -26,8 +25,8 @@ import type {
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
-import { findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
-import { PostgresPipeline } from "./postgres-pipeline.js";
+import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
+import type { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
 import { PostgresSearchIndex } from "./postgres-search-index.js";
@@ -46,6 +45,13 @@ import { wpPageStatements } from "./postgres-wp-query.js";
 type Row = Record<string, unknown>;
 const docs = <T>(rows: Row[]): T[] => rows.map((row) => docOfColumn<T>(row.doc));
 
+/** What BEGIN answered (PostgresStore.begin): the chain head, whether the workspace is locked, the early reads. */
+export interface Begun {
+  head: ChainHead;
+  locked: boolean;
+  early: Map<string, Promise<Row[]>>;
+}
+
 /**
  * The StoreTransaction of the PostgreSQL backend: one pooled client inside BEGIN ... COMMIT, holding the
  * workspace lock (taken by the store before this object exists). `$1` is always the workspace id: no statement
@@ -59,24 +65,26 @@ export class PostgresTransaction implements StoreTransaction {
   /** 13: what replica sync reads and writes besides the state (postgres-replica-log.ts). */
   readonly replicaLog: PostgresReplicaLog;
 
-  /** The statements of this transaction: reads wait for their rows, writes are pipelined (postgres-pipeline.ts). */
-  private readonly pipeline: PostgresPipeline;
   /**
    * The newest Bronze id of each WP this transaction read or wrote (null: none): getWp reads it with the WP, so
    * the job's write needs no round trip of its own for `previous_bronze_id` (issue 16).
    */
   private readonly lastBronze = new Map<string, string | null>();
 
+  private head: ChainHead;
+  /** False for a read-only transaction: it holds no workspace lock until lockForWrite. */
+  private locked: boolean;
+  /** GET_WP rows asked for with BEGIN (TransactionOptions.readsWps): true until this transaction's first write. */
+  private readonly early: Map<string, Promise<Row[]>>;
+
   constructor(
-    client: pg.PoolClient,
+    private readonly pipeline: PostgresPipeline,
     private readonly workspace: string,
     private readonly replicaId: string,
-    private head: ChainHead,
+    begun: Begun,
     searchCacheKey: object,
-    /** False for a read-only transaction: it holds no workspace lock until lockForWrite. */
-    private locked: boolean,
   ) {
-    this.pipeline = new PostgresPipeline(client, workspace);
+    ({ head: this.head, locked: this.locked, early: this.early } = begun);
     this.search = new PostgresSearchIndex(this.pipeline, searchCacheKey);
     this.replicaLog = new PostgresReplicaLog(this.query);
   }
@@ -90,6 +98,7 @@ export class PostgresTransaction implements StoreTransaction {
     // A read-only transaction writes only its events, after lockForWrite: anything else would be unserialized.
     if (!this.locked)
       throw new Error("internal: a write in a read-only transaction before the workspace lock");
+    this.early.clear();
     await this.pipeline.write(sql, values);
   };
 
@@ -136,7 +145,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
-    const row = (await this.rows(GET_WP, [wpId]))[0];
+    const row = (await (this.early.get(wpId) ?? this.rows(GET_WP, [wpId])))[0];
     this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
     return row?.doc == null ? undefined : docOfColumn<TrackedWorkPacket>(row.doc);
   }
@@ -250,22 +259,11 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async dependenciesOf(wpId: string): Promise<WpDependencies> {
-    const rows = await this.rows(
-      `SELECT doc, to_wp_id = $2 AS incoming, from_wp_id = $2 AS outgoing FROM dependencies
-       WHERE workspace_id = $1 AND (to_wp_id = $2 OR from_wp_id = $2) ORDER BY dependency_id`,
-      [wpId],
-    );
-    const decode = (flag: string) => docs<TrackedDependency>(rows.filter((row) => row[flag] === true));
-    return { incoming: decode("incoming"), outgoing: decode("outgoing") };
+    return dependenciesOf(this.query, wpId);
   }
 
   async edgeCount(wpId: string): Promise<number> {
-    const rows = await this.rows(
-      `SELECT (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2)
-        + (SELECT COUNT(*) FROM dependencies WHERE workspace_id = $1 AND to_wp_id = $2) AS n`,
-      [wpId],
-    );
-    return Number(rows[0]?.n ?? 0);
+    return edgeCount(this.query, wpId);
   }
 
   async findPath(from: string, to: string, type: DependencyType): Promise<string[] | undefined> {
