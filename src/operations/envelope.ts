@@ -177,12 +177,16 @@ async function checkBinding(tx: StoreTransaction, job: ParsedJob): Promise<void>
   }
 }
 
-/** The WPs a write job reads before writing: its bound WP and the WP its `wp_id` names (TransactionOptions). */
-function wpsReadFirst(job: ParsedJob, params: Record<string, unknown>): string[] {
-  const wpIds = typeof params.wp_id === "string" ? [params.wp_id] : [];
+/**
+ * What a write job reads before writing (TransactionOptions): its bound WP, the WP its `wp_id` names and, for an
+ * operation on that WP's micro-tasks, its MTs.
+ */
+function readFirst(operation: OperationDefinition, job: ParsedJob, params: Record<string, unknown>) {
+  const wpId = typeof params.wp_id === "string" ? params.wp_id : undefined;
+  const readsWps = wpId === undefined ? [] : [wpId];
   const bound = job.work_packet_binding?.work_packet_id;
-  if (bound !== undefined && !wpIds.includes(bound)) wpIds.push(bound);
-  return wpIds;
+  if (bound !== undefined && bound !== wpId) readsWps.push(bound);
+  return { readsWps, readsMtsOf: operation.readsMts && wpId !== undefined ? [wpId] : [] };
 }
 
 /** What the idempotency record keeps of a result: its secret fields (shown once) as null. */
@@ -329,7 +333,7 @@ export async function execute(raw: unknown, deps: EnvelopeDependencies): Promise
         applied = ctx.events();
         return result;
       },
-      { readOnly, readsWps: readOnly ? undefined : wpsReadFirst(job, params) },
+      readOnly ? { readOnly } : readFirst(operation, job, params),
     );
     if (applied !== undefined && deps.afterCommit) deps.afterCommit(applied, identity);
     return committed;

@@ -19,6 +19,11 @@ export interface OperationDefinition<Schema extends z.ZodType = z.ZodType> {
    * the workspace lock from the start like a write. Other reads write only their events and take the lock last.
    */
   readonly writesIndex?: true;
+  /**
+   * Optional, for a write on one WP's micro-tasks: it reads the WP's MTs before writing, so a backend may ask for
+   * them with BEGIN (TransactionOptions.readsMtsOf).
+   */
+  readonly readsMts?: true;
   /** Capabilities the operation requires (section 4). */
   readonly capabilities: readonly CapabilityId[];
   /** Events the operation may emit (documentation and tests). */

@@ -135,6 +135,8 @@ export interface TransactionOptions {
    * the same round trip, and answers getWp from that until the transaction's first write. SQLite ignores it.
    */
   readsWps?: readonly string[];
+  /** WPs whose MTs the job reads before it writes anything; asked for and answered like `readsWps`. */
+  readsMtsOf?: readonly string[];
 }
 
 /** Everything a job may read or write, inside one transaction. */

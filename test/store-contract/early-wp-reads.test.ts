@@ -6,36 +6,50 @@ import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { freshEngine, postgresBackend, STORE_BACKENDS } from "../support/stores.js";
 
-// Issue 16: a write job names the WPs it reads first (TransactionOptions.readsWps) and PostgreSQL asks for them in
+// Issue 16: a write job names the WPs (and MTs) it reads first (TransactionOptions) and PostgreSQL asks for them in
 // BEGIN's round trip. Those rows must be what a read at that point of the transaction would give: read after the
 // workspace lock is granted (so compare-and-set still holds against a job that committed while this one waited),
 // and never answered again once the transaction has written.
 
 for (const backend of STORE_BACKENDS) {
-  it(`${backend.name}: a WP read with BEGIN gives way to the transaction's own writes`, {
+  it(`${backend.name}: a WP and its MTs read with BEGIN give way to the transaction's own writes`, {
     skip: backend.skip,
   }, async () => {
     const { engine, store, cleanup } = await freshEngine(backend);
     try {
       const created = await engine.run("create_wp", { wp_id: "WP-EARLY", title: "as stored" });
       assert.equal(created.success, true, JSON.stringify(created));
+      await engine.run("update_wp", { wp_id: "WP-EARLY", updates: { status: "ready" } });
+      const registered = await engine.run("register_mts", {
+        wp_id: "WP-EARLY",
+        micro_tasks: [{ mt_id: "MT-001", name: "stored" }],
+      });
+      assert.equal(registered.success, true, JSON.stringify(registered));
       const read = await store.transaction(
         async (tx) => {
-          const first = await tx.getWp("WP-EARLY");
+          const [first, mts] = await Promise.all([tx.getWp("WP-EARLY"), tx.getMts("WP-EARLY")]);
           const again = await tx.getWp("WP-EARLY");
+          assert.deepEqual(
+            mts.map((mt) => mt.mt_id),
+            ["MT-001"],
+          );
+          assert.ok(mts[0] !== undefined);
+          await tx.putMt({ ...mts[0], mt_id: "MT-002", name: "written in this transaction" });
+          const mtsAfterWrite = (await tx.getMts("WP-EARLY")).map((mt) => mt.mt_id);
           assert.ok(first !== undefined && again !== undefined);
           assert.notEqual(first, again, "each read answers a document of its own");
           await tx.putWp({ ...first, title: "written in this transaction", version: first.version + 1 });
           const afterWrite = await tx.getWp("WP-EARLY");
           const missing = await tx.getWp("WP-NONE");
-          return { first: first.title, afterWrite: afterWrite?.title, missing };
+          return { first: first.title, afterWrite: afterWrite?.title, missing, mtsAfterWrite };
         },
-        { readsWps: ["WP-EARLY", "WP-NONE"] },
+        { readsWps: ["WP-EARLY", "WP-NONE"], readsMtsOf: ["WP-EARLY"] },
       );
       assert.deepEqual(read, {
         first: "as stored",
         afterWrite: "written in this transaction",
         missing: undefined,
+        mtsAfterWrite: ["MT-001", "MT-002"],
       });
     } finally {
       await cleanup();

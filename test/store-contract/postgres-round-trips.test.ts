@@ -90,16 +90,16 @@ it("create_wp with an id Locus makes waits for the server twice: no earlier snap
  */
 const AGENT_JOBS: [string, Record<string, unknown>, number, number][] = [
   ["update_wp", { wp_id: "WP-RT-A", updates: { status: "ready" } }, 2, 3],
-  ["register_mts", { wp_id: "WP-RT-A", micro_tasks: [{ mt_id: "MT-001", name: "one" }] }, 3, 4],
+  ["register_mts", { wp_id: "WP-RT-A", micro_tasks: [{ mt_id: "MT-001", name: "one" }] }, 2, 4],
   ["gate_wp", { wp_id: "WP-RT-A", gate: "pre_work", result: { status: "pass" } }, 2, 3],
-  ["start_mt", { wp_id: "WP-RT-A", mt_id: "MT-001" }, 3, 4],
+  ["start_mt", { wp_id: "WP-RT-A", mt_id: "MT-001" }, 2, 4],
   [
     "record_iteration",
     { wp_id: "WP-RT-A", mt_id: "MT-001", iteration: 1, model_id: "m", outcome: "SUCCESS" },
-    3,
+    2,
     5,
   ],
-  ["complete_mt", { wp_id: "WP-RT-A", mt_id: "MT-001", outcome: "completed" }, 3, 4],
+  ["complete_mt", { wp_id: "WP-RT-A", mt_id: "MT-001", outcome: "completed" }, 2, 4],
   ["get_wp_status", { wp_id: "WP-RT-A" }, 4, 8],
   ["add_dependency", { from_wp_id: "WP-RT-A", to_wp_id: "WP-RT-1", type: "blocks" }, 4, 8],
 ];

@@ -28,6 +28,7 @@ export const completeMt = defineOperation({
   name: "complete_mt",
   summary: "Finish a micro-task as completed, failed or skipped",
   kind: "write",
+  readsMts: true,
   params,
   capabilities: ["locus.write"],
   events: ["mt_completed", "mt_failed"],

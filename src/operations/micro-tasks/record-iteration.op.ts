@@ -47,6 +47,7 @@ export const recordIteration = defineOperation({
   name: "record_iteration",
   summary: "Record one iteration of a micro-task; escalates or fails as its chain says",
   kind: "write",
+  readsMts: true,
   params,
   capabilities: ["locus.write"],
   events: ["mt_iteration_completed", "mt_escalated", "mt_failed"],

@@ -70,6 +70,7 @@ export const registerMts = defineOperation({
   name: "register_mts",
   summary: "Register micro-task definitions on a ready or in_progress WP",
   kind: "write",
+  readsMts: true,
   params,
   capabilities: ["locus.write"],
   events: ["micro_tasks_registered"],

@@ -22,6 +22,7 @@ export const startMt = defineOperation({
   name: "start_mt",
   summary: "Start (or resume) a micro-task on an in_progress WP",
   kind: "write",
+  readsMts: true,
   params,
   capabilities: ["locus.write"],
   events: ["mt_started"],

@@ -40,6 +40,9 @@ export function beginScript(
   return { sql: `${statements.join(";\n")};`, headAt: statements.length - 1 };
 }
 
+/** A WP's MTs ($2), in id order. */
+export const GET_MTS = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 AND wp_id = $2 ORDER BY mt_id";
+
 /**
  * A WP's document ($2; NULL when there is none) and the id of its newest Bronze snapshot, which the WP's next
  * write names as `previous_bronze_id`: one round trip for both (issue 16). Always one row.

@@ -22,7 +22,7 @@ import type {
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
-import { beginScript, GET_WP } from "./postgres-statements.js";
+import { beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
 import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
 import { docOfColumn } from "./postgres-wp-docs.js";
 
@@ -144,7 +144,7 @@ export class PostgresStore implements LocusStore {
       client.on("error", onLost);
       try {
         const pipeline = new PostgresPipeline(client, this.workspace);
-        const begun = this.begin(pipeline, !readOnly, options.readsWps ?? []);
+        const begun = this.begin(pipeline, !readOnly, options);
         const tx = new PostgresTransaction(
           pipeline,
           this.workspace,
@@ -180,11 +180,13 @@ export class PostgresStore implements LocusStore {
    * of its own (PostgresTransaction.lockForWrite); the head read here is then only where its events start.
    * The WPs the job reads first (TransactionOptions.readsWps) are asked for in the same round trip.
    */
-  private async begin(pipeline: PostgresPipeline, lock: boolean, wpIds: readonly string[]): Promise<Begun> {
+  private async begin(pipeline: PostgresPipeline, lock: boolean, reads: TransactionOptions): Promise<Begun> {
     const { sql, headAt } = beginScript(this.workspace, lock);
     const begun = pipeline.script(sql);
     // Sent in the same turn, so in the same socket write as BEGIN; run after the lock is granted (issue 16).
-    const early = new Map(wpIds.map((wpId) => [wpId, pipeline.early(GET_WP, [wpId])]));
+    const early = new Map<string, Promise<Row[]>>();
+    for (const wpId of reads.readsWps ?? []) early.set(`wp ${wpId}`, pipeline.early(GET_WP, [wpId]));
+    for (const wpId of reads.readsMtsOf ?? []) early.set(`mts ${wpId}`, pipeline.early(GET_MTS, [wpId]));
     return { head: chainHeadOf((await begun)[headAt] ?? []), locked: lock, early };
   }
 

@@ -34,6 +34,7 @@ import {
   APPEND_EVENTS,
   appendEventsParams,
   beginScript,
+  GET_MTS,
   GET_WP,
   PUT_DEPENDENCY,
   PUT_WP,
@@ -74,7 +75,7 @@ export class PostgresTransaction implements StoreTransaction {
   private head: ChainHead;
   /** False for a read-only transaction: it holds no workspace lock until lockForWrite. */
   private locked: boolean;
-  /** GET_WP rows asked for with BEGIN (TransactionOptions.readsWps): true until this transaction's first write. */
+  /** Rows asked for with BEGIN (`wp <id>`: GET_WP, `mts <id>`: GET_MTS), true until this transaction's first write. */
   private readonly early: Map<string, Promise<Row[]>>;
 
   constructor(
@@ -145,7 +146,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
-    const row = (await (this.early.get(wpId) ?? this.rows(GET_WP, [wpId])))[0];
+    const row = (await (this.early.get(`wp ${wpId}`) ?? this.rows(GET_WP, [wpId])))[0];
     this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
     return row?.doc == null ? undefined : docOfColumn<TrackedWorkPacket>(row.doc);
   }
@@ -213,8 +214,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getMts(wpId: string): Promise<TrackedMicroTask[]> {
-    const sql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 AND wp_id = $2 ORDER BY mt_id";
-    return docs(await this.rows(sql, [wpId]));
+    return docs(await (this.early.get(`mts ${wpId}`) ?? this.rows(GET_MTS, [wpId])));
   }
 
   async putMt(mt: TrackedMicroTask): Promise<void> {
