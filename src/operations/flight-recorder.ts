@@ -26,7 +26,8 @@ export async function verifyStore(store: LocusStore, options: PageOptions = {}):
   const head = await store.transaction((tx) => tx.chainHead());
   // Section 16: events a retention purge removed keep their hash; their checkpoints commit to what went.
   const purged = await store.readPurgedEvents();
-  const chain = new ChainWalk(head, new Map(purged.map((event) => [event.seq, event.hash])));
+  const purgedHashes = new Map(purged.map((event) => [event.seq, event.hash]));
+  const chain = new ChainWalk(head, purgedHashes);
   const checkpoints = new CheckpointWalk(purged, store.replicaId);
   let columns: { seq: number; reason: string } | undefined;
   let unreadable: { seq: number; reason: string } | undefined;
@@ -58,9 +59,10 @@ export async function verifyStore(store: LocusStore, options: PageOptions = {}):
     }
     if (unreadable !== undefined || events.length < pageSize) break;
   }
-  // Past an unreadable row, the log is verified as if it ended just before it.
-  const end = unreadable === undefined ? head : { seq: unreadable.seq - 1, hash: lastHash };
-  const report = firstFault(chain.finish(end), [checkpoints.result(), columns], end.seq);
+  // Past an unreadable row, the log is verified as if it ended just before it (with the hash that seq has).
+  const before = unreadable === undefined ? undefined : unreadable.seq - 1;
+  const end = before === undefined ? head : { seq: before, hash: purgedHashes.get(before) ?? lastHash };
+  const report = firstFault(chain.finish(end), [checkpoints.result(unreadable?.seq), columns], end.seq);
   if (unreadable === undefined) return report;
   if (!report.ok) return { ...report, head_seq: head.seq };
   return {

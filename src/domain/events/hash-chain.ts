@@ -89,10 +89,14 @@ export class CheckpointWalk {
     }
   }
 
-  /** The first fault of the events fed. */
-  result(): { seq: number; reason: string } | undefined {
+  /**
+   * The first fault of the events fed. `readBefore`: the events were fed only up to that seq (a row past them
+   * could not be read), so a checkpoint from there on is not missing, only not read.
+   */
+  result(readBefore = Number.POSITIVE_INFINITY): { seq: number; reason: string } | undefined {
     if (this.mismatch !== undefined) return this.mismatch;
     for (const [checkpoint, list] of this.byCheckpoint) {
+      if (checkpoint >= readBefore) continue;
       const first = Math.min(...list.map((event) => event.seq));
       return {
         seq: first,
