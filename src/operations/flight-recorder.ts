@@ -65,13 +65,7 @@ export async function verifyStore(store: LocusStore, options: PageOptions = {}):
   const report = firstFault(chain.finish(end), [checkpoints.result(unreadable?.seq), columns], end.seq);
   if (unreadable === undefined) return report;
   if (!report.ok) return { ...report, head_seq: head.seq };
-  return {
-    ok: false,
-    checked: unreadable.seq - 1,
-    head_seq: head.seq,
-    first_bad_seq: unreadable.seq,
-    reason: unreadable.reason,
-  };
+  return faultReport(unreadable, head.seq);
 }
 
 /** The seq a decoding failure names (a stored payload or vector clock that is not JSON), if it is one. */
@@ -81,8 +75,17 @@ function undecodableSeq(error: unknown): number | undefined {
   return typeof seq === "number" && Number.isInteger(seq) && seq > 0 ? seq : undefined;
 }
 
+/** The report of a fault at `fault.seq`: everything before it checked. */
+export const faultReport = (fault: { seq: number; reason: string }, headSeq: number): ChainReport => ({
+  ok: false,
+  checked: fault.seq - 1,
+  head_seq: headSeq,
+  first_bad_seq: fault.seq,
+  reason: fault.reason,
+});
+
 /** The chain's report, or the earliest of the other checks' faults when it is earlier (the chain wins a tie). */
-function firstFault(
+export function firstFault(
   chain: ChainReport,
   others: ({ seq: number; reason: string } | undefined)[],
   headSeq: number,
@@ -91,13 +94,7 @@ function firstFault(
   const first = faults[0];
   if (first === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= first.seq))
     return chain;
-  return {
-    ok: false,
-    checked: first.seq - 1,
-    head_seq: headSeq,
-    first_bad_seq: first.seq,
-    reason: first.reason,
-  };
+  return faultReport(first, headSeq);
 }
 
 /** Canonical text of a state, for comparing live and replayed state exactly. */

@@ -45,6 +45,18 @@ async function assertPagedVerify(store: LocusStore, label: string) {
   return whole;
 }
 
+/** Puts `kind` at `seq` in a fresh store and asserts verify in pages finds it as the whole log does. */
+async function assertFaultPaged(backend: StoreBackend, purge: boolean, kind: LogFault, seq: number) {
+  const ws = await seeded(backend, purge);
+  try {
+    await tamperLog(ws.store, ws.url, kind, seq);
+    const whole = await assertPagedVerify(ws.store, `${kind} at ${seq}`);
+    assert.equal(whole.ok, false, `${kind} at ${seq} is found`);
+  } finally {
+    await ws.cleanup();
+  }
+}
+
 for (const backend of STORE_BACKENDS) {
   describe(`events verify and replay in pages (${backend.name})`, { skip: backend.skip }, () => {
     it("a sound log verifies and replays alike in pages of every size", async () => {
@@ -73,15 +85,7 @@ for (const backend of STORE_BACKENDS) {
         ...faults.flatMap((f) => seqs.map((seq) => [f, seq] as const)),
         ["rewrite-last", 0] as const,
       ]) {
-        const [kind, seq] = fault;
-        const ws = await seeded(backend);
-        try {
-          await tamperLog(ws.store, ws.url, kind, seq);
-          const whole = await assertPagedVerify(ws.store, `${kind} at ${seq}`);
-          assert.equal(whole.ok, false, `${kind} at ${seq} is found`);
-        } finally {
-          await ws.cleanup();
-        }
+        await assertFaultPaged(backend, false, fault[0], fault[1]);
       }
     });
 
@@ -105,16 +109,7 @@ for (const backend of STORE_BACKENDS) {
         ["column", afterPurged],
         ["truncate", checkpoint],
       ];
-      for (const [kind, seq] of cases) {
-        const ws = await seeded(backend, true);
-        try {
-          await tamperLog(ws.store, ws.url, kind, seq);
-          const whole = await assertPagedVerify(ws.store, `${kind} at ${seq}`);
-          assert.equal(whole.ok, false, `${kind} at ${seq} is found`);
-        } finally {
-          await ws.cleanup();
-        }
-      }
+      for (const [kind, seq] of cases) await assertFaultPaged(backend, true, kind, seq);
     });
 
     it("an undecodable row right after purged events is named in pages too", async () => {

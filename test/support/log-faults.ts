@@ -11,7 +11,7 @@ import {
   verifyChain,
 } from "../../src/domain/events/hash-chain.js";
 import { replay } from "../../src/domain/events/merge-fold.js";
-import { stateFingerprint } from "../../src/operations/flight-recorder.js";
+import { faultReport, firstFault, stateFingerprint } from "../../src/operations/flight-recorder.js";
 import { derivedColumnFault, hashBytes, storedHash } from "../../src/store/event-rows.js";
 import { parsePostgresUrl } from "../../src/store/postgres/postgres-store.js";
 import type { LocusStore, StoredEvent } from "../../src/store/store-port.js";
@@ -113,8 +113,7 @@ export async function verifyWholeLog(store: LocusStore): Promise<ChainReport> {
     const before = await store.readEvents({ limit: seq - 1 });
     const prefix = await verifyRows(store, before, { seq: seq - 1, hash: before.at(-1)?.hash ?? "" });
     if (!prefix.ok) return { ...prefix, head_seq: head.seq };
-    const reason = (error as LocusError).toJSON().message;
-    return { ok: false, checked: seq - 1, head_seq: head.seq, first_bad_seq: seq, reason };
+    return faultReport({ seq, reason: (error as LocusError).toJSON().message }, head.seq);
   }
   return verifyRows(store, events, head);
 }
@@ -126,22 +125,8 @@ async function verifyRows(
 ): Promise<ChainReport> {
   const purged = await store.readPurgedEvents();
   const chain = verifyChain(events, head, new Map(purged.map((event) => [event.seq, event.hash])));
-  const faults = [
-    checkpointFault(events, purged, store.replicaId),
-    derivedColumnFault(events, await store.readDerivedEventColumns()),
-  ]
-    .filter((fault) => fault !== undefined)
-    .sort((a, b) => a.seq - b.seq);
-  const first = faults[0];
-  if (first === undefined || (chain.first_bad_seq !== undefined && chain.first_bad_seq <= first.seq))
-    return chain;
-  return {
-    ok: false,
-    checked: first.seq - 1,
-    head_seq: head.seq,
-    first_bad_seq: first.seq,
-    reason: first.reason,
-  };
+  const derived = derivedColumnFault(events, await store.readDerivedEventColumns());
+  return firstFault(chain, [checkpointFault(events, purged, store.replicaId), derived], head.seq);
 }
 
 /** The state replay built from the whole log read at once, as canonical text. */
