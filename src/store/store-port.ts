@@ -260,6 +260,8 @@ export interface StoreTransaction {
 /** Options for reading the log. */
 export interface EventQuery {
   afterSeq?: number;
+  /** Only events before this seq (`events verify` reads the rows of a page before one it cannot decode). */
+  beforeSeq?: number;
   wpId?: string;
   /** Only events of these jobs (an audit reads the capability decisions of the jobs that changed a WP). */
   jobIds?: readonly string[];
@@ -283,8 +285,11 @@ export interface LocusStore {
    * server reads on every request to know its caller (section 14).
    */
   readMeta(prefix: string): Promise<Map<string, string>>;
-  /** The derived, unhashed columns (wp_id, related_wp_id) of every stored event, in seq order, for verify. */
-  readDerivedEventColumns(): Promise<DerivedEventColumns[]>;
+  /**
+   * The derived, unhashed columns (wp_id, related_wp_id) of the stored events, in seq order, for verify: every
+   * event's, or a page of them (`afterSeq`, `limit`: the rows readEvents reads with the same bounds).
+   */
+  readDerivedEventColumns(page?: { afterSeq?: number; limit?: number }): Promise<DerivedEventColumns[]>;
   /** Section 16: the events retention purged (seq, hash, the checkpoint that removed them), in seq order. */
   readPurgedEvents(): Promise<PurgedEvent[]>;
   /** Loads the whole WP/MT/dependency state (for replay checks and exports). */

@@ -9,5 +9,9 @@ import type { LocusStore } from "../../src/store/store-port.js";
 export async function assertLogSound(store: LocusStore, name = "store"): Promise<void> {
   const chain = await verifyStore(store);
   assert.equal(chain.ok, true, `${name}: events verify failed: ${JSON.stringify(chain)}`);
-  assert.deepEqual((await replayCheck(store)).mismatches, [], `${name}: replay differs from live state`);
+  const replayed = await replayCheck(store);
+  assert.deepEqual(replayed.mismatches, [], `${name}: replay differs from live state`);
+  // Issue 16: in pages of 3, every page boundary of a small log is tried: the same reports.
+  assert.deepEqual(await verifyStore(store, { pageSize: 3 }), chain, `${name}: verify in pages of 3`);
+  assert.deepEqual(await replayCheck(store, { pageSize: 3 }), replayed, `${name}: replay in pages of 3`);
 }

@@ -40,31 +40,71 @@ export function checkpointFault(
   purged: readonly PurgedEvent[],
   replicaId: string,
 ): { seq: number; reason: string } | undefined {
-  const byCheckpoint = new Map<number, PurgedEvent[]>();
-  for (const event of purged) {
-    const list = byCheckpoint.get(event.checkpoint_seq) ?? [];
-    list.push(event);
-    byCheckpoint.set(event.checkpoint_seq, list);
+  const walk = new CheckpointWalk(purged, replicaId);
+  walk.feed(events);
+  return walk.result();
+}
+
+/**
+ * The checkpoint check fed the log a page at a time, in seq order (`events verify` reads the log in pages). The
+ * first checkpoint that does not match what it removed is the fault; failing that, a purged event whose checkpoint
+ * was never read.
+ */
+export class CheckpointWalk {
+  /** The purged events of the checkpoints not read yet, by checkpoint seq (in the order their events come). */
+  private readonly byCheckpoint = new Map<number, PurgedEvent[]>();
+  private mismatch: { seq: number; reason: string } | undefined;
+
+  constructor(
+    purged: readonly PurgedEvent[],
+    private readonly replicaId: string,
+  ) {
+    for (const event of purged) {
+      const list = this.byCheckpoint.get(event.checkpoint_seq) ?? [];
+      list.push(event);
+      this.byCheckpoint.set(event.checkpoint_seq, list);
+    }
   }
-  for (const event of events) {
-    if (event.event_name !== "events_purged" || event.replica_id !== replicaId) continue;
-    const removed = (byCheckpoint.get(event.seq) ?? []).sort((a, b) => a.seq - b.seq);
-    byCheckpoint.delete(event.seq);
-    const p = event.payload as { removed?: unknown; removed_digest?: unknown };
-    if (removed.length !== p.removed || purgeDigest(removed) !== p.removed_digest)
+
+  /** True while a later page could still change the result: no mismatch yet, and checkpoints not read yet. */
+  get awaiting(): boolean {
+    return this.mismatch === undefined && this.byCheckpoint.size > 0;
+  }
+
+  /** Checks the checkpoints among the next events. */
+  feed(events: readonly StoredEvent[]): void {
+    if (this.mismatch !== undefined) return;
+    for (const event of events) {
+      if (event.event_name !== "events_purged" || event.replica_id !== this.replicaId) continue;
+      const removed = (this.byCheckpoint.get(event.seq) ?? []).sort((a, b) => a.seq - b.seq);
+      this.byCheckpoint.delete(event.seq);
+      const p = event.payload as { removed?: unknown; removed_digest?: unknown };
+      if (removed.length !== p.removed || purgeDigest(removed) !== p.removed_digest) {
+        this.mismatch = {
+          seq: event.seq,
+          reason: `the events checkpoint ${event.seq} removed are not the ${String(p.removed)} it recorded`,
+        };
+        return;
+      }
+    }
+  }
+
+  /**
+   * The first fault of the events fed. `readBefore`: the events were fed only up to that seq (a row past them
+   * could not be read), so a checkpoint from there on is not missing, only not read.
+   */
+  result(readBefore = Number.POSITIVE_INFINITY): { seq: number; reason: string } | undefined {
+    if (this.mismatch !== undefined) return this.mismatch;
+    for (const [checkpoint, list] of this.byCheckpoint) {
+      if (checkpoint >= readBefore) continue;
+      const first = Math.min(...list.map((event) => event.seq));
       return {
-        seq: event.seq,
-        reason: `the events checkpoint ${event.seq} removed are not the ${String(p.removed)} it recorded`,
+        seq: first,
+        reason: `purged event ${first} names checkpoint ${checkpoint}, which recorded no purge`,
       };
+    }
+    return undefined;
   }
-  for (const [checkpoint, list] of byCheckpoint) {
-    const first = Math.min(...list.map((event) => event.seq));
-    return {
-      seq: first,
-      reason: `purged event ${first} names checkpoint ${checkpoint}, which recorded no purge`,
-    };
-  }
-  return undefined;
 }
 
 /**
@@ -76,57 +116,88 @@ export function verifyChain(
   head: { seq: number; hash: string },
   purged: ReadonlyMap<number, string> = new Map(),
 ): ChainReport {
-  let previousHash = "";
-  let expectedSeq = 1;
-  for (const event of events) {
-    while (event.seq > expectedSeq && purged.has(expectedSeq)) {
-      previousHash = purged.get(expectedSeq) as string;
+  const walk = new ChainWalk(head, purged);
+  return walk.feed(events) ?? walk.finish();
+}
+
+/**
+ * The chain check fed the log a page at a time, in seq order: from one page to the next it carries the hash and
+ * the seq it expects, so `events verify` holds one page of a log of any length.
+ */
+export class ChainWalk {
+  private previousHash = "";
+  private expectedSeq = 1;
+  /** The first fault, once found; the events fed after it are not checked. */
+  fault: ChainReport | undefined;
+
+  constructor(
+    private readonly head: { seq: number; hash: string },
+    private readonly purged: ReadonlyMap<number, string> = new Map(),
+  ) {}
+
+  /** Checks the next events (the seqs after those fed before); the fault, once there is one. */
+  feed(events: readonly StoredEvent[]): ChainReport | undefined {
+    if (this.fault !== undefined) return this.fault;
+    const purged = this.purged;
+    for (const event of events) {
+      while (event.seq > this.expectedSeq && purged.has(this.expectedSeq)) {
+        this.previousHash = purged.get(this.expectedSeq) as string;
+        this.expectedSeq += 1;
+      }
+      const bad = (reason: string, firstBad = event.seq): ChainReport => {
+        this.fault = {
+          ok: false,
+          checked: this.expectedSeq - 1,
+          head_seq: this.head.seq,
+          first_bad_seq: firstBad,
+          reason,
+        };
+        return this.fault;
+      };
+      if (event.seq !== this.expectedSeq) return bad(`seq ${this.expectedSeq} is missing`, this.expectedSeq);
+      if (event.prev_hash !== this.previousHash)
+        return bad("prev_hash does not match the previous event's hash");
+      const { hash, ...unsealed } = event;
+      if (eventHash(unsealed) !== hash) return bad("hash does not match the event's content");
+      this.previousHash = hash;
+      this.expectedSeq += 1;
+    }
+    return undefined;
+  }
+
+  /** The report once every event is fed: the log must end at `head` (the recorded head unless told). */
+  finish(head: { seq: number; hash: string } = this.head): ChainReport {
+    if (this.fault !== undefined) return this.fault;
+    let { previousHash, expectedSeq } = this;
+    while (expectedSeq <= head.seq && this.purged.has(expectedSeq)) {
+      previousHash = this.purged.get(expectedSeq) as string;
       expectedSeq += 1;
     }
-    const bad = (reason: string): ChainReport => ({
-      ok: false,
-      checked: expectedSeq - 1,
-      head_seq: head.seq,
-      first_bad_seq: event.seq,
-      reason,
-    });
-    if (event.seq !== expectedSeq) {
-      return { ...bad(`seq ${expectedSeq} is missing`), first_bad_seq: expectedSeq };
+    const last = expectedSeq - 1;
+    if (last === head.seq && previousHash !== head.hash) {
+      // The last event was rewritten and its hash recomputed: only the recorded head still knows it.
+      return {
+        ok: false,
+        checked: last - 1,
+        head_seq: head.seq,
+        first_bad_seq: last,
+        reason: `seq ${last} does not match the recorded head hash: the last event was rewritten`,
+      };
     }
-    if (event.prev_hash !== previousHash) return bad("prev_hash does not match the previous event's hash");
-    const { hash, ...unsealed } = event;
-    if (eventHash(unsealed) !== hash) return bad("hash does not match the event's content");
-    previousHash = hash;
-    expectedSeq += 1;
+    if (last !== head.seq) {
+      return {
+        ok: false,
+        checked: last,
+        head_seq: head.seq,
+        first_bad_seq: Math.min(last, head.seq) + 1,
+        reason:
+          last < head.seq
+            ? `the log ends at seq ${last} but the recorded head is seq ${head.seq}: events were removed`
+            : `the log goes on past the recorded head (seq ${head.seq}): events were added outside Locus`,
+      };
+    }
+    return { ok: true, checked: last, head_seq: head.seq };
   }
-  while (expectedSeq <= head.seq && purged.has(expectedSeq)) {
-    previousHash = purged.get(expectedSeq) as string;
-    expectedSeq += 1;
-  }
-  const last = expectedSeq - 1;
-  if (last === head.seq && previousHash !== head.hash) {
-    // The last event was rewritten and its hash recomputed: only the recorded head still knows it.
-    return {
-      ok: false,
-      checked: last - 1,
-      head_seq: head.seq,
-      first_bad_seq: last,
-      reason: `seq ${last} does not match the recorded head hash: the last event was rewritten`,
-    };
-  }
-  if (last !== head.seq) {
-    return {
-      ok: false,
-      checked: last,
-      head_seq: head.seq,
-      first_bad_seq: Math.min(last, head.seq) + 1,
-      reason:
-        last < head.seq
-          ? `the log ends at seq ${last} but the recorded head is seq ${head.seq}: events were removed`
-          : `the log goes on past the recorded head (seq ${head.seq}): events were added outside Locus`,
-    };
-  }
-  return { ok: true, checked: last, head_seq: head.seq };
 }
 
 /**

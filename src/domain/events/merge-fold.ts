@@ -259,18 +259,32 @@ export interface MergedState {
 
 /** Folds every state event of `events` (any order; sorted here) into a new state: section 6 replay, section 13 merge. */
 export function mergeReplay(events: readonly MergeEvent[]): MergedState {
-  const ordered = isInFoldOrder(events) ? events : inFoldOrder(events);
-  const state = emptyState();
-  const conflicts: MergeConflict[] = [];
-  const deps: DependencyFold = newDependencyFold();
-  for (const event of ordered) {
-    if (event.event_name === "dependency_added" || event.event_name === "dependency_removed")
-      foldDependencyEvent(deps, event, conflicts);
-    else if (STATE_EVENT_NAMES.has(event.event_name as EventName))
-      foldWorkPacketEvent(state, event, conflicts);
+  const fold = new MergeFold();
+  fold.fold(isInFoldOrder(events) ? events : inFoldOrder(events));
+  return fold.settle();
+}
+
+/** The merge fold fed events in fold order, a page at a time (`locus replay` reads the log in pages). */
+export class MergeFold {
+  readonly state = emptyState();
+  readonly conflicts: MergeConflict[] = [];
+  private readonly deps: DependencyFold = newDependencyFold();
+
+  /** Folds the next events (in fold order, after those folded before). */
+  fold(ordered: readonly MergeEvent[]): void {
+    for (const event of ordered) {
+      if (event.event_name === "dependency_added" || event.event_name === "dependency_removed")
+        foldDependencyEvent(this.deps, event, this.conflicts);
+      else if (STATE_EVENT_NAMES.has(event.event_name as EventName))
+        foldWorkPacketEvent(this.state, event, this.conflicts);
+    }
   }
-  state.deps = settleDependencies(deps, (id) => state.wps.has(id), conflicts);
-  return { state, conflicts };
+
+  /** The state once every event is folded: the edges whose both WPs exist. */
+  settle(): MergedState {
+    this.state.deps = settleDependencies(this.deps, (id) => this.state.wps.has(id), this.conflicts);
+    return { state: this.state, conflicts: this.conflicts };
+  }
 }
 
 /** The folded edges whose both WPs exist; an edge to a WP this store never saw created is reported. */

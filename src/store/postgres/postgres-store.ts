@@ -194,9 +194,13 @@ export class PostgresStore implements LocusStore {
     for (const failure of this.liveFailures) if (failure.error !== undefined) throw failure.error;
     const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
     let sql = `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2`;
+    if (query.beforeSeq !== undefined) {
+      params.push(query.beforeSeq);
+      sql += ` AND seq < $${params.length}`;
+    }
     if (query.wpId !== undefined) {
       params.push(query.wpId);
-      sql += " AND (wp_id = $3 OR related_wp_id = $3)";
+      sql += ` AND (wp_id = $${params.length} OR related_wp_id = $${params.length})`;
     }
     if (query.jobIds !== undefined) {
       params.push(query.jobIds.map(uuidBytes));
@@ -230,9 +234,13 @@ export class PostgresStore implements LocusStore {
     }));
   }
 
-  async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
-    const sql = "SELECT seq, wp_id, related_wp_id FROM events WHERE workspace_id = $1 ORDER BY seq";
-    return (await this.query(sql, [this.workspace])).map(derivedColumnsFromRow);
+  async readDerivedEventColumns(
+    page: { afterSeq?: number; limit?: number } = {},
+  ): Promise<DerivedEventColumns[]> {
+    const sql = `SELECT seq, wp_id, related_wp_id FROM events WHERE workspace_id = $1 AND seq > $2
+      ORDER BY seq LIMIT $3`;
+    const rows = await this.query(sql, [this.workspace, page.afterSeq ?? 0, page.limit ?? null]);
+    return rows.map(derivedColumnsFromRow);
   }
 
   async loadState(): Promise<LocusState> {

@@ -141,6 +141,10 @@ export class SqliteStore implements LocusStore {
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
     const params: unknown[] = [query.afterSeq ?? 0];
     let sql = `SELECT ${EVENT_ROW_SQLITE} FROM events e WHERE seq > ?`;
+    if (query.beforeSeq !== undefined) {
+      sql += " AND seq < ?";
+      params.push(query.beforeSeq);
+    }
     if (query.wpId !== undefined) {
       sql += " AND (wp_id = ? OR related_wp_id = ?)";
       params.push(query.wpId, query.wpId);
@@ -193,10 +197,13 @@ export class SqliteStore implements LocusStore {
     }
   }
 
-  async readDerivedEventColumns(): Promise<DerivedEventColumns[]> {
+  async readDerivedEventColumns(
+    page: { afterSeq?: number; limit?: number } = {},
+  ): Promise<DerivedEventColumns[]> {
     try {
-      const sql = "SELECT seq, wp_id, related_wp_id FROM events ORDER BY seq";
-      return (this.db.prepare(sql).all() as Row[]).map(derivedColumnsFromRow);
+      const sql = "SELECT seq, wp_id, related_wp_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
+      const rows = this.db.prepare(sql).all(page.afterSeq ?? 0, page.limit ?? -1) as Row[];
+      return rows.map(derivedColumnsFromRow);
     } catch (error) {
       throw storageError(error);
     }
