@@ -3,7 +3,7 @@ import { isLocusError, type LocusError } from "../domain/errors.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import { type ChainReport, checkpointFault, verifyChain } from "../domain/events/hash-chain.js";
 import { replay } from "../domain/events/merge-fold.js";
-import { derivedColumnFault } from "../store/event-rows.js";
+import { derivedColumnFault } from "../store/event-derived-columns.js";
 import type { LocusStore, StoredEvent } from "../store/store-port.js";
 
 /**

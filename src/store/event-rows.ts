@@ -1,7 +1,6 @@
 import { canonicalJson } from "../domain/canonical-json.js";
 import { LocusError } from "../domain/errors.js";
-import type { StoredEvent } from "../domain/events/stored-event.js";
-import { eventWpIds } from "./event-wp-ids.js";
+import type { OriginEvent, StoredEvent } from "../domain/events/stored-event.js";
 import { unpackText } from "./stored-json.js";
 
 // The events table, the same in both backends (sqlite-schema.ts, postgres-schema.ts). Its columns:
@@ -17,13 +16,6 @@ import { unpackText } from "./stored-json.js";
 //   packed in a block (event-payload-blocks.ts); the store puts them back in the row before eventFromRow reads it.
 
 type Row = Record<string, unknown>;
-
-/** The derived columns of one stored event row. */
-export interface DerivedEventColumns {
-  seq: number;
-  wp_id: string | null;
-  related_wp_id: string | null;
-}
 
 // Issue 20: every payload repeats its event's replica_id, sequence and vector_clock, and a capability decision
 // its actor_id and job_id; those are stored once, in their columns. A stored payload that left them out is
@@ -257,20 +249,24 @@ function decodeColumn<T>(row: Row, column: "payload" | "vector_clock", decode: (
   }
 }
 
-/** Decodes an events row of either backend (PostgreSQL's BIGINT columns arrive as strings). */
-export function eventFromRow(row: Row): StoredEvent {
+/** The columns of an events row a payload's elided fields are read from (the vector clock decoded). */
+function columnsOfRow(row: Row): ElidedColumns {
   const replicaId = row.replica_id as string;
   const sequence = Number(row.sequence);
-  const clock = decodeColumn(row, "vector_clock", (text) =>
-    text === "" ? { [replicaId]: sequence } : (JSON.parse(text) as StoredEvent["vector_clock"]),
-  );
-  const columns = {
+  return {
     replica_id: replicaId,
     sequence,
-    vector_clock: clock,
+    vector_clock: decodeColumn(row, "vector_clock", (text) =>
+      text === "" ? { [replicaId]: sequence } : (JSON.parse(text) as StoredEvent["vector_clock"]),
+    ),
     actor_id: row.actor_id as string,
     job_id: uuidFromColumn(row.job_id),
   };
+}
+
+/** Decodes an events row of either backend (PostgreSQL's BIGINT columns arrive as strings). */
+export function eventFromRow(row: Row): StoredEvent {
+  const columns = columnsOfRow(row);
   return {
     seq: Number(row.seq),
     event_uuid: uuidFromColumn(row.event_uuid),
@@ -281,12 +277,34 @@ export function eventFromRow(row: Row): StoredEvent {
     job_id: columns.job_id,
     protocol_id: row.protocol_id as string,
     actor_id: columns.actor_id,
-    replica_id: replicaId,
-    sequence,
-    vector_clock: clock,
+    replica_id: columns.replica_id,
+    sequence: columns.sequence,
+    vector_clock: columns.vector_clock,
     payload: decodeColumn(row, "payload", (text) => payloadFromText(text, columns)),
     prev_hash: prevHashOfRow(row),
     hash: hashFromColumn(row.hash),
+  };
+}
+
+/**
+ * Decodes the origin fields of an events row (section 13: what a sync hands on), from the columns a sync's read
+ * selects (no hashes, no derived columns): the same object originOf(eventFromRow(row)) gives, field for field.
+ */
+export function originFromRow(row: Row): OriginEvent {
+  const columns = columnsOfRow(row);
+  return {
+    event_uuid: uuidFromColumn(row.event_uuid),
+    event_id: row.event_id as string,
+    event_name: row.event_name as string,
+    timestamp: timestampOfRow(row),
+    trace_id: uuidFromColumn(row.trace_id),
+    job_id: columns.job_id,
+    protocol_id: row.protocol_id as string,
+    actor_id: columns.actor_id,
+    replica_id: columns.replica_id,
+    sequence: columns.sequence,
+    vector_clock: columns.vector_clock,
+    payload: decodeColumn(row, "payload", (text) => payloadFromText(text, columns)),
   };
 }
 
@@ -299,46 +317,4 @@ function timestampOfRow(row: Row): string {
   return typeof hex === "string"
     ? new Date(Number.parseInt(hex, 16)).toISOString()
     : (row.timestamp as string);
-}
-
-/** Decodes the derived columns of an events row. */
-export function derivedColumnsFromRow(row: Row): DerivedEventColumns {
-  return {
-    seq: Number(row.seq),
-    wp_id: (row.wp_id ?? null) as string | null,
-    related_wp_id: (row.related_wp_id ?? null) as string | null,
-  };
-}
-
-/** True when the event's hashed payload is about `wpId` (the rule its derived columns were made by). */
-export function isAboutWp(event: StoredEvent, wpId: string): boolean {
-  const [wp, related] = eventWpIds(event.payload);
-  return wp === wpId || related === wpId;
-}
-
-/**
- * The first stored row whose derived columns differ from what its payload derives, with the reason; undefined
- * when every row agrees. `events` and `columns` are the same rows in seq order.
- */
-export function derivedColumnFault(
-  events: readonly StoredEvent[],
-  columns: readonly DerivedEventColumns[],
-): { seq: number; reason: string } | undefined {
-  const bySeq = new Map(columns.map((row) => [row.seq, row]));
-  for (const event of events) {
-    const row = bySeq.get(event.seq);
-    if (row === undefined) continue; // not a derived-column question: the chain check reports missing rows
-    const [wpId, relatedWpId] = eventWpIds(event.payload);
-    for (const [column, stored, derived] of [
-      ["wp_id", row.wp_id, wpId],
-      ["related_wp_id", row.related_wp_id, relatedWpId],
-    ] as const) {
-      if (stored !== derived)
-        return {
-          seq: event.seq,
-          reason: `its ${column} column says ${stored ?? "NULL"} but its payload says ${derived ?? "NULL"}: the row was edited outside Locus`,
-        };
-    }
-  }
-  return undefined;
 }
