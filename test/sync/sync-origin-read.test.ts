@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { runStandardDay } from "../../bench/storage-footprint.js";
 import { originOf } from "../../src/domain/events/stored-event.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
+import { ORIGIN_ROW_SQLITE, originRowOf } from "../../src/store/sqlite/sqlite-event-columns.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { LocusStore, OriginPage } from "../../src/store/store-port.js";
 import { sqliteBackend } from "../support/stores.js";
@@ -35,6 +36,16 @@ async function assertSameOrigins(store: LocusStore): Promise<number> {
 }
 
 describe("a SQLite peer's origin read", () => {
+  it("makes each raw row the object of ORIGIN_ROW_SQLITE's own column names, in order", () => {
+    const db = (a.store as SqliteStore).rawConnectionForTests();
+    const names = db.prepare(`SELECT ${ORIGIN_ROW_SQLITE} FROM events e`).columns();
+    const values = names.map((_, i) => `value ${i}`);
+    assert.deepStrictEqual(
+      Object.entries(originRowOf(values)),
+      names.map((column, i) => [column.name, `value ${i}`]),
+    );
+  });
+
   it("is originOf of readEvents, page for page, before and after the rows are packed", async () => {
     await runStandardDay(a.engine, 0, 20);
     await sync(b, a.url, "pull");

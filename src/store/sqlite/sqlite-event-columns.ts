@@ -82,6 +82,28 @@ export const ORIGIN_ROW_SQLITE = `e.seq, ${uuidTextSqlite("e.event_uuid")} AS ev
   ${termTextSqlite("e.replica_id")} AS replica_id, ${sequenceSqlite("e")} AS sequence, e.vector_clock, e.payload`;
 
 /**
+ * A row of ORIGIN_ROW_SQLITE read raw (an array, in its column order) as the object the readers take. Made in JS
+ * with one literal, every row gets the same shape; better-sqlite3 builds a row object property by property, which
+ * cost a sync's first read of 10K events more than the values themselves.
+ */
+export const originRowOf = (v: unknown[]): Record<string, unknown> => ({
+  seq: v[0],
+  event_uuid: v[1],
+  event_id: v[2],
+  event_name: v[3],
+  timestamp: v[4],
+  timestamp_ms_hex: v[5],
+  trace_id: v[6],
+  job_id: v[7],
+  protocol_id: v[8],
+  actor_id: v[9],
+  replica_id: v[10],
+  sequence: v[11],
+  vector_clock: v[12],
+  payload: v[13],
+});
+
+/**
  * The events columns of a SQLite row (alias `e`): the origin columns, the derived ones, and the hashes as text,
  * with the hash of the row before for an empty prev_hash.
  */

@@ -11,7 +11,7 @@ import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, OriginPage, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
-import { EVENT_ROW_SQLITE, ORIGIN_ROW_SQLITE } from "./sqlite-event-columns.js";
+import { EVENT_ROW_SQLITE, ORIGIN_ROW_SQLITE, originRowOf } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventsOfRows, withPayloads } from "./sqlite-event-reads.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
@@ -173,13 +173,7 @@ export class SqliteStore implements LocusStore {
   async readOriginEvents(afterSeq: number, limit: number): Promise<OriginPage> {
     try {
       const sql = `SELECT ${ORIGIN_ROW_SQLITE} FROM events e WHERE seq > ? ORDER BY seq LIMIT ?`;
-      const statement = this.db.prepare(sql);
-      const names = statement.columns().map((column) => column.name);
-      const rows = (statement.raw(true).all(afterSeq, limit) as unknown[][]).map((values) => {
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
-        return row;
-      });
+      const rows = (this.db.prepare(sql).raw(true).all(afterSeq, limit) as unknown[][]).map(originRowOf);
       const last = rows[rows.length - 1];
       const events = withPayloads((text) => this.db.prepare(text), rows).map(originFromRow);
       return { events, lastSeq: last === undefined ? afterSeq : Number(last.seq) };
