@@ -1,6 +1,6 @@
 import { canonicalJson } from "../domain/canonical-json.js";
 import { LocusError } from "../domain/errors.js";
-import type { OriginEvent, StoredEvent } from "../domain/events/stored-event.js";
+import { type OriginEvent, originOf, type StoredEvent } from "../domain/events/stored-event.js";
 import { unpackText } from "./stored-json.js";
 
 // The events table, the same in both backends (sqlite-schema.ts, postgres-schema.ts). Its columns:
@@ -296,25 +296,9 @@ export function eventFromRow(row: Row): StoredEvent {
 
 /**
  * Decodes the origin fields of an events row (section 13: what a sync hands on), from the columns a sync's read
- * selects (no hashes, no derived columns): the same object originOf(eventFromRow(row)) gives, field for field.
+ * selects (ORIGIN_ROW_SQLITE): without hash columns, eventFromRow leaves the hashes undefined and originOf drops them.
  */
-export function originFromRow(row: Row): OriginEvent {
-  const columns = columnsOfRow(row);
-  return {
-    event_uuid: uuidFromColumn(row.event_uuid),
-    event_id: row.event_id as string,
-    event_name: row.event_name as string,
-    timestamp: timestampOfRow(row),
-    trace_id: uuidFromColumn(row.trace_id),
-    job_id: columns.job_id,
-    protocol_id: row.protocol_id as string,
-    actor_id: columns.actor_id,
-    replica_id: columns.replica_id,
-    sequence: columns.sequence,
-    vector_clock: columns.vector_clock,
-    payload: decodeColumn(row, "payload", (text) => payloadFromText(text, columns)),
-  };
-}
+export const originFromRow = (row: Row): OriginEvent => originOf(eventFromRow(row));
 
 /**
  * The timestamp of an events row: its column, or on SQLite a packed row's milliseconds (`timestamp_ms_hex`,
