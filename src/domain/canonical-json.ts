@@ -130,7 +130,8 @@ class CanonicalWriter {
       if (item === undefined) continue;
       if (!first) this.byte(COMMA);
       first = false;
-      this.text(quotedKey(key));
+      // A key is written as a string is (the same bytes as quotedKey's), without looking its quoted form up.
+      this.string(key);
       this.byte(COLON);
       this.value(item);
     }

@@ -2,7 +2,7 @@ import { canonicalJson } from "../domain/canonical-json.js";
 import { isLocusError, type LocusError } from "../domain/errors.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import { type ChainReport, ChainWalk, CheckpointWalk } from "../domain/events/hash-chain.js";
-import { derivedColumnFault } from "../store/event-rows.js";
+import { derivedColumnFault } from "../store/event-derived-columns.js";
 import type { LocusStore, StoredEvent } from "../store/store-port.js";
 import { replayStore } from "./log-replay.js";
 

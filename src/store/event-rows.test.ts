@@ -158,6 +158,12 @@ describe("events rows (issue 20)", () => {
     const hash = "0d98a318ca5ebcd4e7b00479cce8306921cd4468c0e5a467c4c32b90397271b1";
     assert.equal((storedHash(hash) as Buffer).length, 32);
     assert.equal(hashFromColumn(hashBytes(hash)), hash);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const hex = Buffer.from(bytes).toString("hex");
+        assert.deepStrictEqual(storedHash(hex), Buffer.from(hex, "hex"));
+      }),
+    );
     // An uppercase uuid a caller gave, text of the packed length, text starting with a zero byte, the empty text:
     // kept as text (SQLite) or as UTF-8 told apart from packed bytes (PostgreSQL).
     for (const text of [uuid.toUpperCase(), "sixteen-chars-id", "\u0000x", ""]) {

@@ -1,7 +1,6 @@
 import { canonicalJson } from "../domain/canonical-json.js";
 import { LocusError } from "../domain/errors.js";
-import type { StoredEvent } from "../domain/events/stored-event.js";
-import { eventWpIds } from "./event-wp-ids.js";
+import { type OriginEvent, originOf, type StoredEvent } from "../domain/events/stored-event.js";
 import { unpackText } from "./stored-json.js";
 
 // The events table, the same in both backends (sqlite-schema.ts, postgres-schema.ts). Its columns:
@@ -17,13 +16,6 @@ import { unpackText } from "./stored-json.js";
 //   packed in a block (event-payload-blocks.ts); the store puts them back in the row before eventFromRow reads it.
 
 type Row = Record<string, unknown>;
-
-/** The derived columns of one stored event row. */
-export interface DerivedEventColumns {
-  seq: number;
-  wp_id: string | null;
-  related_wp_id: string | null;
-}
 
 // Issue 20: every payload repeats its event's replica_id, sequence and vector_clock, and a capability decision
 // its actor_id and job_id; those are stored once, in their columns. A stored payload that left them out is
@@ -48,21 +40,21 @@ type ElidedColumns = Pick<StoredEvent, (typeof REPEATED)[number]>;
  * thousands of events from one store and writes them to another with the same columns, so the text read is
  * written again instead of encoding the payload anew (a third of what appending them cost, cold).
  */
-const READ_FROM = new WeakMap<object, { text: string; columns: ElidedColumns }>();
+const READ_FROM = new WeakMap<object, { text: string; columns: ElidedColumns; slot: number }>();
 /**
  * Only the texts of the last KEPT payloads read are kept (a sync appends each page right after reading it), so a
  * process that reads a whole log and holds it (replay, verify) does not hold every text as well.
  */
 const KEPT = 4_096;
-const keptPayloads: object[] = [];
+const keptPayloads: (object | undefined)[] = [];
 let keptNext = 0;
 
 function keepTextRead(payload: object, text: string, columns: ElidedColumns): void {
   const dropped = keptPayloads[keptNext];
   if (dropped !== undefined) READ_FROM.delete(dropped);
   keptPayloads[keptNext] = payload;
+  READ_FROM.set(payload, { text, columns, slot: keptNext });
   keptNext = (keptNext + 1) % KEPT;
-  READ_FROM.set(payload, { text, columns });
 }
 
 /** The text `payload` was read from, when `event` has the very columns it was read with; each is handed out once. */
@@ -79,7 +71,9 @@ function textReadFor(event: StoredEvent): string | undefined {
   if (!same) return undefined;
   // A text is written once: let it go now rather than with its ring slot, pages later (a sync's texts then die
   // young instead of being promoted to V8's old generation, ~7 MB less heap in a 10K-event pull).
+  // Its ring slot lets the payload go too (held there, a capability decision's payload outlived its event).
   READ_FROM.delete(event.payload);
+  if (keptPayloads[kept.slot] === event.payload) keptPayloads[kept.slot] = undefined;
   return kept.text;
 }
 
@@ -163,24 +157,30 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const HASH_TEXT = /^[0-9a-f]{64}$/;
 
 /** The stored form of a uuid column (event_uuid, trace_id, job_id): 16 bytes for a lowercase uuid, else its text. */
-export const storedUuid = (id: string): Buffer | string => (UUID_TEXT.test(id) ? uuidToBytes(id) : id);
+export const storedUuid = (id: string): Buffer | string => (UUID_TEXT.test(id) ? hexToBytes(id, 16) : id);
 
-/** The 16 bytes of a lowercase uuid, read digit by digit (a sync stores 30,000: no string made for each). */
-function uuidToBytes(id: string): Buffer {
-  const bytes = Buffer.allocUnsafe(16);
-  for (let i = 0, at = 0; i < 16; i++, at += 2) {
-    if (at === 8 || at === 13 || at === 18 || at === 23) at++;
-    bytes[i] = (hexDigit(id.charCodeAt(at)) << 4) | hexDigit(id.charCodeAt(at + 1));
+/**
+ * The bytes of lowercase hex digits (a uuid's dashes skipped) that the caller's pattern has checked, read digit by
+ * digit: a sync stores 30,000 uuids and 10,000 hashes, and Buffer.from(hex, "hex") cost a first pull ~40 ms for the
+ * hashes alone.
+ */
+function hexToBytes(text: string, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0, at = 0; i < length; i++, at += 2) {
+    if (text.charCodeAt(at) === DASH) at++;
+    bytes[i] = (hexDigit(text.charCodeAt(at)) << 4) | hexDigit(text.charCodeAt(at + 1));
   }
   return bytes;
 }
 
-/** The value of a lowercase hex digit's char code (UUID_TEXT has checked it is one). */
+const DASH = 0x2d;
+
+/** The value of a lowercase hex digit's char code (UUID_TEXT or HASH_TEXT has checked it is one). */
 const hexDigit = (code: number): number => (code <= 57 ? code - 48 : code - 87);
 
 /** The stored form of a hash column: 32 bytes for lowercase hex SHA-256, else its text. */
 export const storedHash = (hash: string): Buffer | string =>
-  HASH_TEXT.test(hash) ? Buffer.from(hash, "hex") : hash;
+  HASH_TEXT.test(hash) ? hexToBytes(hash, 32) : hash;
 
 /** The prev_hash column: empty when it is `hashBefore`, the hash of the row stored before it; else stored whole. */
 export const storedPrevHash = (event: StoredEvent, hashBefore: string | undefined): Buffer | string =>
@@ -257,20 +257,24 @@ function decodeColumn<T>(row: Row, column: "payload" | "vector_clock", decode: (
   }
 }
 
-/** Decodes an events row of either backend (PostgreSQL's BIGINT columns arrive as strings). */
-export function eventFromRow(row: Row): StoredEvent {
+/** The columns of an events row a payload's elided fields are read from (the vector clock decoded). */
+function columnsOfRow(row: Row): ElidedColumns {
   const replicaId = row.replica_id as string;
   const sequence = Number(row.sequence);
-  const clock = decodeColumn(row, "vector_clock", (text) =>
-    text === "" ? { [replicaId]: sequence } : (JSON.parse(text) as StoredEvent["vector_clock"]),
-  );
-  const columns = {
+  return {
     replica_id: replicaId,
     sequence,
-    vector_clock: clock,
+    vector_clock: decodeColumn(row, "vector_clock", (text) =>
+      text === "" ? { [replicaId]: sequence } : (JSON.parse(text) as StoredEvent["vector_clock"]),
+    ),
     actor_id: row.actor_id as string,
     job_id: uuidFromColumn(row.job_id),
   };
+}
+
+/** Decodes an events row of either backend (PostgreSQL's BIGINT columns arrive as strings). */
+export function eventFromRow(row: Row): StoredEvent {
+  const columns = columnsOfRow(row);
   return {
     seq: Number(row.seq),
     event_uuid: uuidFromColumn(row.event_uuid),
@@ -281,14 +285,20 @@ export function eventFromRow(row: Row): StoredEvent {
     job_id: columns.job_id,
     protocol_id: row.protocol_id as string,
     actor_id: columns.actor_id,
-    replica_id: replicaId,
-    sequence,
-    vector_clock: clock,
+    replica_id: columns.replica_id,
+    sequence: columns.sequence,
+    vector_clock: columns.vector_clock,
     payload: decodeColumn(row, "payload", (text) => payloadFromText(text, columns)),
     prev_hash: prevHashOfRow(row),
     hash: hashFromColumn(row.hash),
   };
 }
+
+/**
+ * Decodes the origin fields of an events row (section 13: what a sync hands on), from the columns a sync's read
+ * selects (ORIGIN_ROW_SQLITE): without hash columns, eventFromRow leaves the hashes undefined and originOf drops them.
+ */
+export const originFromRow = (row: Row): OriginEvent => originOf(eventFromRow(row));
 
 /**
  * The timestamp of an events row: its column, or on SQLite a packed row's milliseconds (`timestamp_ms_hex`,
@@ -299,46 +309,4 @@ function timestampOfRow(row: Row): string {
   return typeof hex === "string"
     ? new Date(Number.parseInt(hex, 16)).toISOString()
     : (row.timestamp as string);
-}
-
-/** Decodes the derived columns of an events row. */
-export function derivedColumnsFromRow(row: Row): DerivedEventColumns {
-  return {
-    seq: Number(row.seq),
-    wp_id: (row.wp_id ?? null) as string | null,
-    related_wp_id: (row.related_wp_id ?? null) as string | null,
-  };
-}
-
-/** True when the event's hashed payload is about `wpId` (the rule its derived columns were made by). */
-export function isAboutWp(event: StoredEvent, wpId: string): boolean {
-  const [wp, related] = eventWpIds(event.payload);
-  return wp === wpId || related === wpId;
-}
-
-/**
- * The first stored row whose derived columns differ from what its payload derives, with the reason; undefined
- * when every row agrees. `events` and `columns` are the same rows in seq order.
- */
-export function derivedColumnFault(
-  events: readonly StoredEvent[],
-  columns: readonly DerivedEventColumns[],
-): { seq: number; reason: string } | undefined {
-  const bySeq = new Map(columns.map((row) => [row.seq, row]));
-  for (const event of events) {
-    const row = bySeq.get(event.seq);
-    if (row === undefined) continue; // not a derived-column question: the chain check reports missing rows
-    const [wpId, relatedWpId] = eventWpIds(event.payload);
-    for (const [column, stored, derived] of [
-      ["wp_id", row.wp_id, wpId],
-      ["related_wp_id", row.related_wp_id, relatedWpId],
-    ] as const) {
-      if (stored !== derived)
-        return {
-          seq: event.seq,
-          reason: `its ${column} column says ${stored ?? "NULL"} but its payload says ${derived ?? "NULL"}: the row was edited outside Locus`,
-        };
-    }
-  }
-  return undefined;
 }

@@ -3,10 +3,10 @@ import type { BronzeInherited } from "../domain/events/bronze-delta.js";
 import type { BronzeSnapshot } from "../domain/events/bronze-history.js";
 import type { LocusState } from "../domain/events/evolve.js";
 import type { PurgedEvent } from "../domain/events/hash-chain.js";
-import type { StoredEvent } from "../domain/events/stored-event.js";
+import type { OriginEvent, StoredEvent } from "../domain/events/stored-event.js";
 import type { SortPolicy } from "../domain/ready-rules.js";
 import type { SearchIndexPort } from "../search/search-index-port.js";
-import type { DerivedEventColumns } from "./event-rows.js";
+import type { DerivedEventColumns } from "./event-derived-columns.js";
 
 export type { BronzeSnapshot, StoredEvent };
 
@@ -268,6 +268,13 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** Section 13: a page of a store's events as a sync hands them on, and the seq of its last one. */
+export interface OriginPage {
+  events: OriginEvent[];
+  /** The seq of the last event of the page (the `afterSeq` asked for when it is empty). */
+  lastSeq: number;
+}
+
 /** A Locus store: SQLite file or PostgreSQL workspace. */
 export interface LocusStore {
   readonly kind: "sqlite" | "postgres";
@@ -280,6 +287,12 @@ export interface LocusStore {
    * whose payload or vector clock is not JSON is HSK-400-INVALID-EVENT naming its seq.
    */
   readEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * Section 13, this store as a sync's peer: the origin fields (originOf) of the events after `afterSeq`, in seq
+   * order, at most `limit`, read without their hashes or derived columns. Optional: without it a sync reads
+   * readEvents.
+   */
+  readOriginEvents?(afterSeq: number, limit: number): Promise<OriginPage>;
   /**
    * Meta values whose key starts with `prefix`, read outside any write transaction (one statement): what a team
    * server reads on every request to know its caller (section 14).

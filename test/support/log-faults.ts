@@ -12,7 +12,8 @@ import {
 } from "../../src/domain/events/hash-chain.js";
 import { replay } from "../../src/domain/events/merge-fold.js";
 import { faultReport, firstFault, stateFingerprint } from "../../src/operations/flight-recorder.js";
-import { derivedColumnFault, hashBytes, storedHash } from "../../src/store/event-rows.js";
+import { derivedColumnFault } from "../../src/store/event-derived-columns.js";
+import { hashBytes, storedHash } from "../../src/store/event-rows.js";
 import { parsePostgresUrl } from "../../src/store/postgres/postgres-store.js";
 import type { LocusStore, StoredEvent } from "../../src/store/store-port.js";
 

@@ -89,8 +89,9 @@ async function foldChunk(
   const state = emptyState();
   const conflicts: MergeConflict[] = [];
   for (const event of inFoldOrder(events)) foldWorkPacketEvent(state, event, conflicts);
-  const byUuid = new Map<string, OrderedEvent>(events.map((e) => [e.event_uuid, e]));
-  for (const wpId of chunk) {
+  // Most refolds find no conflict: the events by uuid are made only for those that do.
+  const byUuid = conflicts.length === 0 ? new Map() : new Map(events.map((e) => [e.event_uuid, e]));
+  for (const wpId of conflicts.length === 0 ? [] : chunk) {
     const from = earliest.get(wpId);
     found.push(
       ...since(

@@ -1,6 +1,6 @@
 import { chainReceived } from "../../domain/events/hash-chain.js";
 import { type OriginEvent, originOf, type StoredEvent } from "../../domain/events/stored-event.js";
-import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
+import type { LocusStore, OriginPage, StoreTransaction } from "../../store/store-port.js";
 import type { JobContext } from "../job-context.js";
 import { EventReceiver, type ReceiveReport } from "./event-receiver.js";
 import { appendReplicaFile, hasReplicaFile, readReplicaFile, replicaFilesIn } from "./replica-files.js";
@@ -52,6 +52,14 @@ async function receiverHere(setup: SyncSetup): Promise<EventReceiver> {
 const optionalRoot = (ctx: JobContext) =>
   ctx.services.workspaceRoot === undefined ? {} : { workspaceRoot: ctx.services.workspaceRoot };
 
+/** A page of the peer's events after `afterSeq`, as origin events (its own read of them when it has one). */
+async function readOrigins(peer: LocusStore, afterSeq: number): Promise<OriginPage> {
+  if (peer.readOriginEvents !== undefined) return peer.readOriginEvents(afterSeq, BATCH);
+  const page = await peer.readEvents({ afterSeq, limit: BATCH });
+  const last = page[page.length - 1];
+  return { events: page.map(originOf), lastSeq: last === undefined ? afterSeq : last.seq };
+}
+
 /** Pulls what `peer` holds and this store lacks. */
 export async function pullFromStore(setup: SyncSetup, peer: LocusStore): Promise<ReceiveReport> {
   const { ctx } = setup;
@@ -60,13 +68,13 @@ export async function pullFromStore(setup: SyncSetup, peer: LocusStore): Promise
   let after = cursor;
   let seen = 0;
   for (;;) {
-    const page = await peer.readEvents({ afterSeq: after, limit: BATCH });
-    if (page.length === 0) break;
-    await receiver.offer(page.map(originOf));
-    after = (page[page.length - 1] as StoredEvent).seq;
-    seen += page.length;
+    const { events, lastSeq } = await readOrigins(peer, after);
+    if (events.length === 0) break;
+    await receiver.offer(events);
+    after = lastSeq;
+    seen += events.length;
     setup.progress(seen);
-    if (page.length < BATCH) break;
+    if (events.length < BATCH) break;
   }
   const report = await receiver.end();
   if (!setup.dryRun && after > cursor)

@@ -3,14 +3,8 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import {
-  type DerivedEventColumns,
-  derivedColumnsFromRow,
-  EVENT_ROW_POSTGRES,
-  eventFromRow,
-  isAboutWp,
-  uuidBytes,
-} from "../event-rows.js";
+import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../event-derived-columns.js";
+import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   EventQuery,

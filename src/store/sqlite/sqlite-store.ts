@@ -5,14 +5,15 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp, packedUuidHex } from "../event-rows.js";
+import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../event-derived-columns.js";
+import { originFromRow, packedUuidHex } from "../event-rows.js";
 import { SerialQueue } from "../serial-queue.js";
-import type { EventQuery, LocusStore, StoredEvent, StoreTransaction } from "../store-port.js";
+import type { EventQuery, LocusStore, OriginPage, StoredEvent, StoreTransaction } from "../store-port.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
-import { EVENT_ROW_SQLITE } from "./sqlite-event-columns.js";
+import { EVENT_ROW_SQLITE, ORIGIN_ROW_SQLITE, originRowOf } from "./sqlite-event-columns.js";
 import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
-import { eventsOfRows } from "./sqlite-event-reads.js";
+import { eventsOfRows, withPayloads } from "./sqlite-event-reads.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
 import { docOf } from "./sqlite-wp-docs.js";
@@ -168,6 +169,18 @@ export class SqliteStore implements LocusStore {
       // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
       const wpId = query.wpId;
       return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async readOriginEvents(afterSeq: number, limit: number): Promise<OriginPage> {
+    try {
+      const sql = `SELECT ${ORIGIN_ROW_SQLITE} FROM events e WHERE seq > ? ORDER BY seq LIMIT ?`;
+      const rows = (this.db.prepare(sql).raw(true).all(afterSeq, limit) as unknown[][]).map(originRowOf);
+      const last = rows[rows.length - 1];
+      const events = withPayloads((text) => this.db.prepare(text), rows).map(originFromRow);
+      return { events, lastSeq: last === undefined ? afterSeq : Number(last.seq) };
     } catch (error) {
       throw storageError(error);
     }
