@@ -15,7 +15,7 @@ import { REWRITTEN_TABLES } from "../../src/store/postgres/postgres-free-space.j
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { ok } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
-import { postgresSkipReason, startPostgresCluster } from "../support/postgres-cluster.js";
+import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
 
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
 const REWRITTEN = ["work_packets", "search_docs", "search_silver"];
@@ -47,75 +47,65 @@ describe("PostgreSQL compact gives back free space (issue 20, eighth part)", {
   skip: postgresSkipReason(),
 }, () => {
   it("rewrites the tables jobs rewrite, smaller, and nothing read changes", async () => {
-    const cluster = await startPostgresCluster();
+    const url = await withPostgres();
+    const store = await PostgresStore.open(`${url}?workspace=free`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
     try {
-      const url = await cluster.createDatabase("locus_free_space");
-      const store = await PostgresStore.open(`${url}?workspace=free`);
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        const engine = new LocusEngine(store, { config: CONFIG });
-        await runStandardDay(engine, 0, 80);
-        await indexDay(store, new HashEmbeddingProvider(512));
-        const bytes = await rewrittenBytes(client);
-        const before = await readings(store, engine);
-        const searchesEvents =
-          (await store.readEvents()).length - (before as { events: unknown[] }).events.length;
-        assert.equal(await compactStore(store, 64), 0, "PostgreSQL packs no blocks");
-        assert.equal(
-          await rewrittenBytes(client),
-          bytes,
-          "a bounded compact (hooks, idle time) rewrites nothing",
-        );
-        await compactStore(store);
-        const after = await rewrittenBytes(client);
-        assert.ok(after < bytes * 0.85, `compact gives back free space: ${bytes} -> ${after} bytes`);
-        const read = (await readings(store, engine)) as { events: unknown[] };
-        read.events = read.events.slice(0, read.events.length - searchesEvents); // the searches of `before`
-        assert.deepEqual(read, before);
-        await assertLogSound(store);
-        // Jobs go on after it, and another day compacts the same way.
-        await runStandardDay(engine, 80, 100);
-        await compactStore(store);
-        await assertLogSound(store);
-      } finally {
-        await client.end();
-        await store.close();
-      }
+      const engine = new LocusEngine(store, { config: CONFIG });
+      await runStandardDay(engine, 0, 80);
+      await indexDay(store, new HashEmbeddingProvider(512));
+      const bytes = await rewrittenBytes(client);
+      const before = await readings(store, engine);
+      const searchesEvents =
+        (await store.readEvents()).length - (before as { events: unknown[] }).events.length;
+      assert.equal(await compactStore(store, 64), 0, "PostgreSQL packs no blocks");
+      assert.equal(
+        await rewrittenBytes(client),
+        bytes,
+        "a bounded compact (hooks, idle time) rewrites nothing",
+      );
+      await compactStore(store);
+      const after = await rewrittenBytes(client);
+      assert.ok(after < bytes * 0.85, `compact gives back free space: ${bytes} -> ${after} bytes`);
+      const read = (await readings(store, engine)) as { events: unknown[] };
+      read.events = read.events.slice(0, read.events.length - searchesEvents); // the searches of `before`
+      assert.deepEqual(read, before);
+      await assertLogSound(store);
+      // Jobs go on after it, and another day compacts the same way.
+      await runStandardDay(engine, 80, 100);
+      await compactStore(store);
+      await assertLogSound(store);
     } finally {
-      await cluster.stop();
+      await client.end();
+      await store.close();
     }
   });
 
   it("a table another transaction holds is left after the lock wait; the next compact rewrites it", async () => {
-    const cluster = await startPostgresCluster();
+    const url = await withPostgres();
+    const store = await PostgresStore.open(`${url}?workspace=lock`);
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
     try {
-      const url = await cluster.createDatabase("locus_free_space_lock");
-      const store = await PostgresStore.open(`${url}?workspace=lock`);
-      const holder = new pg.Client({ connectionString: url });
-      await holder.connect();
-      try {
-        const engine = new LocusEngine(store, { config: CONFIG });
-        await runStandardDay(engine, 0, 5);
-        await holder.query("BEGIN");
-        await holder.query("SELECT count(*) FROM search_silver"); // a reader's lock, held until COMMIT
-        const held = await store.reclaimFreeSpace();
-        assert.deepEqual(held.skipped, ["search_silver"]);
-        assert.deepEqual(
-          held.rewritten,
-          REWRITTEN_TABLES.filter((table) => table !== "search_silver"),
-        );
-        await holder.query("COMMIT");
-        const next = await store.reclaimFreeSpace();
-        assert.deepEqual(next, { rewritten: [...REWRITTEN_TABLES], skipped: [] });
-        await ok(engine, "update_wp", { wp_id: "WP-000001", updates: { status: "ready" } });
-        await assertLogSound(store);
-      } finally {
-        await holder.end();
-        await store.close();
-      }
+      const engine = new LocusEngine(store, { config: CONFIG });
+      await runStandardDay(engine, 0, 5);
+      await holder.query("BEGIN");
+      await holder.query("SELECT count(*) FROM search_silver"); // a reader's lock, held until COMMIT
+      const held = await store.reclaimFreeSpace();
+      assert.deepEqual(held.skipped, ["search_silver"]);
+      assert.deepEqual(
+        held.rewritten,
+        REWRITTEN_TABLES.filter((table) => table !== "search_silver"),
+      );
+      await holder.query("COMMIT");
+      const next = await store.reclaimFreeSpace();
+      assert.deepEqual(next, { rewritten: [...REWRITTEN_TABLES], skipped: [] });
+      await ok(engine, "update_wp", { wp_id: "WP-000001", updates: { status: "ready" } });
+      await assertLogSound(store);
     } finally {
-      await cluster.stop();
+      await holder.end();
+      await store.close();
     }
   });
 });
