@@ -14,12 +14,17 @@ type Write = (sql: string, values?: unknown[]) => Promise<void>;
 // (32 bytes of a lowercase hex SHA-256, any other text as its UTF-8, behind a zero byte when it has that length),
 // ~32 bytes less a snapshot. Read back as the text written, so every snapshot's hash is the one it was made with.
 
-/** Migration 13: bronze.content_hash from text to bytes, as migration 10 did for the events' hashes. */
+/** Migration 13: bronze.content_hash from text to bytes, as migration 10 did for the events' hashes (run again safely). */
 export const BRONZE_HASH_MIGRATION = `
-  ALTER TABLE bronze ALTER COLUMN content_hash TYPE bytea USING CASE
-    WHEN content_hash ~ '^[0-9a-f]{64}$' THEN decode(content_hash, 'hex')
-    WHEN octet_length(content_hash) = 32 THEN decode('00', 'hex') || convert_to(content_hash, 'UTF8')
-    ELSE convert_to(content_hash, 'UTF8') END;
+  DO $migration$ BEGIN
+    IF (SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = 'bronze' AND column_name = 'content_hash') = 'text' THEN
+      ALTER TABLE bronze ALTER COLUMN content_hash TYPE bytea USING CASE
+        WHEN content_hash ~ '^[0-9a-f]{64}$' THEN decode(content_hash, 'hex')
+        WHEN octet_length(content_hash) = 32 THEN decode('00', 'hex') || convert_to(content_hash, 'UTF8')
+        ELSE convert_to(content_hash, 'UTF8') END;
+    END IF;
+  END $migration$;
 `;
 
 /** Where content_hash sits in bronzeColumnValues. */
