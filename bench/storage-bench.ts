@@ -113,7 +113,7 @@ async function postgresBytes(wps: number): Promise<BenchRow[]> {
       const started = performance.now();
       await runStandardDay(new LocusEngine(store, { config: CONFIG }), 0, wps);
       await indexDay(store, new HashEmbeddingProvider(512), 512);
-      await compactStore(store); // PostgreSQL does not pack: nothing changes, as `locus compact` there
+      await compactStore(store); // as `locus compact` there: the tables jobs rewrite given back their free space
       log(
         `  standard day on ${k(wps)} WPs (PostgreSQL): ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );

@@ -15,7 +15,7 @@ export function registerCompact(program: Command): void {
   program
     .command("compact")
     .description(
-      "Pack cold events, Bronze snapshots and WP documents in compressed blocks (SQLite; nothing read changes); the git hooks run it",
+      "Pack cold events, Bronze snapshots and WP documents in compressed blocks (SQLite), give back free space (PostgreSQL); nothing read changes; the git hooks run it bounded",
     )
     .option(
       "--max-blocks <n>",

@@ -315,5 +315,10 @@ export interface LocusStore {
    * longer be delivered (the connection is gone for good). Resolves to the unsubscribe function.
    */
   subscribe?(onEvents: () => void, onError?: (error: LocusError) => void): Promise<() => Promise<void>>;
+  /**
+   * Optional (PostgreSQL; issue 20, eighth part): gives back the free space the row versions of jobs leave, one
+   * table at a time (postgres-free-space.ts). Maintenance only: `locus compact` without a bound runs it.
+   */
+  reclaimFreeSpace?(): Promise<{ rewritten: string[]; skipped: string[] }>;
   close(): Promise<void>;
 }

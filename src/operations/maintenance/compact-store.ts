@@ -13,7 +13,8 @@ export const BLOCKS_PER_TRANSACTION = 8;
 /**
  * Packs every cold block not packed yet (at most `maxBlocks`); returns how many it packed. Unbounded (`locus
  * compact` without `--max-blocks`), it then rebuilds the indexes packing left part empty (issue 20, sixth part:
- * one transaction of ~0.1-0.2 s at 10K WPs, which the hooks and idle time, bounded to a few ms, never run).
+ * one transaction of ~0.1-0.2 s at 10K WPs, which the hooks and idle time, bounded to a few ms, never run), and
+ * on PostgreSQL rewrites the tables jobs rewrite rows of (postgres-free-space.ts).
  */
 export async function compactStore(store: LocusStore, maxBlocks = Number.POSITIVE_INFINITY): Promise<number> {
   let packed = 0;
@@ -25,6 +26,9 @@ export async function compactStore(store: LocusStore, maxBlocks = Number.POSITIV
   }
   if (packed > 0 && maxBlocks === Number.POSITIVE_INFINITY)
     await store.transaction(async (tx) => tx.rebuildPackedIndexes?.());
+  // Issue 20, eighth part: PostgreSQL gives back the free space of the day's row versions (a short lock a table);
+  // the hooks and idle time, bounded, never run it.
+  if (maxBlocks === Number.POSITIVE_INFINITY) await store.reclaimFreeSpace?.();
   return packed;
 }
 

@@ -1,5 +1,6 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
 import { bronzeColumnValues, bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
+import { hashBytes, hashFromColumn } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -9,12 +10,39 @@ type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>
 /** Sends a write without waiting for it (postgres-pipeline.ts). */
 type Write = (sql: string, values?: unknown[]) => Promise<void>;
 
+// Issue 20, eighth part (migration 13): the content hash as bytes, in the forms of event-rows.ts's hash columns
+// (32 bytes of a lowercase hex SHA-256, any other text as its UTF-8, behind a zero byte when it has that length),
+// ~32 bytes less a snapshot. Read back as the text written, so every snapshot's hash is the one it was made with.
+
+/** Migration 13: bronze.content_hash from text to bytes, as migration 10 did for the events' hashes (run again safely). */
+export const BRONZE_HASH_MIGRATION = `
+  DO $migration$ BEGIN
+    IF (SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = 'bronze' AND column_name = 'content_hash') = 'text' THEN
+      ALTER TABLE bronze ALTER COLUMN content_hash TYPE bytea USING CASE
+        WHEN content_hash ~ '^[0-9a-f]{64}$' THEN decode(content_hash, 'hex')
+        WHEN octet_length(content_hash) = 32 THEN decode('00', 'hex') || convert_to(content_hash, 'UTF8')
+        ELSE convert_to(content_hash, 'UTF8') END;
+    END IF;
+  END $migration$;
+`;
+
+/** Where content_hash sits in bronzeColumnValues. */
+const HASH_AT = 4;
+
+/** bronzeColumnValues with the content hash as bytes. */
+function columnValues(b: BronzeSnapshot): unknown[] {
+  const values = bronzeColumnValues(b);
+  values[HASH_AT] = hashBytes(b.content_hash);
+  return values;
+}
+
 /** One snapshot; `inherited` counts what it shares with the snapshot before it. */
 export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [...bronzeColumnValues(b), bronzeDocColumn(b, inherited)],
+    [...columnValues(b), bronzeDocColumn(b, inherited)],
   );
 }
 
@@ -22,13 +50,13 @@ export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: Bro
 export async function putBronzes(write: Write, snapshots: readonly BronzeSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
   const docs = snapshots.map((b) => bronzeDocColumn(b));
-  const rows = snapshots.map(bronzeColumnValues);
+  const rows = snapshots.map(columnValues);
   // One array a column, for unnest.
   const columns = (rows[0] as unknown[]).map((_, at) => rows.map((row) => row[at]));
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::bytea[], $7::text[], $8::text[],
        $9::bytea[])`,
     [...columns, docs],
   );
@@ -40,5 +68,6 @@ export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<Bronze
     wpId === undefined
       ? await rows("SELECT * FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
       : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
+  for (const row of found) row.content_hash = hashFromColumn(row.content_hash);
   return bronzeFromTableRows(found);
 }

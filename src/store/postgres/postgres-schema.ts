@@ -1,13 +1,13 @@
 import type pg from "pg";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
+import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 type Row = Record<string, unknown>;
-
-// 9: versioned migrations of the PostgreSQL store, and `migrate`, which applies them. One database holds several workspaces: every table has
-// `workspace_id` first in its primary key, and every query of the backend filters on it (workspace isolation).
+// 9: versioned migrations of the PostgreSQL store, and `migrate`, which applies them. One database holds several
+// workspaces: every table has `workspace_id` first in its primary key, and every query filters on it.
 // Identifier and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation)
 // whatever the database's default locale, and the indexes serve those orders.
 // Documents are TEXT, not JSONB: the stored JSON stays byte-identical to what SQLite keeps (JSONB reorders
@@ -305,6 +305,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
   WP_DOCS_MIGRATION, // Migration 11 (issue 20, fifth part): WP documents deflated, postgres-wp-docs.ts
   READY_COUNTS_MIGRATION, // Migration 12 (issue 16): ready WPs counted as they change, postgres-ready-counts.ts
+  BRONZE_HASH_MIGRATION, // Migration 13 (issue 20, eighth part): Bronze content hashes as bytes, postgres-bronze.ts
 ];
 
 /**

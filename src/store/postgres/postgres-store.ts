@@ -13,6 +13,7 @@ import type {
   StoreTransaction,
   TransactionOptions,
 } from "../store-port.js";
+import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
@@ -301,6 +302,14 @@ export class PostgresStore implements LocusStore {
   /** Runs one statement on the pool, for tests that tamper with rows or connections on purpose. */
   async rawQueryForTests(sql: string, params: unknown[] = []): Promise<Row[]> {
     return this.query(sql, params);
+  }
+
+  async reclaimFreeSpace(): Promise<ReclaimReport> {
+    try {
+      return await reclaimFreeSpace(this.pool);
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   async close(): Promise<void> {
