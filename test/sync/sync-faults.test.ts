@@ -120,9 +120,11 @@ describe("a sync killed at any point (SIGKILL)", () => {
       cleanups.push(ws.cleanup);
       locus(ws.dir, ["create", "local work"]);
       const child = spawn(process.execPath, [LOCUS_BIN, "sync", peerPath], { cwd: ws.dir, stdio: "ignore" });
+      // Listened for from the start: a sync that ends before the kill closes before the kill is sent.
+      const closed = new Promise((resolve) => child.on("close", resolve));
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       child.kill("SIGKILL");
-      await new Promise((resolve) => child.on("close", resolve));
+      await closed;
       ws.assertIntact();
       const peerCheck = locus(peerDir, ["events", "verify"]);
       assert.equal(peerCheck.status, 0, peerCheck.stdout);
