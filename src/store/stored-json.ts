@@ -25,7 +25,16 @@ const DICTIONARY_V1 = Buffer.from(STORED_JSON_DICTIONARY_V1, "utf8");
  * and priming it (measured 27 -> 23 us a row, same bytes). Any raw inflate reads a stream with a smaller window.
  */
 export const DEFLATE_SETTINGS = { windowBits: 13, memLevel: 4 } as const;
-const DEFLATE_OPTIONS = { dictionary: DICTIONARY_V1, ...DEFLATE_SETTINGS };
+/**
+ * The size of the buffers a deflate or inflate writes into (zlib's default is 16 KB). Each call takes a new one,
+ * and one of 16 KB lies outside Buffer's shared pool: at ~20 inflates a query and ~3 deflates a write, those
+ * buffers alone made V8 run a full collection every ~40 PostgreSQL queries (4-8 ms each, most of query_ready's
+ * slowest 1%; DECISIONS, issue 16, sixth part). 2 KB come from the pool and hold a WP document or payload in
+ * one piece; a longer text takes several, joined once.
+ */
+const CHUNK_SIZE = 2048;
+const DEFLATE_OPTIONS = { dictionary: DICTIONARY_V1, ...DEFLATE_SETTINGS, chunkSize: CHUNK_SIZE };
+const INFLATE_OPTIONS = { dictionary: DICTIONARY_V1, chunkSize: CHUNK_SIZE };
 
 /** Format 2 (issue 20, fifth part): brotli, for blocks of many rows (a block's own repeats stand for a dictionary). */
 export const BROTLI_V2 = 0x02;
@@ -73,5 +82,30 @@ export function unpackText(value: unknown): string {
   if (!Buffer.isBuffer(value)) return String(value);
   if (value[0] === BROTLI_V2) return brotliDecompressSync(value.subarray(1)).toString("utf8");
   if (value[0] !== DEFLATED_V1) return value.toString("utf8");
-  return inflateRawSync(value.subarray(1), { dictionary: DICTIONARY_V1 }).toString("utf8");
+  return inflateRawSync(value.subarray(1), INFLATE_OPTIONS).toString("utf8");
+}
+
+/** How many inflated documents a process keeps (~3 MB): those its searches and queries read again. */
+const INFLATED_KEPT = 1024;
+/**
+ * Inflated texts with their packed bytes, by a short key of those bytes (length and last 24 bytes); a hit is
+ * checked against the whole bytes, so the text is always the one they inflate to, whatever the store.
+ */
+const inflated = new Map<string, { bytes: Buffer; text: string }>();
+
+/**
+ * A WP (or other record) from its stored document, as text or deflated. Inflating costs ~10 us a document
+ * (mostly making a zlib context; measured in DECISIONS), which a search's or query's 20 results paid on every
+ * call, so the texts inflated last are kept (the oldest dropped first). Both stores read documents through it.
+ */
+export function docOf<T>(doc: unknown): T {
+  if (!Buffer.isBuffer(doc)) return JSON.parse(unpackText(doc)) as T;
+  const key = `${doc.length}:${doc.toString("latin1", Math.max(0, doc.length - 24))}`;
+  const kept = inflated.get(key);
+  if (kept?.bytes.equals(doc)) return JSON.parse(kept.text) as T;
+  const text = unpackText(doc);
+  if (kept === undefined && inflated.size >= INFLATED_KEPT)
+    inflated.delete(inflated.keys().next().value as string);
+  inflated.set(key, { bytes: Buffer.from(doc), text });
+  return JSON.parse(text) as T;
 }

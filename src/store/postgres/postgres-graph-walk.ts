@@ -6,8 +6,8 @@ import { shortestPath } from "../../domain/dependency-graph.js";
 import type { DependencyType, TrackedDependency } from "../../domain/records.js";
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import type { WpDependencies } from "../store-port.js";
+import { docOf } from "../stored-json.js";
 import { OPEN_BLOCKER } from "./postgres-statements.js";
-import { docOfColumn } from "./postgres-wp-docs.js";
 
 type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -19,7 +19,7 @@ export async function dependenciesOf(rows: Rows, wpId: string): Promise<WpDepend
     [wpId],
   );
   const decode = (flag: string) =>
-    found.filter((row) => row[flag] === true).map((row) => docOfColumn<TrackedDependency>(row.doc));
+    found.filter((row) => row[flag] === true).map((row) => docOf<TrackedDependency>(row.doc));
   return { incoming: decode("incoming"), outgoing: decode("outgoing") };
 }
 

@@ -13,13 +13,13 @@ import type {
   StoreTransaction,
   TransactionOptions,
 } from "../store-port.js";
+import { docOf } from "../stored-json.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
 import { beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
 import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
-import { docOfColumn } from "./postgres-wp-docs.js";
 
 /** Options for opening a PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -245,7 +245,7 @@ export class PostgresStore implements LocusStore {
       "SELECT doc FROM work_packets WHERE workspace_id = $1 ORDER BY wp_id",
       ws,
     )) {
-      const wp = docOfColumn<TrackedWorkPacket>(row.doc);
+      const wp = docOf<TrackedWorkPacket>(row.doc);
       state.wps.set(wp.wp_id, wp);
     }
     const mtSql = "SELECT doc FROM micro_tasks WHERE workspace_id = $1 ORDER BY wp_id, mt_id";

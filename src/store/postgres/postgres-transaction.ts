@@ -22,6 +22,7 @@ import type {
   WpPage,
   WpQuery,
 } from "../store-port.js";
+import { docOf } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
@@ -40,11 +41,11 @@ import {
   PUT_WP,
   REMOVE_DEPENDENCY,
 } from "./postgres-statements.js";
-import { docOfColumn, wpBoardColumns, wpDocColumn } from "./postgres-wp-docs.js";
+import { wpBoardColumns, wpDocColumn } from "./postgres-wp-docs.js";
 import { wpPageStatements } from "./postgres-wp-query.js";
 
 type Row = Record<string, unknown>;
-const docs = <T>(rows: Row[]): T[] => rows.map((row) => docOfColumn<T>(row.doc));
+const docs = <T>(rows: Row[]): T[] => rows.map((row) => docOf<T>(row.doc));
 
 /** What BEGIN answered (PostgresStore.begin): the chain head, whether the workspace is locked, the early reads. */
 export interface Begun {
@@ -148,7 +149,7 @@ export class PostgresTransaction implements StoreTransaction {
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
     const row = (await (this.early.get(`wp ${wpId}`) ?? this.rows(GET_WP, [wpId])))[0];
     this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
-    return row?.doc == null ? undefined : docOfColumn<TrackedWorkPacket>(row.doc);
+    return row?.doc == null ? undefined : docOf<TrackedWorkPacket>(row.doc);
   }
 
   async getWps(wpIds: readonly string[]): Promise<TrackedWorkPacket[]> {

@@ -1,5 +1,5 @@
 import type { TrackedWorkPacket } from "../../domain/records.js";
-import { packText, unpackText } from "../stored-json.js";
+import { packText } from "../stored-json.js";
 
 // Issue 20, fifth part, on PostgreSQL: a WP document is ~1.1 KB of JSON, and every job that writes a WP writes a
 // new version of its row, which VACUUM makes reusable but does not give back (measured at 1,000 WPs of the
@@ -32,6 +32,3 @@ export const wpBoardColumns = (wp: TrackedWorkPacket): [string | null, string | 
   wp.governance.task_board_status ?? null,
   wp.governance.task_board_token ?? null,
 ];
-
-/** A document read back: deflated, a text's UTF-8 bytes (written before), or text (other tables). */
-export const docOfColumn = <T>(doc: unknown): T => JSON.parse(unpackText(doc)) as T;

@@ -9,6 +9,7 @@ import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../e
 import { originFromRow, packedUuidHex } from "../event-rows.js";
 import { SerialQueue } from "../serial-queue.js";
 import type { EventQuery, LocusStore, OriginPage, StoredEvent, StoreTransaction } from "../store-port.js";
+import { docOf } from "../stored-json.js";
 import { sqliteAddonPath } from "./sqlite-addon.js";
 import { dependencyDocSqlite } from "./sqlite-dependency-docs.js";
 import { EVENT_ROW_SQLITE, ORIGIN_ROW_SQLITE, originRowOf } from "./sqlite-event-columns.js";
@@ -16,7 +17,6 @@ import { jobEventSeqsSqlite } from "./sqlite-event-jobs.js";
 import { eventsOfRows, withPayloads } from "./sqlite-event-reads.js";
 import { migrate, readMeta } from "./sqlite-schema.js";
 import { SqliteTransaction } from "./sqlite-transaction.js";
-import { docOf } from "./sqlite-wp-docs.js";
 
 /** The page cache of a connection that reads or writes a bulk once (sqlite-transaction.ts). */
 export { BULK_PAGE_CACHE_KIB } from "./sqlite-transaction.js";

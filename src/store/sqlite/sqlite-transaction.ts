@@ -21,6 +21,7 @@ import type {
   WpPage,
   WpQuery,
 } from "../store-port.js";
+import { docOf } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./sqlite-board-state.js";
 import { bronzeSnapshots, lastBronzeId, putBronze, putBronzes } from "./sqlite-bronze.js";
 import { packColdBronze } from "./sqlite-bronze-blocks.js";
@@ -34,7 +35,7 @@ import { packColdBlocks, rewritePackedRows } from "./sqlite-payload-blocks.js";
 import { SqliteReplicaLog } from "./sqlite-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./sqlite-retention.js";
 import { SqliteSearchIndex } from "./sqlite-search-index.js";
-import { docOf, packColdWpDocs } from "./sqlite-wp-docs.js";
+import { packColdWpDocs } from "./sqlite-wp-docs.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 import { adjustBlockCounters, insertNewWpRows, putWpRow } from "./sqlite-wp-rows.js";
 

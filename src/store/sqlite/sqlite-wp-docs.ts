@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { packText, unpackText } from "../stored-json.js";
+import { packText } from "../stored-json.js";
 import { packedSilverRow } from "./sqlite-silver.js";
 
 // Issue 20, fourth part: the documents of cold WPs deflated, on SQLite. A WP document (~1.1 KB of JSON the day
@@ -19,31 +19,6 @@ type Row = Record<string, unknown>;
 export const WP_DOC_BATCH = 128;
 /** How many events must follow the last one about a WP for its document to be cold. */
 export const WP_DOC_COLD_EVENTS = 128;
-
-/** How many inflated documents a process keeps (~3 MB): those its searches and queries read again. */
-const INFLATED_KEPT = 1024;
-/**
- * Inflated texts with their packed bytes, by a short key of those bytes (length and last 24 bytes); a hit is
- * checked against the whole bytes, so the text is always the one they inflate to, whatever the store.
- */
-const inflated = new Map<string, { bytes: Buffer; text: string }>();
-
-/**
- * A WP (or other record) from its stored document, as text or deflated. Inflating costs ~10 us a document
- * (mostly making a zlib context; measured in DECISIONS), which a search's 20 results paid on every query, so the
- * texts inflated last are kept (the oldest dropped first).
- */
-export function docOf<T>(doc: unknown): T {
-  if (!Buffer.isBuffer(doc)) return JSON.parse(unpackText(doc)) as T;
-  const key = `${doc.length}:${doc.toString("latin1", Math.max(0, doc.length - 24))}`;
-  const kept = inflated.get(key);
-  if (kept?.bytes.equals(doc)) return JSON.parse(kept.text) as T;
-  const text = unpackText(doc);
-  if (kept === undefined && inflated.size >= INFLATED_KEPT)
-    inflated.delete(inflated.keys().next().value as string);
-  inflated.set(key, { bytes: Buffer.from(doc), text });
-  return JSON.parse(text) as T;
-}
 
 /** Packs up to `maxBatches` batches of cold WP documents; says how many and whether another full batch waits. */
 export function packColdWpDocs(prepared: Prepare, maxBatches: number): { packed: number; more: boolean } {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { packText, unpackText } from "../stored-json.js";
-import { docOf } from "./sqlite-wp-docs.js";
+import { docOf, packText, unpackText } from "./stored-json.js";
 
 // Issue 20, fourth part: a document read back from either stored form is the one written, also when the inflated
-// texts kept by the reader are full, evicted, or hold another document with the same key.
+// texts kept by the reader are full, evicted, or hold another document with the same key. Both stores read
+// through docOf (issue 16, sixth part), and a text longer than one output buffer reads back whole.
 
 describe("WP documents read from either form (issue 20, fourth part)", () => {
   it("text and deflated read back as written, again and again, past the texts kept", () => {
@@ -40,6 +40,18 @@ describe("WP documents read from either form (issue 20, fourth part)", () => {
         assert.deepEqual(docOf(first), { a });
         assert.deepEqual(docOf(packText(JSON.stringify({ b }))), { b });
       }),
+    );
+  });
+
+  it("a text longer than one output buffer (2 KB) packs and reads back whole, up to 64 KB", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 40 }), { maxLength: 1500 }), (words) => {
+        const text = JSON.stringify({ notes: words });
+        const packed = packText(text);
+        assert.equal(unpackText(packed), text);
+        assert.deepEqual(docOf(packed), { notes: words });
+      }),
+      { numRuns: 60 },
     );
   });
 });
