@@ -1,8 +1,7 @@
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { scratchDir } from "../support/scratch.js";
 import type { StoreBackend } from "../support/stores.js";
 
 /** The `locus` entry point (bin/locus.js) of this checkout. */
@@ -79,9 +78,9 @@ export function locusJson(
   return { run, body };
 }
 
-/** A fresh folder with `locus init` done. */
+/** A fresh folder with `locus init` done (removed when the test process exits). */
 export function newWorkspace(prefix = "locus-cli-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = scratchDir(prefix);
   const init = locus(dir, ["init"]);
   if (init.status !== 0) throw new Error(`locus init failed: ${init.stderr}`);
   return dir;

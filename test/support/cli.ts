@@ -1,9 +1,8 @@
 // Runs the real `locus` command as a child process (STYLE 12: the CLI is tested as a real process).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { scratchDir } from "./scratch.js";
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
@@ -63,9 +62,9 @@ export function locusAsync(
   return started.done;
 }
 
-/** A fresh temp folder with `locus init` already run. */
+/** A fresh temp folder with `locus init` already run (removed when the test process exits). */
 export function tempWorkspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), "locus-cli-"));
+  const dir = scratchDir("locus-cli-");
   const init = locus(dir, ["init"]);
   if (init.status !== 0) throw new Error(`locus init failed: ${init.stderr}`);
   return dir;
