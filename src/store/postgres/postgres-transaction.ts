@@ -282,10 +282,11 @@ export class PostgresTransaction implements StoreTransaction {
 
   async queryWps(query: WpQuery): Promise<WpPage> {
     const { count, page } = wpPageStatements(query);
-    // The count and the page are sent together: one wait for the server, not two (issue 16).
+    // The count and the page are sent together: one wait for the server, not two (issue 16). Both are prepared:
+    // their plans follow the index, whatever the filters' values.
     const [total, rows] = await Promise.all([
-      this.pipeline.readDynamic(count.sql, count.values),
-      this.pipeline.readDynamic(page.sql, page.values),
+      this.pipeline.readDynamic(count.sql, count.values, true),
+      this.pipeline.readDynamic(page.sql, page.values, true),
     ]);
     return { wps: docs(rows), total_count: Number(total[0]?.n ?? 0) };
   }

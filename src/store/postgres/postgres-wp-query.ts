@@ -70,39 +70,42 @@ export function wpPageStatements(
 ): Record<"count" | "page", { sql: string; values: unknown[] }> {
   const { where, params, order, orderParams, statuses, besidesStatus } = buildWpQuery(query);
   const at = params.length + orderParams.length + 2;
-  const bounded = query.sort === "hybrid" && query.readiness === "ready" && query.limit > 0;
-  const bound = bounded ? ` AND w.priority <= ${priorityBound(besidesStatus, statuses, `$${at + 2}`)}` : "";
-  return {
-    count: countFromReadyCounts(query, where, params, statuses) ?? {
-      sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
-      values: params,
-    },
-    page: {
-      sql: `SELECT x.doc FROM unnest(ARRAY(SELECT w.wp_id FROM work_packets w WHERE ${where}${bound}
-          ORDER BY ${order} LIMIT $${at} OFFSET $${at + 1})) WITH ORDINALITY AS p (wp_id, n)
-        JOIN work_packets x ON x.workspace_id = $1 AND x.wp_id = p.wp_id ORDER BY p.n`,
-      values: [
-        ...params,
-        ...orderParams,
-        query.limit,
-        query.offset,
-        ...(bounded ? [query.offset + query.limit - 1] : []),
-      ],
-    },
+  const count = countFromReadyCounts(query, where, params, statuses) ?? {
+    sql: `SELECT COUNT(*) AS n FROM work_packets w WHERE ${where}`,
+    values: params,
   };
+  const values = [...params, ...orderParams, query.limit, query.offset];
+  const pageOf = (ids: string) => `SELECT x.doc FROM unnest(ARRAY(${ids})) WITH ORDINALITY AS p (wp_id, n)
+        JOIN work_packets x ON x.workspace_id = $1 AND x.wp_id = p.wp_id ORDER BY p.n`;
+  if (query.sort !== "hybrid" || query.readiness !== "ready" || query.limit <= 0) {
+    const ids = `SELECT w.wp_id FROM work_packets w WHERE ${where} ORDER BY ${order} LIMIT $${at} OFFSET $${at + 1}`;
+    return { count, page: { sql: pageOf(ids), values } };
+  }
+  const priorityAt = nthPriority(besidesStatus, statuses, `$${at + 2}`);
+  const score = order.slice(0, order.lastIndexOf("), w.created_at") + 1);
+  const ids = `WITH first AS MATERIALIZED (SELECT w.wp_id, ${score} AS score, w.created_at FROM work_packets w
+          WHERE ${where} AND w.priority <= ${priorityAt} ORDER BY ${order} LIMIT $${at}::bigint + $${at + 1}::bigint),
+        kth AS (SELECT max(score) AS score FROM first)
+        SELECT c.wp_id FROM (SELECT * FROM first UNION ALL
+          SELECT w.wp_id, ${score}, w.created_at FROM work_packets w WHERE ${where} AND w.priority > ${priorityAt}
+            AND w.priority <= floor((SELECT score FROM kth) + 2)::int AND ${score} <= (SELECT score FROM kth)) AS c
+        ORDER BY c.score, c.created_at, c.wp_id LIMIT $${at} OFFSET $${at + 1}`;
+  return { count, page: { sql: pageOf(ids), values: [...values, query.offset + query.limit - 1] } };
 }
 
 /**
- * The highest priority a WP of a hybrid page may have (issue 16: the page then sorts ~60% of the ready WPs at 100K
- * instead of all). The hybrid score is the priority less two terms each within [0, 1] (hybridScore), so it lies
- * within [priority - 2, priority]. Take any status S of the query whose `offset + limit` first WPs by priority
- * (the query's other filters applied) end at priority P: those WPs all score at most P, and a WP of priority above
- * P + 2 scores above P, so it ranks after all of them and is not on the page. The readiness index gives each
- * status' WPs in priority order, so P costs `offset + limit` index entries a status; the lowest P is the bound.
- * No status with that many WPs: no bound.
+ * The page of a hybrid ready query in two steps (issue 16: at 100K WPs it reads ~1,500-3,000 of the ~7,500
+ * ready index entries instead of every one). The hybrid score is the priority less two terms each within
+ * [0, 1] (hybridScore), so it lies within [priority - 2, priority]. Take any status S of the query whose
+ * `offset + limit` (K) first WPs by priority (the query's other filters applied) end at priority P
+ * (`nthPriority`; the lowest over the statuses). First, the K best WPs of priority at most P, by the page's
+ * order; the K-th of them scores `kth`. Every WP of priority at most P that is not among them ranks after K
+ * others, so it is not on the page; a WP of priority above P is on it only if it scores at most `kth` (K WPs
+ * rank at or before that score), which needs a priority of at most `kth + 2`. The page is the best of those
+ * two sets, in the full order (score, created_at, wp_id), so it is the page of the whole query.
  */
-function priorityBound(besidesStatus: string, statuses: string, nth: string): string {
-  return `COALESCE((SELECT min(b.priority) + 2 FROM unnest(${statuses}::text[]) AS s (status),
+function nthPriority(besidesStatus: string, statuses: string, nth: string): string {
+  return `COALESCE((SELECT min(b.priority) FROM unnest(${statuses}::text[]) AS s (status),
       LATERAL (SELECT w.priority FROM work_packets w WHERE ${besidesStatus} AND w.status = s.status
         ORDER BY w.priority LIMIT 1 OFFSET ${nth}) AS b), 2147483647)`;
 }
