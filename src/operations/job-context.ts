@@ -68,7 +68,8 @@ export class JobContext {
   /** WP ids this job made: no row or Bronze snapshot of them can be stored yet. */
   private readonly madeIds = new Set<string>();
   private head: ChainHead;
-  readonly now: Date;
+  /** The job's time: one clock reading, never before the head's floor (moved only by sealAfterLockedHead). */
+  private time: Date;
   /** Set by operations that changed what the Task Board shows. */
   boardDirty = false;
   /**
@@ -87,12 +88,17 @@ export class JobContext {
     // Section 13, hybrid logical time: never earlier than an event this store received from another replica,
     // so every event this job writes folds after everything the store has seen (merge-order.ts).
     const now = services.clock();
-    this.now = head.floor_ms !== undefined && now.getTime() < head.floor_ms ? new Date(head.floor_ms) : now;
+    this.time = head.floor_ms !== undefined && now.getTime() < head.floor_ms ? new Date(head.floor_ms) : now;
+  }
+
+  /** The job's time (one clock reading a job, never before an event the store received from another replica). */
+  get now(): Date {
+    return this.time;
   }
 
   /** The job's timestamp (one clock reading per job). */
   get timestamp(): string {
-    return this.now.toISOString();
+    return this.time.toISOString();
   }
 
   /** The workspace configuration. */
@@ -292,6 +298,8 @@ export class JobContext {
     this.sealed = [];
     this.emitted = [];
     this.head = head;
+    // The head may carry a later floor (a pull committed meanwhile): the events then take that time.
+    if (head.floor_ms !== undefined && this.time.getTime() < head.floor_ms) this.time = new Date(head.floor_ms);
     for (const { name, payload } of emitted) this.emit(name, payload as EmittedPayload<typeof name>);
   }
 

@@ -59,3 +59,49 @@ it("a query reads while a write holds the workspace lock, then appends after it"
     await cleanup();
   }
 });
+
+// Issue 16, sixth part: a query starts from the head its store last saw instead of reading it (PostgresStore
+// `knownHead`). Another store's jobs move the head meanwhile, and one of them raises the hybrid-logical-time floor
+// (13: as a pull of events from a replica ahead of this clock would); the query's events must follow that head,
+// at a time not before that floor.
+it("a query started from a head its store saw earlier appends after the jobs of another store, at the floor", {
+  skip: postgresBackend.skip,
+}, async () => {
+  const { url, cleanup } = await postgresBackend.location();
+  const mine = await PostgresStore.open(url);
+  const other = await PostgresStore.open(url);
+  try {
+    const reader = new LocusEngine(mine, { clock: steppingClock("2026-01-01T00:00:00.000Z", 1000) });
+    const writer = new LocusEngine(other, { clock: steppingClock("2026-01-01T00:01:00.000Z", 1000) });
+    assert.equal(
+      (await reader.run("create_wp", { wp_id: "WP-MINE", title: "seen by this store" })).success,
+      true,
+    );
+    for (const n of [1, 2, 3]) {
+      const made = await writer.run("create_wp", { wp_id: `WP-OTHER-${n}`, title: "made by another store" });
+      assert.equal(made.success, true, JSON.stringify(made));
+    }
+    const floor = Date.parse("2026-06-01T00:00:00.000Z");
+    await other.rawQueryForTests(
+      `INSERT INTO meta (workspace_id, key, value) VALUES ($1, 'hlc_floor', $2)
+       ON CONFLICT (workspace_id, key) DO UPDATE SET value = excluded.value`,
+      [other.workspace, String(floor)],
+    );
+    const queried = await reader.run("query_ready", { limit: 20 });
+    assert.equal(queried.success, true, JSON.stringify(queried));
+    const events = await mine.readEvents();
+    const own = events.filter((e) => e.job_id === queried.job_id);
+    const othersLast = Math.max(...events.filter((e) => e.job_id !== queried.job_id).map((e) => e.seq));
+    assert.ok(
+      own.length >= 2 && own.every((e) => e.seq > othersLast),
+      "the query's events follow the others'",
+    );
+    for (const event of own)
+      assert.ok(Date.parse(event.timestamp) >= floor, `${event.timestamp} before the floor`);
+    assert.equal((await verifyStore(mine)).ok, true);
+  } finally {
+    await mine.close();
+    await other.close();
+    await cleanup();
+  }
+});

@@ -25,6 +25,9 @@ export const OPEN_BLOCKER = "b.status NOT IN ('done', 'cancelled')";
  * read-only snapshot without the lock. `before`: a statement sent first in the same message (the COMMIT of a
  * read-only transaction that now appends). `headAt`: the index of the head's rows among the script's results.
  */
+/** How a read-only transaction begins: one snapshot for all its statements, without the workspace lock. */
+export const BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 export function beginScript(
   workspace: string,
   lock: boolean,
@@ -33,7 +36,7 @@ export function beginScript(
   const ws = pg.escapeLiteral(workspace);
   const statements = [
     ...(before ? [before] : []),
-    lock ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    lock ? "BEGIN" : BEGIN_READ_ONLY,
     ...(lock ? [`SELECT 1 FROM workspaces WHERE workspace_id = ${ws} FOR NO KEY UPDATE`] : []),
     `SELECT key, value FROM meta WHERE workspace_id = ${ws} AND key IN (${HEAD_META_KEYS})`,
   ];

@@ -7,6 +7,7 @@ import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../e
 import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
+  ChainHead,
   EventQuery,
   LocusStore,
   StoredEvent,
@@ -18,7 +19,7 @@ import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
-import { beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
+import { BEGIN_READ_ONLY, beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
 import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -77,6 +78,11 @@ export class PostgresStore implements LocusStore {
   readonly kind = "postgres" as const;
   /** Identifies this store to the per-process vector cache: search ports are per transaction here (9). */
   private readonly searchCacheKey: object = {};
+  /**
+   * The chain head as this store last read or wrote it under the workspace lock; a query starts from it instead
+   * of reading it (see `begin`). Other processes and connections may have moved the head since.
+   */
+  private knownHead: ChainHead | undefined;
   /** Subscriptions whose LISTEN connection is gone for good: reads of the log report it (see subscribe). */
   private readonly liveFailures = new Set<{ error: LocusError | undefined }>();
 
@@ -149,6 +155,7 @@ export class PostgresStore implements LocusStore {
         );
         const result = await fn(tx);
         await tx.commit();
+        if (tx.holdsLock) this.knownHead = await tx.chainHead();
         return result;
       } catch (error) {
         try {
@@ -176,13 +183,22 @@ export class PostgresStore implements LocusStore {
    * The WPs the job reads first (TransactionOptions.readsWps) are asked for in the same round trip.
    */
   private async begin(pipeline: PostgresPipeline, lock: boolean, reads: TransactionOptions): Promise<Begun> {
+    const early = new Map<string, Promise<Row[]>>();
+    if (!lock && this.knownHead !== undefined) {
+      // A query's events are sealed again after the head it reads under the lock when it appends
+      // (PostgresTransaction.lockForWrite, JobContext.sealAfterLockedHead), so it need not wait for the head
+      // here: BEGIN goes out with the query's first reads, in one socket write (issue 16: 4 -> 3 round trips).
+      pipeline.beginWithFirst(BEGIN_READ_ONLY);
+      return { head: { ...this.knownHead }, locked: false, early };
+    }
     const { sql, headAt } = beginScript(this.workspace, lock);
     const begun = pipeline.script(sql);
     // Sent in the same turn, so in the same socket write as BEGIN; run after the lock is granted (issue 16).
-    const early = new Map<string, Promise<Row[]>>();
     for (const wpId of reads.readsWps ?? []) early.set(`wp ${wpId}`, pipeline.early(GET_WP, [wpId]));
     for (const wpId of reads.readsMtsOf ?? []) early.set(`mts ${wpId}`, pipeline.early(GET_MTS, [wpId]));
-    return { head: chainHeadOf((await begun)[headAt] ?? []), locked: lock, early };
+    const head = chainHeadOf((await begun)[headAt] ?? []);
+    if (lock) this.knownHead = head;
+    return { head, locked: lock, early };
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {

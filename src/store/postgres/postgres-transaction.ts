@@ -125,6 +125,11 @@ export class PostgresTransaction implements StoreTransaction {
     await this.pipeline.commit();
   }
 
+  /** True once this transaction holds the workspace lock: its head is then the workspace's. */
+  get holdsLock(): boolean {
+    return this.locked;
+  }
+
   async chainHead(): Promise<ChainHead> {
     // Read under the workspace lock at BEGIN, then advanced by appendEvents: the same head SQLite's meta gives.
     return { ...this.head };
