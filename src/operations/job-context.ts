@@ -299,7 +299,8 @@ export class JobContext {
     this.emitted = [];
     this.head = head;
     // The head may carry a later floor (a pull committed meanwhile): the events then take that time.
-    if (head.floor_ms !== undefined && this.time.getTime() < head.floor_ms) this.time = new Date(head.floor_ms);
+    if (head.floor_ms !== undefined && this.time.getTime() < head.floor_ms)
+      this.time = new Date(head.floor_ms);
     for (const { name, payload } of emitted) this.emit(name, payload as EmittedPayload<typeof name>);
   }
 
