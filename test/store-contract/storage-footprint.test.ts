@@ -111,9 +111,11 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // which the form before still fails. Eighth part (compact rewrites the tables jobs rewrite, Bronze content
         // hashes as bytes): measured 14,664-14,746 (Bronze 3,031, Silver 2,376, Gold 1,311, WP rows 1,720); a store
         // compacted as before (nothing given back) fails Silver, Gold and the total, one with hashes as text Bronze.
+        // Bronze bounded at 3,150: one page more is ~82 bytes a WP at this size (3,100 left 69 bytes of margin);
+        // hashes as text add ~160.
         assertBounds(t, bytes, {
           events: 6_600,
-          bronze: 3_100,
+          bronze: 3_150,
           silver: 2_600,
           gold: 1_600,
           wp_rows: 2_100,
