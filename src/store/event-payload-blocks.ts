@@ -15,8 +15,9 @@ import { packBlockText, unpackText } from "./stored-json.js";
 // the texts back before event-rows.ts decodes the row, so the event read back, and its hash, are the ones
 // written; an empty payload whose block is missing or has no texts for it reads as a payload that is not JSON,
 // named by its seq. A cold column edited on a packed row changes nothing read: the block is what is read.
-// PostgreSQL does not pack: a row rewritten there leaves its old version as dead space that only VACUUM makes
-// reusable, and the standard day measured with blocks packed by UPDATE grew (events 8.2 -> 12.5 KB per WP).
+// PostgreSQL packed by UPDATE grew (events 8.2 -> 12.5 KB per WP, second part): a row rewritten there leaves its
+// old version as dead space until VACUUM. It packs since the ninth part, the unbounded `locus compact` rewriting
+// `events` with VACUUM FULL after packing (postgres-payload-blocks.ts).
 
 /** The events a block covers: seqs first .. first + PAYLOAD_BLOCK - 1, first = k * PAYLOAD_BLOCK + 1. */
 export const PAYLOAD_BLOCK = 128;

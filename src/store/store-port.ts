@@ -166,10 +166,10 @@ export interface StoreTransaction {
   /** Removes these events' rows, keeping their seq, uuid and hash under the checkpoint event `checkpointSeq`. */
   purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void>;
   /**
-   * Optional (SQLite; issue 20, third and fourth parts): packs up to `maxBlocks` blocks of cold events, cold
+   * Optional (SQLite; PostgreSQL events only, ninth part; issue 20, third and fourth parts): packs up to `maxBlocks` blocks of cold events, cold
    * Bronze rows and cold WP documents (128 WPs a block) not packed yet, oldest first; says how many it packed and
    * whether more are cold. Maintenance, never called by
-   * a job (operations/maintenance/compact-store.ts). PostgreSQL does not pack (docs/DECISIONS.md).
+   * a job (operations/maintenance/compact-store.ts).
    */
   packColdRows?(maxBlocks: number): Promise<{ packed: number; more: boolean }>;
 
@@ -318,7 +318,8 @@ export interface LocusStore {
   /**
    * Optional (PostgreSQL; issue 20, eighth part): gives back the free space the row versions of jobs leave, one
    * table at a time (postgres-free-space.ts). Maintenance only: `locus compact` without a bound runs it.
+   * `packed`: this compact packed blocks, so the packed tables are rewritten too (ninth part).
    */
-  reclaimFreeSpace?(): Promise<{ rewritten: string[]; skipped: string[] }>;
+  reclaimFreeSpace?(options?: { packed?: boolean }): Promise<{ rewritten: string[]; skipped: string[] }>;
   close(): Promise<void>;
 }

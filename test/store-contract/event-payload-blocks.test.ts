@@ -3,8 +3,8 @@
 // block is packed once the head is 128 events past its last seq. Every event reads back as it was written and hashed (verify passes:
 // each hash was computed from the payload before it was packed), replay equals live, `--wp` reads and a sync find
 // packed events, a purge removes its events' texts from their blocks, rows written before issue 20 are packed and
-// read as they were, and a block edited outside Locus is named by verify. PostgreSQL does not pack (measured:
-// rows updated in place there grew the store, docs/DECISIONS.md), so this contract is SQLite's.
+// read as they were, and a block edited outside Locus is named by verify. PostgreSQL's twin of this contract, over
+// its own raw tables, is postgres-payload-blocks.test.ts (ninth part).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

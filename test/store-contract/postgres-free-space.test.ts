@@ -59,7 +59,8 @@ describe("PostgreSQL compact gives back free space (issue 20, eighth part)", {
       const before = await readings(store, engine);
       const searchesEvents =
         (await store.readEvents()).length - (before as { events: unknown[] }).events.length;
-      assert.equal(await compactStore(store, 64), 0, "PostgreSQL packs no blocks");
+      // Ninth part: PostgreSQL packs cold events (postgres-payload-blocks.test.ts); a bounded compact packs them too.
+      assert.ok((await compactStore(store, 64)) > 0, "cold events packed");
       assert.equal(
         await rewrittenBytes(client),
         bytes,

@@ -93,7 +93,7 @@ describe("storage per WP of a standard day (issue 20)", () => {
     }
   });
 
-  it("postgres: every layer within its bound after VACUUM, under 15.5 KB per WP", {
+  it("postgres: every layer within its bound after VACUUM, under 14.5 KB per WP", {
     skip: postgresSkipReason(),
   }, async (t) => {
     const cluster = await startPostgresCluster();
@@ -113,13 +113,15 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // compacted as before (nothing given back) fails Silver, Gold and the total, one with hashes as text Bronze.
         // Bronze bounded at 3,150: one page more is ~82 bytes a WP at this size (3,100 left 69 bytes of margin);
         // hashes as text add ~160.
+        // Ninth part (cold events packed in blocks, then `events` rewritten): measured 13,517 (events 5,079) beside
+        // other test files; events bounded at 5,500, which a store that does not pack (6,226) fails.
         assertBounds(t, bytes, {
-          events: 6_600,
+          events: 5_500,
           bronze: 3_150,
           silver: 2_600,
           gold: 1_600,
           wp_rows: 2_100,
-          total: 15_500,
+          total: 14_500,
         });
       } finally {
         await store.close();

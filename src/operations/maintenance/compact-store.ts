@@ -1,7 +1,7 @@
 import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
 
 // Issue 20, third part: packing cold events and Bronze rows in blocks (event-payload-blocks.ts, SQLite's
-// sqlite-bronze-blocks.ts) is maintenance, a step no job waits for. It runs where nobody waits on a job: `locus
+// sqlite-bronze-blocks.ts; PostgreSQL packs events since the ninth part) is maintenance, a step no job waits for. It runs where nobody waits on a job: `locus
 // compact`, the git hooks Locus installs (after a commit's board sync and anchor, after a pull's replica sync),
 // and the idle time of the long-running processes (`locus serve`, `locus mcp`). Each transaction packs a few
 // blocks (~2-7 ms each) so a writer of another process waits that long at most for the lock. Nothing hashed
@@ -28,7 +28,8 @@ export async function compactStore(store: LocusStore, maxBlocks = Number.POSITIV
     await store.transaction(async (tx) => tx.rebuildPackedIndexes?.());
   // Issue 20, eighth part: PostgreSQL gives back the free space of the day's row versions (a short lock a table);
   // the hooks and idle time, bounded, never run it.
-  if (maxBlocks === Number.POSITIVE_INFINITY) await store.reclaimFreeSpace?.();
+  // Ninth part: with the tables packing rewrote rows of, when it packed any.
+  if (maxBlocks === Number.POSITIVE_INFINITY) await store.reclaimFreeSpace?.({ packed: packed > 0 });
   return packed;
 }
 

@@ -8,7 +8,8 @@ import type pg from "pg";
 // EXCLUSIVE lock on that table while it does (every job touching it waits), so each table is its own statement
 // and waits at most LOCK_WAIT for its lock: a table a long transaction holds is left for the next compact rather
 // than queueing every job of the team behind it. `events` and `bronze` are only appended to (under 3% free, and
-// the largest tables, whose rewrite would hold every job longest): they are left alone.
+// the largest tables, whose rewrite would hold every job longest): they are left alone unless this compact packed
+// blocks of them (ninth part: a packed row is an UPDATE, its old version dead space until rewritten).
 
 /** The tables jobs rewrite rows of, smallest first (a short lock each); all of them hold only Locus's rows. */
 export const REWRITTEN_TABLES = [
@@ -26,6 +27,12 @@ export const REWRITTEN_TABLES = [
   "search_silver",
 ] as const;
 
+/**
+ * Issue 20, ninth part: the tables packing rewrote rows of (packed rows UPDATEd to empty cold columns leave their
+ * old versions dead), rewritten after those of REWRITTEN_TABLES only when this compact packed blocks.
+ */
+export const PACKED_TABLES = ["event_payload_blocks", "events"] as const;
+
 /** How long each table's rewrite waits for its lock before it is left for the next compact. */
 export const LOCK_WAIT = "2s";
 
@@ -37,15 +44,15 @@ export interface ReclaimReport {
 
 /**
  * Rewrites each of REWRITTEN_TABLES with VACUUM FULL, one statement (one lock) each, on a connection of its own
- * (VACUUM runs outside any transaction). A table whose lock is not granted within LOCK_WAIT is skipped.
+ * (VACUUM runs outside any transaction), and PACKED_TABLES when `packed`. A table whose lock is not granted within LOCK_WAIT is skipped.
  */
-export async function reclaimFreeSpace(pool: pg.Pool): Promise<ReclaimReport> {
+export async function reclaimFreeSpace(pool: pg.Pool, packed = false): Promise<ReclaimReport> {
   const client = await pool.connect();
   const report: ReclaimReport = { rewritten: [], skipped: [] };
   let broken: Error | undefined;
   try {
     await client.query(`SET lock_timeout = '${LOCK_WAIT}'`);
-    for (const table of REWRITTEN_TABLES) {
+    for (const table of packed ? [...REWRITTEN_TABLES, ...PACKED_TABLES] : REWRITTEN_TABLES) {
       try {
         await client.query(`VACUUM (FULL, ANALYZE) ${table}`);
         report.rewritten.push(table);

@@ -2,6 +2,7 @@ import type { TrackedDependency } from "../../domain/records.js";
 import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+import { withBlocks } from "./postgres-payload-blocks.js";
 
 type Row = Record<string, unknown>;
 /** Runs a static statement with `$1` bound to the workspace. */
@@ -51,7 +52,7 @@ export class PostgresReplicaLog implements ReplicaLog {
              ORDER BY seq LIMIT $5`,
             [query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit],
           );
-    return rows.map(eventFromRow);
+    return (await withBlocks(this.rows, rows)).map(eventFromRow);
   }
 
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
@@ -64,7 +65,7 @@ export class PostgresReplicaLog implements ReplicaLog {
     );
     // The wp_id columns are outside the hash: keep what the hashed payload says is about the WPs (issue 21).
     const wanted = new Set(wpIds);
-    return rows.map(eventFromRow).filter((event) => {
+    return (await withBlocks(this.rows, rows)).map(eventFromRow).filter((event) => {
       const [wpId, relatedWpId] = eventWpIds(event.payload);
       return (wpId !== null && wanted.has(wpId)) || (relatedWpId !== null && wanted.has(relatedWpId));
     });
@@ -87,7 +88,7 @@ export class PostgresReplicaLog implements ReplicaLog {
        WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')
        ORDER BY seq`,
     );
-    return rows.map(eventFromRow);
+    return (await withBlocks(this.rows, rows)).map(eventFromRow);
   }
 
   async allDependencies(): Promise<TrackedDependency[]> {

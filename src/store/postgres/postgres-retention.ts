@@ -1,5 +1,6 @@
 import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
+import { forgetPayloads } from "./postgres-payload-blocks.js";
 
 // Section 16, retention, on the PostgreSQL backend (twin of sqlite-retention.ts): which events a purge may
 // remove, and the move of their seq, uuid and hash into purged_events under the checkpoint that removed them.
@@ -45,5 +46,10 @@ export async function purgeEvents(
       events.map((event) => event.event_uuid),
       events.map((event) => event.hash),
     ],
+  );
+  // Issue 20, ninth part: a packed event's texts leave its block with it (retention must not keep them).
+  await forgetPayloads(
+    rows,
+    events.map((event) => event.seq),
   );
 }

@@ -2,17 +2,17 @@ import type pg from "pg";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
+import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 type Row = Record<string, unknown>;
 // 9: versioned migrations of the PostgreSQL store, and `migrate`, which applies them. One database holds several
-// workspaces: every table has `workspace_id` first in its primary key, and every query filters on it.
-// Identifier and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation)
-// whatever the database's default locale, and the indexes serve those orders.
-// Documents are TEXT, not JSONB: the stored JSON stays byte-identical to what SQLite keeps (JSONB reorders
-// keys), and writes skip JSONB's parse. Measured with 3,000 WP documents (~1.8 KB): insert 43 us/row TEXT vs
-// 58 us/row JSONB, read+parse 30 vs 33 us/row, 3.7 MB vs 4.3 MB on disk.
+// workspaces: every table has `workspace_id` first in its primary key, and every query filters on it. Identifier
+// and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation) whatever the
+// database's default locale, and the indexes serve those orders. Documents are TEXT, not JSONB: the stored JSON
+// stays byte-identical to what SQLite keeps (JSONB reorders keys), and writes skip JSONB's parse. Measured with
+// 3,000 WP documents (~1.8 KB): insert 43 us/row TEXT vs 58 JSONB, read+parse 30 vs 33 us/row, 3.7 vs 4.3 MB.
 
 /** The advisory lock key that serializes migrations of one database across processes ("locus" + 1). */
 export const MIGRATION_LOCK_KEY = 0x6c6f6375;
@@ -306,6 +306,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   WP_DOCS_MIGRATION, // Migration 11 (issue 20, fifth part): WP documents deflated, postgres-wp-docs.ts
   READY_COUNTS_MIGRATION, // Migration 12 (issue 16): ready WPs counted as they change, postgres-ready-counts.ts
   BRONZE_HASH_MIGRATION, // Migration 13 (issue 20, eighth part): Bronze content hashes as bytes, postgres-bronze.ts
+  PAYLOAD_BLOCKS_MIGRATION, // Migration 14 (issue 20, ninth part): cold events in blocks, postgres-payload-blocks.ts
 ];
 
 /**

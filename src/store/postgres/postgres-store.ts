@@ -17,6 +17,7 @@ import type {
 import { docOf } from "../stored-json.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
+import { withBlocks } from "./postgres-payload-blocks.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { migrate } from "./postgres-schema.js";
 import { BEGIN_READ_ONLY, beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
@@ -222,7 +223,9 @@ export class PostgresStore implements LocusStore {
       params.push(query.limit);
       sql += ` LIMIT $${params.length}`;
     }
-    const events = (await this.query(sql, params)).map(eventFromRow);
+    // Issue 20, ninth part: packed rows read their cold columns from their blocks.
+    const inWorkspace = (text: string, values: unknown[]) => this.query(text, [this.workspace, ...values]);
+    const events = (await withBlocks(inWorkspace, await this.query(sql, params))).map(eventFromRow);
     // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
     const wpId = query.wpId;
     return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
@@ -320,9 +323,9 @@ export class PostgresStore implements LocusStore {
     return this.query(sql, params);
   }
 
-  async reclaimFreeSpace(): Promise<ReclaimReport> {
+  async reclaimFreeSpace(options: { packed?: boolean } = {}): Promise<ReclaimReport> {
     try {
-      return await reclaimFreeSpace(this.pool);
+      return await reclaimFreeSpace(this.pool, options.packed === true);
     } catch (error) {
       throw storageError(error);
     }

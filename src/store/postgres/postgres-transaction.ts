@@ -27,6 +27,8 @@ import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-sta
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
+import { getIdempotent, putIdempotent } from "./postgres-idempotency.js";
+import { packColdBlocks } from "./postgres-payload-blocks.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
@@ -149,6 +151,11 @@ export class PostgresTransaction implements StoreTransaction {
 
   async purgeEvents(events: readonly PurgeCandidate[], checkpointSeq: number): Promise<void> {
     await purgeEvents(this.query, events, checkpointSeq);
+  }
+
+  // Issue 20, ninth part: maintenance packs cold events in blocks (postgres-payload-blocks.ts), never a job.
+  async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
+    return packColdBlocks(this.query, (await this.lockForWrite()).seq, maxBlocks);
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
@@ -329,18 +336,11 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
-    const sql = "SELECT request_hash, result FROM idempotency WHERE workspace_id = $1 AND key = $2";
-    const row = (await this.rows(sql, [key]))[0];
-    return row
-      ? { request_hash: row.request_hash as string, result: JSON.parse(row.result as string) }
-      : undefined;
+    return getIdempotent(this.rows, key);
   }
 
   async putIdempotent(key: string, record: IdempotentRecord): Promise<void> {
-    await this.write(
-      "INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)",
-      [key, record.request_hash, JSON.stringify(record.result)],
-    );
+    await putIdempotent(this.write, key, record);
   }
 
   /** Empties this workspace's WP/MT/dependency tables (replay --rebuild); other workspaces are untouched. */

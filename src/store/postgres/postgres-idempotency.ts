@@ -1,0 +1,25 @@
+import type { IdempotentRecord } from "../store-port.js";
+
+// Idempotency keys (section 3) on the PostgreSQL backend, moved out of postgres-transaction.ts (file size).
+// `rows` and `write` run a statement with `$1` bound to the workspace.
+
+type Rows = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+type Write = (sql: string, values: unknown[]) => Promise<void>;
+
+/** The record kept under `key`, if any. */
+export async function getIdempotent(rows: Rows, key: string): Promise<IdempotentRecord | undefined> {
+  const sql = "SELECT request_hash, result FROM idempotency WHERE workspace_id = $1 AND key = $2";
+  const row = (await rows(sql, [key]))[0];
+  return row
+    ? { request_hash: row.request_hash as string, result: JSON.parse(row.result as string) }
+    : undefined;
+}
+
+/** Keeps `record` under `key`. */
+export async function putIdempotent(write: Write, key: string, record: IdempotentRecord): Promise<void> {
+  await write("INSERT INTO idempotency (workspace_id, key, request_hash, result) VALUES ($1, $2, $3, $4)", [
+    key,
+    record.request_hash,
+    JSON.stringify(record.result),
+  ]);
+}

@@ -1,0 +1,114 @@
+import {
+  blockBody,
+  blockOf,
+  blocksOfRows,
+  blockWithout,
+  PAYLOAD_BLOCK,
+  PAYLOAD_COLD,
+  withBlockPayloads,
+} from "../event-payload-blocks.js";
+
+// Issue 20, ninth part: cold events' payloads (and the other columns no query selects on) packed in blocks on the
+// PostgreSQL backend, the twin of sqlite-payload-blocks.ts over the shared event-payload-blocks.ts, in the table
+// event_payload_blocks (migration 14), by maintenance, never by a job. A packed row is UPDATEd in place to empty
+// cold columns: its old version is dead space until VACUUM. `locus compact` without a bound then rewrites `events`
+// with VACUUM FULL (postgres-free-space.ts), so the measure counts only the packed rows; bounded packing (git
+// hooks, idle time) leaves the dead versions to autovacuum, which makes them reusable by the rows written next.
+// `rows` runs a statement with `$1` bound to the workspace (as postgres-retention.ts's).
+
+type Row = Record<string, unknown>;
+type Rows = (sql: string, values: unknown[]) => Promise<Row[]>;
+
+/** Migration 14: the blocks of one workspace's cold events; reruns safely (a store whose version was set back). */
+export const PAYLOAD_BLOCKS_MIGRATION = `
+  CREATE TABLE IF NOT EXISTS event_payload_blocks (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    first_seq BIGINT NOT NULL,
+    body BYTEA NOT NULL,
+    PRIMARY KEY (workspace_id, first_seq)
+  );
+`;
+
+/** The meta key holding the first seq of the next block to pack. */
+const NEXT_KEY = "packed_before_seq";
+
+/**
+ * Packs up to `maxBlocks` cold blocks not packed yet, oldest first, in the caller's write transaction (the
+ * workspace lock held). A block is cold once the head is PAYLOAD_COLD events past its last seq.
+ */
+export async function packColdBlocks(
+  rows: Rows,
+  head: number,
+  maxBlocks: number,
+): Promise<{ packed: number; more: boolean }> {
+  const isCold = (first: number) => first + PAYLOAD_BLOCK - 1 + PAYLOAD_COLD <= head;
+  const next = await rows("SELECT value FROM meta WHERE workspace_id = $1 AND key = $2", [NEXT_KEY]);
+  let first = Number(next[0]?.value ?? 1);
+  let packed = 0;
+  for (; packed < maxBlocks && isCold(first); first += PAYLOAD_BLOCK) {
+    await packBlock(rows, first);
+    packed += 1;
+  }
+  if (packed > 0)
+    await rows(
+      `INSERT INTO meta (workspace_id, key, value) VALUES ($1, $2, $3)
+       ON CONFLICT (workspace_id, key) DO UPDATE SET value = EXCLUDED.value`,
+      [NEXT_KEY, String(first)],
+    );
+  return { packed, more: isCold(first) };
+}
+
+/** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */
+async function packBlock(rows: Rows, first: number): Promise<void> {
+  const last = first + PAYLOAD_BLOCK - 1;
+  const found = await rows(
+    `SELECT seq, payload, event_id, trace_id, protocol_id, actor_id FROM events
+      WHERE workspace_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+    [first, last],
+  );
+  const packed = blockBody(first, found);
+  if (packed === undefined) return;
+  const kept = await rows(
+    `INSERT INTO event_payload_blocks (workspace_id, first_seq, body) VALUES ($1, $2, $3)
+     ON CONFLICT DO NOTHING RETURNING first_seq`,
+    [first, packed.body],
+  );
+  if (kept.length === 0) return; // packed already (a block is written once)
+  await rows(
+    `UPDATE events SET payload = ''::bytea, event_id = '', trace_id = ''::bytea, protocol_id = '', actor_id = ''
+      WHERE workspace_id = $1 AND seq = ANY($2::bigint[])`,
+    [packed.seqs],
+  );
+}
+
+/** Puts the cold columns of packed rows back from their blocks (every reader of events rows calls this). */
+export async function withBlocks(rows: Rows, found: Row[]): Promise<Row[]> {
+  const blocks = blocksOfRows(found);
+  if (blocks.length === 0) return found;
+  const bodies = await rows(
+    "SELECT first_seq, body FROM event_payload_blocks WHERE workspace_id = $1 AND first_seq = ANY($2::bigint[])",
+    [blocks],
+  );
+  return withBlockPayloads(found, new Map(bodies.map((row) => [Number(row.first_seq), row.body])));
+}
+
+/** Removes the texts of purged events from their blocks (retention must not keep what it removed). */
+export async function forgetPayloads(rows: Rows, seqs: readonly number[]): Promise<void> {
+  const byBlock = new Map<number, number[]>();
+  for (const seq of seqs) byBlock.set(blockOf(seq), [...(byBlock.get(blockOf(seq)) ?? []), seq]);
+  for (const [first, purged] of byBlock) {
+    const found = await rows(
+      "SELECT body FROM event_payload_blocks WHERE workspace_id = $1 AND first_seq = $2",
+      [first],
+    );
+    if (found[0] === undefined) continue;
+    const body = blockWithout(found[0].body, first, purged);
+    if (body === undefined)
+      await rows("DELETE FROM event_payload_blocks WHERE workspace_id = $1 AND first_seq = $2", [first]);
+    else
+      await rows("UPDATE event_payload_blocks SET body = $3 WHERE workspace_id = $1 AND first_seq = $2", [
+        first,
+        body,
+      ]);
+  }
+}
