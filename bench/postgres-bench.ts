@@ -286,7 +286,7 @@ async function roundTrips(
         2,
         note(update, "10, then 3,"),
       ),
-      valueRow(`round trips per add_dependency job ${at}`, add.roundTrips, "trips", 4, note(add, "8")),
+      valueRow(`round trips per add_dependency job ${at}`, add.roundTrips, "trips", 3, note(add, "8, then 4,")),
     ];
   } finally {
     counter.uninstall();
