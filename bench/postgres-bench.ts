@@ -286,7 +286,13 @@ async function roundTrips(
         2,
         note(update, "10, then 3,"),
       ),
-      valueRow(`round trips per add_dependency job ${at}`, add.roundTrips, "trips", 3, note(add, "8, then 4,")),
+      valueRow(
+        `round trips per add_dependency job ${at}`,
+        add.roundTrips,
+        "trips",
+        3,
+        note(add, "8, then 4,"),
+      ),
     ];
   } finally {
     counter.uninstall();
@@ -307,7 +313,15 @@ async function hubEdges(
   const { outgoing } = await store.transaction((tx) => tx.dependenciesOf(hubId));
   const linked = new Set(outgoing.map((dep) => dep.to_wp_id));
   const { adds } = await sampleHubEdges(engine, generated, linked, samples, random);
-  return rowOf(`add_dependency (blocks), hub at 500 edges ${at}`, adds, 2, 30, "the 500th edge; cycle check");
+  // Section 12's 2 ms row is in process (SQLite, engine-bench.ts); its PostgreSQL rows hold every write, one client
+  // on loopback, to p99 < 5 ms, and an edge is a write: two round trips at least, as create_wp and update_wp.
+  return rowOf(
+    `add_dependency (blocks), hub at 500 edges ${at}`,
+    adds,
+    5,
+    30,
+    "the 500th edge; cycle check; PostgreSQL writes' target (section 12)",
+  );
 }
 
 const isMain = process.argv[1]?.endsWith("postgres-bench.js") ?? false;
