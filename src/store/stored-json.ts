@@ -11,10 +11,10 @@ import { STORED_JSON_DICTIONARY_V1 } from "./stored-json-dictionary.js";
 // BLOB of one format byte, then the text deflated (node:zlib, raw deflate) with a preset dictionary of the
 // documents Locus writes. The text is the one the row held before, so what is hashed (a snapshot's content) is
 // unchanged. Rows written before issue 20 hold the text itself and are read as they are; so is a value edited
-// outside Locus, which then fails as JSON where it used to. On SQLite, event payloads are not deflated when
-// written: every sync, verify, replay and export reads them, and a deflate with the dictionary costs 25-60 us a
-// row (DECISIONS, "Storage that stays small"); maintenance packs them in blocks once cold. PostgreSQL has no such
-// packing, so it deflates each payload when written (fifth part: -2 KB a WP; ~10-20 us more a payload read).
+// outside Locus, which then fails as JSON where it used to. Event payloads are not deflated when written, on
+// either store: every sync, verify, replay and export reads them, and a deflate with the dictionary costs 25-60 us
+// a row (DECISIONS, "Storage that stays small"); maintenance packs them in blocks once cold. PostgreSQL deflated
+// each payload from the fifth part until it packed blocks too (ninth part); rows written so are read as they are.
 
 /** Format 1: deflated with STORED_JSON_DICTIONARY_V1. */
 export const DEFLATED_V1 = 0x01;
@@ -106,6 +106,9 @@ export function docOf<T>(doc: unknown): T {
   const text = unpackText(doc);
   if (kept === undefined && inflated.size >= INFLATED_KEPT)
     inflated.delete(inflated.keys().next().value as string);
-  inflated.set(key, { bytes: Buffer.from(doc), text });
+  // A copy of its own: one cut from Buffer's shared 8 KB pool kept that whole slab alive, ~8 MB for 1,024 texts.
+  const bytes = Buffer.allocUnsafeSlow(doc.length);
+  doc.copy(bytes);
+  inflated.set(key, { bytes, text });
   return JSON.parse(text) as T;
 }

@@ -101,7 +101,7 @@ const AGENT_JOBS: [string, Record<string, unknown>, number, number][] = [
   ],
   ["complete_mt", { wp_id: "WP-RT-A", mt_id: "MT-001", outcome: "completed" }, 2, 4],
   ["get_wp_status", { wp_id: "WP-RT-A" }, 4, 8],
-  ["add_dependency", { from_wp_id: "WP-RT-A", to_wp_id: "WP-RT-1", type: "blocks" }, 4, 8],
+  ["add_dependency", { from_wp_id: "WP-RT-A", to_wp_id: "WP-RT-1", type: "blocks" }, 3, 4],
 ];
 
 it("an agent's jobs on one WP wait for the server as few times as their reads allow", { skip }, async () => {

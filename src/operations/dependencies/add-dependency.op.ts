@@ -70,27 +70,27 @@ export const addDependency = defineOperation({
         field: "params.to_wp_id",
       });
     }
-    // The reads the refusals below need do not depend on each other: one round trip on PostgreSQL, not five.
-    const [, , existing, fromEdges, toEdges] = await readTogether([
+    // The reads the refusals below need do not depend on each other: one round trip on PostgreSQL, not six. The
+    // cycle check is asked with them and is wasted only when the job is refused or the edge exists already.
+    const acyclic = ACYCLIC_TYPES.has(edge.type);
+    const [, , existing, fromEdges, toEdges, back] = await readTogether([
       ctx.wp(edge.from, { field: `params.${fromField}` }),
       ctx.wp(edge.to, { field: `params.${toField}` }),
       ctx.tx.findDependency(edge.from, edge.to, edge.type),
       ctx.tx.edgeCount(edge.from),
       ctx.tx.edgeCount(edge.to),
+      acyclic ? ctx.tx.findPath(edge.to, edge.from, edge.type) : Promise.resolve(undefined),
     ]);
     if (existing) return { dependency: existing, created: false };
     checkEdgeBound(ctx, edge.from, fromEdges, `params.${fromField}`);
     checkEdgeBound(ctx, edge.to, toEdges, `params.${toField}`);
-    if (ACYCLIC_TYPES.has(edge.type)) {
-      const back = await ctx.tx.findPath(edge.to, edge.from, edge.type);
-      if (back) {
-        const cycle = [edge.from, ...back];
-        throw new LocusError("HSK-409-CYCLE", `the edge would close a cycle: ${cycle.join(" -> ")}`, {
-          field: "params.to_wp_id",
-          cycle,
-          type: edge.type,
-        });
-      }
+    if (back) {
+      const cycle = [edge.from, ...back];
+      throw new LocusError("HSK-409-CYCLE", `the edge would close a cycle: ${cycle.join(" -> ")}`, {
+        field: "params.to_wp_id",
+        cycle,
+        type: edge.type,
+      });
     }
     const dependency: TrackedDependency = {
       dependency_id: newDependencyId(ctx.services.ids),
