@@ -4,12 +4,17 @@
 // compare-and-set (and retry on HSK-409-CONFLICT), while 10 of them are validators that pass the post-work gates
 // the others ask for. Then the same 100 agents over 10 workspaces (10 each). After each run, nothing may be
 // lost: every acknowledged note is on its WP, every claimed WP has one assignee, the chain verifies and replay
-// equals live. Run alone: node dist/bench/postgres-load-bench.js [--quick]
+// equals live. Each is run twice: saturated (every agent sends its next job the moment the last one is answered:
+// the most the server does, throughput only) and paced (an agent thinks between jobs, as one driven by a model
+// does between tool calls: the latency section 12 holds to p99 < 50 ms).
+// Run alone: node dist/bench/postgres-load-bench.js [--quick]
 import "./locus-process.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { TrackedWorkPacket } from "../src/domain/records.js";
 import { replayCheck, verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
+import { prng } from "./bench-shape.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { postgresSkipReason, startPostgresCluster } from "../test/support/postgres-cluster.js";
 import { type BenchRow, renderTable, rowOf, valueRow } from "./bench-stats.js";
@@ -17,6 +22,24 @@ import { type BenchRow, renderTable, rowOf, valueRow } from "./bench-stats.js";
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const AGENTS = 100;
 const VALIDATORS = 10;
+/**
+ * A paced agent's pause before each job, uniform in [min, max) ms: 1 s on average, so the 100 agents offer ~100
+ * jobs a second. Agents driven by a model wait seconds for each answer of the model between two tool calls; a
+ * second is a busier team than that, and about half of what one workspace answers saturated on this machine.
+ */
+const THINK_MS = [500, 1_500] as const;
+/** Section 12: 100 concurrent agents, p99 < 50 ms for each operation (paced runs). */
+const PACED_P99_TARGET_MS = 50;
+/**
+ * Seconds a run works before its jobs are counted: each agent's first jobs open its connection's prepared
+ * statements and its server process's caches (a team server's connections live for days). Paced agents start
+ * spread over the first STAGGER_S (a round of ~10 jobs lasts ~10 s); started together they would move in step
+ * and send their claims, their iterations and their notes in bursts no team sends.
+ */
+const WARM_UP_S = { saturated: 4, paced: 14 } as const;
+const STAGGER_S = 10;
+/** Thrown to a paced agent at the deadline. */
+const TIME_UP = new Error("the run's time is up");
 const config = parseWorkspaceConfig({ search: { provider: "hash" } });
 
 interface Tally {
@@ -73,19 +96,26 @@ async function runTeam(
   seconds: number,
   seeded: number,
   tally: Tally,
+  paced: boolean,
 ): Promise<number> {
   const stores = await Promise.all(
     Array.from({ length: AGENTS }, (_, i) =>
       PostgresStore.open(urls[i % urls.length] as string, { poolSize: 1 }),
     ),
   );
-  const deadline = performance.now() + seconds * 1000;
+  const measuredFrom = performance.now() + WARM_UP_S[paced ? "paced" : "saturated"] * 1000;
+  const deadline = measuredFrom + seconds * 1000;
   // Per workspace: WPs whose MTs are done and that wait for a validator.
   const toValidate = urls.map(() => [] as string[]);
+  const think = prng(urls.length + 11);
   const timedRun = async (engine: LocusEngine, operation: string, params: Record<string, unknown>) => {
+    if (paced) await sleep(THINK_MS[0] + think() * (THINK_MS[1] - THINK_MS[0]));
+    // A paced agent's round of jobs lasts ~10 s: it stops where it is at the deadline instead of finishing it.
+    if (performance.now() >= deadline) throw TIME_UP;
     const started = performance.now();
     const result = await engine.run(operation, params);
     const elapsed = performance.now() - started;
+    if (started < measuredFrom) return result;
     tally.jobs += 1;
     const list = tally.samples.get(operation) ?? [];
     list.push(elapsed);
@@ -112,7 +142,6 @@ async function runTeam(
       if (attempt === 0) tally.retried += 1;
     }
   };
-  const started = performance.now();
   try {
     await Promise.all(
       stores.map(async (store, i) => {
@@ -122,61 +151,70 @@ async function runTeam(
           config,
           surface: { actor, profile: i < VALIDATORS ? "Validator" : "Coder" },
         });
-        for (let loop = 0; performance.now() < deadline; loop++) {
-          if (i < VALIDATORS) {
-            const wpId = toValidate[ws]?.shift();
-            if (wpId === undefined) {
-              await timedRun(engine, "query_ready", { limit: 5 });
-              continue;
-            }
-            const gate = await timedRun(engine, "gate_wp", {
-              wp_id: wpId,
-              gate: "post_work",
-              result: { status: "pass", notes: `checked by ${actor}` },
-            });
-            if (!gate.success) throw new Error(`gate: ${JSON.stringify(gate.error)}`);
-            continue;
-          }
-          await timedRun(engine, "query_ready", { limit: 5 });
-          if (loop % 5 === 4)
-            await timedRun(engine, "search", { query: "agent team work item", mode: "keyword" });
-          const claim = await timedRun(engine, "claim_wp", {});
-          if (!claim.success) {
-            if (claim.error.code !== "HSK-404-NOT-FOUND")
-              throw new Error(`claim: ${JSON.stringify(claim.error)}`);
-            continue; // nothing left to claim in this workspace
-          }
-          const wpId = claim.data.claimed as string;
-          if (tally.claimed.has(`${ws}:${wpId}`)) throw new Error(`${wpId} claimed twice`);
-          tally.claimed.set(`${ws}:${wpId}`, actor);
-          const mt = { wp_id: wpId, mt_id: "MT-001" };
-          for (const [operation, params] of [
-            ["register_mts", { wp_id: wpId, micro_tasks: [{ mt_id: "MT-001", name: "do it" }] }],
-            ["start_mt", mt],
-            [
-              "record_iteration",
-              { ...mt, iteration: 1, model_id: "local:7b", outcome: "RETRY", tokens_prompt: 900 },
-            ],
-            [
-              "record_iteration",
-              { ...mt, iteration: 2, model_id: "local:7b", outcome: "SUCCESS", tokens_prompt: 1200 },
-            ],
-            ["complete_mt", mt],
-          ] as const) {
-            const result = await timedRun(engine, operation, params);
-            if (!result.success) throw new Error(`${operation}: ${JSON.stringify(result.error)}`);
-          }
-          await noteWithCas(engine, ws, wpId, actor);
-          // Now and then a note on someone else's WP, which its owner may be writing at the same moment.
-          if (loop % 3 === 2)
-            await noteWithCas(engine, ws, `WP-load-${(i * 7919 + loop * 104_729) % seeded}`, actor);
-          toValidate[ws]?.push(wpId);
+        try {
+          if (paced) await sleep(think() * STAGGER_S * 1000);
+          await agentRounds(engine, i, ws, actor);
+        } catch (error) {
+          if (error !== TIME_UP) throw error;
         }
       }),
     );
-    return (performance.now() - started) / 1000;
+    return (performance.now() - measuredFrom) / 1000;
   } finally {
     await Promise.all(stores.map((store) => store.close()));
+  }
+  /** One agent's rounds until the deadline: a validator gates, the others claim and do the work. */
+  async function agentRounds(engine: LocusEngine, i: number, ws: number, actor: string): Promise<void> {
+    for (let loop = 0; performance.now() < deadline; loop++) {
+      if (i < VALIDATORS) {
+        const wpId = toValidate[ws]?.shift();
+        if (wpId === undefined) {
+          await timedRun(engine, "query_ready", { limit: 5 });
+          continue;
+        }
+        const gate = await timedRun(engine, "gate_wp", {
+          wp_id: wpId,
+          gate: "post_work",
+          result: { status: "pass", notes: `checked by ${actor}` },
+        });
+        if (!gate.success) throw new Error(`gate: ${JSON.stringify(gate.error)}`);
+        continue;
+      }
+      await timedRun(engine, "query_ready", { limit: 5 });
+      if (loop % 5 === 4)
+        await timedRun(engine, "search", { query: "agent team work item", mode: "keyword" });
+      const claim = await timedRun(engine, "claim_wp", {});
+      if (!claim.success) {
+        if (claim.error.code !== "HSK-404-NOT-FOUND")
+          throw new Error(`claim: ${JSON.stringify(claim.error)}`);
+        continue; // nothing left to claim in this workspace
+      }
+      const wpId = claim.data.claimed as string;
+      if (tally.claimed.has(`${ws}:${wpId}`)) throw new Error(`${wpId} claimed twice`);
+      tally.claimed.set(`${ws}:${wpId}`, actor);
+      const mt = { wp_id: wpId, mt_id: "MT-001" };
+      for (const [operation, params] of [
+        ["register_mts", { wp_id: wpId, micro_tasks: [{ mt_id: "MT-001", name: "do it" }] }],
+        ["start_mt", mt],
+        [
+          "record_iteration",
+          { ...mt, iteration: 1, model_id: "local:7b", outcome: "RETRY", tokens_prompt: 900 },
+        ],
+        [
+          "record_iteration",
+          { ...mt, iteration: 2, model_id: "local:7b", outcome: "SUCCESS", tokens_prompt: 1200 },
+        ],
+        ["complete_mt", mt],
+      ] as const) {
+        const result = await timedRun(engine, operation, params);
+        if (!result.success) throw new Error(`${operation}: ${JSON.stringify(result.error)}`);
+      }
+      await noteWithCas(engine, ws, wpId, actor);
+      // Now and then a note on someone else's WP, which its owner may be writing at the same moment.
+      if (loop % 3 === 2)
+        await noteWithCas(engine, ws, `WP-load-${(i * 7919 + loop * 104_729) % seeded}`, actor);
+      toValidate[ws]?.push(wpId);
+    }
   }
 }
 
@@ -212,7 +250,13 @@ async function lostUpdates(urls: readonly string[], tally: Tally): Promise<strin
 }
 
 /** The rows of one run. */
-function rowsOf(label: string, seconds: number, tally: Tally, problems: string[]): BenchRow[] {
+function rowsOf(
+  label: string,
+  seconds: number,
+  tally: Tally,
+  problems: string[],
+  target: number,
+): BenchRow[] {
   const rows = [
     valueRow(
       `load ${label}: throughput`,
@@ -233,7 +277,7 @@ function rowsOf(label: string, seconds: number, tally: Tally, problems: string[]
   ]) {
     const samples = tally.samples.get(operation) ?? [];
     if (samples.length > 0)
-      rows.push(rowOf(`load ${label}: ${operation}`, samples, 0, 0, `${samples.length} calls`));
+      rows.push(rowOf(`load ${label}: ${operation}`, samples, target, 0, `${samples.length} calls`));
   }
   rows.push(
     valueRow(
@@ -265,22 +309,24 @@ export async function runPostgresLoadBench(options: { quick?: boolean } = {}): P
   const cluster = await startPostgresCluster();
   try {
     const database = await cluster.createDatabase("locus_load");
-    const one = [`${database}?workspace=team`];
-    const ten = Array.from({ length: 10 }, (_, i) => `${database}?workspace=team-${i}`);
+    const workspaces = (name: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `${database}?workspace=${name}-${i}`);
     log(
-      `load bench: seeding ${perWorkspace} ready WPs in 1 workspace and ${perWorkspace / 10} in each of 10`,
+      `load bench: seeding ${perWorkspace} ready WPs in 1 workspace and ${perWorkspace / 10} in each of 10, twice`,
     );
-    await seed(one[0] as string, perWorkspace);
-    for (const url of ten) await seed(url, perWorkspace / 10);
     const rows: BenchRow[] = [];
-    for (const [label, urls] of [
-      [`${AGENTS} agents, 1 workspace`, one],
-      [`${AGENTS} agents, 10 workspaces`, ten],
-    ] as const) {
-      log(`  ${label}: ${seconds} s`);
-      const tally = newTally();
-      const took = await runTeam(urls, seconds, urls.length === 1 ? perWorkspace : perWorkspace / 10, tally);
-      rows.push(...rowsOf(`${label} (postgres)`, took, tally, await lostUpdates(urls, tally)));
+    for (const paced of [false, true]) {
+      const mode = paced ? "paced" : "saturated";
+      for (const urls of [workspaces(`${mode}-one`, 1), workspaces(`${mode}-ten`, 10)]) {
+        const seeded = perWorkspace / urls.length;
+        for (const url of urls) await seed(url, seeded);
+        const label = `${AGENTS} agents, ${urls.length} workspace${urls.length > 1 ? "s" : ""}, ${mode}`;
+        log(`  ${label}: ${seconds} s`);
+        const tally = newTally();
+        const took = await runTeam(urls, seconds, seeded, tally, paced);
+        const target = paced ? PACED_P99_TARGET_MS : 0;
+        rows.push(...rowsOf(`${label} (postgres)`, took, tally, await lostUpdates(urls, tally), target));
+      }
     }
     return rows;
   } finally {
