@@ -14,9 +14,9 @@ import type { TrackedWorkPacket } from "../src/domain/records.js";
 import { replayCheck, verifyStore } from "../src/operations/flight-recorder.js";
 import { LocusEngine } from "../src/operations/locus-engine.js";
 import { parseWorkspaceConfig } from "../src/operations/workspace-config.js";
-import { prng } from "./bench-shape.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { postgresSkipReason, startPostgresCluster } from "../test/support/postgres-cluster.js";
+import { prng } from "./bench-shape.js";
 import { type BenchRow, renderTable, rowOf, valueRow } from "./bench-stats.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
