@@ -2,7 +2,7 @@
 // (compactStore), never by a job. Every snapshot reads back byte for byte, matching its content hash, rows of
 // every stored form (whole docs written before issue 20, rows that inherit from the one before), Silver
 // regenerated from packed Bronze is the Silver indexed before, and a dropped block fails loudly instead of
-// reading as something else. PostgreSQL does not pack (docs/DECISIONS.md), so this contract is SQLite's.
+// reading as something else. PostgreSQL packs Bronze since the tenth part: postgres-bronze-blocks.test.ts.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { compactStore } from "../../src/operations/maintenance/compact-store.js"
 import { rebuildSilver } from "../../src/operations/search/search-maintenance.js";
 import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
-import { BRONZE_BLOCK, SHORT_CONTENT_HASH } from "../../src/store/sqlite/sqlite-bronze-blocks.js";
+import { BRONZE_BLOCK, SHORT_CONTENT_HASH } from "../../src/store/bronze-blocks.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { packBlockText, unpackText } from "../../src/store/stored-json.js";
 import { assertLogSound } from "../support/log-sound.js";

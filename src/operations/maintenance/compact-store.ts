@@ -1,7 +1,7 @@
 import type { LocusStore, StoreTransaction } from "../../store/store-port.js";
 
 // Issue 20, third part: packing cold events and Bronze rows in blocks (event-payload-blocks.ts, SQLite's
-// sqlite-bronze-blocks.ts; PostgreSQL packs events since the ninth part) is maintenance, a step no job waits for. It runs where nobody waits on a job: `locus
+// sqlite-bronze-blocks.ts; PostgreSQL packs events since the ninth part, Bronze since the tenth) is maintenance, a step no job waits for. It runs where nobody waits on a job: `locus
 // compact`, the git hooks Locus installs (after a commit's board sync and anchor, after a pull's replica sync),
 // and the idle time of the long-running processes (`locus serve`, `locus mcp`). Each transaction packs a few
 // blocks (~2-7 ms each) so a writer of another process waits that long at most for the lock. Nothing hashed
@@ -67,7 +67,7 @@ export function idleCompactor(store: LocusStore, delayMs = IDLE_DELAY_MS): IdleC
       .then(
         (done) => {
           if (!done.packs)
-            stopped = true; // a store that does not pack (PostgreSQL): no more transactions for it
+            stopped = true; // a store that does not pack: no more transactions for it
           else if (done.more && timer === undefined) schedule(IDLE_STEP_MS); // no job came meanwhile
         },
         () => {},

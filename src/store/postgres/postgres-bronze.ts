@@ -1,7 +1,8 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeColumnValues, bronzeDocColumn, bronzeFromTableRows } from "../bronze-rows.js";
-import { hashBytes, hashFromColumn } from "../event-rows.js";
+import { bronzeColumnValues, bronzeDocColumn } from "../bronze-rows.js";
+import { hashBytes } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
+import { snapshotsOfRows } from "./postgres-bronze-blocks.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
 // not hold, bronze-delta.ts), many at once for a sync, and read back whole.
@@ -68,6 +69,6 @@ export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<Bronze
     wpId === undefined
       ? await rows("SELECT * FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
       : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
-  for (const row of found) row.content_hash = hashFromColumn(row.content_hash);
-  return bronzeFromTableRows(found);
+  // Issue 20, tenth part: packed rows put back from their blocks (postgres-bronze-blocks.ts).
+  return snapshotsOfRows(rows, found);
 }

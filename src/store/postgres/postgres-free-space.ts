@@ -29,9 +29,10 @@ export const REWRITTEN_TABLES = [
 
 /**
  * Issue 20, ninth part: the tables packing rewrote rows of (packed rows UPDATEd to empty cold columns leave their
- * old versions dead), rewritten after those of REWRITTEN_TABLES only when this compact packed blocks.
+ * old versions dead), rewritten after those of REWRITTEN_TABLES only when this compact packed blocks (tenth part:
+ * Bronze's too, postgres-bronze-blocks.ts).
  */
-export const PACKED_TABLES = ["event_payload_blocks", "events"] as const;
+export const PACKED_TABLES = ["event_payload_blocks", "bronze_blocks", "events", "bronze"] as const;
 
 /** How long each table's rewrite waits for its lock before it is left for the next compact. */
 export const LOCK_WAIT = "2s";

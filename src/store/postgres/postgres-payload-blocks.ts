@@ -7,6 +7,7 @@ import {
   PAYLOAD_COLD,
   withBlockPayloads,
 } from "../event-payload-blocks.js";
+import { packColdSeries } from "./postgres-cold-series.js";
 
 // Issue 20, ninth part: cold events' payloads (and the other columns no query selects on) packed in blocks on the
 // PostgreSQL backend, the twin of sqlite-payload-blocks.ts over the shared event-payload-blocks.ts, in the table
@@ -29,33 +30,24 @@ export const PAYLOAD_BLOCKS_MIGRATION = `
   );
 `;
 
-/** The meta key holding the first seq of the next block to pack. */
-const NEXT_KEY = "packed_before_seq";
-
 /**
  * Packs up to `maxBlocks` cold blocks not packed yet, oldest first, in the caller's write transaction (the
- * workspace lock held). A block is cold once the head is PAYLOAD_COLD events past its last seq.
+ * workspace lock held). A block is cold once the head is PAYLOAD_COLD events past its last seq; meta's
+ * `packed_before_seq` holds the first seq of the next block to pack.
  */
 export async function packColdBlocks(
   rows: Rows,
   head: number,
   maxBlocks: number,
 ): Promise<{ packed: number; more: boolean }> {
-  const isCold = (first: number) => first + PAYLOAD_BLOCK - 1 + PAYLOAD_COLD <= head;
-  const next = await rows("SELECT value FROM meta WHERE workspace_id = $1 AND key = $2", [NEXT_KEY]);
-  let first = Number(next[0]?.value ?? 1);
-  let packed = 0;
-  for (; packed < maxBlocks && isCold(first); first += PAYLOAD_BLOCK) {
-    await packBlock(rows, first);
-    packed += 1;
-  }
-  if (packed > 0)
-    await rows(
-      `INSERT INTO meta (workspace_id, key, value) VALUES ($1, $2, $3)
-       ON CONFLICT (workspace_id, key) DO UPDATE SET value = EXCLUDED.value`,
-      [NEXT_KEY, String(first)],
-    );
-  return { packed, more: isCold(first) };
+  const series = {
+    metaKey: "packed_before_seq",
+    last: head,
+    size: PAYLOAD_BLOCK,
+    cold: PAYLOAD_COLD,
+    pack: (first: number) => packBlock(rows, first),
+  };
+  return packColdSeries(rows, series, maxBlocks);
 }
 
 /** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */

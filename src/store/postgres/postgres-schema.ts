@@ -2,6 +2,7 @@ import type pg from "pg";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
+import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
@@ -217,9 +218,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
   // Migration 4 (section 3; twin of SQLite's migration 5): the events of a job by its job_id, so a job_id the
   // caller gives can be refused when it already names another job (envelope.ts).
-  `
-  CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);
-  `,
+  "CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);",
   // Migration 5 (section 16, retention; twin of SQLite's migration 6): the events a purge removed.
   `
   CREATE TABLE IF NOT EXISTS purged_events (
@@ -307,6 +306,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   READY_COUNTS_MIGRATION, // Migration 12 (issue 16): ready WPs counted as they change, postgres-ready-counts.ts
   BRONZE_HASH_MIGRATION, // Migration 13 (issue 20, eighth part): Bronze content hashes as bytes, postgres-bronze.ts
   PAYLOAD_BLOCKS_MIGRATION, // Migration 14 (issue 20, ninth part): cold events in blocks, postgres-payload-blocks.ts
+  BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
 ];
 
 /**

@@ -16,6 +16,7 @@ import { quantizeVector } from "../../search/vector-quantization.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
+import { withBronzeBlocks } from "./postgres-bronze-blocks.js";
 import { commonTermIndexes } from "./postgres-common-terms.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
@@ -268,10 +269,11 @@ export class PostgresSearchIndex implements SearchIndexPort {
   async latestSnapshots(afterWpId: string, limit: number): Promise<LatestSnapshot[]> {
     // DISTINCT ON keeps the first row of each WP: its highest version, ties broken like SQLite (bronze_id DESC).
     const rows = await this.rows(
-      `SELECT DISTINCT ON (wp_id) wp_id, bronze_id, doc FROM bronze WHERE workspace_id = $1 AND wp_id > $2
-       ORDER BY wp_id, version DESC, bronze_id DESC LIMIT $3`,
+      `SELECT DISTINCT ON (wp_id) wp_id, bronze_id, bronze_order, doc FROM bronze WHERE workspace_id = $1
+         AND wp_id > $2 ORDER BY wp_id, version DESC, bronze_id DESC LIMIT $3`,
       [afterWpId, limit],
     );
+    await withBronzeBlocks((sql, values) => this.rows(sql, values), rows); // tenth part: packed docs in blocks
     return rows.map((r) => ({
       bronze_id: r.bronze_id as string,
       snapshot: snapshotOfDocColumn(r.doc),

@@ -25,10 +25,10 @@ import type {
 import { docOf } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
 import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
+import { packColdRows } from "./postgres-bronze-blocks.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
 import { getIdempotent, putIdempotent } from "./postgres-idempotency.js";
-import { packColdBlocks } from "./postgres-payload-blocks.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
@@ -153,9 +153,9 @@ export class PostgresTransaction implements StoreTransaction {
     await purgeEvents(this.query, events, checkpointSeq);
   }
 
-  // Issue 20, ninth part: maintenance packs cold events in blocks (postgres-payload-blocks.ts), never a job.
+  // Issue 20, ninth and tenth parts: maintenance packs cold events and Bronze rows in blocks, never a job.
   async packColdRows(maxBlocks: number): Promise<{ packed: number; more: boolean }> {
-    return packColdBlocks(this.query, (await this.lockForWrite()).seq, maxBlocks);
+    return packColdRows(this.query, (await this.lockForWrite()).seq, maxBlocks);
   }
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {

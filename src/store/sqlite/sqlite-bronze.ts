@@ -1,8 +1,9 @@
 import type Database from "better-sqlite3";
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
+import { withContentHashes } from "../bronze-blocks.js";
 import { bronzeColumnValues, bronzeDocColumn, bronzeDocTexts, bronzeFromTableRows } from "../bronze-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
-import { withBronzeBlocks, withContentHashes } from "./sqlite-bronze-blocks.js";
+import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 
 // Section 9 on SQLite: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does not
 // hold, bronze-delta.ts), many at once for a sync (their docs left unpacked for the cold blocks), and read back
