@@ -39,7 +39,7 @@ const inMakeBronzeOrder = (b: BronzeSnapshot): boolean => {
 };
 
 /** The text the doc column of snapshot `b` packs; `inherited` counts what it shares with the one before it. */
-function bronzeDocText(b: BronzeSnapshot, inherited?: BronzeInherited): string {
+export function bronzeDocText(b: BronzeSnapshot, inherited?: BronzeInherited): string {
   const row = storedBronzeRow(b, inherited);
   if (!inMakeBronzeOrder(b)) return JSON.stringify(row);
   const ownClock = canonicalJson(b.vector_clock) !== canonicalJson(b.snapshot.vector_clock);

@@ -1,7 +1,8 @@
 import type { BronzeInherited } from "../../domain/events/bronze-delta.js";
-import { bronzeColumnValues, bronzeDocColumn } from "../bronze-rows.js";
+import { bronzeColumnValues, bronzeDocColumn, bronzeDocText } from "../bronze-rows.js";
 import { hashBytes } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
+import { plainText } from "../stored-json.js";
 import { snapshotsOfRows } from "./postgres-bronze-blocks.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -38,12 +39,17 @@ function columnValues(b: BronzeSnapshot): unknown[] {
   return values;
 }
 
-/** One snapshot; `inherited` counts what it shares with the snapshot before it. */
+/**
+ * One snapshot; `inherited` counts what it shares with the snapshot before it. A job's snapshot is written as its
+ * text, like its events' payloads: maintenance packs the cold ones in blocks (tenth part), and a deflate made a
+ * fresh zlib context in every write job (issue 16). Snapshots written many at once (`putBronzes`: a sync, an
+ * import) are deflated, as they may wait long for the next compact.
+ */
 export async function putBronze(write: Write, b: BronzeSnapshot, inherited?: BronzeInherited): Promise<void> {
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [...columnValues(b), bronzeDocColumn(b, inherited)],
+    [...columnValues(b), plainText(bronzeDocText(b, inherited))],
   );
 }
 

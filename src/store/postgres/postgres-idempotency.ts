@@ -1,6 +1,7 @@
+import { uuidBytes } from "../event-rows.js";
 import type { IdempotentRecord } from "../store-port.js";
 
-// Idempotency keys (section 3) on the PostgreSQL backend, moved out of postgres-transaction.ts (file size).
+// Idempotency keys (section 3) and used job ids on the PostgreSQL backend, moved out of postgres-transaction.ts (file size).
 // `rows` and `write` run a statement with `$1` bound to the workspace.
 
 type Rows = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -22,4 +23,11 @@ export async function putIdempotent(write: Write, key: string, record: Idempoten
     record.request_hash,
     JSON.stringify(record.result),
   ]);
+}
+
+/** True when an event of job `jobId` other than a capability decision is stored (a job id is used once). */
+export async function jobIdUsed(rows: Rows, jobId: string): Promise<boolean> {
+  const sql =
+    "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 AND event_name <> 'capability_decision' LIMIT 1";
+  return (await rows(sql, [uuidBytes(jobId)])).length > 0;
 }

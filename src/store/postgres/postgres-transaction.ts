@@ -8,7 +8,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
-import { hashFromColumn, uuidBytes } from "../event-rows.js";
+import { hashFromColumn } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
@@ -28,7 +28,7 @@ import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
 import { packColdRows } from "./postgres-bronze-blocks.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
-import { getIdempotent, putIdempotent } from "./postgres-idempotency.js";
+import { getIdempotent, jobIdUsed, putIdempotent } from "./postgres-idempotency.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
@@ -330,9 +330,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
-    const sql =
-      "SELECT 1 FROM events WHERE workspace_id = $1 AND job_id = $2 AND event_name <> 'capability_decision' LIMIT 1";
-    return (await this.rows(sql, [uuidBytes(jobId)])).length > 0;
+    return jobIdUsed(this.rows, jobId);
   }
 
   async getIdempotent(key: string): Promise<IdempotentRecord | undefined> {
