@@ -211,7 +211,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // that only the embedding queue looks up: search_silver_queued holds the waiting rows' ids), its WP index on
   // the WP id alone (every read of it asks a WP's chunks, none their order by kind), its packed rows
   // given the short forms of sqlite-silver-forms.ts (SILVER_MIGRATION_FUNCTIONS, registered by migrate). A
-  // rerun rebuilds the table again: each short form is its own short form.
+  // rerun rebuilds the table again: each short form is its own short form. The old table's pages go back to the
+  // file system (a file made with auto_vacuum INCREMENTAL; an older file's later writes reuse them).
   `
   DROP TABLE IF EXISTS search_silver_migrating;
   CREATE TABLE search_silver_migrating (
@@ -245,6 +246,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX search_silver_by_wp ON search_silver (wp_id);
   CREATE INDEX search_silver_pending ON search_silver (wp_id) WHERE embedding IS NULL;
   CREATE INDEX search_silver_queued ON search_silver (silver_id) WHERE embedding IS NULL;
+  PRAGMA incremental_vacuum;
   `,
 ];
 
