@@ -13,7 +13,8 @@ import { unpackText } from "../stored-json.js";
 //   them: keepSilverBronzeIds);
 // - `model` as an empty BLOB when it is the index's model (search_meta.model): a vector of another model never
 //   stays stored (useModel drops them all), so the empty form always means the model in force;
-// - `text_hash` as an empty BLOB: it is sha256 of the row's texts, computed again when read (silverTextHash).
+// - `text_hash` as an empty BLOB when the row's texts compute to it (sha256 of prefix, newline, content), computed
+//   again when read (silverTextHash); a hash they do not compute to keeps its 32 bytes.
 // Rows of every form written before read as they did; the empty forms are BLOBs, apart from any text.
 
 type Row = Record<string, unknown>;
