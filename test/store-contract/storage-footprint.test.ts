@@ -68,7 +68,7 @@ function assertBounds(
 }
 
 describe("storage per WP of a standard day (issue 20)", () => {
-  it("sqlite: every layer within its bound, the whole file under 5.6 KB per WP", async (t) => {
+  it("sqlite: every layer within its bound, the whole file under 5.25 KB per WP", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "locus-footprint-"));
     const path = join(dir, "locus.db");
     const store = SqliteStore.open(path);
@@ -78,14 +78,16 @@ describe("storage per WP of a standard day (issue 20)", () => {
       // from its uuid and seq, the rows packed written again in order; Bronze 614-696: 100 WPs are measured, so a
       // page more or less in a layer is 41 bytes a WP); the sixth part measured 5,612-5,652 (events 1,597, Bronze 614-655: its random ids
       // compress differently, Silver 1,761, Gold 655, WP rows 983); the fifth part measured 6,349 (events 2,048,
-      // Bronze 901).
+      // Bronze 901). Issue 20, SQLite margin: measured 4,956 (Silver 1,270: packed Silver rows in their short
+      // forms, six to a page, no index on Silver ids); Silver bounded at 1,450 and the total at 5,250, which a store
+      // as the seventh part left it (Silver 1,761, total 5,407-5,489) fails.
       assertBounds(t, bytes, {
         events: 1_500,
         bronze: 750,
-        silver: 1_900,
+        silver: 1_450,
         gold: 750,
         wp_rows: 1_100,
-        total: 5_600,
+        total: 5_250,
       });
     } finally {
       await store.close();

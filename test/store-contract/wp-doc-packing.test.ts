@@ -16,6 +16,7 @@ import { compactStore } from "../../src/operations/maintenance/compact-store.js"
 import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
 import { silverTexts } from "../../src/store/sqlite/sqlite-silver.js";
+import { kindSql, silverRowAsWritten } from "../../src/store/sqlite/sqlite-silver-forms.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { WP_DOC_BATCH } from "../../src/store/sqlite/sqlite-wp-docs.js";
 import type { LocusStore } from "../../src/store/store-port.js";
@@ -105,14 +106,21 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
     const { dir, store } = await indexedDay();
     try {
       const db = store.rawConnectionForTests();
+      // Every column as written (issue 20, SQLite margin: packed rows keep short forms), in Silver id order.
+      const model = (db.prepare("SELECT value FROM search_meta WHERE key = 'model'").get() as Row).value;
       const silver = () =>
-        (db.prepare("SELECT * FROM search_silver ORDER BY silver_id").all() as Row[]).map(
-          (row): Row => ({
-            ...row,
-            ...silverTexts(row),
-            text_hash: Buffer.isBuffer(row.text_hash) ? row.text_hash.toString("hex") : row.text_hash,
-          }),
-        );
+        (
+          db
+            .prepare(
+              "SELECT s.*, d.bronze_id AS docs_bronze FROM search_silver s JOIN search_docs d USING (wp_id)",
+            )
+            .all() as Row[]
+        )
+          .map(({ docs_bronze, ...row }): Row => {
+            const context = { model: model as string, bronzeId: docs_bronze };
+            return silverRowAsWritten(row, context, silverTexts);
+          })
+          .sort((a, b) => String(a.silver_id).localeCompare(String(b.silver_id)));
       const gold = () => db.prepare("SELECT rowid, * FROM search_fts ORDER BY rowid").all();
       const before = { silver: silver(), gold: gold() };
       await compactStore(store);
@@ -147,7 +155,9 @@ describe("cold WP documents deflated by maintenance (issue 20, fourth part, SQLi
       const target = dayWpId(5);
       const vectors = () =>
         db
-          .prepare("SELECT kind, embedding FROM search_silver WHERE wp_id = ? ORDER BY kind")
+          .prepare(
+            `SELECT ${kindSql("s")} AS kind, embedding FROM search_silver s WHERE wp_id = ? ORDER BY 1`,
+          )
           .all(target) as Row[];
       const title = vectors().find((row) => row.kind === "title");
       assert.ok(Buffer.isBuffer(title?.embedding));

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
+import { SILVER_MIGRATION_FUNCTIONS } from "./sqlite-silver-forms.js";
 
 // 9: versioned migrations of the SQLite store, and `migrate`, which applies them (the `meta` table itself is made
 // before them; the twin of postgres-schema.ts). Each entry moves the schema one version up; the applied version is
@@ -206,6 +207,47 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS events_by_job;
   CREATE INDEX events_by_job ON events (job_id) WHERE job_id <> X'';
   `,
+  // Migration 13 (issue 20, SQLite margin): search_silver without its Silver id key (a ULID index ~80 bytes a WP
+  // that only the embedding queue looks up: search_silver_queued holds the waiting rows' ids), its WP index on
+  // the WP id alone (every read of it asks a WP's chunks, none their order by kind), its packed rows
+  // given the short forms of sqlite-silver-forms.ts (SILVER_MIGRATION_FUNCTIONS, registered by migrate). A
+  // rerun rebuilds the table again: each short form is its own short form. The old table's pages go back to the
+  // file system (a file made with auto_vacuum INCREMENTAL; an older file's later writes reuse them).
+  `
+  DROP TABLE IF EXISTS search_silver_migrating;
+  CREATE TABLE search_silver_migrating (
+    silver_id TEXT NOT NULL,
+    wp_id TEXT NOT NULL,
+    bronze_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    contextual_prefix TEXT NOT NULL,
+    content TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    model TEXT,
+    embedding BLOB
+  );
+  INSERT INTO search_silver_migrating SELECT
+    CASE WHEN typeof(s.content) = 'blob' THEN locus_short_silver_id(s.silver_id) ELSE s.silver_id END,
+    s.wp_id,
+    CASE WHEN typeof(s.content) = 'blob' AND s.bronze_id = (SELECT d.bronze_id FROM search_docs d WHERE d.wp_id = s.wp_id)
+      THEN X'' ELSE s.bronze_id END,
+    CASE WHEN typeof(s.content) = 'blob' THEN
+      CASE s.kind WHEN 'title' THEN X'01' WHEN 'description' THEN X'02' WHEN 'task_packet' THEN X'03' ELSE s.kind END
+      ELSE s.kind END,
+    s.ordinal, s.contextual_prefix, s.content,
+    CASE WHEN typeof(s.content) = 'blob' THEN locus_short_silver_hash(s.text_hash, s.content) ELSE s.text_hash END,
+    CASE WHEN typeof(s.content) = 'blob' AND s.model = (SELECT m.value FROM search_meta m WHERE m.key = 'model')
+      THEN X'' ELSE s.model END,
+    s.embedding
+  FROM search_silver s ORDER BY s.rowid;
+  DROP TABLE search_silver;
+  ALTER TABLE search_silver_migrating RENAME TO search_silver;
+  CREATE INDEX search_silver_by_wp ON search_silver (wp_id);
+  CREATE INDEX search_silver_pending ON search_silver (wp_id) WHERE embedding IS NULL;
+  CREATE INDEX search_silver_queued ON search_silver (silver_id) WHERE embedding IS NULL;
+  PRAGMA incremental_vacuum;
+  `,
 ];
 
 type Row = Record<string, unknown>;
@@ -227,6 +269,8 @@ export function migrate(db: Database.Database): string {
         0,
     );
     refuseNewerSchema(current, SQLITE_MIGRATIONS.length);
+    for (const [name, fn] of Object.entries(SILVER_MIGRATION_FUNCTIONS))
+      db.function(name, { deterministic: true }, fn);
     for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
       db.exec(SQLITE_MIGRATIONS[version - 1] as string);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(

@@ -1,6 +1,6 @@
 import type { KeywordFields, SearchDocument } from "../../search/search-index-port.js";
 import { hashFromColumn, storedHash } from "../event-rows.js";
-import { replaceSilver, type SilverIndex } from "./sqlite-silver.js";
+import { keepSilverBronzeIds, replaceSilver, type SilverIndex } from "./sqlite-silver.js";
 
 // Section 9 on SQLite, the write side of a WP's search rows: its search_docs row (the hashes that tell what
 // changed, and the change sequence vector caches follow), its keyword row in search_fts, and its Silver chunks.
@@ -21,7 +21,7 @@ export function writeSearchDocument(
   nextSeq: () => number,
 ): void {
   const row = index
-    .prepared("SELECT doc_id, keyword_hash, silver_hash FROM search_docs WHERE wp_id = ?")
+    .prepared("SELECT doc_id, bronze_id, keyword_hash, silver_hash FROM search_docs WHERE wp_id = ?")
     .get(doc.wp_id) as Row | undefined;
   const keywordChanged = row?.keyword_hash == null || hashFromColumn(row.keyword_hash) !== doc.keyword_hash;
   const silverChanged = row?.silver_hash == null || hashFromColumn(row.silver_hash) !== doc.silver_hash;
@@ -37,6 +37,9 @@ export function writeSearchDocument(
     docId = Number(inserted.lastInsertRowid);
   } else {
     docId = row.doc_id as number;
+    // Packed chunks may leave their Bronze id to this row (sqlite-silver-forms.ts): kept ones get it back first.
+    if (!silverChanged && row.bronze_id !== doc.bronze_id)
+      keepSilverBronzeIds(index, doc.wp_id, row.bronze_id);
     index
       .prepared(
         "UPDATE search_docs SET bronze_id = ?, keyword_hash = ?, silver_hash = ?, change_seq = ? WHERE doc_id = ?",

@@ -19,6 +19,7 @@ import { withBronzeBlocks } from "./sqlite-bronze-blocks.js";
 import { keywordMatch, quoteTerm } from "./sqlite-keyword-match.js";
 import { writeKeywordRow, writeSearchDocument } from "./sqlite-search-docs.js";
 import { pendingChunks, putEmbeddings, silverTexts, vectorChanges } from "./sqlite-silver.js";
+import { kindSql } from "./sqlite-silver-forms.js";
 import { buildWpQuery } from "./sqlite-wp-query.js";
 
 // Section 9 on SQLite (tables: migrations 3 and 4 of sqlite-schema.ts). Gold keyword index: FTS5 with the porter
@@ -298,9 +299,10 @@ export class SqliteSearchIndex implements SearchIndexPort {
     );
     this.setMeta(TITLES_SEQ, "0");
     const page = this.prepared(
-      `SELECT s.wp_id, s.kind, s.content, d.doc_id FROM search_silver s JOIN search_docs d ON d.wp_id = s.wp_id
+      `SELECT s.wp_id, ${kindSql("s")} AS kind, s.content, d.doc_id FROM search_silver s
+       JOIN search_docs d ON d.wp_id = s.wp_id
        WHERE s.wp_id IN (SELECT DISTINCT wp_id FROM search_silver WHERE wp_id > ? ORDER BY wp_id LIMIT 500)
-       ORDER BY s.wp_id, s.kind, s.ordinal`,
+       ORDER BY s.wp_id, 2, s.ordinal`,
     );
     const setHash = this.prepared("UPDATE search_docs SET keyword_hash = ? WHERE doc_id = ?");
     let after = "";

@@ -8,6 +8,15 @@ import type {
 import { quantizeVector } from "../../search/vector-quantization.js";
 import { packText, unpackText } from "../stored-json.js";
 import { chunkVectorOf } from "../vector-rows.js";
+import {
+  kindSql,
+  type SilverContext,
+  shortSilverColumns,
+  silverIdFromColumn,
+  silverModel,
+  silverTextHash,
+  storedSilverId,
+} from "./sqlite-silver-forms.js";
 
 // Section 9 on SQLite, Silver: the chunk rows of each WP (search_silver), whose NULL embedding is the embedding
 // queue, and the embeddings stored as float32 blobs. Used by SqliteSearchIndex, on the job's connection.
@@ -16,11 +25,9 @@ type Row = Record<string, unknown>;
 
 // Issue 20, fourth part: maintenance packs the Silver rows of cold WPs with their documents (sqlite-wp-docs.ts):
 // a packed row's contextual prefix and content are deflated together in `content` (a BLOB; the prefix column is
-// empty) and its text hash is its 32 bytes. The readers below take both forms; a job's rewrite writes text.
-
-/** The text hash of a Silver row as hex, stored as text or (packed) as its 32 bytes. */
-const textHashOf = (stored: unknown): string =>
-  Buffer.isBuffer(stored) ? stored.toString("hex") : (stored as string);
+// empty) and its text hash is its 32 bytes. Issue 20, SQLite margin: and the short forms of
+// sqlite-silver-forms.ts (id, kind, Bronze id, model, text hash). The readers below take every form; a job's
+// rewrite writes text.
 
 /** The contextual prefix and content of a Silver row (`contextual_prefix`, `content`), packed or not. */
 export function silverTexts(row: Row): { contextual_prefix: string; content: string } {
@@ -30,9 +37,12 @@ export function silverTexts(row: Row): { contextual_prefix: string; content: str
   return { contextual_prefix: prefix, content };
 }
 
-/** The packed form of Silver rows (SELECT * of search_silver), as maintenance writes them. */
-export function packedSilverRow(row: Row): Row {
-  return {
+/**
+ * The packed form of Silver rows (SELECT * of search_silver), as maintenance writes them; `context` (the index's
+ * model, the WP's search_docs.bronze_id) says which columns may be stored empty.
+ */
+export function packedSilverRow(row: Row, context: SilverContext): Row {
+  const packed = {
     ...row,
     contextual_prefix: "",
     content: packText(JSON.stringify([row.contextual_prefix, row.content])),
@@ -40,6 +50,18 @@ export function packedSilverRow(row: Row): Row {
       ? Buffer.from(row.text_hash as string, "hex")
       : row.text_hash,
   };
+  return shortSilverColumns(row, packed, context);
+}
+
+/** The SQLite statement a write that moves a WP's search_docs.bronze_id runs first (see keepSilverBronzeIds). */
+const KEEP_BRONZE_IDS = "UPDATE search_silver SET bronze_id = ? WHERE wp_id = ? AND bronze_id = X''";
+
+/**
+ * Stores `bronzeId` (the WP's search_docs.bronze_id before a write changes it) in the chunks that leave it to
+ * that row, so they keep naming the snapshot they were made from.
+ */
+export function keepSilverBronzeIds(index: SilverIndex, wpId: string, bronzeId: unknown): void {
+  if (typeof bronzeId === "string") index.prepared(KEEP_BRONZE_IDS).run(bronzeId, wpId);
 }
 
 /** What the Silver functions need of the search index: its statements and its meta values. */
@@ -64,10 +86,18 @@ export function replaceSilver(
   if (!fresh) {
     const old = index
       .prepared(
-        "SELECT text_hash, model, embedding FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL",
+        `SELECT text_hash, model, embedding, contextual_prefix, content FROM search_silver
+         WHERE wp_id = ? AND embedding IS NOT NULL`,
       )
       .all(doc.wp_id) as Row[];
-    for (const r of old) if (r.model === model) kept.set(textHashOf(r.text_hash), r.embedding as Buffer);
+    // `model` is the index's (its callers read it from search_meta), what an empty model column stands for.
+    for (const r of old) {
+      if (model === undefined || silverModel(r.model, model) !== model) continue;
+      kept.set(
+        silverTextHash(r.text_hash, () => silverTexts(r)),
+        r.embedding as Buffer,
+      );
+    }
     index.prepared("DELETE FROM search_silver WHERE wp_id = ?").run(doc.wp_id);
   }
   const insert = index.prepared(
@@ -102,7 +132,7 @@ export function pendingChunks(index: SilverIndex, limit: number): PendingChunk[]
   return rows.map((r) => {
     const { contextual_prefix, content } = silverTexts(r);
     return {
-      silver_id: r.silver_id as string,
+      silver_id: silverIdFromColumn(r.silver_id),
       wp_id: r.wp_id as string,
       text: `${contextual_prefix}\n${content}`,
     };
@@ -116,13 +146,16 @@ export function putEmbeddings(
   items: readonly { silver_id: string; vector: Float32Array }[],
 ): number {
   if (index.meta("model") !== model) return 0; // the model changed meanwhile: never store a mix
+  // A packed row whose vector a new model dropped waits with its id as 16 bytes: both forms are looked for.
   const update = index.prepared(
-    "UPDATE search_silver SET embedding = ?, model = ? WHERE silver_id = ? AND embedding IS NULL RETURNING wp_id",
+    `UPDATE search_silver SET embedding = ?, model = ? WHERE silver_id IN (?, ?) AND embedding IS NULL
+     RETURNING wp_id`,
   );
   const touched = new Set<string>();
   let stored = 0;
   for (const item of items) {
-    const row = update.get(quantizeVector(item.vector), model, item.silver_id) as Row | undefined;
+    const vector = quantizeVector(item.vector);
+    const row = update.get(vector, model, item.silver_id, storedSilverId(item.silver_id)) as Row | undefined;
     if (row === undefined) continue; // rewritten or deleted since it was read: skip
     touched.add(row.wp_id as string);
     stored++;
@@ -152,10 +185,13 @@ export function vectorChanges(
   }
   const vectorRows = index
     .prepared(
-      `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
-     WHERE wp_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL AND model = ?`,
+      `SELECT s.silver_id, s.wp_id, ${kindSql("s")} AS kind, s.ordinal, s.embedding FROM search_silver s
+     WHERE s.wp_id IN (SELECT value FROM json_each(?)) AND s.embedding IS NOT NULL AND s.model IN (?, X'')`,
     )
     .all(JSON.stringify(wpIds), model) as Row[];
-  const vectors: ChunkVector[] = vectorRows.map(chunkVectorOf);
+  // An empty model is the index's, checked above to be `model`.
+  const vectors: ChunkVector[] = vectorRows.map((r) =>
+    chunkVectorOf({ ...r, silver_id: silverIdFromColumn(r.silver_id) }),
+  );
   return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
 }

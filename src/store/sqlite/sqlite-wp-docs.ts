@@ -48,16 +48,24 @@ function packBatch(prepared: Prepare, rows: readonly Row[]): void {
   const remove = prepared("DELETE FROM work_packets WHERE wp_id = ?");
   const insert = insertOf(prepared, "work_packets", rows[0] ?? {});
   const silver = prepared(
-    `SELECT * FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL AND typeof(content) = 'text'
+    `SELECT rowid, * FROM search_silver WHERE wp_id = ? AND embedding IS NOT NULL AND typeof(content) = 'text'
      ORDER BY kind, ordinal`,
   );
-  const removeSilver = prepared("DELETE FROM search_silver WHERE silver_id = ?");
+  // Issue 20, SQLite margin: Silver ids have no index of their own (migration 13): a row is removed by its rowid.
+  const removeSilver = prepared("DELETE FROM search_silver WHERE rowid = ?");
+  const bronzeOf = prepared("SELECT bronze_id FROM search_docs WHERE wp_id = ?");
+  const model = (prepared("SELECT value FROM search_meta WHERE key = 'model'").get() as Row | undefined)
+    ?.value;
   for (const row of rows) {
     remove.run(row.wp_id);
     insert.run({ ...row, doc: packText(row.doc as string) });
-    for (const chunk of silver.all(row.wp_id) as Row[]) {
-      removeSilver.run(chunk.silver_id);
-      insertOf(prepared, "search_silver", chunk).run(packedSilverRow(chunk));
+    const context = {
+      model: model as string | undefined,
+      bronzeId: (bronzeOf.get(row.wp_id) as Row | undefined)?.bronze_id,
+    };
+    for (const { rowid, ...chunk } of silver.all(row.wp_id) as Row[]) {
+      removeSilver.run(rowid);
+      insertOf(prepared, "search_silver", chunk).run(packedSilverRow(chunk, context));
     }
   }
 }
