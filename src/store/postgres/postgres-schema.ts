@@ -3,6 +3,7 @@ import { newReplicaId } from "../../domain/ids.js";
 import { refuseNewerSchema } from "../schema-version.js";
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
+import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
@@ -29,7 +30,6 @@ export const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS locus_schema_ver
 
 const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 const HASH_PATTERN = "^[0-9a-f]{64}$";
-
 /** The bytes event-rows.ts's columnBytes stores for a text column's value (migration 10). */
 function bytesOf(column: string, pattern: string, packed: string, packedLength: number): string {
   return `CASE WHEN ${column} ~ '${pattern}' THEN ${packed}
@@ -216,8 +216,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX search_silver_by_wp ON search_silver (workspace_id, wp_id, kind, ordinal);
   CREATE INDEX search_silver_pending ON search_silver (workspace_id, wp_id) WHERE embedding IS NULL;
   `,
-  // Migration 4 (section 3; twin of SQLite's migration 5): the events of a job by its job_id, so a job_id the
-  // caller gives can be refused when it already names another job (envelope.ts).
+  // Migration 4 (section 3; twin of SQLite's 5): events by job_id, for envelope.ts's refusals (16 replaces it).
   "CREATE INDEX IF NOT EXISTS events_by_job ON events (workspace_id, job_id);",
   // Migration 5 (section 16, retention; twin of SQLite's migration 6): the events a purge removed.
   `
@@ -307,6 +306,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   BRONZE_HASH_MIGRATION, // Migration 13 (issue 20, eighth part): Bronze content hashes as bytes, postgres-bronze.ts
   PAYLOAD_BLOCKS_MIGRATION, // Migration 14 (issue 20, ninth part): cold events in blocks, postgres-payload-blocks.ts
   BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
+  EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
 ];
 
 /**

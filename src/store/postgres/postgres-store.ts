@@ -16,6 +16,7 @@ import type {
 } from "../store-port.js";
 import { docOf } from "../stored-json.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
+import { jobIsAnyOf } from "./postgres-job-index.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
@@ -216,7 +217,7 @@ export class PostgresStore implements LocusStore {
     }
     if (query.jobIds !== undefined) {
       params.push(query.jobIds.map(uuidBytes));
-      sql += ` AND job_id = ANY($${params.length}::bytea[])`;
+      sql += ` AND ${jobIsAnyOf(`$${params.length}`)}`;
     }
     sql += " ORDER BY seq";
     if (query.limit !== undefined) {
