@@ -9,6 +9,7 @@ import pg from "pg";
 import { steppingClock } from "../../src/domain/clock.js";
 import { auditWp } from "../../src/operations/audit-trail.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
+import { jobIs, jobIsAnyOf } from "../../src/store/postgres/postgres-job-index.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { ok, refused } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
@@ -61,14 +62,25 @@ describe("PostgreSQL job index on the job_id's last 8 bytes (issue 20, eleventh 
       assert.equal(audit.changes.length, 1);
       assert.ok(audit.changes[0]?.decisions.length, "WP-B's change keeps its job's decisions");
       await onClient(url, async (c) => {
-        await c.query("SET enable_seqscan = off");
-        const plan = await c.query(
-          `EXPLAIN SELECT 1 FROM events WHERE workspace_id = 'jobs' AND substring(job_id from 9 for 8) =
-             substring($1::bytea from 9 for 8) AND job_id = $1`,
-          [Buffer.alloc(16)],
-        );
-        const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
-        assert.match(text, /events_by_job_tail/, text);
+        // On a table this small the planner may prefer any index on workspace_id: the keys other lookups use are
+        // taken away for the question (rolled back), so what is asked is whether the job index can serve it.
+        await c.query("BEGIN");
+        for (const key of ["events_pkey", "events_workspace_id_event_uuid_key"])
+          await c.query(`ALTER TABLE events DROP CONSTRAINT ${key}`);
+        await c.query("SET LOCAL enable_seqscan = off");
+        // The conditions Locus's lookups are made of (jobIdUsed, readEvents({ jobIds }), retention).
+        for (const [condition, value] of [
+          [jobIs("$1"), Buffer.alloc(16)],
+          [jobIsAnyOf("$1"), [Buffer.alloc(16)]],
+        ] as const) {
+          const plan = await c.query(
+            `EXPLAIN SELECT 1 FROM events WHERE workspace_id = 'jobs' AND ${condition}`,
+            [value],
+          );
+          const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
+          assert.match(text, /events_by_job_tail/, text);
+        }
+        await c.query("ROLLBACK");
       });
       assert.deepEqual(
         (await eventIndexes(url)).filter((n) => n.includes("job")),

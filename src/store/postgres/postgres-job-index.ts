@@ -28,9 +28,12 @@ export const EVENTS_JOB_TAIL_MIGRATION = `
   CREATE INDEX events_by_related_wp ON events (workspace_id, related_wp_id) WHERE related_wp_id IS NOT NULL;
 `;
 
-/** SQL condition: the row's job_id is the bytea `param` (e.g. "$2"), found through the job index. */
-export const jobIs = (param: string): string =>
-  `${jobKey("job_id")} = ${jobKey(`${param}::bytea`)} AND job_id = ${param}`;
+/**
+ * SQL condition: the job_id column `column` is the bytea `value` (a parameter such as "$2", or another row's
+ * job_id), found through the job index.
+ */
+export const jobIs = (value: string, column = "job_id"): string =>
+  `${jobKey(column)} = ${jobKey(`${value}::bytea`)} AND ${column} = ${value}`;
 
 /** SQL condition: the row's job_id is one of the bytea[] `param`, found through the job index. */
 export const jobIsAnyOf = (param: string): string =>

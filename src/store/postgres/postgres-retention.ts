@@ -1,6 +1,6 @@
 import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
 import type { PurgeCandidate } from "../store-port.js";
-import { jobKey } from "./postgres-job-index.js";
+import { jobIs } from "./postgres-job-index.js";
 import { forgetPayloads } from "./postgres-payload-blocks.js";
 
 // Section 16, retention, on the PostgreSQL backend (twin of sqlite-retention.ts): which events a purge may
@@ -15,7 +15,7 @@ export async function purgeCandidates(rows: Rows, before: string): Promise<Purge
     `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
      WHERE e.workspace_id = $1 AND e.timestamp < $2 AND e.event_name IN ('work_query_executed', 'capability_decision')
        AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
-         SELECT 1 FROM events s WHERE s.workspace_id = $1 AND ${jobKey("s.job_id")} = ${jobKey("e.job_id")} AND s.job_id = e.job_id
+         SELECT 1 FROM events s WHERE s.workspace_id = $1 AND ${jobIs("e.job_id", "s.job_id")}
            AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
      ORDER BY e.seq`,
     [before],

@@ -59,9 +59,17 @@ export function silverTextHash(
   texts: () => { contextual_prefix: string; content: string },
 ): string {
   if (!Buffer.isBuffer(stored)) return stored as string;
-  if (stored.length > 0) return stored.toString("hex");
-  const { contextual_prefix, content } = texts();
-  // search-document.ts: sha256 of textToEmbed, the prefix, a newline and the content.
+  return stored.length > 0 ? stored.toString("hex") : computedTextHash(texts());
+}
+
+/** The text hash a Silver row's texts compute to (search-document.ts: sha256 of the prefix, a newline, the content). */
+function computedTextHash({
+  contextual_prefix,
+  content,
+}: {
+  contextual_prefix: string;
+  content: string;
+}): string {
   return createHash("sha256").update(`${contextual_prefix}\n${content}`).digest("hex");
 }
 
@@ -81,11 +89,8 @@ export interface SilverContext {
  */
 export function shortSilverColumns(row: Row, packed: Row, context: SilverContext): Row {
   const kind = KIND_CODES[row.kind as ChunkKind];
-  const hash = silverTextHash(row.text_hash, () => row as { contextual_prefix: string; content: string });
-  const computed = silverTextHash(
-    Buffer.alloc(0),
-    () => row as { contextual_prefix: string; content: string },
-  );
+  const texts = row as { contextual_prefix: string; content: string };
+  const hash = silverTextHash(row.text_hash, () => texts);
   return {
     ...packed,
     silver_id: typeof row.silver_id === "string" ? storedSilverId(row.silver_id) : row.silver_id,
@@ -95,7 +100,7 @@ export function shortSilverColumns(row: Row, packed: Row, context: SilverContext
         ? Buffer.alloc(0)
         : row.bronze_id,
     model: row.model !== null && row.model === context.model ? Buffer.alloc(0) : row.model,
-    text_hash: hash === computed ? Buffer.alloc(0) : packed.text_hash,
+    text_hash: hash === computedTextHash(texts) ? Buffer.alloc(0) : packed.text_hash,
   };
 }
 
@@ -108,8 +113,8 @@ export const SILVER_MIGRATION_FUNCTIONS = {
   locus_short_silver_hash: (hash: unknown, content: unknown): unknown => {
     if (isImplied(hash) || !Buffer.isBuffer(content)) return hash;
     const [contextual_prefix, text] = JSON.parse(unpackText(content)) as [string, string];
-    const texts = () => ({ contextual_prefix, content: text });
-    return silverTextHash(hash, texts) === silverTextHash(Buffer.alloc(0), texts) ? Buffer.alloc(0) : hash;
+    const texts = { contextual_prefix, content: text };
+    return silverTextHash(hash, () => texts) === computedTextHash(texts) ? Buffer.alloc(0) : hash;
   },
 } as const;
 
