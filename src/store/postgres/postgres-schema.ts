@@ -1,6 +1,3 @@
-import type pg from "pg";
-import { newReplicaId } from "../../domain/ids.js";
-import { refuseNewerSchema } from "../schema-version.js";
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
@@ -8,8 +5,7 @@ import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
-type Row = Record<string, unknown>;
-// 9: versioned migrations of the PostgreSQL store, and `migrate`, which applies them. One database holds several
+// 9: versioned migrations of the PostgreSQL store (postgres-migrate.ts applies them). One database holds several
 // workspaces: every table has `workspace_id` first in its primary key, and every query filters on it. Identifier
 // and timestamp columns are COLLATE "C" so ORDER BY matches SQLite's byte order (BINARY collation) whatever the
 // database's default locale, and the indexes serve those orders. Documents are TEXT, not JSONB: the stored JSON
@@ -308,43 +304,3 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
 ];
-
-/**
- * Runs pending migrations and makes the workspace row, under a session advisory lock so that several processes
- * opening one new database do not race (9). Returns the workspace's replica id (each workspace has its own).
- */
-export async function migrate(pool: pg.Pool, workspace: string): Promise<string> {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-    try {
-      await client.query("BEGIN");
-      await client.query(SCHEMA_VERSION_TABLE);
-      const current = Number(
-        (await client.query<Row>("SELECT COALESCE(MAX(version), 0) AS v FROM locus_schema_version")).rows[0]
-          ?.v,
-      );
-      refuseNewerSchema(current, POSTGRES_MIGRATIONS.length);
-      for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
-        await client.query(POSTGRES_MIGRATIONS[version - 1] as string);
-        await client.query("INSERT INTO locus_schema_version (version) VALUES ($1)", [version]);
-      }
-      await client.query(
-        "INSERT INTO workspaces (workspace_id, replica_id) VALUES ($1, $2) ON CONFLICT (workspace_id) DO NOTHING",
-        [workspace, newReplicaId()],
-      );
-      const replica = (
-        await client.query<Row>("SELECT replica_id FROM workspaces WHERE workspace_id = $1", [workspace])
-      ).rows[0]?.replica_id as string;
-      await client.query("COMMIT");
-      return replica;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
-    }
-  } finally {
-    client.release();
-  }
-}

@@ -18,9 +18,9 @@ import { docOf } from "../stored-json.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
+import { migrate } from "./postgres-migrate.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
-import { migrate } from "./postgres-schema.js";
 import { BEGIN_READ_ONLY, beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
 import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
 
