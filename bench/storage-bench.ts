@@ -5,8 +5,9 @@
 //   dimensions, so Silver holds what the model would store; the model itself is timed apart, at 10K only
 //   (100K WPs would take it many minutes and measure the same per-chunk cost).
 // - PostgreSQL runs each job in its own transaction (no batching path there), so it is measured at 10K WPs only
-//   (500 in a quick run; ~3 minutes): the bytes per WP of this workload do not grow with the WP count, but each
-//   table's free space and visibility maps (24 KB) weigh ~4% at 2K WPs, so 10K is the scale measured.
+//   (500 in a quick run; ~3 minutes): the bytes per WP of this workload do not grow with the WP count, but what
+//   every table has whatever its size (free space and visibility maps, 32 KB) is ~4% of it at 2K WPs (11,616
+//   bytes a WP there, 11,096 at 10K when this changed).
 import "./locus-process.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
