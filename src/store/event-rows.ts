@@ -151,7 +151,7 @@ function payloadFromText(text: string, columns: ElidedColumns): Record<string, u
 // lowercase hex SHA-256; any other value keeps its text (rows written before, an uppercase job_id a caller gave,
 // a value edited outside Locus), so every value reads back as it was written. A prev_hash stored empty is the
 // hash of the row before (seq - 1), in events or, once retention removed that row, in purged_events: the reader
-// selects it as `hash_before` (EVENT_ROW_SQLITE, EVENT_ROW_POSTGRES). The hash still seals the prev_hash read
+// selects it as `hash_before` (EVENT_ROW_SQLITE, postgres-event-forms.ts's EVENT_ROW_POSTGRES). The hash still seals the prev_hash read
 // back: a row before that is deleted or whose hash is edited breaks the chain at that row, as it did.
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HASH_TEXT = /^[0-9a-f]{64}$/;
@@ -235,15 +235,6 @@ function prevHashOfRow(row: Row): string {
 export const packedUuidHex = (id: string): string | undefined =>
   UUID_TEXT.test(id) ? id.replaceAll("-", "") : undefined;
 
-/**
- * The events columns of a PostgreSQL row (alias `e`) with the hash of the row before, for an empty prev_hash
- * (purged_events keeps its hashes as text: their UTF-8 bytes read back as that text).
- */
-export const EVENT_ROW_POSTGRES = `e.*, CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
-    (SELECT b.hash FROM events b WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1),
-    (SELECT convert_to(b.hash, 'UTF8') FROM purged_events b
-      WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1)) END AS hash_before`;
-
 /** Decodes one JSON column of a row; a row edited outside Locus is named (issue 21), not a storage error. */
 function decodeColumn<T>(row: Row, column: "payload" | "vector_clock", decode: (text: string) => T): T {
   try {
@@ -301,8 +292,8 @@ export function eventFromRow(row: Row): StoredEvent {
 export const originFromRow = (row: Row): OriginEvent => originOf(eventFromRow(row));
 
 /**
- * The timestamp of an events row: its column, or on SQLite a packed row's milliseconds (`timestamp_ms_hex`,
- * sqlite-event-columns.ts) as the RFC 3339 text they were packed from.
+ * The timestamp of an events row: its column, or a packed row's milliseconds (`timestamp_ms_hex`,
+ * sqlite-event-columns.ts, postgres-event-forms.ts) as the RFC 3339 text they were packed from.
  */
 function timestampOfRow(row: Row): string {
   const hex = row.timestamp_ms_hex;

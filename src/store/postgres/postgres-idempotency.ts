@@ -1,5 +1,6 @@
 import { uuidBytes } from "../event-rows.js";
 import type { IdempotentRecord } from "../store-port.js";
+import { eventNameIn } from "./postgres-event-forms.js";
 import { jobIs } from "./postgres-job-index.js";
 
 // Idempotency keys (section 3) and used job ids on the PostgreSQL backend, moved out of postgres-transaction.ts (file size).
@@ -28,6 +29,7 @@ export async function putIdempotent(write: Write, key: string, record: Idempoten
 
 /** True when an event of job `jobId` other than a capability decision is stored (a job id is used once). */
 export async function jobIdUsed(rows: Rows, jobId: string): Promise<boolean> {
-  const sql = `SELECT 1 FROM events WHERE workspace_id = $1 AND ${jobIs("$2")} AND event_name <> 'capability_decision' LIMIT 1`;
+  const sql = `SELECT 1 FROM events e WHERE workspace_id = $1 AND ${jobIs("$2")}
+    AND NOT ${eventNameIn("e", ["capability_decision"])} LIMIT 1`;
   return (await rows(sql, [uuidBytes(jobId)])).length > 0;
 }

@@ -8,6 +8,7 @@ import {
   withBlockPayloads,
 } from "../event-payload-blocks.js";
 import { packColdSeries } from "./postgres-cold-series.js";
+import { EventTerms, PACK_ROWS, packedForms } from "./postgres-event-forms.js";
 
 // Issue 20, ninth part: cold events' payloads (and the other columns no query selects on) packed in blocks on the
 // PostgreSQL backend, the twin of sqlite-payload-blocks.ts over the shared event-payload-blocks.ts, in the table
@@ -40,22 +41,26 @@ export async function packColdBlocks(
   head: number,
   maxBlocks: number,
 ): Promise<{ packed: number; more: boolean }> {
+  const terms = new EventTerms(rows);
   const series = {
     metaKey: "packed_before_seq",
     last: head,
     size: PAYLOAD_BLOCK,
     cold: PAYLOAD_COLD,
-    pack: (first: number) => packBlock(rows, first),
+    pack: (first: number) => packBlock(rows, first, terms),
   };
   return packColdSeries(rows, series, maxBlocks);
 }
 
-/** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */
-async function packBlock(rows: Rows, first: number): Promise<void> {
+/**
+ * Packs block `first` (its rows still unpacked; rows packed already stay as they are), its rows taking the
+ * smaller forms of postgres-event-forms.ts (twelfth part) in the same UPDATE.
+ */
+async function packBlock(rows: Rows, first: number, terms: EventTerms): Promise<void> {
   const last = first + PAYLOAD_BLOCK - 1;
   const found = await rows(
-    `SELECT seq, payload, event_id, trace_id, protocol_id, actor_id FROM events
-      WHERE workspace_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+    `SELECT seq, payload, event_id, trace_id, protocol_id, actor_id, event_uuid, event_name, replica_id, timestamp
+       FROM events WHERE workspace_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
     [first, last],
   );
   const packed = blockBody(first, found);
@@ -66,11 +71,9 @@ async function packBlock(rows: Rows, first: number): Promise<void> {
     [first, packed.body],
   );
   if (kept.length === 0) return; // packed already (a block is written once)
-  await rows(
-    `UPDATE events SET payload = ''::bytea, event_id = '', trace_id = ''::bytea, protocol_id = '', actor_id = ''
-      WHERE workspace_id = $1 AND seq = ANY($2::bigint[])`,
-    [packed.seqs],
-  );
+  const seqs = new Set(packed.seqs);
+  const packing = found.filter((row) => seqs.has(Number(row.seq)));
+  await rows(PACK_ROWS, await packedForms(terms, packing));
 }
 
 /** Puts the cold columns of packed rows back from their blocks (every reader of events rows calls this). */

@@ -1,7 +1,8 @@
 import type { TrackedDependency } from "../../domain/records.js";
-import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes, uuidFromColumn } from "../event-rows.js";
+import { eventFromRow, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
+import { EVENT_ROW_POSTGRES, eventNameIn, replicaIs, sequenceOf } from "./postgres-event-forms.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
 
 type Row = Record<string, unknown>;
@@ -48,7 +49,8 @@ export class PostgresReplicaLog implements ReplicaLog {
             [query.afterSeq, query.limit],
           )
         : await this.rows(
-            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 AND replica_id = $3 AND sequence > $4
+            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 AND ${replicaIs("e", "$3")}
+               AND ${sequenceOf("e")} > $4
              ORDER BY seq LIMIT $5`,
             [query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit],
           );
@@ -85,7 +87,7 @@ export class PostgresReplicaLog implements ReplicaLog {
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = await this.rows(
       `SELECT ${EVENT_ROW_POSTGRES} FROM events e
-       WHERE workspace_id = $1 AND event_name IN ('dependency_added', 'dependency_removed')
+       WHERE workspace_id = $1 AND ${eventNameIn("e", ["dependency_added", "dependency_removed"])}
        ORDER BY seq`,
     );
     return (await withBlocks(this.rows, rows)).map(eventFromRow);

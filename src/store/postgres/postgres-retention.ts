@@ -1,5 +1,7 @@
 import { hashFromColumn, uuidFromColumn } from "../event-rows.js";
+import { boundMs } from "../event-timestamps.js";
 import type { PurgeCandidate } from "../store-port.js";
+import { eventNameIn, eventNameOf, timestampBefore } from "./postgres-event-forms.js";
 import { jobIs } from "./postgres-job-index.js";
 import { forgetPayloads } from "./postgres-payload-blocks.js";
 
@@ -9,16 +11,19 @@ import { forgetPayloads } from "./postgres-payload-blocks.js";
 
 type Rows = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
+/** The events a purge may remove (the decisions only of jobs that recorded nothing else). */
+const PURGEABLE = ["work_query_executed", "capability_decision"];
+
 /** Query events, and decisions of jobs that recorded nothing else, older than `before`; oldest first. */
 export async function purgeCandidates(rows: Rows, before: string): Promise<PurgeCandidate[]> {
   const found = await rows(
-    `SELECT e.seq, e.event_uuid, e.event_name, e.hash FROM events e
-     WHERE e.workspace_id = $1 AND e.timestamp < $2 AND e.event_name IN ('work_query_executed', 'capability_decision')
-       AND (e.event_name = 'work_query_executed' OR NOT EXISTS (
+    `SELECT e.seq, e.event_uuid, ${eventNameOf("e")} AS event_name, e.hash FROM events e
+     WHERE e.workspace_id = $1 AND ${timestampBefore("e", "$2", "$3")} AND ${eventNameIn("e", PURGEABLE)}
+       AND (${eventNameIn("e", ["work_query_executed"])} OR NOT EXISTS (
          SELECT 1 FROM events s WHERE s.workspace_id = $1 AND ${jobIs("e.job_id", "s.job_id")}
-           AND s.event_name NOT IN ('work_query_executed', 'capability_decision')))
+           AND NOT ${eventNameIn("s", PURGEABLE)}))
      ORDER BY e.seq`,
-    [before],
+    [before, boundMs(before)],
   );
   return found.map((row) => ({
     ...(row as unknown as PurgeCandidate),

@@ -1,5 +1,6 @@
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
+import { EVENT_FORMS_MIGRATION } from "./postgres-event-forms.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
@@ -303,4 +304,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   PAYLOAD_BLOCKS_MIGRATION, // Migration 14 (issue 20, ninth part): cold events in blocks, postgres-payload-blocks.ts
   BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
+  EVENT_FORMS_MIGRATION, // Migration 17 (issue 20, twelfth part): smaller packed events rows, postgres-event-forms.ts
 ];

@@ -4,7 +4,7 @@ import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
 import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../event-derived-columns.js";
-import { EVENT_ROW_POSTGRES, eventFromRow, uuidBytes } from "../event-rows.js";
+import { eventFromRow, uuidBytes } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   ChainHead,
@@ -15,6 +15,7 @@ import type {
   TransactionOptions,
 } from "../store-port.js";
 import { docOf } from "../stored-json.js";
+import { EVENT_ROW_POSTGRES } from "./postgres-event-forms.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { boundMs, timestampMs } from "../event-timestamps.js";
 
 // Issue 20, fourth part: the events columns of a SQLite row as read, and the smaller forms maintenance gives a
 // packed row (sqlite-payload-blocks.ts). A packed row keeps the columns queries select on, and three of them
@@ -113,17 +114,10 @@ export const EVENT_ROW_SQLITE = `${ORIGIN_ROW_SQLITE}, e.wp_id, e.related_wp_id,
     (SELECT ${hashTextSqlite("b.hash")} FROM events b WHERE b.seq = e.seq - 1),
     (SELECT b.hash FROM purged_events b WHERE b.seq = e.seq - 1)) END AS hash_before`;
 
-/**
- * The largest milliseconds a packed timestamp holds: the end of the year 9999, the last one toISOString prints
- * in four digits, so packed timestamps order as their texts do (retention compares them with a bound).
- */
-const MAX_PACKED_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
 /** The packed form of a timestamp: its milliseconds in 6 bytes when it prints back the same, else undefined. */
 export function packedTimestamp(timestamp: string): Buffer | undefined {
-  const ms = Date.parse(timestamp);
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_PACKED_MS) return undefined;
-  if (new Date(ms).toISOString() !== timestamp) return undefined;
+  const ms = timestampMs(timestamp);
+  if (ms === undefined) return undefined;
   const bytes = Buffer.alloc(6);
   bytes.writeUIntBE(ms, 0, 6);
   return bytes;
@@ -131,10 +125,8 @@ export function packedTimestamp(timestamp: string): Buffer | undefined {
 
 /** The parameters of timestampBeforeSqlite for `before`: the packed bound (milliseconds) and the text one. */
 export function timestampBound(before: string): [Buffer, string] {
-  const ms = Date.parse(before);
   const bound = Buffer.alloc(6);
-  // A bound that is not a date compares as before every packed timestamp (zero) or after them all.
-  if (Number.isFinite(ms)) bound.writeUIntBE(Math.min(Math.max(ms, 0), MAX_PACKED_MS), 0, 6);
+  bound.writeUIntBE(boundMs(before), 0, 6);
   return [bound, before];
 }
 

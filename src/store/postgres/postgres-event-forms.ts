@@ -1,0 +1,175 @@
+import { timestampMs } from "../event-timestamps.js";
+
+// Issue 20, twelfth part: the smaller forms maintenance gives a packed PostgreSQL events row, the twin of
+// sqlite-event-columns.ts, and the SQL every reader reads a row through. A packed row (postgres-payload-blocks.ts)
+// kept ~230 bytes, ~100 of them texts repeated on every row: event_name (~20 bytes, one of ~25 names), replica_id
+// (31: one per replica the store has seen), timestamp (25 of ISO text), sequence (8, the row's seq on a store that
+// never pulled another replica's events), and the empty cold columns (a byte each). Packing now stores:
+// - event_name and replica_id as the key of their text in event_terms (a smallint per workspace; the text column
+//   NULL, which costs no byte: the row's null bitmap is there already, related_wp_id being NULL on most rows);
+// - timestamp NULL when it is the milliseconds of the row's UUIDv7 event_uuid (its first 6 bytes) plus
+//   `timestamp_offset` (NULL for 0): the job's clock and the uuid's are read a few ms apart. Only a timestamp that
+//   toISOString of its milliseconds prints back is packed, so it reads back as written;
+// - sequence NULL when it equals seq;
+// - event_id, trace_id, protocol_id and actor_id NULL (their texts are in the block; the ninth part left '').
+// Every other value (a name or replica without a key, a timestamp in another form or far from its uuid, another
+// replica's sequence) keeps its column, so every row, of every form written before, reads back as written and
+// hashed. Only maintenance writes these forms: a job's append is as before. Rows packed before migration 17 keep
+// their forms. `$1` is the workspace in every statement here, as in the other postgres-* modules.
+
+type Row = Record<string, unknown>;
+type Rows = (sql: string, values: unknown[]) => Promise<Row[]>;
+
+/**
+ * Migration 17 (issue 20, twelfth part): the terms table, the three key and offset columns, and the columns a
+ * packed row leaves NULL made nullable. Metadata only (no row is rewritten); reruns safely.
+ */
+export const EVENT_FORMS_MIGRATION = `
+  CREATE TABLE IF NOT EXISTS event_terms (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    term_key SMALLINT NOT NULL,
+    term TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, term_key),
+    UNIQUE (workspace_id, term)
+  );
+  ALTER TABLE events
+    ALTER COLUMN event_id DROP NOT NULL, ALTER COLUMN event_name DROP NOT NULL,
+    ALTER COLUMN timestamp DROP NOT NULL, ALTER COLUMN trace_id DROP NOT NULL,
+    ALTER COLUMN protocol_id DROP NOT NULL, ALTER COLUMN actor_id DROP NOT NULL,
+    ALTER COLUMN replica_id DROP NOT NULL, ALTER COLUMN sequence DROP NOT NULL,
+    ADD COLUMN IF NOT EXISTS name_key SMALLINT,
+    ADD COLUMN IF NOT EXISTS replica_key SMALLINT,
+    ADD COLUMN IF NOT EXISTS timestamp_offset SMALLINT;
+`;
+
+/** The largest term key (smallint); a workspace with more terms keeps the texts of the rest in their rows. */
+const MAX_TERM_KEY = 32_767;
+/** The offsets timestamp_offset holds (smallint), in milliseconds. */
+const MAX_OFFSET = 32_767;
+
+/** SQL: the text of the term key `a.key` in the workspace of the events row `a`. */
+const termOf = (a: string, key: string): string =>
+  `(SELECT t.term FROM event_terms t WHERE t.workspace_id = ${a}.workspace_id AND t.term_key = ${a}.${key})`;
+
+/** SQL: the milliseconds of the packed timestamp of the events row `a` (its uuid's first 6 bytes, and its offset). */
+const packedMsOf = (a: string): string =>
+  `(('x' || encode(substring(${a}.event_uuid from 1 for 6), 'hex'))::bit(48)::bigint + COALESCE(${a}.timestamp_offset, 0))`;
+
+/** SQL: the event_name of the events row `a`, in either form. */
+export const eventNameOf = (a: string): string => `COALESCE(${a}.event_name, ${termOf(a, "name_key")})`;
+
+/** SQL: the sequence of the events row `a`, in either form. */
+export const sequenceOf = (a: string): string => `COALESCE(${a}.sequence, ${a}.seq)`;
+
+/**
+ * SQL condition, never NULL: the event_name of the events row `a` is one of `names` (constants), in either form.
+ * The keys are looked up once a statement (the workspace is `$1`), not once a row.
+ */
+export const eventNameIn = (a: string, names: readonly string[]): string => {
+  const list = names.map((name) => `'${name.replaceAll("'", "''")}'`).join(", ");
+  return `COALESCE(${a}.event_name IN (${list}) OR ${a}.name_key IN (
+    SELECT t.term_key FROM event_terms t WHERE t.workspace_id = $1 AND t.term IN (${list})), false)`;
+};
+
+/** SQL condition: the replica_id of the events row `a` is the text parameter `param`, in either form. */
+export const replicaIs = (a: string, param: string): string =>
+  `(${a}.replica_id = ${param} OR ${a}.replica_key = (
+    SELECT t.term_key FROM event_terms t WHERE t.workspace_id = $1 AND t.term = ${param}))`;
+
+/**
+ * SQL condition: the timestamp of the events row `a` is before the bound whose text is `textParam` and whose
+ * milliseconds (event-timestamps.ts's boundMs) are `msParam`.
+ */
+export const timestampBefore = (a: string, textParam: string, msParam: string): string =>
+  `(CASE WHEN ${a}.timestamp IS NULL THEN ${packedMsOf(a)} < ${msParam}::bigint ELSE ${a}.timestamp < ${textParam} END)`;
+
+/**
+ * The events columns of a PostgreSQL row (alias `e`) as eventFromRow reads them: terms as their text, a packed
+ * timestamp as `timestamp_ms_hex`, the sequence, and the hash of the row before for an empty prev_hash
+ * (purged_events keeps its hashes as text: their UTF-8 bytes read back as that text).
+ */
+export const EVENT_ROW_POSTGRES = `e.seq, e.event_uuid, e.event_id, ${eventNameOf("e")} AS event_name, e.wp_id,
+  e.related_wp_id, e.timestamp, CASE WHEN e.timestamp IS NULL THEN to_hex(${packedMsOf("e")}) END AS timestamp_ms_hex,
+  e.trace_id, e.job_id, e.protocol_id, e.actor_id, COALESCE(e.replica_id, ${termOf("e", "replica_key")}) AS replica_id,
+  ${sequenceOf("e")} AS sequence, e.vector_clock, e.payload, e.prev_hash, e.hash,
+  CASE WHEN length(e.prev_hash) = 0 THEN COALESCE(
+    (SELECT b.hash FROM events b WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1),
+    (SELECT convert_to(b.hash, 'UTF8') FROM purged_events b
+      WHERE b.workspace_id = e.workspace_id AND b.seq = e.seq - 1)) END AS hash_before`;
+
+/** The key of each term of one workspace, read once a packing and added to as new terms come (workspace lock held). */
+export class EventTerms {
+  private keys: Map<string, number> | undefined;
+  private next = 0; // one past the largest key: a key is never given twice
+
+  constructor(private readonly rows: Rows) {}
+
+  /** The key of `term`, added when new; null for a value that is not text or when the keys are all given. */
+  async keyOf(term: unknown): Promise<number | null> {
+    if (typeof term !== "string") return null;
+    if (this.keys === undefined) {
+      const found = await this.rows("SELECT term_key, term FROM event_terms WHERE workspace_id = $1", []);
+      this.keys = new Map(found.map((row) => [row.term as string, Number(row.term_key)]));
+      for (const key of this.keys.values()) this.next = Math.max(this.next, key + 1);
+    }
+    let key = this.keys.get(term);
+    if (key === undefined) {
+      if (this.next > MAX_TERM_KEY) return null;
+      key = this.next++;
+      await this.rows("INSERT INTO event_terms (workspace_id, term_key, term) VALUES ($1, $2, $3)", [
+        key,
+        term,
+      ]);
+      this.keys.set(term, key);
+    }
+    return key;
+  }
+}
+
+/** The packed forms of some events rows, as parameters of PACK_ROWS ($2..$6): one array a column. */
+export type PackedForms = [number[], (number | null)[], (number | null)[], (number | null)[], boolean[]];
+
+/**
+ * The forms of events rows (each with seq, event_uuid, event_name, replica_id, timestamp as stored) that
+ * PACK_ROWS writes: term keys, and whether the timestamp is held by the uuid, with its offset (null for 0).
+ */
+export async function packedForms(terms: EventTerms, found: readonly Row[]): Promise<PackedForms> {
+  const forms: PackedForms = [[], [], [], [], []];
+  for (const row of found) {
+    const offset = timestampOffset(row.timestamp, row.event_uuid);
+    forms[0].push(Number(row.seq));
+    forms[1].push(await terms.keyOf(row.event_name));
+    forms[2].push(await terms.keyOf(row.replica_id));
+    forms[3].push(offset === undefined || offset === 0 ? null : offset);
+    forms[4].push(offset !== undefined);
+  }
+  return forms;
+}
+
+/**
+ * The milliseconds `timestamp` is after the UUIDv7 time of `uuid` (16 bytes), when it prints back from them and
+ * the offset fits timestamp_offset; else undefined (the timestamp keeps its text).
+ */
+export function timestampOffset(timestamp: unknown, uuid: unknown): number | undefined {
+  if (typeof timestamp !== "string" || !Buffer.isBuffer(uuid) || uuid.length !== 16) return undefined;
+  const ms = timestampMs(timestamp);
+  if (ms === undefined) return undefined;
+  const offset = ms - uuid.readUIntBE(0, 6);
+  return Math.abs(offset) <= MAX_OFFSET ? offset : undefined;
+}
+
+/**
+ * Packs events rows: their cold columns emptied (their texts are in their block: payload '' marks a packed row,
+ * the others NULL) and the forms of packedForms ($2 seqs .. $6). A value already in a packed form stays.
+ */
+export const PACK_ROWS = `UPDATE events e SET payload = ''::bytea, event_id = NULL, trace_id = NULL,
+    protocol_id = NULL, actor_id = NULL,
+    name_key = COALESCE(f.name_key, e.name_key), event_name = CASE WHEN f.name_key IS NULL THEN e.event_name END,
+    replica_key = COALESCE(f.replica_key, e.replica_key),
+    replica_id = CASE WHEN f.replica_key IS NULL THEN e.replica_id END,
+    timestamp_offset = CASE WHEN f.in_uuid THEN f.timestamp_offset ELSE e.timestamp_offset END,
+    timestamp = CASE WHEN f.in_uuid THEN NULL ELSE e.timestamp END,
+    sequence = NULLIF(e.sequence, e.seq)
+  FROM unnest($2::bigint[], $3::smallint[], $4::smallint[], $5::smallint[], $6::boolean[])
+    AS f (seq, name_key, replica_key, timestamp_offset, in_uuid)
+  WHERE e.workspace_id = $1 AND e.seq = f.seq`;
