@@ -121,8 +121,11 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // bounded at 2,500, which the same code with Bronze packing turned off (2,949) fails.
         // Eleventh part (narrower job and WP indexes, migration 16): events measured 4,669; the store before
         // measured 4,915 (one page is ~55 bytes a WP here); bounded at 4,800.
+        // Twelfth part (packed rows with names and replica ids as term keys, timestamps from their uuids,
+        // sequences from their seq, cold columns NULL; migration 17): events measured 3,604 where main measured
+        // 4,669 the same day; bounded at 3,800, which rows packed as before fail.
         assertBounds(t, bytes, {
-          events: 4_800,
+          events: 3_800,
           bronze: 2_500,
           silver: 2_600,
           gold: 1_600,
