@@ -7,12 +7,18 @@
 // back before migration 17 migrates, twice, and its log verifies and replays.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { runStandardDay } from "../../bench/storage-footprint.js";
 import { eventHash } from "../../src/domain/events/hash-chain.js";
 import type { StoredEvent } from "../../src/domain/events/stored-event.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
-import { EVENT_FORMS_MIGRATION } from "../../src/store/postgres/postgres-event-forms.js";
+import { boundMs, MAX_PACKED_MS } from "../../src/store/event-timestamps.js";
+import {
+  EVENT_FORMS_MIGRATION,
+  timestampBefore,
+  timestampOffset,
+} from "../../src/store/postgres/postgres-event-forms.js";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { ChainHead } from "../../src/store/store-port.js";
@@ -206,6 +212,47 @@ describe("PostgreSQL packed events rows in smaller forms (issue 20, twelfth part
       const purged = await ok(s.engine, "purge_events", { older_than: "0s" });
       assert.ok(Number(purged.removed) >= 20);
       await assertLogSound(s.store);
+    } finally {
+      await s.store.close();
+    }
+  });
+
+  it("a timestamp packed in its uuid and offset is the one written, and retention's bound selects as on text", async () => {
+    const s = await freshStore("forms_times");
+    try {
+      const canonical = fc.integer({ min: 0, max: MAX_PACKED_MS }).map((ms) => new Date(ms).toISOString());
+      const cases = fc.sample(fc.tuple(canonical, fc.integer({ min: -40_000, max: 40_000 }), canonical), 400);
+      const rows = cases.map(([text, shift, bound]) => {
+        const ms = Date.parse(text);
+        const uuid = Buffer.alloc(16, 0xab);
+        uuid.writeUIntBE(Math.max(ms - shift, 0), 0, 6);
+        return { text, ms, uuid, offset: timestampOffset(text, uuid), bound };
+      });
+      assert.ok(rows.some((row) => row.offset === undefined) && rows.some((row) => row.offset !== undefined));
+      const found = await s.store.rawQueryForTests(
+        `SELECT ${timestampBefore("e", "e.bound_text", "e.bound_ms")} AS before_bound,
+           ${timestampBefore("e", "e.text", "e.ms + 1")} AND NOT ${timestampBefore("e", "e.text", "e.ms")} AS at_ms
+         FROM (SELECT u.event_uuid, u.timestamp_offset, CASE WHEN u.packed THEN NULL ELSE u.text END AS timestamp,
+           u.text, u.ms, u.bound_text, u.bound_ms, u.i
+           FROM unnest($1::bytea[], $2::smallint[], $3::boolean[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
+             WITH ORDINALITY AS u (event_uuid, timestamp_offset, packed, text, ms, bound_text, bound_ms, i)) e
+         ORDER BY e.i`,
+        [
+          rows.map((row) => row.uuid),
+          rows.map((row) => (row.offset === 0 ? null : (row.offset ?? null))),
+          rows.map((row) => row.offset !== undefined),
+          rows.map((row) => row.text),
+          rows.map((row) => row.ms),
+          rows.map((row) => row.bound),
+          rows.map((row) => boundMs(row.bound)),
+        ],
+      );
+      rows.forEach((row, i) => {
+        const got = found[i] as Row;
+        const what = `${row.text} offset ${row.offset} bound ${row.bound}`;
+        if (row.offset !== undefined) assert.equal(got.at_ms, true, `${what}: read back as its milliseconds`);
+        assert.equal(got.before_bound, row.text < row.bound, `${what}: before the bound as its text is`);
+      });
     } finally {
       await s.store.close();
     }
