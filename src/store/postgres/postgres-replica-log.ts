@@ -2,7 +2,13 @@ import type { TrackedDependency } from "../../domain/records.js";
 import { eventFromRow, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { eventWpIds } from "../event-wp-ids.js";
 import type { LogPageQuery, ReplicaLog, StoredEvent } from "../store-port.js";
-import { EVENT_ROW_POSTGRES, eventNameIn, replicaIs, sequenceOf } from "./postgres-event-forms.js";
+import {
+  EVENT_ROW_POSTGRES,
+  EVENTS_POSTGRES,
+  eventNameIn,
+  replicaIs,
+  sequenceOf,
+} from "./postgres-event-forms.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
 
 type Row = Record<string, unknown>;
@@ -45,11 +51,11 @@ export class PostgresReplicaLog implements ReplicaLog {
     const rows =
       query.replicaId === undefined
         ? await this.rows(
-            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+            `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES} WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
             [query.afterSeq, query.limit],
           )
         : await this.rows(
-            `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2 AND ${replicaIs("e", "$3")}
+            `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES} WHERE workspace_id = $1 AND seq > $2 AND ${replicaIs("e", "$3")}
                AND ${sequenceOf("e")} > $4
              ORDER BY seq LIMIT $5`,
             [query.afterSeq, query.replicaId, query.afterSequence ?? 0, query.limit],
@@ -60,7 +66,7 @@ export class PostgresReplicaLog implements ReplicaLog {
   async eventsOfWps(wpIds: readonly string[]): Promise<StoredEvent[]> {
     if (wpIds.length === 0) return [];
     const rows = await this.rows(
-      `SELECT ${EVENT_ROW_POSTGRES} FROM events e
+      `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES}
        WHERE workspace_id = $1 AND (wp_id = ANY($2::text[]) OR related_wp_id = ANY($2::text[]))
        ORDER BY seq`,
       [[...wpIds]],
@@ -86,7 +92,7 @@ export class PostgresReplicaLog implements ReplicaLog {
 
   async dependencyEvents(): Promise<StoredEvent[]> {
     const rows = await this.rows(
-      `SELECT ${EVENT_ROW_POSTGRES} FROM events e
+      `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES}
        WHERE workspace_id = $1 AND ${eventNameIn("e", ["dependency_added", "dependency_removed"])}
        ORDER BY seq`,
     );

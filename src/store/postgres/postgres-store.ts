@@ -15,7 +15,7 @@ import type {
   TransactionOptions,
 } from "../store-port.js";
 import { docOf } from "../stored-json.js";
-import { EVENT_ROW_POSTGRES } from "./postgres-event-forms.js";
+import { EVENT_ROW_POSTGRES, EVENTS_POSTGRES } from "./postgres-event-forms.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
@@ -207,7 +207,7 @@ export class PostgresStore implements LocusStore {
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
     for (const failure of this.liveFailures) if (failure.error !== undefined) throw failure.error;
     const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
-    let sql = `SELECT ${EVENT_ROW_POSTGRES} FROM events e WHERE workspace_id = $1 AND seq > $2`;
+    let sql = `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES} WHERE workspace_id = $1 AND seq > $2`;
     if (query.beforeSeq !== undefined) {
       params.push(query.beforeSeq);
       sql += ` AND seq < $${params.length}`;
