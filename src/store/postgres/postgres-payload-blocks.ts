@@ -13,7 +13,8 @@ import { EventTerms, PACK_ROWS, packedForms } from "./postgres-event-forms.js";
 // Issue 20, ninth part: cold events' payloads (and the other columns no query selects on) packed in blocks on the
 // PostgreSQL backend, the twin of sqlite-payload-blocks.ts over the shared event-payload-blocks.ts, in the table
 // event_payload_blocks (migration 14), by maintenance, never by a job. A packed row is UPDATEd in place to empty
-// cold columns: its old version is dead space until VACUUM. `locus compact` without a bound then rewrites `events`
+// cold columns (and, since the twelfth part, the smaller forms of postgres-event-forms.ts, in the same UPDATE: no
+// second row version): its old version is dead space until VACUUM. `locus compact` without a bound then rewrites `events`
 // with VACUUM FULL (postgres-free-space.ts), so the measure counts only the packed rows; bounded packing (git
 // hooks, idle time) leaves the dead versions to autovacuum, which makes them reusable by the rows written next.
 // `rows` runs a statement with `$1` bound to the workspace (as postgres-retention.ts's).
