@@ -3,6 +3,7 @@ import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
+import { SILVER_FORMS_MIGRATION } from "./postgres-silver-forms.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 // 9: versioned migrations of the PostgreSQL store (postgres-migrate.ts applies them). One database holds several
@@ -303,4 +304,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   PAYLOAD_BLOCKS_MIGRATION, // Migration 14 (issue 20, ninth part): cold events in blocks, postgres-payload-blocks.ts
   BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
+  SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
 ];
