@@ -33,6 +33,8 @@ import {
   kindOfColumn,
   silverIdBytes,
   silverIdOfColumn,
+  silverPrefixSql,
+  storedChunkTexts,
 } from "./postgres-silver-forms.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
@@ -79,6 +81,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     // does not wait for them (issue 16).
     const { title, description, packet } = doc.keyword;
     const c = doc.chunks;
+    const stored = storedChunkTexts(c);
     await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
@@ -90,9 +93,10 @@ export class PostgresSearchIndex implements SearchIndexPort {
       c.map(() => silverIdBytes(newSilverId())),
       c.map((chunk) => kindCode(chunk.kind)),
       c.map((chunk) => chunk.ordinal),
-      c.map((chunk) => chunk.contextual_prefix),
+      stored.prefixes,
+      stored.storedHashes,
       c.map((chunk) => chunk.content),
-      c.map((chunk) => chunk.text_hash),
+      stored.hashes,
     ]);
   }
 
@@ -122,7 +126,15 @@ export class PostgresSearchIndex implements SearchIndexPort {
     ]);
     const silver = changed.filter((doc) => stored.get(doc.wp_id)?.silver_hash !== doc.silver_hash);
     if (silver.length === 0) return;
-    const chunks = silver.flatMap((doc) => doc.chunks.map((chunk) => ({ doc, chunk })));
+    const chunks = silver.flatMap((doc) => {
+      const stored = storedChunkTexts(doc.chunks);
+      return doc.chunks.map((chunk, i) => ({
+        doc,
+        chunk,
+        prefix: stored.prefixes[i],
+        hash: stored.storedHashes[i],
+      }));
+    });
     const each = <T>(f: (c: (typeof chunks)[number]) => T) => chunks.map(f);
     await this.rows(REPLACE_SILVERS, [
       silver.map((doc) => doc.wp_id),
@@ -130,7 +142,8 @@ export class PostgresSearchIndex implements SearchIndexPort {
       each(() => silverIdBytes(newSilverId())),
       each((c) => kindCode(c.chunk.kind)),
       each((c) => c.chunk.ordinal),
-      each((c) => c.chunk.contextual_prefix),
+      each((c) => c.prefix),
+      each((c) => c.hash),
       each((c) => c.chunk.content),
       each((c) => c.chunk.text_hash),
     ]);
@@ -219,8 +232,8 @@ export class PostgresSearchIndex implements SearchIndexPort {
 
   async pendingChunks(limit: number): Promise<PendingChunk[]> {
     const rows = await this.rows(
-      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver
-       WHERE workspace_id = $1 AND embedding IS NULL ORDER BY wp_id, kind, ordinal LIMIT $2`,
+      `SELECT s.silver_id, s.wp_id, ${silverPrefixSql("s")} AS contextual_prefix, s.content FROM search_silver s
+       WHERE s.workspace_id = $1 AND s.embedding IS NULL ORDER BY s.wp_id, s.kind, s.ordinal LIMIT $2`,
       [limit],
     );
     return rows.map((r) => ({

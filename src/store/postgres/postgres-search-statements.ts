@@ -2,7 +2,7 @@
 // `$1` is always the workspace id (9).
 import type { KeywordPlan } from "../../search/keyword-plan.js";
 import type { KeywordQuery } from "../../search/search-index-port.js";
-import { silverTextHashSql, storedTextHashSql } from "./postgres-silver-forms.js";
+import { silverTextHashSql } from "./postgres-silver-forms.js";
 
 /**
  * ts_rank_cd weights {D, C, B, A}: wp_id D, packet C, description B, title A, in the ratios of SQLite's bm25
@@ -15,13 +15,14 @@ const RANK_NORMALIZATION = 1;
 /**
  * A WP's keyword row and Silver chunks after a write, in one statement that nothing waits for (issue 16): $2 wp_id,
  * $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8 title, description, packet (the tsvector is a generated
- * column), $9..$14 the chunks' arrays of silver_id (bytes), kind (code), ordinal, prefix, content, text_hash. The
+ * column), $9..$15 the chunks' arrays of silver_id (bytes), kind (code), ordinal, prefix and text_hash as stored
+ * (postgres-silver-forms.ts's storedChunkTexts), content and text hash (what an old embedding is matched by). The
  * hashes stored before the statement decide: the row is rewritten only when a hash changed, the chunks only when
  * the Silver hash did, and a chunk whose embedded text was already embedded with the index's current model keeps
  * that embedding (every other chunk is queued, embedding NULL). change_seq takes the workspace's next value: jobs
  * of a workspace write one at a time under its lock, so MAX + 1 cannot race. Chunks are written in the short forms
- * of postgres-silver-forms.ts (issue 20, thirteenth part): the Bronze id, the model and a text hash their texts
- * give are NULL; when the keyword row takes a new Bronze id and the chunks stay, they keep theirs (`kept_ids`).
+ * of postgres-silver-forms.ts (issue 20, thirteenth part): the Bronze id and the model are NULL; when the keyword
+ * row takes a new Bronze id and the chunks stay, they keep theirs (`kept_ids`).
  */
 export const INDEX_DOCUMENT = `WITH before AS (
          SELECT bronze_id, keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2),
@@ -47,9 +48,9 @@ export const INDEX_DOCUMENT = `WITH before AS (
        current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
        INSERT INTO search_silver (workspace_id, silver_id, wp_id, kind, ordinal, contextual_prefix, content,
          text_hash, embedding)
-       SELECT $1, c.silver_id, $2, c.kind, c.ordinal, c.prefix, c.content, ${storedTextHashSql("c")}, k.embedding
-       FROM unnest($9::bytea[], $10::smallint[], $11::int[], $12::text[], $13::text[], $14::text[])
-         AS c(silver_id, kind, ordinal, prefix, content, text_hash)
+       SELECT $1, c.silver_id, $2, c.kind, c.ordinal, c.prefix, c.content, c.stored_hash, k.embedding
+       FROM unnest($9::bytea[], $10::smallint[], $11::smallint[], $12::text[], $13::text[], $14::text[],
+         $15::text[]) AS c(silver_id, kind, ordinal, prefix, stored_hash, content, text_hash)
        LEFT JOIN LATERAL (
          SELECT o.embedding FROM old o
          WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL
@@ -70,7 +71,7 @@ export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze
          title = excluded.title, description = excluded.description, packet = excluded.packet`;
 
 /**
- * INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$9 one array entry per chunk (its wp_id first). A chunk's
+ * INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id first). A chunk's
  * Bronze id is its WP's search_docs.bronze_id, which UPSERT_DOCS wrote: not stored (postgres-silver-forms.ts).
  */
 export const REPLACE_SILVERS = `WITH old AS (
@@ -79,10 +80,9 @@ export const REPLACE_SILVERS = `WITH old AS (
        current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
        INSERT INTO search_silver (workspace_id, silver_id, wp_id, kind, ordinal, contextual_prefix, content,
          text_hash, embedding)
-       SELECT $1, c.silver_id, c.wp_id, c.kind, c.ordinal, c.prefix, c.content, ${storedTextHashSql("c")},
-         k.embedding
-       FROM unnest($3::text[], $4::bytea[], $5::smallint[], $6::int[], $7::text[], $8::text[], $9::text[])
-         AS c(wp_id, silver_id, kind, ordinal, prefix, content, text_hash)
+       SELECT $1, c.silver_id, c.wp_id, c.kind, c.ordinal, c.prefix, c.content, c.stored_hash, k.embedding
+       FROM unnest($3::text[], $4::bytea[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::text[],
+         $10::text[]) AS c(wp_id, silver_id, kind, ordinal, prefix, stored_hash, content, text_hash)
        LEFT JOIN LATERAL (
          SELECT o.embedding FROM old o
          WHERE o.wp_id = c.wp_id AND o.text_hash = c.text_hash AND o.embedding IS NOT NULL

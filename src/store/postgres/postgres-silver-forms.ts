@@ -1,7 +1,13 @@
 import type { ChunkKind } from "../../search/chunking.js";
-import type { SearchDocument } from "../../search/search-index-port.js";
+import type { IndexedChunk, SearchDocument } from "../../search/search-index-port.js";
 import { columnBytes } from "../event-rows.js";
-import { KIND_CODES, kindOfCode, silverIdOfUlidBytes, silverUlidBytes } from "../silver-ids.js";
+import {
+  computedTextHash,
+  KIND_CODES,
+  kindOfCode,
+  silverIdOfUlidBytes,
+  silverUlidBytes,
+} from "../silver-ids.js";
 
 // Issue 20, thirteenth part: PostgreSQL's Silver rows in short forms (migration 18), the idea of SQLite's margin
 // part (sqlite-silver-forms.ts) in PostgreSQL's typed columns. A Silver row was ~950 bytes, 2,179 a WP with its two
@@ -15,6 +21,9 @@ import { KIND_CODES, kindOfCode, silverIdOfUlidBytes, silverUlidBytes } from "..
 // - `model` is NULL beside an embedding when it is the index's model (search_meta.model): a vector of another
 //   model never stays stored (useModel queues them all; putEmbeddings stores only the index's, under the
 //   workspace lock), so NULL always means the model in force; with a NULL embedding it is NULL as before;
+// - `contextual_prefix` is NULL on every chunk but the title chunk (kind title, ordinal 0) when it is that
+//   chunk's: chunkWorkPacket gives every chunk of a WP the same prefix, and a WP's chunks are always written and
+//   deleted together (silverPrefixSql reads it back);
 // - `text_hash` is NULL when the row's texts compute to it (sha256 of prefix, newline, content; silverTextHashSql);
 //   a hash they do not compute to is kept.
 // Jobs write these forms (the statements of postgres-search-statements.ts), so there is nothing for maintenance
@@ -25,17 +34,38 @@ import { KIND_CODES, kindOfCode, silverIdOfUlidBytes, silverUlidBytes } from "..
 // readers take a WP's chunks whole; none orders by the index's kind and ordinal), so B-tree deduplication keeps one
 // key a WP.
 
+/** SQL: the contextual prefix of search_silver row `alias`: its own, or (NULL) its WP's title chunk's. */
+export const silverPrefixSql = (alias: string): string =>
+  `COALESCE(${alias}.contextual_prefix, (SELECT t.contextual_prefix FROM search_silver t
+    WHERE t.workspace_id = ${alias}.workspace_id AND t.wp_id = ${alias}.wp_id AND t.kind = ${KIND_CODES.title}
+      AND t.ordinal = 0))`;
+
 /** SQL: the text hash of search_silver row `alias` as hex, stored or computed from its texts. */
 export const silverTextHashSql = (alias: string): string =>
-  `COALESCE(${alias}.text_hash, ${computedHashSql(`${alias}.contextual_prefix`, `${alias}.content`)})`;
+  `COALESCE(${alias}.text_hash, ${computedHashSql(silverPrefixSql(alias), `${alias}.content`)})`;
 
 /** SQL: sha256 (hex) of a prefix, a newline and a content, what search-document.ts hashes for a chunk. */
 export const computedHashSql = (prefix: string, content: string): string =>
   `encode(sha256(convert_to(${prefix} || chr(10) || ${content}, 'UTF8')), 'hex')`;
 
-/** SQL: the stored text hash of a new chunk (`alias` with prefix, content, text_hash): NULL when its texts give it. */
-export const storedTextHashSql = (alias: string): string =>
-  `NULLIF(${alias}.text_hash, ${computedHashSql(`${alias}.prefix`, `${alias}.content`)})`;
+/**
+ * The stored prefixes and text hashes of a WP's chunks, in order: NULL where implied. `hashes` are the text hashes
+ * themselves (what a chunk's old embedding is matched by).
+ */
+export function storedChunkTexts(chunks: readonly IndexedChunk[]): {
+  prefixes: (string | null)[];
+  storedHashes: (string | null)[];
+  hashes: string[];
+} {
+  const title = chunks.find((c) => c.kind === "title" && c.ordinal === 0)?.contextual_prefix;
+  return {
+    prefixes: chunks.map((c) =>
+      (c.kind !== "title" || c.ordinal !== 0) && c.contextual_prefix === title ? null : c.contextual_prefix,
+    ),
+    storedHashes: chunks.map((c) => (computedTextHash(c) === c.text_hash ? null : c.text_hash)),
+    hashes: chunks.map((c) => c.text_hash),
+  };
+}
 
 /** The silver_id column's bytes for an id (a `slv_` ULID's 16, any other id its text). */
 export const silverIdBytes = (id: string): Buffer => columnBytes(silverUlidBytes(id) ?? id, 16);
@@ -98,7 +128,7 @@ export async function keepSilverBronzeIds(
 export async function silverRowsAsWritten(rows: Rows): Promise<Record<string, unknown>[]> {
   const found = await rows(
     `SELECT s.silver_id, s.wp_id, COALESCE(s.bronze_id, d.bronze_id) AS bronze_id, s.kind, s.ordinal,
-       s.contextual_prefix, s.content, ${silverTextHashSql("s")} AS text_hash,
+       ${silverPrefixSql("s")} AS contextual_prefix, s.content, ${silverTextHashSql("s")} AS text_hash,
        CASE WHEN s.embedding IS NULL THEN s.model ELSE COALESCE(s.model, m.value) END AS model, s.embedding
      FROM search_silver s
      LEFT JOIN search_docs d ON d.workspace_id = s.workspace_id AND d.wp_id = s.wp_id
@@ -122,23 +152,12 @@ const ULID_BYTES_FUNCTION = `CREATE OR REPLACE FUNCTION locus_silver_ulid_bytes(
       '' ORDER BY k)::varbit AS bits FROM generate_series(1, 26) AS k) AS b, generate_series(0, 15) AS i
   $ulid$`;
 
-/** Migration 18's UPDATE giving `column` NULL where `implied` holds (`s`: the row; `o`: the other table joined). */
-const impliedNull = (column: string, from: string, implied: string): string =>
-  `UPDATE search_silver s SET ${column} = NULL FROM ${from} WHERE ${implied};`;
-
 /**
- * Migration 18: the short forms of every Silver row and the table's new keys. Reruns safely: the values already
- * short stay as they are, the types change only while they are still text, the keys are made again.
+ * Migration 18: every Silver row in the short forms, in a new table (written once, compactly) with the new keys.
+ * Reruns safely: the types change only while they are still text, and the copy reads every form (an implied value
+ * through silverPrefixSql's and the other tables' values) and writes each short form where it holds.
  */
 export const SILVER_FORMS_MIGRATION = `
-  ALTER TABLE search_silver DROP CONSTRAINT IF EXISTS search_silver_pkey;
-  DROP INDEX IF EXISTS search_silver_by_wp;
-  DROP INDEX IF EXISTS search_silver_queued;
-  ALTER TABLE search_silver ALTER COLUMN bronze_id DROP NOT NULL, ALTER COLUMN text_hash DROP NOT NULL;
-  ${impliedNull("bronze_id", "search_docs o", "o.workspace_id = s.workspace_id AND o.wp_id = s.wp_id AND s.bronze_id = o.bronze_id")}
-  ${impliedNull("model", "search_meta o", "o.workspace_id = s.workspace_id AND o.key = 'model' AND s.model = o.value AND s.embedding IS NOT NULL")}
-  UPDATE search_silver s SET text_hash = NULL
-    WHERE s.text_hash = ${computedHashSql("s.contextual_prefix", "s.content")};
   ${ULID_BYTES_FUNCTION};
   DO $silver$ BEGIN
     IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'search_silver'::regclass AND attname = 'silver_id')
@@ -154,6 +173,41 @@ export const SILVER_FORMS_MIGRATION = `
     END IF;
   END $silver$;
   DROP FUNCTION locus_silver_ulid_bytes(text);
+  DROP TABLE IF EXISTS search_silver_short;
+  CREATE TABLE search_silver_short (
+    workspace_id TEXT COLLATE "C" NOT NULL,
+    silver_id BYTEA NOT NULL,
+    wp_id TEXT COLLATE "C" NOT NULL,
+    bronze_id TEXT,
+    kind SMALLINT NOT NULL,
+    ordinal SMALLINT NOT NULL,
+    contextual_prefix TEXT,
+    content TEXT NOT NULL,
+    text_hash TEXT,
+    model TEXT,
+    embedding BYTEA
+  );
+  INSERT INTO search_silver_short
+    SELECT s.workspace_id, s.silver_id, s.wp_id,
+      CASE WHEN s.bronze_id = d.bronze_id THEN NULL ELSE s.bronze_id END,
+      s.kind, s.ordinal,
+      CASE WHEN NOT (s.kind = ${KIND_CODES.title} AND s.ordinal = 0) AND s.contextual_prefix = t.contextual_prefix
+        THEN NULL ELSE s.contextual_prefix END,
+      s.content,
+      CASE WHEN s.text_hash = ${computedHashSql("COALESCE(s.contextual_prefix, t.contextual_prefix)", "s.content")}
+        THEN NULL ELSE s.text_hash END,
+      CASE WHEN s.embedding IS NOT NULL AND s.model = m.value THEN NULL ELSE s.model END,
+      s.embedding
+    FROM search_silver s
+    LEFT JOIN search_silver t ON t.workspace_id = s.workspace_id AND t.wp_id = s.wp_id
+      AND t.kind = ${KIND_CODES.title} AND t.ordinal = 0
+    LEFT JOIN search_docs d ON d.workspace_id = s.workspace_id AND d.wp_id = s.wp_id
+    LEFT JOIN search_meta m ON m.workspace_id = s.workspace_id AND m.key = 'model'
+    ORDER BY s.workspace_id, s.wp_id, s.kind, s.ordinal;
+  DROP TABLE search_silver;
+  ALTER TABLE search_silver_short RENAME TO search_silver;
   CREATE INDEX search_silver_by_wp ON search_silver (workspace_id, wp_id);
-  CREATE INDEX search_silver_queued ON search_silver USING hash (silver_id) WHERE embedding IS NULL;
+  CREATE INDEX search_silver_pending ON search_silver (workspace_id, wp_id) WHERE embedding IS NULL;
+  CREATE INDEX search_silver_queued ON search_silver (workspace_id, silver_id) WHERE embedding IS NULL;
+  ANALYZE search_silver;
 `;
