@@ -121,10 +121,12 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // bounded at 2,500, which the same code with Bronze packing turned off (2,949) fails.
         // Eleventh part (narrower job and WP indexes, migration 16): events measured 4,669; the store before
         // measured 4,915 (one page is ~55 bytes a WP here); bounded at 4,800.
+        // Thirteenth part (Silver rows in short forms, migration 18): Silver measured 1,638; the store before
+        // measured 2,376; bounded at 1,800, which the store before fails.
         assertBounds(t, bytes, {
           events: 4_800,
           bronze: 2_500,
-          silver: 2_600,
+          silver: 1_800,
           gold: 1_600,
           wp_rows: 2_100,
           total: 14_500,
