@@ -29,12 +29,11 @@ import {
 import {
   asWrittenIds,
   keepSilverBronzeIds,
-  kindCode,
   kindOfColumn,
+  silverChunkArrays,
   silverIdBytes,
   silverIdOfColumn,
   silverPrefixSql,
-  storedChunkTexts,
 } from "./postgres-silver-forms.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
@@ -80,8 +79,6 @@ export class PostgresSearchIndex implements SearchIndexPort {
     // One pipelined statement: the stored hashes decide in SQL what is rewritten (INDEX_DOCUMENT), so the job
     // does not wait for them (issue 16).
     const { title, description, packet } = doc.keyword;
-    const c = doc.chunks;
-    const stored = storedChunkTexts(c);
     await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
@@ -90,13 +87,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
       title,
       description,
       packet,
-      c.map(() => silverIdBytes(newSilverId())),
-      c.map((chunk) => kindCode(chunk.kind)),
-      c.map((chunk) => chunk.ordinal),
-      stored.prefixes,
-      stored.storedHashes,
-      c.map((chunk) => chunk.content),
-      stored.hashes,
+      ...silverChunkArrays([doc], newSilverId).slice(1), // one WP: its id is $2
     ]);
   }
 
@@ -126,26 +117,9 @@ export class PostgresSearchIndex implements SearchIndexPort {
     ]);
     const silver = changed.filter((doc) => stored.get(doc.wp_id)?.silver_hash !== doc.silver_hash);
     if (silver.length === 0) return;
-    const chunks = silver.flatMap((doc) => {
-      const stored = storedChunkTexts(doc.chunks);
-      return doc.chunks.map((chunk, i) => ({
-        doc,
-        chunk,
-        prefix: stored.prefixes[i],
-        hash: stored.storedHashes[i],
-      }));
-    });
-    const each = <T>(f: (c: (typeof chunks)[number]) => T) => chunks.map(f);
     await this.rows(REPLACE_SILVERS, [
       silver.map((doc) => doc.wp_id),
-      each((c) => c.doc.wp_id),
-      each(() => silverIdBytes(newSilverId())),
-      each((c) => kindCode(c.chunk.kind)),
-      each((c) => c.chunk.ordinal),
-      each((c) => c.prefix),
-      each((c) => c.hash),
-      each((c) => c.chunk.content),
-      each((c) => c.chunk.text_hash),
+      ...silverChunkArrays(silver, newSilverId),
     ]);
   }
 

@@ -1,5 +1,5 @@
 import type { ChunkKind } from "../../search/chunking.js";
-import type { IndexedChunk, SearchDocument } from "../../search/search-index-port.js";
+import type { SearchDocument } from "../../search/search-index-port.js";
 import { columnBytes } from "../event-rows.js";
 import {
   computedTextHash,
@@ -49,22 +49,30 @@ export const computedHashSql = (prefix: string, content: string): string =>
   `encode(sha256(convert_to(${prefix} || chr(10) || ${content}, 'UTF8')), 'hex')`;
 
 /**
- * The stored prefixes and text hashes of a WP's chunks, in order: NULL where implied. `hashes` are the text hashes
- * themselves (what a chunk's old embedding is matched by).
+ * The chunk arrays INDEX_DOCUMENT and REPLACE_SILVERS take for the chunks of `docs`, in order, one entry a chunk:
+ * wp_id, silver_id (bytes, new), kind (code), ordinal, prefix and text hash as stored (NULL where implied),
+ * content, and the text hash itself (what a chunk's old embedding is matched by).
  */
-export function storedChunkTexts(chunks: readonly IndexedChunk[]): {
-  prefixes: (string | null)[];
-  storedHashes: (string | null)[];
-  hashes: string[];
-} {
-  const title = chunks.find((c) => c.kind === "title" && c.ordinal === 0)?.contextual_prefix;
-  return {
-    prefixes: chunks.map((c) =>
-      (c.kind !== "title" || c.ordinal !== 0) && c.contextual_prefix === title ? null : c.contextual_prefix,
-    ),
-    storedHashes: chunks.map((c) => (computedTextHash(c) === c.text_hash ? null : c.text_hash)),
-    hashes: chunks.map((c) => c.text_hash),
-  };
+export function silverChunkArrays(docs: readonly SearchDocument[], newSilverId: () => string): unknown[][] {
+  const arrays: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const doc of docs) {
+    const title = doc.chunks.find((c) => c.kind === "title" && c.ordinal === 0)?.contextual_prefix;
+    for (const c of doc.chunks) {
+      const titleChunk = c.kind === "title" && c.ordinal === 0;
+      const values = [
+        doc.wp_id,
+        silverIdBytes(newSilverId()),
+        KIND_CODES[c.kind],
+        c.ordinal,
+        !titleChunk && c.contextual_prefix === title ? null : c.contextual_prefix,
+        computedTextHash(c) === c.text_hash ? null : c.text_hash,
+        c.content,
+        c.text_hash,
+      ];
+      for (const [i, value] of values.entries()) arrays[i]?.push(value);
+    }
+  }
+  return arrays;
 }
 
 /** The silver_id column's bytes for an id (a `slv_` ULID's 16, any other id its text). */
@@ -76,9 +84,6 @@ export function silverIdOfColumn(value: unknown): string {
   if (value.length === 16) return silverIdOfUlidBytes(value);
   return (value[0] === 0 ? value.subarray(1) : value).toString("utf8");
 }
-
-/** The kind column's value for a chunk kind. */
-export const kindCode = (kind: ChunkKind): number => KIND_CODES[kind];
 
 /** A chunk kind as written, from the column (a code since migration 18; a name before). */
 export function kindOfColumn(value: unknown): ChunkKind {
