@@ -219,12 +219,13 @@ export class PostgresSearchIndex implements SearchIndexPort {
 
   async putEmbeddings(
     model: string,
-    items: readonly { silver_id: string; vector: Float32Array }[],
+    items: readonly { silver_id: string; wp_id: string; vector: Float32Array }[],
   ): Promise<number> {
     if ((await this.meta("model")) !== model) return 0; // the model changed meanwhile: never store a mix
     if (items.length === 0) return 0;
     const stored = await this.rows(PUT_EMBEDDINGS, [
       model,
+      items.map((i) => i.wp_id),
       items.map((i) => silverIdBytes(i.silver_id)),
       items.map((i) => quantizeVector(i.vector)),
     ]);

@@ -90,13 +90,17 @@ export const REPLACE_SILVERS = `WITH old AS (
          LIMIT 1) k ON true`;
 
 /**
- * Embeddings of queued chunks ($3 ids as bytes, $4 vectors) by model $2, stored only while $2 is the index's model:
- * the model column stays NULL, the index's (postgres-silver-forms.ts). Chunks rewritten or deleted since they were
- * read no longer match `embedding IS NULL`: skipped.
+ * Embeddings of queued chunks ($3 their WPs, $4 ids as bytes, $5 vectors) by model $2, stored only while $2 is the
+ * index's model: the model column stays NULL, the index's (postgres-silver-forms.ts). Chunks rewritten or deleted
+ * since they were read no longer match a NULL embedding: skipped. The rows are found by their WPs through
+ * search_silver_by_wp, and "embedding IS NULL" is written so that no partial index can serve it: right after a
+ * bulk queue (a new model, a sync) the partial indexes' statistics still say they are empty, and the planner scanned
+ * the whole queue of the workspace for every batch (a drain of 20,000 chunks: 20 s, 2.3 s before).
  */
 export const PUT_EMBEDDINGS = `UPDATE search_silver s SET embedding = v.embedding, model = NULL
-       FROM unnest($3::bytea[], $4::bytea[]) AS v(silver_id, embedding)
-       WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL
+       FROM unnest($3::text[], $4::bytea[], $5::bytea[]) AS v(wp_id, silver_id, embedding)
+       WHERE s.workspace_id = $1 AND s.wp_id = ANY($3::text[]) AND s.wp_id = v.wp_id AND s.silver_id = v.silver_id
+         AND coalesce(octet_length(s.embedding), -1) = -1
          AND EXISTS (SELECT 1 FROM search_meta m WHERE m.workspace_id = $1 AND m.key = 'model' AND m.value = $2)
        RETURNING s.wp_id`;
 
