@@ -32,9 +32,7 @@ import {
 // Keys: no key on Silver ids (the primary key was 127 bytes a WP and served only putEmbeddings, which now finds a
 // queued row by its WP: PUT_EMBEDDINGS); `search_silver_by_wp` is on the WP alone (its readers take a WP's chunks
 // whole), so B-tree deduplication keeps one key a WP. The queue's order (pendingChunks:
-// WP, kind, ordinal) is the partial `search_silver_pending`'s whole key: with `search_silver_by_wp` giving the WP's
-// order too, the planner took it and filtered out every embedded row before the queue's first (a drain of 20,000
-// chunks: 20 s, against 2.3 s).
+// WP, kind, ordinal) is the partial `search_silver_pending`'s whole key, so that no sort is needed to read it.
 
 /** SQL: the contextual prefix of search_silver row `alias`: its own, or (NULL) its WP's title chunk's. */
 export const silverPrefixSql = (alias: string): string =>
