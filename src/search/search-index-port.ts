@@ -126,10 +126,13 @@ export interface SearchIndexPort {
   useModel(model: string): Promise<boolean>;
   /** The oldest chunks waiting for an embedding. */
   pendingChunks(limit: number): Promise<PendingChunk[]>;
-  /** Stores embeddings of pending chunks (chunks rewritten meanwhile are skipped); returns how many were stored. */
+  /**
+   * Stores embeddings of pending chunks (chunks rewritten meanwhile are skipped); returns how many were stored. Each
+   * item names its chunk's WP as pendingChunks gave it (PostgreSQL finds the rows by their WPs: issue 20).
+   */
   putEmbeddings(
     model: string,
-    items: readonly { silver_id: string; vector: Float32Array }[],
+    items: readonly { silver_id: string; wp_id: string; vector: Float32Array }[],
   ): Promise<number>;
   /** Vectors of `model` for WPs changed after `afterSeq`, at most `maxWps` WPs per call. */
   vectorChanges(afterSeq: number, model: string, maxWps: number): Promise<VectorChanges>;

@@ -115,6 +115,7 @@ describe("short forms of packed Silver rows (issue 20, SQLite margin)", () => {
           "another-model",
           (queue ?? []).map((chunk) => ({
             silver_id: chunk.silver_id,
+            wp_id: chunk.wp_id,
             vector: new Float32Array(512).fill(0.5),
           })),
         ),

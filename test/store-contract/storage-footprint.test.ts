@@ -124,10 +124,12 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // Twelfth part (packed rows with names and replica ids as term keys, timestamps from their uuids,
         // sequences from their seq, cold columns NULL; migration 17): events measured 3,604 where main measured
         // 4,669 the same day; bounded at 3,800, which rows packed as before fail.
+        // Thirteenth part (Silver rows in short forms, migration 18): Silver measured 1,638; the store before
+        // measured 2,376; bounded at 1,800, which the store before fails.
         assertBounds(t, bytes, {
           events: 3_800,
           bronze: 2_500,
-          silver: 2_600,
+          silver: 1_800,
           gold: 1_600,
           wp_rows: 2_100,
           total: 14_500,

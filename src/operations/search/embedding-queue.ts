@@ -20,6 +20,10 @@ export async function embedPendingChunks(
   const vectors = await provider.embed(pending.map((chunk) => chunk.text));
   return port.putEmbeddings(
     provider.model_id,
-    pending.map((chunk, i) => ({ silver_id: chunk.silver_id, vector: vectors[i] as Float32Array })),
+    pending.map((chunk, i) => ({
+      silver_id: chunk.silver_id,
+      wp_id: chunk.wp_id,
+      vector: vectors[i] as Float32Array,
+    })),
   );
 }

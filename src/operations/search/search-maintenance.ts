@@ -61,7 +61,11 @@ export async function drainEmbeddingQueue(
       await portOf(tx).useModel(provider.model_id);
       return portOf(tx).putEmbeddings(
         provider.model_id,
-        pending.map((chunk, i) => ({ silver_id: chunk.silver_id, vector: vectors[i] as Float32Array })),
+        pending.map((chunk, i) => ({
+          silver_id: chunk.silver_id,
+          wp_id: chunk.wp_id,
+          vector: vectors[i] as Float32Array,
+        })),
       );
     });
     if (stored === 0) break; // every chunk was rewritten meanwhile; a later run picks up the new ones

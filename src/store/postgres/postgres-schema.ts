@@ -4,6 +4,7 @@ import { EVENT_FORMS_MIGRATION } from "./postgres-event-forms.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
+import { SILVER_FORMS_MIGRATION } from "./postgres-silver-forms.js";
 import { WP_DOCS_MIGRATION } from "./postgres-wp-docs.js";
 
 // 9: versioned migrations of the PostgreSQL store (postgres-migrate.ts applies them). One database holds several
@@ -305,4 +306,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   BRONZE_BLOCKS_MIGRATION, // Migration 15 (issue 20, tenth part): cold Bronze in blocks, postgres-bronze-blocks.ts
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
   EVENT_FORMS_MIGRATION, // Migration 17 (issue 20, twelfth part): smaller packed events rows, postgres-event-forms.ts
+  SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
 ];

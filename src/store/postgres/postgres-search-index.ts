@@ -22,9 +22,19 @@ import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
   INDEX_DOCUMENT,
   keywordSearchSql,
+  PUT_EMBEDDINGS,
   REPLACE_SILVERS,
   UPSERT_DOCS,
 } from "./postgres-search-statements.js";
+import {
+  asWrittenIds,
+  keepSilverBronzeIds,
+  kindOfColumn,
+  silverChunkArrays,
+  silverIdBytes,
+  silverIdOfColumn,
+  silverPrefixSql,
+} from "./postgres-silver-forms.js";
 import { buildWpQuery } from "./postgres-wp-query.js";
 
 // Section 9 on PostgreSQL (tables: migration 3 of postgres-schema.ts), the twin of sqlite-search-index.ts. Gold
@@ -69,7 +79,6 @@ export class PostgresSearchIndex implements SearchIndexPort {
     // One pipelined statement: the stored hashes decide in SQL what is rewritten (INDEX_DOCUMENT), so the job
     // does not wait for them (issue 16).
     const { title, description, packet } = doc.keyword;
-    const c = doc.chunks;
     await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
@@ -78,19 +87,15 @@ export class PostgresSearchIndex implements SearchIndexPort {
       title,
       description,
       packet,
-      c.map(() => newSilverId()),
-      c.map((chunk) => chunk.kind),
-      c.map((chunk) => chunk.ordinal),
-      c.map((chunk) => chunk.contextual_prefix),
-      c.map((chunk) => chunk.content),
-      c.map((chunk) => chunk.text_hash),
+      ...silverChunkArrays([doc], newSilverId).slice(1), // one WP: its id is $2
     ]);
   }
 
   async indexDocuments(docs: readonly SearchDocument[], newSilverId: () => string): Promise<void> {
     if (docs.length === 0) return;
     const rows = await this.rows(
-      "SELECT wp_id, keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = ANY($2::text[])",
+      `SELECT wp_id, bronze_id, keyword_hash, silver_hash FROM search_docs
+       WHERE workspace_id = $1 AND wp_id = ANY($2::text[])`,
       [docs.map((doc) => doc.wp_id)],
     );
     const stored = new Map(rows.map((row) => [row.wp_id as string, row]));
@@ -100,6 +105,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     });
     if (changed.length === 0) return;
     const pick = <T>(f: (doc: SearchDocument) => T) => changed.map(f);
+    await keepSilverBronzeIds((sql, values) => this.rows(sql, values), changed, stored);
     await this.rows(UPSERT_DOCS, [
       pick((d) => d.wp_id),
       pick((d) => d.bronze_id),
@@ -111,18 +117,9 @@ export class PostgresSearchIndex implements SearchIndexPort {
     ]);
     const silver = changed.filter((doc) => stored.get(doc.wp_id)?.silver_hash !== doc.silver_hash);
     if (silver.length === 0) return;
-    const chunks = silver.flatMap((doc) => doc.chunks.map((chunk) => ({ doc, chunk })));
-    const each = <T>(f: (c: (typeof chunks)[number]) => T) => chunks.map(f);
     await this.rows(REPLACE_SILVERS, [
       silver.map((doc) => doc.wp_id),
-      each((c) => c.doc.wp_id),
-      each((c) => c.doc.bronze_id),
-      each(() => newSilverId()),
-      each((c) => c.chunk.kind),
-      each((c) => c.chunk.ordinal),
-      each((c) => c.chunk.contextual_prefix),
-      each((c) => c.chunk.content),
-      each((c) => c.chunk.text_hash),
+      ...silverChunkArrays(silver, newSilverId),
     ]);
   }
 
@@ -209,12 +206,12 @@ export class PostgresSearchIndex implements SearchIndexPort {
 
   async pendingChunks(limit: number): Promise<PendingChunk[]> {
     const rows = await this.rows(
-      `SELECT silver_id, wp_id, contextual_prefix, content FROM search_silver
-       WHERE workspace_id = $1 AND embedding IS NULL ORDER BY wp_id, kind, ordinal LIMIT $2`,
+      `SELECT s.silver_id, s.wp_id, ${silverPrefixSql("s")} AS contextual_prefix, s.content FROM search_silver s
+       WHERE s.workspace_id = $1 AND s.embedding IS NULL ORDER BY s.wp_id, s.kind, s.ordinal LIMIT $2`,
       [limit],
     );
     return rows.map((r) => ({
-      silver_id: r.silver_id as string,
+      silver_id: silverIdOfColumn(r.silver_id),
       wp_id: r.wp_id as string,
       text: `${r.contextual_prefix as string}\n${r.content as string}`,
     }));
@@ -222,17 +219,16 @@ export class PostgresSearchIndex implements SearchIndexPort {
 
   async putEmbeddings(
     model: string,
-    items: readonly { silver_id: string; vector: Float32Array }[],
+    items: readonly { silver_id: string; wp_id: string; vector: Float32Array }[],
   ): Promise<number> {
     if ((await this.meta("model")) !== model) return 0; // the model changed meanwhile: never store a mix
     if (items.length === 0) return 0;
-    // Chunks rewritten or deleted since they were read no longer match `embedding IS NULL`: skipped.
-    const stored = await this.rows(
-      `UPDATE search_silver s SET embedding = v.embedding, model = $2
-       FROM unnest($3::text[], $4::bytea[]) AS v(silver_id, embedding)
-       WHERE s.workspace_id = $1 AND s.silver_id = v.silver_id AND s.embedding IS NULL RETURNING s.wp_id`,
-      [model, items.map((i) => i.silver_id), items.map((i) => quantizeVector(i.vector))],
-    );
+    const stored = await this.rows(PUT_EMBEDDINGS, [
+      model,
+      items.map((i) => i.wp_id),
+      items.map((i) => silverIdBytes(i.silver_id)),
+      items.map((i) => quantizeVector(i.vector)),
+    ]);
     const touched = [...new Set(stored.map((r) => r.wp_id as string))];
     await this.rows(
       `UPDATE search_docs d SET change_seq = base.n + t.i
@@ -259,10 +255,11 @@ export class PostgresSearchIndex implements SearchIndexPort {
     }
     const vectorRows = await this.rows(
       `SELECT silver_id, wp_id, kind, ordinal, embedding FROM search_silver
-       WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND embedding IS NOT NULL AND model = $3`,
+       WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND embedding IS NOT NULL
+         AND (model IS NULL OR model = $3)`,
       [wpIds, model],
     );
-    const vectors: ChunkVector[] = vectorRows.map(chunkVectorOf);
+    const vectors: ChunkVector[] = vectorRows.map((row) => chunkVectorOf(asWrittenIds(row)));
     return { wp_ids: wpIds, vectors, last_seq: lastSeq, more };
   }
 
@@ -304,7 +301,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
       const byWp = new Map<string, { kind: ChunkKind; content: string }[]>();
       for (const r of rows) {
         const chunks = byWp.get(r.wp_id as string) ?? [];
-        chunks.push({ kind: r.kind as ChunkKind, content: r.content as string });
+        chunks.push({ kind: kindOfColumn(r.kind), content: r.content as string });
         byWp.set(r.wp_id as string, chunks);
       }
       for (const [wpId, chunks] of byWp) {

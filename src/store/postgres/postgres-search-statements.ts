@@ -2,6 +2,7 @@
 // `$1` is always the workspace id (9).
 import type { KeywordPlan } from "../../search/keyword-plan.js";
 import type { KeywordQuery } from "../../search/search-index-port.js";
+import { silverTextHashSql } from "./postgres-silver-forms.js";
 
 /**
  * ts_rank_cd weights {D, C, B, A}: wp_id D, packet C, description B, title A, in the ratios of SQLite's bm25
@@ -14,15 +15,22 @@ const RANK_NORMALIZATION = 1;
 /**
  * A WP's keyword row and Silver chunks after a write, in one statement that nothing waits for (issue 16): $2 wp_id,
  * $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8 title, description, packet (the tsvector is a generated
- * column), $9..$14 the chunks' arrays of silver_id, kind, ordinal, prefix, content, text_hash. The hashes stored
- * before the statement decide: the row is rewritten only when a hash changed, the chunks only when the Silver
- * hash did, and a chunk whose embedded text was already embedded with the index's current model keeps that
- * embedding (every other chunk is queued, embedding NULL). change_seq takes the workspace's next value: jobs of a
- * workspace write one at a time under its lock, so MAX + 1 cannot race.
+ * column), $9..$15 the chunks' arrays of silver_id (bytes), kind (code), ordinal, prefix and text_hash as stored
+ * (postgres-silver-forms.ts's storedChunkTexts), content and text hash (what an old embedding is matched by). The
+ * hashes stored before the statement decide: the row is rewritten only when a hash changed, the chunks only when
+ * the Silver hash did, and a chunk whose embedded text was already embedded with the index's current model keeps
+ * that embedding (every other chunk is queued, embedding NULL). change_seq takes the workspace's next value: jobs
+ * of a workspace write one at a time under its lock, so MAX + 1 cannot race. Chunks are written in the short forms
+ * of postgres-silver-forms.ts (issue 20, thirteenth part): the Bronze id and the model are NULL; when the keyword
+ * row takes a new Bronze id and the chunks stay, they keep theirs (`kept_ids`).
  */
 export const INDEX_DOCUMENT = `WITH before AS (
-         SELECT silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2),
+         SELECT bronze_id, keyword_hash, silver_hash FROM search_docs WHERE workspace_id = $1 AND wp_id = $2),
        silver_changed AS (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM before WHERE silver_hash = $5)),
+       kept_ids AS (
+         UPDATE search_silver s SET bronze_id = b.bronze_id FROM before b
+         WHERE b.silver_hash = $5 AND b.keyword_hash IS DISTINCT FROM $4 AND b.bronze_id IS DISTINCT FROM $3
+           AND s.workspace_id = $1 AND s.wp_id = $2 AND s.bronze_id IS NULL),
        doc AS (
          INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
            description, packet)
@@ -36,16 +44,17 @@ export const INDEX_DOCUMENT = `WITH before AS (
          RETURNING 1),
        old AS (
          DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2 AND EXISTS (SELECT 1 FROM silver_changed)
-         RETURNING text_hash, model, embedding),
+         RETURNING ${silverTextHashSql("search_silver")} AS text_hash, model, embedding),
        current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
-       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
-         text_hash, model, embedding)
-       SELECT $1, c.silver_id, $2, $3, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model, k.embedding
-       FROM unnest($9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::text[])
-         AS c(silver_id, kind, ordinal, prefix, content, text_hash)
+       INSERT INTO search_silver (workspace_id, silver_id, wp_id, kind, ordinal, contextual_prefix, content,
+         text_hash, embedding)
+       SELECT $1, c.silver_id, $2, c.kind, c.ordinal, c.prefix, c.content, c.stored_hash, k.embedding
+       FROM unnest($9::bytea[], $10::smallint[], $11::smallint[], $12::text[], $13::text[], $14::text[],
+         $15::text[]) AS c(silver_id, kind, ordinal, prefix, stored_hash, content, text_hash)
        LEFT JOIN LATERAL (
-         SELECT o.model, o.embedding FROM old o
-         WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL AND o.model = (SELECT value FROM current_model)
+         SELECT o.embedding FROM old o
+         WHERE o.text_hash = c.text_hash AND o.embedding IS NOT NULL
+           AND (o.model IS NULL OR o.model = (SELECT value FROM current_model))
          LIMIT 1) k ON true
        WHERE EXISTS (SELECT 1 FROM silver_changed)`;
 
@@ -61,22 +70,39 @@ export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze
          keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
          title = excluded.title, description = excluded.description, packet = excluded.packet`;
 
-/** INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id and bronze_id first). */
+/**
+ * INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id first). A chunk's
+ * Bronze id is its WP's search_docs.bronze_id, which UPSERT_DOCS wrote: not stored (postgres-silver-forms.ts).
+ */
 export const REPLACE_SILVERS = `WITH old AS (
          DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = ANY($2::text[])
-         RETURNING wp_id, text_hash, model, embedding),
+         RETURNING wp_id, ${silverTextHashSql("search_silver")} AS text_hash, model, embedding),
        current_model AS (SELECT value FROM search_meta WHERE workspace_id = $1 AND key = 'model')
-       INSERT INTO search_silver (workspace_id, silver_id, wp_id, bronze_id, kind, ordinal, contextual_prefix, content,
-         text_hash, model, embedding)
-       SELECT $1, c.silver_id, c.wp_id, c.bronze_id, c.kind, c.ordinal, c.prefix, c.content, c.text_hash, k.model,
-         k.embedding
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
-         AS c(wp_id, bronze_id, silver_id, kind, ordinal, prefix, content, text_hash)
+       INSERT INTO search_silver (workspace_id, silver_id, wp_id, kind, ordinal, contextual_prefix, content,
+         text_hash, embedding)
+       SELECT $1, c.silver_id, c.wp_id, c.kind, c.ordinal, c.prefix, c.content, c.stored_hash, k.embedding
+       FROM unnest($3::text[], $4::bytea[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::text[],
+         $10::text[]) AS c(wp_id, silver_id, kind, ordinal, prefix, stored_hash, content, text_hash)
        LEFT JOIN LATERAL (
-         SELECT o.model, o.embedding FROM old o
+         SELECT o.embedding FROM old o
          WHERE o.wp_id = c.wp_id AND o.text_hash = c.text_hash AND o.embedding IS NOT NULL
-           AND o.model = (SELECT value FROM current_model)
+           AND (o.model IS NULL OR o.model = (SELECT value FROM current_model))
          LIMIT 1) k ON true`;
+
+/**
+ * Embeddings of queued chunks ($3 their WPs, $4 ids as bytes, $5 vectors) by model $2, stored only while $2 is the
+ * index's model: the model column stays NULL, the index's (postgres-silver-forms.ts). Chunks rewritten or deleted
+ * since they were read no longer match a NULL embedding: skipped. The rows are found by their WPs through
+ * search_silver_by_wp, and "embedding IS NULL" is written so that no partial index can serve it: right after a
+ * bulk queue (a new model, a sync) the partial indexes' statistics still say they are empty, and the planner scanned
+ * the whole queue of the workspace for every batch (a drain of 20,000 chunks: 20 s, 2.3 s before).
+ */
+export const PUT_EMBEDDINGS = `UPDATE search_silver s SET embedding = v.embedding, model = NULL
+       FROM unnest($3::text[], $4::bytea[], $5::bytea[]) AS v(wp_id, silver_id, embedding)
+       WHERE s.workspace_id = $1 AND s.wp_id = ANY($3::text[]) AND s.wp_id = v.wp_id AND s.silver_id = v.silver_id
+         AND coalesce(octet_length(s.embedding), -1) = -1
+         AND EXISTS (SELECT 1 FROM search_meta m WHERE m.workspace_id = $1 AND m.key = 'model' AND m.value = $2)
+       RETURNING s.wp_id`;
 
 /**
  * The keyword query: WPs passing the section 7 filters (`where` over `w`, with `filterParams` parameters from $2)

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { ChunkKind } from "../../search/chunking.js";
+import { computedTextHash, KIND_CODES, silverIdOfUlidBytes, silverUlidBytes } from "../silver-ids.js";
 import { unpackText } from "../stored-json.js";
 
 // Issue 20, SQLite margin: the short forms of a packed Silver row. A Silver row is ~780 bytes, five to a 4 KB page;
@@ -19,36 +19,20 @@ import { unpackText } from "../stored-json.js";
 
 type Row = Record<string, unknown>;
 
-/** Codes of the chunk kinds in a packed row (a row written by a job keeps the name). */
-export const KIND_CODES: Readonly<Record<ChunkKind, number>> = { title: 1, description: 2, task_packet: 3 };
+/** Codes of the chunk kinds in a packed row (a row written by a job keeps the name): ../silver-ids.ts. */
+export { KIND_CODES };
 
 /** SQL giving the kind name of `search_silver` row `alias` (its code read back; a name as it is). */
 export const kindSql = (alias: string): string =>
   `CASE ${alias}.kind WHEN X'01' THEN 'title' WHEN X'02' THEN 'description' WHEN X'03' THEN 'task_packet'
    ELSE ${alias}.kind END`;
 
-const ULID_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const SILVER_ULID = /^slv_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
-
 /** The stored form of a Silver id: a `slv_` ULID as its 16 bytes, any other id as its text. */
-export function storedSilverId(id: string): Buffer | string {
-  if (!SILVER_ULID.test(id)) return id;
-  let value = 0n;
-  for (const digit of id.slice(4)) value = value * 32n + BigInt(ULID_DIGITS.indexOf(digit));
-  return Buffer.from(value.toString(16).padStart(32, "0"), "hex");
-}
+export const storedSilverId = (id: string): Buffer | string => silverUlidBytes(id) ?? id;
 
 /** A Silver id as written, from either stored form. */
-export function silverIdFromColumn(stored: unknown): string {
-  if (!Buffer.isBuffer(stored)) return stored as string;
-  let value = BigInt(`0x${stored.toString("hex")}`);
-  let digits = "";
-  for (let i = 0; i < 26; i++) {
-    digits = (ULID_DIGITS[Number(value % 32n)] as string) + digits;
-    value /= 32n;
-  }
-  return `slv_${digits}`;
-}
+export const silverIdFromColumn = (stored: unknown): string =>
+  Buffer.isBuffer(stored) ? silverIdOfUlidBytes(stored) : (stored as string);
 
 /** True for a stored empty form (an empty BLOB): the value is the one the store knows elsewhere. */
 export const isImplied = (stored: unknown): boolean => Buffer.isBuffer(stored) && stored.length === 0;
@@ -60,17 +44,6 @@ export function silverTextHash(
 ): string {
   if (!Buffer.isBuffer(stored)) return stored as string;
   return stored.length > 0 ? stored.toString("hex") : computedTextHash(texts());
-}
-
-/** The text hash a Silver row's texts compute to (search-document.ts: sha256 of the prefix, a newline, the content). */
-function computedTextHash({
-  contextual_prefix,
-  content,
-}: {
-  contextual_prefix: string;
-  content: string;
-}): string {
-  return createHash("sha256").update(`${contextual_prefix}\n${content}`).digest("hex");
 }
 
 /** The model of a Silver row's vector (`indexModel` when stored empty), or undefined without one. */
