@@ -2,8 +2,9 @@
 // STORE_BACKENDS) with the hash provider (fast and deterministic; the relevance test uses the local model),
 // and small helpers around `search`.
 import assert from "node:assert/strict";
-import type { LocusEngine } from "../../src/operations/locus-engine.js";
+import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { parseWorkspaceConfig, type WorkspaceConfig } from "../../src/operations/workspace-config.js";
+import type { LocusStore } from "../../src/store/store-port.js";
 import { freshEngine, type StoreBackend, sqliteBackend } from "../support/stores.js";
 
 /** One search result as returned in `data.results`. */
@@ -53,4 +54,22 @@ export async function searchIds(
   extra: Record<string, unknown> = {},
 ): Promise<string[]> {
   return (await search(engine, query, extra)).map((r) => r.wp_id);
+}
+
+/** Queries whose hybrid answers the Silver short-forms tests compare before and after packing. */
+const VIEW_QUERIES = ["parser cache", "replay gate token", "session login failing", "vector chunk"];
+
+/**
+ * What search reads of `store`: every vector of the index's model (ids, kinds, values, by id) and the answers of
+ * a few hybrid searches, for tests that compare them across a change of stored forms.
+ */
+export async function searchView(store: LocusStore, config: WorkspaceConfig) {
+  const model = (await store.transaction(async (tx) => tx.search?.version()))?.model as string;
+  const changes = await store.transaction(async (tx) => tx.search?.vectorChanges(0, model, 10_000));
+  const vectors = [...(changes?.vectors ?? [])].sort((a, b) => a.silver_id.localeCompare(b.silver_id));
+  const engine = new LocusEngine(store, { config });
+  const answers = [];
+  for (const query of VIEW_QUERIES)
+    answers.push(await searchIds(engine, query, { mode: "hybrid", limit: 10 }));
+  return { vectors: vectors.map((v) => ({ ...v, vector: [...v.vector] })), answers };
 }

@@ -24,12 +24,11 @@ import {
   silverRowsAsWritten,
 } from "../../src/store/postgres/postgres-silver-forms.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { searchIds } from "../search/search-support.js";
+import { searchView } from "../search/search-support.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
 
 type Row = Record<string, unknown>;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
-const QUERIES = ["parser cache", "replay gate token", "session login failing", "vector chunk"];
 const WORKSPACE = "silver";
 /** Migration 18 wherever it stands in the list (other migrations are added beside it). */
 const VERSION = POSTGRES_MIGRATIONS.indexOf(SILVER_FORMS_MIGRATION) + 1;
@@ -70,17 +69,6 @@ async function writtenRows(store: PostgresStore, rows: (sql: string) => Promise<
   return written;
 }
 
-/** What search reads: every vector (ids, kinds, values) and the answers of a few hybrid searches. */
-async function searchView(store: PostgresStore) {
-  const model = (await store.transaction(async (tx) => tx.search?.version()))?.model as string;
-  const changes = await store.transaction(async (tx) => tx.search?.vectorChanges(0, model, 10_000));
-  const vectors = [...(changes?.vectors ?? [])].sort((a, b) => a.silver_id.localeCompare(b.silver_id));
-  const engine = new LocusEngine(store, { config: CONFIG });
-  const answers = [];
-  for (const query of QUERIES) answers.push(await searchIds(engine, query, { mode: "hybrid", limit: 10 }));
-  return { vectors: vectors.map((v) => ({ ...v, vector: [...v.vector] })), answers };
-}
-
 /** The stored forms, counted: rows, and how many hold each short form. */
 async function storedForms(rows: (sql: string) => Promise<Row[]>): Promise<Row> {
   const found = await rows(
@@ -119,13 +107,13 @@ describe("short forms of Silver rows (issue 20, thirteenth part, PostgreSQL)", {
         [],
         "no index on Silver ids",
       );
-      const before = { rows: await writtenRows(store, day.rows), search: await searchView(store) };
+      const before = { rows: await writtenRows(store, day.rows), search: await searchView(store, CONFIG) };
       await compactStore(store);
       await store.close();
       store = await day.open(); // a process started after compact: no vector cached
       await assertShort(day.rows, "after compact");
       assert.deepEqual(await writtenRows(store, day.rows), before.rows);
-      assert.deepEqual(await searchView(store), before.search);
+      assert.deepEqual(await searchView(store, CONFIG), before.search);
     } finally {
       await day.client.end();
       await store.close();
@@ -226,7 +214,7 @@ describe("short forms of Silver rows (issue 20, thirteenth part, PostgreSQL)", {
     try {
       await compactStore(store);
       const written = await writtenRows(store, day.rows);
-      const search = await searchView(store);
+      const search = await searchView(store, CONFIG);
       await store.close();
       store = undefined;
       // The table of migration 3: ids and kinds as text with the id key, every value stored whole.
@@ -257,7 +245,7 @@ describe("short forms of Silver rows (issue 20, thirteenth part, PostgreSQL)", {
         await assertShort(day.rows, `run ${run}`);
         assert.equal(await types(), "smallint bytea", `run ${run}: kinds and ids as codes and bytes`);
         assert.deepEqual(await writtenRows(store, day.rows), written, `run ${run}: every row as written`);
-        assert.deepEqual(await searchView(store), search, `run ${run}: vectors and searches`);
+        assert.deepEqual(await searchView(store, CONFIG), search, `run ${run}: vectors and searches`);
         await store.close();
         store = undefined;
       }

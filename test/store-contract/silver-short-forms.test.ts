@@ -19,11 +19,10 @@ import { silverTexts } from "../../src/store/sqlite/sqlite-silver.js";
 import { silverIdFromColumn, silverRowAsWritten } from "../../src/store/sqlite/sqlite-silver-forms.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { packText } from "../../src/store/stored-json.js";
-import { searchIds } from "../search/search-support.js";
+import { searchView } from "../search/search-support.js";
 
 type Row = Record<string, unknown>;
 const CONFIG = parseWorkspaceConfig({ default_profile: "Operator", search: { provider: "hash" } });
-const QUERIES = ["parser cache", "replay gate token", "session login failing", "vector chunk"];
 
 /** A store after a standard day on 160 WPs (the first ~150 cold), indexed with the hash provider. */
 async function indexedDay() {
@@ -52,17 +51,6 @@ function writtenRows(store: SqliteStore): Row[] {
     .sort((a, b) => String(a.silver_id).localeCompare(String(b.silver_id)));
 }
 
-/** What search reads: every vector (ids, kinds, values) and the answers of a few hybrid searches. */
-async function searchView(store: SqliteStore) {
-  const model = (await store.transaction(async (tx) => tx.search?.version()))?.model as string;
-  const changes = await store.transaction(async (tx) => tx.search?.vectorChanges(0, model, 10_000));
-  const vectors = [...(changes?.vectors ?? [])].sort((a, b) => a.silver_id.localeCompare(b.silver_id));
-  const engine = new LocusEngine(store, { config: CONFIG });
-  const answers = [];
-  for (const query of QUERIES) answers.push(await searchIds(engine, query, { mode: "hybrid", limit: 10 }));
-  return { vectors: vectors.map((v) => ({ ...v, vector: [...v.vector] })), answers };
-}
-
 /** The stored forms of the packed rows, counted. */
 function packedForms(store: SqliteStore): Row {
   return store
@@ -79,7 +67,7 @@ describe("short forms of packed Silver rows (issue 20, SQLite margin)", () => {
   it("packed rows keep only what the store does not know elsewhere, and read back and search as before", async () => {
     let { dir, path, store } = await indexedDay();
     try {
-      const before = { rows: writtenRows(store), search: await searchView(store) };
+      const before = { rows: writtenRows(store), search: await searchView(store, CONFIG) };
       await compactStore(store);
       const forms = packedForms(store);
       assert.ok(Number(forms.packed) >= 256, "the cold WPs' chunks are packed");
@@ -93,7 +81,7 @@ describe("short forms of packed Silver rows (issue 20, SQLite margin)", () => {
       assert.deepEqual(writtenRows(store), before.rows);
       await store.close();
       store = SqliteStore.open(path); // a process that starts after packing: no vector cached
-      assert.deepEqual(await searchView(store), before.search);
+      assert.deepEqual(await searchView(store, CONFIG), before.search);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -173,7 +161,7 @@ describe("short forms of packed Silver rows (issue 20, SQLite margin)", () => {
     try {
       await compactStore(store);
       const written = writtenRows(store);
-      const search = await searchView(store);
+      const search = await searchView(store, CONFIG);
       // Back to schema 12: the table with its id key, each packed row in the fourth part's form (texts deflated,
       // the text hash as its 32 bytes, every other column as written).
       const db = store.rawConnectionForTests();
@@ -212,7 +200,7 @@ describe("short forms of packed Silver rows (issue 20, SQLite margin)", () => {
         for (const key of ["ids", "kinds", "bronze", "models", "hashes"])
           assert.equal(forms[key], packedBefore, key);
         assert.deepEqual(writtenRows(store), written);
-        assert.deepEqual(await searchView(store), search);
+        assert.deepEqual(await searchView(store, CONFIG), search);
         store.rawConnectionForTests().exec("UPDATE meta SET value = '12' WHERE key = 'schema_version'");
       }
     } finally {
