@@ -55,6 +55,14 @@ const step = fc.record({
   ),
 });
 
+/** A sequence whose log holds a denial, a gate, a delete, a completed WP and a completed MT. */
+const COVERING = [
+  { profile: "Operator", call: { op: "finish", params: { wp_id: "WP-1" } } },
+  { profile: "Operator", call: { op: "create_wp", params: { wp_id: "WP-2", title: "T" } } },
+  { profile: "Coder", call: { op: "delete_wp", params: { wp_id: "WP-2" } } },
+  { profile: "Operator", call: { op: "delete_wp", params: { wp_id: "WP-2" } } },
+];
+
 /** Runs `steps` (after creating WP-1 as an Operator) on a fresh SQLite store; returns its log. */
 async function logOf(steps: { profile: string; call: { op: string; params: object } }[]) {
   const { engine, store, cleanup } = await freshEngine(sqliteBackend);
@@ -124,7 +132,9 @@ describe("log governance: properties over real logs (issue 21)", () => {
         assert.deepEqual(stateFingerprint(check.state), stateFingerprint(replay(events)));
         assert.deepEqual(stateFingerprint(check.state), stateFingerprint(live));
       }),
-      { numRuns: 60 },
+      // The random runs seldom fail to delete (weights above), but a seed can miss it: this sequence holds every
+      // event the coverage check names, so the check never depends on the seed.
+      { numRuns: 60, examples: [[COVERING]] },
     );
     // The logs must have held what the rule judges, or passing proved little.
     for (const name of [
