@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ChunkKind } from "../search/chunking.js";
+import { idOfPrefixedUlidBytes, prefixedUlidBytes } from "./ulid-bytes.js";
 
 // Issue 20: the short forms of a Silver row that both backends store (SQLite since its margin part, PostgreSQL
 // since the thirteenth part): a `slv_` ULID as its 16 bytes, a chunk kind as a small code, and the text hash a
@@ -13,48 +14,11 @@ const KIND_NAMES: readonly (ChunkKind | undefined)[] = [undefined, "title", "des
 /** The kind a code stands for, or undefined for a number that is no code. */
 export const kindOfCode = (code: number): ChunkKind | undefined => KIND_NAMES[code];
 
-const ULID_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const DIGIT_VALUES = new Map([...ULID_DIGITS].map((digit, value) => [digit, value]));
-const SILVER_ULID = /^slv_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
-
-/**
- * The 16 bytes of a Silver id that is `slv_` and a ULID (26 digits of 5 bits: 130 bits whose first 2 are zero),
- * or undefined for any other id. Bit arithmetic, not BigInt: a search's vector refresh reads ids by the thousand.
- */
-export function silverUlidBytes(id: string): Buffer | undefined {
-  if (!SILVER_ULID.test(id)) return undefined;
-  const bytes = Buffer.alloc(16);
-  let bits = 0; // bits held in `carry`, at most 12
-  let carry = 0;
-  let at = 0;
-  for (let i = 4; i < 30; i++) {
-    carry = ((carry << 5) | (DIGIT_VALUES.get(id[i] as string) as number)) & 0xfff;
-    bits += 5;
-    if (i === 4) bits -= 2; // the first digit holds only 3 bits (0-7)
-    if (bits >= 8) {
-      bits -= 8;
-      bytes[at++] = (carry >> bits) & 0xff;
-    }
-  }
-  return bytes;
-}
+/** The 16 bytes of a Silver id that is `slv_` and a ULID, or undefined for any other id. */
+export const silverUlidBytes = (id: string): Buffer | undefined => prefixedUlidBytes("slv_", id);
 
 /** The `slv_` id of 16 bytes that silverUlidBytes made. */
-export function silverIdOfUlidBytes(bytes: Buffer): string {
-  let digits = "slv_";
-  let bits = 2; // 130 bits of digits for 128 of bytes: two zero bits lead
-  let carry = 0;
-  let at = 0;
-  for (let i = 0; i < 26; i++) {
-    if (bits < 5) {
-      carry = ((carry << 8) | (bytes[at++] as number)) & 0xfff;
-      bits += 8;
-    }
-    bits -= 5;
-    digits += ULID_DIGITS[(carry >> bits) & 31];
-  }
-  return digits;
-}
+export const silverIdOfUlidBytes = (bytes: Buffer): string => idOfPrefixedUlidBytes("slv_", bytes);
 
 /** The text hash a Silver row's texts compute to (search-document.ts: sha256 of the prefix, a newline, the content). */
 export function computedTextHash(texts: { contextual_prefix: string; content: string }): string {

@@ -10,6 +10,7 @@ import { canonicalSha256 } from "../../src/domain/canonical-json.js";
 import { steppingClock } from "../../src/domain/clock.js";
 import { type BronzeSnapshot, makeBronze } from "../../src/domain/events/bronze-history.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
+import { bronzeIdBytes } from "../../src/store/postgres/postgres-key-forms.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { ok } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
@@ -53,7 +54,7 @@ describe("PostgreSQL Bronze content hashes as bytes (issue 20, eighth part)", {
       try {
         const { rows } = await client.query(
           "SELECT octet_length(content_hash) AS n FROM bronze WHERE bronze_id = $1",
-          [own.bronze_id],
+          [bronzeIdBytes(own.bronze_id)],
         );
         assert.equal(rows[0].n, 32, "a lowercase SHA-256 is stored as its 32 bytes");
       } finally {
@@ -81,7 +82,7 @@ describe("PostgreSQL Bronze content hashes as bytes (issue 20, eighth part)", {
       for (const b of written)
         await client.query("UPDATE bronze SET content_hash = $1 WHERE bronze_id = $2", [
           b.content_hash,
-          b.bronze_id,
+          bronzeIdBytes(b.bronze_id), // bytes since migration 20 (postgres-key-forms.ts)
         ]);
       await client.query("DELETE FROM locus_schema_version WHERE version >= 13");
     } finally {

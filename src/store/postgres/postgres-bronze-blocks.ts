@@ -15,6 +15,7 @@ import { bronzeFromTableRows } from "../bronze-rows.js";
 import { hashFromColumn } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 import { packColdSeries } from "./postgres-cold-series.js";
+import { withBronzeKeysRead } from "./postgres-key-forms.js";
 import { packColdBlocks } from "./postgres-payload-blocks.js";
 
 // Issue 20, tenth part: cold Bronze rows packed in blocks on PostgreSQL, the twin of sqlite-bronze-blocks.ts over
@@ -96,7 +97,7 @@ async function packBlock(rows: Rows, first: number): Promise<void> {
   );
   const kept = found.filter((row) => !isPackedBronze(row.doc));
   if (kept.length === 0) return;
-  for (const row of kept) row.content_hash = hashFromColumn(row.content_hash);
+  for (const row of kept) withBronzeKeysRead(row).content_hash = hashFromColumn(row.content_hash);
   const computed = computedContentHashes(await snapshotsOfWps(rows, kept));
   const slots: BronzeSlot[] = new Array(BRONZE_BLOCK).fill(null);
   for (const row of kept) slots[Number(row.bronze_order) - first] = bronzeSlot(row, computed);
@@ -140,7 +141,9 @@ export async function withBronzeBlocks(rows: Rows, found: Row[]): Promise<Row[]>
 
 /** Whole snapshots from bronze rows as selected (all columns, each WP's rows by version), packed or not. */
 export async function snapshotsOfRows(rows: Rows, found: Row[]): Promise<BronzeSnapshot[]> {
-  // Unpacked rows' hashes from their bytes; packed rows' (text, maybe shortened) from their blocks.
+  // Keys as text (fifteenth part); unpacked rows' hashes from their bytes; packed rows' (text, maybe shortened)
+  // from their blocks.
+  for (const row of found) withBronzeKeysRead(row);
   for (const row of found) if (!isPackedBronze(row.doc)) row.content_hash = hashFromColumn(row.content_hash);
   return withContentHashes(bronzeFromTableRows(await withBronzeBlocks(rows, found)));
 }

@@ -4,6 +4,7 @@ import { hashBytes } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 import { plainText } from "../stored-json.js";
 import { snapshotsOfRows } from "./postgres-bronze-blocks.js";
+import { bronzeIdBytes, bronzeIdFromColumn, operationBytes } from "./postgres-key-forms.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
 // not hold, bronze-delta.ts), many at once for a sync, and read back whole.
@@ -29,13 +30,13 @@ export const BRONZE_HASH_MIGRATION = `
   END $migration$;
 `;
 
-/** Where content_hash sits in bronzeColumnValues. */
-const HASH_AT = 4;
-
-/** bronzeColumnValues with the content hash as bytes. */
+/** bronzeColumnValues with the content hash (eighth part), ids and operation (fifteenth part) as bytes. */
 function columnValues(b: BronzeSnapshot): unknown[] {
   const values = bronzeColumnValues(b);
-  values[HASH_AT] = hashBytes(b.content_hash);
+  values[0] = bronzeIdBytes(b.bronze_id);
+  values[3] = operationBytes(b.operation);
+  values[4] = hashBytes(b.content_hash);
+  values[5] = b.previous_bronze_id === undefined ? null : bronzeIdBytes(b.previous_bronze_id);
   return values;
 }
 
@@ -63,7 +64,7 @@ export async function putBronzes(write: Write, snapshots: readonly BronzeSnapsho
   await write(
     `INSERT INTO bronze (workspace_id, bronze_id, wp_id, version, operation, content_hash, previous_bronze_id,
        created_at, doc)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::bytea[], $7::text[], $8::text[],
+     SELECT $1, * FROM unnest($2::bytea[], $3::text[], $4::int[], $5::bytea[], $6::bytea[], $7::bytea[], $8::text[],
        $9::bytea[])`,
     [...columns, docs],
   );
@@ -77,4 +78,13 @@ export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<Bronze
       : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
   // Issue 20, tenth part: packed rows put back from their blocks (postgres-bronze-blocks.ts).
   return snapshotsOfRows(rows, found);
+}
+
+/** The id of a WP's latest snapshot (undefined: none), by the primary key (workspace_id, wp_id, version, ...). */
+export async function lastBronzeIdOf(rows: Rows, wpId: string): Promise<string | undefined> {
+  const found = await rows(
+    "SELECT bronze_id FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version DESC LIMIT 1",
+    [wpId],
+  );
+  return bronzeIdFromColumn(found[0]?.bronze_id) ?? undefined;
 }

@@ -7,14 +7,18 @@ import type { DependencyType, TrackedDependency } from "../../domain/records.js"
 import { blockersByWp, type OpenBlocker } from "../blocker-rows.js";
 import type { WpDependencies } from "../store-port.js";
 import { docOf } from "../stored-json.js";
+import { dependencyDocPostgres } from "./postgres-key-forms.js";
 import { OPEN_BLOCKER } from "./postgres-statements.js";
 
 type Rows = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
 
+/** A dependency's whole document (issue 20, fifteenth part: stored without its columns' fields). */
+const DEP_DOC = dependencyDocPostgres("d");
+
 /** A WP's edges, incoming and outgoing, in dependency id order. */
 export async function dependenciesOf(rows: Rows, wpId: string): Promise<WpDependencies> {
   const found = await rows(
-    `SELECT doc, to_wp_id = $2 AS incoming, from_wp_id = $2 AS outgoing FROM dependencies
+    `SELECT ${DEP_DOC} AS doc, to_wp_id = $2 AS incoming, from_wp_id = $2 AS outgoing FROM dependencies d
      WHERE workspace_id = $1 AND (to_wp_id = $2 OR from_wp_id = $2) ORDER BY dependency_id`,
     [wpId],
   );
@@ -67,7 +71,7 @@ export async function reachableEdges(
        SELECT $2::text COLLATE "C"
        UNION SELECT d.${far} FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
          WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]))
-     SELECT d.doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
+     SELECT ${DEP_DOC} AS doc FROM dependencies d JOIN reach r ON d.${near} = r.wp_id
      WHERE d.workspace_id = $1 AND d.type = ANY($3::text[]) ORDER BY d.dependency_id LIMIT $4`,
     [wpId, [...types], maxEdges],
   );
@@ -81,7 +85,7 @@ export async function openBlockers(
 ): Promise<Map<string, OpenBlocker[]>> {
   if (wpIds.length === 0) return new Map();
   const found = await rows(
-    `SELECT d.doc, b.status FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
+    `SELECT ${DEP_DOC} AS doc, b.status FROM dependencies d JOIN work_packets b ON b.workspace_id = $1 AND b.wp_id = d.from_wp_id
      WHERE d.workspace_id = $1 AND d.to_wp_id = ANY($2::text[]) AND d.type = 'blocks' AND ${OPEN_BLOCKER}
      ORDER BY d.dependency_id`,
     [[...wpIds]],

@@ -9,6 +9,7 @@ import {
   replicaIs,
   sequenceOf,
 } from "./postgres-event-forms.js";
+import { dependencyDocPostgres } from "./postgres-key-forms.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
 
 type Row = Record<string, unknown>;
@@ -101,7 +102,7 @@ export class PostgresReplicaLog implements ReplicaLog {
 
   async allDependencies(): Promise<TrackedDependency[]> {
     const rows = await this.rows(
-      "SELECT doc FROM dependencies WHERE workspace_id = $1 ORDER BY dependency_id",
+      `SELECT ${dependencyDocPostgres("d")} AS doc FROM dependencies d WHERE workspace_id = $1 ORDER BY dependency_id`,
     );
     return rows.map((row) => JSON.parse(row.doc as string) as TrackedDependency);
   }

@@ -2,6 +2,7 @@ import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { EVENT_FORMS_MIGRATION } from "./postgres-event-forms.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
+import { KEY_FORMS_MIGRATION } from "./postgres-key-forms.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
 import { READY_COUNTS_MIGRATION } from "./postgres-ready-counts.js";
 import { SILVER_FORMS_MIGRATION } from "./postgres-silver-forms.js";
@@ -307,4 +308,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
   EVENT_FORMS_MIGRATION, // Migration 17 (issue 20, twelfth part): smaller packed events rows, postgres-event-forms.ts
   SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
+  KEY_FORMS_MIGRATION, // Migration 20 (issue 20, fifteenth part): Bronze keys and dependency docs, postgres-key-forms.ts
 ];

@@ -18,6 +18,7 @@ import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
 import { withBronzeBlocks } from "./postgres-bronze-blocks.js";
 import { commonTermIndexes } from "./postgres-common-terms.js";
+import { bronzeIdFromColumn } from "./postgres-key-forms.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
   INDEX_DOCUMENT,
@@ -272,7 +273,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
     );
     await withBronzeBlocks((sql, values) => this.rows(sql, values), rows); // tenth part: packed docs in blocks
     return rows.map((r) => ({
-      bronze_id: r.bronze_id as string,
+      bronze_id: bronzeIdFromColumn(r.bronze_id) as string, // bytes since the fifteenth part
       snapshot: snapshotOfDocColumn(r.doc),
     }));
   }

@@ -13,6 +13,7 @@ import { eventWpIds } from "../event-wp-ids.js";
 import { HEAD_META_KEYS } from "../meta-rows.js";
 import type { ChainHead, StoredEvent } from "../store-port.js";
 import { plainText } from "../stored-json.js";
+import { dependencyDocPostgres } from "./postgres-key-forms.js";
 import { EVENTS_CHANNEL } from "./postgres-schema.js";
 
 /** 7: a blocker `b` that still blocks: neither done nor cancelled. */
@@ -137,6 +138,14 @@ function counterUpdate(sign: "+" | "-"): string {
         SELECT 1 FROM work_packets b WHERE b.workspace_id = $1 AND b.wp_id = $3 AND ${OPEN_BLOCKER}) THEN 1 ELSE 0 END
     WHERE $5 = 'blocks' AND w.workspace_id = $1 AND w.wp_id IN ($3, $4)`;
 }
+
+/** A dependency's whole document by its id ($2); issue 20, fifteenth part: stored without its columns' fields. */
+export const GET_DEPENDENCY = `SELECT ${dependencyDocPostgres("d")} AS doc FROM dependencies d
+  WHERE workspace_id = $1 AND dependency_id = $2`;
+
+/** A dependency's whole document by its edge ($2 from, $3 type, $4 to). */
+export const FIND_DEPENDENCY = `SELECT ${dependencyDocPostgres("d")} AS doc FROM dependencies d
+  WHERE workspace_id = $1 AND from_wp_id = $2 AND type = $3 AND to_wp_id = $4`;
 
 /** Insert of an edge ($2 id, $3 from, $4 to, $5 type, $6 doc) and its readiness counters. */
 export const PUT_DEPENDENCY = `WITH inserted AS (

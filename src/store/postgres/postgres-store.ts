@@ -18,6 +18,7 @@ import { docOf } from "../stored-json.js";
 import { EVENT_ROW_POSTGRES, EVENTS_POSTGRES } from "./postgres-event-forms.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
+import { dependencyDocPostgres } from "./postgres-key-forms.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { migrate } from "./postgres-migrate.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
@@ -274,7 +275,8 @@ export class PostgresStore implements LocusStore {
       const mt = JSON.parse(row.doc as string) as TrackedMicroTask;
       state.mts.set(mtKey(mt.wp_id, mt.mt_id), mt);
     }
-    const depSql = "SELECT doc FROM dependencies WHERE workspace_id = $1 ORDER BY dependency_id";
+    const depSql = `SELECT ${dependencyDocPostgres("d")} AS doc FROM dependencies d WHERE workspace_id = $1
+      ORDER BY dependency_id`;
     for (const row of await this.query(depSql, ws)) {
       const dep = JSON.parse(row.doc as string) as TrackedDependency;
       state.deps.set(dep.dependency_id, dep);

@@ -24,11 +24,12 @@ import type {
 } from "../store-port.js";
 import { docOf } from "../stored-json.js";
 import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-state.js";
-import { bronzeSnapshots, putBronze, putBronzes } from "./postgres-bronze.js";
+import { bronzeSnapshots, lastBronzeIdOf, putBronze, putBronzes } from "./postgres-bronze.js";
 import { packColdRows } from "./postgres-bronze-blocks.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
 import { getIdempotent, jobIdUsed, putIdempotent } from "./postgres-idempotency.js";
+import { bronzeIdFromColumn, storedDependencyDocPostgres } from "./postgres-key-forms.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import { PostgresReplicaLog } from "./postgres-replica-log.js";
 import { purgeCandidates, purgeEvents } from "./postgres-retention.js";
@@ -37,6 +38,8 @@ import {
   APPEND_EVENTS,
   appendEventsParams,
   beginScript,
+  FIND_DEPENDENCY,
+  GET_DEPENDENCY,
   GET_MTS,
   GET_WP,
   PUT_DEPENDENCY,
@@ -160,7 +163,7 @@ export class PostgresTransaction implements StoreTransaction {
 
   async getWp(wpId: string): Promise<TrackedWorkPacket | undefined> {
     const row = (await (this.early.get(`wp ${wpId}`) ?? this.rows(GET_WP, [wpId])))[0];
-    this.lastBronze.set(wpId, (row?.last_bronze_id as string | null | undefined) ?? null);
+    this.lastBronze.set(wpId, bronzeIdFromColumn(row?.last_bronze_id));
     return row?.doc == null ? undefined : docOf<TrackedWorkPacket>(row.doc);
   }
 
@@ -208,11 +211,7 @@ export class PostgresTransaction implements StoreTransaction {
   async lastBronzeId(wpId: string): Promise<string | undefined> {
     const known = this.lastBronze.get(wpId);
     if (known !== undefined) return known ?? undefined;
-    const rows = await this.rows(
-      "SELECT bronze_id FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version DESC LIMIT 1",
-      [wpId],
-    );
-    const found = rows[0]?.bronze_id as string | undefined;
+    const found = await lastBronzeIdOf(this.rows, wpId);
     this.lastBronze.set(wpId, found ?? null);
     return found;
   }
@@ -239,8 +238,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async getDependency(dependencyId: string): Promise<TrackedDependency | undefined> {
-    const sql = "SELECT doc FROM dependencies WHERE workspace_id = $1 AND dependency_id = $2";
-    return docs<TrackedDependency>(await this.rows(sql, [dependencyId]))[0];
+    return docs<TrackedDependency>(await this.rows(GET_DEPENDENCY, [dependencyId]))[0];
   }
 
   async findDependency(
@@ -248,9 +246,7 @@ export class PostgresTransaction implements StoreTransaction {
     to: string,
     type: DependencyType,
   ): Promise<TrackedDependency | undefined> {
-    const sql =
-      "SELECT doc FROM dependencies WHERE workspace_id = $1 AND from_wp_id = $2 AND type = $3 AND to_wp_id = $4";
-    return docs<TrackedDependency>(await this.rows(sql, [from, type, to]))[0];
+    return docs<TrackedDependency>(await this.rows(FIND_DEPENDENCY, [from, type, to]))[0];
   }
 
   async putDependency(dep: TrackedDependency): Promise<void> {
@@ -261,7 +257,7 @@ export class PostgresTransaction implements StoreTransaction {
       dep.from_wp_id,
       dep.to_wp_id,
       dep.type,
-      JSON.stringify(dep),
+      storedDependencyDocPostgres(dep), // without its columns' fields (issue 20, fifteenth part)
     ]);
   }
 

@@ -1,21 +1,9 @@
-import type { TrackedDependency } from "../../domain/records.js";
+import { storedDependencyDoc } from "../dependency-docs.js";
 
-// Issue 20, fourth part: a dependency's document without what its row's columns hold. Every TrackedDependency
-// begins with dependency_id, from_wp_id, to_wp_id and type, which the row keeps as columns for its indexes; the
-// document stores the keys after them (~100 of ~240 bytes an edge), as their JSON without its opening brace (so
-// it never begins with "{" as a whole document does, rows written before included), and readers select it whole
-// again in SQL (dependencyDocSqlite), in the same key order, so every reader parses the document that was
-// written. A document that does not begin with those four keys in that order is stored whole.
+// Issue 20, fourth part: a dependency's document is stored without what its row's columns hold
+// (../dependency-docs.ts, shared with PostgreSQL since the fifteenth part); SQLite's readers select it whole again.
 
-const LEADING = ["dependency_id", "from_wp_id", "to_wp_id", "type"] as const;
-
-/** The stored document of a dependency: the keys after its four leading columns, or the whole document. */
-export function storedDependencyDoc(dep: TrackedDependency): string {
-  const keys = Object.keys(dep);
-  if (!LEADING.every((key, i) => keys[i] === key)) return JSON.stringify(dep);
-  const { dependency_id, from_wp_id, to_wp_id, type, ...rest } = dep;
-  return JSON.stringify(rest).slice(1);
-}
+export { storedDependencyDoc };
 
 /** SQLite's whole document of a dependencies row (alias `d`), as written. */
 export const dependencyDocSqlite = (d: string): string =>
