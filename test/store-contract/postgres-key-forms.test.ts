@@ -162,6 +162,11 @@ describe("PostgreSQL Bronze keys and dependency documents (issue 20, fifteenth p
         ["key_packed"],
       );
       assert.ok(Number(packed[0]?.n) >= 100);
+      const nulls = await store.rawQueryForTests(
+        "SELECT count(*) AS n FROM bronze WHERE workspace_id = $1 AND length(doc) = 0 AND previous_bronze_id IS NULL",
+        ["key_packed"],
+      );
+      assert.equal(Number(nulls[0]?.n), 0, "packed rows without NULLs");
       const after = await store.transaction((tx) => tx.bronzeSnapshots());
       assert.equal(text(after), text(before));
       for (const b of after) assert.equal(b.content_hash, canonicalSha256(b.snapshot), b.bronze_id);
@@ -232,6 +237,10 @@ describe("PostgreSQL Bronze keys and dependency documents (issue 20, fifteenth p
         );
         assert.match(key[0]?.def as string, /\(workspace_id, wp_id, version, bronze_id\)/);
         assert.equal(key[0]?.old, null);
+        const nulls = await store.rawQueryForTests(
+          "SELECT count(*) AS n FROM bronze WHERE length(doc) = 0 AND previous_bronze_id IS NULL",
+        );
+        assert.equal(Number(nulls[0]?.n), 0, "packed rows without NULLs");
         const docs = await store.rawQueryForTests("SELECT dependency_id, doc FROM dependencies ORDER BY doc");
         const whole = docs
           .filter((row: Row) => (row.doc as string).startsWith("{"))

@@ -107,8 +107,9 @@ async function packBlock(rows: Rows, first: number): Promise<void> {
     [first, bronzeBlockBody(slots)],
   );
   if (written.length === 0) return; // packed already (a block is written once)
+  // Fifteenth part: previous_bronze_id empty, not NULL (a row without NULLs has no null bitmap: 8 bytes less).
   await rows(
-    `UPDATE bronze SET doc = ''::bytea, content_hash = ''::bytea, previous_bronze_id = NULL, created_at = ''
+    `UPDATE bronze SET doc = ''::bytea, content_hash = ''::bytea, previous_bronze_id = ''::bytea, created_at = ''
       WHERE workspace_id = $1 AND bronze_order = ANY($2::bigint[])`,
     [kept.map((row) => row.bronze_order)],
   );
