@@ -82,7 +82,7 @@ describe("PostgreSQL Bronze content hashes as bytes (issue 20, eighth part)", {
       for (const b of written)
         await client.query("UPDATE bronze SET content_hash = $1 WHERE bronze_id = $2", [
           b.content_hash,
-          bronzeIdBytes(b.bronze_id), // bytes since migration 20 (postgres-key-forms.ts)
+          bronzeIdBytes(b.bronze_id), // bytes since migration 19 (postgres-key-forms.ts)
         ]);
       await client.query("DELETE FROM locus_schema_version WHERE version >= 13");
     } finally {

@@ -1,4 +1,4 @@
-// Issue 20, fifteenth part, on PostgreSQL (migration 20, postgres-key-forms.ts): Bronze ids and operations as
+// Issue 20, fifteenth part, on PostgreSQL (migration 19, postgres-key-forms.ts): Bronze ids and operations as
 // bytes under one key by WP, and dependencies' documents without their columns' fields. Every snapshot and every
 // dependency reads back byte for byte as written, whatever the form of its ids, packed or not, through every
 // reader; a store set back to the form before migrates (twice, and the migration reruns over a migrated store),
@@ -181,7 +181,7 @@ describe("PostgreSQL Bronze keys and dependency documents (issue 20, fifteenth p
     }
   });
 
-  it("a store in the form before migration 20 migrates, twice, and the migration reruns over its own form", async () => {
+  it("a store in the form before migration 19 migrates, twice, and the migration reruns over its own form", async () => {
     const cluster = await startPostgresCluster();
     try {
       const database = await cluster.createDatabase("locus_key_forms");
@@ -257,7 +257,7 @@ describe("PostgreSQL Bronze keys and dependency documents (issue 20, fifteenth p
   });
 });
 
-/** The database as Locus left it before migration 20: Bronze keys as text with their two indexes, whole documents. */
+/** The database as Locus left it before migration 19: Bronze keys as text with their two indexes, whole documents. */
 async function formBefore(
   client: pg.Client,
   snapshots: readonly BronzeSnapshot[],

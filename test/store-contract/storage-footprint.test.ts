@@ -127,7 +127,7 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // Thirteenth part (Silver rows in short forms, migration 18): Silver measured 1,638; the store before
         // measured 2,376; bounded at 1,800, which the store before fails.
         // Fifteenth part (Bronze ids and operations as bytes under one key by WP, dependency documents without
-        // their columns' fields; migration 20): Bronze measured 1,884 and WP rows 1,638 three times, where main
+        // their columns' fields; migration 19): Bronze measured 1,884 and WP rows 1,638 three times, where main
         // measured 2,048 and 1,720 the same day (one page is ~82 bytes a WP here); bounded at 1,970 and 1,700,
         // which the store before fails.
         assertBounds(t, bytes, {

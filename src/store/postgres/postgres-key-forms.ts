@@ -3,7 +3,7 @@ import { storedDependencyDoc } from "../dependency-docs.js";
 import { columnBytes } from "../event-rows.js";
 import { idOfPrefixedUlidBytes, prefixedUlidBytes, ulidBytesFunctionSql } from "../ulid-bytes.js";
 
-// Issue 20, fifteenth part (PostgreSQL migration 20): Bronze rows' keys and dependencies' documents in shorter
+// Issue 20, fifteenth part (PostgreSQL migration 19): Bronze rows' keys and dependencies' documents in shorter
 // forms. After packing (tenth part) a Bronze row is mostly its keys, and PostgreSQL kept a B-tree on its id that
 // no query looks a snapshot up by, beside the one by WP that every reader uses.
 // - `bronze_id` and `previous_bronze_id` as bytes: a `brz_` ULID as its 16 bytes, any other id as its UTF-8
@@ -91,13 +91,13 @@ export const dependencyDocPostgres = (d: string): string =>
   `CASE WHEN left(${d}.doc, 1) = '{' THEN ${d}.doc
     ELSE ${leadingKeysSql(d)} || CASE WHEN ${d}.doc = '}' THEN '}' ELSE ',' || ${d}.doc END END`;
 
-/** The bytea of a text Bronze id column in migration 20 (the forms of bronzeIdBytes). */
+/** The bytea of a text Bronze id column in migration 19 (the forms of bronzeIdBytes). */
 const bronzeIdSql = (column: string): string => `CASE
     WHEN ${column} ~ '^brz_[0-7][0-9A-HJKMNP-TV-Z]{25}$' THEN locus_bronze_ulid_bytes(${column})
     WHEN octet_length(${column}) = 16 THEN decode('00', 'hex') || convert_to(${column}, 'UTF8')
     ELSE convert_to(${column}, 'UTF8') END`;
 
-/** The bytea of the text operation column in migration 20 (the forms of operationBytes). */
+/** The bytea of the text operation column in migration 19 (the forms of operationBytes). */
 const operationSql = `CASE operation
     ${OPERATIONS.slice(1)
       .map((name, at) => `WHEN '${name}' THEN decode('${(at + 1).toString(16).padStart(2, "0")}', 'hex')`)
@@ -106,7 +106,7 @@ const operationSql = `CASE operation
     ELSE CASE WHEN octet_length(operation) = 1 THEN decode('00', 'hex') ELSE ''::bytea END || convert_to(operation, 'UTF8') END`;
 
 /**
- * Migration 20: Bronze keys as bytes with one key, and dependencies' documents without their columns' fields.
+ * Migration 19: Bronze keys as bytes with one key, and dependencies' documents without their columns' fields.
  * Reruns safely: the types change only while bronze_id is text, and only whole documents whose leading keys are
  * exactly their columns' are shortened.
  */

@@ -308,5 +308,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   EVENTS_JOB_TAIL_MIGRATION, // Migration 16 (issue 20, eleventh part): narrower job index, postgres-job-index.ts
   EVENT_FORMS_MIGRATION, // Migration 17 (issue 20, twelfth part): smaller packed events rows, postgres-event-forms.ts
   SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
-  KEY_FORMS_MIGRATION, // Migration 20 (issue 20, fifteenth part): Bronze keys and dependency docs, postgres-key-forms.ts
+  KEY_FORMS_MIGRATION, // Migration 19 (issue 20, fifteenth part): Bronze keys and dependency docs, postgres-key-forms.ts
 ];
