@@ -22,9 +22,12 @@ export const BRONZE_COLD = 128;
 type Row = Record<string, unknown>;
 /**
  * What a block holds for one row: doc text, content_hash, previous_bronze_id, created_at, and (SQLite, fifth
- * part) the bronze_id when the row left it to the block; null: not held.
+ * part) the bronze_id when the row left it to the block; null: not held. PostgreSQL's blocks since its migration
+ * 21 hold every slot whole: the bronze_id, then wp_id, version and operation (postgres-bronze-rows.ts).
  */
-export type BronzeSlot = [string, string, string | null, string, (string | null)?] | null;
+export type BronzeSlot =
+  | [string, string, string | null, string, (string | null)?, string?, number?, string?]
+  | null;
 
 /** Whether a bronze row's doc column is the empty one of a packed row. */
 export const isPackedBronze = (doc: unknown): boolean =>
@@ -69,7 +72,19 @@ export const bronzeBlocksOfRows = (rows: readonly Row[], key: string): number[] 
  * previous_bronze_id, created_at, and bronze_id when the row left it to the block.
  */
 export function withBronzeSlots(rows: Row[], key: string, bodies: ReadonlyMap<number, unknown>): Row[] {
-  const blocks = new Map([...bodies].map(([first, body]) => [first, slotsOf(body)]));
+  return withSlotsOfBlocks(
+    rows,
+    key,
+    new Map([...bodies].map(([first, body]) => [first, bronzeSlotsOf(body)])),
+  );
+}
+
+/** withBronzeSlots with the blocks' slots read already (by first key). */
+export function withSlotsOfBlocks(
+  rows: Row[],
+  key: string,
+  blocks: ReadonlyMap<number, BronzeSlot[]>,
+): Row[] {
   for (const row of rows) {
     if (!isPackedBronze(row.doc)) continue;
     const at = Number(row[key]);
@@ -94,7 +109,8 @@ export function withContentHashes(snapshots: BronzeSnapshot[]): BronzeSnapshot[]
   return snapshots;
 }
 
-function slotsOf(body: unknown): BronzeSlot[] {
+/** The slots of a block's stored body (none when it does not read). */
+export function bronzeSlotsOf(body: unknown): BronzeSlot[] {
   try {
     const slots = JSON.parse(unpackText(body));
     return Array.isArray(slots) ? slots : [];

@@ -2,18 +2,21 @@ import {
   BRONZE_BLOCK,
   BRONZE_COLD,
   type BronzeSlot,
-  bronzeBlockBody,
   bronzeBlockOf,
   bronzeBlocksOfRows,
   bronzeSlot,
   computedContentHashes,
   isPackedBronze,
   withBronzeSlots,
-  withContentHashes,
 } from "../bronze-blocks.js";
-import { bronzeFromTableRows } from "../bronze-rows.js";
 import { hashFromColumn } from "../event-rows.js";
-import type { BronzeSnapshot } from "../store-port.js";
+import {
+  leaveRowsToBlocks,
+  snapshotsWithBlocks,
+  wholeBlockColumns,
+  wholeBlocks,
+  wholeSlot,
+} from "./postgres-bronze-rows.js";
 import { packColdSeries } from "./postgres-cold-series.js";
 import { withBronzeKeysRead } from "./postgres-key-forms.js";
 import { packColdBlocks } from "./postgres-payload-blocks.js";
@@ -80,7 +83,11 @@ export async function packColdBronze(
     start: () => firstBlock(rows),
     pack: (first: number) => packBlock(rows, first),
   };
-  return packColdSeries(rows, series, maxBlocks);
+  // Seventeenth part: blocks written before migration 21 are made whole first (a row is left out only then).
+  const whole = await wholeBlocks(rows, maxBlocks);
+  if (whole.more) return whole;
+  const packed = await packColdSeries(rows, series, maxBlocks - whole.packed);
+  return { packed: whole.packed + packed.packed, more: packed.more };
 }
 
 /** The block of the workspace's first row (its first packing: other workspaces' blocks before it are skipped). */
@@ -89,7 +96,10 @@ async function firstBlock(rows: Rows): Promise<number> {
   return found[0]?.first == null ? 1 : bronzeBlockOf(Number(found[0].first));
 }
 
-/** Packs block `first` (its rows still unpacked; rows packed already stay as they are). */
+/**
+ * Packs block `first` (its rows still unpacked; rows packed already stay as they are), its slots whole
+ * (seventeenth part): its rows that are not their WP's latest, and its WPs' older packed rows, are deleted.
+ */
 async function packBlock(rows: Rows, first: number): Promise<void> {
   const found = await rows(
     `SELECT * FROM bronze WHERE workspace_id = $1 AND bronze_order BETWEEN $2 AND $3 ORDER BY bronze_order`,
@@ -98,15 +108,22 @@ async function packBlock(rows: Rows, first: number): Promise<void> {
   const kept = found.filter((row) => !isPackedBronze(row.doc));
   if (kept.length === 0) return;
   for (const row of kept) withBronzeKeysRead(row).content_hash = hashFromColumn(row.content_hash);
-  const computed = computedContentHashes(await snapshotsOfWps(rows, kept));
+  const wpIds = [...new Set(kept.map((row) => row.wp_id as string))];
+  const computed = computedContentHashes(await snapshotsWithBlocks(rows, wpIds));
   const slots: BronzeSlot[] = new Array(BRONZE_BLOCK).fill(null);
-  for (const row of kept) slots[Number(row.bronze_order) - first] = bronzeSlot(row, computed);
+  for (const row of kept)
+    slots[Number(row.bronze_order) - first] = wholeSlot(
+      row,
+      bronzeSlot(row, computed) as NonNullable<BronzeSlot>,
+    );
+  const [body, keys] = wholeBlockColumns(slots);
   const written = await rows(
-    `INSERT INTO bronze_blocks (workspace_id, first_order, body) VALUES ($1, $2, $3)
+    `INSERT INTO bronze_blocks (workspace_id, first_order, body, wp_keys) VALUES ($1, $2, $3, $4)
      ON CONFLICT DO NOTHING RETURNING first_order`,
-    [first, bronzeBlockBody(slots)],
+    [first, body, keys],
   );
   if (written.length === 0) return; // packed already (a block is written once)
+  await leaveRowsToBlocks(rows, wpIds, first, first + BRONZE_BLOCK - 1, true);
   // Fifteenth part: previous_bronze_id empty, not NULL (a row without NULLs has no null bitmap: 8 bytes less).
   await rows(
     `UPDATE bronze SET doc = ''::bytea, content_hash = ''::bytea, previous_bronze_id = ''::bytea, created_at = ''
@@ -115,17 +132,7 @@ async function packBlock(rows: Rows, first: number): Promise<void> {
   );
 }
 
-/** Every snapshot of these rows' WPs, whole, read before the rows change (what their hashes compute to). */
-async function snapshotsOfWps(rows: Rows, of: readonly Row[]): Promise<BronzeSnapshot[]> {
-  const wps = [...new Set(of.map((row) => row.wp_id as string))];
-  const found = await rows(
-    "SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) ORDER BY wp_id, version",
-    [wps],
-  );
-  return snapshotsOfRows(rows, found);
-}
-
-/** Bronze rows (with bronze_order) with packed rows' values put back from their blocks (every reader calls this). */
+/** Bronze rows (with bronze_order) with packed rows' values put back from their blocks (the search rebuild's read). */
 export async function withBronzeBlocks(rows: Rows, found: Row[]): Promise<Row[]> {
   const firsts = bronzeBlocksOfRows(found, "bronze_order");
   if (firsts.length === 0) return found;
@@ -138,13 +145,4 @@ export async function withBronzeBlocks(rows: Rows, found: Row[]): Promise<Row[]>
     "bronze_order",
     new Map(bodies.map((row) => [Number(row.first_order), row.body])),
   );
-}
-
-/** Whole snapshots from bronze rows as selected (all columns, each WP's rows by version), packed or not. */
-export async function snapshotsOfRows(rows: Rows, found: Row[]): Promise<BronzeSnapshot[]> {
-  // Keys as text (fifteenth part); unpacked rows' hashes from their bytes; packed rows' (text, maybe shortened)
-  // from their blocks.
-  for (const row of found) withBronzeKeysRead(row);
-  for (const row of found) if (!isPackedBronze(row.doc)) row.content_hash = hashFromColumn(row.content_hash);
-  return withContentHashes(bronzeFromTableRows(await withBronzeBlocks(rows, found)));
 }

@@ -3,7 +3,7 @@ import { bronzeColumnValues, bronzeDocColumn, bronzeDocText } from "../bronze-ro
 import { hashBytes } from "../event-rows.js";
 import type { BronzeSnapshot } from "../store-port.js";
 import { plainText } from "../stored-json.js";
-import { snapshotsOfRows } from "./postgres-bronze-blocks.js";
+import { snapshotsWithBlocks } from "./postgres-bronze-rows.js";
 import { bronzeIdBytes, bronzeIdFromColumn, operationBytes } from "./postgres-key-forms.js";
 
 // Section 9 on PostgreSQL: Bronze snapshots, one per WP write (a row stores only what its previous snapshot does
@@ -72,12 +72,9 @@ export async function putBronzes(write: Write, snapshots: readonly BronzeSnapsho
 
 /** Every snapshot of a WP (all WPs when omitted), oldest first, whole. */
 export async function bronzeSnapshots(rows: Rows, wpId?: string): Promise<BronzeSnapshot[]> {
-  const found =
-    wpId === undefined
-      ? await rows("SELECT * FROM bronze WHERE workspace_id = $1 ORDER BY wp_id, version")
-      : await rows("SELECT * FROM bronze WHERE workspace_id = $1 AND wp_id = $2 ORDER BY version", [wpId]);
-  // Issue 20, tenth part: packed rows put back from their blocks (postgres-bronze-blocks.ts).
-  return snapshotsOfRows(rows, found);
+  // Issue 20, tenth part: packed rows put back from their blocks; seventeenth: snapshots only blocks hold
+  // (postgres-bronze-rows.ts).
+  return snapshotsWithBlocks(rows, wpId === undefined ? undefined : [wpId]);
 }
 
 /** The id of a WP's latest snapshot (undefined: none), by the primary key (workspace_id, wp_id, version, ...). */
