@@ -30,6 +30,8 @@ import { packColdBlocks } from "./postgres-payload-blocks.js";
 // workspace's rows of that range (fewer, still correct). A packed row is UPDATEd to empty doc, content_hash,
 // created_at and previous_bronze_id; it keeps bronze_id (the primary key), wp_id, version and operation, which
 // queries select on. Its old version is dead space until `locus compact` rewrites `bronze` (postgres-free-space.ts).
+// Seventeenth part (migration 21): only each WP's latest row stays so; the others are deleted, their block holding
+// them whole (postgres-bronze-rows.ts).
 // `rows` runs a statement with `$1` bound to the workspace.
 
 type Row = Record<string, unknown>;
