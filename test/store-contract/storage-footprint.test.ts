@@ -130,11 +130,14 @@ describe("storage per WP of a standard day (issue 20)", () => {
         // their columns' fields; migration 19): Bronze measured 1,884 and WP rows 1,638 three times, where main
         // measured 2,048 and 1,720 the same day (one page is ~82 bytes a WP here); bounded at 1,970 and 1,700,
         // which the store before fails.
+        // Eighteenth part (Gold keeps its tsvector, not its texts, and its hashes as bytes; migration 22): Gold
+        // measured 1,065 twice, where main measured 1,311 the same day (one page is ~55 bytes a WP here); bounded
+        // at 1,150, which the store before fails.
         assertBounds(t, bytes, {
           events: 3_800,
           bronze: 1_970,
           silver: 1_800,
-          gold: 1_600,
+          gold: 1_150,
           wp_rows: 1_700,
           total: 14_500,
         });

@@ -166,6 +166,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // stop words, like SQLite's porter tokenizer (queries drop stop words themselves, and a query of stop words
   // only must still match). Silver: one row per chunk, embedding NULL until the queue is drained. change_seq
   // tells in-memory vector indexes which WPs changed; search_meta holds the model and a rebuild generation.
+  // Migration 22 takes the texts out of search_docs and makes the tsvector an ordinary column (postgres-gold-forms.ts).
   `
   CREATE TEXT SEARCH DICTIONARY locus_english_stem (TEMPLATE = snowball, Language = english);
   CREATE TEXT SEARCH CONFIGURATION locus_english (COPY = english);
@@ -250,7 +251,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // table of their own: ranking 13,500 titles read their rows from search_docs' wide ones (~800 bytes: the texts
   // and the full tsvector), ~20 ms of heap reads at 100K WPs. A trigger keeps it equal to search_docs' titles on
   // every path that writes them (a job, a sync, a rebuild, a removal), in the statement that writes them. Written
-  // to run again safely, as the other migrations are (a store whose version was set back runs it twice).
+  // to run again safely, as the other migrations are (a store whose version was set back runs it twice). Since
+  // migration 22 the trigger follows the tsvector's title part (postgres-gold-forms.ts), and that migration, run
+  // after this one again, puts it back.
   `
   CREATE TABLE IF NOT EXISTS search_titles (
     workspace_id TEXT COLLATE "C" NOT NULL,
