@@ -1,5 +1,6 @@
 // Test support: damages the stored search layers with SQL on the store's own rows (test-only raw access), so a
 // rebuild test can show the rebuild really regenerates them instead of leaving what the incremental path wrote.
+import { keywordTsvSql } from "../../src/store/postgres/postgres-gold-forms.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { LocusStore } from "../../src/store/store-port.js";
@@ -30,13 +31,13 @@ export async function damageSearch(
   }
   if (store instanceof PostgresStore) {
     const ws = [store.workspace];
+    // Since migration 22 a keyword row is its tsvector (its texts are Silver's): NULL is not indexed.
     await store.rawQueryForTests(
-      `UPDATE search_docs SET title = NULL, description = NULL, packet = NULL
-        WHERE workspace_id = $1 AND wp_id IN (${ids})`,
+      `UPDATE search_docs SET tsv = NULL WHERE workspace_id = $1 AND wp_id IN (${ids})`,
       ws,
     );
     await store.rawQueryForTests(
-      `UPDATE search_docs SET title = 'quartz nonsense', description = 'quartz'
+      `UPDATE search_docs SET tsv = ${keywordTsvSql("'quartz nonsense'", "'quartz'", "''", "wp_id")}
         WHERE workspace_id = $1 AND wp_id = ${garble}`,
       ws,
     );

@@ -18,6 +18,7 @@ import { parseWorkspaceConfig } from "../../src/operations/workspace-config.js";
 import { textToEmbed } from "../../src/search/chunking.js";
 import { HashEmbeddingProvider } from "../../src/search/hash-embedding-provider.js";
 import { searchDocumentOf } from "../../src/search/search-document.js";
+import { hashFromColumn } from "../../src/store/event-rows.js";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
 import {
   SILVER_FORMS_MIGRATION,
@@ -188,7 +189,7 @@ describe("short forms of Silver rows (issue 20, thirteenth part, PostgreSQL)", {
           keyword: { ...(fields?.get(wpId) ?? { title: "", description: "", packet: "" }), packet: "more" },
           keyword_hash: "0".repeat(64),
           chunks: [],
-          silver_hash: docs.silver_hash as string,
+          silver_hash: hashFromColumn(docs.silver_hash), // bytes since migration 22
         };
         await store.transaction(async (tx) =>
           many

@@ -2,6 +2,7 @@ import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { BRONZE_ROWS_MIGRATION } from "./postgres-bronze-rows.js";
 import { EVENT_FORMS_MIGRATION } from "./postgres-event-forms.js";
+import { GOLD_FORMS_MIGRATION } from "./postgres-gold-forms.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
 import { KEY_FORMS_MIGRATION } from "./postgres-key-forms.js";
 import { PAYLOAD_BLOCKS_MIGRATION } from "./postgres-payload-blocks.js";
@@ -166,6 +167,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // stop words, like SQLite's porter tokenizer (queries drop stop words themselves, and a query of stop words
   // only must still match). Silver: one row per chunk, embedding NULL until the queue is drained. change_seq
   // tells in-memory vector indexes which WPs changed; search_meta holds the model and a rebuild generation.
+  // Migration 22 takes the texts out of search_docs and makes the tsvector an ordinary column (postgres-gold-forms.ts).
   `
   CREATE TEXT SEARCH DICTIONARY locus_english_stem (TEMPLATE = snowball, Language = english);
   CREATE TEXT SEARCH CONFIGURATION locus_english (COPY = english);
@@ -250,7 +252,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // table of their own: ranking 13,500 titles read their rows from search_docs' wide ones (~800 bytes: the texts
   // and the full tsvector), ~20 ms of heap reads at 100K WPs. A trigger keeps it equal to search_docs' titles on
   // every path that writes them (a job, a sync, a rebuild, a removal), in the statement that writes them. Written
-  // to run again safely, as the other migrations are (a store whose version was set back runs it twice).
+  // to run again safely, as the other migrations are (a store whose version was set back runs it twice). Since
+  // migration 22 the trigger follows the tsvector's title part (postgres-gold-forms.ts), and that migration, run
+  // after this one again, puts it back.
   `
   CREATE TABLE IF NOT EXISTS search_titles (
     workspace_id TEXT COLLATE "C" NOT NULL,
@@ -258,9 +262,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     title_tsv TSVECTOR NOT NULL,
     PRIMARY KEY (workspace_id, wp_id)
   );
-  INSERT INTO search_titles (workspace_id, wp_id, title_tsv)
-    SELECT workspace_id, wp_id, to_tsvector('locus_english'::regconfig, title) FROM search_docs WHERE title IS NOT NULL
-    ON CONFLICT (workspace_id, wp_id) DO UPDATE SET title_tsv = excluded.title_tsv;
+  DO $titles$ BEGIN -- a store set back from migration 22 on has no texts, and its titles are already there
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'search_docs'::regclass AND attname = 'title'
+        AND NOT attisdropped) THEN
+      INSERT INTO search_titles (workspace_id, wp_id, title_tsv)
+        SELECT workspace_id, wp_id, to_tsvector('locus_english'::regconfig, title) FROM search_docs
+        WHERE title IS NOT NULL
+        ON CONFLICT (workspace_id, wp_id) DO UPDATE SET title_tsv = excluded.title_tsv;
+    END IF;
+  END $titles$;
   CREATE INDEX IF NOT EXISTS search_titles_keyword ON search_titles USING GIN (title_tsv);
   CREATE OR REPLACE FUNCTION locus_follow_search_titles() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
@@ -311,4 +321,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
   KEY_FORMS_MIGRATION, // Migration 19 (issue 20, fifteenth part): Bronze keys and dependency docs, postgres-key-forms.ts
   BRONZE_ROWS_MIGRATION, // Migration 21 (issue 20, seventeenth part): packed Bronze rows left to blocks, postgres-bronze-rows.ts
+  GOLD_FORMS_MIGRATION, // Migration 22 (issue 20, eighteenth part): Gold without its texts, postgres-gold-forms.ts
 ];

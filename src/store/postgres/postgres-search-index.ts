@@ -14,10 +14,12 @@ import type {
 } from "../../search/search-index-port.js";
 import { quantizeVector } from "../../search/vector-quantization.js";
 import { snapshotOfDocColumn } from "../bronze-rows.js";
+import { hashBytes, hashFromColumn } from "../event-rows.js";
 import type { WpQuery } from "../store-port.js";
 import { chunkVectorOf } from "../vector-rows.js";
 import { withBronzeBlocks } from "./postgres-bronze-blocks.js";
 import { commonTermIndexes } from "./postgres-common-terms.js";
+import { DOCUMENT_TEXTS, keywordTextsOfRows, keywordTsvSql } from "./postgres-gold-forms.js";
 import { bronzeIdFromColumn } from "./postgres-key-forms.js";
 import type { PostgresPipeline } from "./postgres-pipeline.js";
 import {
@@ -39,11 +41,15 @@ import {
 import { buildWpQuery } from "./postgres-wp-query.js";
 
 // Section 9 on PostgreSQL (tables: migration 3 of postgres-schema.ts), the twin of sqlite-search-index.ts. Gold
-// keyword index: a generated tsvector per WP ranked by ts_rank_cd (title > description > packet). Silver: chunk
+// keyword index: a tsvector per WP ranked by ts_rank_cd (title > description > packet), its texts read from Silver
+// (postgres-gold-forms.ts, migration 22). Silver: chunk
 // rows whose NULL embedding is the embedding queue. Every method runs on the job's client inside its transaction
 // (the keyword row commits with the WP write), and every statement is scoped by `$1` = the workspace (9).
 
 type Row = Record<string, unknown>;
+
+/** A hash column's text (bytes since migration 22), NULL kept. */
+const hashOrNull = (value: unknown): string | null => (value == null ? null : hashFromColumn(value));
 
 /** SearchIndexPort of the PostgreSQL backend, bound to one transaction's client and one workspace. */
 export class PostgresSearchIndex implements SearchIndexPort {
@@ -83,8 +89,8 @@ export class PostgresSearchIndex implements SearchIndexPort {
     await this.pipeline.write(INDEX_DOCUMENT, [
       doc.wp_id,
       doc.bronze_id,
-      doc.keyword_hash,
-      doc.silver_hash,
+      hashBytes(doc.keyword_hash),
+      hashBytes(doc.silver_hash),
       title,
       description,
       packet,
@@ -99,7 +105,12 @@ export class PostgresSearchIndex implements SearchIndexPort {
        WHERE workspace_id = $1 AND wp_id = ANY($2::text[])`,
       [docs.map((doc) => doc.wp_id)],
     );
-    const stored = new Map(rows.map((row) => [row.wp_id as string, row]));
+    const stored = new Map(
+      rows.map((row) => [
+        row.wp_id as string,
+        { ...row, keyword_hash: hashOrNull(row.keyword_hash), silver_hash: hashOrNull(row.silver_hash) },
+      ]),
+    );
     const changed = docs.filter((doc) => {
       const row = stored.get(doc.wp_id);
       return row?.keyword_hash !== doc.keyword_hash || row?.silver_hash !== doc.silver_hash;
@@ -110,8 +121,8 @@ export class PostgresSearchIndex implements SearchIndexPort {
     await this.rows(UPSERT_DOCS, [
       pick((d) => d.wp_id),
       pick((d) => d.bronze_id),
-      pick((d) => d.keyword_hash),
-      pick((d) => d.silver_hash),
+      pick((d) => hashBytes(d.keyword_hash)),
+      pick((d) => hashBytes(d.silver_hash)),
       pick((d) => d.keyword.title),
       pick((d) => d.keyword.description),
       pick((d) => d.keyword.packet),
@@ -127,8 +138,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
   async removeWp(wpId: string): Promise<void> {
     await this.rows("DELETE FROM search_silver WHERE workspace_id = $1 AND wp_id = $2", [wpId]);
     await this.rows(
-      `UPDATE search_docs SET bronze_id = NULL, keyword_hash = NULL, silver_hash = NULL, title = NULL,
-         description = NULL, packet = NULL,
+      `UPDATE search_docs SET bronze_id = NULL, keyword_hash = NULL, silver_hash = NULL, tsv = NULL,
          change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1)
        WHERE workspace_id = $1 AND wp_id = $2`,
       [wpId],
@@ -161,17 +171,8 @@ export class PostgresSearchIndex implements SearchIndexPort {
   }
 
   async documentTexts(wpIds: readonly string[]): Promise<Map<string, KeywordFields>> {
-    const rows = await this.rows(
-      `SELECT wp_id, title, description, packet FROM search_docs
-       WHERE workspace_id = $1 AND wp_id = ANY($2::text[]) AND title IS NOT NULL`,
-      [[...wpIds]],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.wp_id as string,
-        { title: r.title as string, description: r.description as string, packet: r.packet as string },
-      ]),
-    );
+    // Issue 20, eighteenth part: the texts the keyword row was made from are its WP's Silver chunks'.
+    return keywordTextsOfRows(await this.rows(DOCUMENT_TEXTS, [[...wpIds]]));
   }
 
   async state(): Promise<SearchIndexState> {
@@ -285,10 +286,7 @@ export class PostgresSearchIndex implements SearchIndexPort {
   }
 
   async rebuildKeywordIndex(): Promise<number> {
-    await this.rows(
-      `UPDATE search_docs SET keyword_hash = NULL, title = NULL, description = NULL, packet = NULL
-       WHERE workspace_id = $1`,
-    );
+    await this.rows("UPDATE search_docs SET keyword_hash = NULL, tsv = NULL WHERE workspace_id = $1");
     let after = "";
     let count = 0;
     for (;;) {
@@ -308,9 +306,9 @@ export class PostgresSearchIndex implements SearchIndexPort {
       for (const [wpId, chunks] of byWp) {
         const fields = keywordFieldsOf(chunks);
         await this.rows(
-          `UPDATE search_docs SET keyword_hash = $3, title = $4, description = $5, packet = $6
+          `UPDATE search_docs SET keyword_hash = $3, tsv = ${keywordTsvSql("$4::text", "$5::text", "$6::text", "$2")}
            WHERE workspace_id = $1 AND wp_id = $2`,
-          [wpId, keywordHashOf(fields), fields.title, fields.description, fields.packet],
+          [wpId, hashBytes(keywordHashOf(fields)), fields.title, fields.description, fields.packet],
         );
         count++;
         after = wpId;

@@ -2,6 +2,7 @@
 // `$1` is always the workspace id (9).
 import type { KeywordPlan } from "../../search/keyword-plan.js";
 import type { KeywordQuery } from "../../search/search-index-port.js";
+import { keywordTsvSql } from "./postgres-gold-forms.js";
 import { silverTextHashSql } from "./postgres-silver-forms.js";
 
 /**
@@ -14,8 +15,8 @@ const RANK_NORMALIZATION = 1;
 
 /**
  * A WP's keyword row and Silver chunks after a write, in one statement that nothing waits for (issue 16): $2 wp_id,
- * $3 bronze_id, $4 keyword_hash, $5 silver_hash, $6..$8 title, description, packet (the tsvector is a generated
- * column), $9..$15 the chunks' arrays of silver_id (bytes), kind (code), ordinal, prefix and text_hash as stored
+ * $3 bronze_id, $4 keyword_hash, $5 silver_hash (bytes: hashBytes), $6..$8 title, description, packet (the
+ * tsvector is computed from them; the texts are not stored: postgres-gold-forms.ts), $9..$15 the chunks' arrays of silver_id (bytes), kind (code), ordinal, prefix and text_hash as stored
  * (postgres-silver-forms.ts's storedChunkTexts), content and text hash (what an old embedding is matched by). The
  * hashes stored before the statement decide: the row is rewritten only when a hash changed, the chunks only when
  * the Silver hash did, and a chunk whose embedded text was already embedded with the index's current model keeps
@@ -32,13 +33,13 @@ export const INDEX_DOCUMENT = `WITH before AS (
          WHERE b.silver_hash = $5 AND b.keyword_hash IS DISTINCT FROM $4 AND b.bronze_id IS DISTINCT FROM $3
            AND s.workspace_id = $1 AND s.wp_id = $2 AND s.bronze_id IS NULL),
        doc AS (
-         INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
-           description, packet)
+         INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, tsv)
          VALUES ($1, $2, $3, $4, $5,
-           (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1), $6, $7, $8)
+           (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM search_docs WHERE workspace_id = $1),
+           ${keywordTsvSql("$6::text", "$7::text", "$8::text", "$2")})
          ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
            keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
-           title = excluded.title, description = excluded.description, packet = excluded.packet
+           tsv = excluded.tsv
          WHERE search_docs.keyword_hash IS DISTINCT FROM excluded.keyword_hash
            OR search_docs.silver_hash IS DISTINCT FROM excluded.silver_hash
          RETURNING 1),
@@ -58,17 +59,19 @@ export const INDEX_DOCUMENT = `WITH before AS (
          LIMIT 1) k ON true
        WHERE EXISTS (SELECT 1 FROM silver_changed)`;
 
-/** INDEX_DOCUMENT's keyword row for many WPs ($2..$8 arrays, in order): change_seq counts on from the workspace's highest. */
-export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, title,
-         description, packet)
+/**
+ * INDEX_DOCUMENT's keyword row for many WPs ($2..$8 arrays, in order; the hashes as bytes): change_seq counts on
+ * from the workspace's highest.
+ */
+export const UPSERT_DOCS = `INSERT INTO search_docs (workspace_id, wp_id, bronze_id, keyword_hash, silver_hash, change_seq, tsv)
        SELECT $1, d.wp_id, d.bronze_id, d.keyword_hash, d.silver_hash,
          (SELECT COALESCE(MAX(change_seq), 0) FROM search_docs WHERE workspace_id = $1) + d.n,
-         d.title, d.description, d.packet
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         ${keywordTsvSql("d.title", "d.description", "d.packet", "d.wp_id")}
+       FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::text[], $7::text[], $8::text[])
          WITH ORDINALITY AS d(wp_id, bronze_id, keyword_hash, silver_hash, title, description, packet, n)
        ON CONFLICT (workspace_id, wp_id) DO UPDATE SET bronze_id = excluded.bronze_id,
          keyword_hash = excluded.keyword_hash, silver_hash = excluded.silver_hash, change_seq = excluded.change_seq,
-         title = excluded.title, description = excluded.description, packet = excluded.packet`;
+         tsv = excluded.tsv`;
 
 /**
  * INDEX_DOCUMENT's chunks for many WPs: $2 their ids, $3..$10 one array entry per chunk (its wp_id first). A chunk's
@@ -155,5 +158,4 @@ export const LAST_CHANGE_SEQ =
   "SELECT COALESCE(MAX(change_seq), 0) AS seq FROM search_docs WHERE workspace_id = $1";
 
 /** The workspace's indexed WPs (an index scan of the workspace's rows: counted rarely, see commonTerms). */
-export const COUNT_DOCS =
-  "SELECT COUNT(*) AS n FROM search_docs WHERE workspace_id = $1 AND title IS NOT NULL";
+export const COUNT_DOCS = "SELECT COUNT(*) AS n FROM search_docs WHERE workspace_id = $1 AND tsv IS NOT NULL";
