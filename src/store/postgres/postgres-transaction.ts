@@ -8,6 +8,7 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
+import { decodeBlock } from "../event-block-body.js";
 import { hashFromColumn } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
@@ -320,9 +321,15 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async eventHashAt(seq: number): Promise<string | undefined> {
-    const sql = "SELECT hash FROM events WHERE workspace_id = $1 AND seq = $2";
-    const rows = await this.rows(sql, [seq]);
-    return rows[0] === undefined ? undefined : hashFromColumn(rows[0].hash);
+    // A row, or (issue 20, sixteenth part) an event in the block that covers the seq.
+    const sql = `SELECT hash, NULL::bytea AS body FROM events WHERE workspace_id = $1 AND seq = $2
+      UNION ALL SELECT NULL, body FROM event_blocks WHERE workspace_id = $1 AND first_seq <= $2 AND last_seq >= $2`;
+    for (const row of await this.rows(sql, [seq])) {
+      if (row.body === null) return hashFromColumn(row.hash);
+      const held = decodeBlock(row.body as Buffer).find(({ event }) => event.seq === seq);
+      if (held !== undefined) return held.event.hash;
+    }
+    return undefined;
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
