@@ -17,7 +17,7 @@ export type LayerBytes = Record<Layer, number> & { total: number };
 
 /** The layer a table or index belongs to, by its name (the same names in both backends). */
 export function layerOf(name: string): Layer {
-  if (/^(events|purged_events|event_payload_blocks|event_terms)\b|^events_|_events_|_event_terms_/.test(name))
+  if (/^(events|purged_events|event_payload_blocks|event_terms)\b|^events_|^event_blocks|_events_|_event_terms_/.test(name))
     return "events";
   if (/bronze/.test(name)) return "bronze";
   if (/search_silver/.test(name)) return "silver";

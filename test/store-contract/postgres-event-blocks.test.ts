@@ -16,6 +16,7 @@ import type { StoredEvent } from "../../src/domain/events/stored-event.js";
 import { verifyStore } from "../../src/operations/flight-recorder.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
+import { type BlockEvent, decodeBlock, encodeBlock } from "../../src/store/event-block-body.js";
 import { EVENT_BLOCKS_MIGRATION } from "../../src/store/postgres/postgres-event-blocks.js";
 import { packColdBlocks } from "../../src/store/postgres/postgres-payload-blocks.js";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
@@ -233,30 +234,32 @@ describe("PostgreSQL cold events whole in blocks (issue 20, sixteenth part)", {
     }
   });
 
-  it("a whole block edited outside Locus fails the read, named by a seq of it; what comes before verifies", async () => {
+  it("a whole block edited outside Locus fails verify at the event it changed, or at its first seq", async () => {
     const s = await freshStore("whole_blocks_edit");
     try {
       await runStandardDay(s.engine, 0, 40);
       assert.ok((await compactStore(s.store)) >= 2);
-      for (const first of [129, 1]) {
-        const [block] = await s.raw(
-          "SELECT body FROM event_blocks WHERE workspace_id = $1 AND first_seq = $2",
-          [first],
-        );
-        const body = Buffer.from((block as Row).body as Buffer);
-        body[body.length - 9] = (body[body.length - 9] as number) ^ 0xff;
-        await s.raw("UPDATE event_blocks SET body = $3 WHERE workspace_id = $1 AND first_seq = $2", [
-          first,
-          body,
-        ]);
-        const report = await verifyStore(s.store);
+      const bodyOf = async (first: number) =>
+        (
+          (
+            await s.raw("SELECT body FROM event_blocks WHERE workspace_id = $1 AND first_seq = $2", [first])
+          )[0] as Row
+        ).body as Buffer;
+      const put = (first: number, body: Buffer) =>
+        s.raw("UPDATE event_blocks SET body = $3 WHERE workspace_id = $1 AND first_seq = $2", [first, body]);
+      // An event's column changed inside a block that still reads: the chain breaks at that event.
+      const entries = decodeBlock(await bodyOf(129));
+      (entries[9] as BlockEvent).event.actor_id = "mallory";
+      await put(129, encodeBlock(entries));
+      for (const pageSize of [1_000, 50])
+        assert.equal((await verifyStore(s.store, { pageSize })).first_bad_seq, 138, `pages of ${pageSize}`);
+      // A body that does not read: named by the block's first seq, what comes before verified.
+      const body = await bodyOf(1);
+      await put(1, body.subarray(0, body.length >> 1));
+      for (const pageSize of [1_000, 50]) {
+        const report = await verifyStore(s.store, { pageSize });
         assert.equal(report.ok, false);
-        assert.equal(report.first_bad_seq, first, `block ${first}`);
-        assert.equal(
-          (await verifyStore(s.store, { pageSize: 50 })).first_bad_seq,
-          first,
-          `block ${first}, pages`,
-        );
+        assert.equal(report.first_bad_seq, 1, `pages of ${pageSize}`);
       }
     } finally {
       await s.store.close();
