@@ -80,7 +80,8 @@ export interface BlockQuery {
   /** SQL condition on event_blocks columns; its parameters are `values`, from `$5` on. */
   where?: string;
   values?: unknown[];
-  keep?: (entry: BlockEvent) => boolean;
+  /** The events kept, by the columns a block record gives without decoding the event. */
+  keep?: (record: BlockRecord) => boolean;
   /** At most this many events (the first by seq). */
   limit?: number;
 }
@@ -93,8 +94,8 @@ export async function blockEvents(rows: Rows, query: BlockQuery): Promise<BlockE
     query,
     () => found.length,
     (record) => {
-      const entry = { event: record.event(), wp_id: record.wp_id, related_wp_id: record.related_wp_id };
-      if (query.keep === undefined || query.keep(entry)) found.push(entry);
+      if (query.keep === undefined || query.keep(record))
+        found.push({ event: record.event(), wp_id: record.wp_id, related_wp_id: record.related_wp_id });
     },
   );
   return found;

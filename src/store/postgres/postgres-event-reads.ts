@@ -56,9 +56,9 @@ export async function readEventsPostgres(rows: Rows, query: EventQuery): Promise
       : jobs !== undefined
         ? { where: `job_tails && ${jobTailsOf("$5")}`, values: [jobs] }
         : {}),
-    keep: (entry) =>
-      (wpId === undefined || entry.wp_id === wpId || entry.related_wp_id === wpId) &&
-      (jobIds === undefined || wanted.has(entry.event.job_id)),
+    keep: (record) =>
+      (wpId === undefined || record.wp_id === wpId || record.related_wp_id === wpId) &&
+      (jobIds === undefined || wanted.has(record.job_id)),
   });
   return mergeBySeq(fromRows, eventsOf(fromBlocks), query.limit);
 }

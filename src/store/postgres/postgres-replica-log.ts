@@ -57,7 +57,7 @@ export class PostgresReplicaLog implements ReplicaLog {
       where: `first_seq IN (SELECT b.first_seq FROM unnest($5::bytea[]) u
         JOIN event_blocks b ON b.workspace_id = $1 AND b.high_uuid >= u AND b.low_uuid <= u)`,
       values: [bytes],
-      keep: (entry) => offered.has(entry.event.event_uuid),
+      keep: (record) => offered.has(record.event_uuid),
     });
     for (const entry of inBlocks) known.add(entry.event.event_uuid);
     return known;
@@ -86,7 +86,7 @@ export class PostgresReplicaLog implements ReplicaLog {
         : {
             where: blockMayReplica("$5"),
             values: [replicaId],
-            keep: ({ event }) => event.replica_id === replicaId && event.sequence > afterSequence,
+            keep: (record) => record.replica_id === replicaId && record.sequence > afterSequence,
           }),
     });
     return mergeBySeq(fromRows, eventsOf(fromBlocks), query.limit);
@@ -105,9 +105,9 @@ export class PostgresReplicaLog implements ReplicaLog {
     const fromBlocks = await blockEvents(this.rows, {
       where: "wp_ids && $5::text[]",
       values: [[...wpIds]],
-      keep: (entry) =>
-        (entry.wp_id !== null && wanted.has(entry.wp_id)) ||
-        (entry.related_wp_id !== null && wanted.has(entry.related_wp_id)),
+      keep: (record) =>
+        (record.wp_id !== null && wanted.has(record.wp_id)) ||
+        (record.related_wp_id !== null && wanted.has(record.related_wp_id)),
     });
     const fromRows = (await withBlocks(this.rows, rows)).map(eventFromRow);
     return mergeBySeq(fromRows, eventsOf(fromBlocks)).filter((event) => {
@@ -150,7 +150,7 @@ export class PostgresReplicaLog implements ReplicaLog {
     const fromBlocks = await blockEvents(this.rows, {
       where: blockMayName("$5"),
       values: [names],
-      keep: ({ event }) => names.includes(event.event_name),
+      keep: (record) => names.includes(record.event_name),
     });
     return mergeBySeq((await withBlocks(this.rows, rows)).map(eventFromRow), eventsOf(fromBlocks));
   }

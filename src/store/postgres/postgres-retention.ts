@@ -41,7 +41,7 @@ export async function purgeCandidates(rows: Rows, before: string): Promise<Purge
   const inBlocks = await blockEvents(rows, {
     where: `(first_ms IS NULL OR first_ms < $5) AND ${blockMayName("$6")}`,
     values: [boundMs(before), PURGEABLE],
-    keep: ({ event }) => PURGEABLE.includes(event.event_name) && timestampIsBefore(event.timestamp, before),
+    keep: (record) => PURGEABLE.includes(record.event_name) && timestampIsBefore(record.timestamp, before),
   });
   const fromBlocks = inBlocks.map(({ event }) => ({
     seq: event.seq,
@@ -72,7 +72,7 @@ async function jobsWithOtherEvents(jobIds: readonly string[], rows: Rows): Promi
   const inBlocks = await blockEvents(rows, {
     where: `job_tails && ${jobTailsOf("$5")}`,
     values: [jobs],
-    keep: ({ event }) => wanted.has(event.job_id) && !PURGEABLE.includes(event.event_name),
+    keep: (record) => wanted.has(record.job_id) && !PURGEABLE.includes(record.event_name),
   });
   for (const { event } of inBlocks) busy.add(event.job_id);
   return busy;
