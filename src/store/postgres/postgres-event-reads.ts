@@ -1,7 +1,8 @@
 import type { StoredEvent } from "../../domain/events/stored-event.js";
+import { blockRecords } from "../event-block-body.js";
 import type { DerivedEventColumns } from "../event-derived-columns.js";
 import { derivedColumnsFromRow } from "../event-derived-columns.js";
-import { eventFromRow, uuidBytes } from "../event-rows.js";
+import { eventFromRow, hashFromColumn, uuidBytes } from "../event-rows.js";
 import type { EventQuery } from "../store-port.js";
 import {
   blockDerivedColumns,
@@ -72,4 +73,16 @@ export async function readDerivedColumnsPostgres(
     ORDER BY seq LIMIT $3`;
   const fromRows = (await rows(sql, [page.afterSeq ?? 0, page.limit ?? null])).map(derivedColumnsFromRow);
   return mergeBySeq(fromRows, await blockDerivedColumns(rows, page), page.limit);
+}
+
+/** The hash of the event at `seq`: its row's, or (issue 20, sixteenth part) the event's in the block covering it. */
+export async function eventHashAt(rows: Rows, seq: number): Promise<string | undefined> {
+  const sql = `SELECT hash, NULL::bytea AS body FROM events WHERE workspace_id = $1 AND seq = $2
+    UNION ALL SELECT NULL, body FROM event_blocks WHERE workspace_id = $1 AND first_seq <= $2 AND last_seq >= $2`;
+  for (const row of await rows(sql, [seq])) {
+    if (row.body === null) return hashFromColumn(row.hash);
+    const held = blockRecords(row.body as Buffer).find((record) => record.seq === seq);
+    if (held !== undefined) return held.event().hash;
+  }
+  return undefined;
 }

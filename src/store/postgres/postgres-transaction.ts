@@ -8,8 +8,6 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
-import { decodeBlock } from "../event-block-body.js";
-import { hashFromColumn } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
@@ -28,6 +26,7 @@ import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-sta
 import { bronzeSnapshots, lastBronzeIdOf, putBronze, putBronzes } from "./postgres-bronze.js";
 import { packColdRows } from "./postgres-bronze-blocks.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
+import { eventHashAt } from "./postgres-event-reads.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
 import { getIdempotent, jobIdUsed, putIdempotent } from "./postgres-idempotency.js";
 import { bronzeIdFromColumn, storedDependencyDocPostgres } from "./postgres-key-forms.js";
@@ -321,15 +320,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async eventHashAt(seq: number): Promise<string | undefined> {
-    // A row, or (issue 20, sixteenth part) an event in the block that covers the seq.
-    const sql = `SELECT hash, NULL::bytea AS body FROM events WHERE workspace_id = $1 AND seq = $2
-      UNION ALL SELECT NULL, body FROM event_blocks WHERE workspace_id = $1 AND first_seq <= $2 AND last_seq >= $2`;
-    for (const row of await this.rows(sql, [seq])) {
-      if (row.body === null) return hashFromColumn(row.hash);
-      const held = decodeBlock(row.body as Buffer).find(({ event }) => event.seq === seq);
-      if (held !== undefined) return held.event.hash;
-    }
-    return undefined;
+    return eventHashAt(this.rows, seq); // a row, or an event in a block (postgres-event-reads.ts)
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
