@@ -15,10 +15,13 @@ export type Layer = (typeof LAYERS)[number];
 /** Bytes per layer (and their total). */
 export type LayerBytes = Record<Layer, number> & { total: number };
 
+/** The tables and indexes of the events layer (event_blocks and its indexes since issue 20's sixteenth part). */
+const EVENTS_LAYER =
+  /^(events|purged_events|event_payload_blocks|event_terms)\b|^events_|^event_blocks|_events_|_event_terms_/;
+
 /** The layer a table or index belongs to, by its name (the same names in both backends). */
 export function layerOf(name: string): Layer {
-  if (/^(events|purged_events|event_payload_blocks|event_terms)\b|^events_|_events_|_event_terms_/.test(name))
-    return "events";
+  if (EVENTS_LAYER.test(name)) return "events";
   if (/bronze/.test(name)) return "bronze";
   if (/search_silver/.test(name)) return "silver";
   // search_docs: on PostgreSQL it holds the keyword text and its tsvector (Gold); on SQLite, a few ids per WP.

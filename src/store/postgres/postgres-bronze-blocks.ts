@@ -18,8 +18,8 @@ import {
   wholeSlot,
 } from "./postgres-bronze-rows.js";
 import { packColdSeries } from "./postgres-cold-series.js";
+import { packWholeBlocks } from "./postgres-event-packing.js";
 import { withBronzeKeysRead } from "./postgres-key-forms.js";
-import { packColdBlocks } from "./postgres-payload-blocks.js";
 
 // Issue 20, tenth part: cold Bronze rows packed in blocks on PostgreSQL, the twin of sqlite-bronze-blocks.ts over
 // the shared ../bronze-blocks.ts, by maintenance (packColdRows under the workspace lock), never by a job. SQLite
@@ -58,7 +58,8 @@ export async function packColdRows(
   head: number,
   maxBlocks: number,
 ): Promise<{ packed: number; more: boolean }> {
-  const events = await packColdBlocks(rows, head, maxBlocks);
+  // Issue 20, sixteenth part: events leave the table whole (postgres-event-packing.ts).
+  const events = await packWholeBlocks(rows, head, maxBlocks);
   const bronze = await packColdBronze(rows, maxBlocks - events.packed);
   return { packed: events.packed + bronze.packed, more: events.more || bronze.more };
 }

@@ -32,7 +32,13 @@ export const REWRITTEN_TABLES = [
  * old versions dead), rewritten after those of REWRITTEN_TABLES only when this compact packed blocks (tenth part:
  * Bronze's too, postgres-bronze-blocks.ts).
  */
-export const PACKED_TABLES = ["event_payload_blocks", "bronze_blocks", "events", "bronze"] as const;
+export const PACKED_TABLES = [
+  "event_payload_blocks",
+  "event_blocks",
+  "bronze_blocks",
+  "events",
+  "bronze",
+] as const;
 
 /** How long each table's rewrite waits for its lock before it is left for the next compact. */
 export const LOCK_WAIT = "2s";

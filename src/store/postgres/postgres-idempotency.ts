@@ -1,3 +1,4 @@
+import { decodeBlock } from "../event-block-body.js";
 import { uuidBytes } from "../event-rows.js";
 import type { IdempotentRecord } from "../store-port.js";
 import { eventNameIn } from "./postgres-event-forms.js";
@@ -27,9 +28,21 @@ export async function putIdempotent(write: Write, key: string, record: Idempoten
   ]);
 }
 
-/** True when an event of job `jobId` other than a capability decision is stored (a job id is used once). */
+/**
+ * True when an event of job `jobId` other than a capability decision is stored (a job id is used once): in rows,
+ * or (issue 20, sixteenth part) in a block whose job tails hold its tail, in the same statement (no round trip
+ * added to a write); a block found is read to check its events (a tail is shared by chance, rarely).
+ */
 export async function jobIdUsed(rows: Rows, jobId: string): Promise<boolean> {
-  const sql = `SELECT 1 FROM events e WHERE workspace_id = $1 AND ${jobIs("$2")}
-    AND NOT ${eventNameIn("e", ["capability_decision"])} LIMIT 1`;
-  return (await rows(sql, [uuidBytes(jobId)])).length > 0;
+  const sql = `(SELECT NULL::bytea AS body FROM events e WHERE workspace_id = $1 AND ${jobIs("$2")}
+      AND NOT ${eventNameIn("e", ["capability_decision"])} LIMIT 1)
+    UNION ALL SELECT body FROM event_blocks WHERE workspace_id = $1 AND job_tails @> ARRAY[substring($2::bytea from 9 for 8)]`;
+  const found = await rows(sql, [uuidBytes(jobId)]);
+  return found.some(
+    (row) =>
+      row.body === null ||
+      decodeBlock(row.body as Buffer).some(
+        ({ event }) => event.job_id === jobId && event.event_name !== "capability_decision",
+      ),
+  );
 }

@@ -1,6 +1,7 @@
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { BRONZE_ROWS_MIGRATION } from "./postgres-bronze-rows.js";
+import { EVENT_BLOCKS_MIGRATION } from "./postgres-event-blocks.js";
 import { EVENT_FORMS_MIGRATION } from "./postgres-event-forms.js";
 import { GOLD_FORMS_MIGRATION } from "./postgres-gold-forms.js";
 import { EVENTS_JOB_TAIL_MIGRATION } from "./postgres-job-index.js";
@@ -320,6 +321,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   EVENT_FORMS_MIGRATION, // Migration 17 (issue 20, twelfth part): smaller packed events rows, postgres-event-forms.ts
   SILVER_FORMS_MIGRATION, // Migration 18 (issue 20, thirteenth part): Silver rows in short forms, postgres-silver-forms.ts
   KEY_FORMS_MIGRATION, // Migration 19 (issue 20, fifteenth part): Bronze keys and dependency docs, postgres-key-forms.ts
+  EVENT_BLOCKS_MIGRATION, // Migration 20 (issue 20, sixteenth part): cold events whole in blocks, postgres-event-blocks.ts
   BRONZE_ROWS_MIGRATION, // Migration 21 (issue 20, seventeenth part): packed Bronze rows left to blocks, postgres-bronze-rows.ts
   GOLD_FORMS_MIGRATION, // Migration 22 (issue 20, eighteenth part): Gold without its texts, postgres-gold-forms.ts
 ];

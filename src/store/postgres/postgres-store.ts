@@ -3,8 +3,7 @@ import { LocusError } from "../../domain/errors.js";
 import { type LocusState, mtKey } from "../../domain/events/evolve.js";
 import type { PurgedEvent } from "../../domain/events/hash-chain.js";
 import type { TrackedDependency, TrackedMicroTask, TrackedWorkPacket } from "../../domain/records.js";
-import { type DerivedEventColumns, derivedColumnsFromRow, isAboutWp } from "../event-derived-columns.js";
-import { eventFromRow, uuidBytes } from "../event-rows.js";
+import { type DerivedEventColumns, isAboutWp } from "../event-derived-columns.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   ChainHead,
@@ -15,13 +14,11 @@ import type {
   TransactionOptions,
 } from "../store-port.js";
 import { docOf } from "../stored-json.js";
-import { EVENT_ROW_POSTGRES, EVENTS_POSTGRES } from "./postgres-event-forms.js";
+import { readDerivedColumnsPostgres, readEventsPostgres } from "./postgres-event-reads.js";
 import { type ReclaimReport, reclaimFreeSpace } from "./postgres-free-space.js";
-import { jobIsAnyOf } from "./postgres-job-index.js";
 import { dependencyDocPostgres } from "./postgres-key-forms.js";
 import { DEFAULT_LISTEN_RETRY, type ListenRetryPolicy, PostgresListener } from "./postgres-listener.js";
 import { migrate } from "./postgres-migrate.js";
-import { withBlocks } from "./postgres-payload-blocks.js";
 import { PostgresPipeline } from "./postgres-pipeline.js";
 import { BEGIN_READ_ONLY, beginScript, GET_MTS, GET_WP } from "./postgres-statements.js";
 import { type Begun, PostgresTransaction } from "./postgres-transaction.js";
@@ -207,28 +204,9 @@ export class PostgresStore implements LocusStore {
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
     for (const failure of this.liveFailures) if (failure.error !== undefined) throw failure.error;
-    const params: unknown[] = [this.workspace, query.afterSeq ?? 0];
-    let sql = `SELECT ${EVENT_ROW_POSTGRES} FROM ${EVENTS_POSTGRES} WHERE workspace_id = $1 AND seq > $2`;
-    if (query.beforeSeq !== undefined) {
-      params.push(query.beforeSeq);
-      sql += ` AND seq < $${params.length}`;
-    }
-    if (query.wpId !== undefined) {
-      params.push(query.wpId);
-      sql += ` AND (wp_id = $${params.length} OR related_wp_id = $${params.length})`;
-    }
-    if (query.jobIds !== undefined) {
-      params.push(query.jobIds.map(uuidBytes));
-      sql += ` AND ${jobIsAnyOf(`$${params.length}`)}`;
-    }
-    sql += " ORDER BY seq";
-    if (query.limit !== undefined) {
-      params.push(query.limit);
-      sql += ` LIMIT $${params.length}`;
-    }
-    // Issue 20, ninth part: packed rows read their cold columns from their blocks.
     const inWorkspace = (text: string, values: unknown[]) => this.query(text, [this.workspace, ...values]);
-    const events = (await withBlocks(inWorkspace, await this.query(sql, params))).map(eventFromRow);
+    // Rows and, since issue 20's sixteenth part, blocks (postgres-event-reads.ts).
+    const events = await readEventsPostgres(inWorkspace, query);
     // The wp_id columns are outside the hash: keep what the hashed payload says is about the WP (issue 21).
     const wpId = query.wpId;
     return wpId === undefined ? events : events.filter((event) => isAboutWp(event, wpId));
@@ -254,10 +232,8 @@ export class PostgresStore implements LocusStore {
   async readDerivedEventColumns(
     page: { afterSeq?: number; limit?: number } = {},
   ): Promise<DerivedEventColumns[]> {
-    const sql = `SELECT seq, wp_id, related_wp_id FROM events WHERE workspace_id = $1 AND seq > $2
-      ORDER BY seq LIMIT $3`;
-    const rows = await this.query(sql, [this.workspace, page.afterSeq ?? 0, page.limit ?? null]);
-    return rows.map(derivedColumnsFromRow);
+    const inWorkspace = (text: string, values: unknown[]) => this.query(text, [this.workspace, ...values]);
+    return readDerivedColumnsPostgres(inWorkspace, page);
   }
 
   async loadState(): Promise<LocusState> {

@@ -8,7 +8,6 @@ import type {
   WorkPacketStatus,
 } from "../../domain/records.js";
 import { isClosedStatus } from "../../domain/records.js";
-import { hashFromColumn } from "../event-rows.js";
 import { chainHeadOf } from "../meta-rows.js";
 import type {
   BoardWpState,
@@ -27,6 +26,7 @@ import { getBoardState, listBoardWps, putBoardState } from "./postgres-board-sta
 import { bronzeSnapshots, lastBronzeIdOf, putBronze, putBronzes } from "./postgres-bronze.js";
 import { packColdRows } from "./postgres-bronze-blocks.js";
 import { insertNewWps } from "./postgres-bulk-writes.js";
+import { eventHashAt } from "./postgres-event-reads.js";
 import { dependenciesOf, edgeCount, findPath, openBlockers, reachableEdges } from "./postgres-graph-walk.js";
 import { getIdempotent, jobIdUsed, putIdempotent } from "./postgres-idempotency.js";
 import { bronzeIdFromColumn, storedDependencyDocPostgres } from "./postgres-key-forms.js";
@@ -320,9 +320,7 @@ export class PostgresTransaction implements StoreTransaction {
   }
 
   async eventHashAt(seq: number): Promise<string | undefined> {
-    const sql = "SELECT hash FROM events WHERE workspace_id = $1 AND seq = $2";
-    const rows = await this.rows(sql, [seq]);
-    return rows[0] === undefined ? undefined : hashFromColumn(rows[0].hash);
+    return eventHashAt(this.rows, seq); // a row, or an event in a block (postgres-event-reads.ts)
   }
 
   async jobIdUsed(jobId: string): Promise<boolean> {
