@@ -3,22 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { systemIds } from "../domain/ids.js";
 import { KIND_CODES, kindOfCode, silverIdOfUlidBytes, silverUlidBytes } from "./silver-ids.js";
-
-const DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/** The 16 bytes of a ULID by the definition: 26 base-32 digits as one number. */
-function referenceBytes(ulid: string): Buffer {
-  let value = 0n;
-  for (const digit of ulid) value = value * 32n + BigInt(DIGITS.indexOf(digit));
-  return Buffer.from(value.toString(16).padStart(32, "0"), "hex");
-}
-
-const ulidArbitrary = fc
-  .tuple(
-    fc.constantFrom(..."01234567"),
-    fc.array(fc.constantFrom(...DIGITS), { minLength: 25, maxLength: 25 }),
-  )
-  .map(([first, rest]) => first + rest.join(""));
+import { referenceBytes, ulidArbitrary } from "./ulid-reference.test-support.js";
 
 describe("Silver ids as 16 bytes (issue 20)", () => {
   it("every slv_ ULID gives the bytes of its number and reads back the same", () => {

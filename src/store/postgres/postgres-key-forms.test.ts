@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { bronzeOperation } from "../../domain/events/bronze-history.js";
 import { systemIds } from "../../domain/ids.js";
 import type { TrackedDependency } from "../../domain/records.js";
+import { referenceBytes, ulidArbitrary } from "../ulid-reference.test-support.js";
 import {
   bronzeIdBytes,
   bronzeIdFromColumn,
@@ -17,22 +18,6 @@ import { POSTGRES_MIGRATIONS } from "./postgres-schema.js";
 
 // Issue 20, fifteenth part: the stored forms of Bronze ids, operations and dependency documents on PostgreSQL read
 // back as written, whatever the value (the database side: test/store-contract/postgres-key-forms.test.ts).
-
-const DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/** The 16 bytes of a ULID by the definition: 26 base-32 digits as one number. */
-function referenceBytes(ulid: string): Buffer {
-  let value = 0n;
-  for (const digit of ulid) value = value * 32n + BigInt(DIGITS.indexOf(digit));
-  return Buffer.from(value.toString(16).padStart(32, "0"), "hex");
-}
-
-const ulidArbitrary = fc
-  .tuple(
-    fc.constantFrom(..."01234567"),
-    fc.array(fc.constantFrom(...DIGITS), { minLength: 25, maxLength: 25 }),
-  )
-  .map(([first, rest]) => first + rest.join(""));
 
 /** Ids that are not `brz_` and a canonical ULID, each of which must read back as written. */
 const OTHER_IDS = [
