@@ -10,6 +10,7 @@ import {
 import type { DerivedEventColumns } from "../event-derived-columns.js";
 import { uuidBytes } from "../event-rows.js";
 import { boundMs, timestampMs } from "../event-timestamps.js";
+import { blockJobColumns } from "./postgres-block-jobs.js";
 import type { EventTerms } from "./postgres-event-forms.js";
 
 // Issue 20, sixteenth part: cold events leave the events table whole, into event_blocks (one row a block of up to
@@ -19,8 +20,8 @@ import type { EventTerms } from "./postgres-event-forms.js";
 // - first_seq (the key) and last_seq: pages by seq (verify, replay, export, the replica log's pages);
 // - wp_ids, every wp_id and related_wp_id of its events, GIN-indexed: a WP's events (`--wp`, the audit, a sync's
 //   WPs);
-// - job_tails, the last 8 bytes of each job_id as stored (postgres-job-index.ts's key), GIN-indexed: a job's events
-//   (the reused job id refused on every write, the audit, retention's "did this job record anything else");
+// - job_times and job_tails (nineteenth part, postgres-block-jobs.ts): a job's events (the reused job id refused
+//   on every write, the audit, retention's "did this job record anything else");
 // - low_uuid and high_uuid, the smallest and largest event_uuid as stored (UUIDv7s: in time order), B-tree on the
 //   high one: an event offered again in a sync (knownEvents). No unique index spans rows and blocks: a sync asks
 //   knownEvents under the workspace lock before it appends (event-receiver.ts), an import needs an empty store,
@@ -54,13 +55,6 @@ export const EVENT_BLOCKS_MIGRATION = `
   CREATE INDEX IF NOT EXISTS event_blocks_by_job ON event_blocks USING gin (job_tails);
   CREATE INDEX IF NOT EXISTS event_blocks_by_uuid ON event_blocks (workspace_id, high_uuid);
 `;
-
-/** The job index's key of a stored job_id (postgres-job-index.ts's jobKey: its bytes 9 to 16). */
-export const jobTail = (jobId: string): Buffer => uuidBytes(jobId).subarray(8, 16);
-
-/** SQL: the job tails of the bytea[] parameter `param`, for `job_tails && ...`. */
-export const jobTailsOf = (param: string): string =>
-  `ARRAY(SELECT substring(j from 9 for 8) FROM unnest(${param}::bytea[]) j)`;
 
 /** SQL condition: the block may hold an event named one of `param` (a text[] parameter). */
 export const blockMayName = (param: string): string =>
@@ -217,16 +211,14 @@ export async function putBlock(
   body = encodeBlock(entries),
 ): Promise<void> {
   const uuids = entries.map((entry) => uuidBytes(entry.event.event_uuid)).sort(Buffer.compare);
+  const jobs = blockJobColumns(entries);
   const wpIds = new Set<string>();
-  const tails = new Map<string, Buffer>();
   const names = new Set<string>();
   const replicas = new Set<string>();
   let firstMs: number | null = Number.POSITIVE_INFINITY;
   for (const { event, wp_id, related_wp_id } of entries) {
     if (wp_id !== null) wpIds.add(wp_id);
     if (related_wp_id !== null) wpIds.add(related_wp_id);
-    const tail = jobTail(event.job_id);
-    tails.set(tail.toString("hex"), tail);
     names.add(event.event_name);
     replicas.add(event.replica_id);
     const ms = timestampMs(event.timestamp);
@@ -243,11 +235,11 @@ export async function putBlock(
   };
   await rows(
     `INSERT INTO event_blocks (workspace_id, first_seq, last_seq, first_ms, low_uuid, high_uuid, name_keys,
-       replica_keys, wp_ids, job_tails, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       replica_keys, wp_ids, job_times, job_tails, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (workspace_id, first_seq) DO UPDATE SET last_seq = excluded.last_seq,
        first_ms = excluded.first_ms, low_uuid = excluded.low_uuid, high_uuid = excluded.high_uuid,
        name_keys = excluded.name_keys, replica_keys = excluded.replica_keys, wp_ids = excluded.wp_ids,
-       job_tails = excluded.job_tails, body = excluded.body`,
+       job_times = excluded.job_times, job_tails = excluded.job_tails, body = excluded.body`,
     [
       first,
       (entries[entries.length - 1] as BlockEvent).event.seq,
@@ -257,7 +249,8 @@ export async function putBlock(
       await keysOf(names),
       await keysOf(replicas),
       [...wpIds].sort(),
-      [...tails.values()],
+      jobs.job_times,
+      jobs.job_tails,
       body,
     ],
   );

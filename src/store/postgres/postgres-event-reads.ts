@@ -4,13 +4,8 @@ import type { DerivedEventColumns } from "../event-derived-columns.js";
 import { derivedColumnsFromRow } from "../event-derived-columns.js";
 import { eventFromRow, hashFromColumn, uuidBytes } from "../event-rows.js";
 import type { EventQuery } from "../store-port.js";
-import {
-  blockDerivedColumns,
-  blockEvents,
-  eventsOf,
-  jobTailsOf,
-  mergeBySeq,
-} from "./postgres-event-blocks.js";
+import { blockJobValues, blockMayHoldJobs } from "./postgres-block-jobs.js";
+import { blockDerivedColumns, blockEvents, eventsOf, mergeBySeq } from "./postgres-event-blocks.js";
 import { EVENT_ROW_POSTGRES, EVENTS_POSTGRES } from "./postgres-event-forms.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
 import { withBlocks } from "./postgres-payload-blocks.js";
@@ -55,7 +50,7 @@ export async function readEventsPostgres(rows: Rows, query: EventQuery): Promise
     ...(wpId !== undefined
       ? { where: "wp_ids && ARRAY[$5::text]", values: [wpId] }
       : jobs !== undefined
-        ? { where: `job_tails && ${jobTailsOf("$5")}`, values: [jobs] }
+        ? { where: blockMayHoldJobs("$5", "$6"), values: blockJobValues(jobIds as string[]) }
         : {}),
     keep: (record) =>
       (wpId === undefined || record.wp_id === wpId || record.related_wp_id === wpId) &&

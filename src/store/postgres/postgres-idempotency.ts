@@ -1,6 +1,7 @@
 import { decodeBlock } from "../event-block-body.js";
 import { uuidBytes } from "../event-rows.js";
 import type { IdempotentRecord } from "../store-port.js";
+import { blockMayHoldJobs, jobTimeOf } from "./postgres-block-jobs.js";
 import { eventNameIn } from "./postgres-event-forms.js";
 import { jobIs } from "./postgres-job-index.js";
 
@@ -30,14 +31,15 @@ export async function putIdempotent(write: Write, key: string, record: Idempoten
 
 /**
  * True when an event of job `jobId` other than a capability decision is stored (a job id is used once): in rows,
- * or (issue 20, sixteenth part) in a block whose job tails hold its tail, in the same statement (no round trip
- * added to a write); a block found is read to check its events (a tail is shared by chance, rarely).
+ * or (issue 20, sixteenth part) in a block that may hold it (nineteenth part: by its time or its tail,
+ * postgres-block-jobs.ts), in the same statement (no round trip added to a write); a block found is read to check
+ * its events (another job of its time, or sharing its tail by chance, is not it).
  */
 export async function jobIdUsed(rows: Rows, jobId: string): Promise<boolean> {
   const sql = `(SELECT NULL::bytea AS body FROM events e WHERE workspace_id = $1 AND ${jobIs("$2")}
       AND NOT ${eventNameIn("e", ["capability_decision"])} LIMIT 1)
-    UNION ALL SELECT body FROM event_blocks WHERE workspace_id = $1 AND job_tails @> ARRAY[substring($2::bytea from 9 for 8)]`;
-  const found = await rows(sql, [uuidBytes(jobId)]);
+    UNION ALL SELECT body FROM event_blocks WHERE workspace_id = $1 AND ${blockMayHoldJobs("ARRAY[$2::bytea]", "ARRAY[$3::bigint]")}`;
+  const found = await rows(sql, [uuidBytes(jobId), jobTimeOf(jobId) ?? null]);
   return found.some(
     (row) =>
       row.body === null ||

@@ -1,10 +1,10 @@
 import { hashFromColumn, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { boundMs } from "../event-timestamps.js";
 import type { PurgeCandidate } from "../store-port.js";
+import { blockJobValues, blockMayHoldJobs } from "./postgres-block-jobs.js";
 import {
   blockEvents,
   blockMayName,
-  jobTailsOf,
   mergeBySeq,
   removeFromBlocks,
   timestampIsBefore,
@@ -70,8 +70,8 @@ async function jobsWithOtherEvents(jobIds: readonly string[], rows: Rows): Promi
   const busy = new Set(found.map((row) => uuidFromColumn(row.job_id)));
   const wanted = new Set(jobIds);
   const inBlocks = await blockEvents(rows, {
-    where: `job_tails && ${jobTailsOf("$5")}`,
-    values: [jobs],
+    where: blockMayHoldJobs("$5", "$6"),
+    values: blockJobValues(jobIds),
     keep: (record) => wanted.has(record.job_id) && !PURGEABLE.includes(record.event_name),
   });
   for (const { event } of inBlocks) busy.add(event.job_id);

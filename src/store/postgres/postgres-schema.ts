@@ -1,3 +1,4 @@
+import { BLOCK_JOBS_MIGRATION } from "./postgres-block-jobs.js";
 import { BRONZE_HASH_MIGRATION } from "./postgres-bronze.js";
 import { BRONZE_BLOCKS_MIGRATION } from "./postgres-bronze-blocks.js";
 import { BRONZE_ROWS_MIGRATION } from "./postgres-bronze-rows.js";
@@ -324,4 +325,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   EVENT_BLOCKS_MIGRATION, // Migration 20 (issue 20, sixteenth part): cold events whole in blocks, postgres-event-blocks.ts
   BRONZE_ROWS_MIGRATION, // Migration 21 (issue 20, seventeenth part): packed Bronze rows left to blocks, postgres-bronze-rows.ts
   GOLD_FORMS_MIGRATION, // Migration 22 (issue 20, eighteenth part): Gold without its texts, postgres-gold-forms.ts
+  BLOCK_JOBS_MIGRATION, // Migration 23 (issue 20, nineteenth part): blocks found by job time, postgres-block-jobs.ts
 ];
