@@ -18,12 +18,12 @@ import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { type BlockEvent, decodeBlock, encodeBlock } from "../../src/store/event-block-body.js";
 import { EVENT_BLOCKS_MIGRATION } from "../../src/store/postgres/postgres-event-blocks.js";
-import { packColdBlocks } from "../../src/store/postgres/postgres-payload-blocks.js";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { ok, refused } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
+import { packColdBlocks } from "../support/postgres-older-forms.js";
 
 type Row = Record<string, unknown>;
 

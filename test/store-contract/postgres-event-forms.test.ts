@@ -1,8 +1,9 @@
-// Issue 20, twelfth part, on PostgreSQL (postgres-event-forms.ts): maintenance gives packed events rows smaller
+// Issue 20, twelfth part, on PostgreSQL (postgres-event-forms.ts): maintenance gave packed events rows smaller
 // forms (names and replica ids as term keys, a timestamp from its uuid and an offset, a sequence from the seq, the
-// cold columns NULL), and every reader gives back exactly what was written: every event (readEvents by page, WP and
-// job), the replica log (a replica's page after a sequence, a WP's events, the dependency events), retention's
-// candidates, a reused job id refused. Rows of unusual forms (another replica's events with their own sequence, a
+// cold columns NULL; written here by test/support/postgres-older-forms.ts, as stores packed before hold them), and
+// every reader gives back exactly what was written: every event (readEvents by page, WP and job), the replica log
+// (a replica's page after a sequence, a WP's events, the dependency events), retention's candidates, a reused job
+// id refused. Rows of unusual forms (another replica's events with their own sequence, a
 // timestamp not in canonical form or far from its uuid, an unknown event name) read back as written. A store set
 // back before migration 17 migrates, twice, and its log verifies and replays.
 import assert from "node:assert/strict";
@@ -14,18 +15,14 @@ import type { StoredEvent } from "../../src/domain/events/stored-event.js";
 import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { boundMs, MAX_PACKED_MS } from "../../src/store/event-timestamps.js";
-import {
-  EVENT_FORMS_MIGRATION,
-  timestampBefore,
-  timestampOffset,
-} from "../../src/store/postgres/postgres-event-forms.js";
-import { packColdBlocks } from "../../src/store/postgres/postgres-payload-blocks.js";
+import { EVENT_FORMS_MIGRATION, timestampBefore } from "../../src/store/postgres/postgres-event-forms.js";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { ChainHead } from "../../src/store/store-port.js";
 import { ok, refused } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
+import { packColdBlocks, timestampOffset } from "../support/postgres-older-forms.js";
 
 type Row = Record<string, unknown>;
 

@@ -14,12 +14,12 @@ import { LocusEngine } from "../../src/operations/locus-engine.js";
 import { compactStore } from "../../src/operations/maintenance/compact-store.js";
 import { isAboutWp } from "../../src/store/event-derived-columns.js";
 import { blockTexts, PAYLOAD_BLOCK } from "../../src/store/event-payload-blocks.js";
-import { packColdBlocks } from "../../src/store/postgres/postgres-payload-blocks.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { packText } from "../../src/store/stored-json.js";
 import { ok } from "../support/drive.js";
 import { assertLogSound } from "../support/log-sound.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
+import { packColdBlocks } from "../support/postgres-older-forms.js";
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,3 @@
-import { timestampMs } from "../event-timestamps.js";
-
 // Issue 20, twelfth part: the smaller forms maintenance gives a packed PostgreSQL events row, the twin of
 // sqlite-event-columns.ts, and the SQL every reader reads a row through. A packed row (postgres-payload-blocks.ts)
 // kept ~230 bytes, ~100 of them texts repeated on every row: event_name (~20 bytes, one of ~25 names), replica_id
@@ -14,8 +12,11 @@ import { timestampMs } from "../event-timestamps.js";
 // - event_id, trace_id, protocol_id and actor_id NULL (their texts are in the block; the ninth part left '').
 // Every other value (a name or replica without a key, a timestamp in another form or far from its uuid, another
 // replica's sequence) keeps its column, so every row, of every form written before, reads back as written and
-// hashed. Only maintenance writes these forms: a job's append is as before. Rows packed before migration 17 keep
-// their forms. `$1` is the workspace in every statement here, as in the other postgres-* modules.
+// hashed. Only maintenance wrote these forms (a job's append is as before), until the sixteenth part moved cold
+// events whole into blocks (postgres-event-packing.ts): the packer (PACK_ROWS) is now
+// test/support/postgres-older-forms.ts, which makes such stores for the tests; what stays here reads them. Rows
+// packed before migration 17 keep their forms. `$1` is the workspace in every statement here, as in the other
+// postgres-* modules.
 
 type Row = Record<string, unknown>;
 type Rows = (sql: string, values: unknown[]) => Promise<Row[]>;
@@ -44,8 +45,6 @@ export const EVENT_FORMS_MIGRATION = `
 
 /** The largest term key (smallint); a workspace with more terms keeps the texts of the rest in their rows. */
 const MAX_TERM_KEY = 32_767;
-/** The offsets timestamp_offset holds (smallint), in milliseconds. */
-const MAX_OFFSET = 32_767;
 
 /** SQL: the text of the term key `a.key` in the workspace of the events row `a`. */
 const termOf = (a: string, key: string): string =>
@@ -138,51 +137,3 @@ export class EventTerms {
     return key;
   }
 }
-
-/** The packed forms of some events rows, as parameters of PACK_ROWS ($2..$6): one array a column. */
-export type PackedForms = [number[], (number | null)[], (number | null)[], (number | null)[], boolean[]];
-
-/**
- * The forms of events rows (each with seq, event_uuid, event_name, replica_id, timestamp as stored) that
- * PACK_ROWS writes: term keys, and whether the timestamp is held by the uuid, with its offset (null for 0).
- */
-export async function packedForms(terms: EventTerms, found: readonly Row[]): Promise<PackedForms> {
-  const forms: PackedForms = [[], [], [], [], []];
-  for (const row of found) {
-    const offset = timestampOffset(row.timestamp, row.event_uuid);
-    forms[0].push(Number(row.seq));
-    forms[1].push(await terms.keyOf(row.event_name));
-    forms[2].push(await terms.keyOf(row.replica_id));
-    forms[3].push(offset === undefined || offset === 0 ? null : offset);
-    forms[4].push(offset !== undefined);
-  }
-  return forms;
-}
-
-/**
- * The milliseconds `timestamp` is after the UUIDv7 time of `uuid` (16 bytes), when it prints back from them and
- * the offset fits timestamp_offset; else undefined (the timestamp keeps its text).
- */
-export function timestampOffset(timestamp: unknown, uuid: unknown): number | undefined {
-  if (typeof timestamp !== "string" || !Buffer.isBuffer(uuid) || uuid.length !== 16) return undefined;
-  const ms = timestampMs(timestamp);
-  if (ms === undefined) return undefined;
-  const offset = ms - uuid.readUIntBE(0, 6);
-  return Math.abs(offset) <= MAX_OFFSET ? offset : undefined;
-}
-
-/**
- * Packs events rows: their cold columns emptied (their texts are in their block: payload '' marks a packed row,
- * the others NULL) and the forms of packedForms ($2 seqs .. $6). A value already in a packed form stays.
- */
-export const PACK_ROWS = `UPDATE events e SET payload = ''::bytea, event_id = NULL, trace_id = NULL,
-    protocol_id = NULL, actor_id = NULL,
-    name_key = COALESCE(f.name_key, e.name_key), event_name = CASE WHEN f.name_key IS NULL THEN e.event_name END,
-    replica_key = COALESCE(f.replica_key, e.replica_key),
-    replica_id = CASE WHEN f.replica_key IS NULL THEN e.replica_id END,
-    timestamp_offset = CASE WHEN f.in_uuid THEN f.timestamp_offset ELSE e.timestamp_offset END,
-    timestamp = CASE WHEN f.in_uuid THEN NULL ELSE e.timestamp END,
-    sequence = NULLIF(e.sequence, e.seq)
-  FROM unnest($2::bigint[], $3::smallint[], $4::smallint[], $5::smallint[], $6::boolean[])
-    AS f (seq, name_key, replica_key, timestamp_offset, in_uuid)
-  WHERE e.workspace_id = $1 AND e.seq = f.seq`;

@@ -1,14 +1,4 @@
-import {
-  blockBody,
-  blockOf,
-  blocksOfRows,
-  blockWithout,
-  PAYLOAD_BLOCK,
-  PAYLOAD_COLD,
-  withBlockPayloads,
-} from "../event-payload-blocks.js";
-import { packColdSeries } from "./postgres-cold-series.js";
-import { EventTerms, PACK_ROWS, packedForms } from "./postgres-event-forms.js";
+import { blockOf, blocksOfRows, blockWithout, withBlockPayloads } from "../event-payload-blocks.js";
 
 // Issue 20, ninth part: cold events' payloads (and the other columns no query selects on) packed in blocks on the
 // PostgreSQL backend, the twin of sqlite-payload-blocks.ts over the shared event-payload-blocks.ts, in the table
@@ -17,6 +7,9 @@ import { EventTerms, PACK_ROWS, packedForms } from "./postgres-event-forms.js";
 // second row version): its old version is dead space until VACUUM. `locus compact` without a bound then rewrites `events`
 // with VACUUM FULL (postgres-free-space.ts), so the measure counts only the packed rows; bounded packing (git
 // hooks, idle time) leaves the dead versions to autovacuum, which makes them reusable by the rows written next.
+// Since the sixteenth part, compact moves cold events whole into blocks (postgres-event-packing.ts) and no longer
+// packs this way; what stays here reads and purges the stores packed before. The packer that wrote these forms
+// (packColdBlocks) is test/support/postgres-older-forms.ts, which makes such stores for the tests.
 // `rows` runs a statement with `$1` bound to the workspace (as postgres-retention.ts's).
 
 type Row = Record<string, unknown>;
@@ -31,51 +24,6 @@ export const PAYLOAD_BLOCKS_MIGRATION = `
     PRIMARY KEY (workspace_id, first_seq)
   );
 `;
-
-/**
- * Packs up to `maxBlocks` cold blocks not packed yet, oldest first, in the caller's write transaction (the
- * workspace lock held). A block is cold once the head is PAYLOAD_COLD events past its last seq; meta's
- * `packed_before_seq` holds the first seq of the next block to pack.
- */
-export async function packColdBlocks(
-  rows: Rows,
-  head: number,
-  maxBlocks: number,
-): Promise<{ packed: number; more: boolean }> {
-  const terms = new EventTerms(rows);
-  const series = {
-    metaKey: "packed_before_seq",
-    last: head,
-    size: PAYLOAD_BLOCK,
-    cold: PAYLOAD_COLD,
-    pack: (first: number) => packBlock(rows, first, terms),
-  };
-  return packColdSeries(rows, series, maxBlocks);
-}
-
-/**
- * Packs block `first` (its rows still unpacked; rows packed already stay as they are), its rows taking the
- * smaller forms of postgres-event-forms.ts (twelfth part) in the same UPDATE.
- */
-async function packBlock(rows: Rows, first: number, terms: EventTerms): Promise<void> {
-  const last = first + PAYLOAD_BLOCK - 1;
-  const found = await rows(
-    `SELECT seq, payload, event_id, trace_id, protocol_id, actor_id, event_uuid, event_name, replica_id, timestamp
-       FROM events WHERE workspace_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
-    [first, last],
-  );
-  const packed = blockBody(first, found);
-  if (packed === undefined) return;
-  const kept = await rows(
-    `INSERT INTO event_payload_blocks (workspace_id, first_seq, body) VALUES ($1, $2, $3)
-     ON CONFLICT DO NOTHING RETURNING first_seq`,
-    [first, packed.body],
-  );
-  if (kept.length === 0) return; // packed already (a block is written once)
-  const seqs = new Set(packed.seqs);
-  const packing = found.filter((row) => seqs.has(Number(row.seq)));
-  await rows(PACK_ROWS, await packedForms(terms, packing));
-}
 
 /** Puts the cold columns of packed rows back from their blocks (every reader of events rows calls this). */
 export async function withBlocks(rows: Rows, found: Row[]): Promise<Row[]> {
