@@ -21,6 +21,7 @@ import { EVENT_BLOCKS_MIGRATION } from "../../src/store/postgres/postgres-event-
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { ok, refused } from "../support/drive.js";
+import { everyLogRead } from "../support/every-log-read.js";
 import { assertLogSound } from "../support/log-sound.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
 import { packColdBlocks } from "../support/postgres-older-forms.js";
@@ -99,55 +100,6 @@ async function appendUnusual(store: PostgresStore): Promise<void> {
   });
 }
 
-/** Everything every reader of the log gives, for the store's events `events` as first read. */
-async function everyRead(
-  store: PostgresStore,
-  events: readonly StoredEvent[],
-  wpIds: string[],
-  bounds: string[],
-) {
-  const last = (events.at(-1) as StoredEvent).seq;
-  const pages: StoredEvent[][] = [];
-  for (const afterSeq of [0, 1, 100, 127, 128, 129, 255, 256, 300, last - 140, last - 5])
-    for (const limit of [1, 3, 50, 200]) pages.push(await store.readEvents({ afterSeq, limit }));
-  const jobs = [events[5], events[150], events[300], events.at(-3)].map((e) => (e as StoredEvent).job_id);
-  const uuids = [events[2], events[140], events[290], events.at(-1)].map(
-    (e) => (e as StoredEvent).event_uuid,
-  );
-  return {
-    all: await store.readEvents(),
-    pages,
-    between: await store.readEvents({ afterSeq: 50, beforeSeq: 260 }),
-    ofWps: await Promise.all(wpIds.map((wpId) => store.readEvents({ wpId }))),
-    ofJobs: await store.readEvents({ jobIds: jobs }),
-    derived: await store.readDerivedEventColumns(),
-    derivedPages: [await store.readDerivedEventColumns({ afterSeq: 120, limit: 20 })],
-    log: await store.transaction(async (tx) => ({
-      pages: [
-        await tx.replicaLog.eventsAfter({ afterSeq: 0, limit: 100 }),
-        await tx.replicaLog.eventsAfter({ afterSeq: 130, limit: 1000 }),
-      ],
-      own: await tx.replicaLog.eventsAfter({
-        afterSeq: 0,
-        replicaId: store.replicaId,
-        afterSequence: 9,
-        limit: 10_000,
-      }),
-      ownPage: await tx.replicaLog.eventsAfter({ afterSeq: 10, replicaId: store.replicaId, limit: 130 }),
-      other: await tx.replicaLog.eventsAfter({ afterSeq: 0, replicaId: OTHER, afterSequence: 7, limit: 100 }),
-      ofWps: await tx.replicaLog.eventsOfWps(wpIds),
-      upTo: await Promise.all([50, 200, last].map((seq) => tx.replicaLog.wpsWithEventsUpTo(wpIds, seq))),
-      dependencies: await tx.replicaLog.dependencyEvents(),
-      known: [
-        ...(await tx.replicaLog.knownEvents([...uuids, "0190a000-0000-7000-8000-00000000ffff"])),
-      ].sort(),
-      candidates: await Promise.all(bounds.map((bound) => tx.purgeCandidates(bound))),
-      hashes: await Promise.all([1, 2, 128, 129, 200, last].map((seq) => tx.eventHashAt(seq))),
-      used: await Promise.all(jobs.map((jobId) => tx.jobIdUsed(jobId))),
-    })),
-  };
-}
-
 describe("PostgreSQL cold events whole in blocks (issue 20, sixteenth part)", {
   skip: postgresSkipReason(),
 }, () => {
@@ -171,23 +123,20 @@ describe("PostgreSQL cold events whole in blocks (issue 20, sixteenth part)", {
         "2026-03-01T00:10:00Z",
         "2099-01-01T00:00:00.000Z",
       ];
-      const rows = await everyRead(s.store, events, wpIds, bounds);
+      const scope = { wpIds, bounds, otherReplica: OTHER };
+      const rows = await everyLogRead(s.store, events, scope);
       assert.ok(rows.log.other.length === 2 && rows.log.candidates[4]?.length, "the reads are not empty");
       assert.equal(rows.log.known.length, 4);
 
       await packInOlderForms(s, 3); // blocks 1-3 as the ninth and twelfth parts packed them
-      assert.deepEqual(await everyRead(s.store, events, wpIds, bounds), rows, "rows packed in older forms");
+      assert.deepEqual(await everyLogRead(s.store, events, scope), rows, "rows packed in older forms");
       assert.equal(await compactStore(s.store, 1), 1); // block 1 whole, blocks 2-3 older forms, the rest rows
       const held = await s.raw("SELECT first_seq, last_seq FROM event_blocks WHERE workspace_id = $1");
       assert.deepEqual(
         held.map((row: Row) => [Number(row.first_seq), Number(row.last_seq)]),
         [[1, 128]],
       );
-      assert.deepEqual(
-        await everyRead(s.store, events, wpIds, bounds),
-        rows,
-        "whole blocks beside older forms",
-      );
+      assert.deepEqual(await everyLogRead(s.store, events, scope), rows, "whole blocks beside older forms");
       assert.ok((await compactStore(s.store)) >= 3);
       const left = await s.raw(
         `SELECT (SELECT min(seq) FROM events WHERE workspace_id = $1) AS first_row,
@@ -200,7 +149,7 @@ describe("PostgreSQL cold events whole in blocks (issue 20, sixteenth part)", {
         blocks: String(cold),
         payload_blocks: "0",
       });
-      assert.deepEqual(await everyRead(s.store, events, wpIds, bounds), rows, "every cold event whole");
+      assert.deepEqual(await everyLogRead(s.store, events, scope), rows, "every cold event whole");
       await assertLogSound(s.store);
 
       // A job id used by a job whose events are in a block is refused; a new job still writes.

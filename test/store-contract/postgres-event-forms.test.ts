@@ -1,11 +1,11 @@
 // Issue 20, twelfth part, on PostgreSQL (postgres-event-forms.ts): maintenance gave packed events rows smaller
 // forms (names and replica ids as term keys, a timestamp from its uuid and an offset, a sequence from the seq, the
 // cold columns NULL; written here by test/support/postgres-older-forms.ts, as stores packed before hold them), and
-// every reader gives back exactly what was written: every event (readEvents by page, WP and job), the replica log
-// (a replica's page after a sequence, a WP's events, the dependency events), retention's candidates, a reused job
-// id refused. Rows of unusual forms (another replica's events with their own sequence, a
-// timestamp not in canonical form or far from its uuid, an unknown event name) read back as written. A store set
-// back before migration 17 migrates, twice, and its log verifies and replays.
+// every reader gives back exactly what was written (every-log-read.ts: pages, a WP's and jobs' events, derived
+// columns, the replica log, known uuids, retention's candidates, hashes, used job ids), a reused job id refused.
+// Rows of unusual forms (another replica's events with their own sequence, a timestamp not in canonical form or
+// far from its uuid, an unknown event name) read back as written. A store set back before migration 17 migrates,
+// twice, and its log verifies and replays.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -20,6 +20,7 @@ import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/postgres-schema.js
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { ChainHead } from "../../src/store/store-port.js";
 import { ok, refused } from "../support/drive.js";
+import { everyLogRead } from "../support/every-log-read.js";
 import { assertLogSound } from "../support/log-sound.js";
 import { postgresSkipReason, withPostgres } from "../support/postgres-cluster.js";
 import { packColdBlocks, timestampOffset } from "../support/postgres-older-forms.js";
@@ -123,24 +124,6 @@ async function packInRowForms(store: PostgresStore, workspace: string): Promise<
   return (await packColdBlocks(rows, head, 1_000)).packed;
 }
 
-/** Everything the readers of events rows give: the log, the replica log's reads, retention's candidates. */
-async function everyRead(store: PostgresStore, replicaId: string, wpIds: string[], bounds: string[]) {
-  const events = await store.readEvents();
-  return {
-    events,
-    page: await store.readEvents({ afterSeq: 20, limit: 40 }),
-    ofWp: await store.readEvents({ wpId: wpIds[0] as string }),
-    ofJob: await store.readEvents({ jobIds: [events[30]?.job_id as string] }),
-    replica: await store.transaction(async (tx) => ({
-      own: await tx.replicaLog.eventsAfter({ afterSeq: 0, replicaId, afterSequence: 9, limit: 10_000 }),
-      other: await tx.replicaLog.eventsAfter({ afterSeq: 0, replicaId: OTHER, afterSequence: 7, limit: 100 }),
-      ofWps: await tx.replicaLog.eventsOfWps(wpIds),
-      dependencies: await tx.replicaLog.dependencyEvents(),
-      candidates: await Promise.all(bounds.map((bound) => tx.purgeCandidates(bound))),
-    })),
-  };
-}
-
 describe("PostgreSQL packed events rows in smaller forms (issue 20, twelfth part)", {
   skip: postgresSkipReason(),
 }, () => {
@@ -166,12 +149,10 @@ describe("PostgreSQL packed events rows in smaller forms (issue 20, twelfth part
         new Date(now + 32_768).toISOString(),
         "2026-12-05T14:00:00.000Z",
       ];
-      const before = await everyRead(s.store, s.store.replicaId, wpIds, bounds);
-      assert.ok(
-        before.replica.other.length === 1 && before.replica.own.length > 100,
-        "the pages are not empty",
-      );
-      assert.ok(before.replica.candidates[2]?.length, "some events are purge candidates");
+      const scope = { wpIds, bounds, otherReplica: OTHER };
+      const before = await everyLogRead(s.store, written, scope);
+      assert.ok(before.log.other.length === 1 && before.log.own.length > 100, "the pages are not empty");
+      assert.ok(before.log.candidates[2]?.length, "some events are purge candidates");
       assert.ok((await packInRowForms(s.store, "forms")) >= 2);
 
       const packed = await s.raw(
@@ -209,11 +190,11 @@ describe("PostgreSQL packed events rows in smaller forms (issue 20, twelfth part
         [7, 8],
       );
 
-      assert.deepEqual(await everyRead(s.store, s.store.replicaId, wpIds, bounds), before);
+      assert.deepEqual(await everyLogRead(s.store, written, scope), before);
       await assertLogSound(s.store);
       // Sixteenth part: the packed rows, unusual ones too, move whole into blocks, and read the same.
       assert.ok((await compactStore(s.store)) >= 2);
-      assert.deepEqual(await everyRead(s.store, s.store.replicaId, wpIds, bounds), before);
+      assert.deepEqual(await everyLogRead(s.store, written, scope), before);
       await assertLogSound(s.store);
       // The audit of a job whose events are packed, and a job id used by a packed job is still refused.
       const create = written.find((e) => e.event_name === "work_packet_created") as StoredEvent;
