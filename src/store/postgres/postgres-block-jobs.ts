@@ -1,6 +1,7 @@
 import type { BlockEvent } from "../event-block-body.js";
 import { uuidBytes } from "../event-rows.js";
 import { timestampMs } from "../event-timestamps.js";
+import { jobKey } from "./postgres-job-index.js";
 
 // Issue 20, nineteenth part: how a block of events (postgres-event-blocks.ts) is found by the jobs it holds (the
 // job_id used before, refused on every write that names one; the audit; retention's "did this job record anything
@@ -15,8 +16,8 @@ import { timestampMs } from "../event-timestamps.js";
 //   its job ran, or not a UUIDv7, or an event whose timestamp is not canonical), GIN-indexed as before; NULL when
 //   every job is timed (the usual block: nothing indexed).
 // A block holding a job is found either way: by its time in job_times, or by its tail in job_tails. Blocks written
-// before keep every tail in job_tails and a NULL range, and read as they did; `locus compact`
-// rewrites them in this form (postgres-event-packing.ts's renewBlockJobs). Every block found is then read, and its events tested by their
+// before keep every tail in job_tails and a NULL range, and read as they did; `locus compact` rewrites them in this
+// form (postgres-event-packing.ts's renewBlockJobs). Every block found is then read, and its events tested by their
 // whole job_id, as before: a range covers other jobs of its time, which the test leaves out.
 
 /** How far a job_id's time may be from its event's timestamp and still count as timed (the job's own time). */
@@ -70,10 +71,8 @@ export function blockJobColumns(entries: readonly BlockEvent[]): {
  */
 export const blockMayHoldJobs = (jobs: string, times: string): string =>
   `(job_times @> ANY(${times}::bigint[])
-    OR job_tails && ARRAY(SELECT substring(j from 9 for 8) FROM unnest(${jobs}::bytea[]) j))`;
+    OR job_tails && ARRAY(SELECT ${jobKey("j")} FROM unnest(${jobs}::bytea[]) j))`;
 
-/** The parameters of blockMayHoldJobs for `jobIds`: their stored bytes, and their times. */
-export const blockJobValues = (jobIds: readonly string[]): [Buffer[], (number | null)[]] => [
-  jobIds.map(uuidBytes),
-  jobIds.map((id) => jobTimeOf(id) ?? null),
-];
+/** The `times` parameter of blockMayHoldJobs for `jobIds`. */
+export const jobTimesOf = (jobIds: readonly string[]): (number | null)[] =>
+  jobIds.map((id) => jobTimeOf(id) ?? null);

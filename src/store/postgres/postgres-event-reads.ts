@@ -4,7 +4,7 @@ import type { DerivedEventColumns } from "../event-derived-columns.js";
 import { derivedColumnsFromRow } from "../event-derived-columns.js";
 import { eventFromRow, hashFromColumn, uuidBytes } from "../event-rows.js";
 import type { EventQuery } from "../store-port.js";
-import { blockJobValues, blockMayHoldJobs } from "./postgres-block-jobs.js";
+import { blockMayHoldJobs, jobTimesOf } from "./postgres-block-jobs.js";
 import { blockDerivedColumns, blockEvents, eventsOf, mergeBySeq } from "./postgres-event-blocks.js";
 import { EVENT_ROW_POSTGRES, EVENTS_POSTGRES } from "./postgres-event-forms.js";
 import { jobIsAnyOf } from "./postgres-job-index.js";
@@ -50,7 +50,7 @@ export async function readEventsPostgres(rows: Rows, query: EventQuery): Promise
     ...(wpId !== undefined
       ? { where: "wp_ids && ARRAY[$5::text]", values: [wpId] }
       : jobs !== undefined
-        ? { where: blockMayHoldJobs("$5", "$6"), values: blockJobValues(jobIds as string[]) }
+        ? { where: blockMayHoldJobs("$5", "$6"), values: [jobs, jobTimesOf(jobIds as string[])] }
         : {}),
     keep: (record) =>
       (wpId === undefined || record.wp_id === wpId || record.related_wp_id === wpId) &&

@@ -1,7 +1,7 @@
 import { hashFromColumn, uuidBytes, uuidFromColumn } from "../event-rows.js";
 import { boundMs } from "../event-timestamps.js";
 import type { PurgeCandidate } from "../store-port.js";
-import { blockJobValues, blockMayHoldJobs } from "./postgres-block-jobs.js";
+import { blockMayHoldJobs, jobTimesOf } from "./postgres-block-jobs.js";
 import {
   blockEvents,
   blockMayName,
@@ -71,7 +71,7 @@ async function jobsWithOtherEvents(jobIds: readonly string[], rows: Rows): Promi
   const wanted = new Set(jobIds);
   const inBlocks = await blockEvents(rows, {
     where: blockMayHoldJobs("$5", "$6"),
-    values: blockJobValues(jobIds),
+    values: [jobs, jobTimesOf(jobIds)],
     keep: (record) => wanted.has(record.job_id) && !PURGEABLE.includes(record.event_name),
   });
   for (const { event } of inBlocks) busy.add(event.job_id);
